@@ -1,0 +1,142 @@
+// Package wire is the JSON of the websocket authentication protocol
+// (docs/protocol.md): the messages a client sends, the replies the server
+// sends, and the result strings both sides compare. The server and the
+// enrolment client import it; it holds no logic beyond decoding.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Message types, as the protocol seed names them.
+const (
+	TypeChallenge    = "challenge"
+	TypeLogin        = "login"
+	TypeSend2FAToken = "send2fatoken"
+	TypeVerifyLogin  = "verifylogin"
+	TypeAddUser      = "adduser"
+	TypeLogout       = "logout"
+	// TypeError is the type of a reply to a message that could not be
+	// decoded far enough to know its type.
+	TypeError = "error"
+)
+
+// Results. The seed words success and failures this way; its "success" and
+// "failure" samples are swapped, and docs/protocol.md records that "OK" is
+// success.
+const (
+	ResultOK              = "OK"
+	ResultInvalidLogin    = "invalid user/password"
+	ResultInvalidToken    = "invalid token"
+	ResultTokenMissing    = "2fa token missing"
+	ResultLocked          = "account locked"
+	ResultAlreadyLoggedIn = "user already logged in"
+	ResultNotLoggedIn     = "not logged in"
+	ResultNeed2FA         = "2fa token required"
+	ResultNotAllowed      = "not allowed"
+	ResultMalformed       = "malformed message"
+	ResultUnknownType     = "unknown message type"
+	ResultMissingField    = "missing field"
+	ResultTooBig          = "message too big"
+	ResultRateLimited     = "too many requests"
+	ResultNoChallenge     = "challenge required"
+	ResultInternal        = "internal error"
+)
+
+// MaxMessageBytes is the largest message the server reads: a login with a
+// 4096-bit RSA ciphertext in base64 and generous attributes fits easily.
+const MaxMessageBytes = 16 << 10
+
+// Request is any client message; which fields matter depends on Type.
+// Pass and NewPass are base64 RSA ciphertexts under the challenge key.
+type Request struct {
+	Type       string          `json:"type"`
+	UserID     string          `json:"userid,omitempty"`
+	Pass       string          `json:"pass,omitempty"`
+	NewPass    string          `json:"newpass,omitempty"`
+	TwoFAToken string          `json:"2fatoken,omitempty"`
+	Roles      string          `json:"roles,omitempty"`
+	Firm       string          `json:"firm,omitempty"`
+	Attr       json.RawMessage `json:"attr,omitempty"`
+	Use2FA     string          `json:"use2fa,omitempty"`
+	UpdateProf bool            `json:"updateprof,omitempty"`
+	ResetPass  bool            `json:"resetpass,omitempty"`
+}
+
+// Response is any server reply. Every reply carries Type and Result.
+type Response struct {
+	Type   string `json:"type"`
+	Result string `json:"result"`
+	// Key is the challenge's public key: base64 of an X.509
+	// SubjectPublicKeyInfo (what Java's X509EncodedKeySpec reads).
+	Key         string          `json:"key,omitempty"`
+	UserID      string          `json:"userid,omitempty"`
+	Active      string          `json:"active,omitempty"`
+	VerifyLevel *int            `json:"verify_level,omitempty"`
+	Attr        json.RawMessage `json:"attr,omitempty"`
+	Firm        string          `json:"firm,omitempty"`
+	Roles       string          `json:"roles,omitempty"`
+	UpdateProf  bool            `json:"updateprof,omitempty"`
+	ResetPass   bool            `json:"resetpass,omitempty"`
+	// TwoFASeed is a new seed in base32, sent once by adduser with use2fa "Y".
+	TwoFASeed string `json:"2faseed,omitempty"`
+	// MustChangePassword is set on a successful login or verifylogin of a
+	// user whose password an administrator set (guide, section 4.3).
+	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Message explains a failure in words; clients may show it.
+	Message string `json:"message,omitempty"`
+}
+
+// ErrMalformed and ErrUnknownType are the errors of Decode.
+var (
+	ErrMalformed   = errors.New(ResultMalformed)
+	ErrUnknownType = errors.New(ResultUnknownType)
+	ErrTooBig      = errors.New(ResultTooBig)
+)
+
+var knownTypes = map[string]bool{
+	TypeChallenge: true, TypeLogin: true, TypeSend2FAToken: true,
+	TypeVerifyLogin: true, TypeAddUser: true, TypeLogout: true,
+}
+
+// Decode parses one client message. It refuses messages over
+// MaxMessageBytes, anything but one JSON object, and unknown types; the
+// returned Request keeps the type of an unknown message so the reply can
+// name it.
+func Decode(data []byte) (Request, error) {
+	if len(data) > MaxMessageBytes {
+		return Request{}, ErrTooBig
+	}
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&r); err != nil {
+		return Request{}, fmt.Errorf("%w: %v", ErrMalformed, jsonProblem(err))
+	}
+	if dec.More() {
+		return Request{}, fmt.Errorf("%w: more than one JSON value", ErrMalformed)
+	}
+	if len(r.Attr) > 0 && r.Attr[0] != '{' && string(r.Attr) != "null" {
+		return Request{}, fmt.Errorf("%w: attr must be an object", ErrMalformed)
+	}
+	if !knownTypes[r.Type] {
+		return Request{Type: r.Type}, ErrUnknownType
+	}
+	return r, nil
+}
+
+// jsonProblem says what is wrong without echoing the message, which may
+// hold a password ciphertext.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q has the wrong type", typ.Field)
+	}
+	return "not a JSON object"
+}
