@@ -1,0 +1,383 @@
+// Package sqlite is the server's store.Store in an embedded SQLite database
+// (modernc.org/sqlite, pure Go): WAL journal, a busy timeout, foreign keys,
+// and versioned schema migrations applied when the database is opened.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// DB is a store.Store on one SQLite file.
+type DB struct{ db *sql.DB }
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and migrates it to
+// the current schema.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit one that has shipped: add another.
+var migrations = []string{
+	`CREATE TABLE users (
+		id INTEGER PRIMARY KEY,
+		userid TEXT NOT NULL UNIQUE COLLATE NOCASE,
+		firm TEXT NOT NULL DEFAULT '',
+		roles TEXT NOT NULL DEFAULT '',
+		attr TEXT NOT NULL DEFAULT '{}',
+		is_admin INTEGER NOT NULL DEFAULT 0,
+		active INTEGER NOT NULL DEFAULT 1,
+		use2fa INTEGER NOT NULL DEFAULT 0,
+		pass_hash TEXT NOT NULL,
+		must_change INTEGER NOT NULL DEFAULT 0,
+		email TEXT NOT NULL DEFAULT '',
+		phone TEXT NOT NULL DEFAULT '',
+		failures INTEGER NOT NULL DEFAULT 0,
+		locked_until INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE tokens (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		serial TEXT NOT NULL,
+		sealed_seed BLOB NOT NULL,
+		algorithm TEXT NOT NULL,
+		digits INTEGER NOT NULL,
+		period INTEGER NOT NULL,
+		last_step INTEGER NOT NULL DEFAULT -1,
+		drift INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE initial_passcodes (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		hash TEXT NOT NULL,
+		expires_at INTEGER NOT NULL,
+		used INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE audit (
+		id INTEGER PRIMARY KEY,
+		at INTEGER NOT NULL,
+		userid TEXT NOT NULL DEFAULT '',
+		client TEXT NOT NULL DEFAULT '',
+		event TEXT NOT NULL,
+		outcome TEXT NOT NULL,
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX audit_user_at ON audit(userid, at);
+	CREATE INDEX audit_at ON audit(at);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("the database has schema version %d, newer than this server's %d: update the server", current, len(migrations))
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, time.Now().Unix()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0)
+}
+
+func attrText(a json.RawMessage) string {
+	if len(a) == 0 || string(a) == "null" {
+		return "{}"
+	}
+	return string(a)
+}
+
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	var attr string
+	var locked, created int64
+	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
+		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.User{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Attr, u.LockedUntil, u.Created = json.RawMessage(attr), fromUnix(locked), fromUnix(created)
+	return u, nil
+}
+
+// CreateUser inserts u; a user ID that exists (in any case) is ErrExists.
+func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+	if u.Created.IsZero() {
+		u.Created = time.Now()
+	}
+	res, err := d.db.ExecContext(ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created))
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
+		}
+		return store.User{}, fmt.Errorf("create user %s: %w", u.UserID, err)
+	}
+	u.ID, err = res.LastInsertId()
+	return u, err
+}
+
+// UserByUserID finds a user by user ID, case-insensitively.
+func (d *DB) UserByUserID(ctx context.Context, userID string) (store.User, error) {
+	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE userid = ?`, userID))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return u, fmt.Errorf("read user %s: %w", userID, err)
+	}
+	return u, err
+}
+
+// ListUsers returns every user, by user ID.
+func (d *DB) ListUsers(ctx context.Context) ([]store.User, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY userid`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// exec runs a statement that must touch exactly one user's row.
+func (d *DB) exec(ctx context.Context, what string, query string, args ...any) error {
+	res, err := d.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateUser writes u's profile fields.
+func (d *DB) UpdateUser(ctx context.Context, u store.User) error {
+	return d.exec(ctx, "update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=? WHERE id=?`,
+		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.ID)
+}
+
+// SetPassword replaces a user's password hash.
+func (d *DB) SetPassword(ctx context.Context, id int64, hash string, mustChange bool) error {
+	return d.exec(ctx, "set password", `UPDATE users SET pass_hash=?, must_change=? WHERE id=?`, hash, mustChange, id)
+}
+
+// DeleteUser removes a user with their token and passcodes (not the audit).
+func (d *DB) DeleteUser(ctx context.Context, id int64) error {
+	return d.exec(ctx, "delete user", `DELETE FROM users WHERE id=?`, id)
+}
+
+// SetToken replaces the user's token.
+func (d *DB) SetToken(ctx context.Context, id int64, t store.Token) error {
+	if t.Created.IsZero() {
+		t.Created = time.Now()
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created))
+	if err != nil {
+		return fmt.Errorf("set token: %w", err)
+	}
+	return nil
+}
+
+// TokenOf returns the user's token, or ErrNotFound.
+func (d *DB) TokenOf(ctx context.Context, id int64) (store.Token, error) {
+	var t store.Token
+	var created int64
+	err := d.db.QueryRowContext(ctx, `SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`, id).
+		Scan(&t.Serial, &t.SealedSeed, &t.Algorithm, &t.Digits, &t.Period, &t.LastStep, &t.Drift, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Token{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Token{}, fmt.Errorf("read token: %w", err)
+	}
+	t.Created = fromUnix(created)
+	return t, nil
+}
+
+// DeleteToken revokes the user's token.
+func (d *DB) DeleteToken(ctx context.Context, id int64) error {
+	return d.exec(ctx, "delete token", `DELETE FROM tokens WHERE user_id=?`, id)
+}
+
+// AcceptStep is one conditional UPDATE, so two racing verifications of
+// one code cannot both succeed.
+func (d *DB) AcceptStep(ctx context.Context, id int64, step int64, drift int) (bool, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ?`, step, drift, id, step)
+	if err != nil {
+		return false, fmt.Errorf("accept step: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetInitialPasscode replaces the user's initial passcode.
+func (d *DB) SetInitialPasscode(ctx context.Context, id int64, p store.InitialPasscode) error {
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO initial_passcodes (user_id, hash, expires_at, used) VALUES (?, ?, ?, ?)`,
+		id, p.Hash, unix(p.Expires), p.Used)
+	if err != nil {
+		return fmt.Errorf("set initial passcode: %w", err)
+	}
+	return nil
+}
+
+// InitialPasscodeOf returns the user's initial passcode, or ErrNotFound.
+func (d *DB) InitialPasscodeOf(ctx context.Context, id int64) (store.InitialPasscode, error) {
+	var p store.InitialPasscode
+	var exp int64
+	err := d.db.QueryRowContext(ctx, `SELECT hash, expires_at, used FROM initial_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &exp, &p.Used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, store.ErrNotFound
+	}
+	if err != nil {
+		return p, fmt.Errorf("read initial passcode: %w", err)
+	}
+	p.Expires = fromUnix(exp)
+	return p, nil
+}
+
+// UseInitialPasscode marks it used, once.
+func (d *DB) UseInitialPasscode(ctx context.Context, id int64) (bool, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
+	if err != nil {
+		return false, fmt.Errorf("use initial passcode: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RecordFailure counts a failure and locks at max, in one statement.
+func (d *DB) RecordFailure(ctx context.Context, id int64, max int, lockFor time.Duration, now time.Time) (time.Time, error) {
+	var locked int64
+	err := d.db.QueryRowContext(ctx, `UPDATE users SET failures = failures + 1,
+		locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END
+		WHERE id = ? RETURNING locked_until`, max, now.Add(lockFor).Unix(), id).Scan(&locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, store.ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record failure: %w", err)
+	}
+	return fromUnix(locked), nil
+}
+
+// ResetFailures clears the failure count and any lock.
+func (d *DB) ResetFailures(ctx context.Context, id int64) error {
+	return d.exec(ctx, "reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
+}
+
+// Audit appends an event.
+func (d *DB) Audit(ctx context.Context, e store.AuditEvent) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO audit (at, userid, client, event, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// AuditEvents returns matching events, oldest first.
+func (d *DB) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	query := `SELECT id, at, userid, client, event, outcome, detail FROM audit WHERE at >= ?`
+	args := []any{unix(f.Since)}
+	if f.UserID != "" {
+		query += ` AND userid = ? COLLATE NOCASE`
+		args = append(args, f.UserID)
+	}
+	query += ` ORDER BY id`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var e store.AuditEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Client, &e.Event, &e.Outcome, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read audit: %w", err)
+		}
+		e.At = time.Unix(at, 0)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,186 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// openDB opens a fresh database file in a temporary folder.
+func openDB(t *testing.T) (*sqlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "softtoken.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func mustUser(t *testing.T, db store.Store, userID string) store.User {
+	t.Helper()
+	u, err := db.CreateUser(context.Background(), store.User{UserID: userID, PassHash: "h", Active: true, Attr: []byte(`{"email":"a@b"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestUsers(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	u := mustUser(t, db, "BTSUser0.9999@bts.com")
+	if _, err := db.CreateUser(ctx, store.User{UserID: "btsuser0.9999@BTS.com", PassHash: "h"}); !errors.Is(err, store.ErrExists) {
+		t.Errorf("duplicate in other case: got %v", err)
+	}
+	got, err := db.UserByUserID(ctx, "btsuser0.9999@bts.com")
+	if err != nil || got.ID != u.ID || string(got.Attr) != `{"email":"a@b"}` || !got.Active {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	got.Roles, got.IsAdmin = "XXSSS", true
+	if err := db.UpdateUser(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPassword(ctx, u.ID, "h2", true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// Reopening applies no migration twice and keeps the data.
+	db2, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	got, _ = db2.UserByUserID(ctx, u.UserID)
+	if got.Roles != "XXSSS" || !got.IsAdmin || got.PassHash != "h2" || !got.MustChangePassword {
+		t.Errorf("after reopen: %+v", got)
+	}
+	if _, err := db2.UserByUserID(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+	if err := db2.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db2.DeleteUser(ctx, u.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("delete twice: %v", err)
+	}
+}
+
+// Many concurrent verifications of one step: exactly one is accepted.
+func TestAcceptStepRace(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "alice")
+	if err := db.SetToken(ctx, u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1}); err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			ok, err := db.AcceptStep(ctx, u.ID, 1000, 0)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				accepted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if accepted.Load() != 1 {
+		t.Fatalf("%d of 16 racing verifications accepted, want 1", accepted.Load())
+	}
+	if ok, _ := db.AcceptStep(ctx, u.ID, 999, 0); ok {
+		t.Error("an earlier step was accepted")
+	}
+	if ok, _ := db.AcceptStep(ctx, u.ID, 1001, 1); !ok {
+		t.Error("a later step was refused")
+	}
+	tok, _ := db.TokenOf(ctx, u.ID)
+	if tok.LastStep != 1001 || tok.Drift != 1 {
+		t.Errorf("token state %+v", tok)
+	}
+}
+
+func TestLockoutSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	u := mustUser(t, db, "bob")
+	now := time.Unix(1_800_000_000, 0)
+	for i := 1; i <= 3; i++ {
+		until, err := db.RecordFailure(ctx, u.ID, 3, 15*time.Minute, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if locked := !until.IsZero(); locked != (i == 3) {
+			t.Fatalf("failure %d: locked until %v", i, until)
+		}
+	}
+	db.Close()
+	db2, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	got, _ := db2.UserByUserID(ctx, "bob")
+	if got.Failures != 3 || !got.LockedUntil.Equal(now.Add(15*time.Minute)) {
+		t.Errorf("after reopen: failures %d, locked until %v", got.Failures, got.LockedUntil)
+	}
+	if err := db2.ResetFailures(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db2.UserByUserID(ctx, "bob")
+	if got.Failures != 0 || !got.LockedUntil.IsZero() {
+		t.Errorf("after reset: %+v", got)
+	}
+}
+
+func TestInitialPasscodeSingleUse(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "carol")
+	if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := db.UseInitialPasscode(ctx, u.ID)
+	second, _ := db.UseInitialPasscode(ctx, u.ID)
+	if !first || second {
+		t.Errorf("uses: %v then %v", first, second)
+	}
+}
+
+func TestAudit(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	t0 := time.Unix(1_800_000_000, 0)
+	for i, user := range []string{"alice", "bob", "Alice"} {
+		if err := db.Audit(ctx, store.AuditEvent{At: t0.Add(time.Duration(i) * time.Hour), UserID: user, Client: "127.0.0.1", Event: "login", Outcome: "OK"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		f    store.AuditFilter
+		want int
+	}{
+		{store.AuditFilter{}, 3},
+		{store.AuditFilter{UserID: "alice"}, 2},
+		{store.AuditFilter{Since: t0.Add(time.Hour)}, 2},
+		{store.AuditFilter{UserID: "alice", Since: t0.Add(time.Hour)}, 1},
+		{store.AuditFilter{Limit: 1}, 1},
+	}
+	for _, tc := range tests {
+		got, err := db.AuditEvents(ctx, tc.f)
+		if err != nil || len(got) != tc.want {
+			t.Errorf("%+v: got %d events, %v; want %d", tc.f, len(got), err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+// Package store is the companion server's data model: users, their soft
+// token seeds, initial passcodes, failure counters and the audit trail, and
+// the Store interface the protocol code uses. Implementations live in
+// packages named after what they depend on (server/sqlite).
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Errors every Store returns for expected outcomes.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// User is one account. PassHash is an argon2id PHC string; no field holds a
+// secret in clear.
+type User struct {
+	ID     int64
+	UserID string
+	Firm   string
+	Roles  string
+	// Attr is the free-form JSON object the protocol returns with
+	// verifylogin.
+	Attr    json.RawMessage
+	IsAdmin bool
+	Active  bool
+	// Use2FA says logins need a passcode.
+	Use2FA bool
+	// PassHash is the password's argon2id hash.
+	PassHash string
+	// MustChangePassword is set when an administrator set the password.
+	MustChangePassword bool
+	Email, Phone       string
+	// Failures counts consecutive failed verifications; LockedUntil is
+	// when a lockout ends (zero: not locked).
+	Failures    int
+	LockedUntil time.Time
+	Created     time.Time
+}
+
+// Token is a user's soft-token seed, sealed with the master key, and the
+// state of its verification.
+type Token struct {
+	Serial     string
+	SealedSeed []byte
+	Algorithm  string
+	Digits     int
+	Period     int
+	// LastStep is the last TOTP step accepted; a code of this step or an
+	// earlier one is never accepted again. -1 before the first.
+	LastStep int64
+	// Drift is the step offset of the last accepted code, so that the
+	// window follows the token's clock.
+	Drift   int
+	Created time.Time
+}
+
+// InitialPasscode is the single-use passcode of a welcome mail, hashed.
+type InitialPasscode struct {
+	Hash    string
+	Expires time.Time
+	Used    bool
+}
+
+// AuditEvent is one audited action. Detail never holds a secret.
+type AuditEvent struct {
+	ID      int64
+	At      time.Time
+	UserID  string
+	Client  string
+	Event   string
+	Outcome string
+	Detail  string
+}
+
+// AuditFilter selects audit events; zero fields match everything.
+type AuditFilter struct {
+	UserID string
+	Since  time.Time
+	Limit  int
+}
+
+// Store is the server's persistence. Every method is safe for concurrent
+// use; AcceptStep and RecordFailure are atomic against concurrent calls.
+type Store interface {
+	CreateUser(ctx context.Context, u User) (User, error)
+	UserByUserID(ctx context.Context, userID string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser writes a user's profile: firm, roles, attr, admin,
+	// active, use2fa, e-mail and phone.
+	UpdateUser(ctx context.Context, u User) error
+	SetPassword(ctx context.Context, id int64, hash string, mustChange bool) error
+	DeleteUser(ctx context.Context, id int64) error
+
+	// SetToken replaces the user's token.
+	SetToken(ctx context.Context, id int64, t Token) error
+	TokenOf(ctx context.Context, id int64) (Token, error)
+	DeleteToken(ctx context.Context, id int64) error
+	// AcceptStep records step as used, with its drift, if and only if it
+	// is later than the last accepted step; it reports whether it did.
+	AcceptStep(ctx context.Context, id int64, step int64, drift int) (bool, error)
+
+	SetInitialPasscode(ctx context.Context, id int64, p InitialPasscode) error
+	InitialPasscodeOf(ctx context.Context, id int64) (InitialPasscode, error)
+	// UseInitialPasscode marks it used if it was not; it reports whether
+	// this call used it.
+	UseInitialPasscode(ctx context.Context, id int64) (bool, error)
+
+	// RecordFailure counts one failure; at max consecutive failures the
+	// user is locked until now+lockFor. It returns the lock's end (zero
+	// when not locked).
+	RecordFailure(ctx context.Context, id int64, max int, lockFor time.Duration, now time.Time) (time.Time, error)
+	ResetFailures(ctx context.Context, id int64) error
+
+	Audit(ctx context.Context, e AuditEvent) error
+	AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	Close() error
+}
