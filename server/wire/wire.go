@@ -33,6 +33,7 @@ const (
 	ResultInvalidToken    = "invalid token"
 	ResultTokenMissing    = "2fa token missing"
 	ResultLocked          = "account locked"
+	ResultDisabled        = "account disabled"
 	ResultAlreadyLoggedIn = "user already logged in"
 	ResultNotLoggedIn     = "not logged in"
 	ResultNeed2FA         = "2fa token required"

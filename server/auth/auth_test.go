@@ -1,0 +1,202 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
+)
+
+type fixture struct {
+	svc  *auth.Service
+	db   *sqlite.DB
+	path string
+	now  time.Time
+	user store.User
+	tok  token.Token
+}
+
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{path: filepath.Join(t.TempDir(), "db"), now: time.Unix(1_800_000_000, 0)}
+	f.open(t)
+	hash, _ := password.Hash([]byte("correct horse"), cheap)
+	u, err := f.db.CreateUser(ctx, store.User{UserID: "alice", PassHash: hash, Active: true, Use2FA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.user = u
+	if f.tok, err = f.svc.NewSeed(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var key = make([]byte, 32)
+
+func (f *fixture) open(t *testing.T) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sealer, _ := seal.New(key)
+	f.db = db
+	f.svc = auth.New(db, sealer, auth.Config{MaxFailures: 3, LockFor: time.Minute, Hash: cheap, Now: func() time.Time { return f.now }})
+}
+
+func (f *fixture) code(t *testing.T, offset time.Duration) string {
+	t.Helper()
+	c, err := f.tok.Code(f.now.Add(offset))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCheckPassword(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	tests := []struct {
+		user, pw string
+		want     error
+	}{
+		{"alice", "correct horse", nil},
+		{"ALICE", "correct horse", nil},
+		{"alice", "wrong", auth.ErrInvalidLogin},
+		{"mallory", "correct horse", auth.ErrInvalidLogin},
+	}
+	for _, tc := range tests {
+		if _, err := f.svc.CheckPassword(ctx, tc.user, []byte(tc.pw)); !errors.Is(err, tc.want) {
+			t.Errorf("%s/%s: got %v, want %v", tc.user, tc.pw, err, tc.want)
+		}
+	}
+	u := f.user
+	u.Active = false
+	if err := f.db.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.CheckPassword(ctx, "alice", []byte("correct horse")); !errors.Is(err, auth.ErrDisabled) || got.UserID != "alice" {
+		t.Errorf("disabled: got %v", err)
+	}
+}
+
+func TestCheckCodeWindowAndReplay(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	steps := []struct {
+		name   string
+		offset time.Duration
+		want   error
+	}{
+		{"previous step", -30 * time.Second, nil},
+		{"same code again", -30 * time.Second, auth.ErrInvalidToken},
+		{"current step", 0, nil},
+		{"current step replayed", 0, auth.ErrInvalidToken},
+		{"next step", 30 * time.Second, nil},
+		{"three steps ahead is outside the window (centred one step ahead now)", 90 * time.Second, auth.ErrInvalidToken},
+	}
+	for _, st := range steps {
+		if err := f.svc.CheckCode(ctx, f.user, f.code(t, st.offset)); !errors.Is(err, st.want) {
+			t.Errorf("%s: got %v, want %v", st.name, err, st.want)
+		}
+	}
+	for _, bad := range []string{"", "12345", "abcdef", "1234567"} {
+		if err := f.svc.CheckCode(ctx, f.user, bad); !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrLocked) {
+			t.Errorf("code %q: got %v", bad, err)
+		}
+	}
+}
+
+// A token whose clock runs one step ahead: its code is accepted at the
+// window's edge, and the drift is recorded so the window follows it.
+func TestDriftIsFollowed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if err := f.svc.CheckCode(ctx, f.user, f.code(t, 30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := f.db.TokenOf(ctx, f.user.ID)
+	if tok.Drift != 1 {
+		t.Fatalf("drift %d, want 1", tok.Drift)
+	}
+	// Later, the token is now two steps ahead of the server: still accepted.
+	f.now = f.now.Add(5 * time.Minute)
+	if err := f.svc.CheckCode(ctx, f.user, f.code(t, 60*time.Second)); err != nil {
+		t.Errorf("two steps ahead after a recorded drift of 1: %v", err)
+	}
+}
+
+func TestLockout(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	for range 3 {
+		if err := f.svc.CheckCode(ctx, f.user, "000000"); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatal(err)
+		}
+	}
+	good := f.code(t, 0)
+	if err := f.svc.CheckCode(ctx, f.user, good); !errors.Is(err, auth.ErrLocked) {
+		t.Fatalf("locked user with a good code: got %v", err)
+	}
+	if _, err := f.svc.CheckPassword(ctx, "alice", []byte("correct horse")); !errors.Is(err, auth.ErrLocked) {
+		t.Errorf("locked user's password: got %v", err)
+	}
+	if _, err := f.svc.CheckPassword(ctx, "alice", []byte("wrong")); !errors.Is(err, auth.ErrInvalidLogin) {
+		t.Errorf("locked user, wrong password: got %v (must not reveal the lock)", err)
+	}
+	// The lock survives a restart of the server.
+	f.open(t)
+	if err := f.svc.CheckCode(ctx, f.user, good); !errors.Is(err, auth.ErrLocked) {
+		t.Fatalf("after restart: got %v", err)
+	}
+	f.now = f.now.Add(2 * time.Minute)
+	if err := f.svc.CheckCode(ctx, f.user, f.code(t, 0)); err != nil {
+		t.Errorf("after the lock ended: %v", err)
+	}
+}
+
+func TestReplayRace(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	code := f.code(t, 0)
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if f.svc.CheckCode(ctx, f.user, code) == nil {
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Errorf("%d of 8 concurrent uses of one code accepted, want 1", ok.Load())
+	}
+}
+
+func TestNewSeedRevokesOld(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	old := f.code(t, 0)
+	if _, err := f.svc.NewSeed(ctx, f.user); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.CheckCode(ctx, f.user, old); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("old token's code after a new seed: got %v", err)
+	}
+}
