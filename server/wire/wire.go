@@ -34,6 +34,7 @@ const (
 	ResultTokenMissing    = "2fa token missing"
 	ResultLocked          = "account locked"
 	ResultDisabled        = "account disabled"
+	ResultWeakPassword    = "password not accepted"
 	ResultAlreadyLoggedIn = "user already logged in"
 	ResultNotLoggedIn     = "not logged in"
 	ResultNeed2FA         = "2fa token required"

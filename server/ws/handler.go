@@ -1,0 +1,221 @@
+// Package ws serves the websocket authentication protocol at /ws
+// (docs/protocol.md): challenge, login, send2fatoken, verifylogin, adduser
+// and logout, exactly as the protocol seed describes them.
+//
+// Each connection is served by one goroutine that reads a message, handles
+// it and writes the reply; a second goroutine only sends pings once the
+// user is logged in, and writes are serialised by a mutex. Deadlines bound
+// every wait: a socket that has not logged in within LoginTimeout is closed.
+package ws
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/wire"
+)
+
+// Config tunes the protocol's limits. Zero fields take the defaults.
+type Config struct {
+	// LoginTimeout closes a socket that has not logged in (default 30 s,
+	// as the seed says).
+	LoginTimeout time.Duration
+	// IdleTimeout closes a logged-in socket that answers no ping (default 2 min).
+	IdleTimeout time.Duration
+	// SessionHold is how long a user's access blocks a second one after the
+	// socket closed without logout (default 5 minutes).
+	SessionHold time.Duration
+	// ConnectionsPerMinute and ChallengesPerMinute limit each client
+	// address (defaults 30 and 30, with bursts of 10).
+	ConnectionsPerMinute int
+	ChallengesPerMinute  int
+	// MaxCodeTries is how many wrong send2fatoken a socket may send before
+	// it is closed (default 3).
+	MaxCodeTries int
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.LoginTimeout, 30*time.Second)
+	def(&c.IdleTimeout, 2*time.Minute)
+	def(&c.SessionHold, 5*time.Minute)
+	if c.ConnectionsPerMinute <= 0 {
+		c.ConnectionsPerMinute = 30
+	}
+	if c.ChallengesPerMinute <= 0 {
+		c.ChallengesPerMinute = 30
+	}
+	if c.MaxCodeTries <= 0 {
+		c.MaxCodeTries = 3
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Handler is the http.Handler of /ws.
+type Handler struct {
+	auth     *auth.Service
+	st       store.Store
+	keys     *challenge.Keys
+	cfg      Config
+	conns    *limiter
+	chals    *limiter
+	sessions *sessions
+	nextID   atomic.Uint64
+	upgrader websocket.Upgrader
+}
+
+// New returns the /ws handler.
+func New(a *auth.Service, st store.Store, keys *challenge.Keys, cfg Config) *Handler {
+	cfg = cfg.withDefaults()
+	return &Handler{
+		auth: a, st: st, keys: keys, cfg: cfg,
+		conns:    newLimiter(cfg.ConnectionsPerMinute, 10),
+		chals:    newLimiter(cfg.ChallengesPerMinute, 10),
+		sessions: newSessions(cfg.SessionHold),
+		// Clients are trading front-ends and back-ends, not browsers on
+		// other sites: no origin is trusted but a missing one or our own.
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second},
+	}
+}
+
+// Timing constants of a connection.
+const (
+	writeWait  = 10 * time.Second
+	pingPeriod = 30 * time.Second
+)
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	addr := clientAddr(r)
+	if !h.conns.allow(addr, h.cfg.Now()) {
+		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
+		return
+	}
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, done: make(chan struct{})}
+	c.serve(r.Context())
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// conn is one websocket connection and its protocol state.
+type conn struct {
+	h    *Handler
+	ws   *websocket.Conn
+	id   uint64
+	addr string
+	wmu  sync.Mutex
+	done chan struct{}
+
+	key       *challenge.Key // handed out by challenge
+	user      store.User     // set once the password is right
+	stage     stage
+	attempted bool // the one login attempt of this socket
+	codeTries int
+	loggedOut bool
+}
+
+type stage int
+
+const (
+	stageNew      stage = iota
+	stagePending        // password right, 2FA token still owed
+	stageLoggedIn       // fully logged in
+)
+
+func (c *conn) serve(ctx context.Context) {
+	defer c.close()
+	c.ws.SetReadLimit(wire.MaxMessageBytes)
+	_ = c.ws.SetReadDeadline(c.h.cfg.Now().Add(c.h.cfg.LoginTimeout))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
+	})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			return // closed, timed out, or over the read limit (gorilla sends close 1009)
+		}
+		if kind != websocket.TextMessage {
+			c.reply(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
+			continue
+		}
+		resp, closeAfter := c.handle(ctx, data)
+		if err := c.reply(resp); err != nil || closeAfter {
+			return
+		}
+	}
+}
+
+func (c *conn) reply(resp wire.Response) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.ws.WriteJSON(resp)
+}
+
+// loggedIn moves the connection to the logged-in stage: the login deadline
+// gives way to pings and the idle timeout.
+func (c *conn) loggedIn() {
+	c.stage = stageLoggedIn
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
+	go c.ping()
+}
+
+func (c *conn) ping() {
+	t := time.NewTicker(pingPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+			c.wmu.Lock()
+			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+			c.wmu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (c *conn) close() {
+	close(c.done)
+	if c.stage == stageLoggedIn {
+		c.h.sessions.release(c.user.ID, c.id, c.loggedOut, c.h.cfg.Now())
+	}
+	c.wmu.Lock()
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	c.wmu.Unlock()
+	c.ws.Close()
+}

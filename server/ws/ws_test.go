@@ -1,0 +1,502 @@
+package ws_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/ws"
+	"github.com/softtoken/softtoken/token"
+)
+
+var (
+	cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
+	keys  = sync.OnceValue(func() *challenge.Keys {
+		k, err := challenge.NewKeys(2048, 0, time.Now)
+		if err != nil {
+			panic(err)
+		}
+		return k
+	})
+)
+
+// server is a protocol server on 127.0.0.1 with a real SQLite file.
+type server struct {
+	t      *testing.T
+	url    string
+	db     *sqlite.DB
+	path   string
+	auth   *auth.Service
+	srv    *httptest.Server
+	tokens map[string]token.Token // seeds of the users made with 2FA
+}
+
+func newServer(t *testing.T, cfg ws.Config) *server {
+	t.Helper()
+	s := &server{t: t, path: filepath.Join(t.TempDir(), "softtoken.db"), tokens: map[string]token.Token{}}
+	s.start(cfg)
+	ctx := context.Background()
+	s.user(ctx, store.User{UserID: "admin", IsAdmin: true, Active: true}, "admin-password")
+	s.user(ctx, store.User{UserID: "plain", Active: true, Attr: json.RawMessage(`{"email":"p@example.com"}`)}, "plain-password")
+	s.user(ctx, store.User{UserID: "julian@fundamentalinteractions.c", Active: true, Use2FA: true, Attr: json.RawMessage(`{"first_name":"Julian"}`)}, "test123")
+	return s
+}
+
+func (s *server) start(cfg ws.Config) {
+	db, err := sqlite.Open(context.Background(), s.path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	sealer, _ := seal.New(make([]byte, 32))
+	s.db = db
+	s.auth = auth.New(db, sealer, auth.Config{MaxFailures: 5, Hash: cheap})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.srv = httptest.NewServer(ws.New(s.auth, db, keys(), cfg))
+	s.url = "ws" + strings.TrimPrefix(s.srv.URL, "http")
+	s.t.Cleanup(s.stop)
+}
+
+func (s *server) stop() {
+	s.srv.Close()
+	s.db.Close()
+}
+
+func (s *server) user(ctx context.Context, u store.User, pw string) {
+	s.t.Helper()
+	u.PassHash, _ = password.Hash([]byte(pw), cheap)
+	u, err := s.db.CreateUser(ctx, u)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if u.Use2FA {
+		tok, err := s.auth.NewSeed(ctx, u)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.tokens[u.UserID] = tok
+	}
+}
+
+// code is the current passcode of a 2FA user, shifted by steps.
+func (s *server) code(userID string, steps int) string {
+	s.t.Helper()
+	c, err := s.tokens[userID].Code(time.Now().Add(time.Duration(steps) * 30 * time.Second))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+// client speaks the protocol as the seed's Java sample does.
+type client struct {
+	t   *testing.T
+	c   *websocket.Conn
+	key string
+}
+
+func (s *server) dial() *client {
+	s.t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial(s.url, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return &client{t: s.t, c: c}
+}
+
+func (c *client) send(msg any) wire.Response {
+	c.t.Helper()
+	var data []byte
+	switch m := msg.(type) {
+	case string:
+		data = []byte(m)
+	default:
+		data, _ = json.Marshal(m)
+	}
+	if err := c.c.WriteMessage(websocket.TextMessage, data); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+	return c.read()
+}
+
+func (c *client) read() wire.Response {
+	c.t.Helper()
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var r wire.Response
+	if err := c.c.ReadJSON(&r); err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return r
+}
+
+// closed reports whether the server closed the socket.
+func (c *client) closed() bool {
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := c.c.ReadMessage()
+	return err != nil && !strings.Contains(err.Error(), "timeout")
+}
+
+func (c *client) challenge() {
+	c.t.Helper()
+	r := c.send(map[string]string{"type": "challenge"})
+	if r.Result != wire.ResultOK || r.Type != "challenge" || r.Key == "" {
+		c.t.Fatalf("challenge: %+v", r)
+	}
+	c.key = r.Key
+}
+
+// encrypt is the Java sample: X509EncodedKeySpec, Cipher "RSA" (PKCS#1 v1.5), base64.
+func (c *client) encrypt(pw string) string {
+	c.t.Helper()
+	der, _ := base64.StdEncoding.DecodeString(c.key)
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub.(*rsa.PublicKey), []byte(pw))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(ct)
+}
+
+func (c *client) login(user, pw, code string) wire.Response {
+	c.t.Helper()
+	c.challenge()
+	m := map[string]string{"type": "login", "userid": user, "pass": c.encrypt(pw)}
+	if code != "" {
+		m["2fatoken"] = code
+	}
+	return c.send(m)
+}
+
+func TestLogin(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	tests := []struct {
+		name, user, pw, code string
+		want                 string
+		closes               bool
+	}{
+		{"seed's sample user with its token", "julian@fundamentalinteractions.c", "test123", "current", wire.ResultOK, false},
+		{"no 2FA needed", "plain", "plain-password", "", wire.ResultOK, false},
+		{"wrong password", "plain", "nope", "", wire.ResultInvalidLogin, true},
+		{"unknown user", "nobody", "plain-password", "", wire.ResultInvalidLogin, true},
+		{"wrong token", "julian@fundamentalinteractions.c", "test123", "000000", wire.ResultInvalidToken, true},
+	}
+	for _, tc := range tests {
+		c := s.dial()
+		code := tc.code
+		if code == "current" {
+			code = s.code(tc.user, 0)
+		}
+		r := c.login(tc.user, tc.pw, code)
+		if r.Result != tc.want || r.Type != "login" {
+			t.Errorf("%s: got %+v, want %q", tc.name, r, tc.want)
+			continue
+		}
+		if tc.closes {
+			if !c.closed() {
+				t.Errorf("%s: the socket stayed open", tc.name)
+			}
+			continue
+		}
+		if lr := c.send(`{"type":"logout"}`); lr.Result != wire.ResultOK || !c.closed() {
+			t.Errorf("%s: logout: %+v", tc.name, lr)
+		}
+	}
+}
+
+func TestBadCiphertextAnswersLikeWrongPassword(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	for _, pass := range []string{"!!notbase64", base64.StdEncoding.EncodeToString(make([]byte, 256)), base64.StdEncoding.EncodeToString([]byte("short"))} {
+		c := s.dial()
+		c.challenge()
+		r := c.send(map[string]string{"type": "login", "userid": "plain", "pass": pass})
+		if r.Result != wire.ResultInvalidLogin || !c.closed() {
+			t.Errorf("pass %.12q: got %+v", pass, r)
+		}
+	}
+}
+
+func TestTwoStepLogin(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	user := "julian@fundamentalinteractions.c"
+	c := s.dial()
+	if r := c.login(user, "test123", ""); r.Result != wire.ResultNeed2FA {
+		t.Fatalf("login without token: %+v", r)
+	}
+	if r := c.send(`{"type":"verifylogin","userid":"x","pass":"y"}`); r.Result != wire.ResultNeed2FA {
+		t.Errorf("anything else before the token: %+v", r)
+	}
+	if r := c.send(`{"type":"send2fatoken","2fatoken":"000000"}`); r.Result != wire.ResultInvalidToken {
+		t.Errorf("wrong token: %+v", r)
+	}
+	if r := c.send(map[string]string{"type": "send2fatoken", "2fatoken": s.code(user, 0)}); r.Result != wire.ResultOK {
+		t.Errorf("right token: %+v", r)
+	}
+	if r := c.send(map[string]string{"type": "send2fatoken", "2fatoken": s.code(user, 0)}); r.Result != wire.ResultNotAllowed {
+		t.Errorf("token after login: %+v", r)
+	}
+}
+
+func TestOneLoginAttemptPerSocketAndChallengeFirst(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	c := s.dial()
+	if r := c.send(`{"type":"login","userid":"plain","pass":"x"}`); r.Result != wire.ResultNoChallenge {
+		t.Errorf("login before challenge: %+v", r)
+	}
+	if r := c.login("plain", "plain-password", ""); r.Result != wire.ResultOK {
+		t.Fatalf("login: %+v", r)
+	}
+	if r := c.send(map[string]string{"type": "login", "userid": "plain", "pass": c.encrypt("plain-password")}); r.Result != wire.ResultNotAllowed || !c.closed() {
+		t.Errorf("second login on one socket: %+v", r)
+	}
+}
+
+func TestConcurrentAccessDenied(t *testing.T) {
+	s := newServer(t, ws.Config{SessionHold: time.Hour})
+	first := s.dial()
+	if r := first.login("plain", "plain-password", ""); r.Result != wire.ResultOK {
+		t.Fatal(r)
+	}
+	second := s.dial()
+	if r := second.login("plain", "plain-password", ""); r.Result != wire.ResultAlreadyLoggedIn {
+		t.Errorf("second access: %+v", r)
+	}
+	// A wrong password reveals nothing about the other session.
+	if r := s.dial().login("plain", "wrong", ""); r.Result != wire.ResultInvalidLogin {
+		t.Errorf("wrong password while logged in elsewhere: %+v", r)
+	}
+	first.send(`{"type":"logout"}`)
+	if r := s.dial().login("plain", "plain-password", ""); r.Result != wire.ResultOK {
+		t.Errorf("after logout: %+v", r)
+	}
+	// Administrators may hold several sessions.
+	for range 2 {
+		if r := s.dial().login("admin", "admin-password", ""); r.Result != wire.ResultOK {
+			t.Errorf("admin: %+v", r)
+		}
+	}
+}
+
+func (c *client) verify(user, pw, code string) wire.Response {
+	c.t.Helper()
+	m := map[string]string{"type": "verifylogin", "userid": user, "pass": c.encrypt(pw)}
+	if code != "" {
+		m["2fatoken"] = code
+	}
+	return c.send(m)
+}
+
+func TestVerifyLogin(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	user := "julian@fundamentalinteractions.c"
+	admin := s.dial()
+	if r := admin.login("admin", "admin-password", ""); r.Result != wire.ResultOK {
+		t.Fatal(r)
+	}
+	r := admin.verify(user, "test123", s.code(user, 0))
+	if r.Result != wire.ResultOK || r.Active != "Y" || r.UserID != user || r.VerifyLevel == nil || *r.VerifyLevel != 1 || string(r.Attr) != `{"first_name":"Julian"}` {
+		t.Errorf("verifylogin: %+v", r)
+	}
+	tests := []struct {
+		name, user, pw, code, want string
+	}{
+		{"replayed code", user, "test123", s.code(user, 0), wire.ResultInvalidToken},
+		{"token missing", user, "test123", "", wire.ResultTokenMissing},
+		{"wrong password", user, "nope", s.code(user, 1), wire.ResultInvalidLogin},
+		{"unknown user", "ghost", "test123", "123456", wire.ResultInvalidLogin},
+	}
+	for _, tc := range tests {
+		if r := admin.verify(tc.user, tc.pw, tc.code); r.Result != tc.want || r.Type != "verifylogin" || r.UserID != tc.user {
+			t.Errorf("%s: got %+v, want %q", tc.name, r, tc.want)
+		}
+	}
+	if r := admin.verify("plain", "plain-password", ""); r.Result != wire.ResultOK || *r.VerifyLevel != 0 {
+		t.Errorf("user without 2FA: %+v", r)
+	}
+	plain := s.dial()
+	plain.login("plain", "plain-password", "")
+	if r := plain.verify(user, "test123", s.code(user, 1)); r.Result != wire.ResultNotAllowed {
+		t.Errorf("verifylogin by a non-admin: %+v", r)
+	}
+}
+
+// Two admin connections verify one code at the same moment: exactly one
+// succeeds.
+func TestReplayRaceOverTheWire(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	user := "julian@fundamentalinteractions.c"
+	admins := []*client{s.dial(), s.dial()}
+	for _, a := range admins {
+		if r := a.login("admin", "admin-password", ""); r.Result != wire.ResultOK {
+			t.Fatal(r)
+		}
+	}
+	code := s.code(user, 0)
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for _, a := range admins {
+		pass := a.encrypt("test123")
+		wg.Go(func() {
+			data, _ := json.Marshal(map[string]string{"type": "verifylogin", "userid": user, "pass": pass, "2fatoken": code})
+			_ = a.c.WriteMessage(websocket.TextMessage, data)
+			var r wire.Response
+			if a.c.ReadJSON(&r) == nil && r.Result == wire.ResultOK {
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Errorf("%d of 2 racing verifications succeeded, want 1", ok.Load())
+	}
+}
+
+func TestLockoutSurvivesRestart(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	user := "julian@fundamentalinteractions.c"
+	admin := s.dial()
+	admin.login("admin", "admin-password", "")
+	for range 5 {
+		admin.verify(user, "test123", "000000")
+	}
+	if r := admin.verify(user, "test123", s.code(user, 0)); r.Result != wire.ResultLocked {
+		t.Fatalf("after 5 failures: %+v", r)
+	}
+	s.stop()
+	s.start(ws.Config{})
+	admin = s.dial()
+	admin.login("admin", "admin-password", "")
+	if r := admin.verify(user, "test123", s.code(user, 0)); r.Result != wire.ResultLocked {
+		t.Errorf("after a restart: %+v", r)
+	}
+}
+
+func TestAddUser(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	admin := s.dial()
+	admin.login("admin", "admin-password", "")
+	r := admin.send(map[string]any{"type": "adduser", "userid": "denis@finteractions.com", "roles": "XXSSS", "firm": "FINT",
+		"pass": admin.encrypt("initial-pass"), "use2fa": "Y", "attr": map[string]string{"email": "denis@finteractions.com"}})
+	if r.Result != wire.ResultOK || r.TwoFASeed == "" || r.Firm != "FINT" || r.Roles != "XXSSS" {
+		t.Fatalf("adduser: %+v", r)
+	}
+	seed, err := token.ParseSecret(r.TwoFASeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := token.Token{Secret: seed, Params: token.DefaultParams()}
+	code, _ := tok.Code(time.Now())
+	u := s.dial()
+	lr := u.login("denis@finteractions.com", "initial-pass", code)
+	if lr.Result != wire.ResultOK || !lr.MustChangePassword {
+		t.Fatalf("new user's first login: %+v", lr)
+	}
+	// The user changes the password: the flag clears.
+	cr := u.send(map[string]any{"type": "adduser", "updateprof": true, "pass": u.encrypt("initial-pass"), "newpass": u.encrypt("my-own-pass")})
+	if cr.Result != wire.ResultOK {
+		t.Fatalf("password change: %+v", cr)
+	}
+	if got, _ := s.db.UserByUserID(context.Background(), "denis@finteractions.com"); got.MustChangePassword {
+		t.Error("must-change flag still set after the user's change")
+	}
+	if r := u.send(map[string]any{"type": "adduser", "updateprof": true, "pass": u.encrypt("my-own-pass"), "newpass": u.encrypt("short")}); r.Result != wire.ResultWeakPassword {
+		t.Errorf("short new password: %+v", r)
+	}
+	if r := u.send(map[string]any{"type": "adduser", "userid": "x", "pass": u.encrypt("whatever-pass")}); r.Result != wire.ResultNotAllowed {
+		t.Errorf("non-admin creates a user: %+v", r)
+	}
+	u.send(`{"type":"logout"}`)
+	// The seed's reset sample: resetpass with newpass alone.
+	rr := admin.send(map[string]any{"type": "adduser", "userid": "denis@finteractions.com", "roles": "XXSSS", "updateprof": true, "firm": "FINT",
+		"resetpass": true, "pass": "", "newpass": admin.encrypt("reset-by-admin")})
+	if rr.Result != wire.ResultOK || !rr.ResetPass || !rr.UpdateProf {
+		t.Fatalf("resetpass: %+v", rr)
+	}
+	code2, _ := tok.Code(time.Now().Add(30 * time.Second))
+	if r := s.dial().login("denis@finteractions.com", "reset-by-admin", code2); r.Result != wire.ResultOK || !r.MustChangePassword {
+		t.Errorf("login after reset: %+v", r)
+	}
+}
+
+func TestMalformedMessages(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	c := s.dial()
+	tests := []struct{ in, want string }{
+		{`not json`, wire.ResultMalformed},
+		{`{"type":"frob"}`, wire.ResultUnknownType},
+		{`{"type":"login","updateprof":"x"}`, wire.ResultMalformed},
+		{`{"type":"verifylogin"}`, wire.ResultNotAllowed},
+		{`{"type":"adduser"}`, wire.ResultNotAllowed},
+		{`{"type":"send2fatoken"}`, wire.ResultNotAllowed},
+	}
+	for _, tc := range tests {
+		if r := c.send(tc.in); r.Result != tc.want {
+			t.Errorf("%s: got %+v, want %q", tc.in, r, tc.want)
+		}
+	}
+	c.challenge()
+	if r := c.send(`{"type":"login","userid":"plain"}`); r.Result != wire.ResultMissingField {
+		t.Errorf("login without pass: %+v", r)
+	}
+	// An oversized message closes the socket with 1009 (message too big).
+	if err := c.c.WriteMessage(websocket.TextMessage, []byte(`{"type":"login","pass":"`+strings.Repeat("A", wire.MaxMessageBytes)+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("oversized message: got %v, want close 1009", err)
+	}
+}
+
+func TestLoginDeadline(t *testing.T) {
+	s := newServer(t, ws.Config{LoginTimeout: 200 * time.Millisecond})
+	c := s.dial()
+	c.challenge()
+	start := time.Now()
+	if !c.closed() {
+		t.Fatal("a socket that never logged in stayed open")
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Error("closed late")
+	}
+}
+
+func TestChallengeRateLimit(t *testing.T) {
+	s := newServer(t, ws.Config{ChallengesPerMinute: 1})
+	c := s.dial()
+	limited := false
+	for range 12 {
+		if r := c.send(`{"type":"challenge"}`); r.Result == wire.ResultRateLimited {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("12 challenges in a row were never limited")
+	}
+}
