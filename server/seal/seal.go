@@ -66,11 +66,12 @@ func (s *Sealer) Open(sealed []byte, ad string) ([]byte, error) {
 	return pt, nil
 }
 
-// LoadKey returns the master key: from $SOFTTOKEN_MASTER_KEY when set,
-// else from the file at path, which it creates with a new random key (mode
-// 0600) when missing. A key file readable by others is refused.
-func LoadKey(path string) ([]byte, error) {
-	if v := os.Getenv(KeyEnv); v != "" {
+// LoadKey returns the master key: from envValue (the value of
+// $SOFTTOKEN_MASTER_KEY) when not empty, else from the file at path, which
+// it creates with a new random key (mode 0600) when missing. A key file
+// readable by others is refused.
+func LoadKey(path, envValue string) ([]byte, error) {
+	if v := envValue; v != "" {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("%s must be base64 of 32 bytes", KeyEnv)

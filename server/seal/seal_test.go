@@ -12,15 +12,14 @@ import (
 
 func TestSealOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "master.key")
-	t.Setenv(seal.KeyEnv, "")
-	key, err := seal.LoadKey(path)
+	key, err := seal.LoadKey(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v", fi.Mode().Perm())
 	}
-	again, err := seal.LoadKey(path)
+	again, err := seal.LoadKey(path, "")
 	if err != nil || !bytes.Equal(again, key) {
 		t.Fatalf("reload: %v", err)
 	}
@@ -46,11 +45,10 @@ func TestSealOpen(t *testing.T) {
 		t.Errorf("opened a short value: %v", err)
 	}
 	os.Chmod(path, 0o644)
-	if _, err := seal.LoadKey(path); err == nil {
+	if _, err := seal.LoadKey(path, ""); err == nil {
 		t.Error("a world-readable key file was accepted")
 	}
-	t.Setenv(seal.KeyEnv, "bm90IDMyIGJ5dGVz")
-	if _, err := seal.LoadKey(path); err == nil {
+	if _, err := seal.LoadKey(path, "bm90IDMyIGJ5dGVz"); err == nil {
 		t.Error("a short key in the environment was accepted")
 	}
 }

@@ -69,13 +69,13 @@ type InitialPasscode struct {
 
 // AuditEvent is one audited action. Detail never holds a secret.
 type AuditEvent struct {
-	ID      int64
-	At      time.Time
-	UserID  string
-	Client  string
-	Event   string
-	Outcome string
-	Detail  string
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	UserID  string    `json:"userid,omitempty"`
+	Client  string    `json:"client,omitempty"`
+	Event   string    `json:"event"`
+	Outcome string    `json:"outcome"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 // AuditFilter selects audit events; zero fields match everything.

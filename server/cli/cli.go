@@ -1,0 +1,183 @@
+// Package cli is the command line of softtoken-server:
+//
+//	softtoken-server serve [flags]
+//	softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
+//	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
+//	softtoken-server user reset USERID
+//	softtoken-server token revoke USERID
+//	softtoken-server audit [--user U] [--since T]
+//
+// Flags come before positional arguments. Every command takes --db (or
+// $SOFTTOKEN_DB) and --json. `user add` and `user reset` read the password
+// from standard input and print JSON with the initial passcode.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/sqlite"
+)
+
+// Env is what a command may use.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv reads configuration from the environment (os.Getenv in main).
+	Getenv func(string) string
+	// ReadPassword reads a password without echo when stdin is a terminal;
+	// nil otherwise (the first line of Stdin is read).
+	ReadPassword func() ([]byte, error)
+	Logger       *slog.Logger
+	Now          func() time.Time
+	// Listening, if set, is told the address serve listens on (tests
+	// listen on port 0).
+	Listening func(addr string)
+}
+
+// UsageError is a command line that makes no sense (exit status 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg + " (see softtoken-server help)" }
+
+func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
+
+const usage = `softtoken-server: users, enrolment and verification for softtoken.
+
+  softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
+  softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
+  softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
+  softtoken-server user reset USERID
+  softtoken-server token revoke USERID
+  softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
+
+Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
+arguments. user add and user reset read the password from standard input.
+The master key that seals seeds is in --master-key (default: the database
+path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
+`
+
+// Run runs the command in args (without the program name).
+func Run(ctx context.Context, env Env, args []string) error {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	}
+	if len(args) == 0 {
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, env, args[1:])
+	case "user":
+		return userCmd(ctx, env, args[1:])
+	case "token":
+		if len(args) < 2 || args[1] != "revoke" {
+			return usagef("token: the only subcommand is revoke")
+		}
+		return tokenRevoke(ctx, env, args[2:])
+	case "audit":
+		return audit(ctx, env, args[1:])
+	case "help", "-h", "--help":
+		_, err := io.WriteString(env.Stdout, usage)
+		return err
+	}
+	return usagef("unknown command %q", args[0])
+}
+
+// common are the flags every command has.
+type common struct {
+	db        string
+	masterKey string
+	json      bool
+}
+
+func newFlags(env Env, name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.db, "db", env.Getenv("SOFTTOKEN_DB"), "database file (SOFTTOKEN_DB)")
+	fs.StringVar(&c.masterKey, "master-key", env.Getenv("SOFTTOKEN_MASTER_KEY_FILE"), "master key file (default: DB path + .key)")
+	fs.BoolVar(&c.json, "json", false, "print JSON")
+	return fs
+}
+
+// parse parses flags and checks the count of positional arguments.
+func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, usagef("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() != n {
+		if fs.NArg() < n {
+			return nil, usagef("%s: missing argument", fs.Name())
+		}
+		return nil, usagef("%s: unexpected argument %q (flags go before arguments)", fs.Name(), fs.Arg(n))
+	}
+	return fs.Args(), nil
+}
+
+// deps are the opened database and the services on it.
+type deps struct {
+	db   *sqlite.DB
+	auth *auth.Service
+}
+
+func (c common) open(ctx context.Context, env Env, cfg auth.Config) (*deps, error) {
+	if c.db == "" {
+		return nil, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
+	}
+	keyPath := c.masterKey
+	if keyPath == "" {
+		keyPath = c.db + ".key"
+	}
+	key, err := seal.LoadKey(keyPath, env.Getenv(seal.KeyEnv))
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := seal.New(key)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Now = env.Now
+	return &deps{db: db, auth: auth.New(db, sealer, cfg)}, nil
+}
+
+// readPassword reads the password for user add / reset.
+func readPassword(env Env) ([]byte, error) {
+	if env.ReadPassword != nil {
+		fmt.Fprint(env.Stderr, "Password (not shown): ")
+		pw, err := env.ReadPassword()
+		fmt.Fprintln(env.Stderr)
+		return pw, err
+	}
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the password from standard input: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return nil, usagef("give the password on standard input")
+	}
+	return []byte(line), nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,211 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/softtoken/softtoken/server/cli"
+	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/token"
+)
+
+type admin struct {
+	t   *testing.T
+	db  string
+	env map[string]string
+}
+
+func newAdmin(t *testing.T) *admin {
+	return &admin{t: t, db: filepath.Join(t.TempDir(), "softtoken.db"), env: map[string]string{}}
+}
+
+// run runs a command with stdin; --db is passed through the environment,
+// as an admin's shell would.
+func (a *admin) run(stdin string, args ...string) (string, error) {
+	a.t.Helper()
+	var out, errOut bytes.Buffer
+	env := cli.Env{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) string {
+			if k == "SOFTTOKEN_DB" {
+				return a.db
+			}
+			return a.env[k]
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	err := cli.Run(context.Background(), env, args)
+	return out.String(), err
+}
+
+type added struct {
+	UserID             string `json:"userid"`
+	InitialPasscode    string `json:"initial_passcode"`
+	TwoFASeed          string `json:"2faseed"`
+	TokenSerial        string `json:"token_serial"`
+	MustChangePassword bool   `json:"must_change_password"`
+	Active             bool   `json:"active"`
+	Admin              bool   `json:"admin"`
+}
+
+func (a *admin) add(stdin string, args ...string) added {
+	a.t.Helper()
+	out, err := a.run(stdin, append([]string{"user", "add"}, args...)...)
+	if err != nil {
+		a.t.Fatalf("user add %v: %v", args, err)
+	}
+	var got added
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		a.t.Fatalf("user add printed %q: %v", out, err)
+	}
+	return got
+}
+
+var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+
+func TestUserCommands(t *testing.T) {
+	a := newAdmin(t)
+	u := a.add("trader-pass\n", "--use2fa", "--email", "t@example.com", "--firm", "FINT", "BTSUser0.9999@bts.com")
+	if !sixDigits.MatchString(u.InitialPasscode) || u.TwoFASeed == "" || u.TokenSerial == "" || !u.MustChangePassword {
+		t.Errorf("user add: %+v", u)
+	}
+	if _, err := token.ParseSecret(u.TwoFASeed); err != nil {
+		t.Errorf("2faseed: %v", err)
+	}
+	if fi, err := os.Stat(a.db); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode: %v %v", fi.Mode().Perm(), err)
+	}
+	if fi, err := os.Stat(a.db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("master key mode: %v", err)
+	}
+	steps := []struct {
+		stdin  string
+		args   []string
+		want   string
+		errHas string
+		usage  bool
+	}{
+		{"other-pass\n", []string{"user", "add", "bts@x"}, `"initial_passcode"`, "", false},
+		{"other-pass\n", []string{"user", "add", "BTS@X"}, "", "already exists", false},
+		{"short\n", []string{"user", "add", "weak"}, "", "password must be", false},
+		{"", []string{"user", "add", "nopw"}, "", "give the password on standard input", true},
+		{"x-pass-long\n", []string{"user", "add", "late", "--admin"}, "", "flags go before arguments", true},
+		{"", []string{"user", "list"}, "BTSUser0.9999@bts.com  yes     no     yes  ST", "", false},
+		{"", []string{"user", "show", "bts@x"}, `"userid": "bts@x"`, "", false},
+		{"", []string{"user", "disable", "bts@x"}, "Disabled user bts@x", "", false},
+		{"", []string{"user", "show", "bts@x"}, `"active": false`, "", false},
+		{"", []string{"user", "enable", "bts@x"}, "Enabled user bts@x", "", false},
+		{"", []string{"token", "revoke", "BTSUser0.9999@bts.com"}, "Revoked the token", "", false},
+		{"", []string{"token", "revoke", "BTSUser0.9999@bts.com"}, "", "has no token", false},
+		{"new-pass-123\n", []string{"user", "reset", "bts@x"}, `"must_change_password": true`, "", false},
+		{"", []string{"user", "delete", "bts@x"}, "Deleted user bts@x", "", false},
+		{"", []string{"user", "show", "bts@x"}, "", "not found", false},
+		{"", []string{"audit", "--user", "bts@x"}, "user delete", "", false},
+		{"", []string{"audit", "--since", "1h", "--json"}, `"event": "token revoke"`, "", false},
+		{"", []string{"audit", "--since", "yesterday"}, "", "--since takes", true},
+		{"", []string{"frob"}, "", "unknown command", true},
+	}
+	for _, st := range steps {
+		out, err := a.run(st.stdin, st.args...)
+		if st.errHas != "" {
+			var ue *cli.UsageError
+			if err == nil || !strings.Contains(err.Error(), st.errHas) || errors.As(err, &ue) != st.usage {
+				t.Errorf("%v: got %v, want an error containing %q (usage %v)", st.args, err, st.errHas, st.usage)
+			}
+			continue
+		}
+		if err != nil || !strings.Contains(out, st.want) {
+			t.Errorf("%v: got %q, %v; want %q", st.args, out, err, st.want)
+		}
+	}
+	out, _ := a.run("", "audit")
+	if strings.Contains(out, "trader-pass") || strings.Contains(out, u.TwoFASeed) || strings.Contains(out, u.InitialPasscode) {
+		t.Error("the audit shows a secret")
+	}
+}
+
+func TestServeRefusesPlainHTTPOffLoopback(t *testing.T) {
+	a := newAdmin(t)
+	for _, addr := range []string{"0.0.0.0:8443", ":8443", "192.0.2.1:8443", "example.com:443"} {
+		if _, err := a.run("", "serve", "--listen", addr); err == nil || !strings.Contains(err.Error(), "refusing to serve plain HTTP") {
+			t.Errorf("%s: got %v", addr, err)
+		}
+	}
+}
+
+// The real `serve` on 127.0.0.1:0, a user made with `user add --use2fa`,
+// and a client that does what the seed's Java sample does.
+func TestServeEndToEnd(t *testing.T) {
+	a := newAdmin(t)
+	u := a.add("trader-pass\n", "--use2fa", "trader")
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		env := cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] },
+			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Listening: func(addr string) { addrc <- addr }}
+		done <- cli.Run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0"})
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve ended: %v", err)
+	}
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func(m map[string]string) wire.Response {
+		t.Helper()
+		if err := c.WriteJSON(m); err != nil {
+			t.Fatal(err)
+		}
+		var r wire.Response
+		if err := c.ReadJSON(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ch := send(map[string]string{"type": "challenge"})
+	der, _ := base64.StdEncoding.DecodeString(ch.Key)
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, pub.(*rsa.PublicKey), []byte("trader-pass"))
+	seed, _ := token.ParseSecret(u.TwoFASeed)
+	code, _ := token.Token{Secret: seed, Params: token.DefaultParams()}.Code(time.Now())
+	r := send(map[string]string{"type": "login", "userid": "trader", "pass": base64.StdEncoding.EncodeToString(ct), "2fatoken": code})
+	if r.Result != wire.ResultOK || !r.MustChangePassword {
+		t.Fatalf("login: %+v", r)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/ws"
+)
+
+// ServeConfig is what `serve` runs with, from flags and the environment.
+type ServeConfig struct {
+	Listen          string
+	TLSCert, TLSKey string
+	KeyBits         int
+	KeyRotation     time.Duration
+	Auth            auth.Config
+	WS              ws.Config
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	var c common
+	var sc ServeConfig
+	fs := newFlags(env, "serve", &c)
+	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
+	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
+	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
+	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
+	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
+	fs.IntVar(&sc.Auth.Window, "window", 1, "passcode window in time steps either side")
+	fs.IntVar(&sc.Auth.MaxFailures, "max-failures", 10, "consecutive failures that lock a user")
+	fs.DurationVar(&sc.Auth.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
+	fs.DurationVar(&sc.WS.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
+	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := checkListen(sc.Listen, sc.TLSCert != "" || sc.TLSKey != ""); err != nil {
+		return err
+	}
+	if (sc.TLSCert == "") != (sc.TLSKey == "") {
+		return usagef("serve: give both --tls-cert and --tls-key")
+	}
+	d, err := c.open(ctx, env, sc.Auth)
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
+	if err != nil {
+		return err
+	}
+	sc.WS.Logger, sc.WS.Now = env.Logger, env.Now
+	mux := http.NewServeMux()
+	mux.Handle("/ws", ws.New(d.auth, d.db, keys, sc.WS))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	ln, err := net.Listen("tcp", sc.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go rotateKeys(ctx, env, keys)
+	errc := make(chan error, 1)
+	scheme := "http"
+	go func() {
+		if sc.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, sc.TLSCert, sc.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	if sc.TLSCert != "" {
+		scheme = "https"
+	}
+	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db)
+	if env.Listening != nil {
+		env.Listening(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	env.Logger.Info("shutting down: finishing requests in flight")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func rotateKeys(ctx context.Context, env Env, keys *challenge.Keys) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := keys.RotateIfDue(); err != nil {
+				env.Logger.Error("rotate challenge key", "err", err)
+			}
+		}
+	}
+}
+
+// checkListen refuses plain HTTP anywhere but on loopback: passwords
+// travel RSA-encrypted, but passcodes, seeds and session traffic do not.
+func checkListen(addr string, tls bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("serve: --listen %q is not host:port", addr)
+	}
+	if tls || isLoopback(host) {
+		return nil
+	}
+	return fmt.Errorf("refusing to serve plain HTTP on %q: that is reachable from other machines; "+
+		"give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy", addr)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,316 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// InitialPasscodeValidity is how long a welcome mail's passcode works; a
+// user who has not enrolled by then must be reset (guide, section 4).
+const InitialPasscodeValidity = 30 * 24 * time.Hour
+
+// userJSON is how the admin commands show a user: never a hash or a seed.
+type userJSON struct {
+	UserID             string          `json:"userid"`
+	Firm               string          `json:"firm,omitempty"`
+	Roles              string          `json:"roles,omitempty"`
+	Attr               json.RawMessage `json:"attr,omitempty"`
+	Admin              bool            `json:"admin"`
+	Active             bool            `json:"active"`
+	Use2FA             bool            `json:"use2fa"`
+	Email              string          `json:"email,omitempty"`
+	Phone              string          `json:"phone,omitempty"`
+	MustChangePassword bool            `json:"must_change_password"`
+	Failures           int             `json:"failures"`
+	LockedUntil        *time.Time      `json:"locked_until,omitempty"`
+	TokenSerial        string          `json:"token_serial,omitempty"`
+	Created            time.Time       `json:"created"`
+	// Set only by add and reset, which hand these to the admin once.
+	InitialPasscode string `json:"initial_passcode,omitempty"`
+	TwoFASeed       string `json:"2faseed,omitempty"`
+}
+
+func (d *deps) show(ctx context.Context, u store.User) userJSON {
+	j := userJSON{UserID: u.UserID, Firm: u.Firm, Roles: u.Roles, Attr: u.Attr, Admin: u.IsAdmin, Active: u.Active,
+		Use2FA: u.Use2FA, Email: u.Email, Phone: u.Phone, MustChangePassword: u.MustChangePassword,
+		Failures: u.Failures, Created: u.Created}
+	if !u.LockedUntil.IsZero() {
+		j.LockedUntil = &u.LockedUntil
+	}
+	if tok, err := d.db.TokenOf(ctx, u.ID); err == nil {
+		j.TokenSerial = tok.Serial
+	}
+	return j
+}
+
+func userCmd(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return usagef("user: say add, list, show, disable, enable, delete or reset")
+	}
+	switch args[0] {
+	case "add":
+		return userAdd(ctx, env, args[1:])
+	case "list":
+		return userList(ctx, env, args[1:])
+	case "reset":
+		return userReset(ctx, env, args[1:])
+	case "show", "disable", "enable", "delete":
+		return userOne(ctx, env, args[0], args[1:])
+	}
+	return usagef("user: unknown subcommand %q", args[0])
+}
+
+func userAdd(ctx context.Context, env Env, args []string) error {
+	var c common
+	var admin, use2fa bool
+	var email, phone, firm, roles string
+	fs := newFlags(env, "user add", &c)
+	fs.BoolVar(&admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
+	fs.BoolVar(&use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
+	fs.StringVar(&email, "email", "", "e-mail address for the welcome mail")
+	fs.StringVar(&phone, "phone", "", "phone number for SMS passcodes")
+	fs.StringVar(&firm, "firm", "", "firm")
+	fs.StringVar(&roles, "roles", "", "roles")
+	rest, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	pw, err := readPassword(env)
+	if err != nil {
+		return err
+	}
+	hash, err := d.auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	u, err := d.db.CreateUser(ctx, store.User{UserID: rest[0], Firm: firm, Roles: roles, IsAdmin: admin, Active: true,
+		Use2FA: use2fa, PassHash: hash, MustChangePassword: true, Email: email, Phone: phone, Created: env.Now()})
+	if err != nil {
+		return err
+	}
+	out, err := d.issue(ctx, u, use2fa)
+	if err != nil {
+		return err
+	}
+	d.audit(ctx, env, u.UserID, "user add")
+	return printJSON(env.Stdout, out)
+}
+
+// issue gives u a new initial passcode (and with seed, a new seed) and
+// returns what to print.
+func (d *deps) issue(ctx context.Context, u store.User, seed bool) (userJSON, error) {
+	code, err := d.auth.IssueInitialPasscode(ctx, u, InitialPasscodeValidity)
+	if err != nil {
+		return userJSON{}, err
+	}
+	out := d.show(ctx, u)
+	out.InitialPasscode = code
+	if seed {
+		tok, err := d.auth.NewSeed(ctx, u)
+		if err != nil {
+			return userJSON{}, err
+		}
+		out.TwoFASeed, out.TokenSerial = tok.Secret.Base32(), tok.Serial
+	}
+	return out, nil
+}
+
+func (d *deps) audit(ctx context.Context, env Env, userID, event string) {
+	if err := d.db.Audit(ctx, store.AuditEvent{At: env.Now(), UserID: userID, Client: "admin command line", Event: event, Outcome: "OK"}); err != nil {
+		env.Logger.Error("audit failed", "event", event, "err", err)
+	}
+}
+
+func userList(ctx context.Context, env Env, args []string) error {
+	var c common
+	if _, err := parse(newFlags(env, "user list", &c), args, 0); err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	users, err := d.db.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, len(users))
+	for i, u := range users {
+		out[i] = d.show(ctx, u)
+	}
+	if c.json {
+		return printJSON(env.Stdout, out)
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "USERID\tACTIVE\tADMIN\t2FA\tTOKEN\tLOCKED")
+	for _, u := range out {
+		locked := ""
+		if u.LockedUntil != nil && env.Now().Before(*u.LockedUntil) {
+			locked = "until " + u.LockedUntil.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.UserID, yesNo(u.Active), yesNo(u.Admin), yesNo(u.Use2FA), u.TokenSerial, locked)
+	}
+	return w.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func userOne(ctx context.Context, env Env, verb string, args []string) error {
+	var c common
+	rest, err := parse(newFlags(env, "user "+verb, &c), args, 1)
+	if err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	u, err := d.db.UserByUserID(ctx, rest[0])
+	if err != nil {
+		return fmt.Errorf("user %s: %w", rest[0], err)
+	}
+	switch verb {
+	case "show":
+		return printJSON(env.Stdout, d.show(ctx, u))
+	case "disable", "enable":
+		u.Active = verb == "enable"
+		err = d.db.UpdateUser(ctx, u)
+	case "delete":
+		err = d.db.DeleteUser(ctx, u.ID)
+	}
+	if err != nil {
+		return err
+	}
+	d.audit(ctx, env, u.UserID, "user "+verb)
+	done := map[string]string{"disable": "Disabled", "enable": "Enabled", "delete": "Deleted"}[verb]
+	_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, u.UserID)
+	return err
+}
+
+// userReset is the forgotten-password procedure (guide, section 6.2): a new
+// password, a new initial passcode, the token revoked; the user must enrol
+// again and change the password at the next login.
+func userReset(ctx context.Context, env Env, args []string) error {
+	var c common
+	rest, err := parse(newFlags(env, "user reset", &c), args, 1)
+	if err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	u, err := d.db.UserByUserID(ctx, rest[0])
+	if err != nil {
+		return fmt.Errorf("user %s: %w", rest[0], err)
+	}
+	pw, err := readPassword(env)
+	if err != nil {
+		return err
+	}
+	hash, err := d.auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := d.db.SetPassword(ctx, u.ID, hash, true); err != nil {
+		return err
+	}
+	if err := d.db.DeleteToken(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := d.db.ResetFailures(ctx, u.ID); err != nil {
+		return err
+	}
+	u.MustChangePassword, u.Failures, u.LockedUntil = true, 0, time.Time{}
+	out, err := d.issue(ctx, u, false)
+	if err != nil {
+		return err
+	}
+	d.audit(ctx, env, u.UserID, "user reset")
+	return printJSON(env.Stdout, out)
+}
+
+func tokenRevoke(ctx context.Context, env Env, args []string) error {
+	var c common
+	rest, err := parse(newFlags(env, "token revoke", &c), args, 1)
+	if err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	u, err := d.db.UserByUserID(ctx, rest[0])
+	if err != nil {
+		return fmt.Errorf("user %s: %w", rest[0], err)
+	}
+	if err := d.db.DeleteToken(ctx, u.ID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("user %s has no token", u.UserID)
+		}
+		return err
+	}
+	d.audit(ctx, env, u.UserID, "token revoke")
+	_, err = fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", u.UserID)
+	return err
+}
+
+func audit(ctx context.Context, env Env, args []string) error {
+	var c common
+	var user, since string
+	fs := newFlags(env, "audit", &c)
+	fs.StringVar(&user, "user", "", "only this user's events")
+	fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	f := store.AuditFilter{UserID: user}
+	if since != "" {
+		if d, err := time.ParseDuration(since); err == nil {
+			f.Since = env.Now().Add(-d)
+		} else if t, err := time.Parse(time.RFC3339, since); err == nil {
+			f.Since = t
+		} else {
+			return usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
+		}
+	}
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.db.Close()
+	events, err := d.db.AuditEvents(ctx, f)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return printJSON(env.Stdout, events)
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TIME\tUSER\tCLIENT\tEVENT\tOUTCOME")
+	for _, e := range events {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.UserID, e.Client, e.Event, e.Outcome)
+	}
+	return w.Flush()
+}
