@@ -137,6 +137,9 @@ func (s *Service) CheckCode(ctx context.Context, u store.User, code string) erro
 			return err
 		}
 		if accepted {
+			if u.Failures == 0 && u.LockedUntil.IsZero() {
+				return nil // nothing to reset: spare the write
+			}
 			return s.st.ResetFailures(ctx, u.ID)
 		}
 		err = ErrInvalidToken // a replay

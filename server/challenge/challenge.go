@@ -55,27 +55,41 @@ var ErrDecrypt = errors.New("cannot decrypt")
 // maxPlaintext bounds a decrypted password.
 const maxPlaintext = 256
 
+// Scheme is the RSA padding a client used; the client says which (the
+// "enc" field of a message), so the server decrypts exactly once with one
+// scheme. Trying one and then the other would take longer exactly when
+// the first padding is invalid: a timing oracle for Bleichenbacher's or
+// Manger's attack.
+type Scheme string
+
+// The supported schemes.
+const (
+	// PKCS1v15 is RSA PKCS#1 v1.5, what Java's Cipher.getInstance("RSA")
+	// sends: the protocol's default, used when a message names none.
+	PKCS1v15 Scheme = ""
+	// OAEPSHA256 is RSA-OAEP with SHA-256 (and MGF1-SHA-256), for clients
+	// that can; it is the better padding.
+	OAEPSHA256 Scheme = "oaep-sha256"
+)
+
 // Decrypt decodes a base64 ciphertext (whitespace ignored) and decrypts it
-// with RSA PKCS#1 v1.5, which Java's Cipher.getInstance("RSA") sends, or
-// with OAEP-SHA256 for clients that can.
-func (k *Key) Decrypt(b64 string) ([]byte, error) {
+// with the scheme the client named.
+func (k *Key) Decrypt(b64 string, scheme Scheme) ([]byte, error) {
 	ct, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
 	if err != nil || len(ct) != k.priv.Size() {
 		return nil, ErrDecrypt
 	}
-	if pt, err := rsa.DecryptOAEP(sha256.New(), nil, k.priv, ct, nil); err == nil {
-		return checkLen(pt)
-	}
-	//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
-	pt, err := rsa.DecryptPKCS1v15(nil, k.priv, ct)
-	if err != nil {
+	var pt []byte
+	switch scheme {
+	case PKCS1v15:
+		//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
+		pt, err = rsa.DecryptPKCS1v15(nil, k.priv, ct)
+	case OAEPSHA256:
+		pt, err = rsa.DecryptOAEP(sha256.New(), nil, k.priv, ct, nil)
+	default:
 		return nil, ErrDecrypt
 	}
-	return checkLen(pt)
-}
-
-func checkLen(pt []byte) ([]byte, error) {
-	if len(pt) > maxPlaintext {
+	if err != nil || len(pt) > maxPlaintext {
 		return nil, ErrDecrypt
 	}
 	return pt, nil

@@ -40,19 +40,24 @@ func TestDecrypt(t *testing.T) {
 	pub := k.PublicKey().(*rsa.PublicKey)
 	oaep, _ := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, []byte("test123"), nil)
 	pkcs := javaEncrypt(t, k.Public, "test123")
+	oaepB64 := base64.StdEncoding.EncodeToString(oaep)
 	tests := []struct {
 		name, in string
+		scheme   challenge.Scheme
 		ok       bool
 	}{
-		{"java pkcs1v15", pkcs, true},
-		{"wrapped in lines", pkcs[:40] + "\n" + pkcs[40:], true},
-		{"oaep sha256", base64.StdEncoding.EncodeToString(oaep), true},
-		{"not base64", "!!!", false},
-		{"short", base64.StdEncoding.EncodeToString([]byte("abc")), false},
-		{"random block", base64.StdEncoding.EncodeToString(make([]byte, 256)), false},
+		{"java pkcs1v15", pkcs, challenge.PKCS1v15, true},
+		{"wrapped in lines", pkcs[:40] + "\n" + pkcs[40:], challenge.PKCS1v15, true},
+		{"oaep sha256", oaepB64, challenge.OAEPSHA256, true},
+		{"oaep sent as pkcs1v15", oaepB64, challenge.PKCS1v15, false},
+		{"pkcs1v15 sent as oaep", pkcs, challenge.OAEPSHA256, false},
+		{"unknown scheme", pkcs, "rsa-none", false},
+		{"not base64", "!!!", challenge.PKCS1v15, false},
+		{"short", base64.StdEncoding.EncodeToString([]byte("abc")), challenge.PKCS1v15, false},
+		{"random block", base64.StdEncoding.EncodeToString(make([]byte, 256)), challenge.PKCS1v15, false},
 	}
 	for _, tc := range tests {
-		pt, err := k.Decrypt(tc.in)
+		pt, err := k.Decrypt(tc.in, tc.scheme)
 		if tc.ok && (err != nil || string(pt) != "test123") {
 			t.Errorf("%s: got %q, %v", tc.name, pt, err)
 		}
@@ -61,7 +66,7 @@ func TestDecrypt(t *testing.T) {
 		}
 	}
 	other, _ := challenge.NewKey(2048, time.Now())
-	if _, err := other.Decrypt(pkcs); err == nil {
+	if _, err := other.Decrypt(pkcs, challenge.PKCS1v15); err == nil {
 		t.Error("another key decrypted the ciphertext")
 	}
 	if _, err := challenge.NewKey(1024, time.Now()); err == nil {
@@ -86,7 +91,7 @@ func TestRotation(t *testing.T) {
 		t.Fatal("did not rotate")
 	}
 	// A connection that holds the previous key still decrypts with it.
-	if pt, err := first.Decrypt(ct); err != nil || string(pt) != "pw" {
+	if pt, err := first.Decrypt(ct, challenge.PKCS1v15); err != nil || string(pt) != "pw" {
 		t.Errorf("previous key: %q, %v", pt, err)
 	}
 }

@@ -55,10 +55,13 @@ const MaxMessageBytes = 16 << 10
 // Request is any client message; which fields matter depends on Type.
 // Pass and NewPass are base64 RSA ciphertexts under the challenge key.
 type Request struct {
-	Type       string          `json:"type"`
-	UserID     string          `json:"userid,omitempty"`
-	Pass       string          `json:"pass,omitempty"`
-	NewPass    string          `json:"newpass,omitempty"`
+	Type    string `json:"type"`
+	UserID  string `json:"userid,omitempty"`
+	Pass    string `json:"pass,omitempty"`
+	NewPass string `json:"newpass,omitempty"`
+	// Enc names the RSA padding of Pass and NewPass: empty for PKCS#1 v1.5
+	// (the seed's Java sample), "oaep-sha256" for OAEP with SHA-256.
+	Enc        string          `json:"enc,omitempty"`
 	TwoFAToken string          `json:"2fatoken,omitempty"`
 	Roles      string          `json:"roles,omitempty"`
 	Firm       string          `json:"firm,omitempty"`

@@ -69,14 +69,14 @@ func (c *conn) addUserResult(err error) (result, message string) {
 	return c.result(err), ""
 }
 
-func (c *conn) newPassword(field string) (string, error) {
+func (c *conn) newPassword(field, enc string) (string, error) {
 	if field == "" {
 		return "", errors.Join(errMissingField, errors.New("newpass is required"))
 	}
 	if c.key == nil {
 		return "", errNoChallenge
 	}
-	pw, ok := c.decrypt(field)
+	pw, ok := c.decrypt(field, enc)
 	if !ok {
 		return "", errUndecryptable
 	}
@@ -94,7 +94,7 @@ func (c *conn) resetPass(ctx context.Context, req wire.Request) error {
 	if err != nil {
 		return err
 	}
-	hash, err := c.newPassword(req.NewPass)
+	hash, err := c.newPassword(req.NewPass, req.Enc)
 	if err != nil {
 		return err
 	}
@@ -118,10 +118,10 @@ func (c *conn) changePass(ctx context.Context, req wire.Request) (string, error)
 	if req.Pass == "" {
 		return target.UserID, errors.Join(errMissingField, errors.New("pass (the current password) is required"))
 	}
-	if _, err := c.checkPassword(ctx, target.UserID, req.Pass); err != nil {
+	if _, err := c.checkPassword(ctx, target.UserID, req.Pass, req.Enc); err != nil {
 		return target.UserID, err
 	}
-	hash, err := c.newPassword(req.NewPass)
+	hash, err := c.newPassword(req.NewPass, req.Enc)
 	if err != nil {
 		return target.UserID, err
 	}
@@ -169,7 +169,7 @@ func (c *conn) upsertUser(ctx context.Context, req wire.Request) (seed string, e
 		if req.Pass == "" {
 			return "", errors.Join(errMissingField, errors.New("pass (the new user's password) is required"))
 		}
-		hash, err := c.newPassword(req.Pass)
+		hash, err := c.newPassword(req.Pass, req.Enc)
 		if err != nil {
 			return "", err
 		}

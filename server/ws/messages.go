@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
@@ -38,6 +39,11 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 		return c.addUser(ctx, req), false
 	case wire.TypeLogout:
 		c.loggedOut = true
+		if c.stage == stageLoggedIn {
+			// Free the session before replying, so that a client that logs
+			// in again right after the reply is not refused.
+			c.h.sessions.release(c.user.ID, c.id, true, c.h.cfg.Now())
+		}
 		c.audit(ctx, c.user.UserID, "logout", wire.ResultOK)
 		return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}, true
 	}
@@ -52,10 +58,9 @@ func (c *conn) challenge() (wire.Response, bool) {
 	return wire.Response{Type: wire.TypeChallenge, Result: wire.ResultOK, Key: c.key.Public}, false
 }
 
-// decrypt opens a password field. A field that does not decrypt is
-// answered exactly like a wrong password, after the same work.
-func (c *conn) decrypt(field string) ([]byte, bool) {
-	pw, err := c.key.Decrypt(field)
+// decrypt opens a password field with the scheme the message names.
+func (c *conn) decrypt(field, enc string) ([]byte, bool) {
+	pw, err := c.key.Decrypt(field, challenge.Scheme(enc))
 	if err != nil {
 		return nil, false
 	}
@@ -76,7 +81,7 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultMissingField, Message: "userid and pass are required"}, false
 	}
 	c.attempted = true
-	u, err := c.checkPassword(ctx, req.UserID, req.Pass)
+	u, err := c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
 	if err != nil {
 		return fail(c.result(err))
 	}
@@ -131,7 +136,7 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 		resp.Result = wire.ResultMissingField
 		return resp
 	}
-	u, err := c.checkPassword(ctx, req.UserID, req.Pass)
+	u, err := c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
 	level := 0
 	switch {
 	case errors.Is(err, auth.ErrDisabled):
@@ -173,11 +178,11 @@ func attrOrEmpty(a json.RawMessage) json.RawMessage {
 
 // checkPassword decrypts the pass field and checks it; whatever fails, the
 // caller sees an error from package auth.
-func (c *conn) checkPassword(ctx context.Context, userID, field string) (store.User, error) {
+func (c *conn) checkPassword(ctx context.Context, userID, field, enc string) (store.User, error) {
 	if c.key == nil {
 		return store.User{}, errNoChallenge
 	}
-	pw, ok := c.decrypt(field)
+	pw, ok := c.decrypt(field, enc)
 	if !ok {
 		// Same answer, same cost as a wrong password: no padding oracle.
 		_, _ = c.h.auth.CheckPassword(ctx, "\x00no such user", nil)

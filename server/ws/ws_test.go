@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -498,5 +501,59 @@ func TestChallengeRateLimit(t *testing.T) {
 	}
 	if !limited {
 		t.Error("12 challenges in a row were never limited")
+	}
+}
+
+// TestJavaClient runs testdata/JavaClient.java, written to the seed's Java
+// sample (Cipher.getInstance("RSA"), base64), against the server.
+func TestJavaClient(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("java is required: %v", err)
+		}
+		t.Skip("java not installed")
+	}
+	s := newServer(t, ws.Config{})
+	user := "julian@fundamentalinteractions.c"
+	tests := []struct {
+		pw, code, want string
+	}{
+		{"test123", s.code(user, 0), `"result":"OK"`},
+		{"wrong", s.code(user, 1), `"result":"invalid user/password"`},
+	}
+	for _, tc := range tests {
+		out, err := exec.Command(java, "testdata/JavaClient.java", s.url, user, tc.pw, tc.code).CombinedOutput()
+		if err != nil {
+			t.Fatalf("java: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), tc.want) {
+			t.Errorf("password %q: the Java client got %s, want %s", tc.pw, out, tc.want)
+		}
+	}
+}
+
+// Clients that can use OAEP-SHA256 say so with "enc"; the same ciphertext
+// without it is refused like a wrong password.
+func TestOAEPLogin(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	for _, tc := range []struct {
+		enc, want string
+	}{{"oaep-sha256", wire.ResultOK}, {"", wire.ResultInvalidLogin}, {"rsa-raw", wire.ResultInvalidLogin}} {
+		c := s.dial()
+		c.challenge()
+		der, _ := base64.StdEncoding.DecodeString(c.key)
+		pub, _ := x509.ParsePKIXPublicKey(der)
+		ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub.(*rsa.PublicKey), []byte("plain-password"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := c.send(map[string]string{"type": "login", "userid": "plain", "enc": tc.enc, "pass": base64.StdEncoding.EncodeToString(ct)})
+		if r.Result != tc.want {
+			t.Errorf("enc %q: got %+v, want %q", tc.enc, r, tc.want)
+		}
+		if r.Result == wire.ResultOK {
+			c.send(`{"type":"logout"}`)
+		}
 	}
 }
