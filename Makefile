@@ -37,8 +37,9 @@ deps: ## install the missing Debian packages
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: see https://go.dev/doc/install"; exit 1; }
 
-build: deps ## build bin/softtoken
+build: deps ## build bin/softtoken and bin/softtoken-server
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/softtoken ./app
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/softtoken-server ./server/cmd/softtoken-server
 
 run: build ## build and open the app
 	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
