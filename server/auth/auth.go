@@ -101,7 +101,7 @@ func (s *Service) CheckPassword(ctx context.Context, userID string, pw []byte) (
 		return store.User{}, fmt.Errorf("check password of %s: %w", u.UserID, err)
 	}
 	if !ok {
-		if _, err := s.st.RecordFailure(ctx, u.ID, s.cfg.MaxFailures, s.cfg.LockFor, s.cfg.Now()); err != nil {
+		if err := s.fail(ctx, u); err != nil {
 			return store.User{}, err
 		}
 		return store.User{}, ErrInvalidLogin
@@ -147,10 +147,24 @@ func (s *Service) CheckCode(ctx context.Context, u store.User, code string) erro
 	if !errors.Is(err, ErrInvalidToken) {
 		return err
 	}
-	if _, ferr := s.st.RecordFailure(ctx, u.ID, s.cfg.MaxFailures, s.cfg.LockFor, s.cfg.Now()); ferr != nil {
+	if ferr := s.fail(ctx, u); ferr != nil {
 		return ferr
 	}
 	return ErrInvalidToken
+}
+
+// fail counts a failure of u and audits the lockout it may start.
+func (s *Service) fail(ctx context.Context, u store.User) error {
+	now := s.cfg.Now()
+	until, err := s.st.RecordFailure(ctx, u.ID, s.cfg.MaxFailures, s.cfg.LockFor, now)
+	if err != nil {
+		return err
+	}
+	if until.After(now) && !s.Locked(u) {
+		return s.st.Audit(ctx, store.AuditEvent{At: now, UserID: u.UserID, Event: "lockout", Outcome: "locked",
+			Detail: fmt.Sprintf("locked until %s after %d consecutive failures", until.UTC().Format(time.RFC3339), s.cfg.MaxFailures)})
+	}
+	return nil
 }
 
 // match finds the step in the window whose code is code, comparing every

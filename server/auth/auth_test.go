@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,6 +153,10 @@ func TestLockout(t *testing.T) {
 	good := f.code(t, 0)
 	if err := f.svc.CheckCode(ctx, f.user, good); !errors.Is(err, auth.ErrLocked) {
 		t.Fatalf("locked user with a good code: got %v", err)
+	}
+	events, _ := f.db.AuditEvents(ctx, store.AuditFilter{UserID: "alice"})
+	if len(events) != 1 || events[0].Event != "lockout" || !strings.Contains(events[0].Detail, "after 3 consecutive failures") {
+		t.Errorf("audit of the lockout: %+v", events)
 	}
 	if _, err := f.svc.CheckPassword(ctx, "alice", []byte("correct horse")); !errors.Is(err, auth.ErrLocked) {
 		t.Errorf("locked user's password: got %v", err)

@@ -3,14 +3,21 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -149,11 +156,11 @@ func TestServeRefusesPlainHTTPOffLoopback(t *testing.T) {
 	}
 }
 
-// The real `serve` on 127.0.0.1:0, a user made with `user add --use2fa`,
-// and a client that does what the seed's Java sample does.
-func TestServeEndToEnd(t *testing.T) {
-	a := newAdmin(t)
-	u := a.add("trader-pass\n", "--use2fa", "trader")
+// serve starts `softtoken-server serve` with args on 127.0.0.1:0 and
+// returns its address; stop shuts it down and checks that it ended well.
+func (a *admin) serve(args ...string) (addr string, stop func()) {
+	t := a.t
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
@@ -162,14 +169,33 @@ func TestServeEndToEnd(t *testing.T) {
 			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] },
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Listening: func(addr string) { addrc <- addr }}
-		done <- cli.Run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0"})
+		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	}()
-	var addr string
 	select {
 	case addr = <-addrc:
 	case err := <-done:
 		t.Fatalf("serve ended: %v", err)
 	}
+	return addr, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not shut down")
+		}
+	}
+}
+
+// The real `serve` on 127.0.0.1:0, a user made with `user add --use2fa`,
+// and a client that does what the seed's Java sample does.
+func TestServeEndToEnd(t *testing.T) {
+	a := newAdmin(t)
+	u := a.add("trader-pass\n", "--use2fa", "trader")
+	addr, stop := a.serve()
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -199,13 +225,60 @@ func TestServeEndToEnd(t *testing.T) {
 	if r.Result != wire.ResultOK || !r.MustChangePassword {
 		t.Fatalf("login: %+v", r)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	stop()
+}
+
+// With a certificate the server speaks wss://, and a client that trusts
+// the certificate gets a challenge.
+func TestServeTLS(t *testing.T) {
+	a := newAdmin(t)
+	a.add("admin-pass\n", "admin")
+	certFile, keyFile, pool := selfSigned(t)
+	addr, stop := a.serve("--tls-cert", certFile, "--tls-key", keyFile)
+	defer stop()
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	c, _, err := d.Dial("wss://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer c.Close()
+	if err := c.WriteJSON(map[string]string{"type": "challenge"}); err != nil {
+		t.Fatal(err)
+	}
+	var r wire.Response
+	if err := c.ReadJSON(&r); err != nil || r.Result != wire.ResultOK || r.Key == "" {
+		t.Fatalf("challenge over TLS: %+v, %v", r, err)
+	}
+	if _, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil); err == nil {
+		t.Error("plain ws:// worked on a TLS listener")
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
