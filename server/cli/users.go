@@ -173,9 +173,11 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func userOne(ctx context.Context, env Env, verb string, args []string) error {
+// onUser runs a command that takes one USERID: it parses the flags, opens
+// the database and finds the user, then calls do.
+func onUser(ctx context.Context, env Env, name string, args []string, do func(*deps, store.User) error) error {
 	var c common
-	rest, err := parse(newFlags(env, "user "+verb, &c), args, 1)
+	rest, err := parse(newFlags(env, name, &c), args, 1)
 	if err != nil {
 		return err
 	}
@@ -188,42 +190,41 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 	if err != nil {
 		return fmt.Errorf("user %s: %w", rest[0], err)
 	}
-	switch verb {
-	case "show":
-		return printJSON(env.Stdout, d.show(ctx, u))
-	case "disable", "enable":
-		u.Active = verb == "enable"
-		err = d.db.UpdateUser(ctx, u)
-	case "delete":
-		err = d.db.DeleteUser(ctx, u.ID)
-	}
-	if err != nil {
+	return do(d, u)
+}
+
+func userOne(ctx context.Context, env Env, verb string, args []string) error {
+	return onUser(ctx, env, "user "+verb, args, func(d *deps, u store.User) error {
+		var err error
+		switch verb {
+		case "show":
+			return printJSON(env.Stdout, d.show(ctx, u))
+		case "disable", "enable":
+			u.Active = verb == "enable"
+			err = d.db.UpdateUser(ctx, u)
+		case "delete":
+			err = d.db.DeleteUser(ctx, u.ID)
+		}
+		if err != nil {
+			return err
+		}
+		d.audit(ctx, env, u.UserID, "user "+verb)
+		done := map[string]string{"disable": "Disabled", "enable": "Enabled", "delete": "Deleted"}[verb]
+		_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, u.UserID)
 		return err
-	}
-	d.audit(ctx, env, u.UserID, "user "+verb)
-	done := map[string]string{"disable": "Disabled", "enable": "Enabled", "delete": "Deleted"}[verb]
-	_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, u.UserID)
-	return err
+	})
 }
 
 // userReset is the forgotten-password procedure (guide, section 6.2): a new
 // password, a new initial passcode, the token revoked; the user must enrol
 // again and change the password at the next login.
 func userReset(ctx context.Context, env Env, args []string) error {
-	var c common
-	rest, err := parse(newFlags(env, "user reset", &c), args, 1)
-	if err != nil {
-		return err
-	}
-	d, err := c.open(ctx, env, auth.Config{})
-	if err != nil {
-		return err
-	}
-	defer d.db.Close()
-	u, err := d.db.UserByUserID(ctx, rest[0])
-	if err != nil {
-		return fmt.Errorf("user %s: %w", rest[0], err)
-	}
+	return onUser(ctx, env, "user reset", args, func(d *deps, u store.User) error {
+		return d.reset(ctx, env, u)
+	})
+}
+
+func (d *deps) reset(ctx context.Context, env Env, u store.User) error {
 	pw, err := readPassword(env)
 	if err != nil {
 		return err
@@ -251,29 +252,17 @@ func userReset(ctx context.Context, env Env, args []string) error {
 }
 
 func tokenRevoke(ctx context.Context, env Env, args []string) error {
-	var c common
-	rest, err := parse(newFlags(env, "token revoke", &c), args, 1)
-	if err != nil {
-		return err
-	}
-	d, err := c.open(ctx, env, auth.Config{})
-	if err != nil {
-		return err
-	}
-	defer d.db.Close()
-	u, err := d.db.UserByUserID(ctx, rest[0])
-	if err != nil {
-		return fmt.Errorf("user %s: %w", rest[0], err)
-	}
-	if err := d.db.DeleteToken(ctx, u.ID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("user %s has no token", u.UserID)
+	return onUser(ctx, env, "token revoke", args, func(d *deps, u store.User) error {
+		if err := d.db.DeleteToken(ctx, u.ID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("user %s has no token", u.UserID)
+			}
+			return err
 		}
+		d.audit(ctx, env, u.UserID, "token revoke")
+		_, err := fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", u.UserID)
 		return err
-	}
-	d.audit(ctx, env, u.UserID, "token revoke")
-	_, err = fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", u.UserID)
-	return err
+	})
 }
 
 func audit(ctx context.Context, env Env, args []string) error {
