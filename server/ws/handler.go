@@ -155,7 +155,10 @@ const (
 
 func (c *conn) serve(ctx context.Context) {
 	defer c.close()
-	c.ws.SetReadLimit(wire.MaxMessageBytes)
+	// Messages a little over the limit get a "message too big" reply
+	// (wire.Decode refuses them); far larger ones are cut off by the read
+	// limit, and the socket closes with status 1009.
+	c.ws.SetReadLimit(4 * wire.MaxMessageBytes)
 	_ = c.ws.SetReadDeadline(c.h.cfg.Now().Add(c.h.cfg.LoginTimeout))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
