@@ -216,24 +216,14 @@ func SeedBinding(id int64) string { return "seed:" + strconv.FormatInt(id, 10) }
 // returns the token as the user's authenticator needs it; the caller
 // shows it once and forgets it.
 func (s *Service) NewSeed(ctx context.Context, u store.User) (token.Token, error) {
-	seed := make(token.Secret, 20)
-	if _, err := rand.Read(seed); err != nil {
-		return token.Token{}, fmt.Errorf("new seed: %w", err)
-	}
-	sealed, err := s.sealer.Seal(seed, SeedBinding(u.ID))
+	tok, st, err := s.PendingSeed(u)
 	if err != nil {
 		return token.Token{}, err
 	}
-	serial, err := randomDigits(10)
-	if err != nil {
-		return token.Token{}, err
-	}
-	p := token.DefaultParams()
-	st := store.Token{Serial: "ST" + serial, SealedSeed: sealed, Algorithm: string(p.Algorithm), Digits: p.Digits, Period: p.Period, LastStep: -1, Created: s.cfg.Now()}
 	if err := s.st.SetToken(ctx, u.ID, st); err != nil {
 		return token.Token{}, err
 	}
-	return token.Token{Account: u.UserID, Serial: st.Serial, Secret: seed, Params: p}, nil
+	return tok, nil
 }
 
 // IssueInitialPasscode gives u a new single-use 6-digit passcode for the
@@ -269,6 +259,8 @@ const (
 
 // ErrWeakPassword is a new password outside the policy.
 var ErrWeakPassword = fmt.Errorf("password must be %d to %d characters", MinPasswordLen, MaxPasswordBytes)
+
+var randRead = rand.Read
 
 func randomDigits(n int) (string, error) {
 	var b strings.Builder

@@ -101,6 +101,12 @@ var migrations = []string{
 	);
 	CREATE INDEX audit_user_at ON audit(userid, at);
 	CREATE INDEX audit_at ON audit(at);`,
+	`CREATE TABLE security_answers (
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		question_id INTEGER NOT NULL,
+		hash TEXT NOT NULL,
+		PRIMARY KEY (user_id, question_id)
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -324,6 +330,104 @@ func (d *DB) UseInitialPasscode(ctx context.Context, id int64) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// SecurityAnswers returns the user's hashed answers.
+func (d *DB) SecurityAnswers(ctx context.Context, id int64) ([]store.SecurityAnswer, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT question_id, hash FROM security_answers WHERE user_id=? ORDER BY question_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read security answers: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SecurityAnswer
+	for rows.Next() {
+		var a store.SecurityAnswer
+		if err := rows.Scan(&a.QuestionID, &a.Hash); err != nil {
+			return nil, fmt.Errorf("read security answers: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetSecurityAnswers replaces the user's answers.
+func (d *DB) SetSecurityAnswers(ctx context.Context, id int64, answers []store.SecurityAnswer) error {
+	return d.tx(ctx, "set security answers", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM security_answers WHERE user_id=?`, id); err != nil {
+			return err
+		}
+		for _, a := range answers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO security_answers (user_id, question_id, hash) VALUES (?, ?, ?)`, id, a.QuestionID, a.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CompleteEnrolment is one transaction; see store.Store.
+func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, useInitial bool) error {
+	if t.Created.IsZero() {
+		t.Created = time.Now()
+	}
+	return d.tx(ctx, "complete enrolment", func(tx *sql.Tx) error {
+		if useInitial {
+			res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return store.ErrAlreadyUsed
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
+		return err
+	})
+}
+
+// DisableUnenrolled disables users who let their initial passcode expire.
+func (d *DB) DisableUnenrolled(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `UPDATE users SET active=0
+		WHERE active=1
+		AND id NOT IN (SELECT user_id FROM tokens)
+		AND id IN (SELECT user_id FROM initial_passcodes WHERE used=0 AND expires_at < ?)
+		RETURNING userid`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("disable unenrolled users: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		ids = append(ids, u)
+	}
+	return ids, rows.Err()
+}
+
+// tx runs fn in a transaction (BEGIN IMMEDIATE: see Open).
+func (d *DB) tx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		if errors.Is(err, store.ErrAlreadyUsed) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // RecordFailure counts a failure and locks at max, in one statement.

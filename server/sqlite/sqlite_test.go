@@ -184,3 +184,67 @@ func TestAudit(t *testing.T) {
 		}
 	}
 }
+
+func TestCompleteEnrolment(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "dave")
+	if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecordFailure(ctx, u.ID, 10, time.Minute, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tok := store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: 7}
+	if err := db.CompleteEnrolment(ctx, u.ID, tok, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.UserByUserID(ctx, "dave")
+	stored, _ := db.TokenOf(ctx, u.ID)
+	if !got.Use2FA || got.Failures != 0 || stored.Serial != "S1" || stored.LastStep != 7 {
+		t.Errorf("after enrolment: %+v %+v", got, stored)
+	}
+	// The initial passcode is spent: a second enrolment with it changes nothing.
+	tok.Serial = "S2"
+	if err := db.CompleteEnrolment(ctx, u.ID, tok, true); !errors.Is(err, store.ErrAlreadyUsed) {
+		t.Fatalf("second use: %v", err)
+	}
+	if stored, _ := db.TokenOf(ctx, u.ID); stored.Serial != "S1" {
+		t.Errorf("a refused enrolment replaced the token: %s", stored.Serial)
+	}
+}
+
+func TestDisableUnenrolled(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	now := time.Unix(1_800_000_000, 0)
+	late, onTime, enrolled := mustUser(t, db, "late"), mustUser(t, db, "ontime"), mustUser(t, db, "enrolled")
+	for _, u := range []store.User{late, enrolled} {
+		if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = db.SetInitialPasscode(ctx, onTime.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(time.Hour)})
+	_ = db.SetToken(ctx, enrolled.ID, store.Token{Serial: "S", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1})
+	ids, err := db.DisableUnenrolled(ctx, now)
+	if err != nil || len(ids) != 1 || ids[0] != "late" {
+		t.Fatalf("disabled %v, %v; want [late]", ids, err)
+	}
+	if again, _ := db.DisableUnenrolled(ctx, now); len(again) != 0 {
+		t.Errorf("disabled twice: %v", again)
+	}
+}
+
+func TestSecurityAnswers(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "erin")
+	want := []store.SecurityAnswer{{QuestionID: 2, Hash: "a"}, {QuestionID: 5, Hash: "b"}}
+	if err := db.SetSecurityAnswers(ctx, u.ID, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.SecurityAnswers(ctx, u.ID)
+	if err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %v, %v", got, err)
+	}
+}

@@ -67,6 +67,17 @@ type InitialPasscode struct {
 	Used    bool
 }
 
+// SecurityAnswer is a user's answer to one of the server's security
+// questions, normalised and hashed.
+type SecurityAnswer struct {
+	QuestionID int
+	Hash       string
+}
+
+// ErrAlreadyUsed is returned by CompleteEnrolment when the initial passcode
+// it was to use up has been used meanwhile.
+var ErrAlreadyUsed = errors.New("initial passcode already used")
+
 // AuditEvent is one audited action. Detail never holds a secret.
 type AuditEvent struct {
 	ID      int64     `json:"id"`
@@ -116,6 +127,17 @@ type Store interface {
 	// when not locked).
 	RecordFailure(ctx context.Context, id int64, max int, lockFor time.Duration, now time.Time) (time.Time, error)
 	ResetFailures(ctx context.Context, id int64) error
+
+	SecurityAnswers(ctx context.Context, id int64) ([]SecurityAnswer, error)
+	SetSecurityAnswers(ctx context.Context, id int64, answers []SecurityAnswer) error
+	// CompleteEnrolment, in one transaction, gives the user the token t
+	// (replacing any other, whose codes then fail), turns 2FA on, clears
+	// failures and, with useInitial, uses up the initial passcode
+	// (ErrAlreadyUsed if it was used meanwhile: nothing changes then).
+	CompleteEnrolment(ctx context.Context, id int64, t Token, useInitial bool) error
+	// DisableUnenrolled disables every active user whose initial passcode
+	// expired unused before now and who has no token, and returns their IDs.
+	DisableUnenrolled(ctx context.Context, now time.Time) ([]string, error)
 
 	Audit(ctx context.Context, e AuditEvent) error
 	AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)

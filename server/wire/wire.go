@@ -19,6 +19,10 @@ const (
 	TypeVerifyLogin  = "verifylogin"
 	TypeAddUser      = "adduser"
 	TypeLogout       = "logout"
+	// Enrolment (docs/protocol.md, "Enrolment").
+	TypeEnrol   = "enrol"
+	TypeAnswers = "answers"
+	TypeConfirm = "confirm"
 	// TypeError is the type of a reply to a message that could not be
 	// decoded far enough to know its type.
 	TypeError = "error"
@@ -35,6 +39,9 @@ const (
 	ResultLocked          = "account locked"
 	ResultDisabled        = "account disabled"
 	ResultWeakPassword    = "password not accepted"
+	ResultPasscodeExpired = "passcode expired"
+	ResultQuestions       = "questions required"
+	ResultBadAnswers      = "answers not accepted"
 	ResultAlreadyLoggedIn = "user already logged in"
 	ResultNotLoggedIn     = "not logged in"
 	ResultNeed2FA         = "2fa token required"
@@ -69,6 +76,22 @@ type Request struct {
 	Use2FA     string          `json:"use2fa,omitempty"`
 	UpdateProf bool            `json:"updateprof,omitempty"`
 	ResetPass  bool            `json:"resetpass,omitempty"`
+	// Passcode is the enrolment passcode, encrypted like Pass.
+	Passcode string `json:"passcode,omitempty"`
+	// Answers are the security answers, each encrypted like Pass.
+	Answers []Answer `json:"answers,omitempty"`
+}
+
+// Answer is the answer to the security question with this ID.
+type Answer struct {
+	ID     int    `json:"id"`
+	Answer string `json:"answer"`
+}
+
+// Question is one security question a user may choose.
+type Question struct {
+	ID   int    `json:"id"`
+	Text string `json:"text"`
 }
 
 // Response is any server reply. Every reply carries Type and Result.
@@ -91,6 +114,18 @@ type Response struct {
 	// MustChangePassword is set on a successful login or verifylogin of a
 	// user whose password an administrator set (guide, section 4.3).
 	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Questions lists the security questions to choose from, with result
+	// "questions required".
+	Questions []Question `json:"questions,omitempty"`
+	// The new token's parameters, with its seed in TwoFASeed, when an
+	// enrolment succeeds; ServerTime (Unix seconds) lets the client warn
+	// about a wrong clock.
+	Issuer     string `json:"issuer,omitempty"`
+	Algorithm  string `json:"algorithm,omitempty"`
+	Digits     int    `json:"digits,omitempty"`
+	Period     int    `json:"period,omitempty"`
+	Serial     string `json:"serial,omitempty"`
+	ServerTime int64  `json:"server_time,omitempty"`
 	// Message explains a failure in words; clients may show it.
 	Message string `json:"message,omitempty"`
 }
@@ -105,6 +140,7 @@ var (
 var knownTypes = map[string]bool{
 	TypeChallenge: true, TypeLogin: true, TypeSend2FAToken: true,
 	TypeVerifyLogin: true, TypeAddUser: true, TypeLogout: true,
+	TypeEnrol: true, TypeAnswers: true, TypeConfirm: true,
 }
 
 // Decode parses one client message. It refuses messages over

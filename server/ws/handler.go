@@ -32,6 +32,9 @@ type Config struct {
 	LoginTimeout time.Duration
 	// IdleTimeout closes a logged-in socket that answers no ping (default 2 min).
 	IdleTimeout time.Duration
+	// EnrolTimeout is the time an enrolment has, from its first step, to
+	// finish: people type their security answers (default 5 minutes).
+	EnrolTimeout time.Duration
 	// SessionHold is how long a user's access blocks a second one after the
 	// socket closed without logout (default 5 minutes).
 	SessionHold time.Duration
@@ -54,6 +57,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.LoginTimeout, 30*time.Second)
 	def(&c.IdleTimeout, 2*time.Minute)
+	def(&c.EnrolTimeout, 5*time.Minute)
 	def(&c.SessionHold, 5*time.Minute)
 	if c.ConnectionsPerMinute <= 0 {
 		c.ConnectionsPerMinute = 30
@@ -116,7 +120,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, host: hostOf(r.Host), done: make(chan struct{})}
 	c.serve(r.Context())
 }
 
@@ -134,6 +138,7 @@ type conn struct {
 	ws   *websocket.Conn
 	id   uint64
 	addr string
+	host string // the host name the client reached us by
 	wmu  sync.Mutex
 	done chan struct{}
 
@@ -143,6 +148,7 @@ type conn struct {
 	attempted bool // the one login attempt of this socket
 	codeTries int
 	loggedOut bool
+	en        enrolState
 }
 
 type stage int

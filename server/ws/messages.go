@@ -37,6 +37,12 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 		return c.verifyLogin(ctx, req), false
 	case wire.TypeAddUser:
 		return c.addUser(ctx, req), false
+	case wire.TypeEnrol:
+		return c.enrol(ctx, req)
+	case wire.TypeAnswers:
+		return c.answers(ctx, req)
+	case wire.TypeConfirm:
+		return c.confirm(ctx, req)
 	case wire.TypeLogout:
 		c.loggedOut = true
 		if c.stage == stageLoggedIn {
@@ -196,7 +202,7 @@ var errNoChallenge = errors.New(wire.ResultNoChallenge)
 // result is the protocol result for an error; unexpected errors are logged
 // in full and reach the client only as "internal error".
 func (c *conn) result(err error) string {
-	for _, known := range []error{auth.ErrInvalidLogin, auth.ErrInvalidToken, auth.ErrLocked, auth.ErrDisabled, errNoChallenge} {
+	for _, known := range []error{auth.ErrInvalidLogin, auth.ErrInvalidToken, auth.ErrLocked, auth.ErrDisabled, auth.ErrPasscodeExpired, errNoChallenge} {
 		if errors.Is(err, known) {
 			return known.Error()
 		}
