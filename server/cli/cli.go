@@ -21,10 +21,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
 )
@@ -102,6 +104,31 @@ type common struct {
 	db        string
 	masterKey string
 	json      bool
+}
+
+// mailFlags configure the welcome mail of user add and user reset.
+type mailFlags struct {
+	enrolURL, from, smtp, smtpUser, outbox string
+}
+
+func (m *mailFlags) define(env Env, fs *flag.FlagSet) {
+	fs.StringVar(&m.enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL in the welcome mail (SOFTTOKEN_ENROL_URL)")
+	fs.StringVar(&m.from, "mail-from", or(env.Getenv("SOFTTOKEN_MAIL_FROM"), "no-reply-softtoken@localhost"), "sender of the welcome mail (SOFTTOKEN_MAIL_FROM)")
+	fs.StringVar(&m.smtp, "smtp", env.Getenv("SOFTTOKEN_SMTP"), "mail server host:port, with STARTTLS (SOFTTOKEN_SMTP); default: the outbox folder")
+	fs.StringVar(&m.smtpUser, "smtp-user", env.Getenv("SOFTTOKEN_SMTP_USER"), "mail server user; the password is in SOFTTOKEN_SMTP_PASSWORD")
+	fs.StringVar(&m.outbox, "outbox", env.Getenv("SOFTTOKEN_OUTBOX"), "folder for mails when no mail server is set (default: outbox next to the database)")
+}
+
+// mailer is the configured way to send mail, and where it goes in words.
+func (m mailFlags) mailer(env Env, db string) (mail.Mailer, string) {
+	if m.smtp != "" {
+		return mail.Retry(mail.SMTP{Addr: m.smtp, Username: m.smtpUser, Password: env.Getenv("SOFTTOKEN_SMTP_PASSWORD")}, 3, 2*time.Second), "mail server " + m.smtp
+	}
+	dir := m.outbox
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(db), "outbox")
+	}
+	return mail.Retry(mail.Outbox{Dir: dir}, 3, 100*time.Millisecond), "outbox " + dir
 }
 
 func newFlags(env Env, name string, c *common) *flag.FlagSet {

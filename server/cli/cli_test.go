@@ -62,6 +62,7 @@ func (a *admin) run(stdin string, args ...string) (string, error) {
 }
 
 type added struct {
+	Mail               string `json:"mail"`
 	UserID             string `json:"userid"`
 	InitialPasscode    string `json:"initial_passcode"`
 	TwoFASeed          string `json:"2faseed"`
@@ -281,4 +282,40 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+func TestWelcomeMail(t *testing.T) {
+	a := newAdmin(t)
+	a.env["SOFTTOKEN_ENROL_URL"] = "https://secureauth.example.com/secenrol/"
+	u := a.add("trader-pass\n", "--email", "mickey@example.com", "mickey")
+	if !strings.Contains(u.Mail, "sent to mickey@example.com") {
+		t.Errorf("mail: %q", u.Mail)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(a.db), "outbox", "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("outbox: %v", files)
+	}
+	raw, _ := os.ReadFile(files[0])
+	for _, want := range []string{"To: mickey@example.com", "Passcode:     " + u.InitialPasscode, "https://secureauth.example.com/secenrol/"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the mail lacks %q", want)
+		}
+	}
+	if nomail := a.add("trader-pass\n", "minnie"); !strings.Contains(nomail.Mail, "no e-mail address") || nomail.InitialPasscode == "" {
+		t.Errorf("without e-mail: %+v", nomail)
+	}
+	// A mail that cannot be sent: reported, and the passcode is printed all the same.
+	a.env["SOFTTOKEN_SMTP"] = "127.0.0.1:1"
+	failed := a.add("trader-pass\n", "--email", "goofy@example.com", "goofy")
+	if failed.InitialPasscode == "" || !strings.Contains(failed.Mail, "not sent") {
+		t.Errorf("failed mail: %+v", failed)
+	}
+	delete(a.env, "SOFTTOKEN_SMTP")
+	reset, err := a.run("new-pass-123\n", "user", "reset", "mickey")
+	if err != nil || !strings.Contains(reset, `"mail_sent": true`) {
+		t.Errorf("reset: %s %v", reset, err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(filepath.Dir(a.db), "outbox", "*.eml")); len(files) != 2 {
+		t.Errorf("after the reset the outbox holds %d mails, want 2", len(files))
+	}
 }

@@ -64,7 +64,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go rotateKeys(ctx, env, keys)
+	go housekeeping(ctx, env, d, keys)
 	errc := make(chan error, 1)
 	scheme := "http"
 	go func() {
@@ -98,10 +98,21 @@ func serve(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func rotateKeys(ctx context.Context, env Env, keys *challenge.Keys) {
+// housekeeping runs every minute while serving: it rotates the challenge
+// key when due, and disables users who did not enrol within 30 days of
+// their welcome mail (guide, section 4.2).
+func housekeeping(ctx context.Context, env Env, d *deps, keys *challenge.Keys) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
+		if ids, err := d.db.DisableUnenrolled(ctx, env.Now()); err != nil {
+			env.Logger.Error("disable unenrolled users", "err", err)
+		} else {
+			for _, id := range ids {
+				env.Logger.Info("disabled: not enrolled within 30 days", "userid", id)
+				d.auditOutcome(ctx, env, id, "disable unenrolled", "OK", "the initial passcode expired unused")
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/store"
 )
 
@@ -35,6 +37,9 @@ type userJSON struct {
 	// Set only by add and reset, which hand these to the admin once.
 	InitialPasscode string `json:"initial_passcode,omitempty"`
 	TwoFASeed       string `json:"2faseed,omitempty"`
+	// Mail says where the welcome mail went, or why it did not.
+	Mail     string `json:"mail,omitempty"`
+	MailSent *bool  `json:"mail_sent,omitempty"`
 }
 
 func (d *deps) show(ctx context.Context, u store.User) userJSON {
@@ -69,9 +74,11 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 
 func userAdd(ctx context.Context, env Env, args []string) error {
 	var c common
+	var mf mailFlags
 	var admin, use2fa bool
 	var email, phone, firm, roles string
 	fs := newFlags(env, "user add", &c)
+	mf.define(env, fs)
 	fs.BoolVar(&admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
 	fs.BoolVar(&use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
 	fs.StringVar(&email, "email", "", "e-mail address for the welcome mail")
@@ -105,7 +112,32 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	d.audit(ctx, env, u.UserID, "user add")
+	d.sendWelcome(ctx, env, mf, c.db, u, &out)
 	return printJSON(env.Stdout, out)
+}
+
+// sendWelcome mails the welcome mail and notes the outcome in out. A mail
+// that cannot be sent is reported, not fatal: the admin still has the
+// passcode in the output.
+func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, db string, u store.User, out *userJSON) {
+	sent := false
+	out.MailSent = &sent
+	if u.Email == "" {
+		out.Mail = "not sent: the user has no e-mail address; hand the passcode over yourself"
+		return
+	}
+	m, where := mf.mailer(env, db)
+	now := env.Now()
+	msg := mail.Welcome(mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(InitialPasscodeValidity), now)
+	if err := m.Send(ctx, msg); err != nil {
+		out.Mail = "not sent: " + err.Error()
+		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the welcome mail to %s was not sent (%v): hand the passcode over yourself\n", u.Email, err)
+		d.auditOutcome(ctx, env, u.UserID, "welcome mail", "failed", err.Error())
+		return
+	}
+	sent = true
+	out.Mail = "sent to " + u.Email + " via " + where
+	d.auditOutcome(ctx, env, u.UserID, "welcome mail", "OK", "to "+u.Email)
 }
 
 // issue gives u a new initial passcode (and with seed, a new seed) and
@@ -128,7 +160,11 @@ func (d *deps) issue(ctx context.Context, u store.User, seed bool) (userJSON, er
 }
 
 func (d *deps) audit(ctx context.Context, env Env, userID, event string) {
-	if err := d.db.Audit(ctx, store.AuditEvent{At: env.Now(), UserID: userID, Client: "admin command line", Event: event, Outcome: "OK"}); err != nil {
+	d.auditOutcome(ctx, env, userID, event, "OK", "")
+}
+
+func (d *deps) auditOutcome(ctx context.Context, env Env, userID, event, outcome, detail string) {
+	if err := d.db.Audit(ctx, store.AuditEvent{At: env.Now(), UserID: userID, Client: "admin command line", Event: event, Outcome: outcome, Detail: detail}); err != nil {
 		env.Logger.Error("audit failed", "event", event, "err", err)
 	}
 }
@@ -176,8 +212,18 @@ func yesNo(b bool) string {
 // onUser runs a command that takes one USERID: it parses the flags, opens
 // the database and finds the user, then calls do.
 func onUser(ctx context.Context, env Env, name string, args []string, do func(*deps, store.User) error) error {
+	return onUserWith(ctx, env, name, args, nil, func(d *deps, u store.User, _ string) error { return do(d, u) })
+}
+
+// onUserWith is onUser for commands with flags of their own (define) that
+// also need the database path.
+func onUserWith(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), do func(*deps, store.User, string) error) error {
 	var c common
-	rest, err := parse(newFlags(env, name, &c), args, 1)
+	fs := newFlags(env, name, &c)
+	if define != nil {
+		define(env, fs)
+	}
+	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -190,7 +236,7 @@ func onUser(ctx context.Context, env Env, name string, args []string, do func(*d
 	if err != nil {
 		return fmt.Errorf("user %s: %w", rest[0], err)
 	}
-	return do(d, u)
+	return do(d, u, c.db)
 }
 
 func userOne(ctx context.Context, env Env, verb string, args []string) error {
@@ -219,12 +265,13 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 // password, a new initial passcode, the token revoked; the user must enrol
 // again and change the password at the next login.
 func userReset(ctx context.Context, env Env, args []string) error {
-	return onUser(ctx, env, "user reset", args, func(d *deps, u store.User) error {
-		return d.reset(ctx, env, u)
+	var mf mailFlags
+	return onUserWith(ctx, env, "user reset", args, mf.define, func(d *deps, u store.User, db string) error {
+		return d.reset(ctx, env, mf, db, u)
 	})
 }
 
-func (d *deps) reset(ctx context.Context, env Env, u store.User) error {
+func (d *deps) reset(ctx context.Context, env Env, mf mailFlags, db string, u store.User) error {
 	pw, err := readPassword(env)
 	if err != nil {
 		return err
@@ -248,6 +295,7 @@ func (d *deps) reset(ctx context.Context, env Env, u store.User) error {
 		return err
 	}
 	d.audit(ctx, env, u.UserID, "user reset")
+	d.sendWelcome(ctx, env, mf, db, u, &out)
 	return printJSON(env.Stdout, out)
 }
 

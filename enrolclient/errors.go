@@ -1,0 +1,92 @@
+package enrolclient
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is what went wrong, for code that reacts differently to each.
+type Kind int
+
+// The kinds of enrolment failure a user can act on.
+const (
+	KindServer          Kind = iota // the server failed or answered nonsense
+	KindBadURL                      // the enrol URL is malformed or has no enrolment service
+	KindInsecure                    // http:// to a host other than this computer
+	KindUnreachable                 // no connection to the server
+	KindTLS                         // the server's certificate is not trusted
+	KindTimeout                     // a step took too long
+	KindWrongLogin                  // user ID or password wrong
+	KindWrongPasscode               // passcode wrong (or malformed)
+	KindExpiredPasscode             // the welcome mail's passcode has expired
+	KindLocked                      // too many failures
+	KindDisabled                    // the account is disabled
+	KindQuestions                   // the server asks for security questions and no one answers
+	KindBadAnswers                  // the answers were refused
+	KindFull                        // six tokens already
+	KindCancelled                   // the user cancelled
+	KindInput                       // a field is empty or malformed
+)
+
+// Error is an enrolment failure: its message says what happened and what to
+// do, in words for the person at the keyboard; Field names the input it
+// concerns ("url", "userid", "password", "passcode", "answers", or "" for
+// none), so a form can show it next to that input.
+type Error struct {
+	Kind  Kind
+	Field string
+	Msg   string
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap gives errors.Is access to the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func newErr(kind Kind, field, msg string, cause error) *Error {
+	return &Error{Kind: kind, Field: field, Msg: msg, Err: cause}
+}
+
+// KindOf is the kind of an enrolment error (KindServer for any other).
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindServer
+}
+
+// FieldOf is the input an error concerns, or "".
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// resultErr turns a server result into an Error.
+func resultErr(result, message string) *Error {
+	switch result {
+	case "invalid user/password":
+		return newErr(KindWrongLogin, "password", "the user ID or password is wrong: type them as in your welcome mail", nil)
+	case "invalid token":
+		msg := "the passcode is wrong: use the passcode from your welcome mail, or the one your old PC shows now"
+		if message != "" {
+			msg = "the passcode was not accepted: " + message
+		}
+		return newErr(KindWrongPasscode, "passcode", msg, nil)
+	case "passcode expired":
+		return newErr(KindExpiredPasscode, "passcode", "the passcode from your welcome mail has expired: ask your administrator to reset your account", nil)
+	case "account locked":
+		return newErr(KindLocked, "", "your account is locked after too many failed attempts: wait 15 minutes, or ask your administrator", nil)
+	case "account disabled":
+		return newErr(KindDisabled, "", "your account is disabled: ask your administrator", nil)
+	case "answers not accepted":
+		return newErr(KindBadAnswers, "answers", "the answers were not accepted: "+message, nil)
+	case "too many requests":
+		return newErr(KindServer, "", "the enrolment server is busy: try again in a minute", nil)
+	}
+	return newErr(KindServer, "", fmt.Sprintf("the enrolment server reported a problem (%s): try again later, or contact your administrator", result), nil)
+}

@@ -1,0 +1,221 @@
+// Package mail composes the server's mails (the welcome mail of a new or
+// reset user) and sends them: to an outbox folder, one readable .eml file
+// per message (the default, for trials and for admins who forward mail
+// themselves), or over SMTP with STARTTLS. Sending is retried.
+package mail
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/smtp"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Message is one plain-text mail.
+type Message struct {
+	From, To, Subject, Body string
+	Date                    time.Time
+}
+
+var addrPattern = regexp.MustCompile(`^[^\s<>@,;"]+@[^\s<>@,;"]+$`)
+
+// Validate refuses addresses that are not plain user@host (which also
+// rules out header injection).
+func (m Message) Validate() error {
+	for _, a := range []string{m.From, m.To} {
+		if !addrPattern.MatchString(a) {
+			return fmt.Errorf("%q is not a plain e-mail address", a)
+		}
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") {
+		return errors.New("the subject has a line break")
+	}
+	return nil
+}
+
+// Bytes is the message in RFC 5322 form with CRLF line ends.
+func (m Message) Bytes() []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n", m.From, m.To, m.Subject, m.Date.Format(time.RFC1123Z))
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	for line := range strings.Lines(m.Body) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, ".") {
+			line = "." + line // SMTP dot-stuffing is harmless in a file too
+		}
+		b.WriteString(line + "\r\n")
+	}
+	return []byte(b.String())
+}
+
+// Mailer sends messages.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Outbox writes each message to Dir as an .eml file (mode 0600: welcome
+// mails hold passcodes).
+type Outbox struct{ Dir string }
+
+// Send writes the message.
+func (o Outbox) Send(_ context.Context, m Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	name := fmt.Sprintf("%s-%s-%s.eml", m.Date.UTC().Format("20060102T150405Z"), safeName(m.To), hex.EncodeToString(suffix))
+	if err := os.WriteFile(filepath.Join(o.Dir, name), m.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
+
+var unsafe = regexp.MustCompile(`[^A-Za-z0-9._@+-]`)
+
+func safeName(s string) string { return unsafe.ReplaceAllString(s, "_") }
+
+// SMTP sends through a mail server that supports STARTTLS; it refuses to
+// send in clear text.
+type SMTP struct {
+	Addr               string // host:port
+	Username, Password string // empty: no authentication
+	// TLS checks the server's certificate; nil uses the system's roots
+	// with the host of Addr.
+	TLS     *tls.Config
+	Timeout time.Duration
+}
+
+// Send delivers one message.
+func (s SMTP) Send(ctx context.Context, m Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp address %q: %w", s.Addr, err)
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("smtp: %w", err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		return errors.New("smtp: the server does not offer STARTTLS; refusing to send a passcode in clear text")
+	}
+	cfg := s.TLS
+	if cfg == nil {
+		cfg = &tls.Config{ServerName: host}
+	}
+	if err := c.StartTLS(cfg); err != nil {
+		return fmt.Errorf("smtp: starttls: %w", err)
+	}
+	if s.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {
+			return fmt.Errorf("smtp: authentication: %w", err)
+		}
+	}
+	if err := c.Mail(m.From); err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	if err := c.Rcpt(m.To); err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	if _, err := w.Write(m.Bytes()); err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	return c.Quit()
+}
+
+// Retry sends with m, trying again after wait, wait*2, … up to attempts
+// times in all; it returns the last error.
+func Retry(m Mailer, attempts int, wait time.Duration) Mailer {
+	return retry{m: m, attempts: attempts, wait: wait}
+}
+
+type retry struct {
+	m        Mailer
+	attempts int
+	wait     time.Duration
+}
+
+func (r retry) Send(ctx context.Context, msg Message) error {
+	var err error
+	wait := r.wait
+	for i := 0; i < max(1, r.attempts); i++ {
+		if err = r.m.Send(ctx, msg); err == nil {
+			return nil
+		}
+		if i == r.attempts-1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+	return fmt.Errorf("after %d attempts: %w", r.attempts, err)
+}
+
+// Welcome is the welcome mail of a new or reset user (guide, section 4.2):
+// the user ID, the enrol URL, the initial passcode, what to do, and the
+// 30-day limit.
+func Welcome(from, to, userID, enrolURL, passcode string, expires, now time.Time) Message {
+	body := fmt.Sprintf(`### Please ignore this e-mail if you have already enrolled ###
+
+Your access uses two-factor authentication: a password, and a passcode
+from a soft token.
+
+Your user ID: %[1]s
+Enrol URL:    %[2]s
+Passcode:     %[3]s
+
+PC soft token
+  Open softtoken, press Add, and enter the enrol URL above, your user ID,
+  your password (given to you separately) and the passcode %[3]s.
+  Then choose two security questions. The token then shows your passcodes.
+
+Smartphone app or SMS
+  Open %[2]s?userid=%[4]s
+  and sign in with your password and the passcode %[3]s.
+
+The passcode works once. If you do not enrol by %[5]s
+(30 days), your account will be disabled.
+
+Your mobile number stays confidential and is used only for SMS passcodes.
+`, userID, enrolURL, passcode, url.QueryEscape(userID), expires.UTC().Format("2 January 2006 15:04 MST"))
+	return Message{From: from, To: to, Subject: "Two-factor authentication enrolment", Body: body, Date: now}
+}

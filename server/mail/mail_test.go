@@ -1,0 +1,110 @@
+package mail_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/server/mail"
+)
+
+func TestOutboxWelcome(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	m := mail.Welcome("no-reply@example.com", "mickey@example.com", "BTSUser0.9999@bts.com", "https://secureauth.example.com/secenrol/", "703027", now.Add(30*24*time.Hour), now)
+	if err := (mail.Outbox{Dir: dir}).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("outbox holds %v", files)
+	}
+	fi, _ := os.Stat(files[0])
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode().Perm())
+	}
+	raw, _ := os.ReadFile(files[0])
+	for _, want := range []string{"To: mickey@example.com\r\n", "Subject: Two-factor authentication enrolment\r\n",
+		"Your user ID: BTSUser0.9999@bts.com", "Passcode:     703027", "https://secureauth.example.com/secenrol/?userid=BTSUser0.9999%40bts.com",
+		"23 December 2026", "disabled"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the mail lacks %q:\n%s", want, raw)
+		}
+	}
+}
+
+func TestValidateRefusesHeaderInjection(t *testing.T) {
+	for _, to := range []string{"a@b\r\nBcc: evil@x", "not-an-address", "a b@c", "<a@b>"} {
+		m := mail.Message{From: "x@y", To: to, Subject: "s", Date: time.Now()}
+		if err := (mail.Outbox{Dir: t.TempDir()}).Send(context.Background(), m); err == nil {
+			t.Errorf("sent to %q", to)
+		}
+	}
+}
+
+type flaky struct{ fails, calls int }
+
+func (f *flaky) Send(context.Context, mail.Message) error {
+	f.calls++
+	if f.calls <= f.fails {
+		return errors.New("temporary failure")
+	}
+	return nil
+}
+
+func TestRetry(t *testing.T) {
+	ok := &flaky{fails: 2}
+	if err := mail.Retry(ok, 3, time.Millisecond).Send(context.Background(), mail.Message{}); err != nil || ok.calls != 3 {
+		t.Errorf("two failures then success: %v after %d calls", err, ok.calls)
+	}
+	bad := &flaky{fails: 9}
+	err := mail.Retry(bad, 3, time.Millisecond).Send(context.Background(), mail.Message{})
+	if err == nil || bad.calls != 3 || !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Errorf("always failing: %v after %d calls", err, bad.calls)
+	}
+}
+
+// A mail server without STARTTLS: softtoken refuses to send the passcode.
+func TestSMTPRequiresSTARTTLS(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		fmt.Fprint(c, "220 test ESMTP\r\n")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				fmt.Fprint(c, "250-test\r\n250 AUTH PLAIN\r\n")
+			case strings.HasPrefix(cmd, "QUIT"):
+				fmt.Fprint(c, "221 bye\r\n")
+				return
+			default:
+				fmt.Fprint(c, "250 ok\r\n")
+			}
+		}
+	}()
+	m := mail.Message{From: "a@example.com", To: "b@example.com", Subject: "s", Body: "passcode 123456", Date: time.Now()}
+	err = mail.SMTP{Addr: ln.Addr().String(), Timeout: 5 * time.Second}.Send(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("got %v, want a refusal for lack of STARTTLS", err)
+	}
+}
