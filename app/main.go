@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 			return string(b), err
 		}
 	}
-	return cli.Run(env, args)
+	return cli.Run(ctx, env, args)
 }
 
 func runGUI(ctx context.Context, store *keyringstore.Store) error {

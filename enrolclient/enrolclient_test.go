@@ -1,158 +1,25 @@
 package enrolclient_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/softtoken/softtoken/enrolclient"
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/challenge"
-	"github.com/softtoken/softtoken/server/cli"
-	"github.com/softtoken/softtoken/server/password"
-	"github.com/softtoken/softtoken/server/seal"
-	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
-	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
-
-// clock is the fake time shared by the server and the clients.
-type clock struct{ unix atomic.Int64 }
-
-func (c *clock) now() time.Time          { return time.Unix(c.unix.Load(), 0) }
-func (c *clock) advance(d time.Duration) { c.unix.Add(int64(d / time.Second)) }
-func (c *clock) nowPlus(d time.Duration) func() time.Time {
-	return func() time.Time { return c.now().Add(d) }
-}
-
-// server is the real companion server on 127.0.0.1 with a real SQLite file;
-// users are made with the real admin command, which writes welcome mails
-// to the outbox.
-type server struct {
-	t     *testing.T
-	clock *clock
-	db    string
-	url   string // the enrol URL
-	ws    string
-}
-
-func newServer(t *testing.T) *server {
-	t.Helper()
-	s := &server{t: t, clock: &clock{}, db: filepath.Join(t.TempDir(), "softtoken.db")}
-	s.clock.unix.Store(1_800_000_000)
-	s.admin("admin-password\n", "user", "add", "--admin", "admin")
-	key, err := seal.LoadKey(s.db+".key", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, _ := seal.New(key)
-	db, err := sqlite.Open(context.Background(), s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	keys, err := challenge.NewKeys(2048, 0, s.clock.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := auth.New(db, sealer, auth.Config{Now: s.clock.now, Hash: password.Params{Memory: 64, Time: 1, Threads: 1}})
-	mux := http.NewServeMux()
-	mux.Handle("/ws", ws.New(a, db, keys, ws.Config{Now: s.clock.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	s.url = srv.URL + "/secenrol/"
-	s.ws = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
-	return s
-}
-
-// admin runs a softtoken-server command at the fake time.
-func (s *server) admin(stdin string, args ...string) string {
-	s.t.Helper()
-	var out bytes.Buffer
-	env := cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: io.Discard, Now: s.clock.now,
-		Getenv: func(k string) string {
-			return map[string]string{"SOFTTOKEN_DB": s.db, "SOFTTOKEN_ENROL_URL": "https://secureauth.example.com/secenrol/"}[k]
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := cli.Run(context.Background(), env, args); err != nil {
-		s.t.Fatalf("softtoken-server %v: %v", args, err)
-	}
-	return out.String()
-}
-
-var mailPasscode = regexp.MustCompile(`Passcode: +([0-9]{6})`)
-
-// addUser makes a user with `user add` and returns the initial passcode
-// as the user reads it in the welcome mail in the outbox.
-func (s *server) addUser(userID, pw string) string {
-	s.t.Helper()
-	s.admin(pw+"\n", "user", "add", "--email", userID+"@example.com", userID)
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(s.db), "outbox", "*"+userID+"@example.com*.eml"))
-	if len(files) == 0 {
-		s.t.Fatalf("no welcome mail for %s in the outbox", userID)
-	}
-	raw, _ := os.ReadFile(files[len(files)-1])
-	m := mailPasscode.FindSubmatch(raw)
-	if m == nil {
-		s.t.Fatalf("no passcode in the welcome mail:\n%s", raw)
-	}
-	return string(m[1])
-}
-
-// verify asks the server, as a web back-end would, whether userID's
-// password and code are right.
-func (s *server) verify(userID, pw, code string) string {
-	s.t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial(s.ws, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer c.Close()
-	var key *rsa.PublicKey
-	send := func(m map[string]string) wire.Response {
-		if err := c.WriteJSON(m); err != nil {
-			s.t.Fatal(err)
-		}
-		var r wire.Response
-		if err := c.ReadJSON(&r); err != nil {
-			s.t.Fatal(err)
-		}
-		return r
-	}
-	enc := func(p string) string {
-		ct, _ := rsa.EncryptPKCS1v15(rand.Reader, key, []byte(p))
-		return base64.StdEncoding.EncodeToString(ct)
-	}
-	ch := send(map[string]string{"type": "challenge"})
-	der, _ := base64.StdEncoding.DecodeString(ch.Key)
-	pub, _ := x509.ParsePKIXPublicKey(der)
-	key = pub.(*rsa.PublicKey)
-	if r := send(map[string]string{"type": "login", "userid": "admin", "pass": enc("admin-password")}); r.Result != wire.ResultOK {
-		s.t.Fatalf("admin login: %+v", r)
-	}
-	return send(map[string]string{"type": "verifylogin", "userid": userID, "pass": enc(pw), "2fatoken": code}).Result
-}
 
 // requireKeyring gives a store in the real OS keyring under a fresh
 // service name (under `make test`, a private gnome-keyring).
@@ -201,10 +68,10 @@ func codeOf(t *testing.T, e token.Entry, at time.Time) string {
 
 // The issue's end-to-end path, and moving to a second PC.
 func TestEnrolEndToEndAndMovingPCs(t *testing.T) {
-	s := newServer(t)
-	initial := s.addUser("trader", "trader-pass")
-	first := &enrolclient.Client{Store: realStore(t), Now: s.clock.now}
-	res, err := first.Enrol(context.Background(), enrolclient.Params{URL: s.url, UserID: "trader", Password: "trader-pass", Passcode: initial, Answer: answer})
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	first := &enrolclient.Client{Store: realStore(t), Now: s.Clock.Now}
+	res, err := first.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass", Passcode: initial, Answer: answer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,37 +82,37 @@ func TestEnrolEndToEndAndMovingPCs(t *testing.T) {
 	if len(stored) != 1 || string(stored[0].Token.Secret) != string(res.Entry.Token.Secret) {
 		t.Fatalf("the keyring holds %v", stored)
 	}
-	s.clock.advance(30 * time.Second) // the confirmation used this step's code
-	if got := s.verify("trader", "trader-pass", codeOf(t, stored[0], s.clock.now())); got != wire.ResultOK {
+	s.Clock.Advance(30 * time.Second) // the confirmation used this step's code
+	if got := s.Verify("trader", "trader-pass", codeOf(t, stored[0], s.Clock.Now())); got != wire.ResultOK {
 		t.Fatalf("verifylogin with the enrolled token's code: %s", got)
 	}
 
 	// The initial passcode works once.
-	if _, err := (&enrolclient.Client{Store: memStore(t), Now: s.clock.now}).Enrol(context.Background(),
-		enrolclient.Params{URL: s.url, UserID: "trader", Password: "trader-pass", Passcode: initial, Answer: answer}); enrolclient.KindOf(err) != enrolclient.KindWrongPasscode {
+	if _, err := (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass", Passcode: initial, Answer: answer}); enrolclient.KindOf(err) != enrolclient.KindWrongPasscode {
 		t.Errorf("the initial passcode a second time: %v", err)
 	}
 
 	// Moving PCs: enrol on the second PC with the first PC's current code.
-	s.clock.advance(30 * time.Second)
-	second := &enrolclient.Client{Store: realStore(t), Now: s.clock.now}
-	res2, err := second.Enrol(context.Background(), enrolclient.Params{URL: s.url, UserID: "trader", Password: "trader-pass",
-		Passcode: codeOf(t, stored[0], s.clock.now()), Answer: nil /* answers exist now */})
+	s.Clock.Advance(30 * time.Second)
+	second := &enrolclient.Client{Store: realStore(t), Now: s.Clock.Now}
+	res2, err := second.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass",
+		Passcode: codeOf(t, stored[0], s.Clock.Now()), Answer: nil /* answers exist now */})
 	if err != nil {
 		t.Fatalf("moving PCs: %v", err)
 	}
-	s.clock.advance(30 * time.Second)
-	if got := s.verify("trader", "trader-pass", codeOf(t, stored[0], s.clock.now())); got != wire.ResultInvalidToken {
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("trader", "trader-pass", codeOf(t, stored[0], s.Clock.Now())); got != wire.ResultInvalidToken {
 		t.Errorf("the old PC's code after moving: %s, want invalid token", got)
 	}
-	if got := s.verify("trader", "trader-pass", codeOf(t, res2.Entry, s.clock.now())); got != wire.ResultOK {
+	if got := s.Verify("trader", "trader-pass", codeOf(t, res2.Entry, s.Clock.Now())); got != wire.ResultOK {
 		t.Errorf("the new PC's code: %s", got)
 	}
 }
 
 func TestEnrolFailures(t *testing.T) {
-	s := newServer(t)
-	initial := s.addUser("alice", "alice-pass")
+	s := servertest.New(t)
+	initial := s.AddUser("alice", "alice-pass")
 	tests := []struct {
 		name       string
 		p          enrolclient.Params
@@ -261,8 +128,8 @@ func TestEnrolFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		st := memStore(t)
-		tc.p.URL = s.url
-		_, err := (&enrolclient.Client{Store: st, Now: s.clock.now}).Enrol(context.Background(), tc.p)
+		tc.p.URL = s.URL
+		_, err := (&enrolclient.Client{Store: st, Now: s.Clock.Now}).Enrol(context.Background(), tc.p)
 		if enrolclient.KindOf(err) != tc.kind || enrolclient.FieldOf(err) != tc.field || !strings.Contains(fmt.Sprint(err), tc.has) {
 			t.Errorf("%s: got %v (kind %d, field %q), want kind %d, field %q", tc.name, err, enrolclient.KindOf(err), enrolclient.FieldOf(err), tc.kind, tc.field)
 		}
@@ -279,8 +146,8 @@ func TestEnrolFailures(t *testing.T) {
 		}
 		return map[int]string{qs[0].ID: "Springfield", qs[1].ID: "Shelbyville"}, nil
 	}
-	if _, err := (&enrolclient.Client{Store: memStore(t), Now: s.clock.now}).Enrol(context.Background(),
-		enrolclient.Params{URL: s.url, UserID: "alice", Password: "alice-pass", Passcode: initial, Answer: picky}); err != nil {
+	if _, err := (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "alice", Password: "alice-pass", Passcode: initial, Answer: picky}); err != nil {
 		t.Fatalf("second answers: %v", err)
 	}
 	if len(problems) != 2 || !strings.Contains(problems[1], "2 to 200 characters") {
@@ -289,21 +156,21 @@ func TestEnrolFailures(t *testing.T) {
 }
 
 func TestExpiredInitialPasscode(t *testing.T) {
-	s := newServer(t)
-	initial := s.addUser("late", "late-pass-1")
-	s.clock.advance(31 * 24 * time.Hour)
-	_, err := (&enrolclient.Client{Store: memStore(t), Now: s.clock.now}).Enrol(context.Background(),
-		enrolclient.Params{URL: s.url, UserID: "late", Password: "late-pass-1", Passcode: initial, Answer: answer})
+	s := servertest.New(t)
+	initial := s.AddUser("late", "late-pass-1")
+	s.Clock.Advance(31 * 24 * time.Hour)
+	_, err := (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "late", Password: "late-pass-1", Passcode: initial, Answer: answer})
 	if enrolclient.KindOf(err) != enrolclient.KindExpiredPasscode || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestClockSkewWarning(t *testing.T) {
-	s := newServer(t)
-	initial := s.addUser("skewed", "skewed-pass")
-	c := &enrolclient.Client{Store: memStore(t), Now: s.clock.nowPlus(-2 * time.Minute)}
-	res, err := c.Enrol(context.Background(), enrolclient.Params{URL: s.url, UserID: "skewed", Password: "skewed-pass", Passcode: initial, Answer: answer})
+	s := servertest.New(t)
+	initial := s.AddUser("skewed", "skewed-pass")
+	c := &enrolclient.Client{Store: memStore(t), Now: s.Clock.NowPlus(-2 * time.Minute)}
+	res, err := c.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "skewed", Password: "skewed-pass", Passcode: initial, Answer: answer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,15 +180,15 @@ func TestClockSkewWarning(t *testing.T) {
 }
 
 func TestCancelStoresNothing(t *testing.T) {
-	s := newServer(t)
-	initial := s.addUser("carol", "carol-pass")
+	s := servertest.New(t)
+	initial := s.AddUser("carol", "carol-pass")
 	st := memStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelling := func(context.Context, []wire.Question, string) (map[int]string, error) {
 		cancel()
 		return nil, context.Canceled
 	}
-	_, err := (&enrolclient.Client{Store: st, Now: s.clock.now}).Enrol(ctx, enrolclient.Params{URL: s.url, UserID: "carol", Password: "carol-pass", Passcode: initial, Answer: cancelling})
+	_, err := (&enrolclient.Client{Store: st, Now: s.Clock.Now}).Enrol(ctx, enrolclient.Params{URL: s.URL, UserID: "carol", Password: "carol-pass", Passcode: initial, Answer: cancelling})
 	if enrolclient.KindOf(err) != enrolclient.KindCancelled {
 		t.Errorf("got %v", err)
 	}
@@ -329,8 +196,8 @@ func TestCancelStoresNothing(t *testing.T) {
 		t.Error("a cancelled enrolment stored a token")
 	}
 	// The initial passcode was not used up.
-	if _, err := (&enrolclient.Client{Store: st, Now: s.clock.now}).Enrol(context.Background(),
-		enrolclient.Params{URL: s.url, UserID: "carol", Password: "carol-pass", Passcode: initial, Answer: answer}); err != nil {
+	if _, err := (&enrolclient.Client{Store: st, Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "carol", Password: "carol-pass", Passcode: initial, Answer: answer}); err != nil {
 		t.Errorf("after a cancelled attempt: %v", err)
 	}
 }

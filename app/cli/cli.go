@@ -1,6 +1,7 @@
 // Package cli is softtoken's command line, for scripting and support:
 //
 //	softtoken add [URI|-]              add a token from an otpauth:// URI
+//	softtoken enrol URL USERID         enrol a token with the server
 //	softtoken list                     list the tokens
 //	softtoken code [--next] [NAME]     print a token's passcode
 //	softtoken rename OLD NEW           rename a token
@@ -16,6 +17,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -58,6 +60,8 @@ const usage = `softtoken keeps up to six soft tokens in the system keyring and s
 Usage:
   softtoken                          open the window
   softtoken add [URI|-]              add a token from an otpauth:// URI; without URI or with -, read it from standard input
+  softtoken enrol URL USERID         enrol with the server at the enrol URL of your welcome mail; asks for
+                                     password and passcode (one per line on standard input when it is not a terminal)
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
   softtoken rename OLD NEW           rename a token
@@ -70,7 +74,7 @@ Tokens live in the system keyring under the service name "softtoken"
 `
 
 // Run runs the command in args (without the program name).
-func Run(env Env, args []string) error {
+func Run(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("no command given")
 	}
@@ -78,6 +82,8 @@ func Run(env Env, args []string) error {
 	switch cmd {
 	case "add":
 		return add(env, rest)
+	case "enrol", "enroll":
+		return enrol(ctx, env, rest)
 	case "list":
 		return list(env, rest)
 	case "code":

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -38,7 +39,7 @@ func newSession(t *testing.T) *session {
 
 func (s *session) run(stdin string, interactive bool, args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
-	err = cli.Run(cli.Env{
+	err = cli.Run(context.Background(), cli.Env{
 		Store: s.store, Now: func() time.Time { return s.now },
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
 		Interactive: interactive, Version: "1.2.3",
@@ -156,7 +157,7 @@ func TestDeleteAsks(t *testing.T) {
 func TestAddReadsSecretWithoutEcho(t *testing.T) {
 	s := newSession(t)
 	var out, errOut bytes.Buffer
-	err := cli.Run(cli.Env{
+	err := cli.Run(context.Background(), cli.Env{
 		Store: s.store, Now: time.Now, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut,
 		Interactive: true, ReadSecret: func() (string, error) { return aliceURI, nil },
 	}, []string{"add"})

@@ -1,0 +1,52 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/wire"
+)
+
+// `softtoken enrol` with password, passcode and the question choices and
+// answers one per line on standard input, as a script would send them.
+func TestEnrolCommand(t *testing.T) {
+	srv := servertest.New(t)
+	initial := srv.AddUser("trader", "trader-pass")
+	s := newSession(t)
+	s.now = srv.Clock.Now()
+	out, prompts, err := s.run("trader-pass\n"+initial+"\n3\nVolvo\n5\nRex\n", false, "enrol", srv.URL, "trader")
+	if err != nil {
+		t.Fatalf("enrol: %v\n%s", err, prompts)
+	}
+	if !strings.Contains(out, "Enrolled: slot 1, trader (127.0.0.1), serial ST") {
+		t.Errorf("output %q", out)
+	}
+	if !strings.Contains(prompts, "What was the make of your first car?") {
+		t.Errorf("the questions were not listed: %q", prompts)
+	}
+	srv.Clock.Advance(30e9)
+	s.now = srv.Clock.Now()
+	code, _, err := s.run("", false, "code", "trader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Verify("trader", "trader-pass", strings.TrimSpace(code)); got != wire.ResultOK {
+		t.Errorf("the enrolled token's code: %s", got)
+	}
+
+	tests := []struct {
+		stdin, errHas string
+	}{
+		{"trader-pass\n", "standard input ended"},
+		{"trader-pass\n000000\n", "passcode is wrong"},
+	}
+	for _, tc := range tests {
+		if _, _, err := newSession(t).run(tc.stdin, false, "enrol", srv.URL, "trader"); err == nil || !strings.Contains(err.Error(), tc.errHas) {
+			t.Errorf("stdin %q: got %v, want %q", tc.stdin, err, tc.errHas)
+		}
+	}
+	if _, _, err := s.run("", false, "enrol", srv.URL); err == nil || !strings.Contains(err.Error(), "missing argument") {
+		t.Errorf("no user ID: %v", err)
+	}
+}
