@@ -26,6 +26,7 @@ import (
 	"github.com/softtoken/softtoken/app/cli"
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/assets"
+	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
 
@@ -76,7 +77,8 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	a := fyneapp.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
-	w := gui.New(a, store, time.Now)
+	client := &enrolclient.Client{Store: store}
+	w := gui.New(a, gui.Config{Store: store, Now: time.Now, Enrol: client.Enrol, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")})
 	go func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()

@@ -10,38 +10,77 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
 )
 
+// Config is what the window works with.
+type Config struct {
+	Store token.Store
+	Now   func() time.Time
+	// Enrol enrols a token (enrolclient.Client.Enrol on Store).
+	Enrol EnrolFunc
+	// DefaultEnrolURL pre-fills the Add dialog until an enrolment succeeded.
+	DefaultEnrolURL string
+}
+
 // Window lists the tokens of a store with their current passcodes and
-// seconds left. It is the first, minimal window; rows, Add, Copy and the tray
-// follow.
+// seconds left, and adds tokens with the Add dialog. It is a first, minimal
+// window; the full rows, Copy and the tray follow.
 type Window struct {
 	Win     fyne.Window
-	store   token.Store
-	now     func() time.Time
+	app     fyne.App
+	cfg     Config
 	rows    *fyne.Container
 	entries []token.Entry
 	loadErr error
+	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
+	AddButton *widget.Button
+	Add       *AddForm
+	addDialog dialog.Dialog
 }
 
 // New builds the window on a and loads the tokens; call Refresh once a
 // second to keep the passcodes current.
-func New(a fyne.App, store token.Store, now func() time.Time) *Window {
-	w := &Window{Win: a.NewWindow("softtoken"), store: store, now: now, rows: container.NewVBox()}
-	w.Win.SetContent(container.NewPadded(w.rows))
-	w.Win.Resize(fyne.NewSize(420, 260))
+func New(a fyne.App, cfg Config) *Window {
+	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox()}
+	w.AddButton = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), w.ShowAdd)
+	w.Win.SetContent(container.NewBorder(container.NewHBox(w.AddButton), nil, nil, nil, container.NewPadded(w.rows)))
+	w.Win.Resize(fyne.NewSize(480, 320))
 	w.Reload()
 	return w
+}
+
+// ShowAdd opens the Add dialog.
+func (w *Window) ShowAdd() {
+	if len(w.entries) >= token.MaxTokens {
+		dialog.ShowInformation("Six tokens", token.ErrFull.Error(), w.Win)
+		return
+	}
+	w.Add = NewAddForm(w.cfg.Enrol, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
+	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
+	w.addDialog.Resize(fyne.NewSize(440, 0))
+	w.addDialog.Show()
+	w.Win.Canvas().Focus(w.Add.URL)
+}
+
+func (w *Window) enrolled(res enrolclient.Result) {
+	w.addDialog.Hide()
+	w.Reload()
+	if warning := res.ClockWarning(); warning != "" {
+		dialog.ShowInformation("Check this PC's clock", warning, w.Win)
+	}
 }
 
 // Reload reads the tokens from the store, which may be slow (the keyring is
 // a D-Bus call away), and redraws. Call it after the tokens change, not on
 // every tick. Like every method, it must run on the Fyne thread.
 func (w *Window) Reload() {
-	w.entries, w.loadErr = w.store.List()
+	w.entries, w.loadErr = w.cfg.Store.List()
 	w.Refresh()
 }
 
@@ -53,9 +92,9 @@ func (w *Window) Refresh() {
 	case w.loadErr != nil:
 		w.rows.Add(wrapped(w.loadErr.Error()))
 	case len(w.entries) == 0:
-		w.rows.Add(wrapped("No tokens yet. Add one with: softtoken add (the Add button comes with the full window)."))
+		w.rows.Add(wrapped("No tokens yet. Press Add and enter the enrol URL, user name, password and passcode from your welcome mail."))
 	}
-	now := w.now()
+	now := w.cfg.Now()
 	for _, e := range w.entries {
 		w.rows.Add(widget.NewLabel(rowText(e, now)))
 	}

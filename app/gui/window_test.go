@@ -21,7 +21,7 @@ func TestWindowShowsPasscodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Unix(1111111111, 0) // RFC 6238: SHA1 8 digits 14050471; 29 s left
-	w := gui.New(a, store, func() time.Time { return now })
+	w := gui.New(a, gui.Config{Store: store, Now: func() time.Time { return now }})
 	if got := labelTexts(w); !strings.Contains(got, "No tokens yet") {
 		t.Errorf("empty window shows %q", got)
 	}
