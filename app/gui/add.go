@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/enrolclient"
@@ -76,17 +77,22 @@ func NewAddForm(enrol EnrolFunc, prefs fyne.Preferences, defaultURL string, onDo
 	}
 	f.URLError, f.UserIDError, f.PasswordError, f.PasscodeError, f.AnswersError, f.FormError =
 		errLabel(), errLabel(), errLabel(), errLabel(), errLabel(), errLabel()
-	f.fields = container.NewVBox(
-		widget.NewLabel("Enrol URL"), f.URL, f.URLError,
-		widget.NewLabel("Username"), f.UserID, f.UserIDError,
-		widget.NewLabel("Password"), f.Password, f.PasswordError,
-		widget.NewLabel("Passcode"), f.Passcode, f.PasscodeError,
-	)
+	row := func(label string, in fyne.CanvasObject, errLabel *widget.Label) []fyne.CanvasObject {
+		return []fyne.CanvasObject{widget.NewLabel(label), container.NewVBox(in, errLabel)}
+	}
+	var grid []fyne.CanvasObject
+	grid = append(grid, row("Enrol URL", f.URL, f.URLError)...)
+	grid = append(grid, row("Username", f.UserID, f.UserIDError)...)
+	grid = append(grid, row("Password", f.Password, f.PasswordError)...)
+	grid = append(grid, row("Passcode", f.Passcode, f.PasscodeError)...)
+	f.fields = container.New(layout.NewFormLayout(), grid...)
 	intro := widget.NewLabel("Choose two security questions. The self-help desk asks one of them when you need a temporary passcode.")
 	intro.Wrapping = fyne.TextWrapWord
 	f.questions = container.NewVBox(intro,
-		widget.NewLabel("Question 1"), f.Question1, f.Answer1,
-		widget.NewLabel("Question 2"), f.Question2, f.Answer2, f.AnswersError)
+		container.New(layout.NewFormLayout(),
+			widget.NewLabel("Question 1"), f.Question1, widget.NewLabel("Answer"), f.Answer1,
+			widget.NewLabel("Question 2"), f.Question2, widget.NewLabel("Answer"), f.Answer2),
+		f.AnswersError)
 	f.questions.Hide()
 	f.progress = widget.NewProgressBarInfinite()
 	f.progress.Stop()
@@ -95,7 +101,7 @@ func NewAddForm(enrol EnrolFunc, prefs fyne.Preferences, defaultURL string, onDo
 	f.EnrolButton.Importance = widget.HighImportance
 	f.CancelButton = widget.NewButton("Cancel", f.Cancel)
 	f.Content = container.NewVBox(f.fields, f.questions, f.FormError, f.progress,
-		container.NewHBox(f.CancelButton, f.EnrolButton))
+		container.NewHBox(layout.NewSpacer(), f.CancelButton, f.EnrolButton))
 	for _, e := range []*widget.Entry{f.URL, f.UserID, f.Password, f.Passcode, f.Answer1, f.Answer2} {
 		e.OnSubmitted = func(string) { f.submit() }
 	}

@@ -63,7 +63,12 @@ func (w *Window) ShowAdd() {
 	}
 	w.Add = NewAddForm(w.cfg.Enrol, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
 	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
-	w.addDialog.Resize(fyne.NewSize(440, 0))
+	size := fyne.NewSize(460, w.Add.Content.MinSize().Height+120)
+	if cur := w.Win.Canvas().Size(); cur.Width < size.Width+40 || cur.Height < size.Height+40 {
+		// The dialog lives inside the window: make room for it.
+		w.Win.Resize(fyne.NewSize(max(cur.Width, size.Width+40), max(cur.Height, size.Height+40)))
+	}
+	w.addDialog.Resize(size)
 	w.addDialog.Show()
 	w.Win.Canvas().Focus(w.Add.URL)
 }
