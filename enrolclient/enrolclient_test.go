@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,38 @@ func TestURLs(t *testing.T) {
 		if err != nil || enrol != tc.enrol || wsURL != tc.ws {
 			t.Errorf("URLs(%q) = %q, %q, %v; want %q, %q", tc.in, enrol, wsURL, err, tc.enrol, tc.ws)
 		}
+	}
+}
+
+// The old PC is gone: enrol with a temporary passcode instead, which the
+// new token then supersedes.
+func TestEnrolWithTemporaryPasscode(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("dave", "dave-pass-1")
+	first, err := (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "dave", Password: "dave-pass-1", Passcode: initial, Answer: answer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := s.Admin("", "user", "temp-passcode", "--days", "2", "dave")
+	temp := regexp.MustCompile(`"temporary_passcode": "([0-9]{8})"`).FindStringSubmatch(out)
+	if temp == nil {
+		t.Fatalf("temp-passcode printed %s", out)
+	}
+	s.Clock.Advance(time.Minute)
+	second, err := (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: "dave", Password: "dave-pass-1", Passcode: temp[1]})
+	if err != nil {
+		t.Fatalf("enrol with the temporary passcode: %v", err)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("dave", "dave-pass-1", temp[1]); got != wire.ResultInvalidToken {
+		t.Errorf("the temporary passcode after re-enrolment: %s", got)
+	}
+	if got := s.Verify("dave", "dave-pass-1", codeOf(t, first.Entry, s.Clock.Now())); got != wire.ResultInvalidToken {
+		t.Errorf("the first token after re-enrolment: %s", got)
+	}
+	if got := s.Verify("dave", "dave-pass-1", codeOf(t, second.Entry, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the new token: %s", got)
 	}
 }

@@ -120,37 +120,55 @@ func (s *Service) Locked(u store.User) bool {
 	return !u.LockedUntil.IsZero() && s.cfg.Now().Before(u.LockedUntil)
 }
 
-// CheckCode verifies a passcode of u's soft token and uses it up: the
-// same code, or any code of an earlier step, is never accepted again. A
-// locked user is refused without the code being looked at.
+// CheckCode verifies a passcode of u: a code of their soft token, which
+// is then used up (the same code, or any code of an earlier step, is never
+// accepted again), or their temporary passcode while it is valid. A locked
+// user is refused without the code being looked at.
 func (s *Service) CheckCode(ctx context.Context, u store.User, code string) error {
+	_, err := s.verifyCode(ctx, u, code)
+	return err
+}
+
+// verifyCode is CheckCode, telling which kind of passcode it was.
+func (s *Service) verifyCode(ctx context.Context, u store.User, code string) (Proof, error) {
 	if fresh, err := s.st.UserByUserID(ctx, u.UserID); err == nil {
 		u = fresh // the lock may have been set by another connection
 	}
 	if s.Locked(u) {
-		return ErrLocked
+		return 0, ErrLocked
 	}
+	code = strings.ReplaceAll(code, " ", "")
 	step, drift, err := s.match(ctx, u, code)
 	if err == nil {
 		var accepted bool
 		if accepted, err = s.st.AcceptStep(ctx, u.ID, step, drift); err != nil {
-			return err
+			return 0, err
 		}
 		if accepted {
-			if u.Failures == 0 && u.LockedUntil.IsZero() {
-				return nil // nothing to reset: spare the write
-			}
-			return s.st.ResetFailures(ctx, u.ID)
+			return ProofToken, s.succeeded(ctx, u)
 		}
 		err = ErrInvalidToken // a replay
 	}
 	if !errors.Is(err, ErrInvalidToken) {
-		return err
+		return 0, err
+	}
+	if ok, terr := s.tempMatches(ctx, u, code); terr != nil {
+		return 0, terr
+	} else if ok {
+		return ProofTemporary, s.succeeded(ctx, u)
 	}
 	if ferr := s.fail(ctx, u); ferr != nil {
-		return ferr
+		return 0, ferr
 	}
-	return ErrInvalidToken
+	return 0, ErrInvalidToken
+}
+
+// succeeded clears u's failure count, sparing the write when there is none.
+func (s *Service) succeeded(ctx context.Context, u store.User) error {
+	if u.Failures == 0 && u.LockedUntil.IsZero() {
+		return nil
+	}
+	return s.st.ResetFailures(ctx, u.ID)
 }
 
 // fail counts a failure of u and audits the lockout it may start.
@@ -181,7 +199,6 @@ func (s *Service) match(ctx context.Context, u store.User, code string) (step in
 	if err != nil {
 		return 0, 0, fmt.Errorf("open seed of %s: %w", u.UserID, err)
 	}
-	code = strings.ReplaceAll(code, " ", "")
 	cur, err := token.Step(s.cfg.Now(), tok.Period)
 	if err != nil {
 		return 0, 0, err

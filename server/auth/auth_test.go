@@ -205,3 +205,41 @@ func TestNewSeedRevokesOld(t *testing.T) {
 		t.Errorf("old token's code after a new seed: got %v", err)
 	}
 }
+
+func TestTempPasscode(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, _, err := f.svc.IssueTempPasscode(ctx, f.user, 9, 7); !errors.Is(err, auth.ErrBadDays) {
+		t.Errorf("9 days of at most 7: %v", err)
+	}
+	code, expires, err := f.svc.IssueTempPasscode(ctx, f.user, 2, 7)
+	if err != nil || len(code) != 8 || !expires.Equal(f.now.Add(48*time.Hour)) {
+		t.Fatalf("issue: %q %v %v", code, expires, err)
+	}
+	if _, _, err := f.svc.IssueTempPasscode(ctx, f.user, 1, 7); !errors.Is(err, auth.ErrTooSoon) {
+		t.Errorf("a second one at once: %v", err)
+	}
+	// It works as a passcode, more than once, until it expires.
+	for range 2 {
+		if err := f.svc.CheckCode(ctx, f.user, code); err != nil {
+			t.Fatalf("temporary passcode: %v", err)
+		}
+	}
+	f.now = f.now.Add(49 * time.Hour)
+	if err := f.svc.CheckCode(ctx, f.user, code); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("expired temporary passcode: %v", err)
+	}
+	f.now = f.now.Add(30 * 24 * time.Hour)
+	code2, _, err := f.svc.IssueTempPasscode(ctx, f.user, 1, 7)
+	if err != nil {
+		t.Fatalf("30 days later: %v", err)
+	}
+	// A completed enrolment supersedes it.
+	_, sealed, _ := f.svc.PendingSeed(f.user)
+	if err := f.db.CompleteEnrolment(ctx, f.user.ID, sealed, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.CheckCode(ctx, f.user, code2); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("temporary passcode after re-enrolment: %v", err)
+	}
+}

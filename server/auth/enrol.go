@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/softtoken/softtoken/server/password"
@@ -30,12 +31,15 @@ const (
 	// ProofToken: a current passcode of the user's existing token, when
 	// moving to another PC.
 	ProofToken
+	// ProofTemporary: a temporary passcode (guide, section 5).
+	ProofTemporary
 )
 
 // CheckEnrolPasscode checks the passcode a user enrols with: the unused,
 // unexpired initial passcode, or else a passcode of their current token
-// (which is then used up). The initial passcode is not used up here: only
-// CompleteEnrolment does that, once the new token is confirmed.
+// (which is then used up), or a valid temporary passcode. The initial
+// passcode is not used up here: only CompleteEnrolment does that, once the
+// new token is confirmed.
 func (s *Service) CheckEnrolPasscode(ctx context.Context, u store.User, code string) (Proof, error) {
 	if s.Locked(u) {
 		return 0, ErrLocked
@@ -58,10 +62,7 @@ func (s *Service) CheckEnrolPasscode(ctx context.Context, u store.User, code str
 			return 0, ErrPasscodeExpired
 		}
 	}
-	if err := s.CheckCode(ctx, u, code); err != nil {
-		return 0, err
-	}
-	return ProofToken, nil
+	return s.verifyCode(ctx, u, code)
 }
 
 // PendingSeed makes a fresh 160-bit seed for u and seals it, without
@@ -159,4 +160,67 @@ func (s *Service) HashAnswers(answers map[int]string) ([]store.SecurityAnswer, e
 		out = append(out, store.SecurityAnswer{QuestionID: id, Hash: h})
 	}
 	return out, nil
+}
+
+// Temporary passcodes (guide, section 5).
+var (
+	ErrTooSoon = errors.New("temporary passcode too soon")
+	ErrBadDays = errors.New("temporary passcode validity out of range")
+)
+
+// TempPasscodeInterval is how often a user may get a temporary passcode:
+// they are a risk, so once in 30 days (guide, section 5).
+const TempPasscodeInterval = 30 * 24 * time.Hour
+
+// TempPasscodeDigits is the length of a temporary passcode: it is valid
+// for days, so it is longer than a token's.
+const TempPasscodeDigits = 8
+
+// IssueTempPasscode gives u a temporary passcode valid for days (1 to
+// maxDays), at most once per TempPasscodeInterval, and returns it (stored
+// only hashed) with its expiry.
+func (s *Service) IssueTempPasscode(ctx context.Context, u store.User, days, maxDays int) (string, time.Time, error) {
+	now := s.cfg.Now()
+	if days < 1 || days > maxDays {
+		return "", time.Time{}, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, maxDays)
+	}
+	prev, err := s.st.TempPasscodeOf(ctx, u.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", time.Time{}, err
+	}
+	if err == nil && now.Sub(prev.Issued) < TempPasscodeInterval {
+		return "", time.Time{}, fmt.Errorf("%w: one was issued on %s; the next is possible from %s", ErrTooSoon,
+			prev.Issued.UTC().Format("2 January 2006"), prev.Issued.Add(TempPasscodeInterval).UTC().Format("2 January 2006"))
+	}
+	code, err := randomDigits(TempPasscodeDigits)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	hash, err := password.Hash([]byte(code), s.cfg.Hash)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	expires := now.Add(time.Duration(days) * 24 * time.Hour)
+	if err := s.st.SetTempPasscode(ctx, u.ID, store.TempPasscode{Hash: hash, Issued: now, Expires: expires}); err != nil {
+		return "", time.Time{}, err
+	}
+	return code, expires, nil
+}
+
+// tempMatches reports whether code is u's valid temporary passcode.
+func (s *Service) tempMatches(ctx context.Context, u store.User, code string) (bool, error) {
+	if len(code) != TempPasscodeDigits {
+		return false, nil
+	}
+	p, err := s.st.TempPasscodeOf(ctx, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if p.Revoked || !s.cfg.Now().Before(p.Expires) {
+		return false, nil
+	}
+	return password.Check(p.Hash, []byte(code))
 }

@@ -4,6 +4,7 @@
 //	softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
 //	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
 //	softtoken-server user reset USERID
+//	softtoken-server user temp-passcode [--days N] USERID
 //	softtoken-server token revoke USERID
 //	softtoken-server audit [--user U] [--since T]
 //
@@ -60,6 +61,7 @@ const usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user reset USERID
+  softtoken-server user temp-passcode [--days N] [--max-days M] USERID
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
 

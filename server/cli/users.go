@@ -57,7 +57,7 @@ func (d *deps) show(ctx context.Context, u store.User) userJSON {
 
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: say add, list, show, disable, enable, delete or reset")
+		return usagef("user: say add, list, show, disable, enable, delete, reset or temp-passcode")
 	}
 	switch args[0] {
 	case "add":
@@ -66,6 +66,8 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return userList(ctx, env, args[1:])
 	case "reset":
 		return userReset(ctx, env, args[1:])
+	case "temp-passcode":
+		return userTempPasscode(ctx, env, args[1:])
 	case "show", "disable", "enable", "delete":
 		return userOne(ctx, env, args[0], args[1:])
 	}
@@ -350,4 +352,38 @@ func audit(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.UserID, e.Client, e.Event, e.Outcome)
 	}
 	return w.Flush()
+}
+
+// userTempPasscode issues a temporary passcode (guide, section 5) and tells
+// the user by mail, without the passcode, that one was issued.
+func userTempPasscode(ctx context.Context, env Env, args []string) error {
+	var mf mailFlags
+	var days, maxDays int
+	define := func(env Env, fs *flag.FlagSet) {
+		mf.define(env, fs)
+		fs.IntVar(&days, "days", 1, "days the passcode is valid")
+		fs.IntVar(&maxDays, "max-days", 7, "the most days allowed")
+	}
+	return onUserWith(ctx, env, "user temp-passcode", args, define, func(d *deps, u store.User, db string) error {
+		code, expires, err := d.auth.IssueTempPasscode(ctx, u, days, maxDays)
+		if err != nil {
+			return err
+		}
+		d.audit(ctx, env, u.UserID, "temporary passcode")
+		out := struct {
+			UserID   string    `json:"userid"`
+			Passcode string    `json:"temporary_passcode"`
+			Expires  time.Time `json:"expires"`
+			Notice   string    `json:"notice"`
+		}{UserID: u.UserID, Passcode: code, Expires: expires, Notice: "not sent: the user has no e-mail address"}
+		if u.Email != "" {
+			m, _ := mf.mailer(env, db)
+			if err := m.Send(ctx, mail.TempPasscodeNotice(mf.from, u.Email, u.UserID, expires, env.Now())); err != nil {
+				out.Notice = "not sent: " + err.Error()
+			} else {
+				out.Notice = "sent to " + u.Email
+			}
+		}
+		return printJSON(env.Stdout, out)
+	})
 }

@@ -219,3 +219,16 @@ Your mobile number stays confidential and is used only for SMS passcodes.
 `, userID, enrolURL, passcode, url.QueryEscape(userID), expires.UTC().Format("2 January 2006 15:04 MST"))
 	return Message{From: from, To: to, Subject: "Two-factor authentication enrolment", Body: body, Date: now}
 }
+
+// TempPasscodeNotice tells a user that a temporary passcode was issued for
+// their account, so that a stranger's request does not go unnoticed. It
+// never contains the passcode.
+func TempPasscodeNotice(from, to, userID string, expires, now time.Time) Message {
+	body := fmt.Sprintf(`A temporary passcode was issued for your user ID %s on %s.
+It is valid until %s.
+
+If you did not ask for it, contact your administrator at once: someone
+may know your password.
+`, userID, now.UTC().Format("2 January 2006 15:04 MST"), expires.UTC().Format("2 January 2006 15:04 MST"))
+	return Message{From: from, To: to, Subject: "A temporary passcode was issued for your account", Body: body, Date: now}
+}

@@ -107,6 +107,13 @@ var migrations = []string{
 		hash TEXT NOT NULL,
 		PRIMARY KEY (user_id, question_id)
 	);`,
+	`CREATE TABLE temp_passcodes (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		hash TEXT NOT NULL,
+		issued_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		revoked INTEGER NOT NULL DEFAULT 0
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -384,9 +391,37 @@ func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, use
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created)); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
 		return err
 	})
+}
+
+// SetTempPasscode replaces the user's temporary passcode.
+func (d *DB) SetTempPasscode(ctx context.Context, id int64, p store.TempPasscode) error {
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO temp_passcodes (user_id, hash, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?)`,
+		id, p.Hash, unix(p.Issued), unix(p.Expires), p.Revoked)
+	if err != nil {
+		return fmt.Errorf("set temporary passcode: %w", err)
+	}
+	return nil
+}
+
+// TempPasscodeOf returns the user's last temporary passcode.
+func (d *DB) TempPasscodeOf(ctx context.Context, id int64) (store.TempPasscode, error) {
+	var p store.TempPasscode
+	var issued, exp int64
+	err := d.db.QueryRowContext(ctx, `SELECT hash, issued_at, expires_at, revoked FROM temp_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &issued, &exp, &p.Revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, store.ErrNotFound
+	}
+	if err != nil {
+		return p, fmt.Errorf("read temporary passcode: %w", err)
+	}
+	p.Issued, p.Expires = fromUnix(issued), fromUnix(exp)
+	return p, nil
 }
 
 // DisableUnenrolled disables users who let their initial passcode expire.

@@ -67,6 +67,16 @@ type InitialPasscode struct {
 	Used    bool
 }
 
+// TempPasscode is a temporary passcode from the self-help desk or an
+// administrator (guide, section 5), hashed. It works as a passcode until it
+// expires or a re-enrolment supersedes it.
+type TempPasscode struct {
+	Hash    string
+	Issued  time.Time
+	Expires time.Time
+	Revoked bool
+}
+
 // SecurityAnswer is a user's answer to one of the server's security
 // questions, normalised and hashed.
 type SecurityAnswer struct {
@@ -130,10 +140,17 @@ type Store interface {
 
 	SecurityAnswers(ctx context.Context, id int64) ([]SecurityAnswer, error)
 	SetSecurityAnswers(ctx context.Context, id int64, answers []SecurityAnswer) error
+	// SetTempPasscode replaces the user's temporary passcode.
+	SetTempPasscode(ctx context.Context, id int64, p TempPasscode) error
+	// TempPasscodeOf returns the user's last temporary passcode (expired
+	// or revoked ones too: they date the 30-day rule), or ErrNotFound.
+	TempPasscodeOf(ctx context.Context, id int64) (TempPasscode, error)
+
 	// CompleteEnrolment, in one transaction, gives the user the token t
 	// (replacing any other, whose codes then fail), turns 2FA on, clears
-	// failures and, with useInitial, uses up the initial passcode
-	// (ErrAlreadyUsed if it was used meanwhile: nothing changes then).
+	// failures, revokes any temporary passcode and, with useInitial, uses
+	// up the initial passcode (ErrAlreadyUsed if it was used meanwhile:
+	// nothing changes then).
 	CompleteEnrolment(ctx context.Context, id int64, t Token, useInitial bool) error
 	// DisableUnenrolled disables every active user whose initial passcode
 	// expired unused before now and who has no token, and returns their IDs.
