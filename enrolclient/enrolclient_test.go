@@ -293,3 +293,27 @@ func TestEnrolWithTemporaryPasscode(t *testing.T) {
 		t.Errorf("the new token: %s", got)
 	}
 }
+
+// FuzzURLs: whatever a user types, URLs does not panic, and an accepted
+// URL is stable (cleaning it again changes nothing) and maps to ws(s)://.
+func FuzzURLs(f *testing.F) {
+	for _, s := range []string{"https://secureauth.example.com/secenrol/", "secureauth.example.com", "http://127.0.0.1:8443/", "https://h/a/secenrol?x=1#y", "", "://", "http://[::1]/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		enrol, wsURL, err := enrolclient.URLs(typed)
+		if err != nil {
+			if enrolclient.FieldOf(err) != "url" {
+				t.Fatalf("error not about the URL field: %v", err)
+			}
+			return
+		}
+		again, ws2, err := enrolclient.URLs(enrol)
+		if err != nil || again != enrol || ws2 != wsURL {
+			t.Fatalf("not stable: %q → %q, %q → %q, %q (%v)", typed, enrol, wsURL, again, ws2, err)
+		}
+		if !strings.HasPrefix(wsURL, "ws://") && !strings.HasPrefix(wsURL, "wss://") {
+			t.Fatalf("websocket URL %q", wsURL)
+		}
+	})
+}

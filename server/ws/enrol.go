@@ -119,6 +119,7 @@ func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bo
 	hashed, err := c.h.auth.HashAnswers(plain)
 	if errors.Is(err, auth.ErrBadAnswers) {
 		resp.Result, resp.Message = wire.ResultBadAnswers, err.Error()
+		c.audit(ctx, c.en.user.UserID, "enrol answers", resp.Result)
 		return resp, false
 	}
 	if err != nil {
@@ -126,6 +127,7 @@ func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bo
 		return resp, false
 	}
 	c.en.answers = hashed
+	c.audit(ctx, c.en.user.UserID, "enrol answers", wire.ResultOK)
 	return c.offerSeed(ctx, wire.TypeAnswers)
 }
 
