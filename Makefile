@@ -41,10 +41,38 @@ build: deps ## build bin/softtoken and bin/softtoken-server
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/softtoken ./app
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/softtoken-server ./server/cmd/softtoken-server
 
-run: build ## build and open the app
-	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
-		echo "make run needs a desktop session (DISPLAY is not set)"; exit 1; fi
+# make run: the demo server on loopback (database, key, outbox and the demo
+# user's password in $(RUN_DIR)), then the app with the enrol URL pre-filled,
+# on the keyring service softtoken-demo so that no real token is touched.
+# Without a usable keyring in the session, a private one in $(RUN_DIR)/keyring.
+# Ctrl+C (or closing the app) stops both.
+RUN_DIR  ?= .run
+RUN_ADDR ?= 127.0.0.1:8443
+define run_demo
+set -euo pipefail
+mkdir -p $(RUN_DIR)
+$(BIN)/softtoken-server demo --data $(RUN_DIR) --listen $(RUN_ADDR) 2>$(RUN_DIR)/server.log & srv=$$!
+trap 'kill $$srv 2>/dev/null || true; wait $$srv 2>/dev/null || true' EXIT INT TERM
+for i in $$(seq 100); do
+	(exec 3<>/dev/tcp/$(subst :,/,$(RUN_ADDR))) 2>/dev/null && break
+	kill -0 $$srv 2>/dev/null || { echo "the demo server did not start:"; cat $(RUN_DIR)/server.log; exit 1; }
+	sleep 0.1
+done
+export SOFTTOKEN_ENROL_URL=http://$(RUN_ADDR)/secenrol/ SOFTTOKEN_KEYRING_SERVICE=softtoken-demo
+if [ -n "$${DBUS_SESSION_BUS_ADDRESS:-}" ] && $(BIN)/softtoken list >/dev/null 2>&1; then
 	$(BIN)/softtoken
+else
+	echo "No usable system keyring in this session: using a private demo keyring in $(RUN_DIR)/keyring."
+	mkdir -p $(RUN_DIR)/keyring
+	dbus-run-session -- bash -c 'echo -n softtoken-demo | XDG_DATA_HOME=$(abspath $(RUN_DIR))/keyring gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null; $(BIN)/softtoken'
+fi
+endef
+export run_demo
+
+run: build ## start the demo server and open the app
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		echo "make run opens a window: run it in a desktop session (DISPLAY is not set)"; exit 1; fi
+	@bash -c "$$run_demo"
 
 vet: deps
 	$(GO) vet ./...

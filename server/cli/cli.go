@@ -1,6 +1,7 @@
 // Package cli is the command line of softtoken-server:
 //
 //	softtoken-server serve [flags]
+//	softtoken-server demo [--data DIR] [--listen ADDR]
 //	softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
 //	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
 //	softtoken-server user reset USERID
@@ -58,6 +59,7 @@ func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Spri
 const usage = `softtoken-server: users, enrolment and verification for softtoken.
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
+  softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
   softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user reset USERID
@@ -85,6 +87,8 @@ func Run(ctx context.Context, env Env, args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, env, args[1:])
+	case "demo":
+		return demo(ctx, env, args[1:])
 	case "user":
 		return userCmd(ctx, env, args[1:])
 	case "token":

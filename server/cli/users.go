@@ -269,36 +269,42 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 func userReset(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
 	return onUserWith(ctx, env, "user reset", args, mf.define, func(d *deps, u store.User, db string) error {
-		return d.reset(ctx, env, mf, db, u)
+		pw, err := readPassword(env)
+		if err != nil {
+			return err
+		}
+		out, err := d.reset(ctx, env, mf, db, u, pw)
+		if err != nil {
+			return err
+		}
+		return printJSON(env.Stdout, out)
 	})
 }
 
-func (d *deps) reset(ctx context.Context, env Env, mf mailFlags, db string, u store.User) error {
-	pw, err := readPassword(env)
-	if err != nil {
-		return err
-	}
+// reset gives u the password pw (to change at the next login) and a new
+// initial passcode, revokes the token, and mails the welcome mail.
+func (d *deps) reset(ctx context.Context, env Env, mf mailFlags, db string, u store.User, pw []byte) (userJSON, error) {
 	hash, err := d.auth.HashPassword(pw)
 	if err != nil {
-		return err
+		return userJSON{}, err
 	}
 	if err := d.db.SetPassword(ctx, u.ID, hash, true); err != nil {
-		return err
+		return userJSON{}, err
 	}
 	if err := d.db.DeleteToken(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+		return userJSON{}, err
 	}
 	if err := d.db.ResetFailures(ctx, u.ID); err != nil {
-		return err
+		return userJSON{}, err
 	}
 	u.MustChangePassword, u.Failures, u.LockedUntil = true, 0, time.Time{}
 	out, err := d.issue(ctx, u, false)
 	if err != nil {
-		return err
+		return userJSON{}, err
 	}
 	d.audit(ctx, env, u.UserID, "user reset")
 	d.sendWelcome(ctx, env, mf, db, u, &out)
-	return printJSON(env.Stdout, out)
+	return out, nil
 }
 
 func tokenRevoke(ctx context.Context, env Env, args []string) error {

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// DemoUserID is the user `demo` makes.
+const DemoUserID = "demo.0001@softtoken.test"
+
+// demo is `softtoken-server demo --data DIR`, what `make run` starts: the
+// server on loopback with its database in DIR and a demo user whose user
+// ID, password and initial passcode it prints, so that a newcomer can enrol
+// at once. The password is kept in DIR/demo-password (0600) so that a
+// second run can show it again; a demo user who has not enrolled yet gets
+// a fresh initial passcode on each run.
+func demo(ctx context.Context, env Env, args []string) error {
+	var dir, listen string
+	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	fset.StringVar(&dir, "data", "data", "folder for the demo's database, key, outbox and password")
+	fset.StringVar(&listen, "listen", "127.0.0.1:8443", "loopback address to listen on")
+	if _, err := parse(fset, args, 0); err != nil {
+		return err
+	}
+	if err := checkListen(listen, false); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo data folder: %w", err)
+	}
+	c := common{db: filepath.Join(dir, "softtoken.db")}
+	enrolURL := "http://" + listen + "/secenrol/"
+	info, err := demoUser(ctx, env, c, dir, enrolURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, `
+  softtoken demo server: %s
+  ---------------------------------------------------------------
+  Enrol URL:  %s
+  Username:   %s
+  Password:   %s
+  Passcode:   %s
+  ---------------------------------------------------------------
+  In softtoken press Add and enter these. The welcome mail is in
+  %s. Ctrl+C stops the demo.
+
+`, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, filepath.Join(dir, "outbox"))
+	return serve(ctx, env, []string{"--db", c.db, "--listen", listen})
+}
+
+type demoInfo struct{ password, passcode string }
+
+func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (demoInfo, error) {
+	d, err := c.open(ctx, env, auth.Config{})
+	if err != nil {
+		return demoInfo{}, err
+	}
+	defer d.db.Close()
+	pwFile := filepath.Join(dir, "demo-password")
+	raw, err := os.ReadFile(pwFile)
+	pw := strings.TrimSpace(string(raw))
+	if errors.Is(err, fs.ErrNotExist) || pw == "" {
+		b := make([]byte, 10)
+		_, _ = rand.Read(b)
+		pw = "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+		if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
+			return demoInfo{}, fmt.Errorf("save the demo password: %w", err)
+		}
+	} else if err != nil {
+		return demoInfo{}, fmt.Errorf("read the demo password: %w", err)
+	}
+	mf := mailFlags{enrolURL: enrolURL, from: "no-reply-softtoken@localhost", outbox: filepath.Join(dir, "outbox")}
+	u, err := d.db.UserByUserID(ctx, DemoUserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		hash, err := d.auth.HashPassword([]byte(pw))
+		if err != nil {
+			return demoInfo{}, err
+		}
+		u, err = d.db.CreateUser(ctx, store.User{UserID: DemoUserID, Active: true, PassHash: hash, Email: "demo@softtoken.test", Created: env.Now()})
+		if err != nil {
+			return demoInfo{}, err
+		}
+		out, err := d.issue(ctx, u, false)
+		if err != nil {
+			return demoInfo{}, err
+		}
+		d.sendWelcome(ctx, env, mf, c.db, u, &out)
+		return demoInfo{password: pw, passcode: out.InitialPasscode}, nil
+	case err != nil:
+		return demoInfo{}, err
+	}
+	if _, err := d.db.TokenOf(ctx, u.ID); err == nil {
+		return demoInfo{password: pw, passcode: "(already enrolled: your token shows the passcodes)"}, nil
+	}
+	out, err := d.reset(ctx, env, mf, c.db, u, []byte(pw))
+	if err != nil {
+		return demoInfo{}, err
+	}
+	return demoInfo{password: pw, passcode: out.InitialPasscode}, nil
+}
