@@ -319,3 +319,41 @@ func TestWelcomeMail(t *testing.T) {
 		t.Errorf("after the reset the outbox holds %d mails, want 2", len(files))
 	}
 }
+
+// demo prints the demo user's credentials, serves, and on a second run
+// shows the same password with a fresh passcode.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	run := func() string {
+		t.Helper()
+		var out bytes.Buffer
+		ctx, cancel := context.WithCancel(context.Background())
+		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard,
+			Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Listening: func(string) { cancel() }}
+		if err := cli.Run(ctx, env, []string{"demo", "--data", dir, "--listen", "127.0.0.1:0"}); err != nil {
+			t.Fatalf("demo: %v", err)
+		}
+		return out.String()
+	}
+	field := func(out, name string) string {
+		m := regexp.MustCompile(name + `: +(\S+)`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %s in %q", name, out)
+		}
+		return m[1]
+	}
+	first, second := run(), run()
+	if field(first, "Username") != cli.DemoUserID || !sixDigits.MatchString(field(first, "Passcode")) {
+		t.Errorf("first run:\n%s", first)
+	}
+	if field(first, "Password") != field(second, "Password") || field(first, "Passcode") == field(second, "Passcode") {
+		t.Errorf("second run should keep the password and give a new passcode:\n%s\n%s", first, second)
+	}
+	if mails, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml")); len(mails) != 2 {
+		t.Errorf("%d welcome mails in the outbox, want 2", len(mails))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "demo-password")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("demo-password: %v", err)
+	}
+}
