@@ -21,12 +21,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
 	"golang.org/x/term"
 
 	"github.com/softtoken/softtoken/app/cli"
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/assets"
 	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
 
@@ -76,24 +78,65 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 
 func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	a := fyneapp.NewWithID(appID)
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
+	a.SetIcon(icon)
+	desk, ok := a.(desktop.App)
+	tray := ok && trayAvailable()
 	client := &enrolclient.Client{Store: store}
-	w := gui.New(a, gui.Config{Store: store, Now: time.Now, Enrol: client.Enrol, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")})
-	go func() {
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				fyne.Do(a.Quit)
-				return
-			case <-tick.C:
-				fyne.Do(w.Refresh)
-			}
-		}
-	}()
-	w.Win.ShowAndRun()
+	var w *gui.Window
+	cfg := gui.Config{Store: store, Now: time.Now, Enrol: client.Enrol, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
+	if tray {
+		cfg.OnChange = func(entries []token.Entry) { desk.SetSystemTrayMenu(trayMenu(&w, entries)) }
+	}
+	w = gui.New(a, cfg)
+	if tray {
+		desk.SetSystemTrayIcon(icon)
+		desk.SetSystemTrayWindow(w.Win)
+		w.Win.SetCloseIntercept(w.Win.Hide) // closing hides to the tray
+	}
+	go tick(ctx, a, w)
+	if tray && a.Preferences().Bool(gui.PrefStartMinimised) {
+		a.Run()
+	} else {
+		w.Win.ShowAndRun()
+	}
 	return nil
+}
+
+// tick refreshes the passcodes once a second, on the second, so a new
+// passcode shows within a second of its period's start, and the idle app
+// does almost nothing in between.
+func tick(ctx context.Context, a fyne.App, w *gui.Window) {
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		fyne.Do(w.Refresh)
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// trayMenu is the tray's menu: copy each token's passcode, and show the
+// window (Fyne adds Quit).
+func trayMenu(w **gui.Window, entries []token.Entry) *fyne.Menu {
+	var items []*fyne.MenuItem
+	for _, e := range entries {
+		if e.Err != nil || e.Token.Type != token.TOTP {
+			continue
+		}
+		slot := e.Slot
+		items = append(items, fyne.NewMenuItem("Copy passcode: "+e.Token.Label, func() { (*w).CopySlot(slot) }))
+	}
+	if len(items) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	items = append(items, fyne.NewMenuItem("Show softtoken", func() { (*w).Win.Show(); (*w).Win.RequestFocus() }))
+	return fyne.NewMenu("softtoken", items...)
 }
 
 // buildVersion is the version set at link time, else the module version or

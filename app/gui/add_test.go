@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/enrolclient"
@@ -19,6 +20,7 @@ import (
 func addWindow(t *testing.T, srv *servertest.Server) (*gui.Window, *keyringstore.Store) {
 	t.Helper()
 	a := test.NewTempApp(t)
+	test.ApplyTheme(t, theme.DefaultTheme()) // the test theme lacks bold monospace
 	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
 	if err != nil {
 		t.Fatal(err)

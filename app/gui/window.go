@@ -1,6 +1,7 @@
 // Package gui is softtoken's window: a thin layer of Fyne widgets over the
-// token package, which computes every passcode. It never creates the Fyne
-// app (that needs cgo), so its tests run on fyne.io/fyne/v2/test.
+// token package, which computes every passcode, and enrolclient, which
+// enrols. It never creates the Fyne app (that needs cgo), so its tests run
+// on fyne.io/fyne/v2/test.
 package gui
 
 import (
@@ -11,11 +12,21 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
+)
+
+// Preference keys. Settings live in Fyne's preferences, never with secrets.
+const (
+	// PrefClipboardSeconds is how long a copied passcode stays on the
+	// clipboard (default 30).
+	PrefClipboardSeconds = "clipboardSeconds"
+	// PrefStartMinimised starts the app in the tray (when there is one).
+	PrefStartMinimised = "startMinimised"
 )
 
 // Config is what the window works with.
@@ -26,33 +37,302 @@ type Config struct {
 	Enrol EnrolFunc
 	// DefaultEnrolURL pre-fills the Add dialog until an enrolment succeeded.
 	DefaultEnrolURL string
+	// ClipboardClear overrides PrefClipboardSeconds (tests).
+	ClipboardClear time.Duration
+	// After runs f on the Fyne thread after d; by default a timer and
+	// fyne.Do. Tests pass their own to run it when they choose.
+	After func(d time.Duration, f func())
+	// OnChange is told when the tokens changed (the tray menu follows them).
+	OnChange func([]token.Entry)
 }
 
-// Window lists the tokens of a store with their current passcodes and
-// seconds left, and adds tokens with the Add dialog. It is a first, minimal
-// window; the full rows, Copy and the tray follow.
+// Window shows up to six tokens, one row each: the name, the passcode in
+// large digits grouped "123 456", the seconds left with a bar that turns to
+// the warning colour in the last 5 seconds, and Copy, Rename and Delete.
 type Window struct {
 	Win     fyne.Window
 	app     fyne.App
 	cfg     Config
 	rows    *fyne.Container
+	list    []*Row
 	entries []token.Entry
 	loadErr error
+
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
 	Add       *AddForm
 	addDialog dialog.Dialog
+	// FullNote explains why Add is disabled.
+	FullNote *widget.Label
+	// Status shows short notices ("Passcode copied").
+	Status *widget.Label
+
+	// Confirm asks a yes/no question; dialog.ShowConfirm by default, and
+	// replaced by tests.
+	Confirm func(title, message string, answer func(bool))
+	// AskName asks for a new name; a form dialog by default.
+	AskName func(current string, answer func(string))
+}
+
+// Row is one token's row.
+type Row struct {
+	Entry       token.Entry
+	Name        *widget.Label
+	Code        *widget.RichText
+	Left        *widget.Label
+	Bar         *Countdown
+	Copy        *widget.Button
+	Rename      *widget.Button
+	Delete      *widget.Button
+	lastCode    string
+	lastLeft    int
+	lastWarning bool
 }
 
 // New builds the window on a and loads the tokens; call Refresh once a
 // second to keep the passcodes current.
 func New(a fyne.App, cfg Config) *Window {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.After == nil {
+		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
+	}
 	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox()}
+	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
+	w.AskName = w.askName
 	w.AddButton = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), w.ShowAdd)
-	w.Win.SetContent(container.NewBorder(container.NewHBox(w.AddButton), nil, nil, nil, container.NewPadded(w.rows)))
-	w.Win.Resize(fyne.NewSize(480, 320))
+	w.FullNote = widget.NewLabel(fmt.Sprintf("%d tokens: delete one to add another.", token.MaxTokens))
+	w.FullNote.Hide()
+	w.Status = widget.NewLabel("")
+	top := container.NewHBox(w.AddButton, w.FullNote)
+	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
+	w.addShortcuts()
 	w.Reload()
+	// Room for every row, up to six, within a 1366×768 screen.
+	w.Win.Resize(fyne.NewSize(560, float32(min(700, 150+100*max(1, len(w.entries))))))
 	return w
+}
+
+func (w *Window) addShortcuts() {
+	keys := []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6}
+	for i, k := range keys {
+		w.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.CopySlot(i + 1) })
+	}
+	w.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if !w.AddButton.Disabled() {
+			w.ShowAdd()
+		}
+	})
+}
+
+// Entries are the tokens the window shows.
+func (w *Window) Entries() []token.Entry { return w.entries }
+
+// Rows are the rows the window shows, in slot order.
+func (w *Window) Rows() []*Row { return w.list }
+
+// Reload reads the tokens from the store, which may be slow (the keyring is
+// a D-Bus call away), and rebuilds the rows. Call it after the tokens
+// change, not on every tick. Like every method, it runs on the Fyne thread.
+func (w *Window) Reload() {
+	w.entries, w.loadErr = w.cfg.Store.List()
+	w.rows.RemoveAll()
+	w.list = nil
+	switch {
+	case w.loadErr != nil:
+		w.rows.Add(wrapped(sentence(w.loadErr.Error())))
+	case len(w.entries) == 0:
+		w.rows.Add(wrapped("No tokens yet. Press Add and enter the enrol URL, user name, password and passcode from your welcome mail."))
+	}
+	for _, e := range w.entries {
+		r := w.newRow(e)
+		w.list = append(w.list, r)
+		w.rows.Add(r.object())
+		w.rows.Add(widget.NewSeparator())
+	}
+	full := len(w.entries) >= token.MaxTokens
+	if full {
+		w.AddButton.Disable()
+		w.FullNote.Show()
+	} else {
+		w.AddButton.Enable()
+		w.FullNote.Hide()
+	}
+	w.Refresh()
+	if w.cfg.OnChange != nil {
+		w.cfg.OnChange(w.entries)
+	}
+}
+
+func (w *Window) newRow(e token.Entry) *Row {
+	r := &Row{Entry: e, Name: widget.NewLabel(fmt.Sprintf("%d  %s", e.Slot, e.Name())), lastLeft: -1}
+	r.Name.TextStyle = fyne.TextStyle{Bold: true}
+	r.Name.Truncation = fyne.TextTruncateEllipsis
+	r.Code = widget.NewRichText()
+	r.Left = widget.NewLabel("")
+	r.Bar = NewCountdown()
+	r.Copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { w.copyEntry(e) })
+	r.Rename = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { w.rename(e) })
+	r.Delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { w.delete(e) })
+	if e.Err != nil || e.Token.Type == token.HOTP {
+		r.Copy.Disable()
+		r.Rename.Disable()
+		r.Bar.Hide()
+	}
+	return r
+}
+
+func (r *Row) object() fyne.CanvasObject {
+	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Rename, r.Delete),
+		container.NewHBox(r.Code, r.Left))
+	return container.NewVBox(r.Name, codeLine, r.Bar)
+}
+
+// Refresh updates the passcodes and countdowns from the tokens in memory:
+// it computes passcodes and does no I/O, and redraws only what changed, so
+// it is cheap enough to run every second.
+func (w *Window) Refresh() {
+	now := w.cfg.Now()
+	for _, r := range w.list {
+		r.update(now)
+	}
+}
+
+// warnSeconds is when the countdown turns to the warning colour.
+const warnSeconds = 5
+
+func (r *Row) update(now time.Time) {
+	e := r.Entry
+	var code string
+	left, warn := 0, false
+	switch {
+	case e.Err != nil:
+		code = sentence(e.Err.Error())
+	case e.Token.Type == token.HOTP:
+		code = "Counter-based token: use softtoken code"
+	default:
+		c, err := e.Token.Code(now)
+		if err != nil {
+			code = sentence(err.Error())
+		} else {
+			code = Group(c)
+		}
+		left = e.Token.SecondsLeft(now)
+		warn = left <= warnSeconds
+	}
+	if code == r.lastCode && left == r.lastLeft && warn == r.lastWarning {
+		return
+	}
+	r.lastCode, r.lastLeft, r.lastWarning = code, left, warn
+	if e.Err != nil || e.Token.Type == token.HOTP {
+		r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
+		r.Code.Wrapping = fyne.TextWrapWord
+		r.Code.Refresh()
+		return
+	}
+	style := widget.RichTextStyleHeading
+	style.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	r.Left.Importance = widget.MediumImportance
+	if warn {
+		style.ColorName = theme.ColorNameWarning
+		r.Left.Importance = widget.WarningImportance
+	}
+	r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: style}}
+	r.Code.Refresh()
+	r.Left.SetText(fmt.Sprintf("%d s", left))
+	r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
+}
+
+// CopySlot copies the passcode of the token in slot (1 to 6), if any.
+func (w *Window) CopySlot(slot int) {
+	for _, e := range w.entries {
+		if e.Slot == slot {
+			w.copyEntry(e)
+			return
+		}
+	}
+}
+
+func (w *Window) copyEntry(e token.Entry) {
+	if e.Err != nil || e.Token.Type != token.TOTP {
+		return
+	}
+	code, err := e.Token.Code(w.cfg.Now())
+	if err != nil {
+		w.notice(sentence(err.Error()))
+		return
+	}
+	clip := w.app.Clipboard()
+	clip.SetContent(code)
+	after := w.clearAfter()
+	w.notice(fmt.Sprintf("Passcode of %s copied; the clipboard is cleared in %d s.", e.Token.Label, int(after/time.Second)))
+	w.cfg.After(after, func() {
+		// Only if it still holds that passcode: never wipe what the user
+		// copied since.
+		if clip.Content() == code {
+			clip.SetContent("")
+		}
+	})
+}
+
+func (w *Window) clearAfter() time.Duration {
+	if w.cfg.ClipboardClear > 0 {
+		return w.cfg.ClipboardClear
+	}
+	s := w.app.Preferences().IntWithFallback(PrefClipboardSeconds, 30)
+	return time.Duration(max(s, 5)) * time.Second
+}
+
+func (w *Window) notice(s string) {
+	w.Status.SetText(s)
+	w.cfg.After(4*time.Second, func() {
+		if w.Status.Text == s {
+			w.Status.SetText("")
+		}
+	})
+}
+
+func (w *Window) delete(e token.Entry) {
+	msg := fmt.Sprintf("Delete %q? Its passcodes stop here for good: to use this account on this PC again you must enrol again with a passcode from your administrator or the self-help desk.", e.Name())
+	w.Confirm("Delete token", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		if err := w.cfg.Store.Delete(e.ID); err != nil {
+			dialog.ShowError(err, w.Win)
+		}
+		w.Reload()
+	})
+}
+
+func (w *Window) rename(e token.Entry) {
+	w.AskName(e.Token.Label, func(name string) {
+		name = strings.TrimSpace(name)
+		if name == "" || name == e.Token.Label {
+			return
+		}
+		if err := w.cfg.Store.Rename(e.ID, name); err != nil {
+			dialog.ShowError(err, w.Win)
+			return
+		}
+		w.Reload()
+	})
+}
+
+func (w *Window) askName(current string, answer func(string)) {
+	entry := widget.NewEntry()
+	entry.SetText(current)
+	entry.Validator = func(s string) error { return token.ValidateLabel(strings.TrimSpace(s)) }
+	d := dialog.NewForm("Rename token", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)},
+		func(ok bool) {
+			if ok {
+				answer(entry.Text)
+			}
+		}, w.Win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+	w.Win.Canvas().Focus(entry)
 }
 
 // ShowAdd opens the Add dialog.
@@ -81,46 +361,7 @@ func (w *Window) enrolled(res enrolclient.Result) {
 	}
 }
 
-// Reload reads the tokens from the store, which may be slow (the keyring is
-// a D-Bus call away), and redraws. Call it after the tokens change, not on
-// every tick. Like every method, it must run on the Fyne thread.
-func (w *Window) Reload() {
-	w.entries, w.loadErr = w.cfg.Store.List()
-	w.Refresh()
-}
-
-// Refresh redraws the rows from the tokens in memory: it computes passcodes
-// and does no I/O, so it is cheap enough to run every second.
-func (w *Window) Refresh() {
-	w.rows.RemoveAll()
-	switch {
-	case w.loadErr != nil:
-		w.rows.Add(wrapped(w.loadErr.Error()))
-	case len(w.entries) == 0:
-		w.rows.Add(wrapped("No tokens yet. Press Add and enter the enrol URL, user name, password and passcode from your welcome mail."))
-	}
-	now := w.cfg.Now()
-	for _, e := range w.entries {
-		w.rows.Add(widget.NewLabel(rowText(e, now)))
-	}
-}
-
-// rowText is one token's line: name, passcode in two groups, seconds left.
-func rowText(e token.Entry, now time.Time) string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d  %s: %v", e.Slot, e.Name(), e.Err)
-	}
-	if e.Token.Type == token.HOTP {
-		return fmt.Sprintf("%d  %s   (counter-based: use softtoken code)", e.Slot, e.Token.Label)
-	}
-	code, err := e.Token.Code(now)
-	if err != nil {
-		return fmt.Sprintf("%d  %s: %v", e.Slot, e.Token.Label, err)
-	}
-	return fmt.Sprintf("%d  %s   %s   %d s", e.Slot, e.Token.Label, Group(code), e.Token.SecondsLeft(now))
-}
-
-// Group splits a passcode in two halves for reading aloud: "123 456",
+// Group splits a passcode in two halves for reading: "123 456",
 // "1234 5678".
 func Group(code string) string {
 	half := len(code) / 2

@@ -1,12 +1,15 @@
 package gui_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/app/gui"
@@ -14,35 +17,59 @@ import (
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
 
-func TestWindowShowsPasscodes(t *testing.T) {
+// rfcToken is the RFC 6238 SHA1 test token: at 1111111111 it shows
+// 14050471 with 29 s left.
+func rfcToken(label string) token.Token {
+	return token.Token{Label: label, Secret: token.Secret("12345678901234567890"),
+		Params: token.Params{Type: token.TOTP, Algorithm: token.SHA1, Digits: 8, Period: 30}}
+}
+
+type fixture struct {
+	w     *gui.Window
+	store *keyringstore.Store
+	now   time.Time
+	later []timer // what the window asked to run later
+}
+
+type timer struct {
+	after time.Duration
+	f     func()
+}
+
+// runLater runs the delayed work the window scheduled, as if its time came.
+func (f *fixture) runLater() {
+	later := f.later
+	f.later = nil
+	for _, l := range later {
+		l.f()
+	}
+}
+
+func newFixture(t *testing.T, labels ...string) *fixture {
+	t.Helper()
 	a := test.NewTempApp(t)
+	test.ApplyTheme(t, theme.DefaultTheme()) // the test theme lacks bold monospace
 	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(1111111111, 0) // RFC 6238: SHA1 8 digits 14050471; 29 s left
-	w := gui.New(a, gui.Config{Store: store, Now: func() time.Time { return now }})
-	if got := labelTexts(w); !strings.Contains(got, "No tokens yet") {
-		t.Errorf("empty window shows %q", got)
+	for _, l := range labels {
+		if _, err := store.Add(rfcToken(l)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	tok := token.Token{Label: "alice", Secret: token.Secret("12345678901234567890"),
-		Params: token.Params{Type: token.TOTP, Algorithm: token.SHA1, Digits: 8, Period: 30}}
-	if _, err := store.Add(tok); err != nil {
-		t.Fatal(err)
+	f := &fixture{store: store, now: time.Unix(1111111111, 0)}
+	f.w = gui.New(a, gui.Config{Store: store, Now: func() time.Time { return f.now },
+		After: func(d time.Duration, fn func()) { f.later = append(f.later, timer{d, fn}) }})
+	return f
+}
+
+func codeText(r *gui.Row) string {
+	var b strings.Builder
+	for _, s := range r.Code.Segments {
+		b.WriteString(s.Textual())
 	}
-	w.Refresh()
-	if got := labelTexts(w); !strings.Contains(got, "No tokens yet") {
-		t.Errorf("Refresh read the store: %q", got)
-	}
-	w.Reload()
-	if got, want := labelTexts(w), "1  alice   1405 0471   29 s"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	now = now.Add(29 * time.Second) // 1111111140 starts the next period
-	w.Refresh()
-	if got := labelTexts(w); !strings.HasSuffix(got, "   30 s") || strings.Contains(got, "1405 0471") {
-		t.Errorf("after the period boundary: %q", got)
-	}
+	return b.String()
 }
 
 func labelTexts(w *gui.Window) string {
@@ -53,6 +80,140 @@ func labelTexts(w *gui.Window) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func TestEmptyState(t *testing.T) {
+	f := newFixture(t)
+	if got := labelTexts(f.w); !strings.Contains(got, "No tokens yet. Press Add") {
+		t.Errorf("empty window shows %q", got)
+	}
+	if f.w.AddButton.Disabled() {
+		t.Error("Add is disabled with no tokens")
+	}
+}
+
+func TestRowsShowPasscodesAndRollOver(t *testing.T) {
+	f := newFixture(t, "alice (bank.example)", "bob (broker.example)")
+	rows := f.w.Rows()
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	tests := []struct {
+		at      int64
+		code    string
+		left    string
+		warning bool
+	}{
+		{1111111111, "1405 0471", "29 s", false},  // RFC 6238 vector
+		{1111111109, "0708 1804", "1 s", true},    // RFC 6238 vector, last second of its step
+		{1111111105, "0708 1804", "5 s", true},    // the warning starts 5 s before the end
+		{1111111104, "0708 1804", "6 s", false},   //
+		{1234567890, "8900 5924", "30 s", false},  // RFC 6238 vector at a step's first second
+		{20000000000, "6535 3130", "10 s", false}, // RFC 6238 vector in 2603
+	}
+	for _, tc := range tests {
+		f.now = time.Unix(tc.at, 0)
+		f.w.Refresh()
+		r := rows[0]
+		if got := codeText(r); got != tc.code || r.Left.Text != tc.left {
+			t.Errorf("at %d: %q %q, want %q %q", tc.at, got, r.Left.Text, tc.code, tc.left)
+		}
+		if warn := r.Left.Importance == widget.WarningImportance; warn != tc.warning {
+			t.Errorf("at %d: warning %v, want %v", tc.at, warn, tc.warning)
+		}
+	}
+	if !strings.Contains(rows[1].Name.Text, "2  bob (broker.example)") {
+		t.Errorf("second row: %q", rows[1].Name.Text)
+	}
+}
+
+func TestCopyAndClear(t *testing.T) {
+	f := newFixture(t, "alice")
+	clip := fyne.CurrentApp().Clipboard()
+	test.Tap(f.w.Rows()[0].Copy)
+	if got := clip.Content(); got != "14050471" {
+		t.Fatalf("clipboard holds %q", got)
+	}
+	if !strings.Contains(f.w.Status.Text, "Passcode of alice copied; the clipboard is cleared in 30 s") {
+		t.Errorf("notice %q", f.w.Status.Text)
+	}
+	if len(f.later) != 2 || f.later[1].after != 30*time.Second {
+		t.Fatalf("scheduled %v, want the clearing after 30 s and the notice's end", f.later)
+	}
+	f.runLater()
+	if got := clip.Content(); got != "" || f.w.Status.Text != "" {
+		t.Errorf("after 30 s: clipboard %q, notice %q", got, f.w.Status.Text)
+	}
+
+	// Something the user copied since is left alone.
+	test.Tap(f.w.Rows()[0].Copy)
+	clip.SetContent("my own text")
+	f.runLater()
+	if got := clip.Content(); got != "my own text" {
+		t.Errorf("the clearing wiped the user's text: %q", got)
+	}
+	// Ctrl+1 copies slot 1.
+	clip.SetContent("")
+	f.w.CopySlot(1)
+	if got := clip.Content(); got != "14050471" {
+		t.Errorf("slot 1: %q", got)
+	}
+}
+
+func TestSixTokenLimit(t *testing.T) {
+	var labels []string
+	for i := 1; i <= token.MaxTokens; i++ {
+		labels = append(labels, fmt.Sprintf("user%d", i))
+	}
+	f := newFixture(t, labels...)
+	if !f.w.AddButton.Disabled() || !f.w.FullNote.Visible() || !strings.Contains(f.w.FullNote.Text, "delete one") {
+		t.Errorf("with six tokens: Add disabled %v, note %q", f.w.AddButton.Disabled(), f.w.FullNote.Text)
+	}
+	var asked string
+	f.w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(true) }
+	test.Tap(f.w.Rows()[5].Delete)
+	if f.w.AddButton.Disabled() || f.w.FullNote.Visible() {
+		t.Error("Add stays disabled with five tokens")
+	}
+	if asked == "" {
+		t.Error("no confirmation was asked")
+	}
+}
+
+func TestDeleteAsksFirst(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	var asked string
+	f.w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(false) }
+	test.Tap(f.w.Rows()[0].Delete)
+	if !strings.Contains(asked, `Delete "alice"?`) || !strings.Contains(asked, "enrol again") {
+		t.Errorf("the question: %q", asked)
+	}
+	if entries, _ := f.store.List(); len(entries) != 2 {
+		t.Fatal("a refused deletion deleted")
+	}
+	f.w.Confirm = func(_, _ string, answer func(bool)) { answer(true) }
+	test.Tap(f.w.Rows()[0].Delete)
+	entries, _ := f.store.List()
+	if len(entries) != 1 || entries[0].Token.Label != "bob" || len(f.w.Rows()) != 1 {
+		t.Errorf("after deleting alice: %v", entries)
+	}
+}
+
+func TestRename(t *testing.T) {
+	f := newFixture(t, "alice", "bob")
+	f.w.AskName = func(current string, answer func(string)) {
+		if current != "alice" {
+			t.Errorf("asked with %q", current)
+		}
+		answer("  Alice at the bank ")
+	}
+	test.Tap(f.w.Rows()[0].Rename)
+	if entries, _ := f.store.List(); entries[0].Token.Label != "Alice at the bank" {
+		t.Errorf("renamed to %q", entries[0].Token.Label)
+	}
+	if !strings.Contains(f.w.Rows()[0].Name.Text, "Alice at the bank") {
+		t.Errorf("row shows %q", f.w.Rows()[0].Name.Text)
+	}
 }
 
 func TestGroup(t *testing.T) {
