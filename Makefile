@@ -25,7 +25,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check fuzz clean
+.PHONY: deps build run test vet fmt-check server-check fuzz measure-idle clean
 
 deps: ## install the missing Debian packages
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -105,6 +105,29 @@ fuzz: ## run every fuzz target for FUZZTIME
 		echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
+
+# The idle app's CPU and memory over 60 s under Xvfb, with three tokens in a
+# private keyring (docs/benchmarks.md).
+define measure_idle
+set -euo pipefail
+echo -n idle | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+export SOFTTOKEN_KEYRING_SERVICE=softtoken-idle-$$$$
+for s in GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ; do
+	echo "otpauth://totp/idle:$$s?secret=$$s" | $(BIN)/softtoken add >/dev/null
+done
+$(BIN)/softtoken & app=$$!
+sleep 10
+t0=$$(awk '{print $$14+$$15}' /proc/$$app/stat); sleep 60; t1=$$(awk '{print $$14+$$15}' /proc/$$app/stat)
+rss=$$(awk '/VmRSS/{print $$2}' /proc/$$app/status)
+kill $$app
+awk -v d=$$((t1-t0)) -v t=$$(getconf CLK_TCK) -v r=$$rss 'BEGIN{printf "idle CPU over 60 s: %.2f%% of one core; resident memory %.0f MB\n", 100*d/t/60, r/1024}'
+endef
+export measure_idle
+
+measure-idle: build ## idle CPU and memory of the app under Xvfb
+	@Xvfb :97 -screen 0 1366x768x24 >/dev/null 2>&1 & xvfb=$$!; sleep 1; \
+	kr=$$(mktemp -d); DISPLAY=:97 XDG_DATA_HOME=$$kr dbus-run-session -- bash -c "$$measure_idle"; \
+	kill $$xvfb; rm -rf $$kr
 
 clean:
 	rm -rf $(BIN)

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 
 	"github.com/softtoken/softtoken/app/cli"
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/instance"
 	"github.com/softtoken/softtoken/assets"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
@@ -77,6 +79,27 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 }
 
 func runGUI(ctx context.Context, store *keyringstore.Store) error {
+	// One window per user and keyring service: a second launch brings the
+	// first to the front and ends.
+	var shown atomic.Pointer[gui.Window]
+	sock, err := instance.Path(store.Service())
+	if err != nil {
+		return err
+	}
+	release, err := instance.Acquire(sock, func() {
+		if w := shown.Load(); w != nil {
+			fyne.Do(func() { w.Win.Show(); w.Win.RequestFocus() })
+		}
+	})
+	if errors.Is(err, instance.ErrRunning) {
+		slog.Info("already running: showed the open window")
+		return nil
+	}
+	if err != nil {
+		slog.Warn("cannot make sure only one softtoken runs", "err", err)
+	} else {
+		defer release()
+	}
 	a := fyneapp.NewWithID(appID)
 	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
 	a.SetIcon(icon)
@@ -89,6 +112,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 		cfg.OnChange = func(entries []token.Entry) { desk.SetSystemTrayMenu(trayMenu(&w, entries)) }
 	}
 	w = gui.New(a, cfg)
+	shown.Store(w)
 	if tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayWindow(w.Win)

@@ -221,27 +221,34 @@ func (r *Row) update(now time.Time) {
 		left = e.Token.SecondsLeft(now)
 		warn = left <= warnSeconds
 	}
-	if code == r.lastCode && left == r.lastLeft && warn == r.lastWarning {
-		return
-	}
+	codeChanged := code != r.lastCode || warn != r.lastWarning
+	leftChanged := left != r.lastLeft
 	r.lastCode, r.lastLeft, r.lastWarning = code, left, warn
 	if e.Err != nil || e.Token.Type == token.HOTP {
-		r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
-		r.Code.Wrapping = fyne.TextWrapWord
-		r.Code.Refresh()
+		if codeChanged {
+			r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
+			r.Code.Wrapping = fyne.TextWrapWord
+			r.Code.Refresh()
+		}
 		return
 	}
-	style := widget.RichTextStyleHeading
-	style.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
-	r.Left.Importance = widget.MediumImportance
-	if warn {
-		style.ColorName = theme.ColorNameWarning
-		r.Left.Importance = widget.WarningImportance
+	// The digits change twice a minute: lay them out only then. The
+	// seconds and the bar change every second and are cheap.
+	if codeChanged {
+		style := widget.RichTextStyleHeading
+		style.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+		r.Left.Importance = widget.MediumImportance
+		if warn {
+			style.ColorName = theme.ColorNameWarning
+			r.Left.Importance = widget.WarningImportance
+		}
+		r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: style}}
+		r.Code.Refresh()
 	}
-	r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: style}}
-	r.Code.Refresh()
-	r.Left.SetText(fmt.Sprintf("%d s", left))
-	r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
+	if leftChanged || codeChanged {
+		r.Left.SetText(fmt.Sprintf("%d s", left))
+		r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
+	}
 }
 
 // CopySlot copies the passcode of the token in slot (1 to 6), if any.
