@@ -127,7 +127,7 @@ export measure_idle
 measure-idle: build ## idle CPU and memory of the app under Xvfb
 	@Xvfb :97 -screen 0 1366x768x24 >/dev/null 2>&1 & xvfb=$$!; sleep 1; \
 	kr=$$(mktemp -d); DISPLAY=:97 XDG_DATA_HOME=$$kr dbus-run-session -- bash -c "$$measure_idle"; \
-	kill $$xvfb; rm -rf $$kr
+	sleep 1; kill $$xvfb 2>/dev/null; rm -rf $$kr
 
 clean:
 	rm -rf $(BIN)
