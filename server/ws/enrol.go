@@ -175,7 +175,8 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 		return resp, true
 	}
 	proof := map[auth.Proof]string{auth.ProofInitial: "initial passcode", auth.ProofToken: "previous token", auth.ProofTemporary: "temporary passcode"}[c.en.proof]
-	c.h.cfg.Logger.Info("enrolled", "userid", u.UserID, "client", c.addr, "serial", c.en.seed.Serial, "proof", proof)
+	serial := c.en.seed.Serial
+	c.h.cfg.Logger.Info("enrolled", "userid", u.UserID, "client", c.addr, "serial", serial, "proof", proof)
 	if err := c.h.st.Audit(ctx, store.AuditEvent{At: c.h.cfg.Now(), UserID: u.UserID, Client: c.addr, Event: "enrol", Outcome: wire.ResultOK,
 		Detail: fmt.Sprintf("token %s, proved with the %s", c.en.seed.Serial, proof)}); err != nil {
 		c.h.cfg.Logger.Error("audit failed", "event", "enrol", "err", err)
