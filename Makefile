@@ -25,7 +25,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check fuzz measure-idle clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz measure-idle package package-deps clean
 
 deps: ## install the missing Debian packages
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -81,6 +81,11 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+cross-check: ## what runs on Windows and macOS compiles and vets there
+	@for os in windows darwin; do \
+		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./token/... ./enrolclient/... ./app/cli/ ./app/instance/ ./server/... || exit 1; \
+	done
+
 server-check: ## the server builds without cgo and never depends on Fyne
 	CGO_ENABLED=0 $(GO) build ./server/...
 	@if $(GO) list -deps ./server/... | grep -q '^fyne.io/'; then \
@@ -95,7 +100,7 @@ dbus-run-session -- bash -c 'set -eu; kr=$$(mktemp -d); trap "rm -rf $$kr" EXIT;
 	$(1)'
 endef
 
-test: deps vet fmt-check server-check ## everything CI runs
+test: deps vet fmt-check server-check cross-check ## everything CI runs
 	$(call with_keyring,SOFTTOKEN_REQUIRE_KEYRING=1 SOFTTOKEN_REQUIRE_TOOLS=1 $(GO) test -race -count=1 ./...)
 	@$(MAKE) --no-print-directory fuzz
 
@@ -129,5 +134,31 @@ measure-idle: build ## idle CPU and memory of the app under Xvfb
 	kr=$$(mktemp -d); DISPLAY=:97 XDG_DATA_HOME=$$kr dbus-run-session -- bash -c "$$measure_idle"; \
 	sleep 1; kill $$xvfb 2>/dev/null; rm -rf $$kr
 
+# make package: dist/softtoken-linux-amd64.tar.xz (binary, .desktop entry,
+# icon) and dist/softtoken-windows-amd64.exe (cross-compiled with mingw-w64,
+# icon and metadata from FyneApp.toml), with the fyne tool.
+FYNE_TOOLS_VERSION := v1.7.4
+FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+DIST := dist
+
+package-deps: deps
+	@dpkg-query -W -f='$${Status}' gcc-mingw-w64-x86-64 2>/dev/null | grep -q 'ok installed' || { \
+		$(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
+	@[ -x $(FYNE) ] || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+
+package: package-deps ## the Linux and Windows packages, in dist/
+	mkdir -p $(DIST)/stage
+	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/stage/softtoken ./app
+	# The fyne tool reads FyneApp.toml next to the main package.
+	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
+	cd app && $(FYNE) package --os linux --release --exe ../$(DIST)/stage/softtoken \
+		&& mv softtoken.tar.xz ../$(DIST)/softtoken-linux-amd64.tar.xz \
+		|| { rm -f FyneApp.toml; exit 1; }
+	cd app && CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 $(FYNE) package --os windows --release \
+		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
+		|| { rm -f FyneApp.toml; exit 1; }
+	rm -f app/FyneApp.toml
+	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
