@@ -62,6 +62,8 @@ type Window struct {
 	AddButton *widget.Button
 	Add       *AddForm
 	addDialog dialog.Dialog
+	// SettingsButton opens the Settings dialog.
+	SettingsButton *widget.Button
 	// FullNote explains why Add is disabled.
 	FullNote *widget.Label
 	// Status shows short notices ("Passcode copied").
@@ -105,7 +107,8 @@ func New(a fyne.App, cfg Config) *Window {
 	w.FullNote = widget.NewLabel(fmt.Sprintf("%d tokens: delete one to add another.", token.MaxTokens))
 	w.FullNote.Hide()
 	w.Status = widget.NewLabel("")
-	top := container.NewHBox(w.AddButton, w.FullNote)
+	w.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), w.ShowSettings)
+	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.FullNote), w.SettingsButton)
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.addShortcuts()
 	w.Reload()

@@ -223,3 +223,35 @@ func TestGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestSettings(t *testing.T) {
+	f := newFixture(t, "alice")
+	prefs := fyne.CurrentApp().Preferences()
+	s := gui.NewSettings(prefs, "https://default.example/secenrol/")
+	if s.ClipboardSeconds.Text != "30" || s.EnrolURL.Text != "https://default.example/secenrol/" || s.StartMinimised.Checked {
+		t.Errorf("defaults: %q %q %v", s.ClipboardSeconds.Text, s.EnrolURL.Text, s.StartMinimised.Checked)
+	}
+	for _, bad := range []string{"2", "abc", "601"} {
+		if s.ClipboardSeconds.Validator(bad) == nil {
+			t.Errorf("clipboard seconds %q accepted", bad)
+		}
+	}
+	if s.EnrolURL.Validator("http://secureauth.example.com/") == nil {
+		t.Error("a plain-HTTP enrol URL to another host accepted")
+	}
+	s.ClipboardSeconds.SetText("45")
+	s.StartMinimised.SetChecked(true)
+	s.EnrolURL.SetText("secureauth.example.com")
+	s.Save()
+	if prefs.Int(gui.PrefClipboardSeconds) != 45 || !prefs.Bool(gui.PrefStartMinimised) {
+		t.Error("settings not saved")
+	}
+	// The copy notice follows the new clipboard time.
+	test.Tap(f.w.Rows()[0].Copy)
+	if !strings.Contains(f.w.Status.Text, "cleared in 45 s") {
+		t.Errorf("notice %q", f.w.Status.Text)
+	}
+	if again := gui.NewSettings(prefs, ""); again.EnrolURL.Text != "https://secureauth.example.com/secenrol/" {
+		t.Errorf("enrol URL saved as %q", again.EnrolURL.Text)
+	}
+}
