@@ -13,7 +13,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Fuzz time per target in `make test`; `make fuzz FUZZTIME=5m` for longer runs.
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./app/scan:FuzzReadImage
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, and a
@@ -83,7 +83,7 @@ fmt-check:
 
 cross-check: ## what runs on Windows and macOS compiles and vets there
 	@for os in windows darwin; do \
-		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./token/... ./enrolclient/... ./app/cli/ ./app/instance/ ./server/... || exit 1; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./token/... ./enrolclient/... ./app/cli/ ./app/instance/ ./app/scan/ ./server/... || exit 1; \
 	done
 
 server-check: ## the server builds without cgo and never depends on Fyne

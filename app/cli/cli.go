@@ -2,6 +2,7 @@
 //
 //	softtoken add [URI|-]              add a token from an otpauth:// URI
 //	softtoken enrol URL USERID         enrol a token with the server
+//	softtoken scan [--yes] FILE        show, and with --yes add, a QR code's token
 //	softtoken list                     list the tokens
 //	softtoken code [--next] [NAME]     print a token's passcode
 //	softtoken rename OLD NEW           rename a token
@@ -62,6 +63,7 @@ Usage:
   softtoken add [URI|-]              add a token from an otpauth:// URI; without URI or with -, read it from standard input
   softtoken enrol URL USERID         enrol with the server at the enrol URL of your welcome mail; asks for
                                      password and passcode (one per line on standard input when it is not a terminal)
+  softtoken scan [--yes] FILE        show the token in a QR code image (PNG, JPEG, GIF); --yes adds it
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
   softtoken rename OLD NEW           rename a token
@@ -84,6 +86,8 @@ func Run(ctx context.Context, env Env, args []string) error {
 		return add(env, rest)
 	case "enrol", "enroll":
 		return enrol(ctx, env, rest)
+	case "scan":
+		return scanCmd(env, rest)
 	case "list":
 		return list(env, rest)
 	case "code":
