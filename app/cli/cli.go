@@ -64,6 +64,7 @@ Usage:
   softtoken enrol URL USERID         enrol with the server at the enrol URL of your welcome mail; asks for
                                      password and passcode (one per line on standard input when it is not a terminal)
   softtoken scan [--yes] FILE        show the token in a QR code image (PNG, JPEG, GIF); --yes adds it
+  softtoken scan [--yes] --screen    the same for a QR code on the screen
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
   softtoken rename OLD NEW           rename a token

@@ -46,6 +46,11 @@ func TestScanCommand(t *testing.T) {
 	if _, _, err := s.run("", false, "scan", writeQR(t, "WIFI:S:office;T:WPA;P:secret;;")); err == nil || !strings.Contains(err.Error(), "not a token") {
 		t.Errorf("a Wi-Fi code: %v", err)
 	}
+	for _, args := range [][]string{{"scan"}, {"scan", "--screen", "x.png"}} {
+		if _, _, err := s.run("", false, args...); err == nil || !strings.Contains(err.Error(), "give an image FILE or --screen") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
 	blank := filepath.Join(t.TempDir(), "blank.png")
 	os.WriteFile(blank, mustPNG(t), 0o600)
 	if _, _, err := s.run("", false, "scan", blank); err == nil || !strings.Contains(err.Error(), "no QR code found") {
