@@ -12,6 +12,7 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+	"github.com/kbinani/screenshot"
 
 	"github.com/softtoken/softtoken/app/scan"
 )
@@ -38,10 +39,11 @@ func xvfb(t *testing.T) string {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if c, err := xgb.NewConnDisplay(display); err == nil {
-				c.Close()
-				t.Setenv("DISPLAY", display)
+		t.Setenv("DISPLAY", display)
+		// Ready when its screens can be listed (connections are accepted a
+		// little before the extensions answer).
+		for i := 0; i < 200; i++ {
+			if screenshot.NumActiveDisplays() > 0 {
 				return display
 			}
 			time.Sleep(50 * time.Millisecond)
