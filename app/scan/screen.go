@@ -3,10 +3,13 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log"
+	"os"
 
 	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 	"github.com/kbinani/screenshot"
 )
 
@@ -18,29 +21,69 @@ func init() {
 // ErrNoScreen means the screen cannot be captured at all.
 var ErrNoScreen = errors.New("cannot capture the screen: no display found (is this a desktop session?)")
 
-// Screen captures every monitor (through the desktop's screenshot portal on
-// Wayland, directly on X11, Windows and macOS) and decodes the first QR code
-// found.
+// Screen captures the whole screen, every monitor, and decodes the first
+// QR code found. On X11 it reads the root window, which spans all monitors;
+// on Wayland it asks the desktop's screenshot portal over D-Bus (the
+// desktop may ask the user first); on Windows and macOS it uses their
+// screen capture.
 func Screen() (string, error) {
-	n := screenshot.NumActiveDisplays()
-	if n == 0 {
-		return "", ErrNoScreen
+	var imgs []image.Image
+	var err error
+	if os.Getenv("XDG_SESSION_TYPE") != "wayland" && os.Getenv("DISPLAY") != "" {
+		var img image.Image
+		img, err = captureX11()
+		imgs = append(imgs, img)
+	} else {
+		imgs, err = captureDisplays()
 	}
-	var firstErr error
-	for i := range n {
-		img, err := screenshot.CaptureDisplay(i)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("capture screen %d: %w", i+1, err)
-			}
-			continue
-		}
+	if err != nil {
+		return "", err
+	}
+	for _, img := range imgs {
 		if text, err := Decode(img); err == nil {
 			return text, nil
 		}
 	}
-	if firstErr != nil {
-		return "", firstErr
-	}
 	return "", ErrNoCode
+}
+
+// captureX11 reads the root window of the X display in $DISPLAY.
+func captureX11() (image.Image, error) {
+	c, err := xgb.NewConn()
+	if err != nil {
+		return nil, ErrNoScreen
+	}
+	defer c.Close()
+	screen := xproto.Setup(c).DefaultScreen(c)
+	w, h := screen.WidthInPixels, screen.HeightInPixels
+	reply, err := xproto.GetImage(c, xproto.ImageFormatZPixmap, xproto.Drawable(screen.Root), 0, 0, w, h, 0xffffffff).Reply()
+	if err != nil {
+		return nil, fmt.Errorf("capture the screen: %w", err)
+	}
+	if reply.Depth != 24 && reply.Depth != 32 || len(reply.Data) < int(w)*int(h)*4 {
+		return nil, fmt.Errorf("capture the screen: a %d-bit screen is not supported", reply.Depth)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
+	for i := 0; i < int(w)*int(h); i++ {
+		// ZPixmap at depth 24/32 on little-endian servers: B, G, R, unused.
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = reply.Data[4*i+2], reply.Data[4*i+1], reply.Data[4*i], 0xff
+	}
+	return img, nil
+}
+
+// captureDisplays captures each monitor through kbinani/screenshot.
+func captureDisplays() ([]image.Image, error) {
+	n := screenshot.NumActiveDisplays()
+	if n == 0 {
+		return nil, ErrNoScreen
+	}
+	var imgs []image.Image
+	for i := range n {
+		img, err := screenshot.CaptureDisplay(i)
+		if err != nil {
+			return nil, fmt.Errorf("capture screen %d: %w", i+1, err)
+		}
+		imgs = append(imgs, img)
+	}
+	return imgs, nil
 }

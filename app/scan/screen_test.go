@@ -12,7 +12,6 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
-	"github.com/kbinani/screenshot"
 
 	"github.com/softtoken/softtoken/app/scan"
 )
@@ -34,16 +33,16 @@ func xvfb(t *testing.T) string {
 		if _, err := os.Stat(filepath.Join("/tmp/.X11-unix", fmt.Sprintf("X%d", n))); err == nil {
 			continue // in use
 		}
-		cmd := exec.Command(bin, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "+xinerama")
+		cmd := exec.Command(bin, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		t.Setenv("DISPLAY", display)
-		// Ready when its screens can be listed (connections are accepted a
-		// little before the extensions answer).
 		for i := 0; i < 200; i++ {
-			if screenshot.NumActiveDisplays() > 0 {
+			if c, err := xgb.NewConnDisplay(display); err == nil {
+				c.Close()
+				t.Setenv("DISPLAY", display)
+				t.Setenv("XDG_SESSION_TYPE", "x11")
 				return display
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -117,7 +116,7 @@ func TestScreen(t *testing.T) {
 
 func TestNoScreen(t *testing.T) {
 	t.Setenv("DISPLAY", ":199")
-	t.Setenv("WAYLAND_DISPLAY", "")
+	t.Setenv("XDG_SESSION_TYPE", "x11")
 	if _, err := scan.Screen(); !errors.Is(err, scan.ErrNoScreen) {
 		t.Errorf("no display: %v", err)
 	}
