@@ -51,7 +51,7 @@ func Screen() (string, error) {
 func captureX11() (image.Image, error) {
 	c, err := xgb.NewConn()
 	if err != nil {
-		return nil, ErrNoScreen
+		return nil, fmt.Errorf("%w (%v)", ErrNoScreen, err)
 	}
 	defer c.Close()
 	screen := xproto.Setup(c).DefaultScreen(c)

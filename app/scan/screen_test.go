@@ -1,12 +1,13 @@
 package scan_test
 
 import (
+	"bufio"
 	"errors"
-	"fmt"
 	"image"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,29 +29,30 @@ func xvfb(t *testing.T) string {
 		}
 		t.Skip("Xvfb not installed")
 	}
-	for n := 70 + os.Getpid()%20; n < 200; n++ {
-		display := fmt.Sprintf(":%d", n)
-		if _, err := os.Stat(filepath.Join("/tmp/.X11-unix", fmt.Sprintf("X%d", n))); err == nil {
-			continue // in use
-		}
-		cmd := exec.Command(bin, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for i := 0; i < 200; i++ {
-			if c, err := xgb.NewConnDisplay(display); err == nil {
-				c.Close()
-				t.Setenv("DISPLAY", display)
-				t.Setenv("XDG_SESSION_TYPE", "x11")
-				return display
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not start", display)
+	// -displayfd: Xvfb picks a free display number and writes it to fd 3
+	// once it accepts connections.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display number")
-	return ""
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM) // lets Xvfb remove its lock file
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("Xvfb did not start: %v", err)
+	}
+	display := ":" + strings.TrimSpace(line)
+	t.Setenv("DISPLAY", display)
+	t.Setenv("XDG_SESSION_TYPE", "x11")
+	return display
 }
 
 // showImage opens a window at (x, y) on display that shows img, as another
