@@ -156,6 +156,11 @@ func add(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return addToken(env, t)
+}
+
+// addToken stores t and says in which slot.
+func addToken(env Env, t token.Token) error {
 	e, err := env.Store.Add(t)
 	if err != nil {
 		return err

@@ -44,12 +44,7 @@ func scanCmd(env Env, args []string) error {
 		_, err := fmt.Fprintf(env.Stdout, "Nothing added: run softtoken scan --yes %s to add it.\n", again)
 		return err
 	}
-	e, err := env.Store.Add(t)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(env.Stdout, "Added slot %d: %s\n", e.Slot, e.Token.Label)
-	return err
+	return addToken(env, t)
 }
 
 // describe says whose token it is and who issued it.
