@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
 )
@@ -44,6 +45,10 @@ type Config struct {
 	After func(d time.Duration, f func())
 	// OnChange is told when the tokens changed (the tray menu follows them).
 	OnChange func([]token.Entry)
+	// ScanScreen captures the screen and decodes a QR code (scan.Screen);
+	// HideDelay is how long the window hides first (default 400 ms).
+	ScanScreen func() (string, error)
+	HideDelay  time.Duration
 }
 
 // Window shows up to six tokens, one row each: the name, the passcode in
@@ -74,6 +79,10 @@ type Window struct {
 	Confirm func(title, message string, answer func(bool))
 	// AskName asks for a new name; a form dialog by default.
 	AskName func(current string, answer func(string))
+	// Inform shows a message; dialog.ShowInformation by default.
+	Inform func(title, message string)
+	// ScanButton opens the Scan dialog.
+	ScanButton *widget.Button
 }
 
 // Row is one token's row.
@@ -97,18 +106,27 @@ func New(a fyne.App, cfg Config) *Window {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ScanScreen == nil {
+		cfg.ScanScreen = scan.Screen
+	}
+	if cfg.HideDelay == 0 {
+		cfg.HideDelay = 400 * time.Millisecond
+	}
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 	}
 	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox()}
 	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
 	w.AskName = w.askName
+	w.Inform = func(title, msg string) { dialog.ShowInformation(title, msg, w.Win) }
+	w.ScanButton = widget.NewButtonWithIcon("Scan QR", theme.SearchIcon(), w.ShowScan)
+	w.Win.SetOnDropped(w.Dropped)
 	w.AddButton = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), w.ShowAdd)
 	w.FullNote = widget.NewLabel(fmt.Sprintf("%d tokens: delete one to add another.", token.MaxTokens))
 	w.FullNote.Hide()
 	w.Status = widget.NewLabel("")
 	w.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), w.ShowSettings)
-	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.FullNote), w.SettingsButton)
+	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.addShortcuts()
 	w.Reload()
@@ -157,9 +175,11 @@ func (w *Window) Reload() {
 	full := len(w.entries) >= token.MaxTokens
 	if full {
 		w.AddButton.Disable()
+		w.ScanButton.Disable()
 		w.FullNote.Show()
 	} else {
 		w.AddButton.Enable()
+		w.ScanButton.Enable()
 		w.FullNote.Hide()
 	}
 	w.Refresh()

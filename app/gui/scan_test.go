@@ -1,0 +1,125 @@
+package gui_test
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/scan"
+	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/keyringstore"
+)
+
+const scanURI = "otpauth://totp/Example:carol@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"
+
+func pngFile(t *testing.T, img image.Image) fyne.URI {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "code.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return storage.NewFileURI(path)
+}
+
+func qrFile(t *testing.T, text string) fyne.URI {
+	t.Helper()
+	img, err := scan.Encode(text, 260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pngFile(t, img)
+}
+
+// A dropped image: the token is shown for confirmation before it is stored.
+func TestDropQRImage(t *testing.T) {
+	f := newFixture(t, "alice")
+	var asked string
+	f.w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(false) }
+	f.w.Dropped(fyne.NewPos(0, 0), []fyne.URI{qrFile(t, scanURI)})
+	if !strings.Contains(asked, "Account: carol@example.com") || !strings.Contains(asked, "Issuer: Example") {
+		t.Fatalf("confirmation %q", asked)
+	}
+	if entries, _ := f.store.List(); len(entries) != 1 {
+		t.Fatal("a refused token was stored")
+	}
+	f.w.Confirm = func(_, _ string, answer func(bool)) { answer(true) }
+	f.w.Dropped(fyne.NewPos(0, 0), []fyne.URI{qrFile(t, scanURI)})
+	entries, _ := f.store.List()
+	if len(entries) != 2 || entries[1].Token.Account != "carol@example.com" || len(f.w.Rows()) != 2 {
+		t.Errorf("after confirming: %v", entries)
+	}
+}
+
+func TestScanMessages(t *testing.T) {
+	f := newFixture(t)
+	var title, msg string
+	f.w.Inform = func(tt, m string) { title, msg = tt, m }
+	f.w.Confirm = func(_, _ string, _ func(bool)) { t.Fatal("asked to add something that is not a token") }
+	tests := []struct {
+		uri   fyne.URI
+		title string
+	}{
+		{qrFile(t, "https://example.com/lunch-menu"), "Not a token"},
+		{pngFile(t, image.NewGray(image.Rect(0, 0, 200, 200))), "No QR code found"},
+		{qrFile(t, "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&period=15"), "Cannot use this code"},
+	}
+	for _, tc := range tests {
+		title, msg = "", ""
+		f.w.Dropped(fyne.NewPos(0, 0), []fyne.URI{tc.uri})
+		if title != tc.title || msg == "" {
+			t.Errorf("%s: got %q: %q", tc.uri.Name(), title, msg)
+		}
+	}
+}
+
+// Scanning the screen hides the window, captures, shows it again and offers
+// the token found.
+func TestScanScreen(t *testing.T) {
+	a := test.NewTempApp(t)
+	test.ApplyTheme(t, theme.DefaultTheme())
+	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloaded := make(chan int, 4)
+	w := gui.New(a, gui.Config{Store: store, HideDelay: time.Millisecond,
+		ScanScreen: func() (string, error) { return scanURI, nil },
+		OnChange:   func(e []token.Entry) { reloaded <- len(e) }})
+	<-reloaded // the first load
+	asked := make(chan string, 1)
+	w.Confirm = func(_, msg string, answer func(bool)) { asked <- msg; answer(true) }
+	w.ScanScreen()
+	select {
+	case msg := <-asked:
+		if !strings.Contains(msg, "carol@example.com") {
+			t.Errorf("confirmation %q", msg)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no confirmation after scanning the screen")
+	}
+	// Wait for the window to finish showing it: nothing may run in the
+	// background when the test ends.
+	select {
+	case n := <-reloaded:
+		if n != 1 {
+			t.Errorf("the window shows %d tokens, want 1", n)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the window did not reload")
+	}
+}
