@@ -147,9 +147,6 @@ func (w *Window) addShortcuts() {
 	})
 }
 
-// Entries are the tokens the window shows.
-func (w *Window) Entries() []token.Entry { return w.entries }
-
 // Rows are the rows the window shows, in slot order.
 func (w *Window) Rows() []*Row { return w.list }
 

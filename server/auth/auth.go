@@ -79,9 +79,6 @@ func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
 	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults()}
 }
 
-// Config is the effective configuration.
-func (s *Service) Config() Config { return s.cfg }
-
 // CheckPassword verifies a user's password. An unknown user costs the
 // time of a hash check and answers ErrInvalidLogin, like a wrong password,
 // which also counts as a failure. A locked user with the right password
