@@ -13,13 +13,14 @@ LDFLAGS := -X main.version=$(VERSION)
 # Fuzz time per target in `make test`; `make fuzz FUZZTIME=5m` for longer runs.
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./app/scan:FuzzReadImage
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./app/scan:FuzzReadImage ./token/oneswipe:FuzzParse
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, and a
 # JDK to run the protocol seed's Java client sample against the server.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
-	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless
+	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
+	libx11-dev xclip chromium ffmpeg
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

@@ -46,6 +46,10 @@ type Params struct {
 	Password string
 	// Passcode is the initial passcode, or the old token's current one.
 	Passcode string
+	// OneSwipe is the secret of a scanned One Swipe enrolment code
+	// (token/oneswipe); when set, it proves the user instead of Password
+	// and Passcode.
+	OneSwipe string
 	// Answer is asked when the server wants security questions; nil means
 	// nobody can answer, and such an enrolment fails with KindQuestions.
 	Answer Questioner
@@ -178,6 +182,8 @@ func checkInput(p Params) error {
 	switch {
 	case strings.TrimSpace(p.UserID) == "":
 		return newErr(KindInput, "userid", "type your user ID as in your welcome mail", nil)
+	case p.OneSwipe != "":
+		return nil
 	case p.Password == "":
 		return newErr(KindInput, "password", "type your password", nil)
 	}
@@ -396,17 +402,21 @@ func (s *session) enrol(ctx context.Context, p Params) (wire.Response, error) {
 	if err != nil {
 		return wire.Response{}, newErr(KindServer, "", "the enrolment server sent an unusable key: contact your administrator", err)
 	}
-	pass, err := s.encrypt(p.Password)
+	req := wire.Request{Type: wire.TypeEnrol, UserID: strings.TrimSpace(p.UserID), Enc: "oaep-sha256"}
+	if p.OneSwipe != "" {
+		req.OneSwipe, err = s.encrypt(p.OneSwipe)
+	} else if req.Pass, err = s.encrypt(p.Password); err == nil {
+		req.Passcode, err = s.encrypt(strings.ReplaceAll(p.Passcode, " ", ""))
+	}
 	if err != nil {
 		return wire.Response{}, err
 	}
-	code, err := s.encrypt(strings.ReplaceAll(p.Passcode, " ", ""))
+	resp, err := s.roundTrip(ctx, req)
 	if err != nil {
 		return wire.Response{}, err
 	}
-	resp, err := s.roundTrip(ctx, wire.Request{Type: wire.TypeEnrol, UserID: strings.TrimSpace(p.UserID), Pass: pass, Passcode: code, Enc: "oaep-sha256"})
-	if err != nil {
-		return wire.Response{}, err
+	if e := oneSwipeErr(resp.Result); p.OneSwipe != "" && e != nil {
+		return wire.Response{}, e
 	}
 	problem := ""
 	for tries := 0; resp.Result == wire.ResultQuestions || (resp.Result == wire.ResultBadAnswers && tries < 3); tries++ {

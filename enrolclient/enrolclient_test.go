@@ -20,6 +20,7 @@ import (
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
+	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
 // requireKeyring gives a store in the real OS keyring under a fresh
@@ -316,4 +317,61 @@ func FuzzURLs(f *testing.F) {
 			t.Fatalf("websocket URL %q", wsURL)
 		}
 	})
+}
+
+// A One Swipe enrolment code enrols without password or passcode, once,
+// for 10 minutes, and only for its own user.
+func TestEnrolOneSwipe(t *testing.T) {
+	s := servertest.New(t)
+	s.AddUser("carol", "carol-pass")
+	s.AddUser("dan", "dan-pass")
+	enrolWith := func(payload, userID string) (enrolclient.Result, error) {
+		t.Helper()
+		e, err := oneswipe.ParseEnrolment(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if userID == "" {
+			userID = e.UserID
+		}
+		return (&enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}).Enrol(context.Background(),
+			enrolclient.Params{URL: e.EnrolURL, UserID: userID, OneSwipe: e.Code, Answer: answer})
+	}
+	code := s.OneSwipe("carol")
+	res, err := enrolWith(code, "")
+	if err != nil {
+		t.Fatalf("enrol with a One Swipe code: %v", err)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("carol", "carol-pass", codeOf(t, res.Entry, s.Clock.Now())); got != wire.ResultOK {
+		t.Fatalf("verifylogin with the token enrolled by One Swipe: %s", got)
+	}
+
+	if _, err := enrolWith(code, ""); enrolclient.KindOf(err) != enrolclient.KindWrongPasscode || !strings.Contains(fmt.Sprint(err), "used already") {
+		t.Errorf("second use: got %v", err)
+	}
+	// A new code replaces the user's older ones.
+	expired := s.OneSwipe("dan")
+	wrongUser := s.OneSwipe("carol")
+	tests := []struct {
+		name, payload, userID string
+		advance               time.Duration
+		kind                  enrolclient.Kind
+		has                   string
+	}{
+		{"a code replaced by a newer one", code, "", 0, enrolclient.KindWrongPasscode, "not accepted"},
+		{"another user's code", wrongUser, "dan", 0, enrolclient.KindWrongPasscode, "not accepted"},
+		{"after 10 minutes", expired, "", 10 * time.Minute, enrolclient.KindExpiredPasscode, "expired"},
+	}
+	for _, tt := range tests {
+		s.Clock.Advance(tt.advance)
+		_, err := enrolWith(tt.payload, tt.userID)
+		if enrolclient.KindOf(err) != tt.kind || enrolclient.FieldOf(err) != "oneswipe" || !strings.Contains(fmt.Sprint(err), tt.has) {
+			t.Errorf("%s: got %v (kind %d), want kind %d with %q", tt.name, err, enrolclient.KindOf(err), tt.kind, tt.has)
+		}
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("carol", "carol-pass", codeOf(t, res.Entry, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the refused codes disturbed carol's token: %s", got)
+	}
 }

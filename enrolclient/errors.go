@@ -66,6 +66,22 @@ func FieldOf(err error) string {
 	return ""
 }
 
+// oneSwipeErr turns a server's refusal of a One Swipe enrolment code into
+// an Error, or returns nil for results that mean the same as for a typed
+// enrolment.
+func oneSwipeErr(result string) *Error {
+	const again = ": sign in to the enrol page again and scan the new code it shows"
+	switch result {
+	case "invalid token":
+		return newErr(KindWrongPasscode, "oneswipe", "the One Swipe code was not accepted"+again, nil)
+	case "passcode expired":
+		return newErr(KindExpiredPasscode, "oneswipe", "the One Swipe code has expired (each works for 10 minutes)"+again, nil)
+	case "code already used":
+		return newErr(KindWrongPasscode, "oneswipe", "this One Swipe code has been used already (each works once)"+again, nil)
+	}
+	return nil
+}
+
 // resultErr turns a server result into an Error.
 func resultErr(result, message string) *Error {
 	switch result {

@@ -2,7 +2,7 @@
 //
 //	softtoken add [URI|-]              add a token from an otpauth:// URI
 //	softtoken enrol URL USERID         enrol a token with the server
-//	softtoken scan [--yes] FILE        show, and with --yes add, a QR code's token
+//	softtoken scan [--yes] FILE        show, and with --yes add or enrol, a QR code's token
 //	softtoken list                     list the tokens
 //	softtoken code [--next] [NAME]     print a token's passcode
 //	softtoken rename OLD NEW           rename a token
@@ -63,7 +63,8 @@ Usage:
   softtoken add [URI|-]              add a token from an otpauth:// URI; without URI or with -, read it from standard input
   softtoken enrol URL USERID         enrol with the server at the enrol URL of your welcome mail; asks for
                                      password and passcode (one per line on standard input when it is not a terminal)
-  softtoken scan [--yes] FILE        show the token in a QR code image (PNG, JPEG, GIF); --yes adds it
+  softtoken scan [--yes] FILE        show the token or One Swipe enrolment code in a QR code image
+                                     (PNG, JPEG, GIF); --yes adds the token or enrols
   softtoken scan [--yes] --screen    the same for a QR code on the screen
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
@@ -88,7 +89,7 @@ func Run(ctx context.Context, env Env, args []string) error {
 	case "enrol", "enroll":
 		return enrol(ctx, env, rest)
 	case "scan":
-		return scanCmd(env, rest)
+		return scanCmd(ctx, env, rest)
 	case "list":
 		return list(env, rest)
 	case "code":

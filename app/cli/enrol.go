@@ -32,8 +32,13 @@ func enrol(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return runEnrol(ctx, env, enrolclient.Params{URL: rest[0], UserID: rest[1], Password: pw, Passcode: code, Answer: in.answer})
+}
+
+// runEnrol enrols with p and reports the result.
+func runEnrol(ctx context.Context, env Env, p enrolclient.Params) error {
 	c := &enrolclient.Client{Store: env.Store, Now: env.Now}
-	res, err := c.Enrol(ctx, enrolclient.Params{URL: rest[0], UserID: rest[1], Password: pw, Passcode: code, Answer: in.answer})
+	res, err := c.Enrol(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -50,3 +50,30 @@ func TestEnrolCommand(t *testing.T) {
 		t.Errorf("no user ID: %v", err)
 	}
 }
+
+// `softtoken scan --yes` of a One Swipe enrolment code enrols; without
+// --yes it only shows it; a second scan of the same code is refused.
+func TestScanOneSwipe(t *testing.T) {
+	srv := servertest.New(t)
+	srv.AddUser("uma", "uma-pass")
+	s := newSession(t)
+	s.now = srv.Clock.Now()
+	file := writeQR(t, srv.OneSwipe("uma"))
+	out, _, err := s.run("", false, "scan", file)
+	if err != nil || !strings.Contains(out, "Found a One Swipe enrolment code: account uma, server "+srv.URL) || !strings.Contains(out, "Nothing enrolled") {
+		t.Fatalf("scan: %q, %v", out, err)
+	}
+	out, prompts, err := s.run("1\nRome\n2\nRex\n", false, "scan", "--yes", file)
+	if err != nil || !strings.Contains(out, "Enrolled: slot 1, uma (127.0.0.1)") {
+		t.Fatalf("scan --yes: %q, %v\n%s", out, err, prompts)
+	}
+	srv.Clock.Advance(30e9)
+	s.now = srv.Clock.Now()
+	code, _, _ := s.run("", false, "code", "uma")
+	if got := srv.Verify("uma", "uma-pass", strings.TrimSpace(code)); got != wire.ResultOK {
+		t.Errorf("the token enrolled by One Swipe: %s", got)
+	}
+	if _, _, err := newSession(t).run("", false, "scan", "--yes", file); err == nil || !strings.Contains(err.Error(), "used already") {
+		t.Errorf("the same code again: %v", err)
+	}
+}

@@ -1,18 +1,21 @@
 package cli
 
 import (
+	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/softtoken/softtoken/app/scan"
+	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
 )
 
 // scanCmd is `softtoken scan [--yes] FILE` and `softtoken scan [--yes]
 // --screen`: it shows the token in the QR code of an image file or on the
 // screen, and with --yes adds it.
-func scanCmd(env Env, args []string) error {
+func scanCmd(ctx context.Context, env Env, args []string) error {
 	var yes, screen bool
 	rest, err := flags(env, "scan", args, 0, 1, func(fs *flag.FlagSet) {
 		fs.BoolVar(&yes, "yes", false, "add the token found")
@@ -35,10 +38,21 @@ func scanCmd(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := scan.Token(text)
+	found, err := scan.Classify(text, env.Now())
 	if err != nil {
 		return err
 	}
+	if e := found.Enrolment; e != nil {
+		fmt.Fprintf(env.Stdout, "Found a One Swipe enrolment code: account %s, server %s, valid until %s\n",
+			e.UserID, e.EnrolURL, e.Expires.Local().Format("15:04:05"))
+		if !yes {
+			_, err := fmt.Fprintf(env.Stdout, "Nothing enrolled: run softtoken scan --yes %s to enrol.\n", again)
+			return err
+		}
+		in := &input{env: env, r: bufio.NewReader(env.Stdin)}
+		return runEnrol(ctx, env, enrolclient.Params{URL: e.EnrolURL, UserID: e.UserID, OneSwipe: e.Code, Answer: in.answer})
+	}
+	t := *found.Token
 	fmt.Fprintf(env.Stdout, "Found a token: %s (%s)\n", describe(t), kind(t.Params))
 	if !yes {
 		_, err := fmt.Fprintf(env.Stdout, "Nothing added: run softtoken scan --yes %s to add it.\n", again)

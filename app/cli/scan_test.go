@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/softtoken/softtoken/app/scan"
+	"github.com/softtoken/softtoken/token/qr"
 )
 
 func writeQR(t *testing.T, text string) string {
 	t.Helper()
-	img, err := scan.Encode(text, 300)
+	img, err := qr.Encode(text, 300)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
 // EnrolFunc enrols a token; enrolclient.Client.Enrol in the app.
@@ -45,6 +47,10 @@ type AddForm struct {
 	questions *fyne.Container
 	fields    *fyne.Container
 	ids       map[string]int
+	// secretRows are the password and passcode rows, hidden for One Swipe.
+	secretRows []fyne.CanvasObject
+	oneSwipe   string
+	oneNote    *widget.Label
 
 	busy, asking atomic.Bool
 	runs         atomic.Int32
@@ -83,9 +89,12 @@ func NewAddForm(enrol EnrolFunc, prefs fyne.Preferences, defaultURL string, onDo
 	var grid []fyne.CanvasObject
 	grid = append(grid, row("Enrol URL", f.URL, f.URLError)...)
 	grid = append(grid, row("Username", f.UserID, f.UserIDError)...)
-	grid = append(grid, row("Password", f.Password, f.PasswordError)...)
-	grid = append(grid, row("Passcode", f.Passcode, f.PasscodeError)...)
-	f.fields = container.New(layout.NewFormLayout(), grid...)
+	f.secretRows = append(row("Password", f.Password, f.PasswordError), row("Passcode", f.Passcode, f.PasscodeError)...)
+	grid = append(grid, f.secretRows...)
+	f.oneNote = widget.NewLabel("")
+	f.oneNote.Wrapping = fyne.TextWrapWord
+	f.oneNote.Hide()
+	f.fields = container.NewVBox(f.oneNote, container.New(layout.NewFormLayout(), grid...))
 	intro := widget.NewLabel("Choose two security questions. The self-help desk asks one of them when you need a temporary passcode.")
 	intro.Wrapping = fyne.TextWrapWord
 	f.questions = container.NewVBox(intro,
@@ -138,7 +147,8 @@ func (f *AddForm) submit() {
 		return
 	}
 	f.clearErrors()
-	p := enrolclient.Params{URL: f.URL.Text, UserID: f.UserID.Text, Password: f.Password.Text, Passcode: f.Passcode.Text, Answer: f.ask}
+	p := enrolclient.Params{URL: f.URL.Text, UserID: f.UserID.Text, Password: f.Password.Text, Passcode: f.Passcode.Text,
+		OneSwipe: f.oneSwipe, Answer: f.ask}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.mu.Lock()
 	f.cancel, f.answers = cancel, make(chan map[int]string, 1)
@@ -172,7 +182,7 @@ func (f *AddForm) finish(url string, res enrolclient.Result, err error) {
 		return
 	}
 	label := map[string]*widget.Label{"url": f.URLError, "userid": f.UserIDError, "password": f.PasswordError,
-		"passcode": f.PasscodeError, "answers": f.FormError}[enrolclient.FieldOf(err)]
+		"passcode": f.PasscodeError, "answers": f.FormError, "oneswipe": f.FormError}[enrolclient.FieldOf(err)]
 	if label == nil {
 		label = f.FormError
 	}
@@ -235,9 +245,29 @@ func (f *AddForm) sendAnswers() {
 	f.AnswersError.Show()
 }
 
+// UseOneSwipe turns the form into the enrolment of a scanned One Swipe
+// code: the enrol URL and user ID come from the code and cannot be edited,
+// and no password or passcode is asked (the code proves the user).
+func (f *AddForm) UseOneSwipe(e oneswipe.Enrolment) {
+	f.oneSwipe = e.Code
+	f.URL.SetText(e.EnrolURL)
+	f.UserID.SetText(e.UserID)
+	f.URL.Disable()
+	f.UserID.Disable()
+	for _, o := range append(f.secretRows, f.Password, f.Passcode) {
+		o.Hide()
+	}
+	f.oneNote.SetText(fmt.Sprintf("Enrolling with the One Swipe code you scanned (valid until %s): no password or passcode needed.",
+		e.Expires.Local().Format("15:04")))
+	f.oneNote.Show()
+}
+
 func (f *AddForm) setBusy(busy bool) {
 	defer f.busy.Store(busy)
 	for _, w := range []fyne.Disableable{f.URL, f.UserID, f.Password, f.Passcode, f.Question1, f.Question2, f.Answer1, f.Answer2, f.EnrolButton} {
+		if !busy && f.oneSwipe != "" && (w == f.URL || w == f.UserID) {
+			continue
+		}
 		if busy {
 			w.Disable()
 		} else {

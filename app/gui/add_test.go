@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -110,5 +111,42 @@ func TestAddDialogShowsWrongPasscodeInline(t *testing.T) {
 	}
 	if f.Passcode.Disabled() || f.EnrolButton.Disabled() {
 		t.Error("the form stays disabled after the error")
+	}
+}
+
+// A dropped One Swipe enrolment code: confirmed, then enrolled without a
+// password or passcode; the token's codes verify.
+func TestOneSwipeEnrolment(t *testing.T) {
+	srv := servertest.New(t)
+	srv.AddUser("olive", "olive-pass")
+	w, store := addWindow(t, srv)
+	var asked string
+	w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(true) }
+	w.Dropped(fyne.NewPos(0, 0), []fyne.URI{qrFile(t, srv.OneSwipe("olive"))})
+	if !strings.Contains(asked, "Account: olive") || !strings.Contains(asked, "Server: "+srv.URL) {
+		t.Fatalf("confirmation %q", asked)
+	}
+	f := w.Add
+	if f == nil || f.Password.Visible() || f.Passcode.Visible() || !f.URL.Disabled() || f.UserID.Text != "olive" {
+		t.Fatal("the Add dialog is not set up for One Swipe")
+	}
+	waitFor(t, "the security questions", f.Asking)
+	f.Question1.SetSelectedIndex(0)
+	f.Question2.SetSelectedIndex(1)
+	test.Type(f.Answer1, "Springfield")
+	test.Type(f.Answer2, "Shelbyville")
+	test.Tap(f.EnrolButton)
+	waitFor(t, "the enrolment", func() bool { return f.Runs() == 1 })
+	if f.FormError.Visible() {
+		t.Fatalf("enrolment failed: %s", f.FormError.Text)
+	}
+	entries, _ := store.List()
+	if len(entries) != 1 || entries[0].Token.Account != "olive" {
+		t.Fatalf("stored %v", entries)
+	}
+	srv.Clock.Advance(30 * time.Second)
+	code, _ := entries[0].Token.Code(srv.Clock.Now())
+	if got := srv.Verify("olive", "olive-pass", code); got != wire.ResultOK {
+		t.Errorf("verifylogin with the One Swipe token: %s", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/token/qr"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -72,24 +74,24 @@ func (w *Window) Dropped(_ fyne.Position, uris []fyne.URI) {
 }
 
 func decodeReader(r io.Reader) (string, error) {
-	img, err := scan.ReadImage(r)
+	img, err := qr.ReadImage(r)
 	if err != nil {
 		return "", err
 	}
-	return scan.Decode(img)
+	return qr.Decode(img)
 }
 
 // offer shows what a scan found and, after the user confirms, stores it.
 func (w *Window) offer(text string, err error) {
-	var t token.Token
+	var found scan.Found
 	if err == nil {
-		t, err = scan.Token(text)
+		found, err = scan.Classify(text, w.cfg.Now())
 	}
 	switch {
 	case errors.Is(err, scan.ErrNoCode):
 		w.Inform("No QR code found", sentence(err.Error()))
 		return
-	case errors.Is(err, scan.ErrNotToken):
+	case errors.Is(err, scan.ErrNotToken), errors.Is(err, scan.ErrSignInCode):
 		w.Inform("Not a token", sentence(err.Error()))
 		return
 	case err != nil:
@@ -100,6 +102,17 @@ func (w *Window) offer(text string, err error) {
 		w.Inform("Six tokens", token.ErrFull.Error())
 		return
 	}
+	if e := found.Enrolment; e != nil {
+		msg := fmt.Sprintf("Account: %s\nServer: %s\nThe code works once, until %s.", e.UserID, e.EnrolURL, e.Expires.Local().Format("15:04"))
+		w.Confirm("Enrol with this One Swipe code?", msg, func(yes bool) {
+			if yes {
+				w.showAdd(e)
+				w.Add.submit()
+			}
+		})
+		return
+	}
+	t := *found.Token
 	var b strings.Builder
 	fmt.Fprintf(&b, "Account: %s\n", t.Account)
 	if t.Issuer != "" {

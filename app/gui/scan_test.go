@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/token/qr"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/softtoken/softtoken/app/gui"
-	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
@@ -38,7 +39,7 @@ func pngFile(t *testing.T, img image.Image) fyne.URI {
 
 func qrFile(t *testing.T, text string) fyne.URI {
 	t.Helper()
-	img, err := scan.Encode(text, 260)
+	img, err := qr.Encode(text, 260)
 	if err != nil {
 		t.Fatal(err)
 	}

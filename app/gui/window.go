@@ -19,6 +19,7 @@ import (
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
 // Preference keys. Settings live in Fyne's preferences, never with secrets.
@@ -363,12 +364,18 @@ func (w *Window) askName(current string, answer func(string)) {
 }
 
 // ShowAdd opens the Add dialog.
-func (w *Window) ShowAdd() {
+func (w *Window) ShowAdd() { w.showAdd(nil) }
+
+// showAdd opens the Add dialog, for a scanned One Swipe code when e is set.
+func (w *Window) showAdd(e *oneswipe.Enrolment) {
 	if len(w.entries) >= token.MaxTokens {
 		dialog.ShowInformation("Six tokens", token.ErrFull.Error(), w.Win)
 		return
 	}
 	w.Add = NewAddForm(w.cfg.Enrol, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
+	if e != nil {
+		w.Add.UseOneSwipe(*e)
+	}
 	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
 	size := fyne.NewSize(460, w.Add.Content.MinSize().Height+120)
 	if cur := w.Win.Canvas().Size(); cur.Width < size.Width+40 || cur.Height < size.Height+40 {

@@ -1,135 +1,67 @@
 package scan_test
 
 import (
-	"bytes"
 	"errors"
-	"image"
-	"image/color"
-	"image/gif"
-	"image/jpeg"
-	"image/png"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"time"
 
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
 const uri = "otpauth://totp/Example:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"
 
-// qrImage draws text as a QR code of size×size pixels with a white border,
-// placed at (x, y) on a grey canvas of w×h, as on a screenshot.
-func qrImage(t *testing.T, text string, size, x, y, w, h int) image.Image {
-	t.Helper()
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for py := 0; py < h; py++ {
-		for px := 0; px < w; px++ {
-			img.Set(px, py, color.RGBA{90, 90, 100, 255})
-		}
-	}
-	for py := 0; py < m.GetHeight(); py++ {
-		for px := 0; px < m.GetWidth(); px++ {
-			c := color.White
-			if m.Get(px, py) {
-				c = color.Black
-			}
-			img.Set(x+px, y+py, c)
-		}
-	}
-	return img
-}
-
-func TestDecodeAndClassify(t *testing.T) {
+func TestClassify(t *testing.T) {
+	now := time.Unix(1800000000, 0)
+	enrol := oneswipe.Enrolment{EnrolURL: "https://2fa.example.com/secenrol/", UserID: "trader", Code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Expires: now.Add(10 * time.Minute)}
+	expired := enrol
+	expired.Expires = now
 	tests := []struct {
-		name string
-		img  image.Image
-		text string
-		want error
+		name, text string
+		want       string // "token", "enrol", or the text of the error
+		err        error
 	}{
-		{"code alone", qrImage(t, uri, 250, 0, 0, 250, 250), uri, nil},
-		{"code on a screen", qrImage(t, uri, 300, 900, 400, 1920, 1080), uri, nil},
-		{"not a token", qrImage(t, "https://example.com/menu", 250, 0, 0, 250, 250), "https://example.com/menu", scan.ErrNotToken},
-		{"no code", image.NewRGBA(image.Rect(0, 0, 400, 300)), "", scan.ErrNoCode},
+		{"otpauth", uri, "token", nil},
+		{"One Swipe enrolment", enrol.String(), "enrol", nil},
+		{"a web address", "https://example.com/menu", "", scan.ErrNotToken},
+		{"a sign-in code", oneswipe.SignIn{UserID: "u", Passcode: "123456"}.String(), "", scan.ErrSignInCode},
+		{"malformed otpauth", "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&digits=7", "cannot be used", &token.URIError{}},
+		{"malformed One Swipe", "softtoken://enrol?v=1&url=ftp://x", "cannot be used", &oneswipe.Error{}},
+		{"expired One Swipe", expired.String(), "expired", nil},
 	}
-	for _, tc := range tests {
-		text, err := scan.Decode(tc.img)
-		if tc.want == scan.ErrNoCode {
-			if !errors.Is(err, scan.ErrNoCode) {
-				t.Errorf("%s: got %q, %v", tc.name, text, err)
+	for _, tt := range tests {
+		f, err := scan.Classify(tt.text, now)
+		switch tt.want {
+		case "token":
+			if err != nil || f.Token == nil || f.Enrolment != nil || f.Token.Account != "alice@example.com" {
+				t.Errorf("%s: %+v, %v", tt.name, f, err)
+			}
+			continue
+		case "enrol":
+			if err != nil || f.Enrolment == nil || f.Token != nil || *f.Enrolment != enrol {
+				t.Errorf("%s: %+v, %v", tt.name, f, err)
 			}
 			continue
 		}
-		if err != nil || text != tc.text {
-			t.Fatalf("%s: decoded %q, %v", tc.name, text, err)
+		if err == nil || f.Token != nil || f.Enrolment != nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %+v, %v; want an error with %q", tt.name, f, err, tt.want)
 		}
-		tok, err := scan.Token(text)
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
-		}
-		if err == nil && (tok.Issuer != "Example" || tok.Account != "alice@example.com") {
-			t.Errorf("%s: token %+v", tc.name, tok)
-		}
-	}
-	if _, err := scan.Token("otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&digits=7"); err == nil || errors.Is(err, scan.ErrNotToken) {
-		t.Errorf("a malformed token: %v", err)
-	} else {
-		var ue *token.URIError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "cannot be used") {
-			t.Errorf("a malformed token: %v", err)
-		}
-	}
-}
-
-func TestFiles(t *testing.T) {
-	dir := t.TempDir()
-	img := qrImage(t, uri, 300, 20, 20, 340, 340)
-	encoders := map[string]func(*bytes.Buffer) error{
-		"code.png": func(b *bytes.Buffer) error { return png.Encode(b, img) },
-		"code.jpg": func(b *bytes.Buffer) error { return jpeg.Encode(b, img, &jpeg.Options{Quality: 90}) },
-		"code.gif": func(b *bytes.Buffer) error { return gif.Encode(b, img, nil) },
-	}
-	for name, enc := range encoders {
-		var b bytes.Buffer
-		if err := enc(&b); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if text, err := scan.File(path); err != nil || text != uri {
-			t.Errorf("%s: %q, %v", name, text, err)
+		switch target := tt.err.(type) {
+		case nil:
+		case *token.URIError:
+			if !errors.As(err, &target) {
+				t.Errorf("%s: %v does not wrap %T", tt.name, err, tt.err)
+			}
+		case *oneswipe.Error:
+			if !errors.As(err, &target) {
+				t.Errorf("%s: %v does not wrap %T", tt.name, err, tt.err)
+			}
+		default:
+			if !errors.Is(err, tt.err) {
+				t.Errorf("%s: %v is not %v", tt.name, err, tt.err)
+			}
 		}
 	}
-	broken := filepath.Join(dir, "broken.png")
-	os.WriteFile(broken, []byte("\x89PNG\r\n\x1a\nnot really"), 0o600)
-	if _, err := scan.File(broken); err == nil || !strings.Contains(err.Error(), "not a PNG, JPEG or GIF image") {
-		t.Errorf("broken file: %v", err)
-	}
-	if _, err := scan.File(filepath.Join(dir, "missing.png")); err == nil {
-		t.Error("a missing file scanned")
-	}
-}
-
-// FuzzReadImage: no file content crashes the image reader.
-func FuzzReadImage(f *testing.F) {
-	var b bytes.Buffer
-	png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
-	f.Add(b.Bytes())
-	f.Add([]byte("GIF89a"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := scan.ReadImage(bytes.NewReader(data))
-		if err == nil {
-			_, _ = scan.Decode(img)
-		}
-	})
 }

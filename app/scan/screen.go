@@ -11,6 +11,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/kbinani/screenshot"
+	"github.com/softtoken/softtoken/token/qr"
 )
 
 func init() {
@@ -40,11 +41,11 @@ func Screen() (string, error) {
 		return "", err
 	}
 	for _, img := range imgs {
-		if text, err := Decode(img); err == nil {
+		if text, err := qr.Decode(img); err == nil {
 			return text, nil
 		}
 	}
-	return "", ErrNoCode
+	return "", qr.ErrNoCode
 }
 
 // captureX11 reads the root window of the X display in $DISPLAY.

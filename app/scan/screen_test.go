@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/token/qr"
+
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 
@@ -99,7 +101,7 @@ func TestScreen(t *testing.T) {
 	if _, err := scan.Screen(); !errors.Is(err, scan.ErrNoCode) {
 		t.Errorf("an empty screen: %v", err)
 	}
-	img, err := scan.Encode(uri, 260)
+	img, err := qr.Encode(uri, 260)
 	if err != nil {
 		t.Fatal(err)
 	}

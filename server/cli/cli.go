@@ -6,6 +6,7 @@
 //	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
 //	softtoken-server user reset USERID
 //	softtoken-server user temp-passcode [--days N] USERID
+//	softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID
 //	softtoken-server token revoke USERID
 //	softtoken-server audit [--user U] [--since T]
 //
@@ -64,6 +65,7 @@ const usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user reset USERID
   softtoken-server user temp-passcode [--days N] [--max-days M] USERID
+  softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
 

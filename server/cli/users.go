@@ -6,12 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token/qr"
 )
 
 // InitialPasscodeValidity is how long a welcome mail's passcode works; a
@@ -57,7 +59,7 @@ func (d *deps) show(ctx context.Context, u store.User) userJSON {
 
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: say add, list, show, disable, enable, delete, reset or temp-passcode")
+		return usagef("user: say add, list, show, disable, enable, delete, reset, temp-passcode or oneswipe")
 	}
 	switch args[0] {
 	case "add":
@@ -66,6 +68,8 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return userList(ctx, env, args[1:])
 	case "reset":
 		return userReset(ctx, env, args[1:])
+	case "oneswipe":
+		return userOneSwipe(ctx, env, args[1:])
 	case "temp-passcode":
 		return userTempPasscode(ctx, env, args[1:])
 	case "show", "disable", "enable", "delete":
@@ -390,6 +394,43 @@ func userTempPasscode(ctx context.Context, env Env, args []string) error {
 				out.Notice = "sent to " + u.Email
 			}
 		}
+		return printJSON(env.Stdout, out)
+	})
+}
+
+// userOneSwipe issues a One Swipe enrolment code for support: the
+// administrator hands the QR image to a user who cannot reach the enrol
+// page. The code works once, for 10 minutes.
+func userOneSwipe(ctx context.Context, env Env, args []string) error {
+	var enrolURL, qrFile string
+	define := func(env Env, fs *flag.FlagSet) {
+		fs.StringVar(&enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL the app enrols at (SOFTTOKEN_ENROL_URL)")
+		fs.StringVar(&qrFile, "qr", "", "write the QR code to this PNG file (mode 0600) instead of printing the code")
+	}
+	return onUserWith(ctx, env, "user oneswipe", args, define, func(d *deps, u store.User, _ string) error {
+		e, err := d.auth.IssueEnrolCode(ctx, u, enrolURL)
+		if err != nil {
+			return err
+		}
+		d.auditOutcome(ctx, env, u.UserID, "one swipe code", "OK", "issued by an administrator, valid until "+e.Expires.UTC().Format(time.RFC3339))
+		out := struct {
+			UserID  string    `json:"userid"`
+			Expires time.Time `json:"expires"`
+			Code    string    `json:"oneswipe,omitempty"`
+			QRFile  string    `json:"qr_file,omitempty"`
+		}{UserID: u.UserID, Expires: e.Expires}
+		if qrFile == "" {
+			out.Code = e.String()
+			return printJSON(env.Stdout, out)
+		}
+		img, err := qr.PNG(e.String(), 400)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(qrFile, img, 0o600); err != nil {
+			return fmt.Errorf("write the QR code: %w", err)
+		}
+		out.QRFile = qrFile
 		return printJSON(env.Stdout, out)
 	})
 }

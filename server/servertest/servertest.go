@@ -11,6 +11,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,4 +159,19 @@ func (s *Server) Verify(userID, pw, code string) string {
 		s.t.Fatalf("admin login: %+v", r)
 	}
 	return send(map[string]string{"type": "verifylogin", "userid": userID, "pass": enc(pw), "2fatoken": code}).Result
+}
+
+// OneSwipe issues a One Swipe enrolment code for userID with `user
+// oneswipe`, as the enrol page would after the user signed in, and returns
+// its payload (what the QR code holds).
+func (s *Server) OneSwipe(userID string) string {
+	s.t.Helper()
+	var out struct {
+		Code string `json:"oneswipe"`
+	}
+	raw := s.Admin("", "user", "oneswipe", "--json", "--enrol-url", s.URL, userID)
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || out.Code == "" {
+		s.t.Fatalf("user oneswipe printed %q: %v", raw, err)
+	}
+	return out.Code
 }

@@ -114,6 +114,13 @@ var migrations = []string{
 		expires_at INTEGER NOT NULL,
 		revoked INTEGER NOT NULL DEFAULT 0
 	);`,
+	`CREATE TABLE enrol_codes (
+		hash BLOB PRIMARY KEY,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		expires_at INTEGER NOT NULL,
+		used INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX enrol_codes_user ON enrol_codes(user_id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -397,6 +404,43 @@ func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, use
 		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
 		return err
 	})
+}
+
+// AddEnrolCode stores a One Swipe enrolment code's hash; see store.Store.
+func (d *DB) AddEnrolCode(ctx context.Context, id int64, hash []byte, expires time.Time) error {
+	return d.tx(ctx, "add enrolment code", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM enrol_codes WHERE user_id=?`, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO enrol_codes (hash, user_id, expires_at) VALUES (?, ?, ?)`, hash, id, unix(expires))
+		return err
+	})
+}
+
+// UseEnrolCode uses up a One Swipe enrolment code in one statement, so
+// that of concurrent uses exactly one wins; see store.Store.
+func (d *DB) UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int64, error) {
+	var id int64
+	err := d.db.QueryRowContext(ctx, `UPDATE enrol_codes SET used=1 WHERE hash=? AND used=0 AND expires_at>? RETURNING user_id`,
+		hash, unix(now)).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("use enrolment code: %w", err)
+	}
+	// Say why it failed.
+	var used bool
+	err = d.db.QueryRowContext(ctx, `SELECT used FROM enrol_codes WHERE hash=?`, hash).Scan(&used)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, store.ErrNotFound
+	case err != nil:
+		return 0, fmt.Errorf("use enrolment code: %w", err)
+	case used:
+		return 0, store.ErrCodeUsed
+	}
+	return 0, store.ErrCodeExpired
 }
 
 // SetTempPasscode replaces the user's temporary passcode.

@@ -248,3 +248,58 @@ func TestSecurityAnswers(t *testing.T) {
 		t.Errorf("got %v, %v", got, err)
 	}
 }
+
+func TestEnrolCodes(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "erin")
+	other := mustUser(t, db, "frank")
+	now := time.Unix(1800000000, 0)
+	old, code, late := []byte("old"), []byte("code"), []byte("late")
+	for _, c := range []struct {
+		id   int64
+		hash []byte
+		exp  time.Time
+	}{{u.ID, old, now.Add(time.Hour)}, {u.ID, code, now.Add(10 * time.Minute)}, {other.ID, late, now}} {
+		if err := db.AddEnrolCode(ctx, c.id, c.hash, c.exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		hash   []byte
+		wantID int64
+		err    error
+	}{
+		{"a newer code replaces the older", old, 0, store.ErrNotFound},
+		{"unknown", []byte("nope"), 0, store.ErrNotFound},
+		{"expired at its expiry", late, 0, store.ErrCodeExpired},
+		{"first use", code, u.ID, nil},
+		{"second use", code, 0, store.ErrCodeUsed},
+	}
+	for _, tt := range tests {
+		id, err := db.UseEnrolCode(ctx, tt.hash, now)
+		if !errors.Is(err, tt.err) || (err == nil && id != tt.wantID) {
+			t.Errorf("%s: UseEnrolCode = %d, %v; want %d, %v", tt.name, id, err, tt.wantID, tt.err)
+		}
+	}
+	// Concurrent uses of one code: exactly one wins.
+	if err := db.AddEnrolCode(ctx, other.ID, []byte("race"), now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := db.UseEnrolCode(ctx, []byte("race"), now); err == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Errorf("%d concurrent uses of one code succeeded, want 1", wins.Load())
+	}
+}

@@ -84,6 +84,12 @@ type SecurityAnswer struct {
 	Hash       string
 }
 
+// Errors of UseEnrolCode for a code that exists but no longer works.
+var (
+	ErrCodeUsed    = errors.New("code already used")
+	ErrCodeExpired = errors.New("code expired")
+)
+
 // ErrAlreadyUsed is returned by CompleteEnrolment when the initial passcode
 // it was to use up has been used meanwhile.
 var ErrAlreadyUsed = errors.New("initial passcode already used")
@@ -145,6 +151,14 @@ type Store interface {
 	// TempPasscodeOf returns the user's last temporary passcode (expired
 	// or revoked ones too: they date the 30-day rule), or ErrNotFound.
 	TempPasscodeOf(ctx context.Context, id int64) (TempPasscode, error)
+
+	// AddEnrolCode stores the hash of a One Swipe enrolment code of the
+	// user, valid until expires; it replaces the user's earlier codes.
+	AddEnrolCode(ctx context.Context, id int64, hash []byte, expires time.Time) error
+	// UseEnrolCode marks the code with this hash used and returns its
+	// user's ID: ErrNotFound for no such code, ErrCodeUsed or
+	// ErrCodeExpired for one that no longer works.
+	UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int64, error)
 
 	// CompleteEnrolment, in one transaction, gives the user the token t
 	// (replacing any other, whose codes then fail), turns 2FA on, clears

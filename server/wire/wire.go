@@ -40,6 +40,7 @@ const (
 	ResultDisabled        = "account disabled"
 	ResultWeakPassword    = "password not accepted"
 	ResultPasscodeExpired = "passcode expired"
+	ResultCodeUsed        = "code already used"
 	ResultQuestions       = "questions required"
 	ResultBadAnswers      = "answers not accepted"
 	ResultAlreadyLoggedIn = "user already logged in"
@@ -80,6 +81,9 @@ type Request struct {
 	Passcode string `json:"passcode,omitempty"`
 	// Answers are the security answers, each encrypted like Pass.
 	Answers []Answer `json:"answers,omitempty"`
+	// OneSwipe is the secret of a One Swipe enrolment code, encrypted like
+	// Pass; it stands in for Pass and Passcode in an enrol message.
+	OneSwipe string `json:"oneswipe,omitempty"`
 }
 
 // Answer is the answer to the security question with this ID.

@@ -53,20 +53,32 @@ func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool
 	case c.key == nil:
 		resp.Result, resp.Message = wire.ResultNoChallenge, "send a challenge first"
 		return resp, false
-	case req.UserID == "" || req.Pass == "" || req.Passcode == "":
-		resp.Result, resp.Message = wire.ResultMissingField, "userid, pass and passcode are required"
+	case req.UserID == "" || (req.OneSwipe == "" && (req.Pass == "" || req.Passcode == "")):
+		resp.Result, resp.Message = wire.ResultMissingField, "userid, and pass and passcode or oneswipe, are required"
 		return resp, false
 	}
 	c.attempted = true
-	u, err := c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
-	if err != nil {
-		return fail(c.result(err))
+	var u store.User
+	var proof auth.Proof
+	var err error
+	if req.OneSwipe != "" {
+		code, ok := c.decrypt(req.OneSwipe, req.Enc)
+		if !ok {
+			return fail(wire.ResultInvalidToken)
+		}
+		u, err = c.h.auth.UseEnrolCode(ctx, req.UserID, string(code))
+		proof = auth.ProofOneSwipe
+	} else {
+		u, err = c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
+		if err != nil {
+			return fail(c.result(err))
+		}
+		code, ok := c.decrypt(req.Passcode, req.Enc)
+		if !ok {
+			return fail(wire.ResultInvalidToken)
+		}
+		proof, err = c.h.auth.CheckEnrolPasscode(ctx, u, string(code))
 	}
-	code, ok := c.decrypt(req.Passcode, req.Enc)
-	if !ok {
-		return fail(wire.ResultInvalidToken)
-	}
-	proof, err := c.h.auth.CheckEnrolPasscode(ctx, u, string(code))
 	if err != nil {
 		return fail(c.result(err))
 	}
@@ -167,6 +179,11 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 		c.audit(ctx, u.UserID, "enrol confirm", resp.Result)
 		return resp, true
 	}
+	if err == nil && c.en.proof == auth.ProofOneSwipe {
+		// The code came from a sign-in that may have used the welcome
+		// mail's passcode: with a token enrolled, that passcode is spent.
+		_, err = c.h.st.UseInitialPasscode(ctx, u.ID)
+	}
 	if err == nil && len(c.en.answers) > 0 {
 		err = c.h.st.SetSecurityAnswers(ctx, u.ID, c.en.answers)
 	}
@@ -174,7 +191,7 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 		resp.Result = c.result(err)
 		return resp, true
 	}
-	proof := map[auth.Proof]string{auth.ProofInitial: "initial passcode", auth.ProofToken: "previous token", auth.ProofTemporary: "temporary passcode"}[c.en.proof]
+	proof := map[auth.Proof]string{auth.ProofInitial: "initial passcode", auth.ProofToken: "previous token", auth.ProofTemporary: "temporary passcode", auth.ProofOneSwipe: "One Swipe code"}[c.en.proof]
 	serial := c.en.seed.Serial
 	c.h.cfg.Logger.Info("enrolled", "userid", u.UserID, "client", c.addr, "serial", serial, "proof", proof)
 	if err := c.h.st.Audit(ctx, store.AuditEvent{At: c.h.cfg.Now(), UserID: u.UserID, Client: c.addr, Event: "enrol", Outcome: wire.ResultOK,

@@ -202,7 +202,7 @@ var errNoChallenge = errors.New(wire.ResultNoChallenge)
 // result is the protocol result for an error; unexpected errors are logged
 // in full and reach the client only as "internal error".
 func (c *conn) result(err error) string {
-	for _, known := range []error{auth.ErrInvalidLogin, auth.ErrInvalidToken, auth.ErrLocked, auth.ErrDisabled, auth.ErrPasscodeExpired, errNoChallenge} {
+	for _, known := range []error{auth.ErrInvalidLogin, auth.ErrInvalidToken, auth.ErrLocked, auth.ErrDisabled, auth.ErrPasscodeExpired, auth.ErrCodeUsed, errNoChallenge} {
 		if errors.Is(err, known) {
 			return known.Error()
 		}

@@ -52,9 +52,14 @@ public class JavaClient {
 
         String token = args.length > 3 ? ",\"2fatoken\":\"" + args[3] + "\"" : "";
         ws.sendText("{\"type\":\"login\",\"userid\":\"" + args[1] + "\",\"pass\":\"" + output + "\"" + token + "}", true).join();
-        System.out.println(replies.poll(10, TimeUnit.SECONDS));
-        ws.sendText("{\"type\":\"logout\"}", true).join();
-        replies.poll(10, TimeUnit.SECONDS);
+        String reply = replies.poll(10, TimeUnit.SECONDS);
+        System.out.println(reply);
+        // The server closes the socket after a refused login: log out only
+        // after a successful one.
+        if (reply != null && reply.contains("\"result\":\"OK\"")) {
+            ws.sendText("{\"type\":\"logout\"}", true).join();
+            replies.poll(10, TimeUnit.SECONDS);
+        }
         ws.abort();
     }
 }

@@ -1,0 +1,118 @@
+// Package qr reads and draws QR codes (github.com/makiuchi-d/gozxing), for
+// the desktop app's scanner and the companion server's One Swipe pages
+// alike. It knows nothing of what the codes hold: see app/scan and
+// token/oneswipe for that. Images come from untrusted files, clipboards
+// and cameras, so the reader bounds their size before decoding.
+package qr
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif"  // GIF files
+	_ "image/jpeg" // JPEG files
+	"image/png"
+	"io"
+	"os"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// ErrNoCode is the answer for an image without a readable QR code.
+var ErrNoCode = errors.New("no QR code found: make sure the whole code is visible and sharp")
+
+// Limits on image files: real screenshots and photos stay far below them.
+const (
+	maxFileBytes = 64 << 20
+	maxPixels    = 100_000_000
+)
+
+// Decode finds one QR code in img and returns its text.
+func Decode(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", ErrNoCode
+	}
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+	if err != nil {
+		return "", ErrNoCode
+	}
+	return res.GetText(), nil
+}
+
+// ReadImage decodes a PNG, JPEG or GIF image, refusing files too big to be
+// a screenshot or photo. The dimensions are checked before the pixels are
+// decoded, so a small file that claims a huge image costs nothing.
+func ReadImage(r io.Reader) (image.Image, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the image: %w", err)
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("the image is larger than %d MB", maxFileBytes>>20)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, errNotImage
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("the %s image is too large (%d×%d)", format, cfg.Width, cfg.Height)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, errNotImage
+	}
+	return img, nil
+}
+
+var errNotImage = errors.New("the file is not a PNG, JPEG or GIF image, or it is damaged")
+
+// File reads the image file at path and decodes the QR code in it.
+func File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open the image: %w", err)
+	}
+	defer f.Close()
+	img, err := ReadImage(f)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return Decode(img)
+}
+
+// Encode draws text as a black-on-white QR code of about size×size pixels
+// with the quiet zone (white border) that scanners need, also on a dark
+// theme.
+func Encode(text string, size int) (image.Image, error) {
+	hints := map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4}
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size, hints)
+	if err != nil {
+		return nil, fmt.Errorf("make the QR code: %w", err)
+	}
+	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
+	for y := 0; y < m.GetHeight(); y++ {
+		for x := 0; x < m.GetWidth(); x++ {
+			if !m.Get(x, y) {
+				img.Pix[y*img.Stride+x] = 0xff
+			}
+		}
+	}
+	return img, nil
+}
+
+// PNG is Encode as a PNG file.
+func PNG(text string, size int) ([]byte, error) {
+	img, err := Encode(text, size)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil, fmt.Errorf("make the QR code: %w", err)
+	}
+	return b.Bytes(), nil
+}
