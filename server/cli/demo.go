@@ -55,11 +55,12 @@ func demo(ctx context.Context, env Env, args []string) error {
   Password:   %s
   Passcode:   %s
   ---------------------------------------------------------------
-  In softtoken press Add and enter these. The welcome mail is in
+  In softtoken press Add and enter these, or sign in at the enrol
+  URL in a browser for a One Swipe code. The welcome mail is in
   %s. Ctrl+C stops the demo.
 
 `, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, filepath.Join(dir, "outbox"))
-	return serve(ctx, env, []string{"--db", c.db, "--listen", listen})
+	return serve(ctx, env, []string{"--db", c.db, "--listen", listen, "--enrol-url", enrolURL})
 }
 
 type demoInfo struct{ password, passcode string }

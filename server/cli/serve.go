@@ -10,6 +10,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
 )
 
@@ -19,8 +20,10 @@ type ServeConfig struct {
 	TLSCert, TLSKey string
 	KeyBits         int
 	KeyRotation     time.Duration
-	Auth            auth.Config
-	WS              ws.Config
+	// EnrolURL is the enrol page's public address, for One Swipe codes.
+	EnrolURL string
+	Auth     auth.Config
+	WS       ws.Config
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -30,6 +33,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
+	fs.StringVar(&sc.EnrolURL, "enrol-url", env.Getenv("SOFTTOKEN_ENROL_URL"), "public address of the enrol page (SOFTTOKEN_ENROL_URL; default from --listen)")
 	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
 	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
 	fs.IntVar(&sc.Auth.Window, "window", 1, "passcode window in time steps either side")
@@ -58,6 +62,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	sc.WS.Logger, sc.WS.Now = env.Logger, env.Now
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws.New(d.auth, d.db, keys, sc.WS))
+	tls := sc.TLSCert != ""
+	if sc.EnrolURL == "" {
+		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
+	}
+	mux.Handle(web.Prefix, web.New(web.Config{Auth: d.auth, Store: d.db, EnrolURL: sc.EnrolURL, SecureCookies: tls,
+		Logger: env.Logger, Now: env.Now}))
+	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {

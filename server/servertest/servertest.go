@@ -24,16 +24,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/token"
+
 	"github.com/gorilla/websocket"
 
+	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/cli"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
+	"github.com/softtoken/softtoken/token/keyringstore"
 )
 
 // Clock is the fake time shared by the server and its clients.
@@ -89,6 +94,8 @@ func New(t testing.TB) *Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL + "/secenrol/"
+	mux.Handle(web.Prefix, web.New(web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	s.ws = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 	return s
 }
@@ -174,4 +181,24 @@ func (s *Server) OneSwipe(userID string) string {
 		s.t.Fatalf("user oneswipe printed %q: %v", raw, err)
 	}
 	return out.Code
+}
+
+// Enrol enrols a token for userID (whose password is pw and whose initial
+// passcode is initial), as the desktop app would, answering the security
+// questions with "Springfield" and "Rex", and returns it.
+func (s *Server) Enrol(userID, pw, initial string) token.Token {
+	s.t.Helper()
+	st, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(s.t.TempDir(), "lock")})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	answer := func(_ context.Context, qs []wire.Question, _ string) (map[int]string, error) {
+		return map[int]string{qs[0].ID: "Springfield", qs[1].ID: "Rex"}, nil
+	}
+	res, err := (&enrolclient.Client{Store: st, Now: s.Clock.Now}).Enrol(context.Background(),
+		enrolclient.Params{URL: s.URL, UserID: userID, Password: pw, Passcode: initial, Answer: answer})
+	if err != nil {
+		s.t.Fatalf("enrol %s: %v", userID, err)
+	}
+	return res.Entry.Token
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
@@ -83,8 +84,8 @@ type Handler struct {
 	st       store.Store
 	keys     *challenge.Keys
 	cfg      Config
-	conns    *limiter
-	chals    *limiter
+	conns    *ratelimit.Limiter
+	chals    *ratelimit.Limiter
 	sessions *sessions
 	nextID   atomic.Uint64
 	upgrader websocket.Upgrader
@@ -95,8 +96,8 @@ func New(a *auth.Service, st store.Store, keys *challenge.Keys, cfg Config) *Han
 	cfg = cfg.withDefaults()
 	return &Handler{
 		auth: a, st: st, keys: keys, cfg: cfg,
-		conns:    newLimiter(cfg.ConnectionsPerMinute, 10),
-		chals:    newLimiter(cfg.ChallengesPerMinute, 10),
+		conns:    ratelimit.New(cfg.ConnectionsPerMinute, 10),
+		chals:    ratelimit.New(cfg.ChallengesPerMinute, 10),
 		sessions: newSessions(cfg.SessionHold),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
@@ -112,7 +113,7 @@ const (
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
-	if !h.conns.allow(addr, h.cfg.Now()) {
+	if !h.conns.Allow(addr, h.cfg.Now()) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}

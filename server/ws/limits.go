@@ -3,50 +3,7 @@ package ws
 import (
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
-
-// limiter is a token bucket per client address. Buckets unused for an hour
-// are dropped, so a flood of addresses cannot grow it without bound for long.
-type limiter struct {
-	every rate.Limit
-	burst int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(perMinute, burst int) *limiter {
-	return &limiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, buckets: map[string]*bucket{}}
-}
-
-// allow reports whether addr may do one more thing now.
-func (l *limiter) allow(addr string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Hour {
-		for a, b := range l.buckets {
-			if now.Sub(b.seen) > time.Hour {
-				delete(l.buckets, a)
-			}
-		}
-		l.swept = now
-	}
-	b := l.buckets[addr]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[addr] = b
-	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
-}
 
 // sessions enforces one access per user at a time, as the guide asks: a
 // user's session holds a lease while its socket is open, and for a while

@@ -57,7 +57,7 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 }
 
 func (c *conn) challenge() (wire.Response, bool) {
-	if !c.h.chals.allow(c.addr, c.h.cfg.Now()) {
+	if !c.h.chals.Allow(c.addr, c.h.cfg.Now()) {
 		return wire.Response{Type: wire.TypeChallenge, Result: wire.ResultRateLimited}, true
 	}
 	c.key = c.h.keys.Current()

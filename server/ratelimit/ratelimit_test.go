@@ -1,0 +1,32 @@
+package ratelimit
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	l := New(60, 3) // one a second, bursts of 3
+	now := time.Unix(1800000000, 0)
+	tests := []struct {
+		key  string
+		at   time.Duration
+		want bool
+	}{
+		{"a", 0, true}, {"a", 0, true}, {"a", 0, true},
+		{"a", 0, false},            // the burst is spent
+		{"b", 0, true},             // keys are independent
+		{"a", time.Second, true},   // one more after a second
+		{"a", time.Second, false},  //
+		{"a", 2 * time.Hour, true}, // after an hour the bucket is swept and full again
+		{"a", 2 * time.Hour, true}, //
+	}
+	for i, tt := range tests {
+		if got := l.Allow(tt.key, now.Add(tt.at)); got != tt.want {
+			t.Errorf("step %d (%s at +%s): Allow = %v, want %v", i, tt.key, tt.at, got, tt.want)
+		}
+	}
+	if _, ok := l.buckets["b"]; ok {
+		t.Error("an idle bucket was not swept")
+	}
+}

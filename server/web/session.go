@@ -1,0 +1,115 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token/oneswipe"
+)
+
+// Session lifetimes: the pages are for a few minutes of work, and a
+// session left open on a shared PC must not last.
+const (
+	sessionIdle = 10 * time.Minute
+	sessionMax  = 30 * time.Minute
+)
+
+// cookieName names the session cookie.
+const cookieName = "softtoken_session"
+
+// session is one browser's visit, held on the server; the cookie holds
+// only its random ID. A session is anonymous until the password is right
+// (user set), and signed in after the passcode too.
+type session struct {
+	// mu guards the fields below id and csrf: requests of one browser may
+	// overlap.
+	mu      sync.Mutex
+	id      string
+	csrf    string
+	created time.Time
+	seen    time.Time
+
+	user     store.User
+	password bool // the password was right: the passcode comes next
+	signedIn bool
+	// codeTries counts wrong passcodes in this session.
+	codeTries int
+	// swipe is the One Swipe sign-in code read by the camera, waiting for
+	// the password.
+	swipe *oneswipe.SignIn
+	// enrolCode is the One Swipe enrolment code issued to this signed-in
+	// user, for the page that shows it.
+	enrolCode *oneswipe.Enrolment
+}
+
+// sessions is the in-memory session table. A server restart signs
+// everyone out, which for pages used minutes at a time is fine.
+type sessions struct {
+	mu    sync.Mutex
+	byID  map[string]*session
+	swept time.Time
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never on supported systems
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// get returns the live session of the request's cookie, or nil.
+func (t *sessions) get(r *http.Request, now time.Time) *session {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.byID[c.Value]
+	if s == nil || now.Sub(s.seen) > sessionIdle || now.Sub(s.created) > sessionMax {
+		delete(t.byID, c.Value)
+		return nil
+	}
+	s.seen = now
+	return s
+}
+
+// start makes a new anonymous session. Signing in starts a new one too, so
+// an ID planted before the sign-in is worth nothing after it.
+func (t *sessions) start(now time.Time) *session {
+	s := &session{id: newID(), csrf: newID(), created: now, seen: now}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.swept) > time.Minute {
+		for id, old := range t.byID {
+			if now.Sub(old.seen) > sessionIdle || now.Sub(old.created) > sessionMax {
+				delete(t.byID, id)
+			}
+		}
+		t.swept = now
+	}
+	t.byID[s.id] = s
+	return s
+}
+
+// end forgets s.
+func (t *sessions) end(s *session) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.byID, s.id)
+}
+
+// checkCSRF compares the form's or header's token with the session's.
+func (s *session) checkCSRF(r *http.Request) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = r.PostFormValue("csrf")
+	}
+	return s != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
+}

@@ -1,0 +1,72 @@
+// One Swipe on the sign-in page: read a One Swipe QR code from the webcam.
+// Frames go to the server, which decodes them (no QR library in the page)
+// and keeps the code's passcode; the page only learns the user ID.
+"use strict";
+(function () {
+  const start = document.getElementById("oneswipe-start");
+  if (!start) return;
+  const camera = document.getElementById("camera");
+  const video = document.getElementById("video");
+  const status = document.getElementById("camera-status");
+  const csrf = document.querySelector('meta[name="csrf"]').content;
+  let stream = null, timer = null, busy = false;
+
+  function stop() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+    stream = null;
+    video.srcObject = null;
+  }
+
+  async function frame() {
+    if (busy || !video.videoWidth) return;
+    busy = true;
+    try {
+      const w = Math.min(video.videoWidth, 800), h = Math.round(video.videoHeight * w / video.videoWidth);
+      const canvas = document.createElement("canvas");
+      canvas.width = w; canvas.height = h;
+      canvas.getContext("2d").drawImage(video, 0, 0, w, h);
+      const blob = await new Promise((ok) => canvas.toBlob(ok, "image/png"));
+      const resp = await fetch("oneswipe/read", { method: "POST", body: blob, headers: { "X-CSRF-Token": csrf, "Content-Type": "image/png" }, credentials: "same-origin" });
+      const data = await resp.json();
+      if (data.userid) {
+        stop();
+        document.getElementById("userid").value = data.userid;
+        document.getElementById("swiped").hidden = false;
+        status.textContent = "One Swipe code read.";
+        camera.hidden = true;
+        document.getElementById("password").focus();
+      } else if (data.error) {
+        status.textContent = data.error;
+      } else {
+        status.textContent = "Hold the QR code up to the camera…";
+      }
+    } catch (e) {
+      status.textContent = "Could not read the camera picture: " + e.message;
+    } finally {
+      busy = false;
+    }
+  }
+
+  start.addEventListener("click", async () => {
+    camera.hidden = false;
+    status.textContent = "Starting the camera…";
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      status.textContent = "This browser cannot use a camera here: type your user ID and password instead.";
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false });
+    } catch (e) {
+      status.textContent = e.name === "NotAllowedError"
+        ? "The camera was not allowed: allow it in the browser, or type your user ID and password."
+        : "No camera found: type your user ID and password instead.";
+      return;
+    }
+    video.srcObject = stream;
+    status.textContent = "Hold the QR code up to the camera…";
+    timer = setInterval(frame, 400);
+  });
+  document.getElementById("oneswipe-stop").addEventListener("click", () => { stop(); camera.hidden = true; });
+})();

@@ -1,0 +1,246 @@
+// Package web serves the companion server's pages for users: the enrol
+// site /secenrol/ (guide, section 4.2), where a user signs in with user ID,
+// password and a passcode, or fills the user ID and passcode by showing a
+// One Swipe code to the webcam, and gets One Swipe enrolment codes for the
+// desktop app.
+//
+// The pages are server-rendered html/template files embedded in the
+// binary, with no script or style from elsewhere. Every form carries a
+// CSRF token; the session cookie is HttpOnly, SameSite=Strict and Secure
+// (unless served over plain HTTP on loopback); sessions are short; a strict
+// Content-Security-Policy applies; sign-ins are rate-limited per client
+// address and per user ID, on top of the lockout of the verification
+// rules; and a wrong user ID gets the same answer as a wrong password.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the pages need.
+type Config struct {
+	Auth  *auth.Service
+	Store store.Store
+	// EnrolURL is the public address of the enrol page (what welcome mails
+	// give), carried by One Swipe enrolment codes.
+	EnrolURL string
+	// SecureCookies marks the session cookie Secure. Only a server on
+	// plain HTTP on loopback (make run, tests) turns it off.
+	SecureCookies bool
+	// SignInsPerMinute bounds password attempts per client address and per
+	// user ID (default 10, in bursts of 10).
+	SignInsPerMinute int
+	Logger           *slog.Logger
+	Now              func() time.Time
+}
+
+// Handler serves /secenrol/.
+type Handler struct {
+	cfg      Config
+	mux      *http.ServeMux
+	sessions sessions
+	pages    map[string]*template.Template
+	byAddr   *ratelimit.Limiter
+	byUser   *ratelimit.Limiter
+	reads    *ratelimit.Limiter
+}
+
+// Prefix is where the pages live.
+const Prefix = "/secenrol/"
+
+// New returns the handler; mount it at [Prefix].
+func New(cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SignInsPerMinute <= 0 {
+		cfg.SignInsPerMinute = 10
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), sessions: sessions{byID: map[string]*session{}},
+		pages:  map[string]*template.Template{},
+		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10),
+		// Camera frames: a few a second while the page scans.
+		reads: ratelimit.New(300, 20)}
+	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message"} {
+		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	h.mux.HandleFunc("GET "+Prefix+"{$}", h.start)
+	h.mux.HandleFunc("POST "+Prefix+"{$}", h.signIn)
+	h.mux.HandleFunc("GET "+Prefix+"passcode", h.passcodePage)
+	h.mux.HandleFunc("POST "+Prefix+"passcode", h.passcode)
+	h.mux.HandleFunc("GET "+Prefix+"home", h.home)
+	h.mux.HandleFunc("POST "+Prefix+"logout", h.logout)
+	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
+	h.mux.HandleFunc("POST "+Prefix+"oneswipe/issue", h.issueEnrolCode)
+	h.mux.HandleFunc("GET "+Prefix+"oneswipe", h.showEnrolCode)
+	h.mux.HandleFunc("GET "+Prefix+"oneswipe/code.png", h.enrolCodePNG)
+	return h
+}
+
+var funcs = template.FuncMap{
+	"clock": func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
+}
+
+// csp allows the page's own scripts, styles and images (the QR code is an
+// image of the page's origin), the camera's stream, and nothing else.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self' blob: mediastream:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// ServeHTTP sets the security headers every answer carries and routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+	hd.Set("Cache-Control", "no-store")
+	if h.cfg.SecureCookies {
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func cacheFor(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(d.Seconds())))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template sees.
+type page struct {
+	Title  string
+	CSRF   string
+	UserID string
+	Error  string
+	Notice string
+	// Swipe says a One Swipe code was read and waits for the password.
+	Swipe bool
+	// Expires is when the shown One Swipe enrolment code stops working.
+	Expires time.Time
+	Prefix  string
+}
+
+func (h *Handler) render(w http.ResponseWriter, status int, name string, p page) {
+	p.Prefix = Prefix
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := h.pages[name].Execute(w, p); err != nil {
+		h.cfg.Logger.Error("render page", "page", name, "err", err)
+	}
+}
+
+// message shows a page with one sentence and a way back to the start.
+func (h *Handler) message(w http.ResponseWriter, status int, title, text string) {
+	h.render(w, status, "message", page{Title: title, Error: text})
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, what string, err error) {
+	h.cfg.Logger.Error(what, "err", err)
+	h.message(w, http.StatusInternalServerError, "Something went wrong", "Something went wrong on the server: try again in a minute.")
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, s *session) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionMax.Seconds())})
+}
+
+func (h *Handler) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// session returns the request's session, starting an anonymous one (and
+// setting its cookie) when there is none.
+func (h *Handler) session(w http.ResponseWriter, r *http.Request) *session {
+	if s := h.sessions.get(r, h.cfg.Now()); s != nil {
+		return s
+	}
+	s := h.sessions.start(h.cfg.Now())
+	h.setCookie(w, s)
+	return s
+}
+
+// post checks what every form post needs: a live session whose CSRF token
+// the form carries, and returns it locked (the caller unlocks it). It
+// answers the request itself when not.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	s := h.sessions.get(r, h.cfg.Now())
+	if s == nil || !s.checkCSRF(r) {
+		h.message(w, http.StatusForbidden, "Page expired",
+			"This page has expired, or the form was not sent from the enrol site. Open the enrol page again.")
+		return nil, false
+	}
+	s.mu.Lock()
+	return s, true
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (h *Handler) audit(ctx context.Context, r *http.Request, userID, event, outcome, detail string) {
+	h.cfg.Logger.Info(event, "userid", userID, "client", clientAddr(r), "result", outcome)
+	if err := h.cfg.Store.Audit(ctx, store.AuditEvent{At: h.cfg.Now(), UserID: userID, Client: clientAddr(r),
+		Event: event, Outcome: outcome, Detail: detail}); err != nil {
+		h.cfg.Logger.Error("audit failed", "event", event, "err", err)
+	}
+}
+
+// userMessage is what a user reads for a failed check; unknown errors are
+// the caller's to log.
+func userMessage(err error) (string, bool) {
+	switch {
+	case errors.Is(err, auth.ErrInvalidLogin):
+		return "The user ID or password is wrong.", true
+	case errors.Is(err, auth.ErrLocked):
+		return "Your account is locked after too many failed attempts: try again in 15 minutes, or call the help desk.", true
+	case errors.Is(err, auth.ErrDisabled):
+		return "Your account is disabled: contact your administrator.", true
+	case errors.Is(err, auth.ErrPasscodeExpired):
+		return "The passcode from your welcome mail has expired: ask your administrator to reset your account.", true
+	case errors.Is(err, auth.ErrInvalidToken):
+		return "The passcode is wrong or was used already: type the passcode your token shows now, a temporary passcode, or the one from your welcome mail.", true
+	}
+	return "", false
+}
+
+// cleanUserID trims a typed user ID; "" for one that cannot be one.
+func cleanUserID(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 128 || strings.ContainsAny(s, "\x00\r\n") {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,280 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/oneswipe"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// browser is a cookie-keeping HTTP client that remembers the last page's
+// CSRF token, as a browser's form would send it.
+type browser struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func newBrowser(t *testing.T, s *servertest.Server) *browser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: s.URL}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) keep(resp *http.Response) (int, string) {
+	b.t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.keep(resp)
+}
+
+// post sends a form with the page's CSRF token, unless the form sets one.
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	if _, set := form["csrf"]; !set {
+		form.Set("csrf", b.csrf)
+	}
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.keep(resp)
+}
+
+func (b *browser) signIn(userID, pw string) (int, string) {
+	b.t.Helper()
+	b.get("")
+	return b.post("", url.Values{"userid": {userID}, "password": {pw}})
+}
+
+// frame posts a camera frame holding text as a QR code.
+func (b *browser) frame(text string) map[string]any {
+	b.t.Helper()
+	img, err := qr.PNG(text, 300)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", b.base+"oneswipe/read", bytes.NewReader(img))
+	req.Header.Set("X-CSRF-Token", b.csrf)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		b.t.Fatalf("frame answer: %v", err)
+	}
+	out["status"] = float64(resp.StatusCode)
+	return out
+}
+
+func code(t *testing.T, tok token.Token, at time.Time) string {
+	t.Helper()
+	c, err := tok.Code(at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSignInWithPasscode(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	b := newBrowser(t, s)
+	status, body := b.get("?userid=trader")
+	if status != 200 || !strings.Contains(body, `value="trader"`) {
+		t.Fatalf("the user ID is not pre-filled: %d", status)
+	}
+	if _, body := b.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Now the passcode") {
+		t.Fatalf("after the password: %s", body)
+	}
+	if status, body := b.post("passcode", url.Values{"passcode": {"000000"}}); status != 401 || !strings.Contains(body, "passcode is wrong") {
+		t.Errorf("a wrong passcode: %d %s", status, body)
+	}
+	if _, body := b.post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
+		t.Fatalf("after the initial passcode: %s", body)
+	}
+	if status, body := b.post("logout", url.Values{}); status != 200 || !strings.Contains(body, `id="signin"`) {
+		t.Errorf("after signing out: %d", status)
+	}
+	if _, body := b.get("home"); !strings.Contains(body, `id="signin"`) {
+		t.Error("home is reachable after signing out")
+	}
+}
+
+// Failures answer without telling whether the user exists, and forms
+// without the CSRF token are refused.
+func TestSignInFailures(t *testing.T) {
+	s := servertest.New(t)
+	s.AddUser("trader", "trader-pass")
+	tests := []struct {
+		name, userID, pw, csrf string
+		status                 int
+		has                    string
+	}{
+		{"wrong password", "trader", "nope", "", 401, "The user ID or password is wrong."},
+		{"unknown user", "nobody", "trader-pass", "", 401, "The user ID or password is wrong."},
+		{"empty", "", "", "", 400, "Type your user ID and password."},
+		{"no CSRF token", "trader", "trader-pass", "-", 403, "not sent from the enrol site"},
+		{"another CSRF token", "trader", "trader-pass", "forged", 403, "not sent from the enrol site"},
+	}
+	for _, tt := range tests {
+		b := newBrowser(t, s)
+		b.get("")
+		form := url.Values{"userid": {tt.userID}, "password": {tt.pw}}
+		switch tt.csrf {
+		case "-":
+			form["csrf"] = nil
+		case "":
+		default:
+			form.Set("csrf", tt.csrf)
+		}
+		status, body := b.post("", form)
+		if status != tt.status || !strings.Contains(body, tt.has) {
+			t.Errorf("%s: %d, want %d with %q", tt.name, status, tt.status, tt.has)
+		}
+	}
+}
+
+func TestSecurityHeadersAndCookie(t *testing.T) {
+	s := servertest.New(t)
+	resp, err := http.Get(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for header, want := range map[string]string{
+		"Content-Security-Policy": "default-src 'none'; script-src 'self'",
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"Cache-Control":           "no-store",
+	} {
+		if got := resp.Header.Get(header); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", header, got, want)
+		}
+	}
+	cookie := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/secenrol/"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("the session cookie %q lacks %s", cookie, want)
+		}
+	}
+}
+
+func TestSignInRateLimit(t *testing.T) {
+	s := servertest.New(t)
+	s.AddUser("trader", "trader-pass")
+	b := newBrowser(t, s)
+	limited := false
+	for range 15 {
+		status, _ := b.signIn("trader", "wrong")
+		if status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("15 wrong passwords in a row were never rate-limited")
+	}
+}
+
+// One Swipe on the sign-in page: a camera frame with the code fills the
+// user ID; the password then signs in with the code's passcode; the same
+// code is refused a second time.
+func TestOneSwipeSignIn(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.Enrol("trader", "trader-pass", s.AddUser("trader", "trader-pass"))
+	s.Clock.Advance(30 * time.Second)
+	swipe := oneswipe.SignIn{UserID: "trader", Passcode: code(t, tok, s.Clock.Now()), Serial: tok.Serial}.String()
+
+	b := newBrowser(t, s)
+	b.get("")
+	if got := b.frame("https://example.com/not-one-swipe"); got["error"] == nil {
+		t.Errorf("a foreign QR code: %v", got)
+	}
+	got := b.frame(swipe)
+	if got["userid"] != "trader" {
+		t.Fatalf("the frame with the code: %v", got)
+	}
+	if _, body := b.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
+		t.Fatalf("One Swipe then the password did not sign in: %s", body)
+	}
+
+	again := newBrowser(t, s)
+	again.get("")
+	again.frame(swipe)
+	status, body := again.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}})
+	if status != 401 || !strings.Contains(body, "used already") {
+		t.Errorf("the same One Swipe code again: %d %s", status, body)
+	}
+
+	// A frame without the session's CSRF token is refused.
+	forged := newBrowser(t, s)
+	forged.get("")
+	forged.csrf = "forged"
+	if got := forged.frame(swipe); got["status"] != float64(403) {
+		t.Errorf("a frame with a forged CSRF token: %v", got)
+	}
+}
+
+// The enrolment code page: after signing in, the user gets a One Swipe
+// enrolment code as a QR image that decodes to a valid payload.
+func TestIssueEnrolCode(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	b := newBrowser(t, s)
+	b.signIn("trader", "trader-pass")
+	b.post("passcode", url.Values{"passcode": {initial}})
+	status, body := b.post("oneswipe/issue", url.Values{})
+	if status != 200 || !strings.Contains(body, "Works once, until") {
+		t.Fatalf("the code page: %d %s", status, body)
+	}
+	resp, err := b.c.Get(s.URL + "oneswipe/code.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	img, err := qr.ReadImage(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := qr.Decode(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := oneswipe.ParseEnrolment(text)
+	if err != nil || e.UserID != "trader" || e.EnrolURL != s.URL || e.Expires.Sub(s.Clock.Now()) != 10*time.Minute {
+		t.Errorf("the code: %#v, %v", e, err)
+	}
+	// Signed out, the image is gone.
+	if resp, _ := http.Get(s.URL + "oneswipe/code.png"); resp.StatusCode != 404 {
+		t.Errorf("the code image without a session: %d", resp.StatusCode)
+	}
+}
