@@ -6,6 +6,7 @@ package gui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,8 @@ type Window struct {
 	AddButton *widget.Button
 	Add       *AddForm
 	addDialog dialog.Dialog
+	// Swipe is the open One Swipe dialog, if any.
+	Swipe *SwipeView
 	// SettingsButton opens the Settings dialog.
 	SettingsButton *widget.Button
 	// FullNote explains why Add is disabled.
@@ -88,14 +91,16 @@ type Window struct {
 
 // Row is one token's row.
 type Row struct {
-	Entry       token.Entry
-	Name        *widget.Label
-	Code        *widget.RichText
-	Left        *widget.Label
-	Bar         *Countdown
-	Copy        *widget.Button
-	Rename      *widget.Button
-	Delete      *widget.Button
+	Entry  token.Entry
+	Name   *widget.Label
+	Code   *widget.RichText
+	Left   *widget.Label
+	Bar    *Countdown
+	Copy   *widget.Button
+	Rename *widget.Button
+	Delete *widget.Button
+	// Swipe shows a One Swipe code; only for tokens CanSwipe allows.
+	Swipe       *widget.Button
 	lastCode    string
 	lastLeft    int
 	lastWarning bool
@@ -170,6 +175,9 @@ func (w *Window) Reload() {
 		w.rows.Add(r.object())
 		w.rows.Add(widget.NewSeparator())
 	}
+	if w.Swipe != nil && !slices.ContainsFunc(w.entries, func(e token.Entry) bool { return e.ID == w.Swipe.Entry.ID }) {
+		w.Swipe.dialog.Hide() // its token is gone
+	}
 	full := len(w.entries) >= token.MaxTokens
 	if full {
 		w.AddButton.Disable()
@@ -196,6 +204,10 @@ func (w *Window) newRow(e token.Entry) *Row {
 	r.Copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { w.copyEntry(e) })
 	r.Rename = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { w.rename(e) })
 	r.Delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { w.delete(e) })
+	r.Swipe = widget.NewButtonWithIcon("Swipe", theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
+	if !CanSwipe(e) {
+		r.Swipe.Hide()
+	}
 	if e.Err != nil || e.Token.Type == token.HOTP {
 		r.Copy.Disable()
 		r.Rename.Disable()
@@ -205,7 +217,7 @@ func (w *Window) newRow(e token.Entry) *Row {
 }
 
 func (r *Row) object() fyne.CanvasObject {
-	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Rename, r.Delete),
+	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Swipe, r.Rename, r.Delete),
 		container.NewHBox(r.Code, r.Left))
 	return container.NewVBox(r.Name, codeLine, r.Bar)
 }
@@ -217,6 +229,9 @@ func (w *Window) Refresh() {
 	now := w.cfg.Now()
 	for _, r := range w.list {
 		r.update(now)
+	}
+	if w.Swipe != nil {
+		w.Swipe.update(now)
 	}
 }
 

@@ -1,0 +1,91 @@
+package gui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/oneswipe"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// SwipeView is the open One Swipe dialog of a token: a QR code with the
+// user ID and the passcode of now, for the webcam of the enrol page on
+// another PC (guide, section 4.2.4). It follows the token's period.
+type SwipeView struct {
+	Entry token.Entry
+	Image *canvas.Image
+	Left  *widget.Label
+	// Payload is what the QR code holds now.
+	Payload string
+	dialog  dialog.Dialog
+	code    string
+}
+
+// CanSwipe reports whether a token can show One Swipe codes: it must be
+// a time-based token enrolled with a softtoken server, whose user ID and
+// serial number the server knows.
+func CanSwipe(e token.Entry) bool {
+	return e.Err == nil && e.Token.Type == token.TOTP && e.Token.EnrolURL != "" && e.Token.Account != ""
+}
+
+// ShowSwipe opens the One Swipe dialog for e.
+func (w *Window) ShowSwipe(e token.Entry) {
+	v := &SwipeView{Entry: e, Image: canvas.NewImageFromImage(nil), Left: widget.NewLabel("")}
+	v.Image.FillMode = canvas.ImageFillContain
+	v.Image.ScaleMode = canvas.ImageScalePixels
+	v.Image.SetMinSize(fyne.NewSize(280, 280))
+	host := e.Token.Issuer
+	intro := widget.NewLabel(fmt.Sprintf("On the enrol page of %s, choose One Swipe and hold this code up to the webcam: it fills in %s and stands in for the passcode. It works once.",
+		host, e.Token.Account))
+	intro.Wrapping = fyne.TextWrapWord
+	v.dialog = dialog.NewCustom("One Swipe: "+e.Name(), "Close", container.NewVBox(intro, v.Image, v.Left), w.Win)
+	v.dialog.SetOnClosed(func() {
+		if w.Swipe == v {
+			w.Swipe = nil
+		}
+	})
+	v.dialog.Resize(fyne.NewSize(420, 0))
+	w.Swipe = v
+	v.update(w.cfg.Now())
+	v.dialog.Show()
+}
+
+// update redraws the code when the passcode changed, and the countdown.
+func (v *SwipeView) update(now time.Time) {
+	code, err := v.Entry.Token.Code(now)
+	if err != nil {
+		v.Left.SetText(sentence(err.Error()))
+		return
+	}
+	v.Left.SetText(fmt.Sprintf("A new code in %d s.", v.Entry.Token.SecondsLeft(now)))
+	if code == v.code {
+		return
+	}
+	v.code = code
+	v.Payload = oneswipe.SignIn{UserID: v.Entry.Token.Account, Passcode: code, Serial: swipeSerial(v.Entry.Token.Serial)}.String()
+	img, err := qr.Encode(v.Payload, 280)
+	if err != nil {
+		v.Left.SetText(sentence(err.Error()))
+		return
+	}
+	v.Image.Image = img
+	v.Image.Refresh()
+}
+
+// swipeSerial keeps a serial the One Swipe format can carry.
+func swipeSerial(s string) string {
+	if len(s) > 64 || strings.TrimFunc(s, func(r rune) bool {
+		return r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	}) != "" {
+		return ""
+	}
+	return s
+}
