@@ -134,3 +134,37 @@ func FuzzReadImage(f *testing.F) {
 		}
 	})
 }
+
+// screen is a 1920×1080 desktop: the app's window beside a browser that
+// shows a One Swipe enrolment code (testdata/screen-1920x1080.png).
+func screen(tb testing.TB) image.Image {
+	tb.Helper()
+	f, err := os.Open("testdata/screen-1920x1080.png")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	img, err := qr.ReadImage(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return img
+}
+
+func TestDecodeScreen(t *testing.T) {
+	text, err := qr.Decode(screen(t))
+	if err != nil || !strings.HasPrefix(text, "softtoken://enrol?") {
+		t.Errorf("the code on the screen: %q, %v", text, err)
+	}
+}
+
+// BenchmarkDecodeScreen decodes the QR code on a 1920×1080 screen capture
+// (docs/benchmarks.md; the goal is under 200 ms).
+func BenchmarkDecodeScreen(b *testing.B) {
+	img := screen(b)
+	for b.Loop() {
+		if _, err := qr.Decode(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
