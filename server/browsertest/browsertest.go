@@ -7,10 +7,10 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +38,15 @@ func require(t testing.TB, tool string) string {
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	bin := require(t, "chromium")
+	profile := t.TempDir()
+	// No offer to save passwords: its bubble would cover the page.
+	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	prefs := `{"credentials_enable_service": false, "profile": {"password_manager_enabled": false}}`
+	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -45,7 +54,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(900, 1000),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
@@ -122,17 +131,32 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 // and fails the test with the page's text when it does not in time.
 func WaitText(t testing.TB, ctx context.Context, want string) {
 	t.Helper()
+	if !poll(ctx, fmt.Sprintf(`!!document.body && document.body.innerText.includes(%q)`, want)) {
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("the page does not say %q; it says:\n%s", want, body)
+	}
+}
+
+// WaitTrue waits until the JavaScript expression is true, and fails the
+// test when it is not in time. Unlike chromedp.Poll it keeps trying
+// across navigations and in windows that do not paint.
+func WaitTrue(t testing.TB, ctx context.Context, what, expr string) {
+	t.Helper()
+	if !poll(ctx, expr) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+func poll(ctx context.Context, expr string) bool {
 	deadline := time.Now().Add(Timeout)
-	var body string
 	for time.Now().Before(deadline) {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		var err error
-		body, err = chromedp.Run(sctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](expr))
 		cancel()
-		if err == nil && strings.Contains(body, want) {
-			return
+		if err == nil && ok {
+			return true
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("the page does not say %q; it says:\n%s", want, body)
+	return false
 }

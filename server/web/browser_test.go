@@ -30,11 +30,7 @@ func TestBrowserOneSwipe(t *testing.T) {
 		ctx := browsertest.New(t, camera)
 		browsertest.Step(t, ctx, "open the enrol page", chromedp.Navigate(s.URL))
 		browsertest.Step(t, ctx, "start One Swipe", chromedp.Click(chromedp.CSS("#oneswipe-start")))
-		filled := browsertest.Get(t, ctx, "the user ID filled from the camera",
-			chromedp.Poll[string](`document.getElementById("userid").value || false`))
-		if filled != "trader" {
-			t.Fatalf("browser %d: the user ID field holds %q", i+1, filled)
-		}
+		browsertest.WaitTrue(t, ctx, "the user ID filled from the camera", `document.getElementById("userid").value === "trader"`)
 		if i == 0 {
 			browsertest.Screenshot(t, ctx, "web-oneswipe-read")
 		}
@@ -46,10 +42,7 @@ func TestBrowserOneSwipe(t *testing.T) {
 			browsertest.Screenshot(t, ctx, "web-home")
 			browsertest.Step(t, ctx, "ask for a One Swipe enrolment code",
 				chromedp.Click(chromedp.CSS("#issue")), chromedp.WaitVisible(chromedp.CSS("#code")))
-			loaded := browsertest.Get(t, ctx, "the code image", chromedp.Poll[bool](`document.getElementById("code").naturalWidth > 0`))
-			if !loaded {
-				t.Fatal("the code image did not load")
-			}
+			browsertest.WaitTrue(t, ctx, "the code image", `document.getElementById("code")?.naturalWidth > 0`)
 			browsertest.Screenshot(t, ctx, "web-oneswipe-enrolment-code")
 		} else {
 			browsertest.Screenshot(t, ctx, "web-oneswipe-refused")
