@@ -66,6 +66,7 @@ Usage:
   softtoken scan [--yes] FILE        show the token or One Swipe enrolment code in a QR code image
                                      (PNG, JPEG, GIF); --yes adds the token or enrols
   softtoken scan [--yes] --screen    the same for a QR code on the screen
+  softtoken scan [--yes] --clipboard the same for a copied image of a QR code
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
   softtoken rename OLD NEW           rename a token

@@ -12,28 +12,32 @@ import (
 	"github.com/softtoken/softtoken/token"
 )
 
-// scanCmd is `softtoken scan [--yes] FILE` and `softtoken scan [--yes]
-// --screen`: it shows the token in the QR code of an image file or on the
-// screen, and with --yes adds it.
+// scanCmd is `softtoken scan [--yes] FILE|--screen|--clipboard`: it shows
+// the token or One Swipe enrolment code in the QR code of an image file,
+// on the screen or on the clipboard, and with --yes adds or enrols it.
 func scanCmd(ctx context.Context, env Env, args []string) error {
-	var yes, screen bool
+	var yes, screen, clip bool
 	rest, err := flags(env, "scan", args, 0, 1, func(fs *flag.FlagSet) {
 		fs.BoolVar(&yes, "yes", false, "add the token found")
 		fs.BoolVar(&screen, "screen", false, "scan the screen (all monitors) instead of a file")
+		fs.BoolVar(&clip, "clipboard", false, "scan the image on the clipboard instead of a file")
 	})
 	if err != nil {
 		return err
 	}
 	var text, again string
 	switch {
-	case screen && len(rest) == 0:
+	case screen && !clip && len(rest) == 0:
 		text, err = scan.Screen()
 		again = "--screen"
-	case !screen && len(rest) == 1:
+	case clip && !screen && len(rest) == 0:
+		text, err = scan.Clipboard()
+		again = "--clipboard"
+	case !screen && !clip && len(rest) == 1:
 		text, err = scan.File(rest[0])
 		again = rest[0]
 	default:
-		return usagef("scan: give an image FILE or --screen")
+		return usagef("scan: give an image FILE, --screen or --clipboard")
 	}
 	if err != nil {
 		return err

@@ -46,8 +46,8 @@ func TestScanCommand(t *testing.T) {
 	if _, _, err := s.run("", false, "scan", writeQR(t, "WIFI:S:office;T:WPA;P:secret;;")); err == nil || !strings.Contains(err.Error(), "not a token") {
 		t.Errorf("a Wi-Fi code: %v", err)
 	}
-	for _, args := range [][]string{{"scan"}, {"scan", "--screen", "x.png"}} {
-		if _, _, err := s.run("", false, args...); err == nil || !strings.Contains(err.Error(), "give an image FILE or --screen") {
+	for _, args := range [][]string{{"scan"}, {"scan", "--screen", "x.png"}, {"scan", "--screen", "--clipboard"}} {
+		if _, _, err := s.run("", false, args...); err == nil || !strings.Contains(err.Error(), "give an image FILE, --screen or --clipboard") {
 			t.Errorf("%v: %v", args, err)
 		}
 	}

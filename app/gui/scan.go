@@ -19,15 +19,17 @@ import (
 	"github.com/softtoken/softtoken/token"
 )
 
-// ShowScan offers the ways to scan a QR code: the screen, or an image file
-// (also by dropping it on the window).
+// ShowScan offers the ways to scan a QR code: the screen, an image file
+// (also by dropping it on the window), the clipboard (also Ctrl+V) and
+// the webcam.
 func (w *Window) ShowScan() {
 	var d dialog.Dialog
 	screen := widget.NewButton("Scan the screen", func() { d.Hide(); w.ScanScreen() })
 	file := widget.NewButton("Open an image…", func() { d.Hide(); w.openImage() })
-	hint := widget.NewLabel("Show the QR code on the screen, or open or drop an image of it (PNG, JPEG, GIF).")
+	paste := widget.NewButton("Paste a copied image", func() { d.Hide(); w.ScanClipboard() })
+	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), or copy the image and paste it.")
 	hint.Wrapping = fyne.TextWrapWord
-	d = dialog.NewCustom("Scan a QR code", "Cancel", container.NewVBox(hint, screen, file), w.Win)
+	d = dialog.NewCustom("Scan a QR code", "Cancel", container.NewVBox(hint, screen, file, paste), w.Win)
 	d.Resize(fyne.NewSize(420, 0))
 	d.Show()
 }
@@ -44,6 +46,16 @@ func (w *Window) ScanScreen() {
 			w.offer(text, err)
 		})
 	}()
+}
+
+// ScanClipboard offers what the QR code in the clipboard's image holds.
+func (w *Window) ScanClipboard() {
+	text, err := w.cfg.ScanClipboard()
+	if errors.Is(err, scan.ErrNoClipboardImage) || errors.Is(err, scan.ErrNoClipboard) {
+		w.Inform("No picture to paste", sentence(err.Error()))
+		return
+	}
+	w.offer(text, err)
 }
 
 func (w *Window) openImage() {

@@ -12,11 +12,13 @@ import (
 	"github.com/softtoken/softtoken/token/qr"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
@@ -122,5 +124,30 @@ func TestScanScreen(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the window did not reload")
+	}
+}
+
+// Ctrl+V and "Paste a copied image" scan the clipboard's picture.
+func TestScanClipboard(t *testing.T) {
+	a := test.NewTempApp(t)
+	test.ApplyTheme(t, theme.DefaultTheme())
+	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip := func() (string, error) { return "", scan.ErrNoClipboardImage }
+	w := gui.New(a, gui.Config{Store: store, ScanClipboard: func() (string, error) { return clip() }})
+	var title, asked string
+	w.Inform = func(tt, _ string) { title = tt }
+	w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(false) }
+	w.ScanClipboard()
+	if title != "No picture to paste" {
+		t.Errorf("an empty clipboard: %q", title)
+	}
+	clip = func() (string, error) { return scanURI, nil }
+	ctrlV := &desktop.CustomShortcut{KeyName: fyne.KeyV, Modifier: fyne.KeyModifierShortcutDefault}
+	w.Win.Canvas().(fyne.Shortcutable).TypedShortcut(ctrlV)
+	if !strings.Contains(asked, "carol@example.com") {
+		t.Errorf("Ctrl+V with a QR code on the clipboard: %q", asked)
 	}
 }

@@ -51,6 +51,9 @@ type Config struct {
 	// HideDelay is how long the window hides first (default 400 ms).
 	ScanScreen func() (string, error)
 	HideDelay  time.Duration
+	// ScanClipboard decodes a QR code in the clipboard's image
+	// (scan.Clipboard).
+	ScanClipboard func() (string, error)
 }
 
 // Window shows up to six tokens, one row each: the name, the passcode in
@@ -115,6 +118,9 @@ func New(a fyne.App, cfg Config) *Window {
 	if cfg.ScanScreen == nil {
 		cfg.ScanScreen = scan.Screen
 	}
+	if cfg.ScanClipboard == nil {
+		cfg.ScanClipboard = scan.Clipboard
+	}
 	if cfg.HideDelay == 0 {
 		cfg.HideDelay = 400 * time.Millisecond
 	}
@@ -146,6 +152,11 @@ func (w *Window) addShortcuts() {
 	for i, k := range keys {
 		w.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.CopySlot(i + 1) })
 	}
+	w.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyV, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if !w.ScanButton.Disabled() {
+			w.ScanClipboard()
+		}
+	})
 	w.Win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 		if !w.AddButton.Disabled() {
 			w.ShowAdd()

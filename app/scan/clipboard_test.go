@@ -1,0 +1,57 @@
+package scan_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/app/scan"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// copyImage puts the PNG file at path on the X clipboard with xclip, as a
+// browser's "Copy image" does; xclip serves it until the test ends.
+func copyImage(t *testing.T, path string) {
+	t.Helper()
+	bin, err := exec.LookPath("xclip")
+	if err != nil {
+		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("xclip is required: %v", err)
+		}
+		t.Skip("xclip not installed")
+	}
+	cmd := exec.Command(bin, "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+}
+
+func TestClipboard(t *testing.T) {
+	xvfb(t)
+	if _, err := scan.Clipboard(); !errors.Is(err, scan.ErrNoClipboardImage) {
+		t.Fatalf("an empty clipboard: %v", err)
+	}
+	png, err := qr.PNG(uri, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "code.png")
+	if err := os.WriteFile(path, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyImage(t, path)
+	var text string
+	for range 50 { // xclip takes the selection asynchronously
+		if text, err = scan.Clipboard(); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || text != uri {
+		t.Errorf("the clipboard: %q, %v", text, err)
+	}
+}
