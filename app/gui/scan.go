@@ -27,9 +27,10 @@ func (w *Window) ShowScan() {
 	screen := widget.NewButton("Scan the screen", func() { d.Hide(); w.ScanScreen() })
 	file := widget.NewButton("Open an image…", func() { d.Hide(); w.openImage() })
 	paste := widget.NewButton("Paste a copied image", func() { d.Hide(); w.ScanClipboard() })
-	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), or copy the image and paste it.")
+	camera := widget.NewButton("Use the webcam", func() { d.Hide(); w.ScanCamera() })
+	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), copy the image and paste it, or hold it up to the webcam.")
 	hint.Wrapping = fyne.TextWrapWord
-	d = dialog.NewCustom("Scan a QR code", "Cancel", container.NewVBox(hint, screen, file, paste), w.Win)
+	d = dialog.NewCustom("Scan a QR code", "Cancel", container.NewVBox(hint, screen, file, paste, camera), w.Win)
 	d.Resize(fyne.NewSize(420, 0))
 	d.Show()
 }

@@ -151,3 +151,41 @@ func TestScanClipboard(t *testing.T) {
 		t.Errorf("Ctrl+V with a QR code on the clipboard: %q", asked)
 	}
 }
+
+// The webcam: frames are shown until one holds a code, which is offered;
+// with no camera, the user is told.
+func TestScanCamera(t *testing.T) {
+	a := test.NewTempApp(t)
+	test.ApplyTheme(t, theme.DefaultTheme())
+	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := qr.Encode(scanURI, 260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blank := image.NewGray(image.Rect(0, 0, 320, 240))
+	open := func() (scan.FrameSource, error) { return nil, scan.ErrNoCamera }
+	w := gui.New(a, gui.Config{Store: store, OpenCamera: func() (scan.FrameSource, error) { return open() }})
+	var title string
+	w.Inform = func(tt, _ string) { title = tt }
+	w.ScanCamera()
+	if title != "No camera" {
+		t.Errorf("without a camera: %q", title)
+	}
+	asked := make(chan string, 1)
+	w.Confirm = func(_, msg string, answer func(bool)) { asked <- msg; answer(false) }
+	open = func() (scan.FrameSource, error) {
+		return &scan.Recorded{Frames: []image.Image{blank, blank, code}}, nil
+	}
+	w.ScanCamera()
+	select {
+	case msg := <-asked:
+		if !strings.Contains(msg, "carol@example.com") {
+			t.Errorf("confirmation %q", msg)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the code in the third frame was not offered")
+	}
+}

@@ -54,6 +54,8 @@ type Config struct {
 	// ScanClipboard decodes a QR code in the clipboard's image
 	// (scan.Clipboard).
 	ScanClipboard func() (string, error)
+	// OpenCamera opens the webcam (scan.OpenCamera).
+	OpenCamera func() (scan.FrameSource, error)
 }
 
 // Window shows up to six tokens, one row each: the name, the passcode in
@@ -74,6 +76,8 @@ type Window struct {
 	addDialog dialog.Dialog
 	// Swipe is the open One Swipe dialog, if any.
 	Swipe *SwipeView
+	// Camera is the open webcam dialog, if any.
+	Camera *CameraView
 	// SettingsButton opens the Settings dialog.
 	SettingsButton *widget.Button
 	// FullNote explains why Add is disabled.
@@ -117,6 +121,9 @@ func New(a fyne.App, cfg Config) *Window {
 	}
 	if cfg.ScanScreen == nil {
 		cfg.ScanScreen = scan.Screen
+	}
+	if cfg.OpenCamera == nil {
+		cfg.OpenCamera = scan.OpenCamera
 	}
 	if cfg.ScanClipboard == nil {
 		cfg.ScanClipboard = scan.Clipboard
