@@ -1,14 +1,12 @@
 package gui_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/enrolclient"
@@ -20,12 +18,7 @@ import (
 // addWindow is the window with a memory store, enrolling against srv.
 func addWindow(t *testing.T, srv *servertest.Server) (*gui.Window, *keyringstore.Store) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	test.ApplyTheme(t, theme.DefaultTheme()) // the test theme lacks bold monospace
-	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, store := memApp(t)
 	client := &enrolclient.Client{Store: store, Now: srv.Clock.Now}
 	w := gui.New(a, gui.Config{Store: store, Now: srv.Clock.Now, Enrol: client.Enrol, DefaultEnrolURL: srv.URL})
 	return w, store

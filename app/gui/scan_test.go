@@ -14,13 +14,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
-	"github.com/softtoken/softtoken/token/keyringstore"
 )
 
 const scanURI = "otpauth://totp/Example:carol@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"
@@ -93,12 +90,7 @@ func TestScanMessages(t *testing.T) {
 // Scanning the screen hides the window, captures, shows it again and offers
 // the token found.
 func TestScanScreen(t *testing.T) {
-	a := test.NewTempApp(t)
-	test.ApplyTheme(t, theme.DefaultTheme())
-	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, store := memApp(t)
 	reloaded := make(chan int, 4)
 	w := gui.New(a, gui.Config{Store: store, HideDelay: time.Millisecond,
 		ScanScreen: func() (string, error) { return scanURI, nil },
@@ -129,12 +121,7 @@ func TestScanScreen(t *testing.T) {
 
 // Ctrl+V and "Paste a copied image" scan the clipboard's picture.
 func TestScanClipboard(t *testing.T) {
-	a := test.NewTempApp(t)
-	test.ApplyTheme(t, theme.DefaultTheme())
-	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, store := memApp(t)
 	clip := func() (string, error) { return "", scan.ErrNoClipboardImage }
 	w := gui.New(a, gui.Config{Store: store, ScanClipboard: func() (string, error) { return clip() }})
 	var title, asked string
@@ -155,12 +142,7 @@ func TestScanClipboard(t *testing.T) {
 // The webcam: frames are shown until one holds a code, which is offered;
 // with no camera, the user is told.
 func TestScanCamera(t *testing.T) {
-	a := test.NewTempApp(t)
-	test.ApplyTheme(t, theme.DefaultTheme())
-	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, store := memApp(t)
 	code, err := qr.Encode(scanURI, 260)
 	if err != nil {
 		t.Fatal(err)

@@ -45,14 +45,22 @@ func (f *fixture) runLater() {
 	}
 }
 
-func newFixture(t *testing.T, labels ...string) *fixture {
+// memApp is a test app with the default theme (the test theme lacks bold
+// monospace) and an empty token store in memory.
+func memApp(t *testing.T) (fyne.App, *keyringstore.Store) {
 	t.Helper()
 	a := test.NewTempApp(t)
-	test.ApplyTheme(t, theme.DefaultTheme()) // the test theme lacks bold monospace
+	test.ApplyTheme(t, theme.DefaultTheme())
 	store, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, store
+}
+
+func newFixture(t *testing.T, labels ...string) *fixture {
+	t.Helper()
+	a, store := memApp(t)
 	for _, l := range labels {
 		if _, err := store.Add(rfcToken(l)); err != nil {
 			t.Fatal(err)
