@@ -35,10 +35,11 @@ func (w *Window) ScanCamera() {
 	v := &CameraView{Preview: canvas.NewImageFromImage(nil), Status: widget.NewLabel("Hold the QR code up to the camera."), cancel: cancel}
 	v.Preview.FillMode = canvas.ImageFillContain
 	v.Preview.SetMinSize(fyne.NewSize(320, 240))
-	v.dialog = dialog.NewCustom("Scan with the webcam", "Cancel", container.NewVBox(v.Preview, v.Status), w.Win)
+	content := container.NewVBox(v.Preview, v.Status)
+	v.dialog = dialog.NewCustom("Scan with the webcam", "Cancel", content, w.Win)
 	v.dialog.SetOnClosed(cancel)
 	w.Camera = v
-	v.dialog.Show()
+	w.showFitted(v.dialog, content, 400)
 	go func() {
 		defer src.Close()
 		text, err := scan.Watch(ctx, src, func(img image.Image) {

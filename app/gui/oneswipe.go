@@ -46,16 +46,16 @@ func (w *Window) ShowSwipe(e token.Entry) {
 	intro := widget.NewLabel(fmt.Sprintf("On the enrol page of %s, choose One Swipe and hold this code up to the webcam: it fills in %s and stands in for the passcode. It works once.",
 		host, e.Token.Account))
 	intro.Wrapping = fyne.TextWrapWord
-	v.dialog = dialog.NewCustom("One Swipe: "+e.Name(), "Close", container.NewVBox(intro, v.Image, v.Left), w.Win)
+	content := container.NewVBox(intro, v.Image, v.Left)
+	v.dialog = dialog.NewCustom("One Swipe: "+e.Name(), "Close", content, w.Win)
 	v.dialog.SetOnClosed(func() {
 		if w.Swipe == v {
 			w.Swipe = nil
 		}
 	})
-	v.dialog.Resize(fyne.NewSize(420, 0))
 	w.Swipe = v
 	v.update(w.cfg.Now())
-	v.dialog.Show()
+	w.showFitted(v.dialog, content, 420)
 }
 
 // update redraws the code when the passcode changed, and the countdown.

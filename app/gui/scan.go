@@ -30,9 +30,9 @@ func (w *Window) ShowScan() {
 	camera := widget.NewButton("Use the webcam", func() { d.Hide(); w.ScanCamera() })
 	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), copy the image and paste it, or hold it up to the webcam.")
 	hint.Wrapping = fyne.TextWrapWord
-	d = dialog.NewCustom("Scan a QR code", "Cancel", container.NewVBox(hint, screen, file, paste, camera), w.Win)
-	d.Resize(fyne.NewSize(420, 0))
-	d.Show()
+	content := container.NewVBox(hint, screen, file, paste, camera)
+	d = dialog.NewCustom("Scan a QR code", "Cancel", content, w.Win)
+	w.showFitted(d, content, 420)
 }
 
 // ScanScreen hides the window for a moment, so that it does not cover the

@@ -410,14 +410,21 @@ func (w *Window) showAdd(e *oneswipe.Enrolment) {
 		w.Add.UseOneSwipe(*e)
 	}
 	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
-	size := fyne.NewSize(460, w.Add.Content.MinSize().Height+120)
+	w.showFitted(w.addDialog, w.Add.Content, 460)
+	w.Win.Canvas().Focus(w.Add.URL)
+}
+
+// showFitted shows d, width wide and as tall as its content needs. A
+// dialog lives inside the window: the window grows to make room for it
+// (a dialog squeezed into a small window overlaps its buttons and its
+// content, which for a QR code makes it unreadable).
+func (w *Window) showFitted(d dialog.Dialog, content fyne.CanvasObject, width float32) {
+	size := fyne.NewSize(width, content.MinSize().Height+120)
 	if cur := w.Win.Canvas().Size(); cur.Width < size.Width+40 || cur.Height < size.Height+40 {
-		// The dialog lives inside the window: make room for it.
 		w.Win.Resize(fyne.NewSize(max(cur.Width, size.Width+40), max(cur.Height, size.Height+40)))
 	}
-	w.addDialog.Resize(size)
-	w.addDialog.Show()
-	w.Win.Canvas().Focus(w.Add.URL)
+	d.Resize(size)
+	d.Show()
 }
 
 func (w *Window) enrolled(res enrolclient.Result) {
