@@ -40,6 +40,9 @@ type Config struct {
 	// LockFor (default 15 minutes).
 	MaxFailures int
 	LockFor     time.Duration
+	// SMSCodeTTL is how long a passcode sent by SMS works (default 5
+	// minutes).
+	SMSCodeTTL time.Duration
 	// Hash is the argon2id cost of new password hashes.
 	Hash password.Params
 	Now  func() time.Time
@@ -54,6 +57,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockFor <= 0 {
 		c.LockFor = 15 * time.Minute
+	}
+	if c.SMSCodeTTL <= 0 {
+		c.SMSCodeTTL = DefaultSMSCodeTTL
 	}
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
@@ -135,6 +141,13 @@ func (s *Service) verifyCode(ctx context.Context, u store.User, code string) (Pr
 		return 0, ErrLocked
 	}
 	code = strings.ReplaceAll(code, " ", "")
+	if u.SMS {
+		if _, ok, err := s.smsMatches(ctx, u, store.SMSLogin, code); err != nil {
+			return 0, err
+		} else if ok {
+			return ProofSMS, s.succeeded(ctx, u)
+		}
+	}
 	step, drift, err := s.match(ctx, u, code)
 	if err == nil {
 		var accepted bool

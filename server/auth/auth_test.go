@@ -243,3 +243,75 @@ func TestTempPasscode(t *testing.T) {
 		t.Errorf("temporary passcode after re-enrolment: %v", err)
 	}
 }
+
+func TestSMSCodes(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if err := f.db.CompleteSMSEnrolment(ctx, f.user.ID, "+447700900123", false); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := f.db.UserByUserID(ctx, "alice")
+	code, err := f.svc.NewSMSCode(ctx, u, store.SMSLogin, u.Phone)
+	if err != nil || len(code) != auth.SMSCodeDigits {
+		t.Fatalf("NewSMSCode = %q, %v", code, err)
+	}
+	// The login code works as the SMS user's passcode, once.
+	if err := f.svc.CheckCode(ctx, u, code); err != nil {
+		t.Fatalf("the SMS code: %v", err)
+	}
+	if err := f.svc.CheckCode(ctx, u, code); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("the SMS code again: %v", err)
+	}
+	// Expired after 5 minutes.
+	code, _ = f.svc.NewSMSCode(ctx, u, store.SMSLogin, u.Phone)
+	f.now = f.now.Add(auth.DefaultSMSCodeTTL)
+	if err := f.svc.CheckCode(ctx, u, code); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("an expired SMS code: %v", err)
+	}
+	// A phone code proves the phone, not a login.
+	code, _ = f.svc.NewSMSCode(ctx, u, store.SMSPhone, "+393331234567")
+	if err := f.svc.CheckCode(ctx, u, code); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("a phone code as a login passcode: %v", err)
+	}
+	// Three failures locked alice for a minute; after it, the phone code
+	// proves the new number.
+	f.now = f.now.Add(time.Minute)
+	code, _ = f.svc.NewSMSCode(ctx, u, store.SMSPhone, "+393331234567")
+	u, _ = f.db.UserByUserID(ctx, "alice")
+	if phone, err := f.svc.CheckSMSCode(ctx, u, store.SMSPhone, code); err != nil || phone != "+393331234567" {
+		t.Errorf("the phone code: %q, %v", phone, err)
+	}
+	if _, err := f.svc.CheckSMSCode(ctx, u, store.SMSPhone, code); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("the phone code again: %v", err)
+	}
+}
+
+func TestCheckAnswer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	hashed, err := f.svc.HashAnswers(map[int]string{1: "Springfield Elementary", 5: "Rex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetSecurityAnswers(ctx, f.user.ID, hashed); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		qid    int
+		answer string
+		err    error
+	}{
+		{1, "  springfield   ELEMENTARY ", nil},
+		{5, "rex", nil},
+		{5, "Springfield Elementary", auth.ErrWrongAnswer}, // the other question's answer
+		{2, "Rex", auth.ErrWrongAnswer},                    // a question not chosen
+		{1, "Shelbyville", auth.ErrWrongAnswer},
+		{1, "Springfield Elementary", auth.ErrLocked}, // three failures in a row lock
+	}
+	for _, tt := range tests {
+		u, _ := f.db.UserByUserID(ctx, "alice")
+		if err := f.svc.CheckAnswer(ctx, u, tt.qid, tt.answer); !errors.Is(err, tt.err) {
+			t.Errorf("question %d, %q: %v, want %v", tt.qid, tt.answer, err, tt.err)
+		}
+	}
+}

@@ -22,6 +22,9 @@ var ErrCodeUsed = errors.New(wire.ResultCodeUsed)
 // signed in to the enrol page with their password and a passcode.
 const ProofOneSwipe Proof = ProofTemporary + 1
 
+// ProofSMS: a passcode sent by SMS to an SMS user.
+const ProofSMS Proof = ProofOneSwipe + 1
+
 // IssueEnrolCode gives u a One Swipe enrolment code for the enrol page at
 // enrolURL, valid for [EnrolCodeLifetime] and once. It replaces any code
 // issued to u before; only its hash is stored.

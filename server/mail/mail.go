@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/softtoken/softtoken/server/retry"
 )
 
 // Message is one plain-text mail.
@@ -161,33 +163,17 @@ func (s SMTP) Send(ctx context.Context, m Message) error {
 // Retry sends with m, trying again after wait, wait*2, … up to attempts
 // times in all; it returns the last error.
 func Retry(m Mailer, attempts int, wait time.Duration) Mailer {
-	return retry{m: m, attempts: attempts, wait: wait}
+	return retrying{m: m, attempts: attempts, wait: wait}
 }
 
-type retry struct {
+type retrying struct {
 	m        Mailer
 	attempts int
 	wait     time.Duration
 }
 
-func (r retry) Send(ctx context.Context, msg Message) error {
-	var err error
-	wait := r.wait
-	for i := 0; i < max(1, r.attempts); i++ {
-		if err = r.m.Send(ctx, msg); err == nil {
-			return nil
-		}
-		if i == r.attempts-1 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
-	return fmt.Errorf("after %d attempts: %w", r.attempts, err)
+func (r retrying) Send(ctx context.Context, msg Message) error {
+	return retry.Do(ctx, r.attempts, r.wait, func() error { return r.m.Send(ctx, msg) })
 }
 
 // Welcome is the welcome mail of a new or reset user (guide, section 4.2):

@@ -121,6 +121,15 @@ var migrations = []string{
 		used INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE INDEX enrol_codes_user ON enrol_codes(user_id);`,
+	`ALTER TABLE users ADD COLUMN sms INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE sms_codes (
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		purpose TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		phone TEXT NOT NULL,
+		expires_at INTEGER NOT NULL,
+		PRIMARY KEY (user_id, purpose)
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -175,14 +184,14 @@ func attrText(a json.RawMessage) string {
 	return string(a)
 }
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var attr string
 	var locked, created int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
-		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created)
+		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -198,9 +207,9 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
-	res, err := d.db.ExecContext(ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created))
+	res, err := d.db.ExecContext(ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
@@ -252,8 +261,8 @@ func (d *DB) exec(ctx context.Context, what string, query string, args ...any) e
 
 // UpdateUser writes u's profile fields.
 func (d *DB) UpdateUser(ctx context.Context, u store.User) error {
-	return d.exec(ctx, "update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=? WHERE id=?`,
-		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.ID)
+	return d.exec(ctx, "update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=? WHERE id=?`,
+		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, u.ID)
 }
 
 // SetPassword replaces a user's password hash.
@@ -401,9 +410,66 @@ func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, use
 		if _, err := tx.ExecContext(ctx, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
+		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, sms=0, failures=0, locked_until=0 WHERE id=?`, id)
 		return err
 	})
+}
+
+// CompleteSMSEnrolment is one transaction; see store.Store.
+func (d *DB) CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error {
+	return d.tx(ctx, "complete SMS enrolment", func(tx *sql.Tx) error {
+		if useInitial {
+			res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return store.ErrAlreadyUsed
+			}
+		}
+		for _, q := range []string{`DELETE FROM tokens WHERE user_id=?`, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET phone=?, sms=1, use2fa=1, failures=0, locked_until=0 WHERE id=?`, phone, id)
+		return err
+	})
+}
+
+// SetSMSCode replaces the user's SMS code of its purpose.
+func (d *DB) SetSMSCode(ctx context.Context, id int64, c store.SMSCode) error {
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sms_codes (user_id, purpose, hash, phone, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		id, c.Purpose, c.Hash, c.Phone, unix(c.Expires))
+	if err != nil {
+		return fmt.Errorf("set SMS code: %w", err)
+	}
+	return nil
+}
+
+// SMSCodeOf returns the user's SMS code of purpose.
+func (d *DB) SMSCodeOf(ctx context.Context, id int64, purpose string) (store.SMSCode, error) {
+	c := store.SMSCode{Purpose: purpose}
+	var exp int64
+	err := d.db.QueryRowContext(ctx, `SELECT hash, phone, expires_at FROM sms_codes WHERE user_id=? AND purpose=?`, id, purpose).Scan(&c.Hash, &c.Phone, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, store.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("read SMS code: %w", err)
+	}
+	c.Expires = fromUnix(exp)
+	return c, nil
+}
+
+// DeleteSMSCode uses up an SMS code; see store.Store.
+func (d *DB) DeleteSMSCode(ctx context.Context, id int64, purpose, hash string) (bool, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM sms_codes WHERE user_id=? AND purpose=? AND hash=?`, id, purpose, hash)
+	if err != nil {
+		return false, fmt.Errorf("use SMS code: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // AddEnrolCode stores a One Swipe enrolment code's hash; see store.Store.

@@ -303,3 +303,46 @@ func TestEnrolCodes(t *testing.T) {
 		t.Errorf("%d concurrent uses of one code succeeded, want 1", wins.Load())
 	}
 }
+
+func TestSMS(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "sam")
+	if err := db.SetToken(ctx, u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CompleteSMSEnrolment(ctx, u.ID, "+447700900123", false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.UserByUserID(ctx, "sam")
+	if _, err := db.TokenOf(ctx, u.ID); !errors.Is(err, store.ErrNotFound) || !got.SMS || !got.Use2FA || got.Phone != "+447700900123" {
+		t.Errorf("after SMS enrolment: %+v, token %v", got, err)
+	}
+	// A token enrolment turns SMS off again.
+	if err := db.CompleteEnrolment(ctx, u.ID, store.Token{Serial: "S2", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.UserByUserID(ctx, "sam"); got.SMS {
+		t.Error("SMS stays on after a token enrolment")
+	}
+
+	c := store.SMSCode{Purpose: store.SMSLogin, Hash: "h1", Phone: "+447700900123", Expires: time.Unix(1800000300, 0)}
+	if err := db.SetSMSCode(ctx, u.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SMSCodeOf(ctx, u.ID, store.SMSPhone); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a code of another purpose: %v", err)
+	}
+	if read, err := db.SMSCodeOf(ctx, u.ID, store.SMSLogin); err != nil || read != c {
+		t.Errorf("SMSCodeOf = %+v, %v", read, err)
+	}
+	for i, want := range []bool{false, true, false} {
+		hash := "h1"
+		if i == 0 {
+			hash = "other"
+		}
+		if used, err := db.DeleteSMSCode(ctx, u.ID, store.SMSLogin, hash); err != nil || used != want {
+			t.Errorf("DeleteSMSCode #%d = %v, %v; want %v", i+1, used, err, want)
+		}
+	}
+}

@@ -31,6 +31,9 @@ type User struct {
 	Active  bool
 	// Use2FA says logins need a passcode.
 	Use2FA bool
+	// SMS says the passcodes come by text message to Phone rather than
+	// from a token (guide, section 4.2.3).
+	SMS bool
 	// PassHash is the password's argon2id hash.
 	PassHash string
 	// MustChangePassword is set when an administrator set the password.
@@ -76,6 +79,21 @@ type TempPasscode struct {
 	Expires time.Time
 	Revoked bool
 }
+
+// SMSCode is a passcode sent by text message, hashed. Purpose says what
+// it proves: SMSLogin for a login, SMSPhone for owning a new number.
+type SMSCode struct {
+	Purpose string
+	Hash    string
+	Phone   string
+	Expires time.Time
+}
+
+// The purposes of SMS codes.
+const (
+	SMSLogin = "login"
+	SMSPhone = "phone"
+)
 
 // SecurityAnswer is a user's answer to one of the server's security
 // questions, normalised and hashed.
@@ -166,6 +184,20 @@ type Store interface {
 	// up the initial passcode (ErrAlreadyUsed if it was used meanwhile:
 	// nothing changes then).
 	CompleteEnrolment(ctx context.Context, id int64, t Token, useInitial bool) error
+	// CompleteSMSEnrolment, in one transaction, makes the user an SMS user
+	// with phone: their token is deleted, 2FA turned on, failures cleared,
+	// any temporary passcode revoked and, with useInitial, the initial
+	// passcode used up (ErrAlreadyUsed if it was used meanwhile).
+	CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error
+
+	// SetSMSCode replaces the user's SMS code of c.Purpose.
+	SetSMSCode(ctx context.Context, id int64, c SMSCode) error
+	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
+	SMSCodeOf(ctx context.Context, id int64, purpose string) (SMSCode, error)
+	// DeleteSMSCode deletes the code with this hash and reports whether
+	// this call did: of concurrent uses of one code exactly one wins.
+	DeleteSMSCode(ctx context.Context, id int64, purpose, hash string) (bool, error)
+
 	// DisableUnenrolled disables every active user whose initial passcode
 	// expired unused before now and who has no token, and returns their IDs.
 	DisableUnenrolled(ctx context.Context, now time.Time) ([]string, error)

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// DefaultSMSCodeTTL is how long a passcode sent by SMS works.
+const DefaultSMSCodeTTL = 5 * time.Minute
+
+// SMSCodeDigits is the length of passcodes sent by SMS.
+const SMSCodeDigits = 6
+
+// NewSMSCode makes a passcode to send by SMS to phone, for purpose
+// (store.SMSLogin or store.SMSPhone), stores its hash, valid for the
+// configured time and once, replacing the user's earlier code of that
+// purpose, and returns it for the text message.
+func (s *Service) NewSMSCode(ctx context.Context, u store.User, purpose, phone string) (string, error) {
+	code, err := randomDigits(SMSCodeDigits)
+	if err != nil {
+		return "", err
+	}
+	hash, err := password.Hash([]byte(code), s.cfg.Hash)
+	if err != nil {
+		return "", err
+	}
+	c := store.SMSCode{Purpose: purpose, Hash: hash, Phone: phone, Expires: s.cfg.Now().Add(s.cfg.SMSCodeTTL)}
+	if err := s.st.SetSMSCode(ctx, u.ID, c); err != nil {
+		return "", fmt.Errorf("SMS code for %s: %w", u.UserID, err)
+	}
+	return code, nil
+}
+
+// CheckSMSCode checks a code sent by SMS for purpose and uses it up; it
+// returns the number it was sent to. A wrong or expired code answers
+// ErrInvalidToken and counts as a failure.
+func (s *Service) CheckSMSCode(ctx context.Context, u store.User, purpose, code string) (string, error) {
+	if s.Locked(u) {
+		return "", ErrLocked
+	}
+	phone, ok, err := s.smsMatches(ctx, u, purpose, code)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if err := s.fail(ctx, u); err != nil {
+			return "", err
+		}
+		return "", ErrInvalidToken
+	}
+	return phone, s.succeeded(ctx, u)
+}
+
+// smsMatches uses up u's SMS code of purpose if code is it and it has not
+// expired.
+func (s *Service) smsMatches(ctx context.Context, u store.User, purpose, code string) (string, bool, error) {
+	code = strings.ReplaceAll(code, " ", "")
+	if len(code) != SMSCodeDigits {
+		return "", false, nil
+	}
+	c, err := s.st.SMSCodeOf(ctx, u.ID, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !s.cfg.Now().Before(c.Expires) {
+		return "", false, nil
+	}
+	ok, err := password.Check(c.Hash, []byte(code))
+	if err != nil || !ok {
+		return "", false, err
+	}
+	used, err := s.st.DeleteSMSCode(ctx, u.ID, purpose, c.Hash)
+	return c.Phone, used, err
+}
+
+// ErrWrongAnswer is a wrong answer to a security question.
+var ErrWrongAnswer = errors.New("wrong answer")
+
+// CheckAnswer checks u's answer to their security question qid; a wrong
+// answer counts as a failure towards the lockout, like a wrong passcode.
+func (s *Service) CheckAnswer(ctx context.Context, u store.User, qid int, answer string) error {
+	if s.Locked(u) {
+		return ErrLocked
+	}
+	have, err := s.st.SecurityAnswers(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range have {
+		if a.QuestionID != qid {
+			continue
+		}
+		ok, err := password.Check(a.Hash, []byte(NormaliseAnswer(answer)))
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.succeeded(ctx, u)
+		}
+	}
+	if err := s.fail(ctx, u); err != nil {
+		return err
+	}
+	return ErrWrongAnswer
+}

@@ -1,0 +1,202 @@
+// Package sms sends text messages with passcodes (guide, section 4.2.3)
+// through a Sender: an Outbox folder by default (for tests, demos and
+// servers whose SMS leave by another route), or an HTTP Gateway for a
+// real provider, wrapped in Retry. Phone numbers are E.164 ("+" and 8 to
+// 15 digits); Mask shows one without revealing it.
+package sms
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/retry"
+)
+
+// Message is one text message.
+type Message struct {
+	To   string // E.164
+	Text string
+	Date time.Time
+}
+
+// Sender sends text messages.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// ErrBadNumber is a phone number that is not E.164.
+var ErrBadNumber = errors.New("type the mobile number in international form, e.g. +44 7700 900123")
+
+// Normalize checks a typed phone number and returns it in E.164 form:
+// spaces, dots, dashes and brackets are dropped, a leading 00 becomes +.
+func Normalize(typed string) (string, error) {
+	s := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" .-()/", r) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(typed))
+	if strings.HasPrefix(s, "00") {
+		s = "+" + s[2:]
+	}
+	digits := strings.TrimPrefix(s, "+")
+	if !strings.HasPrefix(s, "+") || len(digits) < 8 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" || digits[0] == '0' {
+		return "", ErrBadNumber
+	}
+	return s, nil
+}
+
+// Mask shows the last three digits of a number only: "+44…123".
+func Mask(phone string) string {
+	if len(phone) < 7 {
+		return "…"
+	}
+	return phone[:3] + "…" + phone[len(phone)-3:]
+}
+
+func (m Message) validate() error {
+	if _, err := Normalize(m.To); err != nil {
+		return fmt.Errorf("sms to %s: %w", Mask(m.To), err)
+	}
+	if m.Text == "" || len(m.Text) > 480 {
+		return errors.New("sms: the text must be 1 to 480 bytes")
+	}
+	return nil
+}
+
+// Outbox writes each message as a text file (mode 0600) in Dir.
+type Outbox struct{ Dir string }
+
+// Send writes the message.
+func (o Outbox) Send(_ context.Context, m Message) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return fmt.Errorf("sms outbox: %w", err)
+	}
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	name := fmt.Sprintf("%s-%s-%s.txt", m.Date.UTC().Format("20060102T150405Z"), strings.TrimPrefix(m.To, "+"), hex.EncodeToString(suffix))
+	body := fmt.Sprintf("To: %s\nDate: %s\n\n%s\n", m.To, m.Date.UTC().Format(time.RFC3339), m.Text)
+	if err := os.WriteFile(filepath.Join(o.Dir, name), []byte(body), 0o600); err != nil {
+		return fmt.Errorf("sms outbox: %w", err)
+	}
+	return nil
+}
+
+// Gateway sends through a provider's HTTP API. In URL and Body, {to} and
+// {text} are replaced by the number and the text, escaped for a URL
+// query (URL, and Body when ContentType is form-encoded) or for a JSON
+// string (Body otherwise). Any 2xx answer is success.
+type Gateway struct {
+	URL    string
+	Method string // default POST
+	// Body is the request body template; empty sends none.
+	Body        string
+	ContentType string // default application/x-www-form-urlencoded
+	// Header is an authorisation header, "Name: value", e.g.
+	// "Authorization: Bearer …"; empty for none.
+	Header string
+	Client *http.Client // default: 10 s timeout
+}
+
+// Send makes one request.
+func (g Gateway) Send(ctx context.Context, m Message) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	ctype := g.ContentType
+	if ctype == "" {
+		ctype = "application/x-www-form-urlencoded"
+	}
+	q := strings.NewReplacer("{to}", url.QueryEscape(m.To), "{text}", url.QueryEscape(m.Text))
+	body := q.Replace(g.Body)
+	if strings.Contains(ctype, "json") {
+		body = strings.NewReplacer("{to}", jsonEscape(m.To), "{text}", jsonEscape(m.Text)).Replace(g.Body)
+	}
+	method := g.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var rd io.Reader
+	if g.Body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, q.Replace(g.URL), rd)
+	if err != nil {
+		return fmt.Errorf("sms gateway: %w", err)
+	}
+	if g.Body != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if g.Header != "" {
+		name, value, ok := strings.Cut(g.Header, ":")
+		if !ok {
+			return errors.New(`sms gateway: the header must be "Name: value"`)
+		}
+		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	client := g.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The URL may hold the text, and with it a passcode: say less.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Errorf("sms gateway %s: %w", req.URL.Host, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("sms gateway %s: answered %s", req.URL.Host, resp.Status)
+	}
+	return nil
+}
+
+func jsonEscape(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Retry wraps s: a failed send is tried again, attempts times in all,
+// waiting wait and then twice as long each time.
+func Retry(s Sender, attempts int, wait time.Duration) Sender {
+	return retrying{s: s, attempts: attempts, wait: wait}
+}
+
+type retrying struct {
+	s        Sender
+	attempts int
+	wait     time.Duration
+}
+
+func (r retrying) Send(ctx context.Context, m Message) error {
+	return retry.Do(ctx, r.attempts, r.wait, func() error { return r.s.Send(ctx, m) })
+}
