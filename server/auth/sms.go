@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 )
 
@@ -111,4 +112,34 @@ func (s *Service) CheckAnswer(ctx context.Context, u store.User, qid int, answer
 		return err
 	}
 	return ErrWrongAnswer
+}
+
+// ErrSMSOff is the answer when SMS is switched off on this server.
+var ErrSMSOff = errors.New("passcodes by SMS are switched off on this server")
+
+// SendSMSCode makes a code for purpose and sends it by SMS to phone
+// through sender (nil: SMS is off, ErrSMSOff), and audits the sending
+// with the number masked. The code itself is never logged.
+func (s *Service) SendSMSCode(ctx context.Context, u store.User, purpose, phone string, sender sms.Sender, client string) error {
+	if sender == nil {
+		return ErrSMSOff
+	}
+	code, err := s.NewSMSCode(ctx, u, purpose, phone)
+	if err != nil {
+		return err
+	}
+	what := map[string]string{store.SMSLogin: "passcode", store.SMSPhone: "code to confirm this number"}[purpose]
+	text := fmt.Sprintf("softtoken %s: %s. It works once, for %d minutes. Never give it to anyone.", what, code, int(s.cfg.SMSCodeTTL.Minutes()))
+	err = sender.Send(ctx, sms.Message{To: phone, Text: text, Date: s.cfg.Now()})
+	outcome, detail := "OK", fmt.Sprintf("%s sent to %s", what, sms.Mask(phone))
+	if err != nil {
+		outcome, detail = "failed", fmt.Sprintf("%s to %s not sent: %v", what, sms.Mask(phone), err)
+	}
+	if aerr := s.st.Audit(ctx, store.AuditEvent{At: s.cfg.Now(), UserID: u.UserID, Client: client, Event: "sms " + purpose, Outcome: outcome, Detail: detail}); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	if err != nil {
+		return fmt.Errorf("send SMS to %s: %w", sms.Mask(phone), err)
+	}
+	return nil
 }

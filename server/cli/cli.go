@@ -2,7 +2,7 @@
 //
 //	softtoken-server serve [flags]
 //	softtoken-server demo [--data DIR] [--listen ADDR]
-//	softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
+//	softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
 //	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
 //	softtoken-server user reset USERID
 //	softtoken-server user temp-passcode [--days N] USERID
@@ -61,7 +61,7 @@ const usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin] [--use2fa] [--email E] [--phone P] [--firm F] [--roles R] USERID
+  softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user reset USERID
   softtoken-server user temp-passcode [--days N] [--max-days M] USERID

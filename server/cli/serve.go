@@ -29,7 +29,9 @@ type ServeConfig struct {
 func serve(ctx context.Context, env Env, args []string) error {
 	var c common
 	var sc ServeConfig
+	var sf smsFlags
 	fs := newFlags(env, "serve", &c)
+	sf.define(env, fs)
 	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
@@ -39,6 +41,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&sc.Auth.Window, "window", 1, "passcode window in time steps either side")
 	fs.IntVar(&sc.Auth.MaxFailures, "max-failures", 10, "consecutive failures that lock a user")
 	fs.DurationVar(&sc.Auth.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
+	fs.DurationVar(&sc.Auth.SMSCodeTTL, "sms-code-ttl", auth.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
 	fs.DurationVar(&sc.WS.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -59,7 +62,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sc.WS.Logger, sc.WS.Now = env.Logger, env.Now
+	sender, smsTo, err := sf.sender(env, c.db)
+	if err != nil {
+		return err
+	}
+	sc.WS.Logger, sc.WS.Now, sc.WS.SMS = env.Logger, env.Now, sender
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws.New(d.auth, d.db, keys, sc.WS))
 	tls := sc.TLSCert != ""
@@ -67,7 +74,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
 	mux.Handle(web.Prefix, web.New(web.Config{Auth: d.auth, Store: d.db, EnrolURL: sc.EnrolURL, SecureCookies: tls,
-		Logger: env.Logger, Now: env.Now}))
+		SMS: sender, Logger: env.Logger, Now: env.Now}))
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	ln, err := net.Listen("tcp", sc.Listen)
@@ -88,7 +95,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.TLSCert != "" {
 		scheme = "https"
 	}
-	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db)
+	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db, "sms", smsTo)
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}

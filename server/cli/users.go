@@ -12,6 +12,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
 )
@@ -29,6 +30,7 @@ type userJSON struct {
 	Admin              bool            `json:"admin"`
 	Active             bool            `json:"active"`
 	Use2FA             bool            `json:"use2fa"`
+	SMS                bool            `json:"sms,omitempty"`
 	Email              string          `json:"email,omitempty"`
 	Phone              string          `json:"phone,omitempty"`
 	MustChangePassword bool            `json:"must_change_password"`
@@ -46,7 +48,7 @@ type userJSON struct {
 
 func (d *deps) show(ctx context.Context, u store.User) userJSON {
 	j := userJSON{UserID: u.UserID, Firm: u.Firm, Roles: u.Roles, Attr: u.Attr, Admin: u.IsAdmin, Active: u.Active,
-		Use2FA: u.Use2FA, Email: u.Email, Phone: u.Phone, MustChangePassword: u.MustChangePassword,
+		Use2FA: u.Use2FA, SMS: u.SMS, Email: u.Email, Phone: u.Phone, MustChangePassword: u.MustChangePassword,
 		Failures: u.Failures, Created: u.Created}
 	if !u.LockedUntil.IsZero() {
 		j.LockedUntil = &u.LockedUntil
@@ -81,19 +83,28 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 func userAdd(ctx context.Context, env Env, args []string) error {
 	var c common
 	var mf mailFlags
-	var admin, use2fa bool
+	var admin, use2fa, smsUser bool
 	var email, phone, firm, roles string
 	fs := newFlags(env, "user add", &c)
 	mf.define(env, fs)
 	fs.BoolVar(&admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
 	fs.BoolVar(&use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
 	fs.StringVar(&email, "email", "", "e-mail address for the welcome mail")
-	fs.StringVar(&phone, "phone", "", "phone number for SMS passcodes")
+	fs.StringVar(&phone, "phone", "", "mobile number for SMS passcodes, international form (+44…)")
+	fs.BoolVar(&smsUser, "sms", false, "passcodes by SMS to --phone instead of a token")
 	fs.StringVar(&firm, "firm", "", "firm")
 	fs.StringVar(&roles, "roles", "", "roles")
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if phone != "" {
+		if phone, err = sms.Normalize(phone); err != nil {
+			return usagef("user add: --phone: %v", err)
+		}
+	}
+	if smsUser && (phone == "" || use2fa) {
+		return usagef("user add: --sms needs --phone, and excludes --use2fa")
 	}
 	d, err := c.open(ctx, env, auth.Config{})
 	if err != nil {
@@ -109,7 +120,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	u, err := d.db.CreateUser(ctx, store.User{UserID: rest[0], Firm: firm, Roles: roles, IsAdmin: admin, Active: true,
-		Use2FA: use2fa, PassHash: hash, MustChangePassword: true, Email: email, Phone: phone, Created: env.Now()})
+		Use2FA: use2fa || smsUser, SMS: smsUser, PassHash: hash, MustChangePassword: true, Email: email, Phone: phone, Created: env.Now()})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/softtoken/softtoken/server/cli"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/wire"
@@ -65,7 +66,10 @@ type Server struct {
 	db    string
 	// URL is the enrol URL (http://127.0.0.1:PORT/secenrol/).
 	URL string
-	ws  string
+	// WS is the websocket URL (ws://127.0.0.1:PORT/ws).
+	WS string
+	// SMSOutbox is the folder the server's text messages go to.
+	SMSOutbox string
 }
 
 // New starts a server that stops when the test ends.
@@ -90,13 +94,15 @@ func New(t testing.TB) *Server {
 	}
 	a := auth.New(db, sealer, auth.Config{Now: s.Clock.Now, Hash: password.Params{Memory: 64, Time: 1, Threads: 1}})
 	mux := http.NewServeMux()
-	mux.Handle("/ws", ws.New(a, db, keys, ws.Config{Now: s.Clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	s.SMSOutbox = filepath.Join(filepath.Dir(s.db), "sms-outbox")
+	sender := sms.Outbox{Dir: s.SMSOutbox}
+	mux.Handle("/ws", ws.New(a, db, keys, ws.Config{Now: s.Clock.Now, SMS: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL + "/secenrol/"
-	mux.Handle(web.Prefix, web.New(web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now,
+	mux.Handle(web.Prefix, web.New(web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now, SMS: sender,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	s.ws = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
+	s.WS = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 	return s
 }
 
@@ -138,7 +144,7 @@ func (s *Server) AddUser(userID, pw string) string {
 // whether userID's password and code are right, and returns the result.
 func (s *Server) Verify(userID, pw, code string) string {
 	s.t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial(s.ws, nil)
+	c, _, err := websocket.DefaultDialer.Dial(s.WS, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -201,4 +207,33 @@ func (s *Server) Enrol(userID, pw, initial string) token.Token {
 		s.t.Fatalf("enrol %s: %v", userID, err)
 	}
 	return res.Entry.Token
+}
+
+var smsCode = regexp.MustCompile(`: ([0-9]{6})\. It works once`)
+
+// LastSMS returns the code in the newest text message to phone in the
+// outbox, as the user reads it on their handset, and empties the outbox
+// of that phone; "" when there is no message.
+func (s *Server) LastSMS(phone string) string {
+	s.t.Helper()
+	files, _ := filepath.Glob(filepath.Join(s.SMSOutbox, "*"+strings.TrimPrefix(phone, "+")+"*.txt"))
+	var newest string
+	var newestTime time.Time
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && !fi.ModTime().Before(newestTime) {
+			newest, newestTime = f, fi.ModTime()
+		}
+	}
+	if newest == "" {
+		return ""
+	}
+	raw, _ := os.ReadFile(newest)
+	for _, f := range files {
+		os.Remove(f)
+	}
+	m := smsCode.FindSubmatch(raw)
+	if m == nil {
+		s.t.Fatalf("no code in the SMS:\n%s", raw)
+	}
+	return string(m[1])
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 )
 
@@ -47,6 +48,8 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure. Only a server on
 	// plain HTTP on loopback (make run, tests) turns it off.
 	SecureCookies bool
+	// SMS sends passcodes by text message; nil switches SMS off.
+	SMS sms.Sender
 	// SignInsPerMinute bounds password attempts per client address and per
 	// user ID (default 10, in bursts of 10).
 	SignInsPerMinute int

@@ -22,6 +22,7 @@ import (
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
@@ -46,8 +47,11 @@ type Config struct {
 	// MaxCodeTries is how many wrong send2fatoken a socket may send before
 	// it is closed (default 3).
 	MaxCodeTries int
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// SMS sends passcodes to SMS users who log in without one; nil
+	// switches SMS off.
+	SMS    sms.Sender
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 func (c Config) withDefaults() Config {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
@@ -96,13 +97,30 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 		if req.TwoFAToken == "" {
 			c.stage = stagePending
 			c.audit(ctx, u.UserID, "login", wire.ResultNeed2FA)
-			return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: "send the passcode with send2fatoken"}, false
+			msg := "send the passcode with send2fatoken"
+			if u.SMS {
+				msg = c.sendSMS(ctx, u)
+			}
+			return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: msg}, false
 		}
 		if err := c.h.auth.CheckCode(ctx, u, req.TwoFAToken); err != nil {
 			return fail(c.result(err))
 		}
 	}
 	return c.finishLogin(ctx, wire.TypeLogin)
+}
+
+// sendSMS sends an SMS user a login passcode and says so, or says why not.
+func (c *conn) sendSMS(ctx context.Context, u store.User) string {
+	err := c.h.auth.SendSMSCode(ctx, u, store.SMSLogin, u.Phone, c.h.cfg.SMS, c.addr)
+	switch {
+	case err == nil:
+		return "a passcode was sent by SMS to " + sms.Mask(u.Phone) + ": send it with send2fatoken"
+	case errors.Is(err, auth.ErrSMSOff):
+		return "passcodes by SMS are switched off: send a temporary passcode from the self-help desk with send2fatoken"
+	}
+	c.h.cfg.Logger.Error("send SMS passcode", "userid", u.UserID, "err", err)
+	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk"
 }
 
 // finishLogin takes the user's session lease and completes the login.

@@ -1,0 +1,66 @@
+package ws_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/softtoken/softtoken/server/sms"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/ws"
+)
+
+var smsCode = regexp.MustCompile(`: ([0-9]{6})\. It works once`)
+
+// readSMS returns the code of the one text message in dir, and removes it.
+func readSMS(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if len(files) != 1 {
+		t.Fatalf("the SMS outbox holds %d messages, want 1", len(files))
+	}
+	raw, _ := os.ReadFile(files[0])
+	os.Remove(files[0])
+	m := smsCode.FindSubmatch(raw)
+	if m == nil {
+		t.Fatalf("no code in the SMS:\n%s", raw)
+	}
+	return string(m[1])
+}
+
+// The seed's SMS flow: login without a passcode sends one by SMS, and
+// send2fatoken completes the login with it; the code works once.
+func TestSMSLogin(t *testing.T) {
+	outbox := t.TempDir()
+	s := newServer(t, ws.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
+	c := s.dial()
+	r := c.login("sally", "sms-pass", "")
+	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "sent by SMS to +44…123") {
+		t.Fatalf("login without a passcode: %+v", r)
+	}
+	code := readSMS(t, outbox)
+	if r := c.send(map[string]string{"type": "send2fatoken", "2fatoken": "000000"}); r.Result != wire.ResultInvalidToken {
+		t.Errorf("a wrong code: %+v", r)
+	}
+	if r := c.send(map[string]string{"type": "send2fatoken", "2fatoken": code}); r.Result != wire.ResultOK {
+		t.Fatalf("the SMS code: %+v", r)
+	}
+	c.send(map[string]string{"type": "logout"})
+	if r := s.dial().login("sally", "sms-pass", code); r.Result != wire.ResultInvalidToken {
+		t.Errorf("the SMS code a second time: %+v", r)
+	}
+}
+
+func TestSMSOff(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
+	r := s.dial().login("sally", "sms-pass", "")
+	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "switched off") {
+		t.Errorf("login of an SMS user with SMS off: %+v", r)
+	}
+}
