@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,18 @@ func copyImage(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Wait until xclip owns the clipboard and offers the image.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, _ := exec.Command(bin, "-o", "-selection", "clipboard", "-t", "TARGETS").Output()
+		if strings.Contains(string(out), "image/png") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("xclip did not take the clipboard (targets %q)", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestClipboard(t *testing.T) {
@@ -44,14 +57,7 @@ func TestClipboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyImage(t, path)
-	var text string
-	for range 50 { // xclip takes the selection asynchronously
-		if text, err = scan.Clipboard(); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil || text != uri {
+	if text, err := scan.Clipboard(); err != nil || text != uri {
 		t.Errorf("the clipboard: %q, %v", text, err)
 	}
 }
