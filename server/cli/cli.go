@@ -121,6 +121,11 @@ type mailFlags struct {
 
 func (m *mailFlags) define(env Env, fs *flag.FlagSet) {
 	fs.StringVar(&m.enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL in the welcome mail (SOFTTOKEN_ENROL_URL)")
+	m.defineTransport(env, fs)
+}
+
+// defineTransport defines how mail leaves, without the enrol URL.
+func (m *mailFlags) defineTransport(env Env, fs *flag.FlagSet) {
 	fs.StringVar(&m.from, "mail-from", or(env.Getenv("SOFTTOKEN_MAIL_FROM"), "no-reply-softtoken@localhost"), "sender of the welcome mail (SOFTTOKEN_MAIL_FROM)")
 	fs.StringVar(&m.smtp, "smtp", env.Getenv("SOFTTOKEN_SMTP"), "mail server host:port, with STARTTLS (SOFTTOKEN_SMTP); default: the outbox folder")
 	fs.StringVar(&m.smtpUser, "smtp-user", env.Getenv("SOFTTOKEN_SMTP_USER"), "mail server user; the password is in SOFTTOKEN_SMTP_PASSWORD")

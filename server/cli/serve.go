@@ -22,16 +22,21 @@ type ServeConfig struct {
 	KeyRotation     time.Duration
 	// EnrolURL is the enrol page's public address, for One Swipe codes.
 	EnrolURL string
-	Auth     auth.Config
-	WS       ws.Config
+	// MaxTempDays bounds temporary passcodes from the self-help desk.
+	MaxTempDays int
+	Auth        auth.Config
+	WS          ws.Config
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
 	var c common
 	var sc ServeConfig
 	var sf smsFlags
+	var mf mailFlags
 	fs := newFlags(env, "serve", &c)
 	sf.define(env, fs)
+	mf.defineTransport(env, fs)
+	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", 7, "the longest a temporary passcode from the self-help desk may last")
 	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
@@ -73,8 +78,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	mux.Handle(web.Prefix, web.New(web.Config{Auth: d.auth, Store: d.db, EnrolURL: sc.EnrolURL, SecureCookies: tls,
-		SMS: sender, Logger: env.Logger, Now: env.Now}))
+	mailer, mailTo := mf.mailer(env, c.db)
+	wc := web.Config{Auth: d.auth, Store: d.db, EnrolURL: sc.EnrolURL, SecureCookies: tls, SMS: sender,
+		Mail: mailer, MailFrom: mf.from, MaxTempDays: sc.MaxTempDays, Logger: env.Logger, Now: env.Now}
+	mux.Handle(web.Prefix, web.New(wc))
+	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	ln, err := net.Listen("tcp", sc.Listen)
@@ -95,7 +103,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.TLSCert != "" {
 		scheme = "https"
 	}
-	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db, "sms", smsTo)
+	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db, "sms", smsTo, "mail", mailTo)
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}

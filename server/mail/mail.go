@@ -218,3 +218,16 @@ may know your password.
 `, userID, now.UTC().Format("2 January 2006 15:04 MST"), expires.UTC().Format("2 January 2006 15:04 MST"))
 	return Message{From: from, To: to, Subject: "A temporary passcode was issued for your account", Body: body, Date: now}
 }
+
+// PhoneNotice tells a user that the mobile number for their SMS passcodes
+// changed, so that a stranger's change does not go unnoticed. It shows
+// only the end of the new number.
+func PhoneNotice(from, to, userID, maskedPhone string, now time.Time) Message {
+	body := fmt.Sprintf(`The mobile number for the SMS passcodes of your user ID %s was
+changed on %s to %s.
+
+If you did not change it, contact your administrator at once: someone
+may know your password.
+`, userID, now.UTC().Format("2 January 2006 15:04 MST"), maskedPhone)
+	return Message{From: from, To: to, Subject: "Your mobile number for passcodes was changed", Body: body, Date: now}
+}

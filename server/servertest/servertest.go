@@ -32,6 +32,7 @@ import (
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/cli"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sms"
@@ -66,6 +67,8 @@ type Server struct {
 	db    string
 	// URL is the enrol URL (http://127.0.0.1:PORT/secenrol/).
 	URL string
+	// Helpdesk is the self-help desk (http://127.0.0.1:PORT/sechelpdesk/).
+	Helpdesk string
 	// WS is the websocket URL (ws://127.0.0.1:PORT/ws).
 	WS string
 	// SMSOutbox is the folder the server's text messages go to.
@@ -100,8 +103,12 @@ func New(t testing.TB) *Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL + "/secenrol/"
-	mux.Handle(web.Prefix, web.New(web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now, SMS: sender,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	wc := web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now, SMS: sender,
+		Mail: mail.Outbox{Dir: filepath.Join(filepath.Dir(s.db), "outbox")}, MailFrom: "no-reply@example.com",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	mux.Handle(web.Prefix, web.New(wc))
+	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
+	s.Helpdesk = srv.URL + web.HelpdeskPrefix
 	s.WS = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 	return s
 }

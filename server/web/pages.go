@@ -23,10 +23,10 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	switch {
 	case s.signedIn:
-		http.Redirect(w, r, Prefix+"home", http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 		return
 	case s.password:
-		http.Redirect(w, r, Prefix+"passcode", http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
 		return
 	}
 	h.render(w, http.StatusOK, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
@@ -79,7 +79,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.swipeSignIn(w, r, ns, *swipe)
 		return
 	}
-	http.Redirect(w, r, Prefix+"passcode", http.StatusSeeOther)
+	http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
 }
 
 // swipeSignIn completes a sign-in with the passcode of a One Swipe code.
@@ -108,23 +108,23 @@ func (h *Handler) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	h.audit(ctx, r, s.user.UserID, "one swipe sign-in", "OK", "token "+tok.Serial)
-	s.signedIn = true
-	http.Redirect(w, r, Prefix+"home", http.StatusSeeOther)
+	s.signedIn, s.proof = true, auth.ProofToken
+	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 }
 
 func (h *Handler) passcodePage(w http.ResponseWriter, r *http.Request) {
-	s := h.sessions.get(r, h.cfg.Now())
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil {
-		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.password {
-		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 		return
 	}
-	h.render(w, http.StatusOK, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID})
+	h.render(w, http.StatusOK, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, SMS: s.user.SMS})
 }
 
 // passcode checks the second factor: the initial passcode of the welcome
@@ -136,7 +136,7 @@ func (h *Handler) passcode(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.mu.Unlock()
 	if !s.password {
-		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 		return
 	}
 	ctx := r.Context()
@@ -152,9 +152,9 @@ func (h *Handler) passcode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.audit(ctx, r, s.user.UserID, "web sign-in", "OK", map[auth.Proof]string{auth.ProofInitial: "initial passcode",
-		auth.ProofToken: "token passcode", auth.ProofTemporary: "temporary passcode"}[proof])
-	s.signedIn = true
-	http.Redirect(w, r, Prefix+"home", http.StatusSeeOther)
+		auth.ProofToken: "token passcode", auth.ProofTemporary: "temporary passcode", auth.ProofSMS: "SMS passcode"}[proof])
+	s.signedIn, s.proof = true, proof
+	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 }
 
 // codeFailed answers a refused passcode; after maxCodeTries the session
@@ -173,13 +173,13 @@ func (h *Handler) codeFailed(w http.ResponseWriter, r *http.Request, s *session,
 		h.message(w, http.StatusUnauthorized, "Sign in again", msg+" Sign in again.")
 		return
 	}
-	h.render(w, http.StatusUnauthorized, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, Error: msg})
+	h.render(w, http.StatusUnauthorized, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, SMS: s.user.SMS, Error: msg})
 }
 
 // signedIn returns the request's signed-in session, or sends the browser
 // to the sign-in page.
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
-	s := h.sessions.get(r, h.cfg.Now())
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s != nil {
 		s.mu.Lock()
 		if s.signedIn {
@@ -187,7 +187,7 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
 		}
 		s.mu.Unlock()
 	}
-	http.Redirect(w, r, Prefix, http.StatusSeeOther)
+	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 	return nil
 }
 
@@ -208,7 +208,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	h.sessions.end(s)
 	h.clearCookie(w)
-	http.Redirect(w, r, Prefix, http.StatusSeeOther)
+	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 }
 
 // readSwipe decodes one camera frame posted by the sign-in page. When it
@@ -222,7 +222,7 @@ func (h *Handler) readSwipe(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(v)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
-	s := h.sessions.get(r, h.cfg.Now())
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil || !s.checkCSRF(r) {
 		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
 		return
@@ -261,7 +261,7 @@ func (h *Handler) issueEnrolCode(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.mu.Unlock()
 	if !s.signedIn {
-		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 		return
 	}
 	e, err := h.cfg.Auth.IssueEnrolCode(r.Context(), s.user, h.cfg.EnrolURL)
@@ -271,7 +271,7 @@ func (h *Handler) issueEnrolCode(w http.ResponseWriter, r *http.Request) {
 	}
 	h.audit(r.Context(), r, s.user.UserID, "one swipe code", "OK", "issued on the enrol page, valid until "+e.Expires.UTC().Format("15:04:05Z"))
 	s.enrolCode = &e
-	http.Redirect(w, r, Prefix+"oneswipe", http.StatusSeeOther)
+	http.Redirect(w, r, h.prefix+"oneswipe", http.StatusSeeOther)
 }
 
 func (h *Handler) showEnrolCode(w http.ResponseWriter, r *http.Request) {
@@ -281,14 +281,14 @@ func (h *Handler) showEnrolCode(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.mu.Unlock()
 	if s.enrolCode == nil || !h.cfg.Now().Before(s.enrolCode.Expires) {
-		http.Redirect(w, r, Prefix+"home", http.StatusSeeOther)
+		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 		return
 	}
 	h.render(w, http.StatusOK, "oneswipe", page{Title: "One Swipe for the desktop app", CSRF: s.csrf, UserID: s.user.UserID, Expires: s.enrolCode.Expires})
 }
 
 func (h *Handler) enrolCodePNG(w http.ResponseWriter, r *http.Request) {
-	s := h.sessions.get(r, h.cfg.Now())
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil {
 		http.NotFound(w, r)
 		return

@@ -8,6 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/softtoken/softtoken/token"
+
+	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/oneswipe"
 )
@@ -18,9 +21,6 @@ const (
 	sessionIdle = 10 * time.Minute
 	sessionMax  = 30 * time.Minute
 )
-
-// cookieName names the session cookie.
-const cookieName = "softtoken_session"
 
 // session is one browser's visit, held on the server; the cookie holds
 // only its random ID. A session is anonymous until the password is right
@@ -45,6 +45,29 @@ type session struct {
 	// enrolCode is the One Swipe enrolment code issued to this signed-in
 	// user, for the page that shows it.
 	enrolCode *oneswipe.Enrolment
+	// proof is how the passcode of the sign-in was proved: an enrolment
+	// made with the initial passcode uses it up.
+	proof auth.Proof
+	// app is the soft token app enrolment in progress: its seed is
+	// stored only once the user typed a code of it.
+	app *pendingApp
+	// smsPhone is the number an SMS enrolment waits to confirm.
+	smsPhone string
+	// done says what the last enrolment made, for the done page.
+	done string
+
+	// The self-help desk: the user ID typed, the question asked once the
+	// password was right, and whether its answer was right.
+	deskUserID   string
+	deskQuestion int
+	deskVerified bool
+	deskTries    int
+}
+
+// pendingApp is a new seed shown to the user, not yet stored.
+type pendingApp struct {
+	tok    token.Token
+	sealed store.Token
 }
 
 // sessions is the in-memory session table. A server restart signs
@@ -64,8 +87,8 @@ func newID() string {
 }
 
 // get returns the live session of the request's cookie, or nil.
-func (t *sessions) get(r *http.Request, now time.Time) *session {
-	c, err := r.Cookie(cookieName)
+func (t *sessions) get(r *http.Request, cookie string, now time.Time) *session {
+	c, err := r.Cookie(cookie)
 	if err != nil {
 		return nil
 	}

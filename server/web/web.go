@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
@@ -50,6 +51,13 @@ type Config struct {
 	SecureCookies bool
 	// SMS sends passcodes by text message; nil switches SMS off.
 	SMS sms.Sender
+	// Mail tells users when a temporary passcode is issued or their phone
+	// number changes (nil: no notices); MailFrom is the sender.
+	Mail     mail.Mailer
+	MailFrom string
+	// MaxTempDays is the longest validity of a temporary passcode from
+	// the self-help desk (default 7 days).
+	MaxTempDays int
 	// SignInsPerMinute bounds password attempts per client address and per
 	// user ID (default 10, in bursts of 10).
 	SignInsPerMinute int
@@ -57,9 +65,11 @@ type Config struct {
 	Now              func() time.Time
 }
 
-// Handler serves /secenrol/.
+// Handler serves the enrol site or the self-help desk.
 type Handler struct {
 	cfg      Config
+	prefix   string // where the pages live
+	cookie   string // the session cookie's name
 	mux      *http.ServeMux
 	sessions sessions
 	pages    map[string]*template.Template
@@ -68,11 +78,56 @@ type Handler struct {
 	reads    *ratelimit.Limiter
 }
 
-// Prefix is where the pages live.
-const Prefix = "/secenrol/"
+// Where the sites live.
+const (
+	Prefix         = "/secenrol/"
+	HelpdeskPrefix = "/sechelpdesk/"
+)
 
-// New returns the handler; mount it at [Prefix].
+// New returns the enrol site's handler; mount it at [Prefix].
 func New(cfg Config) *Handler {
+	h := newHandler(cfg, Prefix, "softtoken_session")
+	h.mux.HandleFunc("GET "+Prefix+"{$}", h.start)
+	h.mux.HandleFunc("POST "+Prefix+"{$}", h.signIn)
+	h.mux.HandleFunc("GET "+Prefix+"passcode", h.passcodePage)
+	h.mux.HandleFunc("POST "+Prefix+"passcode", h.passcode)
+	h.mux.HandleFunc("POST "+Prefix+"passcode/sms", h.passcodeBySMS)
+	h.mux.HandleFunc("GET "+Prefix+"home", h.home)
+	h.mux.HandleFunc("POST "+Prefix+"logout", h.logout)
+	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
+	h.mux.HandleFunc("POST "+Prefix+"oneswipe/issue", h.issueEnrolCode)
+	h.mux.HandleFunc("GET "+Prefix+"oneswipe", h.showEnrolCode)
+	h.mux.HandleFunc("GET "+Prefix+"oneswipe/code.png", h.enrolCodePNG)
+	h.mux.HandleFunc("POST "+Prefix+"app", h.startApp)
+	h.mux.HandleFunc("GET "+Prefix+"app", h.appPage)
+	h.mux.HandleFunc("GET "+Prefix+"app/code.png", h.appCodePNG)
+	h.mux.HandleFunc("POST "+Prefix+"app/confirm", h.confirmApp)
+	h.mux.HandleFunc("GET "+Prefix+"sms", h.smsPage)
+	h.mux.HandleFunc("POST "+Prefix+"sms", h.sendPhoneCode)
+	h.mux.HandleFunc("POST "+Prefix+"sms/confirm", h.confirmPhone)
+	h.mux.HandleFunc("GET "+Prefix+"questions", h.questionsPage)
+	h.mux.HandleFunc("POST "+Prefix+"questions", h.setQuestions)
+	h.mux.HandleFunc("GET "+Prefix+"done", h.donePage)
+	return h
+}
+
+// NewHelpdesk returns the self-help desk's handler; mount it at
+// [HelpdeskPrefix].
+func NewHelpdesk(cfg Config) *Handler {
+	h := newHandler(cfg, HelpdeskPrefix, "softtoken_helpdesk")
+	h.mux.HandleFunc("GET "+HelpdeskPrefix+"{$}", h.deskStart)
+	h.mux.HandleFunc("POST "+HelpdeskPrefix+"{$}", h.deskUserID)
+	h.mux.HandleFunc("GET "+HelpdeskPrefix+"password", h.deskPasswordPage)
+	h.mux.HandleFunc("POST "+HelpdeskPrefix+"password", h.deskPassword)
+	h.mux.HandleFunc("GET "+HelpdeskPrefix+"question", h.deskQuestionPage)
+	h.mux.HandleFunc("POST "+HelpdeskPrefix+"question", h.deskAnswer)
+	h.mux.HandleFunc("GET "+HelpdeskPrefix+"options", h.deskOptionsPage)
+	h.mux.HandleFunc("POST "+HelpdeskPrefix+"options", h.deskOptions)
+	h.mux.HandleFunc("POST "+HelpdeskPrefix+"logout", h.logout)
+	return h
+}
+
+func newHandler(cfg Config, prefix, cookie string) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -82,26 +137,20 @@ func New(cfg Config) *Handler {
 	if cfg.SignInsPerMinute <= 0 {
 		cfg.SignInsPerMinute = 10
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), sessions: sessions{byID: map[string]*session{}},
+	if cfg.MaxTempDays <= 0 {
+		cfg.MaxTempDays = 7
+	}
+	h := &Handler{cfg: cfg, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), sessions: sessions{byID: map[string]*session{}},
 		pages:  map[string]*template.Template{},
 		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10),
 		// Camera frames: a few a second while the page scans.
 		reads: ratelimit.New(300, 20)}
-	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message"} {
+	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message", "app", "sms", "smsconfirm", "questions", "done",
+		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done"} {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	static, _ := fs.Sub(staticFS, "static")
-	h.mux.Handle("GET "+Prefix+"static/", http.StripPrefix(Prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
-	h.mux.HandleFunc("GET "+Prefix+"{$}", h.start)
-	h.mux.HandleFunc("POST "+Prefix+"{$}", h.signIn)
-	h.mux.HandleFunc("GET "+Prefix+"passcode", h.passcodePage)
-	h.mux.HandleFunc("POST "+Prefix+"passcode", h.passcode)
-	h.mux.HandleFunc("GET "+Prefix+"home", h.home)
-	h.mux.HandleFunc("POST "+Prefix+"logout", h.logout)
-	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
-	h.mux.HandleFunc("POST "+Prefix+"oneswipe/issue", h.issueEnrolCode)
-	h.mux.HandleFunc("GET "+Prefix+"oneswipe", h.showEnrolCode)
-	h.mux.HandleFunc("GET "+Prefix+"oneswipe/code.png", h.enrolCodePNG)
+	h.mux.Handle("GET "+prefix+"static/", http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
 	return h
 }
 
@@ -148,10 +197,27 @@ type page struct {
 	// Expires is when the shown One Swipe enrolment code stops working.
 	Expires time.Time
 	Prefix  string
+	Site    string
+	// Secret is a new app seed in base32, in groups of four.
+	Secret string
+	// Phone is a mobile number (typed, or masked once sent to).
+	Phone string
+	// SMS says the user gets passcodes by SMS.
+	SMS bool
+	// Questions to choose from, or the one asked (Question).
+	Questions []question
+	Question  string
+	// Days are the validities a temporary passcode may have.
+	Days []int
+	// TempPasscode is a temporary passcode just issued, shown once.
+	TempPasscode string
 }
 
 func (h *Handler) render(w http.ResponseWriter, status int, name string, p page) {
-	p.Prefix = Prefix
+	p.Prefix, p.Site = h.prefix, "Enrolment"
+	if h.prefix == HelpdeskPrefix {
+		p.Site = "Self-help desk"
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := h.pages[name].Execute(w, p); err != nil {
@@ -170,19 +236,19 @@ func (h *Handler) serverError(w http.ResponseWriter, what string, err error) {
 }
 
 func (h *Handler) setCookie(w http.ResponseWriter, s *session) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.id, Path: Prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: s.id, Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionMax.Seconds())})
 }
 
 func (h *Handler) clearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: "", Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
 // session returns the request's session, starting an anonymous one (and
 // setting its cookie) when there is none.
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) *session {
-	if s := h.sessions.get(r, h.cfg.Now()); s != nil {
+	if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
 		return s
 	}
 	s := h.sessions.start(h.cfg.Now())
@@ -195,7 +261,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request) *session {
 // answers the request itself when not.
 func (h *Handler) post(w http.ResponseWriter, r *http.Request) (*session, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	s := h.sessions.get(r, h.cfg.Now())
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil || !s.checkCSRF(r) {
 		h.message(w, http.StatusForbidden, "Page expired",
 			"This page has expired, or the form was not sent from the enrol site. Open the enrol page again.")
