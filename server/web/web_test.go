@@ -27,10 +27,12 @@ type browser struct {
 	csrf string
 }
 
-func newBrowser(t *testing.T, s *servertest.Server) *browser {
+func newBrowser(t *testing.T, s *servertest.Server) *browser { return newBrowserAt(t, s.URL) }
+
+func newBrowserAt(t *testing.T, base string) *browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: s.URL}
+	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: base}
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -276,5 +278,45 @@ func TestIssueEnrolCode(t *testing.T) {
 	// Signed out, the image is gone.
 	if resp, _ := http.Get(s.URL + "oneswipe/code.png"); resp.StatusCode != 404 {
 		t.Errorf("the code image without a session: %d", resp.StatusCode)
+	}
+}
+
+// The help desk: no step can be skipped, forms need the CSRF token, and an
+// unknown user ID gets the answer of a wrong password.
+func TestHelpdeskRules(t *testing.T) {
+	s := servertest.New(t)
+	s.Enrol("hal", "hal-pass", s.AddUser("hal", "hal-pass"))
+	for _, path := range []string{"password", "question", "options"} {
+		b := newBrowserAt(t, s.Helpdesk)
+		if _, body := b.get(path); !strings.Contains(body, "Lost your token") {
+			t.Errorf("%s without the steps before it did not go back to the start", path)
+		}
+	}
+	b := newBrowserAt(t, s.Helpdesk)
+	b.get("")
+	if status, _ := b.post("", url.Values{"userid": {"hal"}, "csrf": nil}); status != http.StatusForbidden {
+		t.Errorf("the user ID form without its CSRF token: %d", status)
+	}
+	answers := map[string]int{}
+	for _, user := range []string{"hal", "nobody"} {
+		b := newBrowserAt(t, s.Helpdesk)
+		b.get("")
+		b.post("", url.Values{"userid": {user}})
+		status, body := b.post("password", url.Values{"password": {"wrong-pass"}})
+		if !strings.Contains(body, "The user ID or password is wrong.") {
+			t.Errorf("%s with a wrong password: %d", user, status)
+		}
+		answers[user] = status
+	}
+	if answers["hal"] != answers["nobody"] {
+		t.Errorf("a known and an unknown user get different answers: %v", answers)
+	}
+	// The options cannot be posted before the answer.
+	b = newBrowserAt(t, s.Helpdesk)
+	b.get("")
+	b.post("", url.Values{"userid": {"hal"}})
+	b.post("password", url.Values{"password": {"hal-pass"}})
+	if _, body := b.post("options", url.Values{"days": {"1"}}); strings.Contains(body, "Your temporary passcode") || !strings.Contains(body, "Lost your token") {
+		t.Error("the options were taken without the security answer")
 	}
 }
