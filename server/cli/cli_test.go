@@ -123,6 +123,12 @@ func TestUserCommands(t *testing.T) {
 		{"", []string{"token", "revoke", "BTSUser0.9999@bts.com"}, "", "has no token", false},
 		{"new-pass-123\n", []string{"user", "reset", "bts@x"}, `"must_change_password": true`, "", false},
 		{"", []string{"user", "delete", "bts@x"}, "Deleted user bts@x", "", false},
+		{"sms-pass-123\n", []string{"user", "add", "--sms", "--phone", "+44 7700 900123", "texter"}, `"sms": true`, "", false},
+		{"", []string{"user", "show", "texter"}, `"phone": "+447700900123"`, "", false},
+		{"sms-pass-123\n", []string{"user", "add", "--sms", "nophone"}, "", "--sms needs --phone", true},
+		{"sms-pass-123\n", []string{"user", "add", "--phone", "07700", "badphone"}, "", "international form", true},
+		{"new-pass-456\n", []string{"user", "reset", "texter"}, `"must_change_password": true`, "", false},
+		{"", []string{"user", "show", "texter"}, `"phone": "+447700900123"`, "", false},
 		{"", []string{"user", "show", "bts@x"}, "", "not found", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user delete", "", false},
 		{"", []string{"audit", "--since", "1h", "--json"}, `"event": "token revoke"`, "", false},
@@ -141,6 +147,9 @@ func TestUserCommands(t *testing.T) {
 		if err != nil || !strings.Contains(out, st.want) {
 			t.Errorf("%v: got %q, %v; want %q", st.args, out, err, st.want)
 		}
+	}
+	if out, _ := a.run("", "user", "show", "texter"); strings.Contains(out, `"sms": true`) {
+		t.Error("an SMS user still gets SMS passcodes after a reset: they must enrol again")
 	}
 	out, _ := a.run("", "audit")
 	if strings.Contains(out, "trader-pass") || strings.Contains(out, u.TwoFASeed) || strings.Contains(out, u.InitialPasscode) {

@@ -309,6 +309,12 @@ func (d *deps) reset(ctx context.Context, env Env, mf mailFlags, db string, u st
 	if err := d.db.DeleteToken(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return userJSON{}, err
 	}
+	if u.SMS { // SMS passcodes stop too: the user enrols again
+		u.SMS = false
+		if err := d.db.UpdateUser(ctx, u); err != nil {
+			return userJSON{}, err
+		}
+	}
 	if err := d.db.ResetFailures(ctx, u.ID); err != nil {
 		return userJSON{}, err
 	}
