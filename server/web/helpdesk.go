@@ -24,6 +24,9 @@ const maxAnswerTries = 3
 
 func (h *Handler) deskStart(w http.ResponseWriter, r *http.Request) {
 	s := h.session(w, r)
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h.render(w, http.StatusOK, "desk-userid", page{Title: "Self-help desk", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})

@@ -19,6 +19,9 @@ const maxCodeTries = 3
 // password, with One Swipe to fill them from the camera.
 func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	s := h.session(w, r)
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -227,7 +230,7 @@ func (h *Handler) readSwipe(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
 		return
 	}
-	if !h.reads.Allow(s.id, h.cfg.Now()) {
+	if !h.reads.Allow(s.id, h.cfg.Now()) || !h.readsByAddr.Allow(clientAddr(r), h.cfg.Now()) {
 		reply(http.StatusTooManyRequests, map[string]string{"error": "Too many frames: slow down."})
 		return
 	}

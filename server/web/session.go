@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/softtoken/softtoken/token"
-
 	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
@@ -119,6 +118,17 @@ func (t *sessions) start(now time.Time) *session {
 	}
 	t.byID[s.id] = s
 	return s
+}
+
+// maxSessions bounds the table: beyond it no session starts until some
+// expire, whatever the addresses they come from.
+const maxSessions = 100_000
+
+// full reports whether the table holds maxSessions.
+func (t *sessions) full() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byID) >= maxSessions
 }
 
 // end forgets s.

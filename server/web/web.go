@@ -1,8 +1,13 @@
-// Package web serves the companion server's pages for users: the enrol
-// site /secenrol/ (guide, section 4.2), where a user signs in with user ID,
-// password and a passcode, or fills the user ID and passcode by showing a
-// One Swipe code to the webcam, and gets One Swipe enrolment codes for the
-// desktop app.
+// Package web serves the companion server's pages for users (docs/web.md):
+//
+//   - the enrol site /secenrol/ (guide, section 4.2): sign in with user ID,
+//     password and a passcode (or fill the user ID and passcode by showing
+//     a One Swipe code to the webcam), then set up a soft token app, SMS
+//     passcodes, the security questions, or get a One Swipe enrolment code
+//     for the desktop app;
+//   - the self-help desk /sechelpdesk/ (guide, section 5): user ID,
+//     password, a security question, then a new SMS number and/or a
+//     temporary passcode.
 //
 // The pages are server-rendered html/template files embedded in the
 // binary, with no script or style from elsewhere. Every form carries a
@@ -76,6 +81,10 @@ type Handler struct {
 	byAddr   *ratelimit.Limiter
 	byUser   *ratelimit.Limiter
 	reads    *ratelimit.Limiter
+	// starts limits new sessions, and readsByAddr camera frames, per
+	// client address.
+	starts      *ratelimit.Limiter
+	readsByAddr *ratelimit.Limiter
 }
 
 // Where the sites live.
@@ -144,7 +153,8 @@ func newHandler(cfg Config, prefix, cookie string) *Handler {
 		pages:  map[string]*template.Template{},
 		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10),
 		// Camera frames: a few a second while the page scans.
-		reads: ratelimit.New(300, 20)}
+		reads: ratelimit.New(300, 20), readsByAddr: ratelimit.New(600, 40),
+		starts: ratelimit.New(60, 30)}
 	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message", "app", "sms", "smsconfirm", "questions", "done",
 		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done"} {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
@@ -246,12 +256,19 @@ func (h *Handler) clearCookie(w http.ResponseWriter) {
 }
 
 // session returns the request's session, starting an anonymous one (and
-// setting its cookie) when there is none.
+// setting its cookie) when there is none. Anonymous sessions cost memory
+// until they expire, so a client address may start only so many: beyond
+// that it answers the request itself and returns nil.
 func (h *Handler) session(w http.ResponseWriter, r *http.Request) *session {
-	if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
+	now := h.cfg.Now()
+	if s := h.sessions.get(r, h.cookie, now); s != nil {
 		return s
 	}
-	s := h.sessions.start(h.cfg.Now())
+	if !h.starts.Allow(clientAddr(r), now) || h.sessions.full() {
+		h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
+		return nil
+	}
+	s := h.sessions.start(now)
 	h.setCookie(w, s)
 	return s
 }

@@ -320,3 +320,23 @@ func TestHelpdeskRules(t *testing.T) {
 		t.Error("the options were taken without the security answer")
 	}
 }
+
+// Sessions cost memory: one address cannot start them without bound.
+func TestSessionStartsLimited(t *testing.T) {
+	s := servertest.New(t)
+	limited := false
+	for range 40 {
+		resp, err := http.Get(s.URL) // no cookie jar: a new session each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("40 new sessions from one address were never limited")
+	}
+}
