@@ -56,10 +56,12 @@ func demo(ctx context.Context, env Env, args []string) error {
   Passcode:   %s
   ---------------------------------------------------------------
   In softtoken press Add and enter these, or sign in at the enrol
-  URL in a browser for a One Swipe code. The welcome mail is in
-  %s. Ctrl+C stops the demo.
+  URL in a browser (app, SMS, or a One Swipe code for Scan QR).
+  Self-help desk: http://%s/sechelpdesk/
+  Mail is in %s, text messages in %s.
+  Ctrl+C stops the demo.
 
-`, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, filepath.Join(dir, "outbox"))
+`, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, listen, filepath.Join(dir, "outbox"), filepath.Join(dir, "sms-outbox"))
 	return serve(ctx, env, []string{"--db", c.db, "--listen", listen, "--enrol-url", enrolURL})
 }
 
