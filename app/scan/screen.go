@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -23,29 +24,43 @@ func init() {
 var ErrNoScreen = errors.New("cannot capture the screen: no display found (is this a desktop session?)")
 
 // Screen captures the whole screen, every monitor, and decodes the first
-// QR code found. On X11 it reads the root window, which spans all monitors;
-// on Wayland it asks the desktop's screenshot portal over D-Bus (the
-// desktop may ask the user first); on Windows and macOS it uses their
-// screen capture.
+// QR code found. In a Wayland session it asks the desktop's screenshot
+// portal over D-Bus (the desktop may ask the user first); on X11 it reads
+// the root window, which spans all monitors and needs no permission; where
+// neither works (Windows, macOS, or Wayland without a portal) it uses the
+// system's screen capture.
 func Screen() (string, error) {
-	var imgs []image.Image
-	var err error
-	if os.Getenv("XDG_SESSION_TYPE") != "wayland" && os.Getenv("DISPLAY") != "" {
-		var img image.Image
-		img, err = captureX11()
-		imgs = append(imgs, img)
-	} else {
-		imgs, err = captureDisplays()
-	}
+	img, err := capture()
 	if err != nil {
 		return "", err
 	}
-	for _, img := range imgs {
-		if text, err := qr.Decode(img); err == nil {
+	for _, i := range img {
+		if text, err := qr.Decode(i); err == nil {
 			return text, nil
 		}
 	}
 	return "", qr.ErrNoCode
+}
+
+func capture() ([]image.Image, error) {
+	wayland := os.Getenv("XDG_SESSION_TYPE") == "wayland" || os.Getenv("WAYLAND_DISPLAY") != ""
+	if wayland || os.Getenv("DISPLAY") == "" {
+		img, err := capturePortal(context.Background())
+		if err == nil {
+			return []image.Image{img}, nil
+		}
+		if !errors.Is(err, errNoPortal) {
+			return nil, err
+		}
+	}
+	if !wayland && os.Getenv("DISPLAY") != "" {
+		img, err := captureX11()
+		if err != nil {
+			return nil, err
+		}
+		return []image.Image{img}, nil
+	}
+	return captureDisplays()
 }
 
 // captureX11 reads the root window of the X display in $DISPLAY.
