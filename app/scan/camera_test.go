@@ -19,13 +19,7 @@ import (
 // and slightly rotated, made by ffmpeg (an independent encoder).
 func recordCamera(t *testing.T, text string, frames int) [][]byte {
 	t.Helper()
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("ffmpeg is required: %v", err)
-		}
-		t.Skip("ffmpeg not installed")
-	}
+	ffmpeg := requireTool(t, "ffmpeg")
 	png, err := qr.PNG(text, 300)
 	if err != nil {
 		t.Fatal(err)

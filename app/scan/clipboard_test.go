@@ -17,13 +17,7 @@ import (
 // browser's "Copy image" does; xclip serves it until the test ends.
 func copyImage(t *testing.T, path string) {
 	t.Helper()
-	bin, err := exec.LookPath("xclip")
-	if err != nil {
-		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("xclip is required: %v", err)
-		}
-		t.Skip("xclip not installed")
-	}
+	bin := requireTool(t, "xclip")
 	cmd := exec.Command(bin, "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", path)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -19,18 +19,27 @@ import (
 	"github.com/softtoken/softtoken/app/scan"
 )
 
+// requireTool finds a program the test needs: under `make test`
+// (SOFTTOKEN_REQUIRE_TOOLS=1) a missing one fails the test, elsewhere it is
+// skipped.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return bin
+}
+
 // xvfb starts a virtual X display of its own and points DISPLAY at it for
 // the test. Under `make test` (SOFTTOKEN_REQUIRE_TOOLS=1) a missing Xvfb
 // fails the test.
 func xvfb(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("Xvfb")
-	if err != nil {
-		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("Xvfb is required: %v", err)
-		}
-		t.Skip("Xvfb not installed")
-	}
+	bin := requireTool(t, "Xvfb")
 	// -displayfd: Xvfb picks a free display number and writes it to fd 3
 	// once it accepts connections.
 	r, w, err := os.Pipe()
