@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
@@ -248,6 +249,7 @@ func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.audit(ctx, r, s.user.UserID, "web enrol sms", "OK", "passcodes by SMS to "+sms.Mask(phone))
+	h.notify(r, s.user, mail.PhoneNotice(h.cfg.MailFrom, s.user.Email, s.user.UserID, sms.Mask(phone), h.cfg.Now()))
 	s.user.Phone, s.user.SMS, s.smsPhone, s.proof = phone, true, "", auth.ProofSMS
 	s.done = "Your passcodes will come by SMS to " + sms.Mask(phone) + ": when you sign in without one, one is sent. Any token you had before no longer works."
 	h.afterEnrolment(w, r, s)

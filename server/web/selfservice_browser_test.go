@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/qr"
 )
 
 // typeAndSubmit types values into fields (by CSS selector) and presses
@@ -70,12 +72,25 @@ func TestBrowserAppEnrolment(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Key:")
 	browsertest.WaitTrue(t, ctx, "the QR code", `document.getElementById("app-code")?.naturalWidth > 0`)
 	browsertest.Screenshot(t, ctx, "web-app")
-	key := browsertest.Get(t, ctx, "the key", chromedp.Text(chromedp.CSS("#secret")))
-	secret, err := token.ParseSecret(strings.ReplaceAll(key, " ", ""))
+	// What an authenticator app does: read the QR code off the page.
+	shot := browsertest.Get(t, ctx, "the QR code's picture", chromedp.Screenshot(chromedp.CSS("#app-code")))
+	img, err := qr.ReadImage(bytes.NewReader(shot))
 	if err != nil {
-		t.Fatalf("the key on the page %q: %v", key, err)
+		t.Fatal(err)
 	}
-	app := token.Token{Secret: secret, Params: token.DefaultParams()}
+	uri, err := qr.Decode(img)
+	if err != nil {
+		t.Fatalf("the QR code on the page: %v", err)
+	}
+	app, err := token.ParseURI(uri)
+	if err != nil || app.Account != "anna" || app.Issuer != "127.0.0.1" {
+		t.Fatalf("the QR code holds %q: %+v, %v", uri, app, err)
+	}
+	// The key in text is the same secret, for apps that cannot scan.
+	key := browsertest.Get(t, ctx, "the key", chromedp.Text(chromedp.CSS("#secret")))
+	if secret, err := token.ParseSecret(strings.ReplaceAll(key, " ", "")); err != nil || secret.Base32() != app.Secret.Base32() {
+		t.Errorf("the key on the page %q is not the QR code's secret: %v", key, err)
+	}
 	code, _ := app.Code(s.Clock.Now())
 	typeAndSubmit(t, ctx, "activate", "#code", code)
 	answerQuestions(t, ctx, true)
@@ -102,6 +117,7 @@ func TestBrowserSMSEnrolment(t *testing.T) {
 	signIn(t, ctx, s, "sid", "sid-pass", initial, false)
 	browsertest.Step(t, ctx, "choose SMS", chromedp.Click(chromedp.CSS("#setup-sms")))
 	browsertest.WaitText(t, ctx, "Mobile number")
+	browsertest.Screenshot(t, ctx, "web-sms")
 	typeAndSubmit(t, ctx, "a number that is not one", "#phone", "7700")
 	browsertest.WaitText(t, ctx, "international form")
 	browsertest.WaitTrue(t, ctx, "the field cleared", `(document.getElementById("phone").value = "") === ""`)
@@ -115,6 +131,9 @@ func TestBrowserSMSEnrolment(t *testing.T) {
 	typeAndSubmit(t, ctx, "the code from the SMS", "#code", code)
 	answerQuestions(t, ctx, false)
 	browsertest.WaitText(t, ctx, "Your passcodes will come by SMS to +44…123")
+	if !mailed(t, s, "sid", "Your mobile number for passcodes was changed") {
+		t.Error("no e-mail told sid that the number changed")
+	}
 	browsertest.Step(t, ctx, "sign out", chromedp.Click(chromedp.CSS("#logout")))
 	browsertest.WaitTrue(t, ctx, "the sign-in page", `!!document.getElementById("signin")`)
 
@@ -167,13 +186,7 @@ func TestBrowserHelpdesk(t *testing.T) {
 	if got := s.Verify("hal", "hal-pass", strings.TrimSpace(temp)); got != wire.ResultOK {
 		t.Errorf("verifylogin with the temporary passcode %q: %s", temp, got)
 	}
-	mails, _ := filepath.Glob(filepath.Join(filepath.Dir(s.SMSOutbox), "outbox", "*hal@example.com*.eml"))
-	notified := false
-	for _, m := range mails {
-		raw, _ := os.ReadFile(m)
-		notified = notified || strings.Contains(string(raw), "A temporary passcode was issued")
-	}
-	if !notified {
+	if !mailed(t, s, "hal", "A temporary passcode was issued") {
 		t.Error("no e-mail told hal that a temporary passcode was issued")
 	}
 
@@ -186,4 +199,18 @@ func TestBrowserHelpdesk(t *testing.T) {
 	typeAndSubmit(t, ctx, "ask for another")
 	browsertest.WaitText(t, ctx, "Temporary passcode too soon")
 	browsertest.Screenshot(t, ctx, "desk-too-soon")
+}
+
+// mailed reports whether the server's outbox holds a mail to userID's
+// address that says what.
+func mailed(t *testing.T, s *servertest.Server, userID, what string) bool {
+	t.Helper()
+	mails, _ := filepath.Glob(filepath.Join(filepath.Dir(s.SMSOutbox), "outbox", "*"+userID+"@example.com*.eml"))
+	for _, m := range mails {
+		raw, _ := os.ReadFile(m)
+		if strings.Contains(string(raw), what) {
+			return true
+		}
+	}
+	return false
 }
