@@ -85,3 +85,23 @@ func TestGateway(t *testing.T) {
 		t.Errorf("a gateway that stays down: %v", err)
 	}
 }
+
+// FuzzNormalize: whatever is typed, the answer is an error or a number in
+// E.164 form that normalizes to itself.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"+44 7700 900123", "0044 (7700) 900-123", "07700", "+", "００44"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		got, err := sms.Normalize(typed)
+		if err != nil {
+			return
+		}
+		if len(got) < 9 || len(got) > 16 || got[0] != '+' || strings.Trim(got[1:], "0123456789") != "" {
+			t.Fatalf("Normalize(%q) = %q", typed, got)
+		}
+		if again, err := sms.Normalize(got); err != nil || again != got {
+			t.Fatalf("Normalize(%q) = %q, but that normalizes to %q, %v", typed, got, again, err)
+		}
+	})
+}
