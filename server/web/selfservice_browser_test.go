@@ -96,6 +96,9 @@ func TestBrowserAppEnrolment(t *testing.T) {
 	answerQuestions(t, ctx, true)
 	browsertest.WaitText(t, ctx, "Your soft token app is set up")
 	browsertest.Screenshot(t, ctx, "web-done")
+	browsertest.Step(t, ctx, "the password page", chromedp.Navigate(s.URL+"password"))
+	browsertest.WaitText(t, ctx, "Current password")
+	browsertest.Screenshot(t, ctx, "web-password")
 
 	s.Clock.Advance(30 * time.Second)
 	code, _ = app.Code(s.Clock.Now())

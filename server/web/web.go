@@ -117,6 +117,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET "+Prefix+"questions", h.questionsPage)
 	h.mux.HandleFunc("POST "+Prefix+"questions", h.setQuestions)
 	h.mux.HandleFunc("GET "+Prefix+"done", h.donePage)
+	h.mux.HandleFunc("GET "+Prefix+"password", h.passwordPage)
+	h.mux.HandleFunc("POST "+Prefix+"password", h.changePassword)
 	return h
 }
 
@@ -155,7 +157,7 @@ func newHandler(cfg Config, prefix, cookie string) *Handler {
 		// Camera frames: a few a second while the page scans.
 		reads: ratelimit.New(300, 20), readsByAddr: ratelimit.New(600, 40),
 		starts: ratelimit.New(60, 30)}
-	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message", "app", "sms", "smsconfirm", "questions", "done",
+	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message", "app", "sms", "smsconfirm", "questions", "done", "password",
 		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done"} {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/oneswipe"
 	"github.com/softtoken/softtoken/token/qr"
@@ -338,5 +339,41 @@ func TestSessionStartsLimited(t *testing.T) {
 	}
 	if !limited {
 		t.Error("40 new sessions from one address were never limited")
+	}
+}
+
+// A user's own password change (guide, section 6.1) needs no
+// re-enrolment: the token keeps working with the new password.
+func TestPasswordChange(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.Enrol("pat", "pat-pass-1", s.AddUser("pat", "pat-pass-1"))
+	s.Clock.Advance(30 * time.Second)
+	b := newBrowser(t, s)
+	b.signIn("pat", "pat-pass-1")
+	b.post("passcode", url.Values{"passcode": {code(t, tok, s.Clock.Now())}})
+	tests := []struct {
+		current, next, repeat string
+		status                int
+		has                   string
+	}{
+		{"pat-pass-1", "pat-pass-2", "pat-pass-3", 400, "differ"},
+		{"pat-pass-1", "short", "short", 400, "must be 8 to"},
+		{"pat-pass-1", "pat-pass-1", "pat-pass-1", 400, "different from the current"},
+		{"wrong-pass", "pat-pass-2", "pat-pass-2", 401, "The current password is wrong."},
+		{"pat-pass-1", "pat-pass-2", "pat-pass-2", 200, "Your password is changed."},
+	}
+	for _, tt := range tests {
+		status, body := b.post("password", url.Values{"current": {tt.current}, "new": {tt.next}, "repeat": {tt.repeat}})
+		if status != tt.status || !strings.Contains(body, tt.has) {
+			t.Errorf("change %q → %q/%q: %d, want %d with %q", tt.current, tt.next, tt.repeat, status, tt.status, tt.has)
+		}
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("pat", "pat-pass-2", code(t, tok, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the new password with the same token: %s", got)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("pat", "pat-pass-1", code(t, tok, s.Clock.Now())); got != wire.ResultInvalidLogin {
+		t.Errorf("the old password: %s", got)
 	}
 }
