@@ -123,7 +123,11 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 		return Result{}, err
 	}
 	old, replacing := findAccount(entries, enrolURL, p.UserID)
-	if len(entries) >= token.MaxTokens {
+	// With six tokens there is no slot for the new one beside the old: it
+	// goes into the old one's slot before the confirmation (and the old
+	// one back if the server refuses).
+	inPlace := len(entries) >= token.MaxTokens
+	if inPlace && !replacing {
 		return Result{}, newErr(KindFull, "", token.ErrFull.Error(), token.ErrFull)
 	}
 	s, err := c.dial(ctx, wsURL)
@@ -140,7 +144,12 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 		return Result{}, err
 	}
 	tok.Label = uniqueLabel(entries, tok.Label)
-	entry, err := c.Store.Add(tok)
+	var entry token.Entry
+	if inPlace {
+		entry, err = c.Store.Replace(old.ID, tok)
+	} else {
+		entry, err = c.Store.Add(tok)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store the new token: %w", err)
 	}
@@ -159,20 +168,27 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 			return Result{}, newErr(k, "", fmt.Sprintf("the server did not confirm the new token %q: if its passcodes are refused, delete it and enrol again", entry.Token.Label), err)
 		}
 		// The server refused the new token: do not keep it.
-		if derr := c.Store.Delete(entry.ID); derr != nil {
-			err = fmt.Errorf("%w (and the unconfirmed token could not be removed: delete %q)", err, entry.Token.Label)
+		var derr error
+		if inPlace {
+			_, derr = c.Store.Replace(old.ID, old.Token)
+		} else {
+			derr = c.Store.Delete(entry.ID)
+		}
+		if derr != nil {
+			err = fmt.Errorf("%w (and the unconfirmed token could not be removed: delete %q and enrol again)", err, entry.Token.Label)
 		}
 		return Result{}, err
 	}
-	res := Result{Entry: entry, ClockSkew: skew}
-	if replacing {
-		// The old token of this account is dead now: remove it and give the
-		// new one its name.
-		if err := c.Store.Delete(old.ID); err == nil {
-			res.Replaced = true
-			if err := c.Store.Rename(entry.ID, old.Token.Label); err == nil {
-				res.Entry.Token.Label = old.Token.Label
+	res := Result{Entry: entry, ClockSkew: skew, Replaced: replacing}
+	if replacing && !inPlace {
+		// The old token of this account is dead now: the new one takes its
+		// slot and name, and its own entry goes.
+		if moved, err := c.Store.Replace(old.ID, entry.Token); err == nil {
+			if err := c.Store.Delete(entry.ID); err == nil {
+				res.Entry = moved
 			}
+		} else if err := c.Store.Delete(old.ID); err != nil {
+			res.Replaced = false
 		}
 	}
 	return res, nil

@@ -3,6 +3,9 @@ package enrolclient_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,9 +15,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
@@ -373,5 +378,138 @@ func TestEnrolOneSwipe(t *testing.T) {
 	s.Clock.Advance(30 * time.Second)
 	if got := s.Verify("carol", "carol-pass", codeOf(t, res.Entry, s.Clock.Now())); got != wire.ResultOK {
 		t.Errorf("the refused codes disturbed carol's token: %s", got)
+	}
+}
+
+// Re-enrolling an account this store holds (a One Swipe code, a temporary
+// passcode): the new token takes the old one's slot and name, also when
+// the store is full; a refused confirmation puts the old token back.
+func TestReenrolKeepsTheSlot(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("rita", "rita-pass-1")
+	st := realStore(t)
+	c := &enrolclient.Client{Store: st, Now: s.Clock.Now}
+	if _, err := st.Add(token.Token{Label: "first", Secret: make(token.Secret, 20), Params: token.DefaultParams()}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "rita", Password: "rita-pass-1", Passcode: initial, Answer: answer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Rename(res.Entry.ID, "Rita at work"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := st.Add(token.Token{Label: fmt.Sprintf("other %d", i), Secret: make(token.Secret, 20), Params: token.DefaultParams()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reenrol := func() (enrolclient.Result, error) {
+		t.Helper()
+		return c.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "rita", OneSwipe: mustCode(t, s.OneSwipe("rita"))})
+	}
+	check := func(what string, res enrolclient.Result, n int) {
+		t.Helper()
+		entries, _ := st.List()
+		if len(entries) != n || res.Entry.Slot != 2 || res.Entry.Token.Label != "Rita at work" || !res.Replaced ||
+			entries[1].Token.Secret.Base32() != res.Entry.Token.Secret.Base32() {
+			t.Fatalf("%s: result slot %d %q replaced %v; store %v", what, res.Entry.Slot, res.Entry.Token.Label, res.Replaced, entries)
+		}
+		s.Clock.Advance(30 * time.Second)
+		if got := s.Verify("rita", "rita-pass-1", codeOf(t, entries[1], s.Clock.Now())); got != wire.ResultOK {
+			t.Fatalf("%s: the token in slot 2: %s", what, got)
+		}
+	}
+	s.Clock.Advance(time.Minute)
+	res, err = reenrol()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("with a free slot", res, 5)
+
+	if _, err := st.Add(token.Token{Label: "sixth", Secret: make(token.Secret, 20), Params: token.DefaultParams()}); err != nil {
+		t.Fatal(err)
+	}
+	s.Clock.Advance(time.Minute)
+	res, err = reenrol()
+	if err != nil {
+		t.Fatalf("re-enrolment with six tokens: %v", err)
+	}
+	check("with six tokens", res, 6)
+}
+
+func mustCode(t *testing.T, payload string) string {
+	t.Helper()
+	e, err := oneswipe.ParseEnrolment(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Code
+}
+
+// refusingServer offers a seed and then refuses its confirmation, as a
+// server whose user was reset meanwhile would.
+func refusingServer(t *testing.T, confirmed *atomic.Bool) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			var req wire.Request
+			if err := c.ReadJSON(&req); err != nil {
+				return
+			}
+			resp := wire.Response{Type: req.Type, Result: wire.ResultOK}
+			switch req.Type {
+			case wire.TypeChallenge:
+				resp.Key = base64.StdEncoding.EncodeToString(der)
+			case wire.TypeEnrol:
+				resp.TwoFASeed, resp.Algorithm, resp.Digits, resp.Period = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "SHA1", 6, 30
+				resp.Serial, resp.ServerTime = "ST1", time.Now().Unix()
+			case wire.TypeConfirm:
+				confirmed.Store(true)
+				resp.Result = wire.ResultInvalidToken
+			}
+			if err := c.WriteJSON(resp); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/secenrol/"
+}
+
+// A refused re-enrolment with six tokens puts the old token back.
+func TestRefusedReenrolmentRestoresTheOldToken(t *testing.T) {
+	var confirmed atomic.Bool
+	url := refusingServer(t, &confirmed)
+	st := memStore(t)
+	u, _, _ := enrolclient.URLs(url)
+	old := token.Token{Label: "mine", Account: "rita", EnrolURL: u, Secret: token.Secret("12345678901234567890"), Params: token.DefaultParams()}
+	for i := range token.MaxTokens {
+		tok := token.Token{Label: fmt.Sprintf("t%d", i), Secret: make(token.Secret, 20), Params: token.DefaultParams()}
+		if i == 2 {
+			tok = old
+		}
+		if _, err := st.Add(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := (&enrolclient.Client{Store: st}).Enrol(context.Background(), enrolclient.Params{URL: url, UserID: "rita", OneSwipe: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+	if enrolclient.KindOf(err) != enrolclient.KindWrongPasscode || !confirmed.Load() {
+		t.Fatalf("a refused confirmation: %v (confirmation sent: %v)", err, confirmed.Load())
+	}
+	entries, _ := st.List()
+	if len(entries) != token.MaxTokens || entries[2].Token.Label != "mine" || string(entries[2].Token.Secret) != string(old.Secret) {
+		t.Errorf("after the refusal slot 3 holds %+v", entries[2].Token)
 	}
 }

@@ -50,6 +50,9 @@ type Store interface {
 	// Add stores t in the next free slot. It returns ErrFull when the store
 	// is full and ErrDuplicateLabel when the label is taken, changing nothing.
 	Add(t Token) (Entry, error)
+	// Replace puts t in place of the token with this ID, keeping its slot
+	// and label (re-enrolment: the old token no longer works).
+	Replace(id string, t Token) (Entry, error)
 	// Rename gives the token with this ID a new label.
 	Rename(id, label string) error
 	// Delete removes the token with this ID, or an unreadable entry.

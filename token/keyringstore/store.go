@@ -330,6 +330,26 @@ func (s *Store) Rename(id, label string) error {
 	})
 }
 
+// Replace puts t in place of the token with this ID, in its slot and
+// under its label (t's own label is ignored), in one keyring write:
+// re-enrolment replaces a token that stopped working without moving it.
+func (s *Store) Replace(id string, t token.Token) (token.Entry, error) {
+	var entry token.Entry
+	err := s.update("replace the token", id, func(idx index, cur *token.Token) error {
+		t.Label = cur.Label
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("replace the token: %w", err)
+		}
+		*cur = t
+		entry = token.Entry{ID: id, Slot: slices.Index(idx.Tokens, id) + 1, Token: t}
+		return nil
+	})
+	if err != nil {
+		return token.Entry{}, err
+	}
+	return entry, nil
+}
+
 // NextHOTPCode returns an HOTP token's current code and advances its counter;
 // see token.Store.
 func (s *Store) NextHOTPCode(id string) (string, error) {

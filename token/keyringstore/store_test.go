@@ -313,3 +313,35 @@ func TestLockTimeout(t *testing.T) {
 		t.Error("the lock timeout was not honoured")
 	}
 }
+
+func TestReplace(t *testing.T) {
+	s := newStore(t, &keyringstore.MemoryBackend{})
+	mk := func(label, secret string) token.Token {
+		return token.Token{Label: label, Secret: token.Secret(secret), Params: token.DefaultParams()}
+	}
+	for _, l := range []string{"a", "b", "c"} {
+		if _, err := s.Add(mk(l, "old secret "+l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := s.List()
+	got, err := s.Replace(entries[1].ID, mk("ignored", "new secret b"))
+	if err != nil || got.Slot != 2 || got.ID != entries[1].ID || got.Token.Label != "b" {
+		t.Fatalf("Replace = %+v, %v", got, err)
+	}
+	after, _ := s.List()
+	if len(after) != 3 || string(after[1].Token.Secret) != "new secret b" || after[1].Token.Label != "b" || string(after[2].Token.Secret) != "old secret c" {
+		t.Errorf("after Replace: %v", after)
+	}
+	if _, err := s.Replace("nope", mk("x", "y")); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("Replace of an unknown ID: %v", err)
+	}
+	bad := mk("x", "z")
+	bad.Digits = 7
+	if _, err := s.Replace(entries[0].ID, bad); err == nil {
+		t.Error("Replace stored an invalid token")
+	}
+	if again, _ := s.List(); string(again[0].Token.Secret) != "old secret a" {
+		t.Error("a refused Replace changed the token")
+	}
+}
