@@ -20,7 +20,6 @@ type CameraView struct {
 	Preview *canvas.Image
 	Status  *widget.Label
 	dialog  dialog.Dialog
-	cancel  context.CancelFunc
 }
 
 // ScanCamera opens the webcam and shows its picture until it sees a QR
@@ -32,7 +31,7 @@ func (w *Window) ScanCamera() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	v := &CameraView{Preview: canvas.NewImageFromImage(nil), Status: widget.NewLabel("Hold the QR code up to the camera."), cancel: cancel}
+	v := &CameraView{Preview: canvas.NewImageFromImage(nil), Status: widget.NewLabel("Hold the QR code up to the camera.")}
 	v.Preview.FillMode = canvas.ImageFillContain
 	v.Preview.SetMinSize(fyne.NewSize(320, 240))
 	content := container.NewVBox(v.Preview, v.Status)

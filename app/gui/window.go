@@ -193,8 +193,13 @@ func (w *Window) Reload() {
 		w.rows.Add(r.object())
 		w.rows.Add(widget.NewSeparator())
 	}
-	if w.Swipe != nil && !slices.ContainsFunc(w.entries, func(e token.Entry) bool { return e.ID == w.Swipe.Entry.ID }) {
-		w.Swipe.dialog.Hide() // its token is gone
+	if w.Swipe != nil {
+		// Follow the token: it may have been re-enrolled, or deleted.
+		if i := slices.IndexFunc(w.entries, func(e token.Entry) bool { return e.ID == w.Swipe.Entry.ID }); i >= 0 {
+			w.Swipe.Entry, w.Swipe.code = w.entries[i], ""
+		} else {
+			w.Swipe.dialog.Hide()
+		}
 	}
 	full := len(w.entries) >= token.MaxTokens
 	if full {
