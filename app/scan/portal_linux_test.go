@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
@@ -44,20 +45,19 @@ func privateBus(t *testing.T) {
 type fakePortal struct {
 	conn   *dbus.Conn
 	png    string
-	refuse bool
+	refuse atomic.Bool
 }
 
 func (p *fakePortal) Screenshot(msg dbus.Message, parent string, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	sender, _ := msg.Headers[dbus.FieldSender].Value().(string)
 	token, _ := opts["handle_token"].Value().(string)
 	path := dbus.ObjectPath("/org/freedesktop/portal/desktop/request/" + strings.ReplaceAll(strings.TrimPrefix(sender, ":"), ".", "_") + "/" + token)
-	go func() {
-		code, results := uint32(0), map[string]dbus.Variant{"uri": dbus.MakeVariant("file://" + p.png)}
-		if p.refuse {
-			code, results = 1, map[string]dbus.Variant{}
-		}
-		p.conn.Emit(path, "org.freedesktop.portal.Request.Response", code, results)
-	}()
+	code, results := uint32(0), map[string]dbus.Variant{"uri": dbus.MakeVariant("file://" + p.png)}
+	if p.refuse.Load() {
+		code, results = 1, map[string]dbus.Variant{}
+	}
+	// The answer comes after the reply, as from a real portal.
+	go p.conn.Emit(path, "org.freedesktop.portal.Request.Response", code, results)
 	return path, nil
 }
 
@@ -95,7 +95,7 @@ func TestPortal(t *testing.T) {
 	if _, err := os.Stat(shot); !os.IsNotExist(err) {
 		t.Error("the portal's screenshot file was not deleted")
 	}
-	p.refuse = true
+	p.refuse.Store(true)
 	if _, err := Screen(); !errors.Is(err, errPortalRefused) {
 		t.Errorf("a refused screenshot: %v", err)
 	}
