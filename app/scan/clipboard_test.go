@@ -1,7 +1,12 @@
 package scan_test
 
 import (
+	"bytes"
+	"crypto/rand"
 	"errors"
+	"image"
+	"image/draw"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,16 +47,52 @@ func TestClipboard(t *testing.T) {
 	if _, err := scan.Clipboard(); !errors.Is(err, scan.ErrNoClipboardImage) {
 		t.Fatalf("an empty clipboard: %v", err)
 	}
-	png, err := qr.PNG(uri, 240)
+	small, err := qr.PNG(uri, 240)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "code.png")
-	if err := os.WriteFile(path, png, 0o600); err != nil {
+	tests := []struct {
+		name string
+		png  []byte
+	}{
+		{"a small picture, in one piece", small},
+		{"a 4 MB screenshot, in pieces (INCR)", noisyScreenshot(t)},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(t.TempDir(), "code.png")
+		if err := os.WriteFile(path, tt.png, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		copyImage(t, path)
+		if text, err := scan.Clipboard(); err != nil || text != uri {
+			t.Errorf("%s: %q, %v", tt.name, text, err)
+		}
+	}
+}
+
+// noisyScreenshot is a PNG of 1200×1200 random pixels (which do not
+// compress) with the QR code in the middle: big enough that the clipboard
+// owner sends it in pieces.
+func noisyScreenshot(t *testing.T) []byte {
+	t.Helper()
+	code, err := qr.Encode(uri, 300)
+	if err != nil {
 		t.Fatal(err)
 	}
-	copyImage(t, path)
-	if text, err := scan.Clipboard(); err != nil || text != uri {
-		t.Errorf("the clipboard: %q, %v", text, err)
+	img := image.NewRGBA(image.Rect(0, 0, 1200, 1200))
+	if _, err := rand.Read(img.Pix); err != nil {
+		t.Fatal(err)
 	}
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 0xff
+	}
+	draw.Draw(img, code.Bounds().Add(image.Pt(450, 450)), code, image.Point{}, draw.Src)
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() < 1<<20 {
+		t.Fatalf("the noisy picture is only %d bytes", b.Len())
+	}
+	return b.Bytes()
 }

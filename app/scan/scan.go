@@ -24,6 +24,12 @@ var ErrNotToken = errors.New("this QR code is not a token: scan the code your ad
 // shows rather than reads.
 var ErrSignInCode = errors.New("this is a One Swipe sign-in code: it is for the webcam of the enrol page, not for this app")
 
+// ErrNoClipboardImage is the answer when the clipboard holds no picture.
+var ErrNoClipboardImage = errors.New("the clipboard holds no picture: copy the QR code's image first (for instance right-click it and choose Copy image)")
+
+// ErrNoClipboard is the answer when this desktop's clipboard cannot be read.
+var ErrNoClipboard = errors.New("the clipboard cannot be read on this desktop: save the picture to a file and open it instead")
+
 // ErrNoCode is the answer for an image without a readable QR code.
 var ErrNoCode = qr.ErrNoCode
 
