@@ -109,7 +109,7 @@ fuzz: ## run every fuzz target for FUZZTIME
 	@for t in $(FUZZ); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -list="^$$fn\$$" $$pkg | grep -qx "$$fn" || { echo "no fuzz target $$fn in $$pkg"; exit 1; }; \
+		$(GO) test -list="^$$fn\$$" $$pkg | grep -x "$$fn" >/dev/null || { echo "no fuzz target $$fn in $$pkg"; exit 1; }; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
 
