@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
@@ -78,11 +79,13 @@ type Service struct {
 	st     store.Store
 	sealer *seal.Sealer
 	cfg    Config
+	// smsLimit bounds the text messages sent to each user.
+	smsLimit *ratelimit.Limiter
 }
 
 // New returns a Service.
 func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
-	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults()}
+	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults(), smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
 }
 
 // CheckPassword verifies a user's password. An unknown user costs the

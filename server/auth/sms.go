@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,12 +118,27 @@ func (s *Service) CheckAnswer(ctx context.Context, u store.User, qid int, answer
 // ErrSMSOff is the answer when SMS is switched off on this server.
 var ErrSMSOff = errors.New("passcodes by SMS are switched off on this server")
 
+// ErrSMSTooMany is the answer when a user asked for too many text
+// messages in a short time: each costs money and buzzes a phone.
+var ErrSMSTooMany = errors.New("too many text messages: wait a few minutes")
+
+// smsPerHour bounds the text messages one user may be sent (in bursts of
+// smsBurst): enough for every honest retry, too few for a nuisance.
+const (
+	smsPerHour = 12
+	smsBurst   = 5
+)
+
 // SendSMSCode makes a code for purpose and sends it by SMS to phone
 // through sender (nil: SMS is off, ErrSMSOff), and audits the sending
 // with the number masked. The code itself is never logged.
 func (s *Service) SendSMSCode(ctx context.Context, u store.User, purpose, phone string, sender sms.Sender, client string) error {
 	if sender == nil {
 		return ErrSMSOff
+	}
+	if !s.smsLimit.Allow(strconv.FormatInt(u.ID, 10), s.cfg.Now()) {
+		_ = s.st.Audit(ctx, store.AuditEvent{At: s.cfg.Now(), UserID: u.UserID, Client: client, Event: "sms " + purpose, Outcome: "rate limited"})
+		return ErrSMSTooMany
 	}
 	code, err := s.NewSMSCode(ctx, u, purpose, phone)
 	if err != nil {

@@ -31,6 +31,12 @@ func New(perMinute, burst int) *Limiter {
 	return &Limiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, buckets: map[string]*bucket{}}
 }
 
+// PerHour returns a Limiter that allows each key perHour events an hour,
+// in bursts of burst.
+func PerHour(perHour, burst int) *Limiter {
+	return &Limiter{every: rate.Limit(float64(perHour) / 3600), burst: burst, buckets: map[string]*bucket{}}
+}
+
 // Allow reports whether key may do one more thing now.
 func (l *Limiter) Allow(addr string, now time.Time) bool {
 	l.mu.Lock()

@@ -31,6 +31,8 @@ func (h *Handler) passcodeBySMS(w http.ResponseWriter, r *http.Request) {
 		p.Notice = "A passcode was sent by SMS to " + sms.Mask(s.user.Phone) + ". It works for a few minutes."
 	case errors.Is(err, auth.ErrSMSOff):
 		p.Error = "Passcodes by SMS are switched off: use a temporary passcode from the self-help desk."
+	case errors.Is(err, auth.ErrSMSTooMany):
+		p.Error = "Too many text messages: wait a few minutes, then ask again."
 	default:
 		h.cfg.Logger.Error("send SMS passcode", "userid", s.user.UserID, "err", err)
 		p.Error = "The SMS could not be sent: try again in a minute."
@@ -201,6 +203,10 @@ func (h *Handler) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrSMSOff):
 		again.Error = "Passcodes by SMS are switched off on this server: set up the soft token app instead."
 		h.render(w, http.StatusConflict, "sms", again)
+		return
+	case errors.Is(err, auth.ErrSMSTooMany):
+		again.Error = "Too many text messages: wait a few minutes, then try again."
+		h.render(w, http.StatusTooManyRequests, "sms", again)
 		return
 	case err != nil:
 		h.cfg.Logger.Error("send SMS", "userid", s.user.UserID, "err", err)

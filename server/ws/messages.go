@@ -118,6 +118,8 @@ func (c *conn) sendSMS(ctx context.Context, u store.User) string {
 		return "a passcode was sent by SMS to " + sms.Mask(u.Phone) + ": send it with send2fatoken"
 	case errors.Is(err, auth.ErrSMSOff):
 		return "passcodes by SMS are switched off: send a temporary passcode from the self-help desk with send2fatoken"
+	case errors.Is(err, auth.ErrSMSTooMany):
+		return "too many text messages in a short time: wait a few minutes, or use a temporary passcode from the self-help desk"
 	}
 	c.h.cfg.Logger.Error("send SMS passcode", "userid", u.UserID, "err", err)
 	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk"

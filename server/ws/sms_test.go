@@ -64,3 +64,19 @@ func TestSMSOff(t *testing.T) {
 		t.Errorf("login of an SMS user with SMS off: %+v", r)
 	}
 }
+
+// A stranger with the password cannot make the server text a phone
+// without end.
+func TestSMSRateLimited(t *testing.T) {
+	outbox := t.TempDir()
+	s := newServer(t, ws.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
+	var last wire.Response
+	for range 6 {
+		last = s.dial().login("sally", "sms-pass", "")
+	}
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.txt"))
+	if len(files) != 5 || !strings.Contains(last.Message, "too many text messages") {
+		t.Errorf("6 logins sent %d SMS; the last said %q", len(files), last.Message)
+	}
+}
