@@ -240,17 +240,23 @@ func (h *Handler) deskOptions(w http.ResponseWriter, r *http.Request) {
 	if phone != "" {
 		u := s.user
 		u.Phone, u.SMS, u.Use2FA = phone, true, true
-		if err := h.cfg.Store.UpdateUser(ctx, u); err != nil {
+		switch err := h.cfg.Store.UpdateUser(ctx, u); {
+		case err != nil && done.TempPasscode == "":
 			h.serverError(w, "set phone", err)
 			return
+		case err != nil:
+			// The temporary passcode is issued: show it whatever happens.
+			h.cfg.Logger.Error("set phone", "userid", u.UserID, "err", err)
+			done.Error = "The new number could not be saved: try again later. Your temporary passcode below works."
+		default:
+			s.user = u
+			h.audit(ctx, r, u.UserID, "helpdesk phone", "OK", "passcodes by SMS to "+sms.Mask(phone))
+			h.notify(r, u, mail.PhoneNotice(h.cfg.MailFrom, u.Email, u.UserID, sms.Mask(phone), now))
+			if err := h.cfg.Auth.SendSMSCode(ctx, u, store.SMSLogin, phone, h.cfg.SMS, clientAddr(r)); err != nil {
+				h.cfg.Logger.Error("send SMS passcode", "userid", u.UserID, "err", err)
+			}
+			done.Phone, done.SMS = sms.Mask(phone), true
 		}
-		s.user = u
-		h.audit(ctx, r, u.UserID, "helpdesk phone", "OK", "passcodes by SMS to "+sms.Mask(phone))
-		h.notify(r, u, mail.PhoneNotice(h.cfg.MailFrom, u.Email, u.UserID, sms.Mask(phone), now))
-		if err := h.cfg.Auth.SendSMSCode(ctx, u, store.SMSLogin, phone, h.cfg.SMS, clientAddr(r)); err != nil {
-			h.cfg.Logger.Error("send SMS passcode", "userid", u.UserID, "err", err)
-		}
-		done.Phone, done.SMS = sms.Mask(phone), true
 	}
 	// One use of the desk per sign-in.
 	h.sessions.end(s)

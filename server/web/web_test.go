@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/server/auth"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
@@ -375,5 +376,41 @@ func TestPasswordChange(t *testing.T) {
 	s.Clock.Advance(30 * time.Second)
 	if got := s.Verify("pat", "pat-pass-1", code(t, tok, s.Clock.Now())); got != wire.ResultInvalidLogin {
 		t.Errorf("the old password: %s", got)
+	}
+}
+
+var questionLabel = regexp.MustCompile(`id="question">([^<]+)<`)
+
+// The help desk's new number: the user becomes an SMS user, a passcode
+// goes to the new number at once and logs in, and an e-mail tells them.
+func TestHelpdeskNewNumber(t *testing.T) {
+	s := servertest.New(t)
+	s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
+	b := newBrowserAt(t, s.Helpdesk)
+	b.get("")
+	b.post("", url.Values{"userid": {"nina"}})
+	_, body := b.post("password", url.Values{"password": {"nina-pass"}})
+	m := questionLabel.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no question: %s", body)
+	}
+	answer := map[string]string{auth.Questions[1]: "Springfield", auth.Questions[2]: "Rex"}[m[1]]
+	b.post("question", url.Values{"answer": {answer}})
+	if status, body := b.post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
+		t.Errorf("a bad number: %d", status)
+	}
+	status, body := b.post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"0"}})
+	if status != 200 || !strings.Contains(body, "come by SMS to") {
+		t.Fatalf("the new number: %d %s", status, body)
+	}
+	code := s.LastSMS("+393331234567")
+	if code == "" {
+		t.Fatal("no SMS to the new number")
+	}
+	if got := s.Verify("nina", "nina-pass", code); got != wire.ResultOK {
+		t.Errorf("verifylogin with the SMS to the new number: %s", got)
+	}
+	if !mailed(t, s, "nina", "Your mobile number for passcodes was changed") {
+		t.Error("no e-mail about the new number")
 	}
 }
