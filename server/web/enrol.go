@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,8 +69,8 @@ func (h *Handler) startApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := r.Host
-	if i := strings.LastIndex(host, ":"); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
 	}
 	tok.Issuer = host
 	tok.Label = fmt.Sprintf("%s (%s)", s.user.UserID, host)
