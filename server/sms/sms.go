@@ -6,10 +6,10 @@
 package sms
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -169,20 +169,10 @@ func (g Gateway) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
+// jsonEscape is s as the inside of a JSON string.
 func jsonEscape(s string) string {
-	var b bytes.Buffer
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b[1 : len(b)-1])
 }
 
 // Retry wraps s: a failed send is tried again, attempts times in all,

@@ -394,23 +394,14 @@ func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, use
 		t.Created = time.Now()
 	}
 	return d.tx(ctx, "complete enrolment", func(tx *sql.Tx) error {
-		if useInitial {
-			res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return store.ErrAlreadyUsed
-			}
+		if err := enrolled(ctx, tx, id, useInitial); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET use2fa=1, sms=0, failures=0, locked_until=0 WHERE id=?`, id)
+		_, err := tx.ExecContext(ctx, `UPDATE users SET sms=0 WHERE id=?`, id)
 		return err
 	})
 }
@@ -418,23 +409,34 @@ func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, use
 // CompleteSMSEnrolment is one transaction; see store.Store.
 func (d *DB) CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error {
 	return d.tx(ctx, "complete SMS enrolment", func(tx *sql.Tx) error {
-		if useInitial {
-			res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return store.ErrAlreadyUsed
-			}
+		if err := enrolled(ctx, tx, id, useInitial); err != nil {
+			return err
 		}
-		for _, q := range []string{`DELETE FROM tokens WHERE user_id=?`, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id=?`, id); err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET phone=?, sms=1, use2fa=1, failures=0, locked_until=0 WHERE id=?`, phone, id)
+		_, err := tx.ExecContext(ctx, `UPDATE users SET phone=?, sms=1 WHERE id=?`, phone, id)
 		return err
 	})
+}
+
+// enrolled does, in tx, what every completed enrolment does: the welcome
+// mail's initial passcode is spent (with mustBeUnused, ErrAlreadyUsed if
+// it was used meanwhile: the enrolment was proved with it), any temporary
+// passcode is revoked, 2FA is on and failures are cleared.
+func enrolled(ctx context.Context, tx *sql.Tx, id int64, mustBeUnused bool) error {
+	res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); mustBeUnused && n != 1 {
+		return store.ErrAlreadyUsed
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
+	return err
 }
 
 // SetSMSCode replaces the user's SMS code of its purpose.

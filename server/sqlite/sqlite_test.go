@@ -346,3 +346,27 @@ func TestSMS(t *testing.T) {
 		}
 	}
 }
+
+// Any completed enrolment spends a welcome mail's passcode left unused
+// (say the user enrolled with a One Swipe code or a temporary passcode):
+// it must not enrol another token later.
+func TestEnrolmentSpendsTheInitialPasscode(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	tok := store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}
+	for name, complete := range map[string]func(int64) error{
+		"token": func(id int64) error { return db.CompleteEnrolment(ctx, id, tok, false) },
+		"sms":   func(id int64) error { return db.CompleteSMSEnrolment(ctx, id, "+447700900123", false) },
+	} {
+		u := mustUser(t, db, "u-"+name)
+		if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := complete(u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if ip, _ := db.InitialPasscodeOf(ctx, u.ID); !ip.Used {
+			t.Errorf("%s enrolment left the initial passcode usable", name)
+		}
+	}
+}

@@ -179,15 +179,16 @@ type Store interface {
 	UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int64, error)
 
 	// CompleteEnrolment, in one transaction, gives the user the token t
-	// (replacing any other, whose codes then fail), turns 2FA on, clears
-	// failures, revokes any temporary passcode and, with useInitial, uses
-	// up the initial passcode (ErrAlreadyUsed if it was used meanwhile:
-	// nothing changes then).
+	// (replacing any other, whose codes then fail, and ending SMS), turns
+	// 2FA on, clears failures, revokes any temporary passcode and spends
+	// an unused initial passcode. With useInitial the enrolment was proved
+	// with the initial passcode: ErrAlreadyUsed if it was used meanwhile
+	// (nothing changes then).
 	CompleteEnrolment(ctx context.Context, id int64, t Token, useInitial bool) error
 	// CompleteSMSEnrolment, in one transaction, makes the user an SMS user
 	// with phone: their token is deleted, 2FA turned on, failures cleared,
-	// any temporary passcode revoked and, with useInitial, the initial
-	// passcode used up (ErrAlreadyUsed if it was used meanwhile).
+	// any temporary passcode revoked and the initial passcode spent, as
+	// for CompleteEnrolment.
 	CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error
 
 	// SetSMSCode replaces the user's SMS code of c.Purpose.

@@ -12,20 +12,15 @@ import (
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
-	"github.com/softtoken/softtoken/token/qr"
 )
 
 // passcodeBySMS sends an SMS user a passcode for the sign-in.
 func (h *Handler) passcodeBySMS(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, func(s *session) bool { return s.password && s.user.SMS })
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if !s.password || !s.user.SMS {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	p := page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, SMS: true}
 	switch err := h.cfg.Auth.SendSMSCode(r.Context(), s.user, store.SMSLogin, s.user.Phone, h.cfg.SMS, clientAddr(r)); {
 	case err == nil:
@@ -41,24 +36,10 @@ func (h *Handler) passcodeBySMS(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, "passcode", p)
 }
 
-// signedInPost is post for a signed-in session.
-func (h *Handler) signedInPost(w http.ResponseWriter, r *http.Request) (*session, bool) {
-	s, ok := h.post(w, r)
-	if !ok {
-		return nil, false
-	}
-	if !s.signedIn {
-		s.mu.Unlock()
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return nil, false
-	}
-	return s, true
-}
-
 // startApp makes a new seed for the soft token app (guide, section
 // 4.2.2) and shows it; nothing is stored until the user types a code.
 func (h *Handler) startApp(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
@@ -79,7 +60,7 @@ func (h *Handler) startApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) appPage(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -101,30 +82,18 @@ func (h *Handler) appView(s *session, problem string) page {
 }
 
 func (h *Handler) appCodePNG(w http.ResponseWriter, r *http.Request) {
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
-	if s == nil {
-		http.NotFound(w, r)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.signedIn || s.app == nil {
-		http.NotFound(w, r)
-		return
-	}
-	img, err := qr.PNG(s.app.tok.URI(), 300)
-	if err != nil {
-		h.serverError(w, "draw the app's QR code", err)
-		return
-	}
-	w.Header().Set("Content-Type", "image/png")
-	_, _ = w.Write(img)
+	h.image(w, r, func(s *session) (string, bool) {
+		if !s.signedIn || s.app == nil {
+			return "", false
+		}
+		return s.app.tok.URI(), true
+	})
 }
 
 // confirmApp activates the app's seed once the user typed a code of it:
 // in one transaction it replaces the user's previous token (or SMS).
 func (h *Handler) confirmApp(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
@@ -171,7 +140,7 @@ func (h *Handler) afterEnrolment(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) smsPage(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -182,7 +151,7 @@ func (h *Handler) smsPage(w http.ResponseWriter, r *http.Request) {
 // sendPhoneCode sends a code to the number typed, to prove it is the
 // user's (guide, section 4.2.3).
 func (h *Handler) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
@@ -222,7 +191,7 @@ func (h *Handler) sendPhoneCode(w http.ResponseWriter, r *http.Request) {
 // confirmPhone checks the code sent to the new number and makes the user
 // an SMS user with it, replacing their token.
 func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
@@ -263,7 +232,7 @@ func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) questionsPage(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -273,7 +242,7 @@ func (h *Handler) questionsPage(w http.ResponseWriter, r *http.Request) {
 
 // setQuestions stores the two security answers, hashed.
 func (h *Handler) setQuestions(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
@@ -304,7 +273,7 @@ func (h *Handler) setQuestions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) donePage(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}

@@ -19,6 +19,10 @@ import (
 // temporary passcode. The answer is never enough without the password,
 // which always comes first, and both count towards the lockout.
 
+// The help desk's steps, for at and postAt.
+func questionAsked(s *session) bool { return s.password && s.deskQuestion > 0 }
+func answered(s *session) bool      { return s.deskVerified }
+
 // maxAnswerTries wrong answers end a help desk session.
 const maxAnswerTries = 3
 
@@ -49,7 +53,7 @@ func (h *Handler) deskUserID(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deskPasswordPage(w http.ResponseWriter, r *http.Request) {
-	s := h.deskSession(w, r, func(s *session) bool { return s.deskUserID != "" })
+	s := h.at(w, r, func(s *session) bool { return s.deskUserID != "" })
 	if s == nil {
 		return
 	}
@@ -57,30 +61,12 @@ func (h *Handler) deskPasswordPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusOK, "desk-password", page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.deskUserID})
 }
 
-// deskSession returns the help desk session locked when it has reached
-// the step ready checks, else sends the browser back to the start.
-func (h *Handler) deskSession(w http.ResponseWriter, r *http.Request, ready func(*session) bool) *session {
-	if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
-		s.mu.Lock()
-		if ready(s) {
-			return s
-		}
-		s.mu.Unlock()
-	}
-	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-	return nil
-}
-
 func (h *Handler) deskPassword(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, func(s *session) bool { return s.deskUserID != "" })
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if s.deskUserID == "" {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	ctx, now := r.Context(), h.cfg.Now()
 	again := page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.deskUserID}
 	if !h.byAddr.Allow(clientAddr(r), now) || !h.byUser.Allow(strings.ToLower(s.deskUserID), now) {
@@ -121,7 +107,7 @@ func (h *Handler) deskPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deskQuestionPage(w http.ResponseWriter, r *http.Request) {
-	s := h.deskSession(w, r, func(s *session) bool { return s.password && s.deskQuestion > 0 })
+	s := h.at(w, r, questionAsked)
 	if s == nil {
 		return
 	}
@@ -130,15 +116,11 @@ func (h *Handler) deskQuestionPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deskAnswer(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, questionAsked)
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if !s.password || s.deskQuestion == 0 {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	ctx := r.Context()
 	if !h.byUser.Allow("answer:"+strings.ToLower(s.user.UserID), h.cfg.Now()) {
 		h.render(w, http.StatusTooManyRequests, "desk-question", page{Title: "Security question", CSRF: s.csrf, UserID: s.user.UserID,
@@ -173,7 +155,7 @@ func (h *Handler) deskAnswer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deskOptionsPage(w http.ResponseWriter, r *http.Request) {
-	s := h.deskSession(w, r, func(s *session) bool { return s.deskVerified })
+	s := h.at(w, r, answered)
 	if s == nil {
 		return
 	}
@@ -192,15 +174,11 @@ func (h *Handler) optionsView(s *session, problem string) page {
 // deskOptions sets a new SMS number and/or issues a temporary passcode,
 // and tells the user by e-mail.
 func (h *Handler) deskOptions(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, answered)
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if !s.deskVerified {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	ctx, now := r.Context(), h.cfg.Now()
 	typed := strings.TrimSpace(r.PostFormValue("phone"))
 	days, _ := strconv.Atoi(r.PostFormValue("days"))

@@ -116,32 +116,22 @@ func (h *Handler) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session
 }
 
 func (h *Handler) passcodePage(w http.ResponseWriter, r *http.Request) {
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
+	s := h.at(w, r, passwordDone)
 	if s == nil {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 		return
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.password {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	h.render(w, http.StatusOK, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, SMS: s.user.SMS})
 }
 
 // passcode checks the second factor: the initial passcode of the welcome
 // mail, a code of the user's token, or a temporary passcode.
 func (h *Handler) passcode(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, passwordDone)
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if !s.password {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	ctx := r.Context()
 	code := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("passcode")), " ", "")
 	if len(code) < 6 || len(code) > 10 || strings.Trim(code, "0123456789") != "" {
@@ -179,23 +169,8 @@ func (h *Handler) codeFailed(w http.ResponseWriter, r *http.Request, s *session,
 	h.render(w, http.StatusUnauthorized, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.user.UserID, SMS: s.user.SMS, Error: msg})
 }
 
-// signedIn returns the request's signed-in session, or sends the browser
-// to the sign-in page.
-func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
-	if s != nil {
-		s.mu.Lock()
-		if s.signedIn {
-			return s
-		}
-		s.mu.Unlock()
-	}
-	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-	return nil
-}
-
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -258,15 +233,11 @@ func (h *Handler) readSwipe(w http.ResponseWriter, r *http.Request) {
 // issueEnrolCode gives the signed-in user a One Swipe enrolment code for
 // the desktop app, replacing any earlier one.
 func (h *Handler) issueEnrolCode(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.post(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}
 	defer s.mu.Unlock()
-	if !s.signedIn {
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return
-	}
 	e, err := h.cfg.Auth.IssueEnrolCode(r.Context(), s.user, h.cfg.EnrolURL)
 	if err != nil {
 		h.serverError(w, "issue One Swipe code", err)
@@ -278,7 +249,7 @@ func (h *Handler) issueEnrolCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showEnrolCode(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -291,22 +262,10 @@ func (h *Handler) showEnrolCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) enrolCodePNG(w http.ResponseWriter, r *http.Request) {
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
-	if s == nil {
-		http.NotFound(w, r)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.signedIn || s.enrolCode == nil || !h.cfg.Now().Before(s.enrolCode.Expires) {
-		http.NotFound(w, r)
-		return
-	}
-	img, err := qr.PNG(s.enrolCode.String(), 320)
-	if err != nil {
-		h.serverError(w, "draw One Swipe code", err)
-		return
-	}
-	w.Header().Set("Content-Type", "image/png")
-	_, _ = w.Write(img)
+	h.image(w, r, func(s *session) (string, bool) {
+		if !s.signedIn || s.enrolCode == nil || !h.cfg.Now().Before(s.enrolCode.Expires) {
+			return "", false
+		}
+		return s.enrolCode.String(), true
+	})
 }

@@ -13,7 +13,7 @@ import (
 // token, SMS and temporary passcode keep working.
 
 func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) {
-	s := h.signedIn(w, r)
+	s := h.at(w, r, isSignedIn)
 	if s == nil {
 		return
 	}
@@ -22,7 +22,7 @@ func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	s, ok := h.signedInPost(w, r)
+	s, ok := h.postAt(w, r, isSignedIn)
 	if !ok {
 		return
 	}

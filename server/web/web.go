@@ -36,6 +36,7 @@ import (
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token/qr"
 )
 
 //go:embed templates/*.html
@@ -288,6 +289,63 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) (*session, bool) 
 	}
 	s.mu.Lock()
 	return s, true
+}
+
+// Steps a session reaches, for at and postAt.
+func passwordDone(s *session) bool { return s.password }
+func isSignedIn(s *session) bool   { return s.signedIn }
+
+// at returns the request's session, locked (the caller unlocks it), when
+// ready says it has reached the step a page needs; otherwise it sends the
+// browser back to the start and returns nil.
+func (h *Handler) at(w http.ResponseWriter, r *http.Request, ready func(*session) bool) *session {
+	if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
+		s.mu.Lock()
+		if ready(s) {
+			return s
+		}
+		s.mu.Unlock()
+	}
+	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+	return nil
+}
+
+// postAt is post for the form of a step: the session must also have
+// reached it, or the browser goes back to the start.
+func (h *Handler) postAt(w http.ResponseWriter, r *http.Request, ready func(*session) bool) (*session, bool) {
+	s, ok := h.post(w, r)
+	if !ok {
+		return nil, false
+	}
+	if !ready(s) {
+		s.mu.Unlock()
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+		return nil, false
+	}
+	return s, true
+}
+
+// image answers a picture of a session at a step, or 404.
+func (h *Handler) image(w http.ResponseWriter, r *http.Request, picture func(*session) (string, bool)) {
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
+	if s == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	text, ok := picture(s)
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	img, err := qr.PNG(text, 320)
+	if err != nil {
+		h.serverError(w, "draw a QR code", err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	_, _ = w.Write(img)
 }
 
 func clientAddr(r *http.Request) string {

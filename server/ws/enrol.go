@@ -179,11 +179,6 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 		c.audit(ctx, u.UserID, "enrol confirm", resp.Result)
 		return resp, true
 	}
-	if err == nil && c.en.proof == auth.ProofOneSwipe {
-		// The code came from a sign-in that may have used the welcome
-		// mail's passcode: with a token enrolled, that passcode is spent.
-		_, err = c.h.st.UseInitialPasscode(ctx, u.ID)
-	}
 	if err == nil && len(c.en.answers) > 0 {
 		err = c.h.st.SetSecurityAnswers(ctx, u.ID, c.en.answers)
 	}
