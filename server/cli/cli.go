@@ -28,10 +28,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/store"
 )
 
 // Env is what a command may use.
@@ -167,13 +168,18 @@ func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	return fs.Args(), nil
 }
 
-// deps are the opened database and the services on it.
+// deps are the opened database and the rules service on it: the commands
+// use only the service.
 type deps struct {
-	db   *sqlite.DB
-	auth *auth.Service
+	db     store.Store
+	sealer *seal.Sealer
+	acct   *account.Service
 }
 
-func (c common) open(ctx context.Context, env Env, cfg auth.Config) (*deps, error) {
+// Close closes the database.
+func (d *deps) Close() error { return d.db.Close() }
+
+func (c common) open(ctx context.Context, env Env, cfg account.Config) (*deps, error) {
 	if c.db == "" {
 		return nil, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
 	}
@@ -193,8 +199,8 @@ func (c common) open(ctx context.Context, env Env, cfg auth.Config) (*deps, erro
 	if err != nil {
 		return nil, err
 	}
-	cfg.Now = env.Now
-	return &deps{db: db, auth: auth.New(db, sealer, cfg)}, nil
+	cfg.Now, cfg.Logger = env.Now, env.Logger
+	return &deps{db: db, sealer: sealer, acct: account.New(db, sealer, cfg)}, nil
 }
 
 // readPassword reads the password for user add / reset.

@@ -129,7 +129,7 @@ func TestUserCommands(t *testing.T) {
 		{"sms-pass-123\n", []string{"user", "add", "--phone", "07700", "badphone"}, "", "international form", true},
 		{"new-pass-456\n", []string{"user", "reset", "texter"}, `"must_change_password": true`, "", false},
 		{"", []string{"user", "show", "texter"}, `"phone": "+447700900123"`, "", false},
-		{"", []string{"user", "show", "bts@x"}, "", "not found", false},
+		{"", []string{"user", "show", "bts@x"}, "", "no such user", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user delete", "", false},
 		{"", []string{"audit", "--since", "1h", "--json"}, `"event": "token revoke"`, "", false},
 		{"", []string{"audit", "--since", "yesterday"}, "", "--since takes", true},

@@ -13,8 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/account"
 )
 
 // DemoUserID is the user `demo` makes.
@@ -68,51 +67,52 @@ func demo(ctx context.Context, env Env, args []string) error {
 type demoInfo struct{ password, passcode string }
 
 func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (demoInfo, error) {
-	d, err := c.open(ctx, env, auth.Config{})
+	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return demoInfo{}, err
 	}
-	defer d.db.Close()
-	pwFile := filepath.Join(dir, "demo-password")
-	raw, err := os.ReadFile(pwFile)
-	pw := strings.TrimSpace(string(raw))
-	if errors.Is(err, fs.ErrNotExist) || pw == "" {
-		b := make([]byte, 10)
-		_, _ = rand.Read(b)
-		pw = "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-		if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
-			return demoInfo{}, fmt.Errorf("save the demo password: %w", err)
-		}
-	} else if err != nil {
-		return demoInfo{}, fmt.Errorf("read the demo password: %w", err)
+	defer d.Close()
+	pw, err := demoPassword(filepath.Join(dir, "demo-password"))
+	if err != nil {
+		return demoInfo{}, err
 	}
 	mf := mailFlags{enrolURL: enrolURL, from: "no-reply-softtoken@localhost", outbox: filepath.Join(dir, "outbox")}
-	u, err := d.db.UserByUserID(ctx, DemoUserID)
+	v, err := d.acct.User(ctx, DemoUserID)
+	var created account.Created
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		hash, err := d.auth.HashPassword([]byte(pw))
-		if err != nil {
-			return demoInfo{}, err
-		}
-		u, err = d.db.CreateUser(ctx, store.User{UserID: DemoUserID, Active: true, PassHash: hash, Email: "demo@softtoken.test", Created: env.Now()})
-		if err != nil {
-			return demoInfo{}, err
-		}
-		out, err := d.issue(ctx, u, false)
-		if err != nil {
-			return demoInfo{}, err
-		}
-		d.sendWelcome(ctx, env, mf, c.db, u, &out)
-		return demoInfo{password: pw, passcode: out.InitialPasscode}, nil
+	case errors.Is(err, account.ErrNoSuchUser):
+		created, err = d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: DemoUserID, Password: []byte(pw),
+			Email: "demo@softtoken.test", InitialPasscode: true})
 	case err != nil:
-		return demoInfo{}, err
-	}
-	if _, err := d.db.TokenOf(ctx, u.ID); err == nil {
+	case v.TokenSerial != "" || v.SMS:
 		return demoInfo{password: pw, passcode: "(already enrolled: your token shows the passcodes)"}, nil
+	default:
+		created, err = d.acct.Reset(ctx, account.Admin, account.ByAdmin(DemoUserID), []byte(pw))
 	}
-	out, err := d.reset(ctx, env, mf, c.db, u, []byte(pw))
 	if err != nil {
 		return demoInfo{}, err
 	}
-	return demoInfo{password: pw, passcode: out.InitialPasscode}, nil
+	out := printable(created)
+	d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+	return demoInfo{password: pw, passcode: created.InitialPasscode}, nil
+}
+
+// demoPassword reads the demo user's password from file, making one the
+// first time.
+func demoPassword(file string) (string, error) {
+	raw, err := os.ReadFile(file)
+	pw := strings.TrimSpace(string(raw))
+	if err == nil && pw != "" {
+		return pw, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read the demo password: %w", err)
+	}
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	pw = "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	if err := os.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save the demo password: %w", err)
+	}
+	return pw, nil
 }

@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
@@ -24,7 +25,7 @@ type ServeConfig struct {
 	EnrolURL string
 	// MaxTempDays bounds temporary passcodes from the self-help desk.
 	MaxTempDays int
-	Auth        auth.Config
+	Rules       account.Config
 	WS          ws.Config
 }
 
@@ -43,10 +44,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&sc.EnrolURL, "enrol-url", env.Getenv("SOFTTOKEN_ENROL_URL"), "public address of the enrol page (SOFTTOKEN_ENROL_URL; default from --listen)")
 	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
 	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
-	fs.IntVar(&sc.Auth.Window, "window", 1, "passcode window in time steps either side")
-	fs.IntVar(&sc.Auth.MaxFailures, "max-failures", 10, "consecutive failures that lock a user")
-	fs.DurationVar(&sc.Auth.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
-	fs.DurationVar(&sc.Auth.SMSCodeTTL, "sms-code-ttl", auth.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
+	fs.IntVar(&sc.Rules.Window, "window", 1, "passcode window in time steps either side")
+	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive failures that lock a user")
+	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
+	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
 	fs.DurationVar(&sc.WS.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -58,39 +59,34 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if (sc.TLSCert == "") != (sc.TLSKey == "") {
 		return usagef("serve: give both --tls-cert and --tls-key")
 	}
-	d, err := c.open(ctx, env, sc.Auth)
-	if err != nil {
-		return err
-	}
-	defer d.db.Close()
-	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
-	if err != nil {
-		return err
-	}
 	sender, smsTo, err := sf.sender(env, c.db)
 	if err != nil {
 		return err
 	}
-	sc.WS.Logger, sc.WS.Now, sc.WS.SMS = env.Logger, env.Now, sender
-	mux := http.NewServeMux()
-	mux.Handle("/ws", ws.New(d.auth, d.db, keys, sc.WS))
+	mailer, mailTo := mf.mailer(env, c.db)
+	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
+	d, err := c.open(ctx, env, sc.Rules)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
+	if err != nil {
+		return err
+	}
 	tls := sc.TLSCert != ""
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	mailer, mailTo := mf.mailer(env, c.db)
-	wc := web.Config{Auth: d.auth, Store: d.db, EnrolURL: sc.EnrolURL, SecureCookies: tls, SMS: sender,
-		Mail: mailer, MailFrom: mf.from, MaxTempDays: sc.MaxTempDays, Logger: env.Logger, Now: env.Now}
-	mux.Handle(web.Prefix, web.New(wc))
-	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
-	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	srvCfg := server.Config{Store: d.db, Sealer: d.sealer, Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
+		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, Logger: env.Logger, Now: env.Now}
+	handler := server.New(srvCfg)
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go housekeeping(ctx, env, d, keys)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go housekeeping(ctx, env, handler.Accounts, keys)
 	errc := make(chan error, 1)
 	scheme := "http"
 	go func() {
@@ -127,16 +123,15 @@ func serve(ctx context.Context, env Env, args []string) error {
 // housekeeping runs every minute while serving: it rotates the challenge
 // key when due, and disables users who did not enrol within 30 days of
 // their welcome mail (guide, section 4.2).
-func housekeeping(ctx context.Context, env Env, d *deps, keys *challenge.Keys) {
+func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys *challenge.Keys) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if ids, err := d.db.DisableUnenrolled(ctx, env.Now()); err != nil {
+		if ids, err := accounts.DisableUnenrolled(ctx); err != nil {
 			env.Logger.Error("disable unenrolled users", "err", err)
 		} else {
 			for _, id := range ids {
 				env.Logger.Info("disabled: not enrolled within 30 days", "userid", id)
-				d.auditOutcome(ctx, env, id, "disable unenrolled", "OK", "the initial passcode expired unused")
 			}
 		}
 		select {

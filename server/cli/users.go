@@ -10,16 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/mail"
-	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
 )
-
-// InitialPasscodeValidity is how long a welcome mail's passcode works; a
-// user who has not enrolled by then must be reset (guide, section 4).
-const InitialPasscodeValidity = 30 * 24 * time.Hour
 
 // userJSON is how the admin commands show a user: never a hash or a seed.
 type userJSON struct {
@@ -46,15 +41,12 @@ type userJSON struct {
 	MailSent *bool  `json:"mail_sent,omitempty"`
 }
 
-func (d *deps) show(ctx context.Context, u store.User) userJSON {
-	j := userJSON{UserID: u.UserID, Firm: u.Firm, Roles: u.Roles, Attr: u.Attr, Admin: u.IsAdmin, Active: u.Active,
-		Use2FA: u.Use2FA, SMS: u.SMS, Email: u.Email, Phone: u.Phone, MustChangePassword: u.MustChangePassword,
-		Failures: u.Failures, Created: u.Created}
-	if !u.LockedUntil.IsZero() {
-		j.LockedUntil = &u.LockedUntil
-	}
-	if tok, err := d.db.TokenOf(ctx, u.ID); err == nil {
-		j.TokenSerial = tok.Serial
+func showUser(v account.UserView) userJSON {
+	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Active: v.Active,
+		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, MustChangePassword: v.MustChangePassword,
+		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
+	if !v.LockedUntil.IsZero() {
+		j.LockedUntil = &v.LockedUntil
 	}
 	return j
 }
@@ -80,57 +72,66 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 	return usagef("user: unknown subcommand %q", args[0])
 }
 
+// addFlags are the flags of user add.
+type addFlags struct {
+	admin, use2fa, sms        bool
+	email, phone, firm, roles string
+}
+
+func (f *addFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
+	fs.BoolVar(&f.use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
+	fs.StringVar(&f.email, "email", "", "e-mail address for the welcome mail")
+	fs.StringVar(&f.phone, "phone", "", "mobile number for SMS passcodes, international form (+44…)")
+	fs.BoolVar(&f.sms, "sms", false, "passcodes by SMS to --phone instead of a token")
+	fs.StringVar(&f.firm, "firm", "", "firm")
+	fs.StringVar(&f.roles, "roles", "", "roles")
+}
+
 func userAdd(ctx context.Context, env Env, args []string) error {
 	var c common
 	var mf mailFlags
-	var admin, use2fa, smsUser bool
-	var email, phone, firm, roles string
+	var af addFlags
 	fs := newFlags(env, "user add", &c)
 	mf.define(env, fs)
-	fs.BoolVar(&admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
-	fs.BoolVar(&use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
-	fs.StringVar(&email, "email", "", "e-mail address for the welcome mail")
-	fs.StringVar(&phone, "phone", "", "mobile number for SMS passcodes, international form (+44…)")
-	fs.BoolVar(&smsUser, "sms", false, "passcodes by SMS to --phone instead of a token")
-	fs.StringVar(&firm, "firm", "", "firm")
-	fs.StringVar(&roles, "roles", "", "roles")
+	af.define(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	if phone != "" {
-		if phone, err = sms.Normalize(phone); err != nil {
-			return usagef("user add: --phone: %v", err)
-		}
-	}
-	if smsUser && (phone == "" || use2fa) {
+	if af.sms && (af.phone == "" || af.use2fa) {
 		return usagef("user add: --sms needs --phone, and excludes --use2fa")
 	}
-	d, err := c.open(ctx, env, auth.Config{})
+	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return err
 	}
-	defer d.db.Close()
+	defer d.Close()
 	pw, err := readPassword(env)
 	if err != nil {
 		return err
 	}
-	hash, err := d.auth.HashPassword(pw)
+	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
+		Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa})
+	if errors.Is(err, account.ErrBadPhone) {
+		return usagef("user add: --phone: %v", err)
+	}
 	if err != nil {
 		return err
 	}
-	u, err := d.db.CreateUser(ctx, store.User{UserID: rest[0], Firm: firm, Roles: roles, IsAdmin: admin, Active: true,
-		Use2FA: use2fa || smsUser, SMS: smsUser, PassHash: hash, MustChangePassword: true, Email: email, Phone: phone, Created: env.Now()})
-	if err != nil {
-		return err
-	}
-	out, err := d.issue(ctx, u, use2fa)
-	if err != nil {
-		return err
-	}
-	d.audit(ctx, env, u.UserID, "user add")
-	d.sendWelcome(ctx, env, mf, c.db, u, &out)
+	out := printable(created)
+	d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
 	return printJSON(env.Stdout, out)
+}
+
+// printable is a new user or a reset as the admin sees it.
+func printable(c account.Created) userJSON {
+	out := showUser(account.UserView{User: c.User})
+	out.InitialPasscode = c.InitialPasscode
+	if c.Token != nil {
+		out.TwoFASeed, out.TokenSerial = c.Token.Secret.Base32(), c.Token.Serial
+	}
+	return out
 }
 
 // sendWelcome mails the welcome mail and notes the outcome in out. A mail
@@ -145,45 +146,16 @@ func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, db string
 	}
 	m, where := mf.mailer(env, db)
 	now := env.Now()
-	msg := mail.Welcome(mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(InitialPasscodeValidity), now)
+	msg := mail.Welcome(mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(account.InitialPasscodeValidity), now)
 	if err := m.Send(ctx, msg); err != nil {
 		out.Mail = "not sent: " + err.Error()
 		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the welcome mail to %s was not sent (%v): hand the passcode over yourself\n", u.Email, err)
-		d.auditOutcome(ctx, env, u.UserID, "welcome mail", "failed", err.Error())
+		d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "failed", err.Error())
 		return
 	}
 	sent = true
 	out.Mail = "sent to " + u.Email + " via " + where
-	d.auditOutcome(ctx, env, u.UserID, "welcome mail", "OK", "to "+u.Email)
-}
-
-// issue gives u a new initial passcode (and with seed, a new seed) and
-// returns what to print.
-func (d *deps) issue(ctx context.Context, u store.User, seed bool) (userJSON, error) {
-	code, err := d.auth.IssueInitialPasscode(ctx, u, InitialPasscodeValidity)
-	if err != nil {
-		return userJSON{}, err
-	}
-	out := d.show(ctx, u)
-	out.InitialPasscode = code
-	if seed {
-		tok, err := d.auth.NewSeed(ctx, u)
-		if err != nil {
-			return userJSON{}, err
-		}
-		out.TwoFASeed, out.TokenSerial = tok.Secret.Base32(), tok.Serial
-	}
-	return out, nil
-}
-
-func (d *deps) audit(ctx context.Context, env Env, userID, event string) {
-	d.auditOutcome(ctx, env, userID, event, "OK", "")
-}
-
-func (d *deps) auditOutcome(ctx context.Context, env Env, userID, event, outcome, detail string) {
-	if err := d.db.Audit(ctx, store.AuditEvent{At: env.Now(), UserID: userID, Client: "admin command line", Event: event, Outcome: outcome, Detail: detail}); err != nil {
-		env.Logger.Error("audit failed", "event", event, "err", err)
-	}
+	d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "OK", "to "+u.Email)
 }
 
 func userList(ctx context.Context, env Env, args []string) error {
@@ -191,27 +163,27 @@ func userList(ctx context.Context, env Env, args []string) error {
 	if _, err := parse(newFlags(env, "user list", &c), args, 0); err != nil {
 		return err
 	}
-	d, err := c.open(ctx, env, auth.Config{})
+	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return err
 	}
-	defer d.db.Close()
-	users, err := d.db.ListUsers(ctx)
+	defer d.Close()
+	users, err := d.acct.Users(ctx)
 	if err != nil {
 		return err
 	}
 	out := make([]userJSON, len(users))
 	for i, u := range users {
-		out[i] = d.show(ctx, u)
+		out[i] = showUser(u)
 	}
 	if c.json {
 		return printJSON(env.Stdout, out)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "USERID\tACTIVE\tADMIN\t2FA\tTOKEN\tLOCKED")
-	for _, u := range out {
+	for i, u := range out {
 		locked := ""
-		if u.LockedUntil != nil && env.Now().Before(*u.LockedUntil) {
+		if users[i].Locked {
 			locked = "until " + u.LockedUntil.Format(time.RFC3339)
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.UserID, yesNo(u.Active), yesNo(u.Admin), yesNo(u.Use2FA), u.TokenSerial, locked)
@@ -226,15 +198,12 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// onUser runs a command that takes one USERID: it parses the flags, opens
-// the database and finds the user, then calls do.
-func onUser(ctx context.Context, env Env, name string, args []string, do func(*deps, store.User) error) error {
-	return onUserWith(ctx, env, name, args, nil, func(d *deps, u store.User, _ string) error { return do(d, u) })
-}
-
-// onUserWith is onUser for commands with flags of their own (define) that
-// also need the database path.
-func onUserWith(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), do func(*deps, store.User, string) error) error {
+// onUser runs a command that takes one USERID: it parses the flags
+// (define adds the command's own), opens the database with the rules'
+// mail notices going where mf says (nil: none), and calls do with the user
+// ID and the database path.
+func onUser(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), mf *mailFlags,
+	do func(d *deps, userID, db string) error) error {
 	var c common
 	fs := newFlags(env, name, &c)
 	if define != nil {
@@ -244,100 +213,68 @@ func onUserWith(ctx context.Context, env Env, name string, args []string, define
 	if err != nil {
 		return err
 	}
-	d, err := c.open(ctx, env, auth.Config{})
+	var ac account.Config
+	if mf != nil {
+		ac.Mail, _ = mf.mailer(env, c.db)
+		ac.MailFrom = mf.from
+	}
+	d, err := c.open(ctx, env, ac)
 	if err != nil {
 		return err
 	}
-	defer d.db.Close()
-	u, err := d.db.UserByUserID(ctx, rest[0])
-	if err != nil {
-		return fmt.Errorf("user %s: %w", rest[0], err)
-	}
-	return do(d, u, c.db)
+	defer d.Close()
+	return do(d, rest[0], c.db)
 }
 
 func userOne(ctx context.Context, env Env, verb string, args []string) error {
-	return onUser(ctx, env, "user "+verb, args, func(d *deps, u store.User) error {
+	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, userID, _ string) error {
 		var err error
 		switch verb {
 		case "show":
-			return printJSON(env.Stdout, d.show(ctx, u))
+			v, err := d.acct.User(ctx, userID)
+			if err != nil {
+				return err
+			}
+			return printJSON(env.Stdout, showUser(v))
 		case "disable", "enable":
-			u.Active = verb == "enable"
-			err = d.db.UpdateUser(ctx, u)
+			err = d.acct.SetActive(ctx, account.Admin, account.ByAdmin(userID), verb == "enable")
 		case "delete":
-			err = d.db.DeleteUser(ctx, u.ID)
+			err = d.acct.DeleteUser(ctx, account.Admin, account.ByAdmin(userID))
 		}
 		if err != nil {
 			return err
 		}
-		d.audit(ctx, env, u.UserID, "user "+verb)
 		done := map[string]string{"disable": "Disabled", "enable": "Enabled", "delete": "Deleted"}[verb]
-		_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, u.UserID)
+		_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, userID)
 		return err
 	})
 }
 
-// userReset is the forgotten-password procedure (guide, section 6.2): a new
-// password, a new initial passcode, the token revoked; the user must enrol
-// again and change the password at the next login.
+// userReset is the forgotten-password procedure (guide, section 6.2): see
+// account.Service.Reset. The welcome mail carries the new initial passcode.
 func userReset(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
-	return onUserWith(ctx, env, "user reset", args, mf.define, func(d *deps, u store.User, db string) error {
+	return onUser(ctx, env, "user reset", args, mf.define, nil, func(d *deps, userID, db string) error {
 		pw, err := readPassword(env)
 		if err != nil {
 			return err
 		}
-		out, err := d.reset(ctx, env, mf, db, u, pw)
+		created, err := d.acct.Reset(ctx, account.Admin, account.ByAdmin(userID), pw)
 		if err != nil {
 			return err
 		}
+		out := printable(created)
+		d.sendWelcome(ctx, env, mf, db, created.User, &out)
 		return printJSON(env.Stdout, out)
 	})
 }
 
-// reset gives u the password pw (to change at the next login) and a new
-// initial passcode, revokes the token, and mails the welcome mail.
-func (d *deps) reset(ctx context.Context, env Env, mf mailFlags, db string, u store.User, pw []byte) (userJSON, error) {
-	hash, err := d.auth.HashPassword(pw)
-	if err != nil {
-		return userJSON{}, err
-	}
-	if err := d.db.SetPassword(ctx, u.ID, hash, true); err != nil {
-		return userJSON{}, err
-	}
-	if err := d.db.DeleteToken(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return userJSON{}, err
-	}
-	if u.SMS { // SMS passcodes stop too: the user enrols again
-		u.SMS = false
-		if err := d.db.UpdateUser(ctx, u); err != nil {
-			return userJSON{}, err
-		}
-	}
-	if err := d.db.ResetFailures(ctx, u.ID); err != nil {
-		return userJSON{}, err
-	}
-	u.MustChangePassword, u.Failures, u.LockedUntil = true, 0, time.Time{}
-	out, err := d.issue(ctx, u, false)
-	if err != nil {
-		return userJSON{}, err
-	}
-	d.audit(ctx, env, u.UserID, "user reset")
-	d.sendWelcome(ctx, env, mf, db, u, &out)
-	return out, nil
-}
-
 func tokenRevoke(ctx context.Context, env Env, args []string) error {
-	return onUser(ctx, env, "token revoke", args, func(d *deps, u store.User) error {
-		if err := d.db.DeleteToken(ctx, u.ID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("user %s has no token", u.UserID)
-			}
+	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, userID, _ string) error {
+		if err := d.acct.RevokeToken(ctx, account.Admin, account.ByAdmin(userID)); err != nil {
 			return err
 		}
-		d.audit(ctx, env, u.UserID, "token revoke")
-		_, err := fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", u.UserID)
+		_, err := fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", userID)
 		return err
 	})
 }
@@ -361,12 +298,12 @@ func audit(ctx context.Context, env Env, args []string) error {
 			return usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
 		}
 	}
-	d, err := c.open(ctx, env, auth.Config{})
+	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return err
 	}
-	defer d.db.Close()
-	events, err := d.db.AuditEvents(ctx, f)
+	defer d.Close()
+	events, err := d.acct.AuditEvents(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -391,27 +328,17 @@ func userTempPasscode(ctx context.Context, env Env, args []string) error {
 		fs.IntVar(&days, "days", 1, "days the passcode is valid")
 		fs.IntVar(&maxDays, "max-days", 7, "the most days allowed")
 	}
-	return onUserWith(ctx, env, "user temp-passcode", args, define, func(d *deps, u store.User, db string) error {
-		code, expires, err := d.auth.IssueTempPasscode(ctx, u, days, maxDays)
+	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, userID, _ string) error {
+		tp, err := d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
 		if err != nil {
 			return err
 		}
-		d.audit(ctx, env, u.UserID, "temporary passcode")
-		out := struct {
+		return printJSON(env.Stdout, struct {
 			UserID   string    `json:"userid"`
 			Passcode string    `json:"temporary_passcode"`
 			Expires  time.Time `json:"expires"`
 			Notice   string    `json:"notice"`
-		}{UserID: u.UserID, Passcode: code, Expires: expires, Notice: "not sent: the user has no e-mail address"}
-		if u.Email != "" {
-			m, _ := mf.mailer(env, db)
-			if err := m.Send(ctx, mail.TempPasscodeNotice(mf.from, u.Email, u.UserID, expires, env.Now())); err != nil {
-				out.Notice = "not sent: " + err.Error()
-			} else {
-				out.Notice = "sent to " + u.Email
-			}
-		}
-		return printJSON(env.Stdout, out)
+		}{UserID: userID, Passcode: tp.Code, Expires: tp.Expires, Notice: tp.Notice})
 	})
 }
 
@@ -424,18 +351,17 @@ func userOneSwipe(ctx context.Context, env Env, args []string) error {
 		fs.StringVar(&enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL the app enrols at (SOFTTOKEN_ENROL_URL)")
 		fs.StringVar(&qrFile, "qr", "", "write the QR code to this PNG file (mode 0600) instead of printing the code")
 	}
-	return onUserWith(ctx, env, "user oneswipe", args, define, func(d *deps, u store.User, _ string) error {
-		e, err := d.auth.IssueEnrolCode(ctx, u, enrolURL)
+	return onUser(ctx, env, "user oneswipe", args, define, nil, func(d *deps, userID, _ string) error {
+		e, err := d.acct.IssueEnrolCode(ctx, account.Admin, account.ByAdmin(userID), enrolURL)
 		if err != nil {
 			return err
 		}
-		d.auditOutcome(ctx, env, u.UserID, "one swipe code", "OK", "issued by an administrator, valid until "+e.Expires.UTC().Format(time.RFC3339))
 		out := struct {
 			UserID  string    `json:"userid"`
 			Expires time.Time `json:"expires"`
 			Code    string    `json:"oneswipe,omitempty"`
 			QRFile  string    `json:"qr_file,omitempty"`
-		}{UserID: u.UserID, Expires: e.Expires}
+		}{UserID: e.UserID, Expires: e.Expires}
 		if qrFile == "" {
 			out.Code = e.String()
 			return printJSON(env.Stdout, out)

@@ -1,20 +1,16 @@
-// Package servertest runs the real companion server in-process for the
-// tests of its clients (enrolclient, the app's command line and window):
-// the websocket protocol on 127.0.0.1, a real SQLite file, the real admin
-// commands, and a fake clock the test moves.
+// Package servertest runs the real companion server in-process for tests:
+// the HTTP handler that `serve` runs (server.New) on 127.0.0.1, a real
+// SQLite file, the real admin commands, and a fake clock the test moves.
+// Its clients speak the websocket protocol themselves, so that nothing
+// under server/ imports a client package.
 package servertest
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -24,12 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/softtoken/softtoken/token"
-
-	"github.com/gorilla/websocket"
-
-	"github.com/softtoken/softtoken/enrolclient"
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/cli"
 	"github.com/softtoken/softtoken/server/mail"
@@ -37,10 +29,11 @@ import (
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
-	"github.com/softtoken/softtoken/token/keyringstore"
+	"github.com/softtoken/softtoken/token"
 )
 
 // Clock is the fake time shared by the server and its clients.
@@ -65,6 +58,8 @@ type Server struct {
 	t     testing.TB
 	Clock *Clock
 	db    string
+	// Addr is the server's host:port.
+	Addr string
 	// URL is the enrol URL (http://127.0.0.1:PORT/secenrol/).
 	URL string
 	// Helpdesk is the self-help desk (http://127.0.0.1:PORT/sechelpdesk/).
@@ -75,8 +70,25 @@ type Server struct {
 	SMSOutbox string
 }
 
+// Options change the server a test gets.
+type Options struct {
+	// Wrap wraps the store the server uses (to inject faults).
+	Wrap func(store.Store) store.Store
+	// Rules and WS configure the rules and the protocol; their clocks are
+	// the fake one, and password hashes are cheap.
+	Rules account.Config
+	WS    ws.Config
+}
+
 // New starts a server that stops when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB) *Server { return NewWith(t, Options{}) }
+
+// Cheap are argon2id parameters for tests: the rules are the same, the
+// hashing quick.
+var Cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
+
+// NewWith starts a server with options.
+func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	s := &Server{t: t, Clock: &Clock{}, db: filepath.Join(t.TempDir(), "softtoken.db")}
 	s.Clock.unix.Store(1_800_000_000)
@@ -91,23 +103,27 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	var st store.Store = db
+	if o.Wrap != nil {
+		st = o.Wrap(db)
+	}
 	keys, err := challenge.NewKeys(2048, 0, s.Clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := auth.New(db, sealer, auth.Config{Now: s.Clock.Now, Hash: password.Params{Memory: 64, Time: 1, Threads: 1}})
-	mux := http.NewServeMux()
-	s.SMSOutbox = filepath.Join(filepath.Dir(s.db), "sms-outbox")
-	sender := sms.Outbox{Dir: s.SMSOutbox}
-	mux.Handle("/ws", ws.New(a, db, keys, ws.Config{Now: s.Clock.Now, SMS: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	srv := httptest.NewServer(mux)
+	dir := filepath.Dir(s.db)
+	s.SMSOutbox = filepath.Join(dir, "sms-outbox")
+	rules := o.Rules
+	rules.Hash, rules.SMS = Cheap, sms.Outbox{Dir: s.SMSOutbox}
+	rules.Mail, rules.MailFrom = mail.Outbox{Dir: filepath.Join(dir, "outbox")}, "no-reply@example.com"
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS,
+		EnrolURL: "http://" + srv.Listener.Addr().String() + web.Prefix, Logger: quiet, Now: s.Clock.Now})
+	srv.Start()
 	t.Cleanup(srv.Close)
-	s.URL = srv.URL + "/secenrol/"
-	wc := web.Config{Auth: a, Store: db, EnrolURL: s.URL, Now: s.Clock.Now, SMS: sender,
-		Mail: mail.Outbox{Dir: filepath.Join(filepath.Dir(s.db), "outbox")}, MailFrom: "no-reply@example.com",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	mux.Handle(web.Prefix, web.New(wc))
-	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
+	s.Addr = srv.Listener.Addr().String()
+	s.URL = srv.URL + web.Prefix
 	s.Helpdesk = srv.URL + web.HelpdeskPrefix
 	s.WS = "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 	return s
@@ -116,16 +132,24 @@ func New(t testing.TB) *Server {
 // Admin runs a softtoken-server command at the fake time.
 func (s *Server) Admin(stdin string, args ...string) string {
 	s.t.Helper()
+	out, err := s.TryAdmin(stdin, args...)
+	if err != nil {
+		s.t.Fatalf("softtoken-server %v: %v", args, err)
+	}
+	return out
+}
+
+// TryAdmin runs a softtoken-server command at the fake time and returns
+// its output and error.
+func (s *Server) TryAdmin(stdin string, args ...string) (string, error) {
 	var out bytes.Buffer
 	env := cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: io.Discard, Now: s.Clock.Now,
 		Getenv: func(k string) string {
 			return map[string]string{"SOFTTOKEN_DB": s.db, "SOFTTOKEN_ENROL_URL": "https://secureauth.example.com/secenrol/"}[k]
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := cli.Run(context.Background(), env, args); err != nil {
-		s.t.Fatalf("softtoken-server %v: %v", args, err)
-	}
-	return out.String()
+	err := cli.Run(context.Background(), env, args)
+	return out.String(), err
 }
 
 var mailPasscode = regexp.MustCompile(`Passcode: +([0-9]{6})`)
@@ -135,50 +159,48 @@ var mailPasscode = regexp.MustCompile(`Passcode: +([0-9]{6})`)
 func (s *Server) AddUser(userID, pw string) string {
 	s.t.Helper()
 	s.Admin(pw+"\n", "user", "add", "--email", userID+"@example.com", userID)
+	return s.InitialPasscode(userID)
+}
+
+// InitialPasscode reads the newest welcome mail of userID in the outbox.
+func (s *Server) InitialPasscode(userID string) string {
+	s.t.Helper()
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(s.db), "outbox", "*"+userID+"@example.com*.eml"))
-	if len(files) == 0 {
-		s.t.Fatalf("no welcome mail for %s in the outbox", userID)
+	var newest []byte
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		if mailPasscode.Match(raw) {
+			newest = raw
+		}
 	}
-	raw, _ := os.ReadFile(files[len(files)-1])
-	m := mailPasscode.FindSubmatch(raw)
+	m := mailPasscode.FindSubmatch(newest)
 	if m == nil {
-		s.t.Fatalf("no passcode in the welcome mail:\n%s", raw)
+		s.t.Fatalf("no welcome mail with a passcode for %s in the outbox", userID)
 	}
 	return string(m[1])
+}
+
+// Outbox lists the mails in the outbox whose file name contains what.
+func (s *Server) Outbox(what string) []string {
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(s.db), "outbox", "*"+what+"*.eml"))
+	var out []string
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		out = append(out, string(raw))
+	}
+	return out
 }
 
 // Verify asks the server, as a web back-end would with verifylogin,
 // whether userID's password and code are right, and returns the result.
 func (s *Server) Verify(userID, pw, code string) string {
 	s.t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial(s.WS, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	c := s.Dial()
 	defer c.Close()
-	var key *rsa.PublicKey
-	send := func(m map[string]string) wire.Response {
-		if err := c.WriteJSON(m); err != nil {
-			s.t.Fatal(err)
-		}
-		var r wire.Response
-		if err := c.ReadJSON(&r); err != nil {
-			s.t.Fatal(err)
-		}
-		return r
-	}
-	enc := func(p string) string {
-		ct, _ := rsa.EncryptPKCS1v15(rand.Reader, key, []byte(p))
-		return base64.StdEncoding.EncodeToString(ct)
-	}
-	ch := send(map[string]string{"type": "challenge"})
-	der, _ := base64.StdEncoding.DecodeString(ch.Key)
-	pub, _ := x509.ParsePKIXPublicKey(der)
-	key = pub.(*rsa.PublicKey)
-	if r := send(map[string]string{"type": "login", "userid": "admin", "pass": enc("admin-password")}); r.Result != wire.ResultOK {
+	if r := c.Login("admin", "admin-password", ""); r.Result != wire.ResultOK {
 		s.t.Fatalf("admin login: %+v", r)
 	}
-	return send(map[string]string{"type": "verifylogin", "userid": userID, "pass": enc(pw), "2fatoken": code}).Result
+	return c.Send(map[string]string{"type": "verifylogin", "userid": userID, "pass": c.Enc(pw), "2fatoken": code}).Result
 }
 
 // OneSwipe issues a One Swipe enrolment code for userID with `user
@@ -196,24 +218,52 @@ func (s *Server) OneSwipe(userID string) string {
 	return out.Code
 }
 
-// Enrol enrols a token for userID (whose password is pw and whose initial
-// passcode is initial), as the desktop app would, answering the security
+// Enrol enrols a token for userID (whose password is pw, proved with the
+// passcode code: the initial one, or one of the current token) over the
+// websocket protocol, as the desktop app would, answering the security
 // questions with "Springfield" and "Rex", and returns it.
-func (s *Server) Enrol(userID, pw, initial string) token.Token {
+func (s *Server) Enrol(userID, pw, code string) token.Token {
 	s.t.Helper()
-	st, err := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(s.t.TempDir(), "lock")})
+	tok, r := s.TryEnrol(userID, pw, code)
+	if r.Result != wire.ResultOK {
+		s.t.Fatalf("enrol %s: %+v", userID, r)
+	}
+	return tok
+}
+
+// TryEnrol is Enrol that returns the first reply that is not OK (or the
+// confirm's OK) instead of failing.
+func (s *Server) TryEnrol(userID, pw, code string) (token.Token, wire.Response) {
+	s.t.Helper()
+	c := s.Dial()
+	defer c.Close()
+	r := c.Send(map[string]string{"type": "enrol", "userid": userID, "pass": c.Enc(pw), "passcode": c.Enc(code)})
+	if r.Result == wire.ResultQuestions {
+		r = c.Send(map[string]any{"type": "answers", "answers": []map[string]any{
+			{"id": r.Questions[0].ID, "answer": c.Enc("Springfield")}, {"id": r.Questions[1].ID, "answer": c.Enc("Rex")}}})
+	}
+	if r.Result != wire.ResultOK {
+		return token.Token{}, r
+	}
+	tok, err := TokenOf(r)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	answer := func(_ context.Context, qs []wire.Question, _ string) (map[int]string, error) {
-		return map[int]string{qs[0].ID: "Springfield", qs[1].ID: "Rex"}, nil
-	}
-	res, err := (&enrolclient.Client{Store: st, Now: s.Clock.Now}).Enrol(context.Background(),
-		enrolclient.Params{URL: s.URL, UserID: userID, Password: pw, Passcode: initial, Answer: answer})
+	now, err := tok.Code(s.Clock.Now())
 	if err != nil {
-		s.t.Fatalf("enrol %s: %v", userID, err)
+		s.t.Fatal(err)
 	}
-	return res.Entry.Token
+	return tok, c.Send(map[string]string{"type": "confirm", "2fatoken": now})
+}
+
+// TokenOf is the token a server's enrol or answers reply offers.
+func TokenOf(r wire.Response) (token.Token, error) {
+	secret, err := token.ParseSecret(r.TwoFASeed)
+	if err != nil {
+		return token.Token{}, err
+	}
+	return token.Token{Account: r.UserID, Serial: r.Serial, Secret: secret,
+		Params: token.Params{Type: token.TOTP, Algorithm: token.Algorithm(r.Algorithm), Digits: r.Digits, Period: r.Period}}, nil
 }
 
 var smsCode = regexp.MustCompile(`: ([0-9]{6})\. It works once`)

@@ -130,6 +130,16 @@ var migrations = []string{
 		expires_at INTEGER NOT NULL,
 		PRIMARY KEY (user_id, purpose)
 	);`,
+	`ALTER TABLE users ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE first_factor_throttle (
+		userid TEXT NOT NULL COLLATE NOCASE,
+		source TEXT NOT NULL,
+		failures INTEGER NOT NULL,
+		blocked_until INTEGER NOT NULL,
+		touched_at INTEGER NOT NULL,
+		PRIMARY KEY (userid, source)
+	);
+	CREATE INDEX first_factor_touched ON first_factor_throttle(touched_at);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -177,6 +187,65 @@ func fromUnix(s int64) time.Time {
 	return time.Unix(s, 0)
 }
 
+// querier is what a transaction and the database both offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx is a store.Tx: a transaction and the context it runs in.
+type tx struct {
+	ctx context.Context
+	q   querier
+}
+
+var _ store.Tx = tx{}
+
+// Update runs fn in one transaction (BEGIN IMMEDIATE: see Open, so that
+// transactions never fail on a lock upgrade).
+func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	t, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx{ctx: ctx, q: t}); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn on the database; each read sees the latest commit.
+func (d *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
+	return fn(tx{ctx: ctx, q: d.db})
+}
+
+// exec runs a statement that must touch exactly one row.
+func (t tx) exec(what string, query string, args ...any) error {
+	res, err := t.q.ExecContext(t.ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// changed runs a statement and reports whether it touched a row.
+func (t tx) changed(what string, query string, args ...any) (bool, error) {
+	res, err := t.q.ExecContext(t.ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 func attrText(a json.RawMessage) string {
 	if len(a) == 0 || string(a) == "null" {
 		return "{}"
@@ -184,14 +253,14 @@ func attrText(a json.RawMessage) string {
 	return string(a)
 }
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var attr string
 	var locked, created int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
-		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS)
+		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -203,11 +272,11 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 }
 
 // CreateUser inserts u; a user ID that exists (in any case) is ErrExists.
-func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
-	res, err := d.db.ExecContext(ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms)
+	res, err := t.q.ExecContext(t.ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS)
 	if err != nil {
@@ -221,17 +290,26 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 }
 
 // UserByUserID finds a user by user ID, case-insensitively.
-func (d *DB) UserByUserID(ctx context.Context, userID string) (store.User, error) {
-	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE userid = ?`, userID))
+func (t tx) UserByUserID(userID string) (store.User, error) {
+	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userColumns+` FROM users WHERE userid = ?`, userID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %s: %w", userID, err)
 	}
 	return u, err
 }
 
+// UserByID finds a user by row ID.
+func (t tx) UserByID(id int64) (store.User, error) {
+	u, err := scanUser(t.q.QueryRowContext(t.ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return u, fmt.Errorf("read user %d: %w", id, err)
+	}
+	return u, err
+}
+
 // ListUsers returns every user, by user ID.
-func (d *DB) ListUsers(ctx context.Context) ([]store.User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY userid`)
+func (t tx) ListUsers() ([]store.User, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT `+userColumns+` FROM users ORDER BY userid`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -247,41 +325,42 @@ func (d *DB) ListUsers(ctx context.Context) ([]store.User, error) {
 	return out, rows.Err()
 }
 
-// exec runs a statement that must touch exactly one user's row.
-func (d *DB) exec(ctx context.Context, what string, query string, args ...any) error {
-	res, err := d.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	return nil
-}
-
 // UpdateUser writes u's profile fields.
-func (d *DB) UpdateUser(ctx context.Context, u store.User) error {
-	return d.exec(ctx, "update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=? WHERE id=?`,
+func (t tx) UpdateUser(u store.User) error {
+	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=? WHERE id=?`,
 		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, u.ID)
 }
 
 // SetPassword replaces a user's password hash.
-func (d *DB) SetPassword(ctx context.Context, id int64, hash string, mustChange bool) error {
-	return d.exec(ctx, "set password", `UPDATE users SET pass_hash=?, must_change=? WHERE id=?`, hash, mustChange, id)
+func (t tx) SetPassword(id int64, hash string, mustChange bool) error {
+	return t.exec("set password", `UPDATE users SET pass_hash=?, must_change=? WHERE id=?`, hash, mustChange, id)
+}
+
+// BumpEpoch moves the user's epoch on.
+func (t tx) BumpEpoch(id int64) (int64, error) {
+	var epoch int64
+	err := t.q.QueryRowContext(t.ctx, `UPDATE users SET epoch = epoch + 1 WHERE id=? RETURNING epoch`, id).Scan(&epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("move epoch on: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("move epoch on: %w", err)
+	}
+	return epoch, nil
 }
 
 // DeleteUser removes a user with their token and passcodes (not the audit).
-func (d *DB) DeleteUser(ctx context.Context, id int64) error {
-	return d.exec(ctx, "delete user", `DELETE FROM users WHERE id=?`, id)
+func (t tx) DeleteUser(id int64) error {
+	return t.exec("delete user", `DELETE FROM users WHERE id=?`, id)
 }
 
 // SetToken replaces the user's token.
-func (d *DB) SetToken(ctx context.Context, id int64, t store.Token) error {
-	if t.Created.IsZero() {
-		t.Created = time.Now()
+func (t tx) SetToken(id int64, tok store.Token) error {
+	if tok.Created.IsZero() {
+		tok.Created = time.Now()
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created))
+	_, err := t.q.ExecContext(t.ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, tok.Serial, tok.SealedSeed, tok.Algorithm, tok.Digits, tok.Period, tok.LastStep, tok.Drift, unix(tok.Created))
 	if err != nil {
 		return fmt.Errorf("set token: %w", err)
 	}
@@ -289,40 +368,35 @@ func (d *DB) SetToken(ctx context.Context, id int64, t store.Token) error {
 }
 
 // TokenOf returns the user's token, or ErrNotFound.
-func (d *DB) TokenOf(ctx context.Context, id int64) (store.Token, error) {
-	var t store.Token
+func (t tx) TokenOf(id int64) (store.Token, error) {
+	var tok store.Token
 	var created int64
-	err := d.db.QueryRowContext(ctx, `SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`, id).
-		Scan(&t.Serial, &t.SealedSeed, &t.Algorithm, &t.Digits, &t.Period, &t.LastStep, &t.Drift, &created)
+	err := t.q.QueryRowContext(t.ctx, `SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`, id).
+		Scan(&tok.Serial, &tok.SealedSeed, &tok.Algorithm, &tok.Digits, &tok.Period, &tok.LastStep, &tok.Drift, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.Token{}, fmt.Errorf("read token: %w", err)
 	}
-	t.Created = fromUnix(created)
-	return t, nil
+	tok.Created = fromUnix(created)
+	return tok, nil
 }
 
 // DeleteToken revokes the user's token.
-func (d *DB) DeleteToken(ctx context.Context, id int64) error {
-	return d.exec(ctx, "delete token", `DELETE FROM tokens WHERE user_id=?`, id)
+func (t tx) DeleteToken(id int64) (bool, error) {
+	return t.changed("delete token", `DELETE FROM tokens WHERE user_id=?`, id)
 }
 
 // AcceptStep is one conditional UPDATE, so two racing verifications of
 // one code cannot both succeed.
-func (d *DB) AcceptStep(ctx context.Context, id int64, step int64, drift int) (bool, error) {
-	res, err := d.db.ExecContext(ctx, `UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ?`, step, drift, id, step)
-	if err != nil {
-		return false, fmt.Errorf("accept step: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+func (t tx) AcceptStep(id int64, step int64, drift int) (bool, error) {
+	return t.changed("accept step", `UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ?`, step, drift, id, step)
 }
 
 // SetInitialPasscode replaces the user's initial passcode.
-func (d *DB) SetInitialPasscode(ctx context.Context, id int64, p store.InitialPasscode) error {
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO initial_passcodes (user_id, hash, expires_at, used) VALUES (?, ?, ?, ?)`,
+func (t tx) SetInitialPasscode(id int64, p store.InitialPasscode) error {
+	_, err := t.q.ExecContext(t.ctx, `INSERT OR REPLACE INTO initial_passcodes (user_id, hash, expires_at, used) VALUES (?, ?, ?, ?)`,
 		id, p.Hash, unix(p.Expires), p.Used)
 	if err != nil {
 		return fmt.Errorf("set initial passcode: %w", err)
@@ -331,10 +405,10 @@ func (d *DB) SetInitialPasscode(ctx context.Context, id int64, p store.InitialPa
 }
 
 // InitialPasscodeOf returns the user's initial passcode, or ErrNotFound.
-func (d *DB) InitialPasscodeOf(ctx context.Context, id int64) (store.InitialPasscode, error) {
+func (t tx) InitialPasscodeOf(id int64) (store.InitialPasscode, error) {
 	var p store.InitialPasscode
 	var exp int64
-	err := d.db.QueryRowContext(ctx, `SELECT hash, expires_at, used FROM initial_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &exp, &p.Used)
+	err := t.q.QueryRowContext(t.ctx, `SELECT hash, expires_at, used FROM initial_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &exp, &p.Used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, store.ErrNotFound
 	}
@@ -346,18 +420,89 @@ func (d *DB) InitialPasscodeOf(ctx context.Context, id int64) (store.InitialPass
 }
 
 // UseInitialPasscode marks it used, once.
-func (d *DB) UseInitialPasscode(ctx context.Context, id int64) (bool, error) {
-	res, err := d.db.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
-	if err != nil {
-		return false, fmt.Errorf("use initial passcode: %w", err)
+func (t tx) UseInitialPasscode(id int64) (bool, error) {
+	return t.changed("use initial passcode", `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
+}
+
+// ReserveAttempt counts an attempt and locks at max, in one statement that
+// does nothing while the user is locked.
+func (t tx) ReserveAttempt(id int64, max int, lockFor time.Duration, now time.Time) (store.Attempt, bool, error) {
+	var a store.Attempt
+	var locked int64
+	err := t.q.QueryRowContext(t.ctx, `UPDATE users SET failures = failures + 1,
+		locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE 0 END
+		WHERE id = ? AND locked_until <= ? RETURNING failures, locked_until`, max, now.Add(lockFor).Unix(), id, now.Unix()).Scan(&a.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t.lockState(id)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return store.Attempt{}, false, fmt.Errorf("reserve attempt: %w", err)
+	}
+	a.LockedUntil = fromUnix(locked)
+	return a, true, nil
+}
+
+// lockState is the answer of a refused reservation: the user is locked, or
+// does not exist.
+func (t tx) lockState(id int64) (store.Attempt, bool, error) {
+	u, err := t.UserByID(id)
+	if err != nil {
+		return store.Attempt{}, false, fmt.Errorf("reserve attempt: %w", err)
+	}
+	return store.Attempt{Failures: u.Failures, LockedUntil: u.LockedUntil}, false, nil
+}
+
+// ResetFailures clears the failure count and any lock.
+func (t tx) ResetFailures(id int64) error {
+	return t.exec("reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
+}
+
+// ReserveFirstFactor counts a first-factor attempt of key from source
+// unless the pair is blocked.
+func (t tx) ReserveFirstFactor(key, source string, now time.Time, delay func(int) time.Duration) (store.Throttle, bool, error) {
+	var th store.Throttle
+	var blocked int64
+	err := t.q.QueryRowContext(t.ctx, `SELECT failures, blocked_until FROM first_factor_throttle WHERE userid=? AND source=?`, key, source).Scan(&th.Failures, &blocked)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return th, false, fmt.Errorf("read throttle: %w", err)
+	case blocked > now.Unix():
+		th.BlockedUntil = fromUnix(blocked)
+		return th, false, nil
+	}
+	th.Failures++
+	th.BlockedUntil = now.Add(delay(th.Failures))
+	_, err = t.q.ExecContext(t.ctx, `INSERT INTO first_factor_throttle (userid, source, failures, blocked_until, touched_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (userid, source) DO UPDATE SET failures=excluded.failures, blocked_until=excluded.blocked_until, touched_at=excluded.touched_at`,
+		key, source, th.Failures, th.BlockedUntil.Unix(), now.Unix())
+	if err != nil {
+		return th, false, fmt.Errorf("count attempt: %w", err)
+	}
+	return th, true, nil
+}
+
+// ClearFirstFactor forgets the failures of key from source.
+func (t tx) ClearFirstFactor(key, source string) error {
+	_, err := t.q.ExecContext(t.ctx, `DELETE FROM first_factor_throttle WHERE userid=? AND source=?`, key, source)
+	if err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}
+
+// ForgetFirstFactors deletes throttles untouched since before.
+func (t tx) ForgetFirstFactors(before time.Time) error {
+	_, err := t.q.ExecContext(t.ctx, `DELETE FROM first_factor_throttle WHERE touched_at < ?`, before.Unix())
+	if err != nil {
+		return fmt.Errorf("forget throttles: %w", err)
+	}
+	return nil
 }
 
 // SecurityAnswers returns the user's hashed answers.
-func (d *DB) SecurityAnswers(ctx context.Context, id int64) ([]store.SecurityAnswer, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT question_id, hash FROM security_answers WHERE user_id=? ORDER BY question_id`, id)
+func (t tx) SecurityAnswers(id int64) ([]store.SecurityAnswer, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT question_id, hash FROM security_answers WHERE user_id=? ORDER BY question_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read security answers: %w", err)
 	}
@@ -374,74 +519,21 @@ func (d *DB) SecurityAnswers(ctx context.Context, id int64) ([]store.SecurityAns
 }
 
 // SetSecurityAnswers replaces the user's answers.
-func (d *DB) SetSecurityAnswers(ctx context.Context, id int64, answers []store.SecurityAnswer) error {
-	return d.tx(ctx, "set security answers", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM security_answers WHERE user_id=?`, id); err != nil {
-			return err
-		}
-		for _, a := range answers {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO security_answers (user_id, question_id, hash) VALUES (?, ?, ?)`, id, a.QuestionID, a.Hash); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// CompleteEnrolment is one transaction; see store.Store.
-func (d *DB) CompleteEnrolment(ctx context.Context, id int64, t store.Token, useInitial bool) error {
-	if t.Created.IsZero() {
-		t.Created = time.Now()
+func (t tx) SetSecurityAnswers(id int64, answers []store.SecurityAnswer) error {
+	if _, err := t.q.ExecContext(t.ctx, `DELETE FROM security_answers WHERE user_id=?`, id); err != nil {
+		return fmt.Errorf("set security answers: %w", err)
 	}
-	return d.tx(ctx, "complete enrolment", func(tx *sql.Tx) error {
-		if err := enrolled(ctx, tx, id, useInitial); err != nil {
-			return err
+	for _, a := range answers {
+		if _, err := t.q.ExecContext(t.ctx, `INSERT INTO security_answers (user_id, question_id, hash) VALUES (?, ?, ?)`, id, a.QuestionID, a.Hash); err != nil {
+			return fmt.Errorf("set security answers: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, t.Serial, t.SealedSeed, t.Algorithm, t.Digits, t.Period, t.LastStep, t.Drift, unix(t.Created)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET sms=0 WHERE id=?`, id)
-		return err
-	})
-}
-
-// CompleteSMSEnrolment is one transaction; see store.Store.
-func (d *DB) CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error {
-	return d.tx(ctx, "complete SMS enrolment", func(tx *sql.Tx) error {
-		if err := enrolled(ctx, tx, id, useInitial); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id=?`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET phone=?, sms=1 WHERE id=?`, phone, id)
-		return err
-	})
-}
-
-// enrolled does, in tx, what every completed enrolment does: the welcome
-// mail's initial passcode is spent (with mustBeUnused, ErrAlreadyUsed if
-// it was used meanwhile: the enrolment was proved with it), any temporary
-// passcode is revoked, 2FA is on and failures are cleared.
-func enrolled(ctx context.Context, tx *sql.Tx, id int64, mustBeUnused bool) error {
-	res, err := tx.ExecContext(ctx, `UPDATE initial_passcodes SET used=1 WHERE user_id=? AND used=0`, id)
-	if err != nil {
-		return err
 	}
-	if n, _ := res.RowsAffected(); mustBeUnused && n != 1 {
-		return store.ErrAlreadyUsed
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE users SET use2fa=1, failures=0, locked_until=0 WHERE id=?`, id)
-	return err
+	return nil
 }
 
 // SetSMSCode replaces the user's SMS code of its purpose.
-func (d *DB) SetSMSCode(ctx context.Context, id int64, c store.SMSCode) error {
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sms_codes (user_id, purpose, hash, phone, expires_at) VALUES (?, ?, ?, ?, ?)`,
+func (t tx) SetSMSCode(id int64, c store.SMSCode) error {
+	_, err := t.q.ExecContext(t.ctx, `INSERT OR REPLACE INTO sms_codes (user_id, purpose, hash, phone, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		id, c.Purpose, c.Hash, c.Phone, unix(c.Expires))
 	if err != nil {
 		return fmt.Errorf("set SMS code: %w", err)
@@ -450,10 +542,10 @@ func (d *DB) SetSMSCode(ctx context.Context, id int64, c store.SMSCode) error {
 }
 
 // SMSCodeOf returns the user's SMS code of purpose.
-func (d *DB) SMSCodeOf(ctx context.Context, id int64, purpose string) (store.SMSCode, error) {
+func (t tx) SMSCodeOf(id int64, purpose string) (store.SMSCode, error) {
 	c := store.SMSCode{Purpose: purpose}
 	var exp int64
-	err := d.db.QueryRowContext(ctx, `SELECT hash, phone, expires_at FROM sms_codes WHERE user_id=? AND purpose=?`, id, purpose).Scan(&c.Hash, &c.Phone, &exp)
+	err := t.q.QueryRowContext(t.ctx, `SELECT hash, phone, expires_at FROM sms_codes WHERE user_id=? AND purpose=?`, id, purpose).Scan(&c.Hash, &c.Phone, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, store.ErrNotFound
 	}
@@ -464,32 +556,41 @@ func (d *DB) SMSCodeOf(ctx context.Context, id int64, purpose string) (store.SMS
 	return c, nil
 }
 
-// DeleteSMSCode uses up an SMS code; see store.Store.
-func (d *DB) DeleteSMSCode(ctx context.Context, id int64, purpose, hash string) (bool, error) {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM sms_codes WHERE user_id=? AND purpose=? AND hash=?`, id, purpose, hash)
-	if err != nil {
-		return false, fmt.Errorf("use SMS code: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+// DeleteSMSCode uses up an SMS code; see store.Tx.
+func (t tx) DeleteSMSCode(id int64, purpose, hash string) (bool, error) {
+	return t.changed("use SMS code", `DELETE FROM sms_codes WHERE user_id=? AND purpose=? AND hash=?`, id, purpose, hash)
 }
 
-// AddEnrolCode stores a One Swipe enrolment code's hash; see store.Store.
-func (d *DB) AddEnrolCode(ctx context.Context, id int64, hash []byte, expires time.Time) error {
-	return d.tx(ctx, "add enrolment code", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM enrol_codes WHERE user_id=?`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO enrol_codes (hash, user_id, expires_at) VALUES (?, ?, ?)`, hash, id, unix(expires))
+// DeleteSMSCodes deletes all the user's SMS codes.
+func (t tx) DeleteSMSCodes(id int64) error {
+	_, err := t.changed("delete SMS codes", `DELETE FROM sms_codes WHERE user_id=?`, id)
+	return err
+}
+
+// AddEnrolCode stores a One Swipe enrolment code's hash; see store.Tx.
+func (t tx) AddEnrolCode(id int64, hash []byte, expires time.Time) error {
+	if _, err := t.changed("replace enrolment codes", `DELETE FROM enrol_codes WHERE user_id=?`, id); err != nil {
 		return err
-	})
+	}
+	_, err := t.q.ExecContext(t.ctx, `INSERT INTO enrol_codes (hash, user_id, expires_at) VALUES (?, ?, ?)`, hash, id, unix(expires))
+	if err != nil {
+		return fmt.Errorf("add enrolment code: %w", err)
+	}
+	return nil
+}
+
+// DeleteEnrolCodes revokes the user's unused One Swipe enrolment codes;
+// used ones stay, to be told apart from wrong ones.
+func (t tx) DeleteEnrolCodes(id int64) error {
+	_, err := t.changed("delete enrolment codes", `DELETE FROM enrol_codes WHERE user_id=? AND used=0`, id)
+	return err
 }
 
 // UseEnrolCode uses up a One Swipe enrolment code in one statement, so
-// that of concurrent uses exactly one wins; see store.Store.
-func (d *DB) UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int64, error) {
+// that of concurrent uses exactly one wins; see store.Tx.
+func (t tx) UseEnrolCode(hash []byte, now time.Time) (int64, error) {
 	var id int64
-	err := d.db.QueryRowContext(ctx, `UPDATE enrol_codes SET used=1 WHERE hash=? AND used=0 AND expires_at>? RETURNING user_id`,
+	err := t.q.QueryRowContext(t.ctx, `UPDATE enrol_codes SET used=1 WHERE hash=? AND used=0 AND expires_at>? RETURNING user_id`,
 		hash, unix(now)).Scan(&id)
 	if err == nil {
 		return id, nil
@@ -499,7 +600,7 @@ func (d *DB) UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int6
 	}
 	// Say why it failed.
 	var used bool
-	err = d.db.QueryRowContext(ctx, `SELECT used FROM enrol_codes WHERE hash=?`, hash).Scan(&used)
+	err = t.q.QueryRowContext(t.ctx, `SELECT used FROM enrol_codes WHERE hash=?`, hash).Scan(&used)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, store.ErrNotFound
@@ -512,8 +613,8 @@ func (d *DB) UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int6
 }
 
 // SetTempPasscode replaces the user's temporary passcode.
-func (d *DB) SetTempPasscode(ctx context.Context, id int64, p store.TempPasscode) error {
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO temp_passcodes (user_id, hash, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?)`,
+func (t tx) SetTempPasscode(id int64, p store.TempPasscode) error {
+	_, err := t.q.ExecContext(t.ctx, `INSERT OR REPLACE INTO temp_passcodes (user_id, hash, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?)`,
 		id, p.Hash, unix(p.Issued), unix(p.Expires), p.Revoked)
 	if err != nil {
 		return fmt.Errorf("set temporary passcode: %w", err)
@@ -521,11 +622,17 @@ func (d *DB) SetTempPasscode(ctx context.Context, id int64, p store.TempPasscode
 	return nil
 }
 
+// RevokeTempPasscode revokes the user's temporary passcode, if any.
+func (t tx) RevokeTempPasscode(id int64) error {
+	_, err := t.changed("revoke temporary passcode", `UPDATE temp_passcodes SET revoked=1 WHERE user_id=?`, id)
+	return err
+}
+
 // TempPasscodeOf returns the user's last temporary passcode.
-func (d *DB) TempPasscodeOf(ctx context.Context, id int64) (store.TempPasscode, error) {
+func (t tx) TempPasscodeOf(id int64) (store.TempPasscode, error) {
 	var p store.TempPasscode
 	var issued, exp int64
-	err := d.db.QueryRowContext(ctx, `SELECT hash, issued_at, expires_at, revoked FROM temp_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &issued, &exp, &p.Revoked)
+	err := t.q.QueryRowContext(t.ctx, `SELECT hash, issued_at, expires_at, revoked FROM temp_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &issued, &exp, &p.Revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, store.ErrNotFound
 	}
@@ -537,9 +644,9 @@ func (d *DB) TempPasscodeOf(ctx context.Context, id int64) (store.TempPasscode, 
 }
 
 // DisableUnenrolled disables users who let their initial passcode expire.
-func (d *DB) DisableUnenrolled(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `UPDATE users SET active=0
-		WHERE active=1
+func (t tx) DisableUnenrolled(now time.Time) ([]string, error) {
+	rows, err := t.q.QueryContext(t.ctx, `UPDATE users SET active=0, epoch=epoch+1
+		WHERE active=1 AND sms=0
 		AND id NOT IN (SELECT user_id FROM tokens)
 		AND id IN (SELECT user_id FROM initial_passcodes WHERE used=0 AND expires_at < ?)
 		RETURNING userid`, now.Unix())
@@ -558,51 +665,12 @@ func (d *DB) DisableUnenrolled(ctx context.Context, now time.Time) ([]string, er
 	return ids, rows.Err()
 }
 
-// tx runs fn in a transaction (BEGIN IMMEDIATE: see Open).
-func (d *DB) tx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		if errors.Is(err, store.ErrAlreadyUsed) {
-			return err
-		}
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
-// RecordFailure counts a failure and locks at max, in one statement.
-func (d *DB) RecordFailure(ctx context.Context, id int64, max int, lockFor time.Duration, now time.Time) (time.Time, error) {
-	var locked int64
-	err := d.db.QueryRowContext(ctx, `UPDATE users SET failures = failures + 1,
-		locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END
-		WHERE id = ? RETURNING locked_until`, max, now.Add(lockFor).Unix(), id).Scan(&locked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, store.ErrNotFound
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("record failure: %w", err)
-	}
-	return fromUnix(locked), nil
-}
-
-// ResetFailures clears the failure count and any lock.
-func (d *DB) ResetFailures(ctx context.Context, id int64) error {
-	return d.exec(ctx, "reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
-}
-
 // Audit appends an event.
-func (d *DB) Audit(ctx context.Context, e store.AuditEvent) error {
+func (t tx) Audit(e store.AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO audit (at, userid, client, event, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := t.q.ExecContext(t.ctx, `INSERT INTO audit (at, userid, client, event, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
@@ -611,7 +679,7 @@ func (d *DB) Audit(ctx context.Context, e store.AuditEvent) error {
 }
 
 // AuditEvents returns matching events, oldest first.
-func (d *DB) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 	query := `SELECT id, at, userid, client, event, outcome, detail FROM audit WHERE at >= ?`
 	args := []any{unix(f.Since)}
 	if f.UserID != "" {
@@ -623,7 +691,7 @@ func (d *DB) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.Audi
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	rows, err := t.q.QueryContext(t.ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit: %w", err)
 	}

@@ -25,12 +25,36 @@ func openDB(t *testing.T) (*sqlite.DB, string) {
 	return db, path
 }
 
-func mustUser(t *testing.T, db store.Store, userID string) store.User {
+// update runs fn in a transaction and fails the test on an error.
+func update(t *testing.T, db store.Store, fn func(store.Tx) error) {
 	t.Helper()
-	u, err := db.CreateUser(context.Background(), store.User{UserID: userID, PassHash: "h", Active: true, Attr: []byte(`{"email":"a@b"}`)})
-	if err != nil {
+	if err := db.Update(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// view reads with fn.
+func view[T any](t *testing.T, db store.Store, fn func(store.ReadTx) (T, error)) T {
+	t.Helper()
+	var out T
+	if err := db.View(context.Background(), func(tx store.ReadTx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func mustUser(t *testing.T, db store.Store, userID string) store.User {
+	t.Helper()
+	var u store.User
+	update(t, db, func(tx store.Tx) error {
+		var err error
+		u, err = tx.CreateUser(store.User{UserID: userID, PassHash: "h", Active: true, Attr: []byte(`{"email":"a@b"}`)})
+		return err
+	})
 	return u
 }
 
@@ -38,20 +62,27 @@ func TestUsers(t *testing.T) {
 	ctx := context.Background()
 	db, path := openDB(t)
 	u := mustUser(t, db, "BTSUser0.9999@bts.com")
-	if _, err := db.CreateUser(ctx, store.User{UserID: "btsuser0.9999@BTS.com", PassHash: "h"}); !errors.Is(err, store.ErrExists) {
+	err := db.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.CreateUser(store.User{UserID: "btsuser0.9999@BTS.com", PassHash: "h"})
+		return err
+	})
+	if !errors.Is(err, store.ErrExists) {
 		t.Errorf("duplicate in other case: got %v", err)
 	}
-	got, err := db.UserByUserID(ctx, "btsuser0.9999@bts.com")
-	if err != nil || got.ID != u.ID || string(got.Attr) != `{"email":"a@b"}` || !got.Active {
-		t.Fatalf("got %+v, %v", got, err)
+	got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByUserID("btsuser0.9999@bts.com") })
+	if got.ID != u.ID || string(got.Attr) != `{"email":"a@b"}` || !got.Active || got.Epoch != 0 {
+		t.Fatalf("got %+v", got)
 	}
-	got.Roles, got.IsAdmin = "XXSSS", true
-	if err := db.UpdateUser(ctx, got); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetPassword(ctx, u.ID, "h2", true); err != nil {
-		t.Fatal(err)
-	}
+	update(t, db, func(tx store.Tx) error {
+		got.Roles, got.IsAdmin = "XXSSS", true
+		if err := tx.UpdateUser(got); err != nil {
+			return err
+		}
+		if _, err := tx.BumpEpoch(u.ID); err != nil {
+			return err
+		}
+		return tx.SetPassword(u.ID, "h2", true)
+	})
 	db.Close()
 	// Reopening applies no migration twice and keeps the data.
 	db2, err := sqlite.Open(ctx, path)
@@ -59,18 +90,43 @@ func TestUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	got, _ = db2.UserByUserID(ctx, u.UserID)
-	if got.Roles != "XXSSS" || !got.IsAdmin || got.PassHash != "h2" || !got.MustChangePassword {
+	got = view(t, db2, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(u.ID) })
+	if got.Roles != "XXSSS" || !got.IsAdmin || got.PassHash != "h2" || !got.MustChangePassword || got.Epoch != 1 {
 		t.Errorf("after reopen: %+v", got)
 	}
-	if _, err := db2.UserByUserID(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+	if err := db2.View(ctx, func(tx store.ReadTx) error { _, err := tx.UserByUserID("nobody"); return err }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
-	if err := db2.DeleteUser(ctx, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := db2.DeleteUser(ctx, u.ID); !errors.Is(err, store.ErrNotFound) {
+	update(t, db2, func(tx store.Tx) error { return tx.DeleteUser(u.ID) })
+	if err := db2.Update(ctx, func(tx store.Tx) error { return tx.DeleteUser(u.ID) }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete twice: %v", err)
+	}
+}
+
+// A transaction whose function fails leaves nothing behind, whichever
+// write it failed after.
+func TestUpdateRollsBack(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	u := mustUser(t, db, "rita")
+	boom := errors.New("boom")
+	err := db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.SetToken(u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1}); err != nil {
+			return err
+		}
+		if err := tx.SetPassword(u.ID, "other", false); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want the function's error", err)
+	}
+	if err := db.View(ctx, func(tx store.ReadTx) error { _, err := tx.TokenOf(u.ID); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the token of a failed transaction stayed: %v", err)
+	}
+	if got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(u.ID) }); got.PassHash != "h" {
+		t.Errorf("the password of a failed transaction stayed: %q", got.PassHash)
 	}
 }
 
@@ -79,18 +135,25 @@ func TestAcceptStepRace(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
 	u := mustUser(t, db, "alice")
-	if err := db.SetToken(ctx, u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1}); err != nil {
-		t.Fatal(err)
+	update(t, db, func(tx store.Tx) error {
+		return tx.SetToken(u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1})
+	})
+	accept := func(step int64, drift int) bool {
+		var ok bool
+		if err := db.Update(ctx, func(tx store.Tx) error {
+			var err error
+			ok, err = tx.AcceptStep(u.ID, step, drift)
+			return err
+		}); err != nil {
+			t.Error(err)
+		}
+		return ok
 	}
 	var accepted atomic.Int32
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
-			ok, err := db.AcceptStep(ctx, u.ID, 1000, 0)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
+			if accept(1000, 0) {
 				accepted.Add(1)
 			}
 		})
@@ -99,31 +162,50 @@ func TestAcceptStepRace(t *testing.T) {
 	if accepted.Load() != 1 {
 		t.Fatalf("%d of 16 racing verifications accepted, want 1", accepted.Load())
 	}
-	if ok, _ := db.AcceptStep(ctx, u.ID, 999, 0); ok {
+	if accept(999, 0) {
 		t.Error("an earlier step was accepted")
 	}
-	if ok, _ := db.AcceptStep(ctx, u.ID, 1001, 1); !ok {
+	if !accept(1001, 1) {
 		t.Error("a later step was refused")
 	}
-	tok, _ := db.TokenOf(ctx, u.ID)
+	tok := view(t, db, func(tx store.ReadTx) (store.Token, error) { return tx.TokenOf(u.ID) })
 	if tok.LastStep != 1001 || tok.Drift != 1 {
 		t.Errorf("token state %+v", tok)
 	}
 }
 
-func TestLockoutSurvivesReopen(t *testing.T) {
+// Reservations count every attempt, lock at the limit, refuse while
+// locked, and survive a reopen; concurrent reservations never pass the
+// limit.
+func TestReserveAttempt(t *testing.T) {
 	ctx := context.Background()
 	db, path := openDB(t)
 	u := mustUser(t, db, "bob")
 	now := time.Unix(1_800_000_000, 0)
-	for i := 1; i <= 3; i++ {
-		until, err := db.RecordFailure(ctx, u.ID, 3, 15*time.Minute, now)
-		if err != nil {
+	reserve := func(db store.Store, at time.Time) (store.Attempt, bool) {
+		var a store.Attempt
+		var ok bool
+		if err := db.Update(ctx, func(tx store.Tx) error {
+			var err error
+			a, ok, err = tx.ReserveAttempt(u.ID, 3, 15*time.Minute, at)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
-		if locked := !until.IsZero(); locked != (i == 3) {
-			t.Fatalf("failure %d: locked until %v", i, until)
-		}
+		return a, ok
+	}
+	var granted atomic.Int32
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			if _, ok := reserve(db, now); ok {
+				granted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if granted.Load() != 3 {
+		t.Fatalf("%d of 12 concurrent reservations granted, want the limit 3", granted.Load())
 	}
 	db.Close()
 	db2, err := sqlite.Open(ctx, path)
@@ -131,42 +213,91 @@ func TestLockoutSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	got, _ := db2.UserByUserID(ctx, "bob")
-	if got.Failures != 3 || !got.LockedUntil.Equal(now.Add(15*time.Minute)) {
-		t.Errorf("after reopen: failures %d, locked until %v", got.Failures, got.LockedUntil)
+	if a, ok := reserve(db2, now.Add(14*time.Minute)); ok || a.Failures != 3 || !a.LockedUntil.Equal(now.Add(15*time.Minute)) {
+		t.Errorf("after reopen: %+v, granted %v", a, ok)
 	}
-	if err := db2.ResetFailures(ctx, u.ID); err != nil {
-		t.Fatal(err)
+	// The lock ends; one more failure locks again at once.
+	if a, ok := reserve(db2, now.Add(16*time.Minute)); !ok || a.LockedUntil.IsZero() {
+		t.Errorf("after the lock: %+v, granted %v", a, ok)
 	}
-	got, _ = db2.UserByUserID(ctx, "bob")
-	if got.Failures != 0 || !got.LockedUntil.IsZero() {
-		t.Errorf("after reset: %+v", got)
+	update(t, db2, func(tx store.Tx) error { return tx.ResetFailures(u.ID) })
+	if a, ok := reserve(db2, now.Add(16*time.Minute)); !ok || a.Failures != 1 || !a.LockedUntil.IsZero() {
+		t.Errorf("after a reset: %+v, granted %v", a, ok)
+	}
+}
+
+func TestReserveFirstFactor(t *testing.T) {
+	db, _ := openDB(t)
+	now := time.Unix(1_800_000_000, 0)
+	delay := func(n int) time.Duration { return time.Duration(max(0, n-2)) * time.Minute }
+	reserve := func(key, source string, at time.Time) (store.Throttle, bool) {
+		var th store.Throttle
+		var ok bool
+		update(t, db, func(tx store.Tx) error {
+			var err error
+			th, ok, err = tx.ReserveFirstFactor(key, source, at, delay)
+			return err
+		})
+		return th, ok
+	}
+	tests := []struct {
+		name, key, source string
+		at                time.Duration
+		ok                bool
+		failures          int
+	}{
+		{"first", "ann", "10.0.0.1", 0, true, 1},
+		{"second, free", "ann", "10.0.0.1", 0, true, 2},
+		{"third, then blocked a minute", "ann", "10.0.0.1", 0, true, 3},
+		{"blocked", "ann", "10.0.0.1", 30 * time.Second, false, 3},
+		{"another source is not", "ann", "10.0.0.2", 30 * time.Second, true, 1},
+		{"another user ID is not", "bea", "10.0.0.1", 30 * time.Second, true, 1},
+		{"after the delay", "ANN", "10.0.0.1", 61 * time.Second, true, 4},
+	}
+	for _, tt := range tests {
+		th, ok := reserve(tt.key, tt.source, now.Add(tt.at))
+		if ok != tt.ok || th.Failures != tt.failures {
+			t.Errorf("%s: %+v, granted %v; want %d failures, granted %v", tt.name, th, ok, tt.failures, tt.ok)
+		}
+	}
+	update(t, db, func(tx store.Tx) error { return tx.ClearFirstFactor("ann", "10.0.0.1") })
+	if th, ok := reserve("ann", "10.0.0.1", now.Add(62*time.Second)); !ok || th.Failures != 1 {
+		t.Errorf("after clearing: %+v, %v", th, ok)
+	}
+	update(t, db, func(tx store.Tx) error { return tx.ForgetFirstFactors(now.Add(time.Hour)) })
+	if th, _ := reserve("bea", "10.0.0.1", now.Add(2*time.Hour)); th.Failures != 1 {
+		t.Errorf("an old throttle was not forgotten: %+v", th)
 	}
 }
 
 func TestInitialPasscodeSingleUse(t *testing.T) {
-	ctx := context.Background()
 	db, _ := openDB(t)
 	u := mustUser(t, db, "carol")
-	if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	first, _ := db.UseInitialPasscode(ctx, u.ID)
-	second, _ := db.UseInitialPasscode(ctx, u.ID)
+	var first, second bool
+	update(t, db, func(tx store.Tx) error {
+		if err := tx.SetInitialPasscode(u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
+			return err
+		}
+		first, _ = tx.UseInitialPasscode(u.ID)
+		second, _ = tx.UseInitialPasscode(u.ID)
+		return nil
+	})
 	if !first || second {
 		t.Errorf("uses: %v then %v", first, second)
 	}
 }
 
 func TestAudit(t *testing.T) {
-	ctx := context.Background()
 	db, _ := openDB(t)
 	t0 := time.Unix(1_800_000_000, 0)
-	for i, user := range []string{"alice", "bob", "Alice"} {
-		if err := db.Audit(ctx, store.AuditEvent{At: t0.Add(time.Duration(i) * time.Hour), UserID: user, Client: "127.0.0.1", Event: "login", Outcome: "OK"}); err != nil {
-			t.Fatal(err)
+	update(t, db, func(tx store.Tx) error {
+		for i, user := range []string{"alice", "bob", "Alice"} {
+			if err := tx.Audit(store.AuditEvent{At: t0.Add(time.Duration(i) * time.Hour), UserID: user, Client: "127.0.0.1", Event: "login", Outcome: "OK"}); err != nil {
+				return err
+			}
 		}
-	}
+		return nil
+	})
 	tests := []struct {
 		f    store.AuditFilter
 		want int
@@ -178,74 +309,56 @@ func TestAudit(t *testing.T) {
 		{store.AuditFilter{Limit: 1}, 1},
 	}
 	for _, tc := range tests {
-		got, err := db.AuditEvents(ctx, tc.f)
-		if err != nil || len(got) != tc.want {
-			t.Errorf("%+v: got %d events, %v; want %d", tc.f, len(got), err, tc.want)
+		got := view(t, db, func(tx store.ReadTx) ([]store.AuditEvent, error) { return tx.AuditEvents(tc.f) })
+		if len(got) != tc.want {
+			t.Errorf("%+v: got %d events; want %d", tc.f, len(got), tc.want)
 		}
-	}
-}
-
-func TestCompleteEnrolment(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openDB(t)
-	u := mustUser(t, db, "dave")
-	if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.RecordFailure(ctx, u.ID, 10, time.Minute, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	tok := store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: 7}
-	if err := db.CompleteEnrolment(ctx, u.ID, tok, true); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := db.UserByUserID(ctx, "dave")
-	stored, _ := db.TokenOf(ctx, u.ID)
-	if !got.Use2FA || got.Failures != 0 || stored.Serial != "S1" || stored.LastStep != 7 {
-		t.Errorf("after enrolment: %+v %+v", got, stored)
-	}
-	// The initial passcode is spent: a second enrolment with it changes nothing.
-	tok.Serial = "S2"
-	if err := db.CompleteEnrolment(ctx, u.ID, tok, true); !errors.Is(err, store.ErrAlreadyUsed) {
-		t.Fatalf("second use: %v", err)
-	}
-	if stored, _ := db.TokenOf(ctx, u.ID); stored.Serial != "S1" {
-		t.Errorf("a refused enrolment replaced the token: %s", stored.Serial)
 	}
 }
 
 func TestDisableUnenrolled(t *testing.T) {
-	ctx := context.Background()
 	db, _ := openDB(t)
 	now := time.Unix(1_800_000_000, 0)
 	late, onTime, enrolled := mustUser(t, db, "late"), mustUser(t, db, "ontime"), mustUser(t, db, "enrolled")
-	for _, u := range []store.User{late, enrolled} {
-		if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(-time.Hour)}); err != nil {
-			t.Fatal(err)
+	update(t, db, func(tx store.Tx) error {
+		for _, u := range []store.User{late, enrolled} {
+			if err := tx.SetInitialPasscode(u.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(-time.Hour)}); err != nil {
+				return err
+			}
 		}
+		if err := tx.SetInitialPasscode(onTime.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(time.Hour)}); err != nil {
+			return err
+		}
+		return tx.SetToken(enrolled.ID, store.Token{Serial: "S", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1})
+	})
+	disable := func() []string {
+		var ids []string
+		update(t, db, func(tx store.Tx) error {
+			var err error
+			ids, err = tx.DisableUnenrolled(now)
+			return err
+		})
+		return ids
 	}
-	_ = db.SetInitialPasscode(ctx, onTime.ID, store.InitialPasscode{Hash: "h", Expires: now.Add(time.Hour)})
-	_ = db.SetToken(ctx, enrolled.ID, store.Token{Serial: "S", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1})
-	ids, err := db.DisableUnenrolled(ctx, now)
-	if err != nil || len(ids) != 1 || ids[0] != "late" {
-		t.Fatalf("disabled %v, %v; want [late]", ids, err)
+	if ids := disable(); len(ids) != 1 || ids[0] != "late" {
+		t.Fatalf("disabled %v; want [late]", ids)
 	}
-	if again, _ := db.DisableUnenrolled(ctx, now); len(again) != 0 {
+	if again := disable(); len(again) != 0 {
 		t.Errorf("disabled twice: %v", again)
+	}
+	if got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(late.ID) }); got.Active || got.Epoch != 1 {
+		t.Errorf("a disabled user keeps their epoch: %+v", got)
 	}
 }
 
 func TestSecurityAnswers(t *testing.T) {
-	ctx := context.Background()
 	db, _ := openDB(t)
 	u := mustUser(t, db, "erin")
 	want := []store.SecurityAnswer{{QuestionID: 2, Hash: "a"}, {QuestionID: 5, Hash: "b"}}
-	if err := db.SetSecurityAnswers(ctx, u.ID, want); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.SecurityAnswers(ctx, u.ID)
-	if err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("got %v, %v", got, err)
+	update(t, db, func(tx store.Tx) error { return tx.SetSecurityAnswers(u.ID, want) })
+	got := view(t, db, func(tx store.ReadTx) ([]store.SecurityAnswer, error) { return tx.SecurityAnswers(u.ID) })
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %v", got)
 	}
 }
 
@@ -256,14 +369,26 @@ func TestEnrolCodes(t *testing.T) {
 	other := mustUser(t, db, "frank")
 	now := time.Unix(1800000000, 0)
 	old, code, late := []byte("old"), []byte("code"), []byte("late")
-	for _, c := range []struct {
-		id   int64
-		hash []byte
-		exp  time.Time
-	}{{u.ID, old, now.Add(time.Hour)}, {u.ID, code, now.Add(10 * time.Minute)}, {other.ID, late, now}} {
-		if err := db.AddEnrolCode(ctx, c.id, c.hash, c.exp); err != nil {
-			t.Fatal(err)
+	update(t, db, func(tx store.Tx) error {
+		for _, c := range []struct {
+			id   int64
+			hash []byte
+			exp  time.Time
+		}{{u.ID, old, now.Add(time.Hour)}, {u.ID, code, now.Add(10 * time.Minute)}, {other.ID, late, now}} {
+			if err := tx.AddEnrolCode(c.id, c.hash, c.exp); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	use := func(hash []byte) (int64, error) {
+		var id int64
+		err := db.Update(ctx, func(tx store.Tx) error {
+			var err error
+			id, err = tx.UseEnrolCode(hash, now)
+			return err
+		})
+		return id, err
 	}
 	tests := []struct {
 		name   string
@@ -278,25 +403,21 @@ func TestEnrolCodes(t *testing.T) {
 		{"second use", code, 0, store.ErrCodeUsed},
 	}
 	for _, tt := range tests {
-		id, err := db.UseEnrolCode(ctx, tt.hash, now)
+		id, err := use(tt.hash)
 		if !errors.Is(err, tt.err) || (err == nil && id != tt.wantID) {
 			t.Errorf("%s: UseEnrolCode = %d, %v; want %d, %v", tt.name, id, err, tt.wantID, tt.err)
 		}
 	}
 	// Concurrent uses of one code: exactly one wins.
-	if err := db.AddEnrolCode(ctx, other.ID, []byte("race"), now.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	update(t, db, func(tx store.Tx) error { return tx.AddEnrolCode(other.ID, []byte("race"), now.Add(time.Minute)) })
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := db.UseEnrolCode(ctx, []byte("race"), now); err == nil {
+		wg.Go(func() {
+			if _, err := use([]byte("race")); err == nil {
 				wins.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if wins.Load() != 1 {
@@ -304,69 +425,30 @@ func TestEnrolCodes(t *testing.T) {
 	}
 }
 
-func TestSMS(t *testing.T) {
-	ctx := context.Background()
+func TestSMSCodes(t *testing.T) {
 	db, _ := openDB(t)
 	u := mustUser(t, db, "sam")
-	if err := db.SetToken(ctx, u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CompleteSMSEnrolment(ctx, u.ID, "+447700900123", false); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := db.UserByUserID(ctx, "sam")
-	if _, err := db.TokenOf(ctx, u.ID); !errors.Is(err, store.ErrNotFound) || !got.SMS || !got.Use2FA || got.Phone != "+447700900123" {
-		t.Errorf("after SMS enrolment: %+v, token %v", got, err)
-	}
-	// A token enrolment turns SMS off again.
-	if err := db.CompleteEnrolment(ctx, u.ID, store.Token{Serial: "S2", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}, false); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := db.UserByUserID(ctx, "sam"); got.SMS {
-		t.Error("SMS stays on after a token enrolment")
-	}
-
 	c := store.SMSCode{Purpose: store.SMSLogin, Hash: "h1", Phone: "+447700900123", Expires: time.Unix(1800000300, 0)}
-	if err := db.SetSMSCode(ctx, u.ID, c); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SMSCodeOf(ctx, u.ID, store.SMSPhone); !errors.Is(err, store.ErrNotFound) {
+	update(t, db, func(tx store.Tx) error { return tx.SetSMSCode(u.ID, c) })
+	if err := db.View(context.Background(), func(tx store.ReadTx) error { _, err := tx.SMSCodeOf(u.ID, store.SMSPhone); return err }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a code of another purpose: %v", err)
 	}
-	if read, err := db.SMSCodeOf(ctx, u.ID, store.SMSLogin); err != nil || read != c {
-		t.Errorf("SMSCodeOf = %+v, %v", read, err)
+	if read := view(t, db, func(tx store.ReadTx) (store.SMSCode, error) { return tx.SMSCodeOf(u.ID, store.SMSLogin) }); read != c {
+		t.Errorf("SMSCodeOf = %+v", read)
 	}
 	for i, want := range []bool{false, true, false} {
 		hash := "h1"
 		if i == 0 {
 			hash = "other"
 		}
-		if used, err := db.DeleteSMSCode(ctx, u.ID, store.SMSLogin, hash); err != nil || used != want {
-			t.Errorf("DeleteSMSCode #%d = %v, %v; want %v", i+1, used, err, want)
-		}
-	}
-}
-
-// Any completed enrolment spends a welcome mail's passcode left unused
-// (say the user enrolled with a One Swipe code or a temporary passcode):
-// it must not enrol another token later.
-func TestEnrolmentSpendsTheInitialPasscode(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openDB(t)
-	tok := store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30}
-	for name, complete := range map[string]func(int64) error{
-		"token": func(id int64) error { return db.CompleteEnrolment(ctx, id, tok, false) },
-		"sms":   func(id int64) error { return db.CompleteSMSEnrolment(ctx, id, "+447700900123", false) },
-	} {
-		u := mustUser(t, db, "u-"+name)
-		if err := db.SetInitialPasscode(ctx, u.ID, store.InitialPasscode{Hash: "h", Expires: time.Now().Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		if err := complete(u.ID); err != nil {
-			t.Fatal(err)
-		}
-		if ip, _ := db.InitialPasscodeOf(ctx, u.ID); !ip.Used {
-			t.Errorf("%s enrolment left the initial passcode usable", name)
+		var used bool
+		update(t, db, func(tx store.Tx) error {
+			var err error
+			used, err = tx.DeleteSMSCode(u.ID, store.SMSLogin, hash)
+			return err
+		})
+		if used != want {
+			t.Errorf("DeleteSMSCode #%d = %v; want %v", i+1, used, want)
 		}
 	}
 }

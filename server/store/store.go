@@ -1,7 +1,16 @@
 // Package store is the companion server's data model: users, their soft
-// token seeds, initial passcodes, failure counters and the audit trail, and
-// the Store interface the protocol code uses. Implementations live in
-// packages named after what they depend on (server/sqlite).
+// token seeds, single-use passcodes, attempt counters and the audit trail,
+// and the Store interface the rules service (server/account) uses.
+// Implementations live in packages named after what they depend on
+// (server/sqlite).
+//
+// A Store offers transactions, not operations: the rules service composes
+// each change to a user from the primitives of a Tx inside one Update, so
+// that the change and its audit record commit together or not at all. The
+// primitives that decide a race are single conditional statements
+// (ReserveAttempt, AcceptStep, UseInitialPasscode, DeleteSMSCode,
+// UseEnrolCode, ReserveFirstFactor): of concurrent callers, the store
+// decides which one wins, never a read followed by a write in Go.
 package store
 
 import (
@@ -39,11 +48,15 @@ type User struct {
 	// MustChangePassword is set when an administrator set the password.
 	MustChangePassword bool
 	Email, Phone       string
-	// Failures counts consecutive failed verifications; LockedUntil is
-	// when a lockout ends (zero: not locked).
+	// Failures counts consecutive failed second-factor attempts;
+	// LockedUntil is when a lockout ends (zero: not locked).
 	Failures    int
 	LockedUntil time.Time
-	Created     time.Time
+	// Epoch changes whenever the user's credentials change (password,
+	// token, phone, initial passcode) or the account is disabled: what a
+	// sign-in proved holds only while the epoch is the one it saw.
+	Epoch   int64
+	Created time.Time
 }
 
 // Token is a user's soft-token seed, sealed with the master key, and the
@@ -72,7 +85,7 @@ type InitialPasscode struct {
 
 // TempPasscode is a temporary passcode from the self-help desk or an
 // administrator (guide, section 5), hashed. It works as a passcode until it
-// expires or a re-enrolment supersedes it.
+// expires or is revoked (by an enrolment or a reset).
 type TempPasscode struct {
 	Hash    string
 	Issued  time.Time
@@ -108,10 +121,6 @@ var (
 	ErrCodeExpired = errors.New("code expired")
 )
 
-// ErrAlreadyUsed is returned by CompleteEnrolment when the initial passcode
-// it was to use up has been used meanwhile.
-var ErrAlreadyUsed = errors.New("initial passcode already used")
-
 // AuditEvent is one audited action. Detail never holds a secret.
 type AuditEvent struct {
 	ID      int64     `json:"id"`
@@ -130,80 +139,125 @@ type AuditFilter struct {
 	Limit  int
 }
 
+// Attempt is the state of a user's second-factor attempts after a
+// reservation.
+type Attempt struct {
+	// Failures counts the reserved attempt too.
+	Failures    int
+	LockedUntil time.Time
+}
+
+// Throttle is the state of first-factor attempts (passwords, One Swipe
+// codes) for one user ID from one source.
+type Throttle struct {
+	Failures     int
+	BlockedUntil time.Time
+}
+
 // Store is the server's persistence. Every method is safe for concurrent
-// use; AcceptStep and RecordFailure are atomic against concurrent calls.
+// use.
 type Store interface {
-	CreateUser(ctx context.Context, u User) (User, error)
-	UserByUserID(ctx context.Context, userID string) (User, error)
-	ListUsers(ctx context.Context) ([]User, error)
-	// UpdateUser writes a user's profile: firm, roles, attr, admin,
-	// active, use2fa, e-mail and phone.
-	UpdateUser(ctx context.Context, u User) error
-	SetPassword(ctx context.Context, id int64, hash string, mustChange bool) error
-	DeleteUser(ctx context.Context, id int64) error
+	// Update runs fn in one read-write transaction: everything fn writes
+	// commits together, or nothing does when fn or the commit fails (fn's
+	// error is returned as it is).
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn with read access only.
+	View(ctx context.Context, fn func(ReadTx) error) error
+	Close() error
+}
 
-	// SetToken replaces the user's token.
-	SetToken(ctx context.Context, id int64, t Token) error
-	TokenOf(ctx context.Context, id int64) (Token, error)
-	DeleteToken(ctx context.Context, id int64) error
-	// AcceptStep records step as used, with its drift, if and only if it
-	// is later than the last accepted step; it reports whether it did.
-	AcceptStep(ctx context.Context, id int64, step int64, drift int) (bool, error)
-
-	SetInitialPasscode(ctx context.Context, id int64, p InitialPasscode) error
-	InitialPasscodeOf(ctx context.Context, id int64) (InitialPasscode, error)
-	// UseInitialPasscode marks it used if it was not; it reports whether
-	// this call used it.
-	UseInitialPasscode(ctx context.Context, id int64) (bool, error)
-
-	// RecordFailure counts one failure; at max consecutive failures the
-	// user is locked until now+lockFor. It returns the lock's end (zero
-	// when not locked).
-	RecordFailure(ctx context.Context, id int64, max int, lockFor time.Duration, now time.Time) (time.Time, error)
-	ResetFailures(ctx context.Context, id int64) error
-
-	SecurityAnswers(ctx context.Context, id int64) ([]SecurityAnswer, error)
-	SetSecurityAnswers(ctx context.Context, id int64, answers []SecurityAnswer) error
-	// SetTempPasscode replaces the user's temporary passcode.
-	SetTempPasscode(ctx context.Context, id int64, p TempPasscode) error
+// ReadTx reads the store.
+type ReadTx interface {
+	UserByUserID(userID string) (User, error)
+	UserByID(id int64) (User, error)
+	ListUsers() ([]User, error)
+	TokenOf(id int64) (Token, error)
+	InitialPasscodeOf(id int64) (InitialPasscode, error)
+	SecurityAnswers(id int64) ([]SecurityAnswer, error)
 	// TempPasscodeOf returns the user's last temporary passcode (expired
 	// or revoked ones too: they date the 30-day rule), or ErrNotFound.
-	TempPasscodeOf(ctx context.Context, id int64) (TempPasscode, error)
+	TempPasscodeOf(id int64) (TempPasscode, error)
+	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
+	SMSCodeOf(id int64, purpose string) (SMSCode, error)
+	AuditEvents(f AuditFilter) ([]AuditEvent, error)
+}
+
+// Tx reads and writes the store inside one transaction.
+type Tx interface {
+	ReadTx
+
+	// CreateUser inserts u; a user ID that exists (in any case) is
+	// ErrExists.
+	CreateUser(u User) (User, error)
+	// UpdateUser writes a user's profile and flags: firm, roles, attr,
+	// admin, active, use2fa, sms, e-mail and phone.
+	UpdateUser(u User) error
+	SetPassword(id int64, hash string, mustChange bool) error
+	// BumpEpoch moves the user's epoch on and returns the new one.
+	BumpEpoch(id int64) (int64, error)
+	DeleteUser(id int64) error
+
+	// SetToken replaces the user's token.
+	SetToken(id int64, t Token) error
+	// DeleteToken deletes the user's token; it reports whether there was one.
+	DeleteToken(id int64) (bool, error)
+	// AcceptStep records step as used, with its drift, if and only if it
+	// is later than the last accepted step; it reports whether it did.
+	AcceptStep(id int64, step int64, drift int) (bool, error)
+
+	SetInitialPasscode(id int64, p InitialPasscode) error
+	// UseInitialPasscode marks it used if it was not; it reports whether
+	// this call used it.
+	UseInitialPasscode(id int64) (bool, error)
+
+	// ReserveAttempt counts one second-factor attempt unless the user is
+	// locked at now (ok false, nothing counted). The attempt that reaches
+	// max locks the user until now+lockFor at once, before it is checked;
+	// ResetFailures undoes that when it succeeds.
+	ReserveAttempt(id int64, max int, lockFor time.Duration, now time.Time) (a Attempt, ok bool, err error)
+	// ResetFailures clears the failure count and any lock.
+	ResetFailures(id int64) error
+
+	// ReserveFirstFactor counts one first-factor attempt for the user ID
+	// key from source unless that pair is blocked at now (ok false). The
+	// delay computes, from the failures counted (this one included), how
+	// long the pair is blocked after this attempt.
+	ReserveFirstFactor(key, source string, now time.Time, delay func(failures int) time.Duration) (t Throttle, ok bool, err error)
+	// ClearFirstFactor forgets the failures of key from source.
+	ClearFirstFactor(key, source string) error
+	// ForgetFirstFactors deletes the throttles last touched before.
+	ForgetFirstFactors(before time.Time) error
+
+	SetSecurityAnswers(id int64, answers []SecurityAnswer) error
+	// SetTempPasscode replaces the user's temporary passcode.
+	SetTempPasscode(id int64, p TempPasscode) error
+	// RevokeTempPasscode revokes the user's temporary passcode, if any.
+	RevokeTempPasscode(id int64) error
 
 	// AddEnrolCode stores the hash of a One Swipe enrolment code of the
 	// user, valid until expires; it replaces the user's earlier codes.
-	AddEnrolCode(ctx context.Context, id int64, hash []byte, expires time.Time) error
+	AddEnrolCode(id int64, hash []byte, expires time.Time) error
 	// UseEnrolCode marks the code with this hash used and returns its
 	// user's ID: ErrNotFound for no such code, ErrCodeUsed or
 	// ErrCodeExpired for one that no longer works.
-	UseEnrolCode(ctx context.Context, hash []byte, now time.Time) (int64, error)
-
-	// CompleteEnrolment, in one transaction, gives the user the token t
-	// (replacing any other, whose codes then fail, and ending SMS), turns
-	// 2FA on, clears failures, revokes any temporary passcode and spends
-	// an unused initial passcode. With useInitial the enrolment was proved
-	// with the initial passcode: ErrAlreadyUsed if it was used meanwhile
-	// (nothing changes then).
-	CompleteEnrolment(ctx context.Context, id int64, t Token, useInitial bool) error
-	// CompleteSMSEnrolment, in one transaction, makes the user an SMS user
-	// with phone: their token is deleted, 2FA turned on, failures cleared,
-	// any temporary passcode revoked and the initial passcode spent, as
-	// for CompleteEnrolment.
-	CompleteSMSEnrolment(ctx context.Context, id int64, phone string, useInitial bool) error
+	UseEnrolCode(hash []byte, now time.Time) (int64, error)
+	// DeleteEnrolCodes revokes the user's unused One Swipe enrolment codes
+	// (used ones stay, so that a second use is told as such).
+	DeleteEnrolCodes(id int64) error
 
 	// SetSMSCode replaces the user's SMS code of c.Purpose.
-	SetSMSCode(ctx context.Context, id int64, c SMSCode) error
-	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
-	SMSCodeOf(ctx context.Context, id int64, purpose string) (SMSCode, error)
+	SetSMSCode(id int64, c SMSCode) error
 	// DeleteSMSCode deletes the code with this hash and reports whether
 	// this call did: of concurrent uses of one code exactly one wins.
-	DeleteSMSCode(ctx context.Context, id int64, purpose, hash string) (bool, error)
+	DeleteSMSCode(id int64, purpose, hash string) (bool, error)
+	// DeleteSMSCodes deletes all the user's SMS codes.
+	DeleteSMSCodes(id int64) error
 
 	// DisableUnenrolled disables every active user whose initial passcode
-	// expired unused before now and who has no token, and returns their IDs.
-	DisableUnenrolled(ctx context.Context, now time.Time) ([]string, error)
+	// expired unused before now and who has no token and no SMS, moves
+	// their epochs on, and returns their IDs.
+	DisableUnenrolled(now time.Time) ([]string, error)
 
-	Audit(ctx context.Context, e AuditEvent) error
-	AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
-	Close() error
+	// Audit appends an event.
+	Audit(e AuditEvent) error
 }

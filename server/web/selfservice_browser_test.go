@@ -11,7 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/browsertest"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
@@ -172,7 +172,7 @@ func TestBrowserHelpdesk(t *testing.T) {
 	}
 	answer := func() string {
 		q := browsertest.Get(t, ctx, "the question", chromedp.Text(chromedp.CSS("#question")))
-		return map[string]string{auth.Questions[1]: "Springfield", auth.Questions[2]: "Rex"}[q]
+		return map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[q]
 	}
 	reach(true)
 	browsertest.Screenshot(t, ctx, "desk-question")
@@ -200,7 +200,7 @@ func TestBrowserHelpdesk(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Temporary passcode")
 	browsertest.WaitTrue(t, ctx, "one day chosen", `(document.getElementById("days").value = "1") === "1"`)
 	typeAndSubmit(t, ctx, "ask for another")
-	browsertest.WaitText(t, ctx, "Temporary passcode too soon")
+	browsertest.WaitText(t, ctx, "the next is possible from")
 	browsertest.Screenshot(t, ctx, "desk-too-soon")
 }
 

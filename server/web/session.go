@@ -7,11 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/store"
-	"github.com/softtoken/softtoken/token"
-	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
 // Session lifetimes: the pages are for a few minutes of work, and a
@@ -21,59 +16,28 @@ const (
 	sessionMax  = 30 * time.Minute
 )
 
+// maxSessions bounds each table: beyond it no session starts until some
+// expire, whatever the addresses they come from.
+const maxSessions = 100_000
+
 // session is one browser's visit, held on the server; the cookie holds
-// only its random ID. A session is anonymous until the password is right
-// (user set), and signed in after the passcode too.
-type session struct {
-	// mu guards the fields below id and csrf: requests of one browser may
-	// overlap.
+// only its random ID. V is the site's own state (enrolState, deskState).
+// Its lock is taken and released only by the step wrappers (site.page,
+// site.form), so that no handler unlocks what another locked.
+type session[V any] struct {
 	mu      sync.Mutex
 	id      string
 	csrf    string
 	created time.Time
 	seen    time.Time
-
-	user     store.User
-	password bool // the password was right: the passcode comes next
-	signedIn bool
-	// codeTries counts wrong passcodes in this session.
-	codeTries int
-	// swipe is the One Swipe sign-in code read by the camera, waiting for
-	// the password.
-	swipe *oneswipe.SignIn
-	// enrolCode is the One Swipe enrolment code issued to this signed-in
-	// user, for the page that shows it.
-	enrolCode *oneswipe.Enrolment
-	// proof is how the passcode of the sign-in was proved: an enrolment
-	// made with the initial passcode uses it up.
-	proof auth.Proof
-	// app is the soft token app enrolment in progress: its seed is
-	// stored only once the user typed a code of it.
-	app *pendingApp
-	// smsPhone is the number an SMS enrolment waits to confirm.
-	smsPhone string
-	// done says what the last enrolment made, for the done page.
-	done string
-
-	// The self-help desk: the user ID typed, the question asked once the
-	// password was right, and whether its answer was right.
-	deskUserID   string
-	deskQuestion int
-	deskVerified bool
-	deskTries    int
+	v       V
 }
 
-// pendingApp is a new seed shown to the user, not yet stored.
-type pendingApp struct {
-	tok    token.Token
-	sealed store.Token
-}
-
-// sessions is the in-memory session table. A server restart signs
+// sessions is a site's in-memory session table. A server restart signs
 // everyone out, which for pages used minutes at a time is fine.
-type sessions struct {
+type sessions[V any] struct {
 	mu    sync.Mutex
-	byID  map[string]*session
+	byID  map[string]*session[V]
 	swept time.Time
 }
 
@@ -85,8 +49,12 @@ func newID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+func expired(created, seen, now time.Time) bool {
+	return now.Sub(seen) > sessionIdle || now.Sub(created) > sessionMax
+}
+
 // get returns the live session of the request's cookie, or nil.
-func (t *sessions) get(r *http.Request, cookie string, now time.Time) *session {
+func (t *sessions[V]) get(r *http.Request, cookie string, now time.Time) *session[V] {
 	c, err := r.Cookie(cookie)
 	if err != nil {
 		return nil
@@ -94,7 +62,7 @@ func (t *sessions) get(r *http.Request, cookie string, now time.Time) *session {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.byID[c.Value]
-	if s == nil || now.Sub(s.seen) > sessionIdle || now.Sub(s.created) > sessionMax {
+	if s == nil || expired(s.created, s.seen, now) {
 		delete(t.byID, c.Value)
 		return nil
 	}
@@ -102,47 +70,42 @@ func (t *sessions) get(r *http.Request, cookie string, now time.Time) *session {
 	return s
 }
 
-// start makes a new anonymous session. Signing in starts a new one too, so
-// an ID planted before the sign-in is worth nothing after it.
-func (t *sessions) start(now time.Time) *session {
-	s := &session{id: newID(), csrf: newID(), created: now, seen: now}
+// start makes a new session holding v, or returns nil when the table is
+// full.
+func (t *sessions[V]) start(now time.Time, v V) *session[V] {
+	s := &session[V]{id: newID(), csrf: newID(), created: now, seen: now, v: v}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.byID == nil {
+		t.byID = map[string]*session[V]{}
+	}
 	if now.Sub(t.swept) > time.Minute {
 		for id, old := range t.byID {
-			if now.Sub(old.seen) > sessionIdle || now.Sub(old.created) > sessionMax {
+			if expired(old.created, old.seen, now) {
 				delete(t.byID, id)
 			}
 		}
 		t.swept = now
 	}
+	if len(t.byID) >= maxSessions {
+		return nil
+	}
 	t.byID[s.id] = s
 	return s
 }
 
-// maxSessions bounds the table: beyond it no session starts until some
-// expire, whatever the addresses they come from.
-const maxSessions = 100_000
-
-// full reports whether the table holds maxSessions.
-func (t *sessions) full() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.byID) >= maxSessions
-}
-
 // end forgets s.
-func (t *sessions) end(s *session) {
+func (t *sessions[V]) end(s *session[V]) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.byID, s.id)
 }
 
 // checkCSRF compares the form's or header's token with the session's.
-func (s *session) checkCSRF(r *http.Request) bool {
+func (s *session[V]) checkCSRF(r *http.Request) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
 		got = r.PostFormValue("csrf")
 	}
-	return s != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
 }

@@ -9,17 +9,19 @@
 //     password, a security question, then a new SMS number and/or a
 //     temporary passcode.
 //
-// The pages are server-rendered html/template files embedded in the
-// binary, with no script or style from elsewhere. Every form carries a
-// CSRF token; the session cookie is HttpOnly, SameSite=Strict and Secure
-// (unless served over plain HTTP on loopback); sessions are short; a strict
+// The pages are adapters: each parses a form, calls one method of the
+// rules service (server/account) and renders the result. A session keeps
+// the service's grant, never a copy of the user. The pages are
+// server-rendered html/template files embedded in the binary, with no
+// script or style from elsewhere. Every form carries a CSRF token; the
+// session cookie is HttpOnly, SameSite=Strict and Secure (unless served
+// over plain HTTP on loopback); sessions are short; a strict
 // Content-Security-Policy applies; sign-ins are rate-limited per client
-// address and per user ID, on top of the lockout of the verification
-// rules; and a wrong user ID gets the same answer as a wrong password.
+// address and per user ID, on top of the rules' throttling and lockout;
+// and a wrong user ID gets the same answer as a wrong password.
 package web
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -31,11 +33,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/ratelimit"
-	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
 )
 
@@ -47,20 +46,13 @@ var staticFS embed.FS
 
 // Config is what the pages need.
 type Config struct {
-	Auth  *auth.Service
-	Store store.Store
+	Accounts *account.Service
 	// EnrolURL is the public address of the enrol page (what welcome mails
 	// give), carried by One Swipe enrolment codes.
 	EnrolURL string
 	// SecureCookies marks the session cookie Secure. Only a server on
 	// plain HTTP on loopback (make run, tests) turns it off.
 	SecureCookies bool
-	// SMS sends passcodes by text message; nil switches SMS off.
-	SMS sms.Sender
-	// Mail tells users when a temporary passcode is issued or their phone
-	// number changes (nil: no notices); MailFrom is the sender.
-	Mail     mail.Mailer
-	MailFrom string
 	// MaxTempDays is the longest validity of a temporary passcode from
 	// the self-help desk (default 7 days).
 	MaxTempDays int
@@ -71,75 +63,30 @@ type Config struct {
 	Now              func() time.Time
 }
 
-// Handler serves the enrol site or the self-help desk.
-type Handler struct {
-	cfg      Config
-	prefix   string // where the pages live
-	cookie   string // the session cookie's name
-	mux      *http.ServeMux
-	sessions sessions
-	pages    map[string]*template.Template
-	byAddr   *ratelimit.Limiter
-	byUser   *ratelimit.Limiter
-	reads    *ratelimit.Limiter
-	// starts limits new sessions, and readsByAddr camera frames, per
-	// client address.
-	starts      *ratelimit.Limiter
-	readsByAddr *ratelimit.Limiter
-}
-
 // Where the sites live.
 const (
 	Prefix         = "/secenrol/"
 	HelpdeskPrefix = "/sechelpdesk/"
 )
 
-// New returns the enrol site's handler; mount it at [Prefix].
-func New(cfg Config) *Handler {
-	h := newHandler(cfg, Prefix, "softtoken_session")
-	h.mux.HandleFunc("GET "+Prefix+"{$}", h.start)
-	h.mux.HandleFunc("POST "+Prefix+"{$}", h.signIn)
-	h.mux.HandleFunc("GET "+Prefix+"passcode", h.passcodePage)
-	h.mux.HandleFunc("POST "+Prefix+"passcode", h.passcode)
-	h.mux.HandleFunc("POST "+Prefix+"passcode/sms", h.passcodeBySMS)
-	h.mux.HandleFunc("GET "+Prefix+"home", h.home)
-	h.mux.HandleFunc("POST "+Prefix+"logout", h.logout)
-	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
-	h.mux.HandleFunc("POST "+Prefix+"oneswipe/issue", h.issueEnrolCode)
-	h.mux.HandleFunc("GET "+Prefix+"oneswipe", h.showEnrolCode)
-	h.mux.HandleFunc("GET "+Prefix+"oneswipe/code.png", h.enrolCodePNG)
-	h.mux.HandleFunc("POST "+Prefix+"app", h.startApp)
-	h.mux.HandleFunc("GET "+Prefix+"app", h.appPage)
-	h.mux.HandleFunc("GET "+Prefix+"app/code.png", h.appCodePNG)
-	h.mux.HandleFunc("POST "+Prefix+"app/confirm", h.confirmApp)
-	h.mux.HandleFunc("GET "+Prefix+"sms", h.smsPage)
-	h.mux.HandleFunc("POST "+Prefix+"sms", h.sendPhoneCode)
-	h.mux.HandleFunc("POST "+Prefix+"sms/confirm", h.confirmPhone)
-	h.mux.HandleFunc("GET "+Prefix+"questions", h.questionsPage)
-	h.mux.HandleFunc("POST "+Prefix+"questions", h.setQuestions)
-	h.mux.HandleFunc("GET "+Prefix+"done", h.donePage)
-	h.mux.HandleFunc("GET "+Prefix+"password", h.passwordPage)
-	h.mux.HandleFunc("POST "+Prefix+"password", h.changePassword)
-	return h
+// site is what the enrol site and the self-help desk share: templates,
+// sessions of their own kind V, rate limits, security headers and the
+// step wrappers.
+type site[V any] struct {
+	cfg      Config
+	name     string // the site's name in page titles
+	called   string // the site in a sentence: "the enrol site"
+	prefix   string // where the pages live
+	cookie   string // the session cookie's name
+	mux      *http.ServeMux
+	sessions sessions[V]
+	pages    map[string]*template.Template
+	// byAddr and byUser limit sign-ins; starts limits new sessions per
+	// client address.
+	byAddr, byUser, starts *ratelimit.Limiter
 }
 
-// NewHelpdesk returns the self-help desk's handler; mount it at
-// [HelpdeskPrefix].
-func NewHelpdesk(cfg Config) *Handler {
-	h := newHandler(cfg, HelpdeskPrefix, "softtoken_helpdesk")
-	h.mux.HandleFunc("GET "+HelpdeskPrefix+"{$}", h.deskStart)
-	h.mux.HandleFunc("POST "+HelpdeskPrefix+"{$}", h.deskUserID)
-	h.mux.HandleFunc("GET "+HelpdeskPrefix+"password", h.deskPasswordPage)
-	h.mux.HandleFunc("POST "+HelpdeskPrefix+"password", h.deskPassword)
-	h.mux.HandleFunc("GET "+HelpdeskPrefix+"question", h.deskQuestionPage)
-	h.mux.HandleFunc("POST "+HelpdeskPrefix+"question", h.deskAnswer)
-	h.mux.HandleFunc("GET "+HelpdeskPrefix+"options", h.deskOptionsPage)
-	h.mux.HandleFunc("POST "+HelpdeskPrefix+"options", h.deskOptions)
-	h.mux.HandleFunc("POST "+HelpdeskPrefix+"logout", h.logout)
-	return h
-}
-
-func newHandler(cfg Config, prefix, cookie string) *Handler {
+func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...string) *site[V] {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -152,14 +99,9 @@ func newHandler(cfg Config, prefix, cookie string) *Handler {
 	if cfg.MaxTempDays <= 0 {
 		cfg.MaxTempDays = 7
 	}
-	h := &Handler{cfg: cfg, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), sessions: sessions{byID: map[string]*session{}},
-		pages:  map[string]*template.Template{},
-		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10),
-		// Camera frames: a few a second while the page scans.
-		reads: ratelimit.New(300, 20), readsByAddr: ratelimit.New(600, 40),
-		starts: ratelimit.New(60, 30)}
-	for _, name := range []string{"login", "passcode", "home", "oneswipe", "message", "app", "sms", "smsconfirm", "questions", "done", "password",
-		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done"} {
+	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), pages: map[string]*template.Template{},
+		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10), starts: ratelimit.New(60, 30)}
+	for _, name := range append(pages, "message") {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	static, _ := fs.Sub(staticFS, "static")
@@ -177,7 +119,7 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // ServeHTTP sets the security headers every answer carries and routes.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *site[V]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
@@ -207,7 +149,8 @@ type page struct {
 	Notice string
 	// Swipe says a One Swipe code was read and waits for the password.
 	Swipe bool
-	// Expires is when the shown One Swipe enrolment code stops working.
+	// Expires is when the shown One Swipe enrolment code or temporary
+	// passcode stops working.
 	Expires time.Time
 	Prefix  string
 	Site    string
@@ -218,7 +161,7 @@ type page struct {
 	// SMS says the user gets passcodes by SMS.
 	SMS bool
 	// Questions to choose from, or the one asked (Question).
-	Questions []question
+	Questions []account.Question
 	Question  string
 	// Days are the validities a temporary passcode may have.
 	Days []int
@@ -226,11 +169,8 @@ type page struct {
 	TempPasscode string
 }
 
-func (h *Handler) render(w http.ResponseWriter, status int, name string, p page) {
-	p.Prefix, p.Site = h.prefix, "Enrolment"
-	if h.prefix == HelpdeskPrefix {
-		p.Site = "Self-help desk"
-	}
+func (h *site[V]) render(w http.ResponseWriter, status int, name string, p page) {
+	p.Prefix, p.Site = h.prefix, h.name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := h.pages[name].Execute(w, p); err != nil {
@@ -239,113 +179,146 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p page)
 }
 
 // message shows a page with one sentence and a way back to the start.
-func (h *Handler) message(w http.ResponseWriter, status int, title, text string) {
+func (h *site[V]) message(w http.ResponseWriter, status int, title, text string) {
 	h.render(w, status, "message", page{Title: title, Error: text})
 }
 
-func (h *Handler) serverError(w http.ResponseWriter, what string, err error) {
+func (h *site[V]) serverError(w http.ResponseWriter, what string, err error) {
 	h.cfg.Logger.Error(what, "err", err)
 	h.message(w, http.StatusInternalServerError, "Something went wrong", "Something went wrong on the server: try again in a minute.")
 }
 
-func (h *Handler) setCookie(w http.ResponseWriter, s *session) {
+func (h *site[V]) setCookie(w http.ResponseWriter, s *session[V]) {
 	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: s.id, Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionMax.Seconds())})
 }
 
-func (h *Handler) clearCookie(w http.ResponseWriter) {
+// endSession forgets s and clears its cookie.
+func (h *site[V]) endSession(w http.ResponseWriter, s *session[V]) {
+	h.sessions.end(s)
 	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: "", Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-// session returns the request's session, starting an anonymous one (and
-// setting its cookie) when there is none. Anonymous sessions cost memory
-// until they expire, so a client address may start only so many: beyond
-// that it answers the request itself and returns nil.
-func (h *Handler) session(w http.ResponseWriter, r *http.Request) *session {
-	now := h.cfg.Now()
-	if s := h.sessions.get(r, h.cookie, now); s != nil {
-		return s
-	}
-	if !h.starts.Allow(clientAddr(r), now) || h.sessions.full() {
-		h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
-		return nil
-	}
-	s := h.sessions.start(now)
-	h.setCookie(w, s)
-	return s
-}
-
-// post checks what every form post needs: a live session whose CSRF token
-// the form carries, and returns it locked (the caller unlocks it). It
-// answers the request itself when not.
-func (h *Handler) post(w http.ResponseWriter, r *http.Request) (*session, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
-	if s == nil || !s.checkCSRF(r) {
-		h.message(w, http.StatusForbidden, "Page expired",
-			"This page has expired, or the form was not sent from the enrol site. Open the enrol page again.")
+// renew replaces s by a new session holding v, with a new ID and CSRF
+// token: a sign-in does this, so that an ID planted before is worth
+// nothing after it. Only this request knows the new session yet.
+func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V], bool) {
+	h.sessions.end(s)
+	ns := h.sessions.start(h.cfg.Now(), v)
+	if ns == nil {
+		h.busy(w)
 		return nil, false
 	}
-	s.mu.Lock()
-	return s, true
+	h.setCookie(w, ns)
+	return ns, true
 }
 
-// Steps a session reaches, for at and postAt.
-func passwordDone(s *session) bool { return s.password }
-func isSignedIn(s *session) bool   { return s.signedIn }
+func (h *site[V]) busy(w http.ResponseWriter) {
+	h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
+}
 
-// at returns the request's session, locked (the caller unlocks it), when
-// ready says it has reached the step a page needs; otherwise it sends the
-// browser back to the start and returns nil.
-func (h *Handler) at(w http.ResponseWriter, r *http.Request, ready func(*session) bool) *session {
-	if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
-		s.mu.Lock()
-		if ready(s) {
-			return s
+// Steps: every handler runs inside one of these wrappers, which find the
+// request's session, lock it for the handler's whole run, and unlock it.
+
+// entry serves a site's first page: the request's session, or a new one.
+// Anonymous sessions cost memory until they expire, so a client address
+// may start only so many.
+func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Request, *session[V])) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		now := h.cfg.Now()
+		s := h.sessions.get(r, h.cookie, now)
+		if s == nil {
+			var zero V
+			if !h.starts.Allow(clientAddr(r), now) {
+				h.busy(w)
+				return
+			}
+			if s = h.sessions.start(now, zero); s == nil {
+				h.busy(w)
+				return
+			}
+			h.setCookie(w, s)
 		}
-		s.mu.Unlock()
-	}
-	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-	return nil
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		fn(w, r, s)
+	})
 }
 
-// postAt is post for the form of a step: the session must also have
-// reached it, or the browser goes back to the start.
-func (h *Handler) postAt(w http.ResponseWriter, r *http.Request, ready func(*session) bool) (*session, bool) {
-	s, ok := h.post(w, r)
-	if !ok {
-		return nil, false
-	}
-	if !ready(s) {
-		s.mu.Unlock()
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-		return nil, false
-	}
-	return s, true
+// page serves a page of a step: the session must have reached it (ready),
+// or the browser goes back to the start.
+func (h *site[V]) page(pattern string, ready func(*V) bool, fn func(http.ResponseWriter, *http.Request, *session[V])) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s := h.sessions.get(r, h.cookie, h.cfg.Now())
+		if s == nil {
+			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !ready(&s.v) {
+			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+			return
+		}
+		fn(w, r, s)
+	})
 }
 
-// image answers a picture of a session at a step, or 404.
-func (h *Handler) image(w http.ResponseWriter, r *http.Request, picture func(*session) (string, bool)) {
-	s := h.sessions.get(r, h.cookie, h.cfg.Now())
-	if s == nil {
-		http.NotFound(w, r)
-		return
-	}
-	s.mu.Lock()
-	text, ok := picture(s)
-	s.mu.Unlock()
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	img, err := qr.PNG(text, 320)
-	if err != nil {
-		h.serverError(w, "draw a QR code", err)
-		return
-	}
-	w.Header().Set("Content-Type", "image/png")
-	_, _ = w.Write(img)
+// form serves a form post of a step: a live session whose CSRF token the
+// form carries, at the step (ready), with a bounded body.
+func (h *site[V]) form(pattern string, ready func(*V) bool, fn func(http.ResponseWriter, *http.Request, *session[V])) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		s := h.sessions.get(r, h.cookie, h.cfg.Now())
+		if s == nil || !s.checkCSRF(r) {
+			h.message(w, http.StatusForbidden, "Page expired",
+				"This page has expired, or the form was not sent from the "+h.called+". Open the page again.")
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !ready(&s.v) {
+			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+			return
+		}
+		fn(w, r, s)
+	})
+}
+
+// anywhere is the step test of pages every session may see.
+func anywhere[V any](*V) bool { return true }
+
+// image answers a picture of a session at a step as a QR code, or 404.
+func (h *site[V]) image(pattern string, picture func(*V) (string, bool)) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s := h.sessions.get(r, h.cookie, h.cfg.Now())
+		if s == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.mu.Lock()
+		text, ok := picture(&s.v)
+		s.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		img, err := qr.PNG(text, 320)
+		if err != nil {
+			h.serverError(w, "draw a QR code", err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(img)
+	})
+}
+
+// signInAllowed applies the sign-in rate limits of the client address and
+// the user ID.
+func (h *site[V]) signInAllowed(r *http.Request, userID string) bool {
+	now := h.cfg.Now()
+	return h.byAddr.Allow(clientAddr(r), now) && h.byUser.Allow(strings.ToLower(userID), now)
 }
 
 func clientAddr(r *http.Request) string {
@@ -356,30 +329,75 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-func (h *Handler) audit(ctx context.Context, r *http.Request, userID, event, outcome, detail string) {
-	h.cfg.Logger.Info(event, "userid", userID, "client", clientAddr(r), "result", outcome)
-	if err := h.cfg.Store.Audit(ctx, store.AuditEvent{At: h.cfg.Now(), UserID: userID, Client: clientAddr(r),
-		Event: event, Outcome: outcome, Detail: detail}); err != nil {
-		h.cfg.Logger.Error("audit failed", "event", event, "err", err)
-	}
+// origin is where a request comes from, for the rules.
+func (h *site[V]) origin(r *http.Request) account.Origin {
+	return account.Origin{Client: clientAddr(r), Via: h.called}
 }
 
-// userMessage is what a user reads for a failed check; unknown errors are
-// the caller's to log.
-func userMessage(err error) (string, bool) {
-	switch {
-	case errors.Is(err, auth.ErrInvalidLogin):
-		return "The user ID or password is wrong.", true
-	case errors.Is(err, auth.ErrLocked):
-		return "Your account is locked after too many failed attempts: try again in 15 minutes, or call the help desk.", true
-	case errors.Is(err, auth.ErrDisabled):
-		return "Your account is disabled: contact your administrator.", true
-	case errors.Is(err, auth.ErrPasscodeExpired):
-		return "The passcode from your welcome mail has expired: ask your administrator to reset your account.", true
-	case errors.Is(err, auth.ErrInvalidToken):
-		return "The passcode is wrong or was used already: type the passcode your token shows now, a temporary passcode, or the one from your welcome mail.", true
+// userMessages are what a user reads for the rules' outcomes; a page may
+// word one of them its own way.
+var userMessages = []struct {
+	err    error
+	status int
+	msg    string
+}{
+	{account.ErrInvalidLogin, http.StatusUnauthorized, "The user ID or password is wrong."},
+	{account.ErrThrottled, http.StatusTooManyRequests, "Too many wrong passwords from this computer: wait a few minutes, then try again."},
+	{account.ErrLocked, http.StatusUnauthorized, "Your account is locked after too many failed attempts: try again in 15 minutes, or call the help desk."},
+	{account.ErrDisabled, http.StatusForbidden, "Your account is disabled: contact your administrator."},
+	{account.ErrSignedOut, http.StatusUnauthorized, "Your account changed meanwhile (an administrator reset it, or another enrolment finished): sign in again."},
+	{account.ErrPasscodeExpired, http.StatusUnauthorized, "The passcode from your welcome mail has expired: ask your administrator to reset your account."},
+	{account.ErrInvalidCode, http.StatusUnauthorized, "The passcode is wrong or was used already: type the passcode your token shows now, a temporary passcode, or the one from your welcome mail."},
+	{account.ErrWrongAnswer, http.StatusUnauthorized, "The answer is wrong."},
+	{account.ErrNoQuestions, http.StatusConflict, "You have not chosen your security questions yet, so the self-help desk cannot help: call your administrator."},
+	{account.ErrBadPhone, http.StatusBadRequest, "Type the mobile number in international form, e.g. +44 7700 900123."},
+	{account.ErrSMSOff, http.StatusConflict, "Passcodes by SMS are switched off on this server."},
+	{account.ErrSMSTooMany, http.StatusTooManyRequests, "Too many text messages: wait a few minutes, then try again."},
+	{account.ErrWeakPassword, http.StatusBadRequest, "The new password must be " + strconv.Itoa(account.MinPasswordLen) + " to " + strconv.Itoa(account.MaxPasswordBytes) + " characters."},
+	{account.ErrSamePassword, http.StatusBadRequest, "Choose a new password different from the current one."},
+	{account.ErrNotSMSUser, http.StatusConflict, "You get no passcodes by SMS: type the passcode your token shows."},
+	{account.ErrNotAllowed, http.StatusForbidden, "This needs a sign-in with a passcode: sign in again."},
+}
+
+// userMessage is what a user reads for err, with a page's own wording of
+// some outcomes first, and the HTTP status of the answer; ok is false for
+// errors the rules did not decide (the caller answers those as a server
+// error).
+func userMessage(err error, own map[error]string) (status int, msg string, ok bool) {
+	var soon *account.TooSoonError
+	if errors.As(err, &soon) {
+		return http.StatusConflict, "You had a temporary passcode on " + soon.Issued.UTC().Format("2 January 2006") +
+			": the next is possible from " + soon.Next.UTC().Format("2 January 2006") + ".", true
 	}
-	return "", false
+	if errors.Is(err, account.ErrBadAnswers) || errors.Is(err, account.ErrBadDays) {
+		return http.StatusBadRequest, sentence(err.Error()), true
+	}
+	for _, m := range userMessages {
+		if !errors.Is(err, m.err) {
+			continue
+		}
+		for e, text := range own {
+			if errors.Is(err, e) {
+				return m.status, text, true
+			}
+		}
+		return m.status, m.msg, true
+	}
+	return 0, "", false
+}
+
+// ends reports whether err ends a session: the grant no longer holds.
+func ends(err error) bool {
+	return errors.Is(err, account.ErrSignedOut) || errors.Is(err, account.ErrLocked) || errors.Is(err, account.ErrDisabled) ||
+		errors.Is(err, account.ErrNotAllowed)
+}
+
+// sentence makes an error's text a sentence.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + strings.TrimSuffix(s[1:], ".") + "."
 }
 
 // cleanUserID trims a typed user ID; "" for one that cannot be one.
@@ -389,4 +407,20 @@ func cleanUserID(s string) string {
 		return ""
 	}
 	return s
+}
+
+// failed answers a refusal by the rules: a grant that no longer holds ends
+// the session; other outcomes go back to the page (again) with the
+// sentence for them; anything else is a server error.
+func (h *site[V]) failed(w http.ResponseWriter, s *session[V], what string, err error, own map[error]string, again func(status int, msg string)) {
+	status, msg, ok := userMessage(err, own)
+	switch {
+	case !ok:
+		h.serverError(w, what, err)
+	case ends(err):
+		h.endSession(w, s)
+		h.message(w, status, "Sign in again", msg)
+	default:
+		again(status, msg)
+	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
@@ -394,7 +394,7 @@ func TestHelpdeskNewNumber(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no question: %s", body)
 	}
-	answer := map[string]string{auth.Questions[1]: "Springfield", auth.Questions[2]: "Rex"}[m[1]]
+	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[m[1]]
 	b.post("question", url.Values{"answer": {answer}})
 	if status, body := b.post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
 		t.Errorf("a bad number: %d", status)

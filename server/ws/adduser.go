@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/token"
 )
 
 // addUser serves the three uses of "adduser" in the seed:
@@ -36,166 +36,127 @@ func (c *conn) addUser(ctx context.Context, req wire.Request) wire.Response {
 	}
 	resp.Result = wire.ResultOK
 	if err != nil {
-		resp.Result, resp.Message = c.addUserResult(err)
+		resp.Result = c.result(err)
+		resp.Message = map[string]string{
+			wire.ResultNotAllowed:   "only an administrator may do this",
+			wire.ResultMalformed:    "a password field does not decrypt with this connection's challenge key",
+			wire.ResultWeakPassword: err.Error(),
+			wire.ResultMissingField: strings.TrimPrefix(err.Error(), errMissingField.Error()+": "),
+		}[resp.Result]
 	}
-	event := map[bool]string{true: "resetpass", false: "adduser"}[req.ResetPass]
-	if req.UpdateProf && !req.ResetPass {
-		event = "changepass"
-	}
-	c.audit(ctx, resp.UserID, event, resp.Result)
 	return resp
 }
 
-// Failures of adduser a client can act on.
-var (
-	errNotAdmin      = errors.New(wire.ResultNotAllowed)
-	errMissingField  = errors.New(wire.ResultMissingField)
-	errUndecryptable = errors.New(wire.ResultMalformed)
-)
-
-func (c *conn) addUserResult(err error) (result, message string) {
-	switch {
-	case errors.Is(err, errNotAdmin):
-		return wire.ResultNotAllowed, "only an administrator may do this"
-	case errors.Is(err, errMissingField):
-		return wire.ResultMissingField, strings.TrimPrefix(err.Error(), errMissingField.Error()+": ")
-	case errors.Is(err, errUndecryptable):
-		return wire.ResultMalformed, "a password field does not decrypt with this connection's challenge key"
-	case errors.Is(err, auth.ErrWeakPassword):
-		return wire.ResultWeakPassword, auth.ErrWeakPassword.Error()
-	case errors.Is(err, store.ErrNotFound):
-		return wire.ResultInvalidLogin, ""
-	}
-	return c.result(err), ""
+// required is a missing-field error naming the field.
+func required(what string) error {
+	return errors.Join(errMissingField, errors.New(what+" is required"))
 }
 
-func (c *conn) newPassword(field, enc string) (string, error) {
+// newPassword decrypts a new password field.
+func (c *conn) newPassword(field, enc string) ([]byte, error) {
 	if field == "" {
-		return "", errors.Join(errMissingField, errors.New("newpass is required"))
-	}
-	if c.key == nil {
-		return "", errNoChallenge
+		return nil, required("newpass")
 	}
 	pw, ok := c.decrypt(field, enc)
 	if !ok {
-		return "", errUndecryptable
+		return nil, errUndecryptable
 	}
-	return c.h.auth.HashPassword(pw)
+	return pw, nil
+}
+
+// profileChange reads the profile fields a request gives; absent ones keep
+// their value.
+func profileChange(req wire.Request) account.Profile {
+	var p account.Profile
+	if req.Firm != "" {
+		p.Firm = &req.Firm
+	}
+	if req.Roles != "" {
+		p.Roles = &req.Roles
+	}
+	p.Attr = req.Attr
+	switch strings.ToUpper(req.Use2FA) {
+	case "Y":
+		on := true
+		p.Use2FA, p.NewSeed = &on, true
+	case "N":
+		off := false
+		p.Use2FA = &off
+	}
+	return p
 }
 
 func (c *conn) resetPass(ctx context.Context, req wire.Request) error {
-	if !c.user.IsAdmin {
-		return errNotAdmin
-	}
 	if req.UserID == "" {
-		return errors.Join(errMissingField, errors.New("userid is required"))
+		return required("userid")
 	}
-	target, err := c.h.st.UserByUserID(ctx, req.UserID)
+	pw, err := c.newPassword(req.NewPass, req.Enc)
 	if err != nil {
 		return err
 	}
-	hash, err := c.newPassword(req.NewPass, req.Enc)
-	if err != nil {
-		return err
-	}
-	if err := c.updateProfile(ctx, target, req); err != nil {
-		return err
-	}
-	return c.h.st.SetPassword(ctx, target.ID, hash, true)
+	p := profileChange(req)
+	p.NewSeed = false
+	return c.h.acct.SetPassword(ctx, c.origin(), c.grant.For(req.UserID), pw, p)
 }
 
 func (c *conn) changePass(ctx context.Context, req wire.Request) (string, error) {
-	target := c.user
-	if req.UserID != "" && !strings.EqualFold(req.UserID, c.user.UserID) {
-		if !c.user.IsAdmin {
-			return req.UserID, errNotAdmin
-		}
-		var err error
-		if target, err = c.h.st.UserByUserID(ctx, req.UserID); err != nil {
-			return req.UserID, err
-		}
+	userID := c.grant.UserID
+	if req.UserID != "" {
+		userID = req.UserID
+	}
+	own := strings.EqualFold(userID, c.grant.UserID)
+	target, p := c.grant.For(userID), account.Profile{}
+	switch {
+	case c.user.admin:
+		p = profileChange(req)
+		p.NewSeed = false
+	case own:
+		target = c.grant.Self()
 	}
 	if req.Pass == "" {
-		return target.UserID, errors.Join(errMissingField, errors.New("pass (the current password) is required"))
+		return userID, required("pass (the current password)")
 	}
-	if _, err := c.checkPassword(ctx, target.UserID, req.Pass, req.Enc); err != nil {
-		return target.UserID, err
-	}
-	hash, err := c.newPassword(req.NewPass, req.Enc)
+	pw, err := c.newPassword(req.NewPass, req.Enc)
 	if err != nil {
-		return target.UserID, err
+		return userID, err
 	}
-	if c.user.IsAdmin {
-		if err := c.updateProfile(ctx, target, req); err != nil {
-			return target.UserID, err
-		}
+	g, err := c.h.acct.ChangePassword(ctx, c.origin(), target, c.password(req.Pass, req.Enc), pw, p)
+	if err == nil && own {
+		c.grant = g // the socket's own login goes on
 	}
-	return target.UserID, c.h.st.SetPassword(ctx, target.ID, hash, false)
-}
-
-// updateProfile writes the profile fields a request gives; absent ones
-// keep their value.
-func (c *conn) updateProfile(ctx context.Context, u store.User, req wire.Request) error {
-	if req.Firm != "" {
-		u.Firm = req.Firm
-	}
-	if req.Roles != "" {
-		u.Roles = req.Roles
-	}
-	if len(req.Attr) > 0 && string(req.Attr) != "null" {
-		u.Attr = req.Attr
-	}
-	switch strings.ToUpper(req.Use2FA) {
-	case "Y":
-		u.Use2FA = true
-	case "N":
-		u.Use2FA = false
-	}
-	return c.h.st.UpdateUser(ctx, u)
+	return userID, err
 }
 
 // upsertUser creates a user with the password in pass, or updates an
 // existing one's profile; with use2fa "Y" it returns a new seed in base32.
-func (c *conn) upsertUser(ctx context.Context, req wire.Request) (seed string, err error) {
-	if !c.user.IsAdmin {
-		return "", errNotAdmin
+func (c *conn) upsertUser(ctx context.Context, req wire.Request) (string, error) {
+	if !c.user.admin {
+		return "", account.ErrNotAllowed
 	}
 	if req.UserID == "" {
-		return "", errors.Join(errMissingField, errors.New("userid is required"))
+		return "", required("userid")
 	}
-	u, err := c.h.st.UserByUserID(ctx, req.UserID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		if req.Pass == "" {
-			return "", errors.Join(errMissingField, errors.New("pass (the new user's password) is required"))
-		}
-		hash, err := c.newPassword(req.Pass, req.Enc)
-		if err != nil {
-			return "", err
-		}
-		u, err = c.h.st.CreateUser(ctx, store.User{UserID: req.UserID, Firm: req.Firm, Roles: req.Roles, Attr: req.Attr,
-			Active: true, Use2FA: !strings.EqualFold(req.Use2FA, "N"), PassHash: hash, MustChangePassword: true})
-		if err != nil {
-			return "", err
-		}
-	case err != nil:
+	p := profileChange(req)
+	tok, err := c.h.acct.UpdateProfile(ctx, c.origin(), c.grant.For(req.UserID), p)
+	if errors.Is(err, account.ErrNoSuchUser) {
+		tok, err = c.create(ctx, req)
+	}
+	if err != nil || tok == nil {
 		return "", err
-	default:
-		if err := c.updateProfile(ctx, u, req); err != nil {
-			return "", err
-		}
 	}
-	switch strings.ToUpper(req.Use2FA) {
-	case "Y":
-		tok, err := c.h.auth.NewSeed(ctx, u)
-		if err != nil {
-			return "", err
-		}
-		return tok.Secret.Base32(), nil
-	case "N":
-		if err := c.h.st.DeleteToken(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", err
-		}
+	return tok.Secret.Base32(), nil
+}
+
+// create makes the user an adduser names; 2FA is on unless use2fa is "N".
+func (c *conn) create(ctx context.Context, req wire.Request) (*token.Token, error) {
+	if req.Pass == "" {
+		return nil, required("pass (the new user's password)")
 	}
-	return "", nil
+	pw, ok := c.decrypt(req.Pass, req.Enc)
+	if !ok {
+		return nil, errUndecryptable
+	}
+	created, err := c.h.acct.CreateUser(ctx, c.origin(), &c.grant, account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm,
+		Roles: req.Roles, Attr: req.Attr, Use2FA: !strings.EqualFold(req.Use2FA, "N"), Seed: strings.EqualFold(req.Use2FA, "Y")})
+	return created.Token, err
 }

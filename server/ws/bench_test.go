@@ -17,12 +17,11 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/token"
@@ -63,20 +62,18 @@ func newBenchServer(tb testing.TB) *benchServer {
 	}
 	tb.Cleanup(func() { db.Close() })
 	sealer, _ := seal.New(make([]byte, 32))
-	svc := auth.New(db, sealer, auth.Config{Now: b.now})
-	for _, u := range []store.User{{UserID: "admin", IsAdmin: true, Active: true}, {UserID: "trader", Active: true, Use2FA: true}} {
-		u.PassHash, _ = password.Hash([]byte("password-of-"+u.UserID), password.Default)
-		u, err := db.CreateUser(ctx, u)
+	svc := account.New(db, sealer, account.Config{Now: b.now})
+	for _, u := range []account.NewUser{{UserID: "admin", Admin: true}, {UserID: "trader", Use2FA: true, Seed: true}} {
+		u.Password = []byte("password-of-" + u.UserID)
+		c, err := svc.CreateUser(ctx, account.Admin, nil, u)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if u.Use2FA {
-			if b.tok, err = svc.NewSeed(ctx, u); err != nil {
-				tb.Fatal(err)
-			}
+		if c.Token != nil {
+			b.tok = *c.Token
 		}
 	}
-	srv := httptest.NewServer(ws.New(svc, db, keys(), ws.Config{Now: b.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv := httptest.NewServer(ws.New(svc, keys(), ws.Config{Now: b.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ConnectionsPerMinute: 1 << 30, ChallengesPerMinute: 1 << 30}))
 	tb.Cleanup(srv.Close)
 	b.url = "ws" + strings.TrimPrefix(srv.URL, "http") + "/"

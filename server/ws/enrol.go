@@ -3,14 +3,11 @@ package ws
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"sort"
+	"time"
 
-	"github.com/softtoken/softtoken/server/auth"
-	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/wire"
-	"github.com/softtoken/softtoken/token"
 )
 
 // Enrolment runs on a socket of its own, in three steps (docs/protocol.md):
@@ -22,30 +19,8 @@ import (
 // Nothing changes on the server until confirm: a client that fails to
 // store the seed, or vanishes, leaves the user's previous token working.
 
-type enrolState struct {
-	stage   enrolStage
-	user    store.User
-	proof   auth.Proof
-	answers []store.SecurityAnswer
-	seed    token.Token
-	sealed  store.Token
-}
-
-type enrolStage int
-
-const (
-	enrolNone enrolStage = iota
-	enrolQuestions
-	enrolPending
-)
-
 func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool) {
 	resp := wire.Response{Type: wire.TypeEnrol, UserID: req.UserID}
-	fail := func(result string) (wire.Response, bool) {
-		c.audit(ctx, req.UserID, "enrol", result)
-		resp.Result = result
-		return resp, true
-	}
 	switch {
 	case c.stage != stageNew || c.attempted:
 		resp.Result, resp.Message = wire.ResultNotAllowed, "one login or enrolment per connection"
@@ -58,60 +33,60 @@ func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool
 		return resp, false
 	}
 	c.attempted = true
-	var u store.User
-	var proof auth.Proof
-	var err error
-	if req.OneSwipe != "" {
-		code, ok := c.decrypt(req.OneSwipe, req.Enc)
-		if !ok {
-			return fail(wire.ResultInvalidToken)
-		}
-		u, err = c.h.auth.UseEnrolCode(ctx, req.UserID, string(code))
-		proof = auth.ProofOneSwipe
-	} else {
-		u, err = c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
-		if err != nil {
-			return fail(c.result(err))
-		}
-		code, ok := c.decrypt(req.Passcode, req.Enc)
-		if !ok {
-			return fail(wire.ResultInvalidToken)
-		}
-		proof, err = c.h.auth.CheckEnrolPasscode(ctx, u, string(code))
+	g, err := c.prove(ctx, req)
+	if err == nil {
+		c.en, err = c.h.acct.NewEnrolment(g)
+	}
+	var need bool
+	if err == nil {
+		need, err = c.h.acct.NeedsAnswers(ctx, g)
 	}
 	if err != nil {
-		return fail(c.result(err))
+		resp.Result = c.result(err)
+		return resp, true
 	}
-	c.en = enrolState{user: u, proof: proof}
 	// People type answers: give them time, but not for ever.
-	_ = c.ws.SetReadDeadline(c.h.cfg.Now().Add(c.h.cfg.EnrolTimeout))
-	have, err := c.h.st.SecurityAnswers(ctx, u.ID)
-	if err != nil {
-		return fail(c.result(err))
-	}
-	if len(have) < auth.RequiredAnswers {
-		c.en.stage = enrolQuestions
-		c.audit(ctx, u.UserID, "enrol", wire.ResultQuestions)
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.EnrolTimeout))
+	if need {
+		c.questions = true
 		resp.Result, resp.Questions = wire.ResultQuestions, questionList()
 		return resp, false
 	}
-	return c.offerSeed(ctx, wire.TypeEnrol)
+	return c.offerSeed(wire.TypeEnrol), false
+}
+
+// prove checks what an enrol message proves: a One Swipe code, or the
+// password and a passcode.
+func (c *conn) prove(ctx context.Context, req wire.Request) (account.Grant, error) {
+	if req.OneSwipe != "" {
+		code, ok := c.decrypt(req.OneSwipe, req.Enc)
+		if !ok {
+			return account.Grant{}, account.ErrInvalidCode
+		}
+		return c.h.acct.UseEnrolCode(ctx, c.origin(), req.UserID, string(code))
+	}
+	g, _, err := c.h.acct.CheckPassword(ctx, c.origin(), req.UserID, c.password(req.Pass, req.Enc))
+	if err != nil {
+		return account.Grant{}, err
+	}
+	code, ok := c.decrypt(req.Passcode, req.Enc)
+	if !ok {
+		code = nil // no passcode: refused, and counted, like a wrong one
+	}
+	return c.h.acct.CheckEnrolPasscode(ctx, c.origin(), g, string(code))
 }
 
 func questionList() []wire.Question {
 	var qs []wire.Question
-	for id, text := range auth.Questions {
-		if text != "" {
-			qs = append(qs, wire.Question{ID: id, Text: text})
-		}
+	for _, q := range account.QuestionList() {
+		qs = append(qs, wire.Question{ID: q.ID, Text: q.Text})
 	}
-	sort.Slice(qs, func(i, j int) bool { return qs[i].ID < qs[j].ID })
 	return qs
 }
 
 func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bool) {
 	resp := wire.Response{Type: wire.TypeAnswers}
-	if c.en.stage != enrolQuestions {
+	if c.en == nil || !c.questions {
 		resp.Result = wire.ResultNotAllowed
 		return resp, false
 	}
@@ -128,73 +103,46 @@ func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bo
 		}
 		plain[a.ID] = string(text)
 	}
-	hashed, err := c.h.auth.HashAnswers(plain)
-	if errors.Is(err, auth.ErrBadAnswers) {
-		resp.Result, resp.Message = wire.ResultBadAnswers, err.Error()
-		c.audit(ctx, c.en.user.UserID, "enrol answers", resp.Result)
-		return resp, false
+	if err := c.h.acct.SetAnswers(c.en, plain); err != nil {
+		resp.Result, resp.Message = c.result(err), err.Error()
+		return resp, resp.Result == wire.ResultInternal
 	}
-	if err != nil {
-		resp.Result = c.result(err)
-		return resp, false
-	}
-	c.en.answers = hashed
-	c.audit(ctx, c.en.user.UserID, "enrol answers", wire.ResultOK)
-	return c.offerSeed(ctx, wire.TypeAnswers)
+	c.questions = false
+	return c.offerSeed(wire.TypeAnswers), false
 }
 
-// offerSeed makes the new seed and sends it; it becomes the user's token
+// offerSeed sends the enrolment's new seed; it becomes the user's token
 // only when the client confirms.
-func (c *conn) offerSeed(ctx context.Context, typ string) (wire.Response, bool) {
-	seed, sealed, err := c.h.auth.PendingSeed(c.en.user)
-	if err != nil {
-		return wire.Response{Type: typ, Result: c.result(err)}, true
-	}
-	c.en.stage, c.en.seed, c.en.sealed = enrolPending, seed, sealed
+func (c *conn) offerSeed(typ string) wire.Response {
+	seed := c.en.Token
 	return wire.Response{
-		Type: typ, Result: wire.ResultOK, UserID: c.en.user.UserID, TwoFASeed: seed.Secret.Base32(),
+		Type: typ, Result: wire.ResultOK, UserID: seed.Account, TwoFASeed: seed.Secret.Base32(),
 		Issuer: c.host, Algorithm: string(seed.Algorithm), Digits: seed.Digits, Period: seed.Period,
 		Serial: seed.Serial, ServerTime: c.h.cfg.Now().Unix(),
-	}, false
+	}
 }
 
 func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bool) {
 	resp := wire.Response{Type: wire.TypeConfirm}
-	if c.en.stage != enrolPending {
+	if c.en == nil || c.questions {
 		resp.Result = wire.ResultNotAllowed
 		return resp, false
 	}
-	u := c.en.user
-	step, err := c.h.auth.ConfirmSeed(c.en.seed, req.TwoFAToken)
-	if err != nil {
+	_, err := c.h.acct.CompleteEnrolment(ctx, c.origin(), c.en, req.TwoFAToken)
+	switch {
+	case err == nil:
+		resp.Result, resp.Serial = wire.ResultOK, c.en.Token.Serial
+		c.en = nil
+		return resp, true
+	case errors.Is(err, account.ErrInvalidCode):
 		c.codeTries++
 		resp.Result, resp.Message = wire.ResultInvalidToken, "the code does not match the new token: is the PC's clock right?"
-		c.audit(ctx, u.UserID, "enrol confirm", resp.Result)
 		return resp, c.codeTries >= c.h.cfg.MaxCodeTries
-	}
-	c.en.sealed.LastStep = step
-	err = c.h.st.CompleteEnrolment(ctx, u.ID, c.en.sealed, c.en.proof == auth.ProofInitial)
-	if errors.Is(err, store.ErrAlreadyUsed) {
-		resp.Result, resp.Message = wire.ResultInvalidToken, "the initial passcode has been used meanwhile"
-		c.audit(ctx, u.UserID, "enrol confirm", resp.Result)
+	case errors.Is(err, account.ErrSignedOut):
+		resp.Result, resp.Message = wire.ResultInvalidToken, "the account changed meanwhile (another enrolment, a reset, or the initial passcode used): enrol again"
 		return resp, true
 	}
-	if err == nil && len(c.en.answers) > 0 {
-		err = c.h.st.SetSecurityAnswers(ctx, u.ID, c.en.answers)
-	}
-	if err != nil {
-		resp.Result = c.result(err)
-		return resp, true
-	}
-	proof := map[auth.Proof]string{auth.ProofInitial: "initial passcode", auth.ProofToken: "previous token", auth.ProofTemporary: "temporary passcode", auth.ProofOneSwipe: "One Swipe code"}[c.en.proof]
-	serial := c.en.seed.Serial
-	c.h.cfg.Logger.Info("enrolled", "userid", u.UserID, "client", c.addr, "serial", serial, "proof", proof)
-	if err := c.h.st.Audit(ctx, store.AuditEvent{At: c.h.cfg.Now(), UserID: u.UserID, Client: c.addr, Event: "enrol", Outcome: wire.ResultOK,
-		Detail: fmt.Sprintf("token %s, proved with the %s", c.en.seed.Serial, proof)}); err != nil {
-		c.h.cfg.Logger.Error("audit failed", "event", "enrol", "err", err)
-	}
-	resp.Result, resp.Serial = wire.ResultOK, c.en.seed.Serial
-	c.en = enrolState{}
+	resp.Result = c.result(err)
 	return resp, true
 }
 

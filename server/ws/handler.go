@@ -2,10 +2,13 @@
 // (docs/protocol.md): challenge, login, send2fatoken, verifylogin, adduser
 // and logout, exactly as the protocol seed describes them.
 //
-// Each connection is served by one goroutine that reads a message, handles
-// it and writes the reply; a second goroutine only sends pings once the
-// user is logged in, and writes are serialised by a mutex. Deadlines bound
-// every wait: a socket that has not logged in within LoginTimeout is closed.
+// The package parses messages, calls one method of the rules service
+// (server/account) and renders its result; it holds no store. Each
+// connection is served by one goroutine that reads a message, handles it
+// and writes the reply; a second goroutine only sends pings once the user
+// is logged in, and writes are serialised by a mutex. Deadlines, on the
+// real clock, bound every wait: a socket that has not logged in within
+// LoginTimeout is closed.
 package ws
 
 import (
@@ -19,11 +22,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/ratelimit"
-	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
 
@@ -47,11 +48,10 @@ type Config struct {
 	// MaxCodeTries is how many wrong send2fatoken a socket may send before
 	// it is closed (default 3).
 	MaxCodeTries int
-	// SMS sends passcodes to SMS users who log in without one; nil
-	// switches SMS off.
-	SMS    sms.Sender
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger       *slog.Logger
+	// Now is the clock of the rate limits and the concurrent-access hold;
+	// socket deadlines always use the real clock.
+	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -84,8 +84,7 @@ func (c Config) withDefaults() Config {
 
 // Handler is the http.Handler of /ws.
 type Handler struct {
-	auth     *auth.Service
-	st       store.Store
+	acct     *account.Service
 	keys     *challenge.Keys
 	cfg      Config
 	conns    *ratelimit.Limiter
@@ -96,10 +95,10 @@ type Handler struct {
 }
 
 // New returns the /ws handler.
-func New(a *auth.Service, st store.Store, keys *challenge.Keys, cfg Config) *Handler {
+func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	return &Handler{
-		auth: a, st: st, keys: keys, cfg: cfg,
+		acct: a, keys: keys, cfg: cfg,
 		conns:    ratelimit.New(cfg.ConnectionsPerMinute, 10),
 		chals:    ratelimit.New(cfg.ChallengesPerMinute, 10),
 		sessions: newSessions(cfg.SessionHold),
@@ -129,6 +128,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve(r.Context())
 }
 
+// origin is where the connection's requests come from, for the rules.
+func (c *conn) origin() account.Origin { return account.Origin{Client: c.addr, Via: "websocket"} }
+
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -147,13 +149,23 @@ type conn struct {
 	wmu  sync.Mutex
 	done chan struct{}
 
-	key       *challenge.Key // handed out by challenge
-	user      store.User     // set once the password is right
+	key *challenge.Key // handed out by challenge
+	// grant is what the login proved, once the password is right; user is
+	// the profile it returned, to render (never to decide with).
+	grant     account.Grant
+	user      profile
 	stage     stage
 	attempted bool // the one login attempt of this socket
 	codeTries int
 	loggedOut bool
-	en        enrolState
+	en        *account.Enrolment // an enrolment waiting for answers or confirm
+	questions bool               // en waits for the security answers
+}
+
+// profile is what a reply tells of the logged-in user.
+type profile struct {
+	id                string
+	admin, mustChange bool
 }
 
 type stage int
@@ -170,7 +182,7 @@ func (c *conn) serve(ctx context.Context) {
 	// (wire.Decode refuses them); far larger ones are cut off by the read
 	// limit, and the socket closes with status 1009.
 	c.ws.SetReadLimit(4 * wire.MaxMessageBytes)
-	_ = c.ws.SetReadDeadline(c.h.cfg.Now().Add(c.h.cfg.LoginTimeout))
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.LoginTimeout))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	})
@@ -226,7 +238,7 @@ func (c *conn) ping() {
 func (c *conn) close() {
 	close(c.done)
 	if c.stage == stageLoggedIn {
-		c.h.sessions.release(c.user.ID, c.id, c.loggedOut, c.h.cfg.Now())
+		c.h.sessions.release(c.user.id, c.id, c.loggedOut, c.h.cfg.Now())
 	}
 	c.wmu.Lock()
 	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))

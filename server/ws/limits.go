@@ -12,7 +12,7 @@ type sessions struct {
 	hold time.Duration
 
 	mu     sync.Mutex
-	leases map[int64]lease
+	leases map[string]lease
 }
 
 type lease struct {
@@ -21,12 +21,14 @@ type lease struct {
 	closedAt time.Time
 }
 
+// Users are keyed by their user ID in lower case, as the store compares
+// them.
 func newSessions(hold time.Duration) *sessions {
-	return &sessions{hold: hold, leases: map[int64]lease{}}
+	return &sessions{hold: hold, leases: map[string]lease{}}
 }
 
 // acquire gives the user's lease to conn, unless another connection holds it.
-func (s *sessions) acquire(user int64, conn uint64, now time.Time) bool {
+func (s *sessions) acquire(user string, conn uint64, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l, ok := s.leases[user]; ok && l.conn != conn && (l.open || now.Before(l.closedAt.Add(s.hold))) {
@@ -38,7 +40,7 @@ func (s *sessions) acquire(user int64, conn uint64, now time.Time) bool {
 
 // release ends conn's lease: at once after a logout, after the hold time
 // when the socket just closed.
-func (s *sessions) release(user int64, conn uint64, loggedOut bool, now time.Time) {
+func (s *sessions) release(user string, conn uint64, loggedOut bool, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.leases[user]

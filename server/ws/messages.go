@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
-	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
@@ -45,16 +45,20 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 	case wire.TypeConfirm:
 		return c.confirm(ctx, req)
 	case wire.TypeLogout:
-		c.loggedOut = true
-		if c.stage == stageLoggedIn {
-			// Free the session before replying, so that a client that logs
-			// in again right after the reply is not refused.
-			c.h.sessions.release(c.user.ID, c.id, true, c.h.cfg.Now())
-		}
-		c.audit(ctx, c.user.UserID, "logout", wire.ResultOK)
-		return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}, true
+		return c.logout(ctx), true
 	}
 	return wire.Response{Type: req.Type, Result: wire.ResultUnknownType}, false
+}
+
+func (c *conn) logout(ctx context.Context) wire.Response {
+	c.loggedOut = true
+	if c.stage == stageLoggedIn {
+		// Free the session before replying, so that a client that logs
+		// in again right after the reply is not refused.
+		c.h.sessions.release(c.user.id, c.id, true, c.h.cfg.Now())
+		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, "logout", wire.ResultOK, "")
+	}
+	return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}
 }
 
 func (c *conn) challenge() (wire.Response, bool) {
@@ -65,8 +69,11 @@ func (c *conn) challenge() (wire.Response, bool) {
 	return wire.Response{Type: wire.TypeChallenge, Result: wire.ResultOK, Key: c.key.Public}, false
 }
 
-// decrypt opens a password field with the scheme the message names.
+// decrypt opens an encrypted field with the scheme the message names.
 func (c *conn) decrypt(field, enc string) ([]byte, bool) {
+	if c.key == nil {
+		return nil, false
+	}
 	pw, err := c.key.Decrypt(field, challenge.Scheme(enc))
 	if err != nil {
 		return nil, false
@@ -74,11 +81,17 @@ func (c *conn) decrypt(field, enc string) ([]byte, bool) {
 	return pw, true
 }
 
-func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool) {
-	fail := func(result string) (wire.Response, bool) {
-		c.audit(ctx, req.UserID, "login", result)
-		return wire.Response{Type: wire.TypeLogin, Result: result}, true
+// password decrypts a pass field. A field that does not decrypt is given
+// to the rules as a password no one has, so that it answers like a wrong
+// one, in the same time: no padding oracle.
+func (c *conn) password(field, enc string) []byte {
+	if pw, ok := c.decrypt(field, enc); ok {
+		return pw
 	}
+	return []byte("\x00undecryptable")
+}
+
+func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool) {
 	switch {
 	case c.stage != stageNew || c.attempted:
 		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNotAllowed, Message: "one login per connection"}, true
@@ -88,52 +101,49 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultMissingField, Message: "userid and pass are required"}, false
 	}
 	c.attempted = true
-	u, err := c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
+	in, err := c.h.acct.Login(ctx, c.origin(), req.UserID, c.password(req.Pass, req.Enc), req.TwoFAToken)
 	if err != nil {
-		return fail(c.result(err))
+		return wire.Response{Type: wire.TypeLogin, Result: c.result(err)}, true
 	}
-	c.user = u
-	if u.Use2FA {
-		if req.TwoFAToken == "" {
-			c.stage = stagePending
-			c.audit(ctx, u.UserID, "login", wire.ResultNeed2FA)
-			msg := "send the passcode with send2fatoken"
-			if u.SMS {
-				msg = c.sendSMS(ctx, u)
-			}
-			return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: msg}, false
+	c.grant, c.user = in.Grant, profileOf(in.User)
+	if in.NeedPasscode {
+		c.stage = stagePending
+		msg := "send the passcode with send2fatoken"
+		if in.User.SMS {
+			msg = c.sendSMS(ctx)
 		}
-		if err := c.h.auth.CheckCode(ctx, u, req.TwoFAToken); err != nil {
-			return fail(c.result(err))
-		}
+		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: msg}, false
 	}
 	return c.finishLogin(ctx, wire.TypeLogin)
 }
 
+func profileOf(u store.User) profile {
+	return profile{id: strings.ToLower(u.UserID), admin: u.IsAdmin, mustChange: u.MustChangePassword}
+}
+
 // sendSMS sends an SMS user a login passcode and says so, or says why not.
-func (c *conn) sendSMS(ctx context.Context, u store.User) string {
-	err := c.h.auth.SendSMSCode(ctx, u, store.SMSLogin, u.Phone, c.h.cfg.SMS, c.addr)
+func (c *conn) sendSMS(ctx context.Context) string {
+	to, err := c.h.acct.SendLoginCode(ctx, c.origin(), c.grant)
 	switch {
 	case err == nil:
-		return "a passcode was sent by SMS to " + sms.Mask(u.Phone) + ": send it with send2fatoken"
-	case errors.Is(err, auth.ErrSMSOff):
+		return "a passcode was sent by SMS to " + to + ": send it with send2fatoken"
+	case errors.Is(err, account.ErrSMSOff):
 		return "passcodes by SMS are switched off: send a temporary passcode from the self-help desk with send2fatoken"
-	case errors.Is(err, auth.ErrSMSTooMany):
+	case errors.Is(err, account.ErrSMSTooMany):
 		return "too many text messages in a short time: wait a few minutes, or use a temporary passcode from the self-help desk"
 	}
-	c.h.cfg.Logger.Error("send SMS passcode", "userid", u.UserID, "err", err)
+	c.h.cfg.Logger.Error("send SMS passcode", "userid", c.grant.UserID, "err", err)
 	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk"
 }
 
 // finishLogin takes the user's session lease and completes the login.
 func (c *conn) finishLogin(ctx context.Context, typ string) (wire.Response, bool) {
-	if !c.user.IsAdmin && !c.h.sessions.acquire(c.user.ID, c.id, c.h.cfg.Now()) {
-		c.audit(ctx, c.user.UserID, typ, wire.ResultAlreadyLoggedIn)
+	if !c.user.admin && !c.h.sessions.acquire(c.user.id, c.id, c.h.cfg.Now()) {
+		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, typ, wire.ResultAlreadyLoggedIn, "")
 		return wire.Response{Type: typ, Result: wire.ResultAlreadyLoggedIn, Message: "log out of the other session, or wait for it to expire"}, true
 	}
 	c.loggedIn()
-	c.audit(ctx, c.user.UserID, typ, wire.ResultOK)
-	return wire.Response{Type: typ, Result: wire.ResultOK, MustChangePassword: c.user.MustChangePassword}, false
+	return wire.Response{Type: typ, Result: wire.ResultOK, MustChangePassword: c.user.mustChange}, false
 }
 
 func (c *conn) send2FAToken(ctx context.Context, req wire.Request) (wire.Response, bool) {
@@ -143,55 +153,45 @@ func (c *conn) send2FAToken(ctx context.Context, req wire.Request) (wire.Respons
 	if req.TwoFAToken == "" {
 		return wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultTokenMissing}, false
 	}
-	if err := c.h.auth.CheckCode(ctx, c.user, req.TwoFAToken); err != nil {
+	g, err := c.h.acct.CheckPasscode(ctx, c.origin(), c.grant, req.TwoFAToken)
+	if err != nil {
 		c.codeTries++
 		result := c.result(err)
-		c.audit(ctx, c.user.UserID, "send2fatoken", result)
-		return wire.Response{Type: wire.TypeSend2FAToken, Result: result}, result == wire.ResultLocked || c.codeTries >= c.h.cfg.MaxCodeTries
+		return wire.Response{Type: wire.TypeSend2FAToken, Result: result}, result != wire.ResultInvalidToken || c.codeTries >= c.h.cfg.MaxCodeTries
 	}
+	c.grant = g
 	return c.finishLogin(ctx, wire.TypeSend2FAToken)
 }
 
 func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response {
 	resp := wire.Response{Type: wire.TypeVerifyLogin, UserID: req.UserID}
 	switch {
-	case c.stage != stageLoggedIn || !c.user.IsAdmin:
+	case c.stage != stageLoggedIn || !c.user.admin:
 		resp.Result = wire.ResultNotAllowed
 		return resp
 	case req.UserID == "" || req.Pass == "":
 		resp.Result = wire.ResultMissingField
 		return resp
 	}
-	u, err := c.checkPassword(ctx, req.UserID, req.Pass, req.Enc)
+	in, err := c.h.acct.Verify(ctx, c.origin(), c.grant, req.UserID, c.password(req.Pass, req.Enc), req.TwoFAToken)
 	level := 0
 	switch {
-	case errors.Is(err, auth.ErrDisabled):
+	case errors.Is(err, account.ErrDisabled) && in.User.ID != 0:
 		// Right password, disabled account: the web back-end learns it is inactive.
-		resp.Result, resp.Active, resp.Attr = wire.ResultOK, "N", u.Attr
-		resp.VerifyLevel = &level
-		c.audit(ctx, req.UserID, "verifylogin", "OK inactive")
+		resp.Result, resp.Active, resp.Attr, resp.VerifyLevel = wire.ResultOK, "N", in.User.Attr, &level
 		return resp
 	case err != nil:
 		resp.Result = c.result(err)
-		c.audit(ctx, req.UserID, "verifylogin", resp.Result)
+		return resp
+	case in.NeedPasscode:
+		resp.Result = wire.ResultTokenMissing
 		return resp
 	}
-	if u.Use2FA {
-		if req.TwoFAToken == "" {
-			resp.Result = wire.ResultTokenMissing
-			c.audit(ctx, u.UserID, "verifylogin", resp.Result)
-			return resp
-		}
-		if err := c.h.auth.CheckCode(ctx, u, req.TwoFAToken); err != nil {
-			resp.Result = c.result(err)
-			c.audit(ctx, u.UserID, "verifylogin", resp.Result)
-			return resp
-		}
+	if in.Grant.Proof != account.ProofPassword {
 		level = 1
 	}
-	resp.Result, resp.Active, resp.UserID, resp.Attr = wire.ResultOK, "Y", u.UserID, attrOrEmpty(u.Attr)
-	resp.VerifyLevel, resp.MustChangePassword = &level, u.MustChangePassword
-	c.audit(ctx, u.UserID, "verifylogin", wire.ResultOK)
+	resp.Result, resp.Active, resp.UserID, resp.Attr = wire.ResultOK, "Y", in.User.UserID, attrOrEmpty(in.User.Attr)
+	resp.VerifyLevel, resp.MustChangePassword = &level, in.User.MustChangePassword
 	return resp
 }
 
@@ -202,38 +202,46 @@ func attrOrEmpty(a json.RawMessage) json.RawMessage {
 	return a
 }
 
-// checkPassword decrypts the pass field and checks it; whatever fails, the
-// caller sees an error from package auth.
-func (c *conn) checkPassword(ctx context.Context, userID, field, enc string) (store.User, error) {
-	if c.key == nil {
-		return store.User{}, errNoChallenge
-	}
-	pw, ok := c.decrypt(field, enc)
-	if !ok {
-		// Same answer, same cost as a wrong password: no padding oracle.
-		_, _ = c.h.auth.CheckPassword(ctx, "\x00no such user", nil)
-		return store.User{}, auth.ErrInvalidLogin
-	}
-	return c.h.auth.CheckPassword(ctx, userID, pw)
+// results maps the rules' outcomes to the protocol's results: the one
+// place where they meet.
+var results = []struct {
+	err    error
+	result string
+}{
+	{account.ErrInvalidLogin, wire.ResultInvalidLogin},
+	{account.ErrInvalidCode, wire.ResultInvalidToken},
+	{account.ErrLocked, wire.ResultLocked},
+	{account.ErrDisabled, wire.ResultDisabled},
+	{account.ErrThrottled, wire.ResultRateLimited},
+	{account.ErrPasscodeExpired, wire.ResultPasscodeExpired},
+	{account.ErrCodeUsed, wire.ResultCodeUsed},
+	{account.ErrSignedOut, wire.ResultNotLoggedIn},
+	{account.ErrNotAllowed, wire.ResultNotAllowed},
+	{account.ErrNoSuchUser, wire.ResultInvalidLogin},
+	{account.ErrWeakPassword, wire.ResultWeakPassword},
+	{account.ErrSamePassword, wire.ResultWeakPassword},
+	{account.ErrBadAnswers, wire.ResultBadAnswers},
+	{account.ErrBadPhone, wire.ResultMissingField},
+	{errNoChallenge, wire.ResultNoChallenge},
+	{errMissingField, wire.ResultMissingField},
+	{errUndecryptable, wire.ResultMalformed},
 }
 
-var errNoChallenge = errors.New(wire.ResultNoChallenge)
-
-// result is the protocol result for an error; unexpected errors are logged
-// in full and reach the client only as "internal error".
+// result is the protocol's result for err; errors the rules did not decide
+// are logged and answered "internal error".
 func (c *conn) result(err error) string {
-	for _, known := range []error{auth.ErrInvalidLogin, auth.ErrInvalidToken, auth.ErrLocked, auth.ErrDisabled, auth.ErrPasscodeExpired, auth.ErrCodeUsed, errNoChallenge} {
-		if errors.Is(err, known) {
-			return known.Error()
+	for _, r := range results {
+		if errors.Is(err, r.err) {
+			return r.result
 		}
 	}
 	c.h.cfg.Logger.Error("request failed", "client", c.addr, "err", err)
 	return wire.ResultInternal
 }
 
-func (c *conn) audit(ctx context.Context, userID, event, outcome string) {
-	c.h.cfg.Logger.Info(event, "userid", userID, "client", c.addr, "result", outcome)
-	if err := c.h.st.Audit(ctx, store.AuditEvent{At: c.h.cfg.Now(), UserID: userID, Client: c.addr, Event: event, Outcome: outcome}); err != nil {
-		c.h.cfg.Logger.Error("audit failed", "event", event, "err", err)
-	}
-}
+// Failures of the adapter itself.
+var (
+	errNoChallenge   = errors.New(wire.ResultNoChallenge)
+	errMissingField  = errors.New(wire.ResultMissingField)
+	errUndecryptable = errors.New(wire.ResultMalformed)
+)

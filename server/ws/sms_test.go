@@ -1,15 +1,14 @@
 package ws_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
 )
@@ -36,10 +35,10 @@ func readSMS(t *testing.T, dir string) string {
 // send2fatoken completes the login with it; the code works once.
 func TestSMSLogin(t *testing.T) {
 	outbox := t.TempDir()
-	s := newServer(t, ws.Config{SMS: sms.Outbox{Dir: outbox}})
-	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
+	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
 	c := s.dial()
-	r := c.login("sally", "sms-pass", "")
+	r := c.login("sally", "sms-pass-1", "")
 	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "sent by SMS to +44…123") {
 		t.Fatalf("login without a passcode: %+v", r)
 	}
@@ -51,15 +50,15 @@ func TestSMSLogin(t *testing.T) {
 		t.Fatalf("the SMS code: %+v", r)
 	}
 	c.send(map[string]string{"type": "logout"})
-	if r := s.dial().login("sally", "sms-pass", code); r.Result != wire.ResultInvalidToken {
+	if r := s.dial().login("sally", "sms-pass-1", code); r.Result != wire.ResultInvalidToken {
 		t.Errorf("the SMS code a second time: %+v", r)
 	}
 }
 
 func TestSMSOff(t *testing.T) {
 	s := newServer(t, ws.Config{})
-	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
-	r := s.dial().login("sally", "sms-pass", "")
+	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	r := s.dial().login("sally", "sms-pass-1", "")
 	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "switched off") {
 		t.Errorf("login of an SMS user with SMS off: %+v", r)
 	}
@@ -69,11 +68,11 @@ func TestSMSOff(t *testing.T) {
 // without end.
 func TestSMSRateLimited(t *testing.T) {
 	outbox := t.TempDir()
-	s := newServer(t, ws.Config{SMS: sms.Outbox{Dir: outbox}})
-	s.user(context.Background(), store.User{UserID: "sally", Active: true, Use2FA: true, SMS: true, Phone: "+447700900123"}, "sms-pass")
+	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
 	var last wire.Response
 	for range 6 {
-		last = s.dial().login("sally", "sms-pass", "")
+		last = s.dial().login("sally", "sms-pass-1", "")
 	}
 	files, _ := filepath.Glob(filepath.Join(outbox, "*.txt"))
 	if len(files) != 5 || !strings.Contains(last.Message, "too many text messages") {

@@ -22,12 +22,11 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/softtoken/softtoken/server/auth"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/token"
@@ -50,19 +49,27 @@ type server struct {
 	url    string
 	db     *sqlite.DB
 	path   string
-	auth   *auth.Service
+	acct   *account.Service
+	rules  account.Config
 	srv    *httptest.Server
 	tokens map[string]token.Token // seeds of the users made with 2FA
 }
 
-func newServer(t *testing.T, cfg ws.Config) *server {
+func newServer(t *testing.T, cfg ws.Config) *server { return newServerRules(t, cfg, account.Config{}) }
+
+// newServerRules is newServer with rules of the test's (at most 5
+// failures unless it says otherwise, cheap hashes).
+func newServerRules(t *testing.T, cfg ws.Config, rules account.Config) *server {
 	t.Helper()
-	s := &server{t: t, path: filepath.Join(t.TempDir(), "softtoken.db"), tokens: map[string]token.Token{}}
+	if rules.MaxFailures == 0 {
+		rules.MaxFailures = 5
+	}
+	rules.Hash = cheap
+	s := &server{t: t, path: filepath.Join(t.TempDir(), "softtoken.db"), tokens: map[string]token.Token{}, rules: rules}
 	s.start(cfg)
-	ctx := context.Background()
-	s.user(ctx, store.User{UserID: "admin", IsAdmin: true, Active: true}, "admin-password")
-	s.user(ctx, store.User{UserID: "plain", Active: true, Attr: json.RawMessage(`{"email":"p@example.com"}`)}, "plain-password")
-	s.user(ctx, store.User{UserID: "julian@fundamentalinteractions.c", Active: true, Use2FA: true, Attr: json.RawMessage(`{"first_name":"Julian"}`)}, "test123")
+	s.user(account.NewUser{UserID: "admin", Admin: true}, "admin-password")
+	s.user(account.NewUser{UserID: "plain", Attr: json.RawMessage(`{"email":"p@example.com"}`)}, "plain-password")
+	s.user(account.NewUser{UserID: "julian@fundamentalinteractions.c", Use2FA: true, Attr: json.RawMessage(`{"first_name":"Julian"}`)}, "test-123")
 	return s
 }
 
@@ -73,11 +80,11 @@ func (s *server) start(cfg ws.Config) {
 	}
 	sealer, _ := seal.New(make([]byte, 32))
 	s.db = db
-	s.auth = auth.New(db, sealer, auth.Config{MaxFailures: 5, Hash: cheap})
+	s.acct = account.New(db, sealer, s.rules)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.srv = httptest.NewServer(ws.New(s.auth, db, keys(), cfg))
+	s.srv = httptest.NewServer(ws.New(s.acct, keys(), cfg))
 	s.url = "ws" + strings.TrimPrefix(s.srv.URL, "http")
 	s.t.Cleanup(s.stop)
 }
@@ -87,19 +94,16 @@ func (s *server) stop() {
 	s.db.Close()
 }
 
-func (s *server) user(ctx context.Context, u store.User, pw string) {
+// user makes a user with the admin's rules; 2FA users get a token.
+func (s *server) user(u account.NewUser, pw string) {
 	s.t.Helper()
-	u.PassHash, _ = password.Hash([]byte(pw), cheap)
-	u, err := s.db.CreateUser(ctx, u)
+	u.Password, u.Seed = []byte(pw), u.Use2FA && !u.SMS
+	c, err := s.acct.CreateUser(context.Background(), account.Admin, nil, u)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if u.Use2FA {
-		tok, err := s.auth.NewSeed(ctx, u)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		s.tokens[u.UserID] = tok
+	if c.Token != nil {
+		s.tokens[u.UserID] = *c.Token
 	}
 }
 
@@ -203,11 +207,11 @@ func TestLogin(t *testing.T) {
 		want                 string
 		closes               bool
 	}{
-		{"seed's sample user with its token", "julian@fundamentalinteractions.c", "test123", "current", wire.ResultOK, false},
+		{"seed's sample user with its token", "julian@fundamentalinteractions.c", "test-123", "current", wire.ResultOK, false},
 		{"no 2FA needed", "plain", "plain-password", "", wire.ResultOK, false},
 		{"wrong password", "plain", "nope", "", wire.ResultInvalidLogin, true},
 		{"unknown user", "nobody", "plain-password", "", wire.ResultInvalidLogin, true},
-		{"wrong token", "julian@fundamentalinteractions.c", "test123", "000000", wire.ResultInvalidToken, true},
+		{"wrong token", "julian@fundamentalinteractions.c", "test-123", "000000", wire.ResultInvalidToken, true},
 	}
 	for _, tc := range tests {
 		c := s.dial()
@@ -248,7 +252,7 @@ func TestTwoStepLogin(t *testing.T) {
 	s := newServer(t, ws.Config{})
 	user := "julian@fundamentalinteractions.c"
 	c := s.dial()
-	if r := c.login(user, "test123", ""); r.Result != wire.ResultNeed2FA {
+	if r := c.login(user, "test-123", ""); r.Result != wire.ResultNeed2FA {
 		t.Fatalf("login without token: %+v", r)
 	}
 	if r := c.send(`{"type":"verifylogin","userid":"x","pass":"y"}`); r.Result != wire.ResultNeed2FA {
@@ -321,17 +325,17 @@ func TestVerifyLogin(t *testing.T) {
 	if r := admin.login("admin", "admin-password", ""); r.Result != wire.ResultOK {
 		t.Fatal(r)
 	}
-	r := admin.verify(user, "test123", s.code(user, 0))
+	r := admin.verify(user, "test-123", s.code(user, 0))
 	if r.Result != wire.ResultOK || r.Active != "Y" || r.UserID != user || r.VerifyLevel == nil || *r.VerifyLevel != 1 || string(r.Attr) != `{"first_name":"Julian"}` {
 		t.Errorf("verifylogin: %+v", r)
 	}
 	tests := []struct {
 		name, user, pw, code, want string
 	}{
-		{"replayed code", user, "test123", s.code(user, 0), wire.ResultInvalidToken},
-		{"token missing", user, "test123", "", wire.ResultTokenMissing},
+		{"replayed code", user, "test-123", s.code(user, 0), wire.ResultInvalidToken},
+		{"token missing", user, "test-123", "", wire.ResultTokenMissing},
 		{"wrong password", user, "nope", s.code(user, 1), wire.ResultInvalidLogin},
-		{"unknown user", "ghost", "test123", "123456", wire.ResultInvalidLogin},
+		{"unknown user", "ghost", "test-123", "123456", wire.ResultInvalidLogin},
 	}
 	for _, tc := range tests {
 		if r := admin.verify(tc.user, tc.pw, tc.code); r.Result != tc.want || r.Type != "verifylogin" || r.UserID != tc.user {
@@ -343,7 +347,7 @@ func TestVerifyLogin(t *testing.T) {
 	}
 	plain := s.dial()
 	plain.login("plain", "plain-password", "")
-	if r := plain.verify(user, "test123", s.code(user, 1)); r.Result != wire.ResultNotAllowed {
+	if r := plain.verify(user, "test-123", s.code(user, 1)); r.Result != wire.ResultNotAllowed {
 		t.Errorf("verifylogin by a non-admin: %+v", r)
 	}
 }
@@ -363,7 +367,7 @@ func TestReplayRaceOverTheWire(t *testing.T) {
 	var ok atomic.Int32
 	var wg sync.WaitGroup
 	for _, a := range admins {
-		pass := a.encrypt("test123")
+		pass := a.encrypt("test-123")
 		wg.Go(func() {
 			data, _ := json.Marshal(map[string]string{"type": "verifylogin", "userid": user, "pass": pass, "2fatoken": code})
 			_ = a.c.WriteMessage(websocket.TextMessage, data)
@@ -385,16 +389,16 @@ func TestLockoutSurvivesRestart(t *testing.T) {
 	admin := s.dial()
 	admin.login("admin", "admin-password", "")
 	for range 5 {
-		admin.verify(user, "test123", "000000")
+		admin.verify(user, "test-123", "000000")
 	}
-	if r := admin.verify(user, "test123", s.code(user, 0)); r.Result != wire.ResultLocked {
+	if r := admin.verify(user, "test-123", s.code(user, 0)); r.Result != wire.ResultLocked {
 		t.Fatalf("after 5 failures: %+v", r)
 	}
 	s.stop()
 	s.start(ws.Config{})
 	admin = s.dial()
 	admin.login("admin", "admin-password", "")
-	if r := admin.verify(user, "test123", s.code(user, 0)); r.Result != wire.ResultLocked {
+	if r := admin.verify(user, "test-123", s.code(user, 0)); r.Result != wire.ResultLocked {
 		t.Errorf("after a restart: %+v", r)
 	}
 }
@@ -424,7 +428,7 @@ func TestAddUser(t *testing.T) {
 	if cr.Result != wire.ResultOK {
 		t.Fatalf("password change: %+v", cr)
 	}
-	if got, _ := s.db.UserByUserID(context.Background(), "denis@finteractions.com"); got.MustChangePassword {
+	if got, _ := s.acct.User(context.Background(), "denis@finteractions.com"); got.MustChangePassword {
 		t.Error("must-change flag still set after the user's change")
 	}
 	if r := u.send(map[string]any{"type": "adduser", "updateprof": true, "pass": u.encrypt("my-own-pass"), "newpass": u.encrypt("short")}); r.Result != wire.ResultWeakPassword {
@@ -524,7 +528,7 @@ func TestJavaClient(t *testing.T) {
 	tests := []struct {
 		pw, code, want string
 	}{
-		{"test123", s.code(user, 0), `"result":"OK"`},
+		{"test-123", s.code(user, 0), `"result":"OK"`},
 		{"wrong", s.code(user, 1), `"result":"invalid user/password"`},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,301 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
+)
+
+// Enrolment is a new token offered to a user who proved themselves: it
+// becomes theirs only when CompleteEnrolment gets a code of it, so a
+// client that fails to store the seed, or vanishes, leaves the user's
+// previous token working.
+type Enrolment struct {
+	grant Grant
+	// Token is the new token, for the client: shown once, never stored in
+	// clear.
+	Token   token.Token
+	sealed  store.Token
+	answers []store.SecurityAnswer
+}
+
+// NewEnrolment offers a fresh 160-bit TOTP seed (SHA1, 6 digits, 30 s) to
+// the user of g, which must prove a passcode (a password alone never
+// enrols). Nothing is stored.
+func (s *Service) NewEnrolment(g Grant) (*Enrolment, error) {
+	if !g.Proof.passcode() {
+		return nil, ErrNotAllowed
+	}
+	tok, sealed, err := s.pendingSeed(store.User{ID: g.id, UserID: g.UserID})
+	if err != nil {
+		return nil, err
+	}
+	return &Enrolment{grant: g, Token: tok, sealed: sealed}, nil
+}
+
+// SetAnswers gives the enrolment the user's security answers (question ID
+// → answer), stored with the token when it completes.
+func (s *Service) SetAnswers(e *Enrolment, answers map[int]string) error {
+	hashed, err := s.hashAnswers(answers)
+	if err != nil {
+		return err
+	}
+	e.answers = hashed
+	return nil
+}
+
+// pendingSeed makes a fresh seed for u, sealed for storing.
+func (s *Service) pendingSeed(u store.User) (token.Token, store.Token, error) {
+	seed := make(token.Secret, 20)
+	if _, err := rand.Read(seed); err != nil {
+		return token.Token{}, store.Token{}, fmt.Errorf("new seed: %w", err)
+	}
+	sealed, err := s.sealer.Seal(seed, SeedBinding(u.ID))
+	if err != nil {
+		return token.Token{}, store.Token{}, err
+	}
+	serial, err := randomDigits(10)
+	if err != nil {
+		return token.Token{}, store.Token{}, err
+	}
+	p := token.DefaultParams()
+	st := store.Token{Serial: "ST" + serial, SealedSeed: sealed, Algorithm: string(p.Algorithm), Digits: p.Digits,
+		Period: p.Period, LastStep: -1, Created: s.now()}
+	return token.Token{Account: u.UserID, Serial: st.Serial, Secret: seed, Params: p}, st, nil
+}
+
+// CompleteEnrolment makes the offered token the user's once code shows
+// the client holds it (ErrInvalidCode otherwise, which does not count
+// towards the lockout: the seed is the client's own). In one transaction:
+// the new token replaces any other and SMS passcodes, the answers are
+// stored, 2FA is on, failures cleared, the initial passcode spent,
+// temporary passcodes, SMS and One Swipe codes revoked, and every other
+// grant of the user ended. It refuses (ErrSignedOut) when the user's
+// credentials changed since the proof, which includes another enrolment
+// completing first, or when the initial passcode it was proved with has
+// been used. It returns the user's new grant.
+func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment, code string) (Grant, error) {
+	cur, err := token.Step(s.now(), e.Token.Period)
+	if err != nil {
+		return Grant{}, err
+	}
+	step, err := s.window(e.Token.Secret, int64(cur), e.Token.Algorithm, e.Token.Digits, strings.ReplaceAll(strings.TrimSpace(code), " ", ""))
+	if err != nil {
+		return Grant{}, err
+	}
+	if step < 0 {
+		s.Record(ctx, o, e.grant.UserID, "enrol confirm", outcome(ErrInvalidCode), "the code is not one of the new token")
+		return Grant{}, ErrInvalidCode
+	}
+	sealed := e.sealed
+	sealed.LastStep = step // the confirmation code cannot log in
+	var g Grant
+	_, err = s.change(ctx, o, e.grant.Self(), "enrol", func(tx store.Tx, u *store.User) (string, error) {
+		if err := s.enrolled(tx, u, e.grant.Proof, e.answers); err != nil {
+			return "", err
+		}
+		if err := tx.SetToken(u.ID, sealed); err != nil {
+			return "", err
+		}
+		u.SMS, u.Use2FA = false, true
+		if err := tx.UpdateUser(*u); err != nil {
+			return "", err
+		}
+		var err error
+		g, err = s.moved(tx, u, ProofToken)
+		return fmt.Sprintf("token %s, proved with the %s", sealed.Serial, e.grant.Proof), err
+	})
+	return g, err
+}
+
+// enrolled does, in tx, what every completed enrolment does: the welcome
+// mail's initial passcode is spent (if the enrolment was proved with it,
+// it must still be unused), temporary passcodes and One Swipe and SMS
+// codes are revoked, the failures cleared, and the answers stored.
+func (s *Service) enrolled(tx store.Tx, u *store.User, proof Proof, answers []store.SecurityAnswer) error {
+	spent, err := tx.UseInitialPasscode(u.ID)
+	if err != nil {
+		return err
+	}
+	if proof == ProofInitial && !spent {
+		return ErrSignedOut
+	}
+	for _, step := range []func() error{
+		func() error { return tx.RevokeTempPasscode(u.ID) },
+		func() error { return tx.DeleteEnrolCodes(u.ID) },
+		func() error { return tx.DeleteSMSCodes(u.ID) },
+		func() error { return tx.ResetFailures(u.ID) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if len(answers) > 0 {
+		return tx.SetSecurityAnswers(u.ID, answers)
+	}
+	return nil
+}
+
+// Questions are the security questions a user chooses two of at
+// enrolment, for the self-help desk. Their number is their ID: never
+// reorder them, only add.
+var Questions = []string{
+	1:  "What was the name of your first school?",
+	2:  "In which city were you born?",
+	3:  "What was the make of your first car?",
+	4:  "What is your mother's maiden name?",
+	5:  "What was the name of your first pet?",
+	6:  "What was your childhood nickname?",
+	7:  "In which street did you grow up?",
+	8:  "What is the name of your favourite teacher?",
+	9:  "What was the first concert you attended?",
+	10: "In which city did your parents meet?",
+}
+
+// Question is one security question.
+type Question struct {
+	ID   int
+	Text string
+}
+
+// QuestionList is the questions to choose from, by ID.
+func QuestionList() []Question {
+	var qs []Question
+	for id, text := range Questions {
+		if text != "" {
+			qs = append(qs, Question{ID: id, Text: text})
+		}
+	}
+	return qs
+}
+
+// RequiredAnswers is how many questions a user answers.
+const RequiredAnswers = 2
+
+// NormaliseAnswer makes answers compare as people mean them: case, and
+// spaces around and between words, do not matter.
+func NormaliseAnswer(a string) string {
+	return strings.Join(strings.Fields(strings.ToLower(a)), " ")
+}
+
+// hashAnswers checks a user's answers (two different questions from the
+// list, each answer 2 to 200 characters) and hashes them.
+func (s *Service) hashAnswers(answers map[int]string) ([]store.SecurityAnswer, error) {
+	if len(answers) != RequiredAnswers {
+		return nil, fmt.Errorf("%w: answer %d different questions", ErrBadAnswers, RequiredAnswers)
+	}
+	var out []store.SecurityAnswer
+	for id, a := range answers {
+		if id <= 0 || id >= len(Questions) {
+			return nil, fmt.Errorf("%w: there is no question %d", ErrBadAnswers, id)
+		}
+		n := NormaliseAnswer(a)
+		if utf8.RuneCountInString(n) < 2 || len(n) > 200 {
+			return nil, fmt.Errorf("%w: each answer must be 2 to 200 characters", ErrBadAnswers)
+		}
+		h, err := password.Hash([]byte(n), s.cfg.Hash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.SecurityAnswer{QuestionID: id, Hash: h})
+	}
+	return out, nil
+}
+
+// NeedsAnswers reports whether the user of g has yet to choose security
+// questions.
+func (s *Service) NeedsAnswers(ctx context.Context, g Grant) (bool, error) {
+	var n int
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		have, err := tx.SecurityAnswers(g.id)
+		n = len(have)
+		return err
+	})
+	return n < RequiredAnswers, err
+}
+
+// SaveAnswers stores the security answers of a user signed in with a
+// passcode (the enrol site's questions page), replacing any.
+func (s *Service) SaveAnswers(ctx context.Context, o Origin, g Grant, answers map[int]string) error {
+	if !g.Proof.passcode() {
+		return ErrNotAllowed
+	}
+	hashed, err := s.hashAnswers(answers)
+	if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, o, g.Self(), "security questions", func(tx store.Tx, u *store.User) (string, error) {
+		return "", tx.SetSecurityAnswers(u.ID, hashed)
+	})
+	return err
+}
+
+// QuestionFor picks one of the questions the user of g answered, at random,
+// for the self-help desk: ErrNoQuestions when there are none.
+func (s *Service) QuestionFor(ctx context.Context, g Grant) (Question, error) {
+	var have []store.SecurityAnswer
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		have, err = tx.SecurityAnswers(g.id)
+		return err
+	})
+	if err != nil {
+		return Question{}, err
+	}
+	if len(have) == 0 {
+		return Question{}, ErrNoQuestions
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(int64(len(have))))
+	if err != nil {
+		return Question{}, err
+	}
+	id := have[n.Int64()].QuestionID
+	return Question{ID: id, Text: Questions[id]}, nil
+}
+
+// CheckAnswer checks the answer to the user's security question qid, after
+// the password (g of ProofPassword), at the self-help desk. A wrong answer
+// counts towards the lockout like a wrong passcode. It returns the grant
+// of ProofAnswer.
+func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, answer string) (Grant, error) {
+	var hash string
+	u, err := s.reserveSecond(ctx, o, g, "security answer", func(tx store.Tx, u store.User) error {
+		have, err := tx.SecurityAnswers(u.ID)
+		for _, a := range have {
+			if a.QuestionID == qid {
+				hash = a.Hash
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	ok := false
+	if hash == "" {
+		password.CheckNothing()
+	} else if ok, err = password.Check(hash, []byte(NormaliseAnswer(answer))); err != nil {
+		return Grant{}, err
+	}
+	_, err = s.settleSecond(ctx, o, g, u, "security answer", ErrWrongAnswer, func(tx store.Tx) (Proof, string, error) {
+		detail := fmt.Sprintf("question %d", qid)
+		have, err := tx.SecurityAnswers(u.ID)
+		for _, a := range have {
+			if ok && a.QuestionID == qid && a.Hash == hash {
+				return ProofAnswer, detail, err
+			}
+		}
+		return 0, detail, err
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	return Grant{UserID: g.UserID, Proof: ProofAnswer, At: s.now(), id: g.id, epoch: g.epoch}, nil
+}

@@ -1,0 +1,279 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
+)
+
+// Lengths of the passcodes the server makes.
+const (
+	InitialPasscodeDigits = 6
+	SMSCodeDigits         = 6
+	// TempPasscodeDigits: a temporary passcode is valid for days, so it
+	// is longer than a token's.
+	TempPasscodeDigits = 8
+)
+
+// maxDrift bounds how far (in steps) the window may follow a token's clock.
+const maxDrift = 10
+
+// passcodeCheck is what a passcode is checked against, read in the
+// reservation's transaction.
+type passcodeCheck struct {
+	code    string
+	initial *store.InitialPasscode // only when enrolling
+	token   *store.Token
+	temp    *store.TempPasscode
+	sms     *store.SMSCode
+	// serial, when set, is the token the code must come from (One Swipe
+	// sign-in): no other kind of passcode is accepted.
+	serial string
+}
+
+// matches is what matched, outside any transaction.
+type matches struct {
+	initial, initialExpired, sms, temp bool
+	step                               int64
+	drift                              int
+	token                              bool
+}
+
+// CheckPasscode completes a sign-in begun with the password (g of
+// ProofPassword, or a later proof): code is a passcode of the user's
+// token, which is then used up (the same code, or any of an earlier step,
+// never works again), an SMS passcode of an SMS user (used up), or a valid
+// temporary passcode. It returns the grant of the proof. Wrong codes count
+// towards the lockout.
+func (s *Service) CheckPasscode(ctx context.Context, o Origin, g Grant, code string) (Grant, error) {
+	return s.checkPasscode(ctx, o, g, "passcode", passcodeCheck{code: code})
+}
+
+// CheckEnrolPasscode is CheckPasscode for an enrolment, which also takes
+// the unused, unexpired initial passcode of the welcome mail
+// (ProofInitial). That is not used up here: only the completed enrolment
+// spends it. A right initial passcode that has expired answers
+// ErrPasscodeExpired.
+func (s *Service) CheckEnrolPasscode(ctx context.Context, o Origin, g Grant, code string) (Grant, error) {
+	return s.checkPasscode(ctx, o, g, "enrol passcode", passcodeCheck{code: code, initial: &store.InitialPasscode{}})
+}
+
+// CheckOneSwipeSignIn checks the passcode of a One Swipe sign-in code,
+// which must come from the user's current token, serial.
+func (s *Service) CheckOneSwipeSignIn(ctx context.Context, o Origin, g Grant, serial, code string) (Grant, error) {
+	if serial == "" {
+		return Grant{}, ErrInvalidCode
+	}
+	return s.checkPasscode(ctx, o, g, "one swipe sign-in", passcodeCheck{code: code, serial: serial})
+}
+
+func (s *Service) checkPasscode(ctx context.Context, o Origin, g Grant, name string, c passcodeCheck) (Grant, error) {
+	c.code = strings.ReplaceAll(strings.TrimSpace(c.code), " ", "")
+	u, err := s.reserveSecond(ctx, o, g, name, func(tx store.Tx, u store.User) error { return s.loadPasscode(tx, u, &c) })
+	if err != nil {
+		return Grant{}, err
+	}
+	m, err := s.match(u, c)
+	if err != nil {
+		return Grant{}, err
+	}
+	proof, err := s.settleSecond(ctx, o, g, u, name, ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
+		return s.usePasscode(tx, u, c, m)
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	if proof == proofExpired {
+		return Grant{}, ErrPasscodeExpired
+	}
+	return Grant{UserID: g.UserID, Proof: proof, At: s.now(), id: g.id, epoch: g.epoch}, nil
+}
+
+// proofExpired is the "proof" of a right initial passcode past its expiry:
+// it refunds the attempt (the user knew it) and proves nothing.
+const proofExpired Proof = -1
+
+// loadPasscode reads in tx what code may be.
+func (s *Service) loadPasscode(tx store.Tx, u store.User, c *passcodeCheck) error {
+	if c.initial != nil {
+		ip, err := tx.InitialPasscodeOf(u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		c.initial = nil
+		if err == nil && !ip.Used {
+			c.initial = &ip
+		}
+	}
+	if tok, err := tx.TokenOf(u.ID); err == nil {
+		c.token = &tok
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if c.serial != "" {
+		return nil
+	}
+	if tp, err := tx.TempPasscodeOf(u.ID); err == nil {
+		c.temp = &tp
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if u.SMS {
+		if sc, err := tx.SMSCodeOf(u.ID, store.SMSLogin); err == nil {
+			c.sms = &sc
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// match compares code with every kind of passcode that may apply (the
+// slow hash comparisons run here, outside any transaction).
+func (s *Service) match(u store.User, c passcodeCheck) (matches, error) {
+	var m matches
+	now := s.now()
+	var err error
+	if c.initial != nil && len(c.code) == InitialPasscodeDigits {
+		if m.initial, err = password.Check(c.initial.Hash, []byte(c.code)); err != nil {
+			return m, err
+		}
+		m.initialExpired = m.initial && !now.Before(c.initial.Expires)
+	}
+	if c.sms != nil && len(c.code) == SMSCodeDigits && now.Before(c.sms.Expires) {
+		if m.sms, err = password.Check(c.sms.Hash, []byte(c.code)); err != nil {
+			return m, err
+		}
+	}
+	if c.token != nil && (c.serial == "" || c.serial == c.token.Serial) {
+		if m.step, m.drift, m.token, err = s.matchToken(u, *c.token, c.code); err != nil {
+			return m, err
+		}
+	}
+	if c.temp != nil && !c.temp.Revoked && now.Before(c.temp.Expires) && len(c.code) == TempPasscodeDigits {
+		if m.temp, err = password.Check(c.temp.Hash, []byte(c.code)); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// usePasscode, in the settling transaction, uses up what matched, if it
+// is still there: of concurrent uses of one code, one wins.
+func (s *Service) usePasscode(tx store.Tx, u store.User, c passcodeCheck, m matches) (Proof, string, error) {
+	if m.initial {
+		ip, err := tx.InitialPasscodeOf(u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, "", err
+		}
+		if err == nil && !ip.Used && ip.Hash == c.initial.Hash {
+			if m.initialExpired {
+				return proofExpired, "the initial passcode has expired", nil
+			}
+			return ProofInitial, "", nil
+		}
+	}
+	if m.sms {
+		if used, err := tx.DeleteSMSCode(u.ID, store.SMSLogin, c.sms.Hash); err != nil || used {
+			return ProofSMS, "", err
+		}
+	}
+	if m.token {
+		if tok, err := tx.TokenOf(u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, "", err
+		} else if err == nil && tok.Serial == c.token.Serial {
+			accepted, err := tx.AcceptStep(u.ID, m.step, m.drift)
+			if err != nil || accepted {
+				return ProofToken, "token " + tok.Serial, err
+			}
+		}
+	}
+	if m.temp {
+		tp, err := tx.TempPasscodeOf(u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, "", err
+		}
+		if err == nil && tp.Hash == c.temp.Hash && !tp.Revoked && s.now().Before(tp.Expires) {
+			return ProofTemporary, "", nil
+		}
+	}
+	return 0, "", nil
+}
+
+// matchToken finds the step in the window whose code is code, comparing
+// every candidate in constant time.
+func (s *Service) matchToken(u store.User, tok store.Token, code string) (step int64, drift int, ok bool, err error) {
+	seed, err := s.sealer.Open(tok.SealedSeed, SeedBinding(u.ID))
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("open seed of %s: %w", u.UserID, err)
+	}
+	cur, err := token.Step(s.now(), tok.Period)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	found, err := s.window(seed, int64(cur)+int64(tok.Drift), token.Algorithm(tok.Algorithm), tok.Digits, code)
+	if err != nil || found < 0 {
+		return 0, 0, false, err
+	}
+	drift = max(-maxDrift, min(maxDrift, int(found-int64(cur))))
+	return found, drift, true, nil
+}
+
+// window is the one search of a passcode's step: the step within Window of
+// centre whose code is code, or -1. Every candidate is compared, in
+// constant time.
+func (s *Service) window(seed token.Secret, centre int64, alg token.Algorithm, digits int, code string) (int64, error) {
+	found := int64(-1)
+	for d := -s.cfg.Window; d <= s.cfg.Window; d++ {
+		candidate := centre + int64(d)
+		if candidate < 0 {
+			continue
+		}
+		want, err := token.HOTPCode(seed, uint64(candidate), alg, digits)
+		if err != nil {
+			return -1, err
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && found < 0 {
+			found = candidate
+		}
+	}
+	return found, nil
+}
+
+// SeedBinding is the additional data a user's seed is sealed with.
+func SeedBinding(id int64) string { return "seed:" + strconv.FormatInt(id, 10) }
+
+// randomDigits is n random decimal digits.
+func randomDigits(n int) (string, error) {
+	var b strings.Builder
+	for range n {
+		d, err := rand.Int(rand.Reader, big.NewInt(10))
+		if err != nil {
+			return "", fmt.Errorf("random digits: %w", err)
+		}
+		b.WriteByte(byte('0' + d.Int64()))
+	}
+	return b.String(), nil
+}
+
+// newSecret makes a random code of digits and its hash.
+func (s *Service) newSecret(digits int) (code, hash string, err error) {
+	if code, err = randomDigits(digits); err != nil {
+		return "", "", err
+	}
+	hash, err = password.Hash([]byte(code), s.cfg.Hash)
+	return code, hash, err
+}
+
+// expiresIn is now plus d.
+func (s *Service) expiresIn(d time.Duration) time.Time { return s.now().Add(d) }

@@ -1,0 +1,213 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// Password policy.
+const (
+	MinPasswordLen   = 8
+	MaxPasswordBytes = 200
+)
+
+// hashPassword checks a new password against the policy and hashes it.
+func (s *Service) hashPassword(pw []byte) (string, error) {
+	if n := len([]rune(string(pw))); n < MinPasswordLen || len(pw) > MaxPasswordBytes {
+		return "", ErrWeakPassword
+	}
+	return password.Hash(pw, s.cfg.Hash)
+}
+
+// CheckPassword checks userID's password, as the first step of a sign-in.
+// A wrong user ID answers ErrInvalidLogin like a wrong password, after the
+// same hash work. A locked user gets ErrLocked whatever the password, and
+// nothing is checked. Wrong passwords never lock the account: they are
+// throttled per user ID and source (ErrThrottled). With the right password
+// a disabled user gets ErrDisabled and the user's profile (verifylogin
+// tells a back-end the account is inactive); otherwise the grant, of
+// ProofPassword, and the profile to render.
+func (s *Service) CheckPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
+	u, err := s.reserveFirst(ctx, o, userID)
+	if err != nil {
+		return Grant{}, store.User{}, err
+	}
+	ok := false
+	if u.ID == 0 {
+		password.CheckNothing()
+	} else if ok, err = password.Check(u.PassHash, pw); err != nil {
+		return Grant{}, store.User{}, err
+	}
+	return s.settleFirst(ctx, o, userID, u, ok)
+}
+
+// settleFirst ends a password check on the current row: a right password
+// clears the source's throttle, if the password was not changed meanwhile.
+func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, checked store.User, ok bool) (Grant, store.User, error) {
+	var u store.User
+	result := ErrInvalidLogin
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if !ok {
+			return tx.Audit(s.event(o, userID, "password", outcome(ErrInvalidLogin), ""))
+		}
+		var err error
+		u, err = tx.UserByID(checked.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && u.PassHash != checked.PassHash:
+			return tx.Audit(s.event(o, userID, "password", outcome(ErrInvalidLogin), "the password changed meanwhile"))
+		case err != nil:
+			return err
+		}
+		if err := tx.ClearFirstFactor(throttleKey(userID), o.Client); err != nil {
+			return err
+		}
+		switch {
+		case s.locked(u):
+			result = ErrLocked
+		case !u.Active:
+			result = ErrDisabled
+		default:
+			result = nil
+		}
+		return tx.Audit(s.event(o, u.UserID, "password", outcome(result), ""))
+	})
+	switch {
+	case err != nil:
+		return Grant{}, store.User{}, err
+	case result == nil:
+		return s.grant(u, ProofPassword), u, nil
+	case errors.Is(result, ErrDisabled):
+		return Grant{}, u, result
+	}
+	return Grant{}, store.User{}, result
+}
+
+// SignIn is a completed or half-done login.
+type SignIn struct {
+	Grant Grant
+	// User is the profile to render (attributes, first-logon flag).
+	User store.User
+	// NeedPasscode says the password was right and a passcode is owed:
+	// CheckPasscode with Grant completes the login.
+	NeedPasscode bool
+}
+
+// Login checks a password and, for a user with two factors, the passcode
+// code that came with it ("" when it comes later: NeedPasscode).
+func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte, code string) (SignIn, error) {
+	g, u, err := s.CheckPassword(ctx, o, userID, pw)
+	if err != nil {
+		return SignIn{User: u}, err
+	}
+	if !u.Use2FA {
+		return SignIn{Grant: g, User: u}, nil
+	}
+	if code == "" {
+		return SignIn{Grant: g, User: u, NeedPasscode: true}, nil
+	}
+	g, err = s.CheckPasscode(ctx, o, g, code)
+	if err != nil {
+		return SignIn{}, err
+	}
+	return SignIn{Grant: g, User: u}, nil
+}
+
+// Verify is a web back-end's verifylogin: Login on behalf of the
+// administrator admin, whose grant must still hold.
+func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID string, pw []byte, code string) (SignIn, error) {
+	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin) }); err != nil {
+		return SignIn{}, err
+	}
+	return s.Login(ctx, o, userID, pw, code)
+}
+
+// isAdmin checks that g is a live grant of an administrator.
+func (s *Service) isAdmin(tx store.ReadTx, g Grant) error {
+	u, err := tx.UserByID(g.id)
+	switch {
+	case errors.Is(err, store.ErrNotFound), err == nil && (u.Epoch != g.epoch || !u.Active || s.locked(u)):
+		return ErrSignedOut
+	case err != nil:
+		return err
+	case !u.IsAdmin:
+		return ErrNotAllowed
+	}
+	return nil
+}
+
+// ChangePassword is a password change that proves the current password
+// (guide, section 6.1): by the user (t is their own grant) or by an
+// administrator who knows it (an admin grant's For). The new password must
+// differ from the current one and meet the policy; it needs no
+// re-enrolment, and the first-logon flag is cleared. profile changes go
+// with it, in the same transaction (an administrator's only). Every other
+// sign-in of the user ends; a user's own change returns their new grant.
+func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, current, next []byte, profile Profile) (Grant, error) {
+	switch {
+	case bytes.Equal(current, next):
+		return Grant{}, ErrSamePassword
+	case t.admin == nil && !profile.empty():
+		return Grant{}, ErrNotAllowed
+	}
+	hash, err := s.hashPassword(next)
+	if err != nil {
+		return Grant{}, err
+	}
+	var checked store.User
+	err = s.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		checked, err = tx.UserByUserID(t.userID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Grant{}, ErrInvalidLogin
+	}
+	if err != nil {
+		return Grant{}, err
+	}
+	if _, _, err := s.CheckPassword(ctx, o, checked.UserID, current); err != nil {
+		return Grant{}, err
+	}
+	return s.setPassword(ctx, o, t, "password change", hash, false, profile)
+}
+
+// SetPassword is an administrator's reset of userID's password without the
+// current one (protocol: adduser with updateprof and resetpass): the user
+// must change it at the next login. profile changes go with it.
+func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) error {
+	if t.admin == nil && t.self != nil {
+		return ErrNotAllowed
+	}
+	hash, err := s.hashPassword(next)
+	if err != nil {
+		return err
+	}
+	_, err = s.setPassword(ctx, o, t, "password reset", hash, true, profile)
+	return err
+}
+
+// setPassword stores a new password hash with the profile changes, and
+// ends every other grant of the user.
+func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, error) {
+	var g Grant
+	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
+		if err := s.applyProfile(tx, u, profile); err != nil {
+			return "", err
+		}
+		if err := tx.SetPassword(u.ID, hash, mustChange); err != nil {
+			return "", err
+		}
+		var err error
+		proof := ProofPassword
+		if t.self != nil {
+			proof = t.self.Proof
+		}
+		g, err = s.moved(tx, u, proof)
+		return "", err
+	})
+	return g, err
+}

@@ -1,0 +1,236 @@
+// Package account owns the companion server's rules about users: every
+// change to a user (create, profile, password, reset, phone, security
+// answers, enrolment, temporary passcode, disable, delete) and every check
+// of a secret (password, token passcode, initial, temporary and SMS
+// passcodes, security answers, One Swipe codes) is one method of
+// [Service]. The websocket, the web pages and the admin commands are
+// adapters: they parse a request, call one method and render its result;
+// none of them holds the store.
+//
+// # Transactions
+//
+// Each change runs in one store transaction with its audit record, on the
+// current row of the user, never on a copy a session kept: a session keeps
+// a [Grant] (who signed in, how, and the user's epoch then), and every
+// method that acts on a grant checks it against the row in its
+// transaction.
+//
+// A check of a secret is two short transactions around the slow hash
+// comparison: the attempt is reserved and committed first (refused,
+// without looking at the secret, while the user is locked), then settled
+// on the current row: a success refunds it and uses the code up, a failure
+// stays counted. So N concurrent wrong guesses count N, and no more than
+// the limit are ever evaluated. The lockout policy is in docs/protocol.md
+// ("Lockout").
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/sms"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// Config holds the rules' parameters. Zero fields take the defaults.
+type Config struct {
+	// Window is how many time steps either side of the token's expected
+	// step a code may come from (default 1).
+	Window int
+	// MaxFailures consecutive second-factor failures lock the user
+	// (default 10) for LockFor (default 15 minutes).
+	MaxFailures int
+	LockFor     time.Duration
+	// FreeFailures wrong passwords (or One Swipe codes) in a row from one
+	// source are answered at once (default 5); after that the source waits
+	// 1 s, then 2 s, 4 s, … up to MaxDelay (default 15 minutes) between
+	// tries for that user ID.
+	FreeFailures int
+	MaxDelay     time.Duration
+	// SMSCodeTTL is how long a passcode sent by SMS works (default 5
+	// minutes).
+	SMSCodeTTL time.Duration
+	// SMS sends text messages; nil switches SMS passcodes off.
+	SMS sms.Sender
+	// Mail tells users by e-mail of a temporary passcode or a new number
+	// (nil: no notices); MailFrom is the sender.
+	Mail     mail.Mailer
+	MailFrom string
+	// Hash is the argon2id cost of new hashes.
+	Hash password.Params
+	// Now is the clock of the rules (tests move it).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Window <= 0 {
+		c.Window = 1
+	}
+	if c.MaxFailures <= 0 {
+		c.MaxFailures = 10
+	}
+	if c.FreeFailures <= 0 {
+		c.FreeFailures = 5
+	}
+	def(&c.LockFor, 15*time.Minute)
+	def(&c.MaxDelay, 15*time.Minute)
+	def(&c.SMSCodeTTL, DefaultSMSCodeTTL)
+	if c.Hash == (password.Params{}) {
+		c.Hash = password.Default
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Service applies the rules to one store.
+type Service struct {
+	st     store.Store
+	sealer *seal.Sealer
+	cfg    Config
+	// smsLimit bounds the text messages sent to each user.
+	smsLimit *ratelimit.Limiter
+}
+
+// New returns a Service.
+func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
+	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults(), smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
+}
+
+// Origin says where a request comes from, for the audit and for the
+// throttling of passwords: the client's address (or "admin command line")
+// and the way in ("websocket", "enrol site", "help desk").
+type Origin struct {
+	Client string
+	Via    string
+}
+
+// Admin is the origin of the admin commands.
+var Admin = Origin{Client: "admin command line", Via: "admin command line"}
+
+// SMSOn reports whether passcodes by SMS are switched on.
+func (s *Service) SMSOn() bool { return s.cfg.SMS != nil }
+
+// now is the rules' clock.
+func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// event is an audit record of a request from o.
+func (s *Service) event(o Origin, userID, name, outcome, detail string) store.AuditEvent {
+	if o.Via != "" && o.Via != Admin.Via {
+		detail = strings.TrimPrefix(detail+"; via "+o.Via, "; ")
+	}
+	return store.AuditEvent{At: s.now(), UserID: userID, Client: o.Client, Event: name, Outcome: outcome, Detail: detail}
+}
+
+// Record audits an event of an adapter's own (a logout, a refused second
+// session, a mail that could not be sent) that changes nothing here.
+func (s *Service) Record(ctx context.Context, o Origin, userID, name, outcome, detail string) {
+	err := s.st.Update(ctx, func(tx store.Tx) error { return tx.Audit(s.event(o, userID, name, outcome, detail)) })
+	if err != nil {
+		s.cfg.Logger.Error("audit failed", "event", name, "err", err)
+	}
+}
+
+// outcome is the audit's word for an error.
+func outcome(err error) string {
+	if err == nil {
+		return "OK"
+	}
+	for _, known := range knownErrors {
+		if errors.Is(err, known) {
+			return known.Error()
+		}
+	}
+	return "failed"
+}
+
+// userOf reads the user a target names, with the authority it carries:
+// the user's own grant, an administrator's grant, or the admin command
+// line.
+func (s *Service) userOf(tx store.Tx, t Target) (store.User, error) {
+	if t.admin != nil {
+		admin, err := s.granted(tx, *t.admin)
+		if err != nil {
+			return store.User{}, err
+		}
+		if !admin.IsAdmin {
+			return store.User{}, ErrNotAllowed
+		}
+	}
+	if t.self != nil {
+		return s.granted(tx, *t.self)
+	}
+	u, err := tx.UserByUserID(t.userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, fmt.Errorf("user %s: %w", t.userID, ErrNoSuchUser)
+	}
+	return u, err
+}
+
+// change runs fn on the target's current row in one transaction with its
+// audit record; err from fn rolls everything back. An administrator's
+// change of a disabled or locked user is allowed; a user's own change
+// needs a live grant (see granted).
+func (s *Service) change(ctx context.Context, o Origin, t Target, name string, fn func(tx store.Tx, u *store.User) (detail string, err error)) (store.User, error) {
+	var u store.User
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if u, err = s.userOf(tx, t); err != nil {
+			return err
+		}
+		detail, err := fn(tx, &u)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(s.event(o, u.UserID, name, "OK", detail))
+	})
+	if err != nil {
+		s.refused(ctx, o, t.name(), name, err)
+	}
+	return u, err
+}
+
+// refused audits a refusal the rules decided (not a store failure, which
+// the adapter logs).
+func (s *Service) refused(ctx context.Context, o Origin, userID, name string, err error) {
+	if out := outcome(err); out != "failed" {
+		s.Record(ctx, o, userID, name, out, "")
+	}
+}
+
+// notify mails a notice to u (when there is an address and a mailer) and
+// says what happened, for the admin command line; a failure is logged and
+// audited, and the change stands either way.
+func (s *Service) notify(ctx context.Context, o Origin, u store.User, m mail.Message) string {
+	if s.cfg.Mail == nil {
+		return "not sent: no mail is configured"
+	}
+	if u.Email == "" {
+		return "not sent: the user has no e-mail address"
+	}
+	m.From, m.To = s.cfg.MailFrom, u.Email
+	if err := s.cfg.Mail.Send(ctx, m); err != nil {
+		s.cfg.Logger.Error("mail notice", "userid", u.UserID, "err", err)
+		s.Record(ctx, o, u.UserID, "mail notice", "failed", m.Subject)
+		return "not sent: " + err.Error()
+	}
+	return "sent to " + u.Email
+}

@@ -1,0 +1,385 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/sms"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
+)
+
+// InitialPasscodeValidity is how long a welcome mail's passcode works; a
+// user who has not enrolled by then is disabled (guide, section 4).
+const InitialPasscodeValidity = 30 * 24 * time.Hour
+
+// Profile is a change to a user's profile: nil fields keep their value.
+type Profile struct {
+	Firm, Roles *string
+	// Attr replaces the attributes when it is a JSON object.
+	Attr json.RawMessage
+	// Use2FA false also revokes the token and ends SMS passcodes.
+	Use2FA *bool
+	// NewSeed gives the user a new token at once (returned once by
+	// UpdateProfile), replacing any other.
+	NewSeed bool
+}
+
+func (p Profile) empty() bool {
+	return p.Firm == nil && p.Roles == nil && len(p.Attr) == 0 && p.Use2FA == nil && !p.NewSeed
+}
+
+// applyProfile writes p to u in tx.
+func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) error {
+	if p.empty() {
+		return nil
+	}
+	if p.Firm != nil {
+		u.Firm = *p.Firm
+	}
+	if p.Roles != nil {
+		u.Roles = *p.Roles
+	}
+	if len(p.Attr) > 0 && string(p.Attr) != "null" {
+		if !json.Valid(p.Attr) || !strings.HasPrefix(strings.TrimSpace(string(p.Attr)), "{") {
+			return fmt.Errorf("%w: attr must be a JSON object", ErrNotAllowed)
+		}
+		u.Attr = p.Attr
+	}
+	credentials := false
+	if p.Use2FA != nil && u.Use2FA != *p.Use2FA {
+		u.Use2FA = *p.Use2FA
+		if !u.Use2FA {
+			u.SMS = false
+			if _, err := tx.DeleteToken(u.ID); err != nil {
+				return err
+			}
+			credentials = true
+		}
+	}
+	if err := tx.UpdateUser(*u); err != nil {
+		return err
+	}
+	if credentials {
+		_, err := s.moved(tx, u, ProofPassword)
+		return err
+	}
+	return nil
+}
+
+// NewUser is what an administrator gives for a new user.
+type NewUser struct {
+	UserID   string
+	Password []byte
+	Firm     string
+	Roles    string
+	Attr     json.RawMessage
+	Admin    bool
+	// Use2FA asks for a passcode at every login; SMS sends it by text
+	// message to Phone.
+	Use2FA, SMS  bool
+	Email, Phone string
+	// InitialPasscode issues the welcome mail's passcode (30 days).
+	InitialPasscode bool
+	// Seed gives the user a token now (adduser with use2fa "Y").
+	Seed bool
+}
+
+// Created is a new user, with the secrets to hand over once.
+type Created struct {
+	User            store.User
+	InitialPasscode string
+	// Token is the new seed, when NewUser.Seed asked for one.
+	Token *token.Token
+}
+
+// CreateUser adds a user, in one transaction with their initial passcode
+// and seed. by is an administrator's grant (websocket adduser), or nil for
+// the admin command line. The first login must change the password.
+func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser) (Created, error) {
+	n.UserID = strings.TrimSpace(n.UserID)
+	if n.UserID == "" || len(n.UserID) > 128 || strings.ContainsAny(n.UserID, "\x00\r\n") {
+		return Created{}, fmt.Errorf("%w: a user ID is 1 to 128 characters on one line", ErrNotAllowed)
+	}
+	if n.Phone != "" || n.SMS {
+		phone, err := sms.Normalize(n.Phone)
+		if err != nil {
+			return Created{}, fmt.Errorf("%w: %v", ErrBadPhone, err)
+		}
+		n.Phone = phone
+	}
+	n.Use2FA = n.Use2FA || n.SMS
+	hash, err := s.hashPassword(n.Password)
+	if err != nil {
+		return Created{}, err
+	}
+	var c Created
+	var initial store.InitialPasscode
+	if n.InitialPasscode {
+		if c.InitialPasscode, initial, err = s.newInitialPasscode(); err != nil {
+			return Created{}, err
+		}
+	}
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if by != nil {
+			if err := s.isAdmin(tx, *by); err != nil {
+				return err
+			}
+		}
+		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Active: true,
+			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: true, Email: n.Email, Phone: n.Phone, Created: s.now()})
+		if errors.Is(err, store.ErrExists) {
+			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
+		}
+		if err != nil {
+			return err
+		}
+		if n.InitialPasscode {
+			if err := tx.SetInitialPasscode(u.ID, initial); err != nil {
+				return err
+			}
+		}
+		if n.Seed {
+			if c.Token, err = s.newToken(tx, u); err != nil {
+				return err
+			}
+		}
+		c.User = u
+		return tx.Audit(s.event(o, u.UserID, "user add", "OK", ""))
+	})
+	if err != nil {
+		s.refused(ctx, o, n.UserID, "user add", err)
+	}
+	return c, err
+}
+
+// newInitialPasscode makes a 6-digit passcode for the welcome mail and its
+// hashed record.
+func (s *Service) newInitialPasscode() (string, store.InitialPasscode, error) {
+	code, err := randomDigits(InitialPasscodeDigits)
+	if err != nil {
+		return "", store.InitialPasscode{}, err
+	}
+	hash, err := password.Hash([]byte(code), s.cfg.Hash)
+	if err != nil {
+		return "", store.InitialPasscode{}, err
+	}
+	return code, store.InitialPasscode{Hash: hash, Expires: s.now().Add(InitialPasscodeValidity)}, nil
+}
+
+// newToken gives u a fresh token in tx, replacing any other, and ends SMS
+// passcodes and every grant of u.
+func (s *Service) newToken(tx store.Tx, u store.User) (*token.Token, error) {
+	tok, sealed, err := s.pendingSeed(u)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SetToken(u.ID, sealed); err != nil {
+		return nil, err
+	}
+	u.SMS, u.Use2FA = false, true
+	if err := tx.UpdateUser(u); err != nil {
+		return nil, err
+	}
+	_, err = s.moved(tx, &u, ProofPassword)
+	return &tok, err
+}
+
+// UpdateProfile changes a user's profile (websocket adduser for an
+// existing user). With p.NewSeed it returns the new token, once.
+func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profile) (*token.Token, error) {
+	var tok *token.Token
+	_, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
+		if err := s.applyProfile(tx, u, p); err != nil {
+			return "", err
+		}
+		if !p.NewSeed {
+			return "", nil
+		}
+		var err error
+		tok, err = s.newToken(tx, *u)
+		if err != nil {
+			return "", err
+		}
+		return "new token " + tok.Serial, nil
+	})
+	return tok, err
+}
+
+// SetActive enables or disables a user; disabling ends every sign-in.
+func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool) error {
+	name := map[bool]string{true: "user enable", false: "user disable"}[active]
+	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
+		u.Active = active
+		if err := tx.UpdateUser(*u); err != nil {
+			return "", err
+		}
+		if !active {
+			_, err := s.moved(tx, u, ProofPassword)
+			return "", err
+		}
+		return "", nil
+	})
+	return err
+}
+
+// DeleteUser deletes a user with their token and passcodes; the audit
+// keeps their events.
+func (s *Service) DeleteUser(ctx context.Context, o Origin, t Target) error {
+	_, err := s.change(ctx, o, t, "user delete", func(tx store.Tx, u *store.User) (string, error) {
+		return "", tx.DeleteUser(u.ID)
+	})
+	return err
+}
+
+// RevokeToken deletes the user's token: its passcodes stop working.
+// ErrNotFound-like: a user with no token is told (ErrNoToken).
+func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
+	_, err := s.change(ctx, o, t, "token revoke", func(tx store.Tx, u *store.User) (string, error) {
+		had, err := tx.DeleteToken(u.ID)
+		if err != nil {
+			return "", err
+		}
+		if !had {
+			return "", ErrNoToken
+		}
+		_, err = s.moved(tx, u, ProofPassword)
+		return "", err
+	})
+	return err
+}
+
+// ErrNoToken: a token revoked that does not exist.
+var ErrNoToken = errors.New("the user has no token")
+
+// Reset is the forgotten-password procedure (guide, section 6.2), in one
+// transaction: a new password to change at the next login, a new initial
+// passcode (returned, for the welcome mail), the token revoked, SMS
+// passcodes ended, temporary passcodes and One Swipe codes revoked, the
+// lock cleared. The user enrols again.
+func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Created, error) {
+	hash, err := s.hashPassword(pw)
+	if err != nil {
+		return Created{}, err
+	}
+	code, initial, err := s.newInitialPasscode()
+	if err != nil {
+		return Created{}, err
+	}
+	u, err := s.change(ctx, o, t, "user reset", func(tx store.Tx, u *store.User) (string, error) {
+		if _, err := tx.DeleteToken(u.ID); err != nil {
+			return "", err
+		}
+		u.SMS = false
+		for _, step := range []func() error{
+			func() error { return tx.UpdateUser(*u) },
+			func() error { return tx.SetPassword(u.ID, hash, true) },
+			func() error { return tx.ResetFailures(u.ID) },
+			func() error { return tx.RevokeTempPasscode(u.ID) },
+			func() error { return tx.DeleteSMSCodes(u.ID) },
+			func() error { return tx.DeleteEnrolCodes(u.ID) },
+			func() error { return tx.SetInitialPasscode(u.ID, initial) },
+		} {
+			if err := step(); err != nil {
+				return "", err
+			}
+		}
+		u.MustChangePassword, u.Failures, u.LockedUntil = true, 0, time.Time{}
+		_, err := s.moved(tx, u, ProofPassword)
+		return "", err
+	})
+	return Created{User: u, InitialPasscode: code}, err
+}
+
+// UserView is what an administrator sees of a user: never a hash or a
+// seed.
+type UserView struct {
+	store.User
+	// TokenSerial is the serial of the user's token, "" for none.
+	TokenSerial string
+	// Locked says the user is locked now.
+	Locked bool
+}
+
+// Users lists every user (admin command line).
+func (s *Service) Users(ctx context.Context) ([]UserView, error) {
+	var out []UserView
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		users, err := tx.ListUsers()
+		for _, u := range users {
+			v, err := s.view(tx, u)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// User shows one user (admin command line).
+func (s *Service) User(ctx context.Context, userID string) (UserView, error) {
+	var v UserView
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		u, err := tx.UserByUserID(userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("user %s: %w", userID, ErrNoSuchUser)
+		}
+		if err != nil {
+			return err
+		}
+		v, err = s.view(tx, u)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) view(tx store.ReadTx, u store.User) (UserView, error) {
+	v := UserView{User: u, Locked: s.locked(u)}
+	v.PassHash = ""
+	tok, err := tx.TokenOf(u.ID)
+	if err == nil {
+		v.TokenSerial = tok.Serial
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return v, err
+	}
+	return v, nil
+}
+
+// DisableUnenrolled disables every user who let their welcome mail's
+// passcode expire without enrolling (guide, section 4.2), with an audit
+// record each, and returns their IDs. It also forgets first-factor
+// throttles untouched for a day.
+func (s *Service) DisableUnenrolled(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if ids, err = tx.DisableUnenrolled(s.now()); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.Audit(s.event(Admin, id, "disable unenrolled", "OK", "the initial passcode expired unused")); err != nil {
+				return err
+			}
+		}
+		return tx.ForgetFirstFactors(s.now().Add(-24 * time.Hour))
+	})
+	return ids, err
+}
+
+// AuditEvents reads the audit (admin command line).
+func (s *Service) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
+	var out []store.AuditEvent
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		out, err = tx.AuditEvents(f)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/seal"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/web"
+	"github.com/softtoken/softtoken/server/ws"
+)
+
+// Config is what a server runs with. `serve` fills it from flags and the
+// environment; servertest from a test's choices.
+type Config struct {
+	Store  store.Store
+	Sealer *seal.Sealer
+	// Keys are the challenge RSA keys of the websocket protocol.
+	Keys *challenge.Keys
+	// Rules configures the rules service (its Now and Logger default to
+	// the server's).
+	Rules account.Config
+	// WS tunes the websocket protocol (its Now and Logger too).
+	WS ws.Config
+	// EnrolURL is the enrol page's public address, for One Swipe codes.
+	EnrolURL string
+	// SecureCookies marks the pages' cookies Secure: on unless the server
+	// speaks plain HTTP on loopback.
+	SecureCookies bool
+	// MaxTempDays bounds temporary passcodes from the self-help desk.
+	MaxTempDays int
+	Logger      *slog.Logger
+	Now         func() time.Time
+}
+
+// Server is the companion server's HTTP handler and its rules service.
+type Server struct {
+	http.Handler
+	// Accounts is the rules service, for the housekeeping the caller runs.
+	Accounts *account.Service
+}
+
+// New builds the server's HTTP handler in one place: the websocket
+// protocol at /ws, the enrol site, the self-help desk, a redirect from /
+// to the enrol site, and /healthz.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Rules.Now, cfg.Rules.Logger = or(cfg.Rules.Now, cfg.Now), orLogger(cfg.Rules.Logger, cfg.Logger)
+	cfg.WS.Now, cfg.WS.Logger = or(cfg.WS.Now, cfg.Now), orLogger(cfg.WS.Logger, cfg.Logger)
+	accounts := account.New(cfg.Store, cfg.Sealer, cfg.Rules)
+	mux := http.NewServeMux()
+	mux.Handle("/ws", ws.New(accounts, cfg.Keys, cfg.WS))
+	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, SecureCookies: cfg.SecureCookies, MaxTempDays: cfg.MaxTempDays,
+		Logger: cfg.Logger, Now: cfg.Now}
+	mux.Handle(web.Prefix, web.New(wc))
+	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
+	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return &Server{Handler: mux, Accounts: accounts}
+}
+
+func or(f, def func() time.Time) func() time.Time {
+	if f != nil {
+		return f
+	}
+	return def
+}
+
+func orLogger(l, def *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return def
+}

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/token/oneswipe"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// enrolState is an enrol-site session: anonymous until the password is
+// right (grant of ProofPassword), signed in once a passcode is too.
+type enrolState struct {
+	grant account.Grant
+	// sms says the user gets passcodes by SMS, to offer sending one.
+	sms bool
+	// codeTries counts wrong passcodes in this session.
+	codeTries int
+	// swipe is the One Swipe sign-in code read by the camera, waiting for
+	// the password.
+	swipe *oneswipe.SignIn
+	// enrolCode is the One Swipe enrolment code issued, for the page that
+	// shows it.
+	enrolCode *oneswipe.Enrolment
+	// app is the soft token app enrolment in progress: its seed is
+	// stored only once the user typed a code of it.
+	app *account.Enrolment
+	// smsPhone is the masked number an SMS enrolment waits to confirm.
+	smsPhone string
+	// done says what the last change made, for the done page.
+	done string
+}
+
+// The enrol site's steps.
+func passwordDone(s *enrolState) bool { return s.grant.Proof == account.ProofPassword }
+func signedIn(s *enrolState) bool     { return s.grant.HasPasscode() }
+
+// maxCodeTries wrong passcodes end a session: the lockout counts them too.
+const maxCodeTries = 3
+
+// EnrolSite is the enrol site's handler.
+type EnrolSite struct {
+	*site[enrolState]
+	// Camera frames: a few a second while the page scans, per session and
+	// per client address.
+	frames, framesByAddr *ratelimit.Limiter
+}
+
+// New returns the enrol site's handler; mount it at [Prefix].
+func New(cfg Config) *EnrolSite {
+	h := &EnrolSite{site: newSite[enrolState](cfg, "Enrolment", "enrol site", Prefix, "softtoken_session",
+		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
+		frames: ratelimit.New(300, 20), framesByAddr: ratelimit.New(600, 40)}
+	h.entry("GET "+Prefix+"{$}", h.start)
+	h.form("POST "+Prefix+"{$}", anywhere[enrolState], h.signIn)
+	h.page("GET "+Prefix+"passcode", passwordDone, h.passcodePage)
+	h.form("POST "+Prefix+"passcode", passwordDone, h.passcode)
+	h.form("POST "+Prefix+"passcode/sms", passwordDone, h.passcodeBySMS)
+	h.page("GET "+Prefix+"home", signedIn, h.home)
+	h.form("POST "+Prefix+"logout", anywhere[enrolState], h.logout)
+	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
+	h.form("POST "+Prefix+"oneswipe/issue", signedIn, h.issueEnrolCode)
+	h.page("GET "+Prefix+"oneswipe", signedIn, h.showEnrolCode)
+	h.image("GET "+Prefix+"oneswipe/code.png", h.enrolCodePicture)
+	h.setupRoutes()
+	return h
+}
+
+// start is the sign-in page: user ID (pre-filled from ?userid=) and
+// password, with One Swipe to fill them from the camera.
+func (h *EnrolSite) start(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	switch {
+	case signedIn(&s.v):
+		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+	case passwordDone(&s.v):
+		http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
+	default:
+		h.render(w, http.StatusOK, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
+	}
+}
+
+// signIn checks the user ID and password; with a One Swipe code read
+// before, its passcode signs the user in at once.
+func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	ctx := r.Context()
+	userID, pw := cleanUserID(r.PostFormValue("userid")), r.PostFormValue("password")
+	again := func(status int, msg string) {
+		h.render(w, status, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: userID, Swipe: s.v.swipe != nil, Error: msg})
+	}
+	if userID == "" || pw == "" {
+		again(http.StatusBadRequest, "Type your user ID and password.")
+		return
+	}
+	if !h.signInAllowed(r, userID) {
+		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", "rate limited", "")
+		h.render(w, http.StatusTooManyRequests, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: userID, Error: "Too many attempts: wait a minute, then try again."})
+		return
+	}
+	g, u, err := h.cfg.Accounts.CheckPassword(ctx, h.origin(r), userID, []byte(pw))
+	if err != nil {
+		h.failed(w, s, "enrol site sign-in", err, nil, again)
+		return
+	}
+	swipe := s.v.swipe
+	ns, ok := h.renew(w, s, enrolState{grant: g, sms: u.SMS})
+	if !ok {
+		return
+	}
+	if swipe != nil && strings.EqualFold(swipe.UserID, g.UserID) {
+		h.swipeSignIn(w, r, ns, *swipe)
+		return
+	}
+	http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
+}
+
+// swipeSignIn completes a sign-in with the passcode of a One Swipe code.
+func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session[enrolState], si oneswipe.SignIn) {
+	g, err := h.cfg.Accounts.CheckOneSwipeSignIn(r.Context(), h.origin(r), s.v.grant, si.Serial, si.Passcode)
+	if err != nil {
+		h.codeFailed(w, s, err, map[error]string{account.ErrInvalidCode: "This One Swipe code is not from your current token, " +
+			"or has been used already or has expired: each works once. Type the passcode your token shows now."})
+		return
+	}
+	s.v.grant = g
+	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+}
+
+func (h *EnrolSite) passcodePage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	h.render(w, http.StatusOK, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms})
+}
+
+// passcode checks the second factor: the initial passcode of the welcome
+// mail, a code of the user's token, a temporary or an SMS passcode.
+func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	code := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("passcode")), " ", "")
+	if len(code) < 6 || len(code) > 10 || strings.Trim(code, "0123456789") != "" {
+		h.render(w, http.StatusBadRequest, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms,
+			Error: "Type the 6-digit passcode your token shows, the 8-digit temporary passcode, or the passcode from your welcome mail."})
+		return
+	}
+	g, err := h.cfg.Accounts.CheckEnrolPasscode(r.Context(), h.origin(r), s.v.grant, code)
+	if err != nil {
+		h.codeFailed(w, s, err, nil)
+		return
+	}
+	s.v.grant = g
+	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+}
+
+// codeFailed answers a refused passcode; after maxCodeTries the session
+// ends and the user starts again from the password.
+func (h *EnrolSite) codeFailed(w http.ResponseWriter, s *session[enrolState], err error, own map[error]string) {
+	h.failed(w, s, "check passcode", err, own, func(status int, msg string) {
+		if s.v.codeTries++; s.v.codeTries >= maxCodeTries {
+			h.endSession(w, s)
+			h.message(w, status, "Sign in again", msg+" Sign in again.")
+			return
+		}
+		h.render(w, status, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms, Error: msg})
+	})
+}
+
+// passcodeBySMS sends an SMS user a passcode for the sign-in.
+func (h *EnrolSite) passcodeBySMS(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	p := page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: true}
+	to, err := h.cfg.Accounts.SendLoginCode(r.Context(), h.origin(r), s.v.grant)
+	if err == nil {
+		p.Notice = "A passcode was sent by SMS to " + to + ". It works for a few minutes."
+		h.render(w, http.StatusOK, "passcode", p)
+		return
+	}
+	h.failed(w, s, "send SMS passcode", err, map[error]string{
+		account.ErrSMSOff: "Passcodes by SMS are switched off: use a temporary passcode from the self-help desk.",
+	}, func(status int, msg string) {
+		p.Error = msg
+		h.render(w, status, "passcode", p)
+	})
+}
+
+func (h *EnrolSite) home(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	h.render(w, http.StatusOK, "home", page{Title: "Enrolment", CSRF: s.csrf, UserID: s.v.grant.UserID})
+}
+
+func (h *EnrolSite) logout(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	h.endSession(w, s)
+	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+}
+
+// readSwipe decodes one camera frame posted by the sign-in page. When it
+// holds a One Swipe sign-in code, the code waits in the session for the
+// password, and the page gets the user ID to fill in; the passcode never
+// goes back to the page.
+func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
+	reply := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+	s := h.sessions.get(r, h.cookie, h.cfg.Now())
+	if s == nil || !s.checkCSRF(r) {
+		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
+		return
+	}
+	if !h.frames.Allow(s.id, h.cfg.Now()) || !h.framesByAddr.Allow(clientAddr(r), h.cfg.Now()) {
+		reply(http.StatusTooManyRequests, map[string]string{"error": "Too many frames: slow down."})
+		return
+	}
+	si, status, answer := readSignIn(r)
+	if si != nil {
+		s.mu.Lock()
+		s.v.swipe = si
+		s.mu.Unlock()
+	}
+	reply(status, answer)
+}
+
+// readSignIn decodes a posted camera frame: the One Swipe sign-in code in
+// it, if any, and the page's answer.
+func readSignIn(r *http.Request) (*oneswipe.SignIn, int, any) {
+	img, err := qr.ReadImage(r.Body)
+	if err != nil {
+		return nil, http.StatusBadRequest, map[string]string{"error": "The camera picture could not be read."}
+	}
+	text, err := qr.Decode(img)
+	if err != nil {
+		return nil, http.StatusOK, map[string]any{"found": false}
+	}
+	si, err := oneswipe.ParseSignIn(text)
+	if err != nil {
+		return nil, http.StatusOK, map[string]any{"found": true, "error": "This QR code is not a One Swipe code: on your token, choose One Swipe and show its code."}
+	}
+	return &si, http.StatusOK, map[string]any{"found": true, "userid": si.UserID}
+}
+
+// issueEnrolCode gives the signed-in user a One Swipe enrolment code for
+// the desktop app, replacing any earlier one.
+func (h *EnrolSite) issueEnrolCode(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	e, err := h.cfg.Accounts.IssueEnrolCode(r.Context(), h.origin(r), s.v.grant.Self(), h.cfg.EnrolURL)
+	if err != nil {
+		h.failed(w, s, "issue One Swipe code", err, nil, func(status int, msg string) { h.message(w, status, "One Swipe", msg) })
+		return
+	}
+	s.v.enrolCode = &e
+	http.Redirect(w, r, h.prefix+"oneswipe", http.StatusSeeOther)
+}
+
+func (h *EnrolSite) showEnrolCode(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
+	if _, ok := h.enrolCodePicture(&s.v); !ok {
+		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+		return
+	}
+	h.render(w, http.StatusOK, "oneswipe", page{Title: "One Swipe for the desktop app", CSRF: s.csrf, UserID: s.v.grant.UserID, Expires: s.v.enrolCode.Expires})
+}
+
+// enrolCodePicture is the One Swipe enrolment code to show, while it
+// works.
+func (h *EnrolSite) enrolCodePicture(s *enrolState) (string, bool) {
+	if !signedIn(s) || s.enrolCode == nil || !h.cfg.Now().Before(s.enrolCode.Expires) {
+		return "", false
+	}
+	return s.enrolCode.String(), true
+}
