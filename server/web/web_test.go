@@ -1,11 +1,7 @@
 package web_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,85 +16,6 @@ import (
 	"github.com/softtoken/softtoken/token/qr"
 )
 
-// browser is a cookie-keeping HTTP client that remembers the last page's
-// CSRF token, as a browser's form would send it.
-type browser struct {
-	t    *testing.T
-	c    *http.Client
-	base string
-	csrf string
-}
-
-func newBrowser(t *testing.T, s *servertest.Server) *browser { return newBrowserAt(t, s.URL) }
-
-func newBrowserAt(t *testing.T, base string) *browser {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: base}
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func (b *browser) keep(resp *http.Response) (int, string) {
-	b.t.Helper()
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if m := csrfField.FindSubmatch(body); m != nil {
-		b.csrf = string(m[1])
-	}
-	return resp.StatusCode, string(body)
-}
-
-func (b *browser) get(path string) (int, string) {
-	b.t.Helper()
-	resp, err := b.c.Get(b.base + path)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.keep(resp)
-}
-
-// post sends a form with the page's CSRF token, unless the form sets one.
-func (b *browser) post(path string, form url.Values) (int, string) {
-	b.t.Helper()
-	if _, set := form["csrf"]; !set {
-		form.Set("csrf", b.csrf)
-	}
-	resp, err := b.c.PostForm(b.base+path, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.keep(resp)
-}
-
-func (b *browser) signIn(userID, pw string) (int, string) {
-	b.t.Helper()
-	b.get("")
-	return b.post("", url.Values{"userid": {userID}, "password": {pw}})
-}
-
-// frame posts a camera frame holding text as a QR code.
-func (b *browser) frame(text string) map[string]any {
-	b.t.Helper()
-	img, err := qr.PNG(text, 300)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", b.base+"oneswipe/read", bytes.NewReader(img))
-	req.Header.Set("X-CSRF-Token", b.csrf)
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		b.t.Fatalf("frame answer: %v", err)
-	}
-	out["status"] = float64(resp.StatusCode)
-	return out
-}
-
 func code(t *testing.T, tok token.Token, at time.Time) string {
 	t.Helper()
 	c, err := tok.Code(at)
@@ -111,24 +28,24 @@ func code(t *testing.T, tok token.Token, at time.Time) string {
 func TestSignInWithPasscode(t *testing.T) {
 	s := servertest.New(t)
 	initial := s.AddUser("trader", "trader-pass")
-	b := newBrowser(t, s)
-	status, body := b.get("?userid=trader")
+	b := servertest.NewBrowser(t, s.URL)
+	status, body := b.Get("?userid=trader")
 	if status != 200 || !strings.Contains(body, `value="trader"`) {
 		t.Fatalf("the user ID is not pre-filled: %d", status)
 	}
-	if _, body := b.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Now the passcode") {
+	if _, body := b.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Now the passcode") {
 		t.Fatalf("after the password: %s", body)
 	}
-	if status, body := b.post("passcode", url.Values{"passcode": {"000000"}}); status != 401 || !strings.Contains(body, "passcode is wrong") {
+	if status, body := b.Post("passcode", url.Values{"passcode": {"000000"}}); status != 401 || !strings.Contains(body, "passcode is wrong") {
 		t.Errorf("a wrong passcode: %d %s", status, body)
 	}
-	if _, body := b.post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
+	if _, body := b.Post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
 		t.Fatalf("after the initial passcode: %s", body)
 	}
-	if status, body := b.post("logout", url.Values{}); status != 200 || !strings.Contains(body, `id="signin"`) {
+	if status, body := b.Post("logout", url.Values{}); status != 200 || !strings.Contains(body, `id="signin"`) {
 		t.Errorf("after signing out: %d", status)
 	}
-	if _, body := b.get("home"); !strings.Contains(body, `id="signin"`) {
+	if _, body := b.Get("home"); !strings.Contains(body, `id="signin"`) {
 		t.Error("home is reachable after signing out")
 	}
 }
@@ -150,8 +67,8 @@ func TestSignInFailures(t *testing.T) {
 		{"another CSRF token", "trader", "trader-pass", "forged", 403, "not sent from the enrol site"},
 	}
 	for _, tt := range tests {
-		b := newBrowser(t, s)
-		b.get("")
+		b := servertest.NewBrowser(t, s.URL)
+		b.Get("")
 		form := url.Values{"userid": {tt.userID}, "password": {tt.pw}}
 		switch tt.csrf {
 		case "-":
@@ -160,7 +77,7 @@ func TestSignInFailures(t *testing.T) {
 		default:
 			form.Set("csrf", tt.csrf)
 		}
-		status, body := b.post("", form)
+		status, body := b.Post("", form)
 		if status != tt.status || !strings.Contains(body, tt.has) {
 			t.Errorf("%s: %d, want %d with %q", tt.name, status, tt.status, tt.has)
 		}
@@ -195,10 +112,10 @@ func TestSecurityHeadersAndCookie(t *testing.T) {
 func TestSignInRateLimit(t *testing.T) {
 	s := servertest.New(t)
 	s.AddUser("trader", "trader-pass")
-	b := newBrowser(t, s)
+	b := servertest.NewBrowser(t, s.URL)
 	limited := false
 	for range 15 {
-		status, _ := b.signIn("trader", "wrong")
+		status, _ := b.SignIn("trader", "wrong")
 		if status == http.StatusTooManyRequests {
 			limited = true
 			break
@@ -218,32 +135,32 @@ func TestOneSwipeSignIn(t *testing.T) {
 	s.Clock.Advance(30 * time.Second)
 	swipe := oneswipe.SignIn{UserID: "trader", Passcode: code(t, tok, s.Clock.Now()), Serial: tok.Serial}.String()
 
-	b := newBrowser(t, s)
-	b.get("")
-	if got := b.frame("https://example.com/not-one-swipe"); got["error"] == nil {
+	b := servertest.NewBrowser(t, s.URL)
+	b.Get("")
+	if got := b.Frame("https://example.com/not-one-swipe"); got["error"] == nil {
 		t.Errorf("a foreign QR code: %v", got)
 	}
-	got := b.frame(swipe)
+	got := b.Frame(swipe)
 	if got["userid"] != "trader" {
 		t.Fatalf("the frame with the code: %v", got)
 	}
-	if _, body := b.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
+	if _, body := b.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
 		t.Fatalf("One Swipe then the password did not sign in: %s", body)
 	}
 
-	again := newBrowser(t, s)
-	again.get("")
-	again.frame(swipe)
-	status, body := again.post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}})
+	again := servertest.NewBrowser(t, s.URL)
+	again.Get("")
+	again.Frame(swipe)
+	status, body := again.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}})
 	if status != 401 || !strings.Contains(body, "used already") {
 		t.Errorf("the same One Swipe code again: %d %s", status, body)
 	}
 
 	// A frame without the session's CSRF token is refused.
-	forged := newBrowser(t, s)
-	forged.get("")
-	forged.csrf = "forged"
-	if got := forged.frame(swipe); got["status"] != float64(403) {
+	forged := servertest.NewBrowser(t, s.URL)
+	forged.Get("")
+	forged.CSRF = "forged"
+	if got := forged.Frame(swipe); got["status"] != float64(403) {
 		t.Errorf("a frame with a forged CSRF token: %v", got)
 	}
 }
@@ -253,14 +170,14 @@ func TestOneSwipeSignIn(t *testing.T) {
 func TestIssueEnrolCode(t *testing.T) {
 	s := servertest.New(t)
 	initial := s.AddUser("trader", "trader-pass")
-	b := newBrowser(t, s)
-	b.signIn("trader", "trader-pass")
-	b.post("passcode", url.Values{"passcode": {initial}})
-	status, body := b.post("oneswipe/issue", url.Values{})
+	b := servertest.NewBrowser(t, s.URL)
+	b.SignIn("trader", "trader-pass")
+	b.Post("passcode", url.Values{"passcode": {initial}})
+	status, body := b.Post("oneswipe/issue", url.Values{})
 	if status != 200 || !strings.Contains(body, "Works once, until") {
 		t.Fatalf("the code page: %d %s", status, body)
 	}
-	resp, err := b.c.Get(s.URL + "oneswipe/code.png")
+	resp, err := b.Client.Get(s.URL + "oneswipe/code.png")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,22 +206,22 @@ func TestHelpdeskRules(t *testing.T) {
 	s := servertest.New(t)
 	s.Enrol("hal", "hal-pass", s.AddUser("hal", "hal-pass"))
 	for _, path := range []string{"password", "question", "options"} {
-		b := newBrowserAt(t, s.Helpdesk)
-		if _, body := b.get(path); !strings.Contains(body, "Lost your token") {
+		b := servertest.NewBrowser(t, s.Helpdesk)
+		if _, body := b.Get(path); !strings.Contains(body, "Lost your token") {
 			t.Errorf("%s without the steps before it did not go back to the start", path)
 		}
 	}
-	b := newBrowserAt(t, s.Helpdesk)
-	b.get("")
-	if status, _ := b.post("", url.Values{"userid": {"hal"}, "csrf": nil}); status != http.StatusForbidden {
+	b := servertest.NewBrowser(t, s.Helpdesk)
+	b.Get("")
+	if status, _ := b.Post("", url.Values{"userid": {"hal"}, "csrf": nil}); status != http.StatusForbidden {
 		t.Errorf("the user ID form without its CSRF token: %d", status)
 	}
 	answers := map[string]int{}
 	for _, user := range []string{"hal", "nobody"} {
-		b := newBrowserAt(t, s.Helpdesk)
-		b.get("")
-		b.post("", url.Values{"userid": {user}})
-		status, body := b.post("password", url.Values{"password": {"wrong-pass"}})
+		b := servertest.NewBrowser(t, s.Helpdesk)
+		b.Get("")
+		b.Post("", url.Values{"userid": {user}})
+		status, body := b.Post("password", url.Values{"password": {"wrong-pass"}})
 		if !strings.Contains(body, "The user ID or password is wrong.") {
 			t.Errorf("%s with a wrong password: %d", user, status)
 		}
@@ -314,11 +231,11 @@ func TestHelpdeskRules(t *testing.T) {
 		t.Errorf("a known and an unknown user get different answers: %v", answers)
 	}
 	// The options cannot be posted before the answer.
-	b = newBrowserAt(t, s.Helpdesk)
-	b.get("")
-	b.post("", url.Values{"userid": {"hal"}})
-	b.post("password", url.Values{"password": {"hal-pass"}})
-	if _, body := b.post("options", url.Values{"days": {"1"}}); strings.Contains(body, "Your temporary passcode") || !strings.Contains(body, "Lost your token") {
+	b = servertest.NewBrowser(t, s.Helpdesk)
+	b.Get("")
+	b.Post("", url.Values{"userid": {"hal"}})
+	b.Post("password", url.Values{"password": {"hal-pass"}})
+	if _, body := b.Post("options", url.Values{"days": {"1"}}); strings.Contains(body, "Your temporary passcode") || !strings.Contains(body, "Lost your token") {
 		t.Error("the options were taken without the security answer")
 	}
 }
@@ -349,9 +266,9 @@ func TestPasswordChange(t *testing.T) {
 	s := servertest.New(t)
 	tok := s.Enrol("pat", "pat-pass-1", s.AddUser("pat", "pat-pass-1"))
 	s.Clock.Advance(30 * time.Second)
-	b := newBrowser(t, s)
-	b.signIn("pat", "pat-pass-1")
-	b.post("passcode", url.Values{"passcode": {code(t, tok, s.Clock.Now())}})
+	b := servertest.NewBrowser(t, s.URL)
+	b.SignIn("pat", "pat-pass-1")
+	b.Post("passcode", url.Values{"passcode": {code(t, tok, s.Clock.Now())}})
 	tests := []struct {
 		current, next, repeat string
 		status                int
@@ -364,7 +281,7 @@ func TestPasswordChange(t *testing.T) {
 		{"pat-pass-1", "pat-pass-2", "pat-pass-2", 200, "Your password is changed."},
 	}
 	for _, tt := range tests {
-		status, body := b.post("password", url.Values{"current": {tt.current}, "new": {tt.next}, "repeat": {tt.repeat}})
+		status, body := b.Post("password", url.Values{"current": {tt.current}, "new": {tt.next}, "repeat": {tt.repeat}})
 		if status != tt.status || !strings.Contains(body, tt.has) {
 			t.Errorf("change %q → %q/%q: %d, want %d with %q", tt.current, tt.next, tt.repeat, status, tt.status, tt.has)
 		}
@@ -386,20 +303,20 @@ var questionLabel = regexp.MustCompile(`id="question">([^<]+)<`)
 func TestHelpdeskNewNumber(t *testing.T) {
 	s := servertest.New(t)
 	s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
-	b := newBrowserAt(t, s.Helpdesk)
-	b.get("")
-	b.post("", url.Values{"userid": {"nina"}})
-	_, body := b.post("password", url.Values{"password": {"nina-pass"}})
+	b := servertest.NewBrowser(t, s.Helpdesk)
+	b.Get("")
+	b.Post("", url.Values{"userid": {"nina"}})
+	_, body := b.Post("password", url.Values{"password": {"nina-pass"}})
 	m := questionLabel.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no question: %s", body)
 	}
 	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[m[1]]
-	b.post("question", url.Values{"answer": {answer}})
-	if status, body := b.post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
+	b.Post("question", url.Values{"answer": {answer}})
+	if status, body := b.Post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
 		t.Errorf("a bad number: %d", status)
 	}
-	status, body := b.post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"0"}})
+	status, body := b.Post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"0"}})
 	if status != 200 || !strings.Contains(body, "come by SMS to") {
 		t.Fatalf("the new number: %d %s", status, body)
 	}

@@ -1,0 +1,99 @@
+package servertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// Browser is a cookie-keeping HTTP client of the server's pages that
+// remembers the last page's CSRF token, as a browser's form would send it.
+type Browser struct {
+	t *testing.T
+	// Client is the HTTP client, with the browser's cookies.
+	Client *http.Client
+	base   string
+	// CSRF is the CSRF token of the last page.
+	CSRF string
+}
+
+// NewBrowser is a browser at the site whose pages are under base (the
+// server's URL or Helpdesk).
+func NewBrowser(t *testing.T, base string) *Browser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &Browser{t: t, Client: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: base}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *Browser) keep(resp *http.Response) (int, string) {
+	b.t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.CSRF = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+// Get fetches a page (after redirects) and returns its status and body.
+func (b *Browser) Get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.Client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.keep(resp)
+}
+
+// Post sends a form with the page's CSRF token, unless the form sets one.
+func (b *Browser) Post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	if _, set := form["csrf"]; !set {
+		form.Set("csrf", b.CSRF)
+	}
+	resp, err := b.Client.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.keep(resp)
+}
+
+// SignIn opens the enrol site and sends the user ID and password.
+func (b *Browser) SignIn(userID, pw string) (int, string) {
+	b.t.Helper()
+	b.Get("")
+	return b.Post("", url.Values{"userid": {userID}, "password": {pw}})
+}
+
+// Frame posts a camera frame holding text as a QR code, as the sign-in
+// page's script does, and returns the JSON answer with its "status".
+func (b *Browser) Frame(text string) map[string]any {
+	b.t.Helper()
+	img, err := qr.PNG(text, 300)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", b.base+"oneswipe/read", bytes.NewReader(img))
+	req.Header.Set("X-CSRF-Token", b.CSRF)
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		b.t.Fatalf("frame answer: %v", err)
+	}
+	out["status"] = float64(resp.StatusCode)
+	return out
+}
