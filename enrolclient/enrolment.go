@@ -27,7 +27,8 @@ type Question struct {
 //
 // The steps (Questions, Answer, Confirm) run one at a time, each to its
 // end before the next; Close may come from any goroutine, also during a
-// step, which it then ends with KindCancelled.
+// step, which it then ends with KindCancelled (Confirm excepted: see
+// [Enrolment.Close]).
 type Enrolment struct {
 	c        *Client
 	s        *session
@@ -143,8 +144,8 @@ func (e *Enrolment) Questions() []Question {
 
 // Answer sends the chosen question IDs with their answers. A refusal is an
 // [*Error] of KindBadAnswers with the server's reason: the same Enrolment
-// may then be answered again, for as long as the server waits (about 5
-// minutes from Begin). On success Questions becomes nil and Confirm may
+// may then be answered again, for as long as the server waits (its
+// enrolment timeout, 5 minutes from Begin by default). On success Questions becomes nil and Confirm may
 // follow. Cancelling ctx, or Close, ends the Enrolment.
 func (e *Enrolment) Answer(ctx context.Context, answers map[int]string) error {
 	if err := e.start(stageAsking, stageAsking); err != nil {
@@ -165,8 +166,9 @@ func (e *Enrolment) Answer(ctx context.Context, answers map[int]string) error {
 // server does not answer, the token stays and the error says so: the
 // server may have switched to it.
 //
-// ctx counts until the token is stored; from then on neither ctx nor
-// Close interrupts Confirm, whose answer decides whether the token stays.
+// Confirm checks ctx before it stores anything; from then on neither ctx
+// nor Close interrupts it, since the server's answer decides whether the
+// token stays.
 // Confirm ends the Enrolment, whatever its outcome.
 func (e *Enrolment) Confirm(ctx context.Context) (Result, error) {
 	if err := e.start(stageOffered, stageConfirming); err != nil {
