@@ -107,7 +107,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	tray := ok && trayAvailable()
 	client := &enrolclient.Client{Store: store}
 	var w *gui.Window
-	cfg := gui.Config{Store: store, Now: time.Now, Enrol: client.Enrol, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
+	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) { desk.SetSystemTrayMenu(trayMenu(&w, entries)) }
 	}

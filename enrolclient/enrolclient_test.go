@@ -3,9 +3,6 @@ package enrolclient_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
@@ -77,8 +73,24 @@ func codeOf(t *testing.T, e token.Entry, at time.Time) string {
 func TestEnrolEndToEndAndMovingPCs(t *testing.T) {
 	s := servertest.New(t)
 	initial := s.AddUser("trader", "trader-pass")
+	ctx := context.Background()
 	first := &enrolclient.Client{Store: realStore(t), Now: s.Clock.Now}
-	res, err := first.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass", Passcode: initial, Answer: answer})
+	e, err := first.Begin(ctx, enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass", Passcode: initial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	qs := e.Questions()
+	if len(qs) < 2 || qs[0].Text == "" {
+		t.Fatalf("a new user is asked %v", qs)
+	}
+	if err := e.Answer(ctx, map[int]string{qs[0].ID: "Springfield Elementary", qs[1].ID: "Shelbyville"}); err != nil || e.Questions() != nil {
+		t.Fatalf("answers: %v; then asked %v", err, e.Questions())
+	}
+	if stored, _ := first.Store.List(); len(stored) != 0 {
+		t.Fatalf("stored before Confirm: %v", stored)
+	}
+	res, err := e.Confirm(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +115,16 @@ func TestEnrolEndToEndAndMovingPCs(t *testing.T) {
 	// Moving PCs: enrol on the second PC with the first PC's current code.
 	s.Clock.Advance(30 * time.Second)
 	second := &enrolclient.Client{Store: realStore(t), Now: s.Clock.Now}
-	res2, err := second.Enrol(context.Background(), enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass",
-		Passcode: codeOf(t, stored[0], s.Clock.Now()), Answer: nil /* answers exist now */})
+	e2, err := second.Begin(ctx, enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass",
+		Passcode: codeOf(t, stored[0], s.Clock.Now())})
+	if err != nil {
+		t.Fatalf("moving PCs: %v", err)
+	}
+	defer e2.Close()
+	if qs := e2.Questions(); qs != nil {
+		t.Errorf("asked again, with answers on the server: %v", qs)
+	}
+	res2, err := e2.Confirm(ctx)
 	if err != nil {
 		t.Fatalf("moving PCs: %v", err)
 	}
@@ -447,51 +467,16 @@ func mustCode(t *testing.T, payload string) string {
 	return e.Code
 }
 
-// refusingServer offers a seed and then refuses its confirmation, as a
-// server whose user was reset meanwhile would.
-func refusingServer(t *testing.T, confirmed *atomic.Bool) string {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			var req wire.Request
-			if err := c.ReadJSON(&req); err != nil {
-				return
-			}
-			resp := wire.Response{Type: req.Type, Result: wire.ResultOK}
-			switch req.Type {
-			case wire.TypeChallenge:
-				resp.Key = base64.StdEncoding.EncodeToString(der)
-			case wire.TypeEnrol:
-				resp.TwoFASeed, resp.Algorithm, resp.Digits, resp.Period = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "SHA1", 6, 30
-				resp.Serial, resp.ServerTime = "ST1", time.Now().Unix()
-			case wire.TypeConfirm:
-				confirmed.Store(true)
-				resp.Result = wire.ResultInvalidToken
-			}
-			if err := c.WriteJSON(resp); err != nil {
-				return
-			}
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/secenrol/"
-}
-
 // A refused re-enrolment with six tokens puts the old token back.
 func TestRefusedReenrolmentRestoresTheOldToken(t *testing.T) {
 	var confirmed atomic.Bool
-	url := refusingServer(t, &confirmed)
+	url := fakeServer(t, func(req wire.Request, normal wire.Response) wire.Response {
+		if req.Type == wire.TypeConfirm {
+			confirmed.Store(true)
+			return wire.Response{Type: req.Type, Result: wire.ResultInvalidToken}
+		}
+		return normal
+	})
 	st := memStore(t)
 	u, _, _ := enrolclient.URLs(url)
 	old := token.Token{Label: "mine", Account: "rita", EnrolURL: u, Secret: token.Secret("12345678901234567890"), Params: token.DefaultParams()}

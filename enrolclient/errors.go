@@ -3,6 +3,9 @@ package enrolclient
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/softtoken/softtoken/server/wire"
 )
 
 // Kind is what went wrong, for code that reacts differently to each.
@@ -21,7 +24,7 @@ const (
 	KindExpiredPasscode             // the welcome mail's passcode has expired
 	KindLocked                      // too many failures
 	KindDisabled                    // the account is disabled
-	KindQuestions                   // the server asks for security questions and no one answers
+	KindQuestions                   // Confirm came before the answers to the server's security questions
 	KindBadAnswers                  // the answers were refused
 	KindFull                        // six tokens already
 	KindCancelled                   // the user cancelled
@@ -39,6 +42,7 @@ type Error struct {
 	Err   error
 }
 
+// Error returns the message for the user.
 func (e *Error) Error() string { return e.Msg }
 
 // Unwrap gives errors.Is access to the cause.
@@ -47,6 +51,8 @@ func (e *Error) Unwrap() error { return e.Err }
 func newErr(kind Kind, field, msg string, cause error) *Error {
 	return &Error{Kind: kind, Field: field, Msg: msg, Err: cause}
 }
+
+func errCancelled(cause error) *Error { return newErr(KindCancelled, "", "enrolment cancelled", cause) }
 
 // KindOf is the kind of an enrolment error (KindServer for any other).
 func KindOf(err error) Kind {
@@ -72,11 +78,11 @@ func FieldOf(err error) string {
 func oneSwipeErr(result string) *Error {
 	const again = ": sign in to the enrol page again and scan the new code it shows"
 	switch result {
-	case "invalid token":
+	case wire.ResultInvalidToken:
 		return newErr(KindWrongPasscode, "oneswipe", "the One Swipe code was not accepted"+again, nil)
-	case "passcode expired":
+	case wire.ResultPasscodeExpired:
 		return newErr(KindExpiredPasscode, "oneswipe", "the One Swipe code has expired (each works for 10 minutes)"+again, nil)
-	case "code already used":
+	case wire.ResultCodeUsed:
 		return newErr(KindWrongPasscode, "oneswipe", "this One Swipe code has been used already (each works once)"+again, nil)
 	}
 	return nil
@@ -85,24 +91,34 @@ func oneSwipeErr(result string) *Error {
 // resultErr turns a server result into an Error.
 func resultErr(result, message string) *Error {
 	switch result {
-	case "invalid user/password":
+	case wire.ResultInvalidLogin:
 		return newErr(KindWrongLogin, "password", "the user ID or password is wrong: type them as in your welcome mail", nil)
-	case "invalid token":
+	case wire.ResultInvalidToken:
 		msg := "the passcode is wrong: use the passcode from your welcome mail, or the one your old PC shows now"
 		if message != "" {
 			msg = "the passcode was not accepted: " + message
 		}
 		return newErr(KindWrongPasscode, "passcode", msg, nil)
-	case "passcode expired":
+	case wire.ResultPasscodeExpired:
 		return newErr(KindExpiredPasscode, "passcode", "the passcode from your welcome mail has expired: ask your administrator to reset your account", nil)
-	case "account locked":
+	case wire.ResultLocked:
 		return newErr(KindLocked, "", "your account is locked after too many failed attempts: wait 15 minutes, or ask your administrator", nil)
-	case "account disabled":
+	case wire.ResultDisabled:
 		return newErr(KindDisabled, "", "your account is disabled: ask your administrator", nil)
-	case "answers not accepted":
-		return newErr(KindBadAnswers, "answers", "the answers were not accepted: "+message, nil)
-	case "too many requests":
+	case wire.ResultBadAnswers:
+		return badAnswers(message)
+	case wire.ResultRateLimited:
 		return newErr(KindServer, "", "the enrolment server is busy: try again in a minute", nil)
 	}
 	return newErr(KindServer, "", fmt.Sprintf("the enrolment server reported a problem (%s): try again later, or contact your administrator", result), nil)
+}
+
+// badAnswers is the server's refusal of security answers, with its reason
+// (which the server may start with the result itself).
+func badAnswers(message string) *Error {
+	msg := "the answers were not accepted"
+	if reason := strings.TrimPrefix(message, wire.ResultBadAnswers+": "); reason != "" {
+		msg += ": " + reason
+	}
+	return newErr(KindBadAnswers, "answers", msg, nil)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/softtoken/softtoken/enrolclient"
-	"github.com/softtoken/softtoken/server/wire"
 )
 
 // enrol is `softtoken enrol URL USERID`. Secrets come from the terminal
@@ -32,13 +31,30 @@ func enrol(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runEnrol(ctx, env, enrolclient.Params{URL: rest[0], UserID: rest[1], Password: pw, Passcode: code, Answer: in.answer})
+	return runEnrol(ctx, env, in, enrolclient.Params{URL: rest[0], UserID: rest[1], Password: pw, Passcode: code})
 }
 
-// runEnrol enrols with p and reports the result.
-func runEnrol(ctx context.Context, env Env, p enrolclient.Params) error {
+// runEnrol enrols with p, asks in for the answers to the security
+// questions if the server wants them, and reports the result.
+func runEnrol(ctx context.Context, env Env, in *input, p enrolclient.Params) error {
 	c := &enrolclient.Client{Store: env.Store, Now: env.Now}
-	res, err := c.Enrol(ctx, p)
+	e, err := c.Begin(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	for qs := e.Questions(); qs != nil; qs = e.Questions() {
+		answers, err := in.answer(qs)
+		if err != nil {
+			return err
+		}
+		if err := e.Answer(ctx, answers); enrolclient.KindOf(err) == enrolclient.KindBadAnswers {
+			fmt.Fprintf(env.Stderr, "softtoken: %s\n", err)
+		} else if err != nil {
+			return err
+		}
+	}
+	res, err := e.Confirm(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,11 +95,8 @@ func (in *input) line(prompt string, secret bool) (string, error) {
 func (in *input) secret(prompt string) (string, error) { return in.line(prompt, true) }
 
 // answer lists the server's questions and reads two choices and answers.
-func (in *input) answer(_ context.Context, qs []wire.Question, problem string) (map[int]string, error) {
+func (in *input) answer(qs []enrolclient.Question) (map[int]string, error) {
 	w := in.env.Stderr
-	if problem != "" {
-		fmt.Fprintf(w, "The server did not accept the answers: %s\n", problem)
-	}
 	fmt.Fprintln(w, "Choose two security questions; the self-help desk will ask one of them:")
 	valid := map[int]bool{}
 	for _, q := range qs {

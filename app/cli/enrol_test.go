@@ -5,8 +5,11 @@ import (
 	"testing"
 
 	"github.com/softtoken/softtoken/server/servertest"
-	"github.com/softtoken/softtoken/server/wire"
 )
+
+// verified is what the server's verifylogin answers for a right password
+// and code (wire.ResultOK; app/ does not import server/wire).
+const verified = "OK"
 
 // `softtoken enrol` with password, passcode and the question choices and
 // answers one per line on standard input, as a script would send them.
@@ -31,7 +34,7 @@ func TestEnrolCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Verify("trader", "trader-pass", strings.TrimSpace(code)); got != wire.ResultOK {
+	if got := srv.Verify("trader", "trader-pass", strings.TrimSpace(code)); got != verified {
 		t.Errorf("the enrolled token's code: %s", got)
 	}
 
@@ -70,10 +73,26 @@ func TestScanOneSwipe(t *testing.T) {
 	srv.Clock.Advance(30e9)
 	s.now = srv.Clock.Now()
 	code, _, _ := s.run("", false, "code", "uma")
-	if got := srv.Verify("uma", "uma-pass", strings.TrimSpace(code)); got != wire.ResultOK {
+	if got := srv.Verify("uma", "uma-pass", strings.TrimSpace(code)); got != verified {
 		t.Errorf("the token enrolled by One Swipe: %s", got)
 	}
 	if _, _, err := newSession(t).run("", false, "scan", "--yes", file); err == nil || !strings.Contains(err.Error(), "used already") {
 		t.Errorf("the same code again: %v", err)
+	}
+}
+
+// Answers the server refuses: the reason, then the questions again.
+func TestEnrolCommandAsksAgain(t *testing.T) {
+	srv := servertest.New(t)
+	initial := srv.AddUser("trader", "trader-pass")
+	s := newSession(t)
+	s.now = srv.Clock.Now()
+	out, prompts, err := s.run("trader-pass\n"+initial+"\n3\nx\n5\nRex\n3\nVolvo\n5\nRex\n", false, "enrol", srv.URL, "trader")
+	if err != nil || !strings.Contains(out, "Enrolled: slot 1") {
+		t.Fatalf("enrol: %q, %v\n%s", out, err, prompts)
+	}
+	if want := "softtoken: the answers were not accepted: each answer must be 2 to 200 characters\n"; !strings.Contains(prompts, want) ||
+		strings.Count(prompts, "What was the make of your first car?") != 2 {
+		t.Errorf("the refusal and the questions again: %q", prompts)
 	}
 }

@@ -54,7 +54,7 @@ func scanCmd(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		in := &input{env: env, r: bufio.NewReader(env.Stdin)}
-		return runEnrol(ctx, env, enrolclient.Params{URL: e.EnrolURL, UserID: e.UserID, OneSwipe: e.Code, Answer: in.answer})
+		return runEnrol(ctx, env, in, enrolclient.Params{URL: e.EnrolURL, UserID: e.UserID, OneSwipe: e.Code})
 	}
 	t := *found.Token
 	fmt.Fprintf(env.Stdout, "Found a token: %s (%s)\n", describe(t), kind(t.Params))

@@ -3,9 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
@@ -14,12 +12,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/enrolclient"
-	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token/oneswipe"
 )
 
-// EnrolFunc enrols a token; enrolclient.Client.Enrol in the app.
-type EnrolFunc func(context.Context, enrolclient.Params) (enrolclient.Result, error)
+// BeginFunc starts an enrolment; enrolclient.Client.Begin in the app.
+type BeginFunc func(context.Context, enrolclient.Params) (*enrolclient.Enrolment, error)
 
 // prefEnrolURL remembers the last enrol URL that worked.
 const prefEnrolURL = "enrolURL"
@@ -27,8 +24,10 @@ const prefEnrolURL = "enrolURL"
 // AddForm is the Add dialog's content, as the guide shows it (section
 // 4.2.1): enrol URL, user name, password, passcode; then, if the server
 // asks, two security questions. Errors appear under the field they
-// concern. Enrolment runs in the background with a progress bar; Cancel
-// really cancels it; nothing is stored unless the server confirmed.
+// concern. Each step of the enrolment (enrolclient's Begin, then Answer
+// and Confirm) runs in the background with a progress bar and reports back
+// with fyne.Do, so the form's state is the Fyne thread's alone; Cancel
+// really cancels; nothing is stored unless the server confirmed.
 type AddForm struct {
 	URL, UserID, Password, Passcode *widget.Entry
 	Question1, Question2            *widget.Select
@@ -39,7 +38,7 @@ type AddForm struct {
 
 	Content fyne.CanvasObject
 
-	enrol     EnrolFunc
+	begin     BeginFunc
 	prefs     fyne.Preferences
 	onDone    func(enrolclient.Result)
 	onClose   func()
@@ -52,18 +51,19 @@ type AddForm struct {
 	oneSwipe   string
 	oneNote    *widget.Label
 
-	busy, asking atomic.Bool
-	runs         atomic.Int32
-	mu           sync.Mutex
-	cancel       context.CancelFunc
-	answers      chan map[int]string
+	busy bool
+	// cancel cancels a running Begin; enrolment is the enrolment under
+	// way once Begin succeeded, until it ends.
+	cancel    context.CancelFunc
+	enrolment *enrolclient.Enrolment
+	steps     atomic.Int32
 }
 
 // NewAddForm builds the form. defaultURL pre-fills the enrol URL when no
 // enrolment has succeeded yet; onDone runs after a confirmed enrolment,
 // onClose when the dialog should close.
-func NewAddForm(enrol EnrolFunc, prefs fyne.Preferences, defaultURL string, onDone func(enrolclient.Result), onClose func()) *AddForm {
-	f := &AddForm{enrol: enrol, prefs: prefs, onDone: onDone, onClose: onClose}
+func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDone func(enrolclient.Result), onClose func()) *AddForm {
+	f := &AddForm{begin: begin, prefs: prefs, onDone: onDone, onClose: onClose}
 	f.URL = widget.NewEntry()
 	f.URL.SetPlaceHolder("https://secureauth.example.com/secenrol/")
 	f.URL.SetText(prefs.StringWithFallback(prefEnrolURL, defaultURL))
@@ -117,62 +117,107 @@ func NewAddForm(enrol EnrolFunc, prefs fyne.Preferences, defaultURL string, onDo
 	return f
 }
 
-// Busy reports that an enrolment is running.
-func (f *AddForm) Busy() bool { return f.busy.Load() }
+// Asking reports that the form shows the security questions.
+func (f *AddForm) Asking() bool { return f.questions.Visible() }
 
-// Asking reports that the form waits for the security questions.
-func (f *AddForm) Asking() bool { return f.asking.Load() }
+// Steps counts the background steps (Begin; Answer and Confirm) whose
+// outcome the form shows. The steps run off the Fyne thread, so tests
+// wait for this count before they look at the form.
+func (f *AddForm) Steps() int { return int(f.steps.Load()) }
 
-// Runs counts the enrolments that have finished, well or not, once the
-// form shows their outcome.
-func (f *AddForm) Runs() int { return int(f.runs.Load()) }
-
-// Cancel stops a running enrolment, or closes the dialog.
+// Cancel stops a running Begin, abandons the enrolment under way (a
+// running Confirm still finishes, and its token is shown), and closes the
+// dialog.
 func (f *AddForm) Cancel() {
-	f.mu.Lock()
-	cancel := f.cancel
-	f.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if f.cancel != nil {
+		f.cancel()
+	}
+	if f.enrolment != nil {
+		f.enrolment.Close()
 	}
 	f.onClose()
 }
 
+// submit is the Enrol (or Continue) button: Begin in the background.
 func (f *AddForm) submit() {
-	if f.Asking() {
+	switch {
+	case f.busy:
+		return
+	case f.enrolment != nil:
 		f.sendAnswers()
 		return
 	}
-	if f.Busy() {
-		return
-	}
 	f.clearErrors()
-	p := enrolclient.Params{URL: f.URL.Text, UserID: f.UserID.Text, Password: f.Password.Text, Passcode: f.Passcode.Text,
-		OneSwipe: f.oneSwipe, Answer: f.ask}
+	p := enrolclient.Params{URL: f.URL.Text, UserID: f.UserID.Text, Password: f.Password.Text, Passcode: f.Passcode.Text, OneSwipe: f.oneSwipe}
 	ctx, cancel := context.WithCancel(context.Background())
-	f.mu.Lock()
-	f.cancel, f.answers = cancel, make(chan map[int]string, 1)
-	f.mu.Unlock()
+	f.cancel = cancel
 	f.setBusy(true)
 	go func() {
-		res, err := f.enrol(ctx, p)
-		cancel()
-		fyne.Do(func() { f.finish(p.URL, res, err) })
+		e, err := f.begin(ctx, p)
+		fyne.Do(func() { f.begun(ctx, e, err) })
 	}()
 }
 
-func (f *AddForm) finish(url string, res enrolclient.Result, err error) {
-	defer f.runs.Add(1)
-	f.mu.Lock()
+// begun shows Begin's outcome: the questions to answer, or straight on to
+// Confirm.
+func (f *AddForm) begun(ctx context.Context, e *enrolclient.Enrolment, err error) {
+	if err == nil && ctx.Err() != nil { // Cancel came as Begin succeeded
+		e.Close()
+		err = &enrolclient.Error{Kind: enrolclient.KindCancelled, Msg: "enrolment cancelled", Err: ctx.Err()}
+	}
+	f.cancel()
 	f.cancel = nil
-	f.mu.Unlock()
-	f.asking.Store(false)
+	if err != nil {
+		f.finish(enrolclient.Result{}, err)
+		return
+	}
+	f.enrolment = e
+	if qs := e.Questions(); qs != nil {
+		defer f.steps.Add(1)
+		f.setBusy(false)
+		f.showQuestions(qs)
+		return
+	}
+	f.complete(nil)
+}
+
+// complete sends the answers, if any, and confirms, in the background.
+func (f *AddForm) complete(answers map[int]string) {
+	e := f.enrolment
+	f.setBusy(true)
+	go func() {
+		var res enrolclient.Result
+		var err error
+		if answers != nil {
+			err = e.Answer(context.Background(), answers)
+		}
+		if err == nil {
+			res, err = e.Confirm(context.Background())
+		}
+		fyne.Do(func() { f.finish(res, err) })
+	}()
+}
+
+// finish shows the outcome of the last step: refused answers under the
+// questions, to be answered again; otherwise the enrolment is over, and
+// the form shows its fields again, with the error if any.
+func (f *AddForm) finish(res enrolclient.Result, err error) {
+	defer f.steps.Add(1)
+	f.setBusy(false)
+	if enrolclient.KindOf(err) == enrolclient.KindBadAnswers {
+		f.AnswersError.SetText(sentence(err.Error()))
+		f.AnswersError.Show()
+		return
+	}
+	if f.enrolment != nil {
+		f.enrolment.Close()
+		f.enrolment = nil
+	}
 	f.questions.Hide()
 	f.fields.Show()
 	f.EnrolButton.SetText("Enrol")
-	f.setBusy(false)
 	if err == nil {
-		if clean, _, uerr := enrolclient.URLs(url); uerr == nil {
+		if clean, _, uerr := enrolclient.URLs(f.URL.Text); uerr == nil {
 			f.prefs.SetString(prefEnrolURL, clean)
 		}
 		f.onDone(res)
@@ -190,22 +235,9 @@ func (f *AddForm) finish(url string, res enrolclient.Result, err error) {
 	label.Show()
 }
 
-// ask is the Questioner: it shows the questions and waits for the user.
-func (f *AddForm) ask(ctx context.Context, qs []wire.Question, problem string) (map[int]string, error) {
-	fyne.Do(func() { f.showQuestions(qs, problem) })
-	f.mu.Lock()
-	ch := f.answers
-	f.mu.Unlock()
-	select {
-	case a := <-ch:
-		return a, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (f *AddForm) showQuestions(qs []wire.Question, problem string) {
-	sort.Slice(qs, func(i, j int) bool { return qs[i].ID < qs[j].ID })
+// showQuestions shows the server's questions, in two lists, instead of
+// the fields.
+func (f *AddForm) showQuestions(qs []enrolclient.Question) {
 	f.ids = map[string]int{}
 	var texts []string
 	for _, q := range qs {
@@ -215,17 +247,13 @@ func (f *AddForm) showQuestions(qs []wire.Question, problem string) {
 	f.Question1.SetOptions(texts)
 	f.Question2.SetOptions(texts)
 	f.AnswersError.Hide()
-	if problem != "" {
-		f.AnswersError.SetText(sentence(problem))
-		f.AnswersError.Show()
-	}
 	f.fields.Hide()
 	f.questions.Show()
 	f.EnrolButton.SetText("Continue")
-	f.setBusy(false)
-	f.asking.Store(true)
 }
 
+// sendAnswers is the Continue button: it checks the choices, then answers
+// and confirms.
 func (f *AddForm) sendAnswers() {
 	q1, q2 := f.Question1.Selected, f.Question2.Selected
 	switch {
@@ -236,10 +264,8 @@ func (f *AddForm) sendAnswers() {
 	case strings.TrimSpace(f.Answer1.Text) == "" || strings.TrimSpace(f.Answer2.Text) == "":
 		f.AnswersError.SetText("Answer both questions.")
 	default:
-		f.asking.Store(false)
 		f.AnswersError.Hide()
-		f.setBusy(true)
-		f.answers <- map[int]string{f.ids[q1]: f.Answer1.Text, f.ids[q2]: f.Answer2.Text}
+		f.complete(map[int]string{f.ids[q1]: f.Answer1.Text, f.ids[q2]: f.Answer2.Text})
 		return
 	}
 	f.AnswersError.Show()
@@ -263,7 +289,7 @@ func (f *AddForm) UseOneSwipe(e oneswipe.Enrolment) {
 }
 
 func (f *AddForm) setBusy(busy bool) {
-	defer f.busy.Store(busy)
+	f.busy = busy
 	for _, w := range []fyne.Disableable{f.URL, f.UserID, f.Password, f.Passcode, f.Question1, f.Question2, f.Answer1, f.Answer2, f.EnrolButton} {
 		if !busy && f.oneSwipe != "" && (w == f.URL || w == f.UserID) {
 			continue

@@ -11,16 +11,19 @@ import (
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
-	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
+
+// verified is what the server's verifylogin answers for a right password
+// and code (wire.ResultOK; app/ does not import server/wire).
+const verified = "OK"
 
 // addWindow is the window with a memory store, enrolling against srv.
 func addWindow(t *testing.T, srv *servertest.Server) (*gui.Window, *keyringstore.Store) {
 	t.Helper()
 	a, store := memApp(t)
 	client := &enrolclient.Client{Store: store, Now: srv.Clock.Now}
-	w := gui.New(a, gui.Config{Store: store, Now: srv.Clock.Now, Enrol: client.Enrol, DefaultEnrolURL: srv.URL})
+	w := gui.New(a, gui.Config{Store: store, Now: srv.Clock.Now, Begin: client.Begin, DefaultEnrolURL: srv.URL})
 	return w, store
 }
 
@@ -36,6 +39,39 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// steps is a condition for waitFor: the form shows the outcome of its
+// n-th background step.
+func steps(f *gui.AddForm, n int) func() bool {
+	return func() bool { return f.Steps() >= n }
+}
+
+// answer chooses the first two questions, types the answers, and presses
+// Continue.
+func answer(f *gui.AddForm, a1, a2 string) {
+	f.Question1.SetSelectedIndex(0)
+	f.Question2.SetSelectedIndex(1)
+	f.Answer1.SetText(a1)
+	f.Answer2.SetText(a2)
+	test.Tap(f.EnrolButton)
+}
+
+// begin opens the Add dialog and enrols as userID with the initial
+// passcode, up to the security questions.
+func begin(t *testing.T, w *gui.Window, userID, pw, initial string) *gui.AddForm {
+	t.Helper()
+	test.Tap(w.AddButton)
+	f := w.Add
+	test.Type(f.UserID, userID)
+	test.Type(f.Password, pw)
+	test.Type(f.Passcode, initial)
+	test.Tap(f.EnrolButton)
+	waitFor(t, "the security questions", steps(f, 1))
+	if !f.Asking() {
+		t.Fatalf("no questions: %q %q", f.FormError.Text, f.PasscodeError.Text)
+	}
+	return f
+}
+
 func TestAddDialogEnrols(t *testing.T) {
 	srv := servertest.New(t)
 	initial := srv.AddUser("trader", "trader-pass")
@@ -49,8 +85,8 @@ func TestAddDialogEnrols(t *testing.T) {
 	test.Type(f.Password, "trader-pass")
 	test.Type(f.Passcode, initial)
 	test.Tap(f.EnrolButton)
-	waitFor(t, "the security questions", f.Asking)
-	if f.EnrolButton.Text != "Continue" || len(f.Question1.Options) < 2 {
+	waitFor(t, "the security questions", steps(f, 1))
+	if !f.Asking() || f.EnrolButton.Text != "Continue" || len(f.Question1.Options) < 2 {
 		t.Fatalf("questions step: button %q, %d questions", f.EnrolButton.Text, len(f.Question1.Options))
 	}
 	// The same question twice is refused in the form.
@@ -64,7 +100,7 @@ func TestAddDialogEnrols(t *testing.T) {
 	}
 	f.Question2.SetSelected(f.Question1.Options[3])
 	test.Tap(f.EnrolButton)
-	waitFor(t, "the enrolment", func() bool { return f.Runs() == 1 })
+	waitFor(t, "the enrolment", steps(f, 2))
 
 	entries, _ := store.List()
 	if len(entries) != 1 || entries[0].Token.Account != "trader" {
@@ -75,7 +111,7 @@ func TestAddDialogEnrols(t *testing.T) {
 	}
 	srv.Clock.Advance(30 * time.Second)
 	code, _ := entries[0].Token.Code(srv.Clock.Now())
-	if got := srv.Verify("trader", "trader-pass", code); got != wire.ResultOK {
+	if got := srv.Verify("trader", "trader-pass", code); got != verified {
 		t.Errorf("the enrolled token's code: %s", got)
 	}
 }
@@ -90,7 +126,7 @@ func TestAddDialogShowsWrongPasscodeInline(t *testing.T) {
 	test.Type(f.Password, "trader-pass")
 	test.Type(f.Passcode, "000000")
 	test.Tap(f.EnrolButton)
-	waitFor(t, "the enrolment", func() bool { return f.Runs() == 1 })
+	waitFor(t, "the enrolment", steps(f, 1))
 	if !f.PasscodeError.Visible() || !strings.Contains(f.PasscodeError.Text, "passcode is wrong") {
 		t.Errorf("passcode error: visible %v, %q", f.PasscodeError.Visible(), f.PasscodeError.Text)
 	}
@@ -123,13 +159,9 @@ func TestOneSwipeEnrolment(t *testing.T) {
 	if f == nil || f.Password.Visible() || f.Passcode.Visible() || !f.URL.Disabled() || f.UserID.Text != "olive" {
 		t.Fatal("the Add dialog is not set up for One Swipe")
 	}
-	waitFor(t, "the security questions", f.Asking)
-	f.Question1.SetSelectedIndex(0)
-	f.Question2.SetSelectedIndex(1)
-	test.Type(f.Answer1, "Springfield")
-	test.Type(f.Answer2, "Shelbyville")
-	test.Tap(f.EnrolButton)
-	waitFor(t, "the enrolment", func() bool { return f.Runs() == 1 })
+	waitFor(t, "the security questions", steps(f, 1))
+	answer(f, "Springfield", "Shelbyville")
+	waitFor(t, "the enrolment", steps(f, 2))
 	if f.FormError.Visible() {
 		t.Fatalf("enrolment failed: %s", f.FormError.Text)
 	}
@@ -139,7 +171,57 @@ func TestOneSwipeEnrolment(t *testing.T) {
 	}
 	srv.Clock.Advance(30 * time.Second)
 	code, _ := entries[0].Token.Code(srv.Clock.Now())
-	if got := srv.Verify("olive", "olive-pass", code); got != wire.ResultOK {
+	if got := srv.Verify("olive", "olive-pass", code); got != verified {
 		t.Errorf("verifylogin with the One Swipe token: %s", got)
+	}
+}
+
+// Answers the server refuses show under the questions, which stay for a
+// second try; nothing is stored until the server accepts them.
+func TestAddDialogAnswersRefusedThenAccepted(t *testing.T) {
+	srv := servertest.New(t)
+	initial := srv.AddUser("trader", "trader-pass")
+	w, store := addWindow(t, srv)
+	f := begin(t, w, "trader", "trader-pass", initial)
+	answer(f, "x", "Shelbyville")
+	waitFor(t, "the refusal", steps(f, 2))
+	if !f.Asking() || !f.AnswersError.Visible() || f.AnswersError.Text != "The answers were not accepted: each answer must be 2 to 200 characters." {
+		t.Fatalf("refused answers: asking %v, %q", f.Asking(), f.AnswersError.Text)
+	}
+	if f.EnrolButton.Disabled() || f.Answer1.Disabled() {
+		t.Error("the questions stay disabled after the refusal")
+	}
+	if entries, _ := store.List(); len(entries) != 0 {
+		t.Fatalf("stored before accepted answers: %v", entries)
+	}
+	answer(f, "Springfield", "Shelbyville")
+	waitFor(t, "the enrolment", steps(f, 3))
+	entries, _ := store.List()
+	if f.Asking() || len(entries) != 1 || entries[0].Token.Account != "trader" {
+		t.Fatalf("after accepted answers: asking %v, stored %v, %q", f.Asking(), entries, f.FormError.Text)
+	}
+	srv.Clock.Advance(30 * time.Second)
+	code, _ := entries[0].Token.Code(srv.Clock.Now())
+	if got := srv.Verify("trader", "trader-pass", code); got != verified {
+		t.Errorf("the enrolled token's code: %s", got)
+	}
+}
+
+// Cancel while the questions show abandons the enrolment: nothing is
+// stored, and the initial passcode still works for the next try.
+func TestAddDialogCancelWhileAsking(t *testing.T) {
+	srv := servertest.New(t)
+	initial := srv.AddUser("trader", "trader-pass")
+	w, store := addWindow(t, srv)
+	f := begin(t, w, "trader", "trader-pass", initial)
+	test.Tap(f.CancelButton)
+	if entries, _ := store.List(); len(entries) != 0 {
+		t.Fatalf("a cancelled enrolment stored %v", entries)
+	}
+	f = begin(t, w, "trader", "trader-pass", initial)
+	answer(f, "Springfield", "Shelbyville")
+	waitFor(t, "the enrolment", steps(f, 2))
+	if entries, _ := store.List(); len(entries) != 1 {
+		t.Fatalf("after the cancelled try: stored %v, %q", entries, f.FormError.Text)
 	}
 }

@@ -36,8 +36,8 @@ const (
 type Config struct {
 	Store token.Store
 	Now   func() time.Time
-	// Enrol enrols a token (enrolclient.Client.Enrol on Store).
-	Enrol EnrolFunc
+	// Begin starts an enrolment (enrolclient.Client.Begin on Store).
+	Begin BeginFunc
 	// DefaultEnrolURL pre-fills the Add dialog until an enrolment succeeded.
 	DefaultEnrolURL string
 	// ClipboardClear overrides PrefClipboardSeconds (tests).
@@ -410,7 +410,7 @@ func (w *Window) showAdd(e *oneswipe.Enrolment) {
 		dialog.ShowInformation("Six tokens", token.ErrFull.Error(), w.Win)
 		return
 	}
-	w.Add = NewAddForm(w.cfg.Enrol, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
+	w.Add = NewAddForm(w.cfg.Begin, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
 	if e != nil {
 		w.Add.UseOneSwipe(*e)
 	}

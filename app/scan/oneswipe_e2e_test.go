@@ -12,9 +12,14 @@ import (
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/browsertest"
 	"github.com/softtoken/softtoken/server/servertest"
-	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
+	"github.com/softtoken/softtoken/token/oneswipe"
 )
+
+// verified is what the server's verifylogin answers for a right password
+// and code (wire.ResultOK; app/ does not import server/wire).
+const verified = "OK"
 
 // The end to end: the user signs in to the enrol page in a real
 // Chromium on a (virtual) screen and asks for a One Swipe code; the app
@@ -57,17 +62,31 @@ func TestOneSwipeEnrolmentFromTheScreen(t *testing.T) {
 	}
 	e := found.Enrolment
 	store, _ := keyringstore.New(keyringstore.Config{Backend: &keyringstore.MemoryBackend{}, LockPath: filepath.Join(t.TempDir(), "lock")})
-	answer := func(_ context.Context, qs []wire.Question, _ string) (map[int]string, error) {
-		return map[int]string{qs[0].ID: "Springfield", qs[1].ID: "Rex"}, nil
-	}
-	res, err := (&enrolclient.Client{Store: store, Now: s.Clock.Now}).Enrol(context.Background(),
-		enrolclient.Params{URL: e.EnrolURL, UserID: e.UserID, OneSwipe: e.Code, Answer: answer})
+	res, err := enrolWithCode(s, store, e)
 	if err != nil {
 		t.Fatalf("enrol with the scanned code: %v", err)
 	}
 	s.Clock.Advance(30 * time.Second)
 	code, _ := res.Entry.Token.Code(s.Clock.Now())
-	if got := s.Verify("trader", "trader-pass", code); got != wire.ResultOK {
+	if got := s.Verify("trader", "trader-pass", code); got != verified {
 		t.Errorf("verifylogin with the token enrolled from the screen: %s", got)
 	}
+}
+
+// enrolWithCode enrols with a One Swipe code as the Add dialog does,
+// answering the security questions with "Springfield" and "Rex".
+func enrolWithCode(s *servertest.Server, store token.Store, code *oneswipe.Enrolment) (enrolclient.Result, error) {
+	ctx := context.Background()
+	e, err := (&enrolclient.Client{Store: store, Now: s.Clock.Now}).Begin(ctx,
+		enrolclient.Params{URL: code.EnrolURL, UserID: code.UserID, OneSwipe: code.Code})
+	if err != nil {
+		return enrolclient.Result{}, err
+	}
+	defer e.Close()
+	if qs := e.Questions(); qs != nil {
+		if err := e.Answer(ctx, map[int]string{qs[0].ID: "Springfield", qs[1].ID: "Rex"}); err != nil {
+			return enrolclient.Result{}, err
+		}
+	}
+	return e.Confirm(ctx)
 }
