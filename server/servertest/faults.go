@@ -16,18 +16,28 @@ type Faults struct {
 	mu     sync.Mutex
 	failAt int // 0: disarmed
 	writes int
-	// Failed names the write that failed, once one did.
-	Failed string
+	failed string
+}
+
+// Failed names the write that failed since the last Arm, or "".
+func (f *Faults) Failed() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
 }
 
 // ErrInjected is the error of the write Faults fails.
 var ErrInjected = fmt.Errorf("injected store failure")
 
-// Arm makes the n-th write from now fail (n ≥ 1); 0 disarms.
+// Arm makes the n-th write from now fail (n ≥ 1) and forgets the last
+// failure; 0 disarms, keeping what Failed says.
 func (f *Faults) Arm(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.failAt, f.writes, f.Failed = n, 0, ""
+	f.failAt, f.writes = n, 0
+	if n > 0 {
+		f.failed = ""
+	}
 }
 
 // write counts a write and fails the armed one.
@@ -38,7 +48,7 @@ func (f *Faults) write(name string) error {
 		return nil
 	}
 	if f.writes++; f.writes == f.failAt {
-		f.Failed, f.failAt = name, 0
+		f.failed, f.failAt = name, 0
 		return fmt.Errorf("%s: %w", name, ErrInjected)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 )
@@ -189,7 +190,7 @@ func (h *EnrolSite) changePassword(w http.ResponseWriter, r *http.Request, s *se
 		again(http.StatusBadRequest, "The new password and its repetition differ.")
 		return
 	}
-	if !h.byUser.Allow(strings.ToLower(s.v.grant.UserID), h.cfg.Now()) {
+	if !h.byUser.Allow(strings.ToLower(s.v.grant.UserID), time.Now()) {
 		again(http.StatusTooManyRequests, "Too many attempts: wait a minute, then try again.")
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/ratelimit"
@@ -205,7 +206,7 @@ func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
 		return
 	}
-	if !h.frames.Allow(s.id, h.cfg.Now()) || !h.framesByAddr.Allow(clientAddr(r), h.cfg.Now()) {
+	if !h.frames.Allow(s.id, time.Now()) || !h.framesByAddr.Allow(clientAddr(r), time.Now()) {
 		reply(http.StatusTooManyRequests, map[string]string{"error": "Too many frames: slow down."})
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 )
@@ -117,7 +118,7 @@ func (h *Helpdesk) answer(w http.ResponseWriter, r *http.Request, s *session[des
 		h.render(w, status, "desk-question", page{Title: "Security question", CSRF: s.csrf, UserID: s.v.userID,
 			Question: s.v.question.Text, Error: msg})
 	}
-	if !h.byUser.Allow("answer:"+strings.ToLower(s.v.userID), h.cfg.Now()) {
+	if !h.byUser.Allow("answer:"+strings.ToLower(s.v.userID), time.Now()) {
 		again(http.StatusTooManyRequests, "Too many attempts: wait a minute, then try again.")
 		return
 	}

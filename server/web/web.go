@@ -60,7 +60,9 @@ type Config struct {
 	// user ID (default 10, in bursts of 10).
 	SignInsPerMinute int
 	Logger           *slog.Logger
-	Now              func() time.Time
+	// Now is the clock of sessions and codes shown; rate limits, which
+	// are about traffic, use the real clock.
+	Now func() time.Time
 }
 
 // Where the sites live.
@@ -230,7 +232,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 		s := h.sessions.get(r, h.cookie, now)
 		if s == nil {
 			var zero V
-			if !h.starts.Allow(clientAddr(r), now) {
+			if !h.starts.Allow(clientAddr(r), time.Now()) {
 				h.busy(w)
 				return
 			}
@@ -317,7 +319,7 @@ func (h *site[V]) image(pattern string, picture func(*V) (string, bool)) {
 // signInAllowed applies the sign-in rate limits of the client address and
 // the user ID.
 func (h *site[V]) signInAllowed(r *http.Request, userID string) bool {
-	now := h.cfg.Now()
+	now := time.Now()
 	return h.byAddr.Allow(clientAddr(r), now) && h.byUser.Allow(strings.ToLower(userID), now)
 }
 

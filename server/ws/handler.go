@@ -49,8 +49,9 @@ type Config struct {
 	// it is closed (default 3).
 	MaxCodeTries int
 	Logger       *slog.Logger
-	// Now is the clock of the rate limits and the concurrent-access hold;
-	// socket deadlines always use the real clock.
+	// Now is the clock of the concurrent-access hold; socket deadlines and
+	// the per-address rate limits, which are about traffic, use the real
+	// clock.
 	Now func() time.Time
 }
 
@@ -116,7 +117,7 @@ const (
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
-	if !h.conns.Allow(addr, h.cfg.Now()) {
+	if !h.conns.Allow(addr, time.Now()) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
@@ -62,7 +63,7 @@ func (c *conn) logout(ctx context.Context) wire.Response {
 }
 
 func (c *conn) challenge() (wire.Response, bool) {
-	if !c.h.chals.Allow(c.addr, c.h.cfg.Now()) {
+	if !c.h.chals.Allow(c.addr, time.Now()) {
 		return wire.Response{Type: wire.TypeChallenge, Result: wire.ResultRateLimited}, true
 	}
 	c.key = c.h.keys.Current()
