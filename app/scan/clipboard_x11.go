@@ -40,51 +40,90 @@ func Clipboard() (string, error) {
 	return qr.Decode(img)
 }
 
+// clipRequest is one request for the clipboard's image: the X connection,
+// the atoms it names, the window that receives the image, and the events
+// of that window.
+type clipRequest struct {
+	c                     *xgb.Conn
+	clip, png, prop, incr xproto.Atom
+	win                   xproto.Window
+	events                chan xgb.Event
+	done                  chan struct{}
+	deadline              *time.Timer
+}
+
 func readClipboardPNG() ([]byte, error) {
 	c, err := xgb.NewConn()
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v)", ErrNoClipboard, err)
 	}
 	defer c.Close()
-	atom := func(name string) (xproto.Atom, error) {
-		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
+	r := &clipRequest{c: c}
+	if err := r.atoms(); err != nil {
+		return nil, err
+	}
+	if err := r.window(); err != nil {
+		return nil, err
+	}
+	defer xproto.DestroyWindow(c, r.win)
+	xproto.ConvertSelection(c, r.win, r.clip, r.png, r.prop, xproto.TimeCurrentTime)
+	r.listen()
+	defer r.deadline.Stop()
+	defer close(r.done)
+	if err := r.awaitSelection(); err != nil {
+		return nil, err
+	}
+	data, typ, err := takeProperty(c, r.win, r.prop)
+	if err != nil || typ != r.incr {
+		return data, err
+	}
+	return r.readIncr()
+}
+
+// atoms interns the atoms of the request and checks the clipboard has an
+// owner.
+func (r *clipRequest) atoms() error {
+	for name, a := range map[string]*xproto.Atom{"CLIPBOARD": &r.clip, "image/png": &r.png, "SOFTTOKEN_CLIPBOARD": &r.prop, "INCR": &r.incr} {
+		reply, err := xproto.InternAtom(r.c, false, uint16(len(name)), name).Reply()
 		if err != nil {
-			return 0, fmt.Errorf("%w (%v)", ErrNoClipboard, err)
+			return fmt.Errorf("%w (%v)", ErrNoClipboard, err)
 		}
-		return r.Atom, nil
+		*a = reply.Atom
 	}
-	var clip, png, prop, incr xproto.Atom
-	for name, a := range map[string]*xproto.Atom{"CLIPBOARD": &clip, "image/png": &png, "SOFTTOKEN_CLIPBOARD": &prop, "INCR": &incr} {
-		if *a, err = atom(name); err != nil {
-			return nil, err
-		}
-	}
-	owner, err := xproto.GetSelectionOwner(c, clip).Reply()
+	owner, err := xproto.GetSelectionOwner(r.c, r.clip).Reply()
 	if err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrNoClipboard, err)
+		return fmt.Errorf("%w (%v)", ErrNoClipboard, err)
 	}
 	if owner.Owner == xproto.WindowNone {
-		return nil, ErrNoClipboardImage
+		return ErrNoClipboardImage
 	}
-	screen := xproto.Setup(c).DefaultScreen(c)
-	win, err := xproto.NewWindowId(c)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrNoClipboard, err)
-	}
-	if err := xproto.CreateWindowChecked(c, 0, win, screen.Root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, screen.RootVisual,
-		xproto.CwEventMask, []uint32{xproto.EventMaskPropertyChange}).Check(); err != nil {
-		return nil, fmt.Errorf("%w (%v)", ErrNoClipboard, err)
-	}
-	defer xproto.DestroyWindow(c, win)
-	xproto.ConvertSelection(c, win, clip, png, prop, xproto.TimeCurrentTime)
+	return nil
+}
 
-	events := make(chan xgb.Event, 16)
-	done := make(chan struct{})
-	defer close(done)
+// window makes the invisible window the image is delivered to.
+func (r *clipRequest) window() error {
+	screen := xproto.Setup(r.c).DefaultScreen(r.c)
+	win, err := xproto.NewWindowId(r.c)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", ErrNoClipboard, err)
+	}
+	if err := xproto.CreateWindowChecked(r.c, 0, win, screen.Root, 0, 0, 1, 1, 0, xproto.WindowClassInputOnly, screen.RootVisual,
+		xproto.CwEventMask, []uint32{xproto.EventMaskPropertyChange}).Check(); err != nil {
+		return fmt.Errorf("%w (%v)", ErrNoClipboard, err)
+	}
+	r.win = win
+	return nil
+}
+
+// listen passes the connection's events to r.events until r.done closes,
+// and starts the deadline of the whole request.
+func (r *clipRequest) listen() {
+	r.events, r.done = make(chan xgb.Event, 16), make(chan struct{})
+	r.deadline = time.NewTimer(clipboardTimeout)
 	go func() {
-		defer close(events)
+		defer close(r.events)
 		for {
-			ev, err := c.WaitForEvent()
+			ev, err := r.c.WaitForEvent()
 			if ev == nil && err == nil {
 				return // the connection closed
 			}
@@ -92,59 +131,59 @@ func readClipboardPNG() ([]byte, error) {
 				continue
 			}
 			select {
-			case events <- ev:
-			case <-done:
+			case r.events <- ev:
+			case <-r.done:
 				return
 			}
 		}
 	}()
-	deadline := time.NewTimer(clipboardTimeout)
-	defer deadline.Stop()
-	next := func() (xgb.Event, error) {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				return nil, ErrNoClipboard
-			}
-			return ev, nil
-		case <-deadline.C:
-			return nil, errors.New("the program that holds the clipboard did not hand the picture over: copy it again")
+}
+
+// next is the next event, or an error at the deadline.
+func (r *clipRequest) next() (xgb.Event, error) {
+	select {
+	case ev, ok := <-r.events:
+		if !ok {
+			return nil, ErrNoClipboard
 		}
+		return ev, nil
+	case <-r.deadline.C:
+		return nil, errors.New("the program that holds the clipboard did not hand the picture over: copy it again")
 	}
+}
+
+// awaitSelection waits for the owner's answer to the request.
+func (r *clipRequest) awaitSelection() error {
 	for {
-		ev, err := next()
+		ev, err := r.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sn, ok := ev.(xproto.SelectionNotifyEvent)
-		if !ok || sn.Requestor != win {
+		if !ok || sn.Requestor != r.win {
 			continue
 		}
 		if sn.Property == xproto.AtomNone {
-			return nil, ErrNoClipboardImage // the clipboard holds no PNG
+			return ErrNoClipboardImage // the clipboard holds no PNG
 		}
-		break
+		return nil
 	}
-	data, typ, err := takeProperty(c, win, prop)
-	if err != nil {
-		return nil, err
-	}
-	if typ != incr {
-		return data, nil
-	}
-	// INCR: the owner sends the image in pieces, one per property change,
-	// and an empty piece at the end.
+}
+
+// readIncr reads an image sent with INCR: the owner sends it in pieces,
+// one per property change, and an empty piece at the end.
+func (r *clipRequest) readIncr() ([]byte, error) {
 	var all []byte
 	for {
-		ev, err := next()
+		ev, err := r.next()
 		if err != nil {
 			return nil, err
 		}
 		pn, ok := ev.(xproto.PropertyNotifyEvent)
-		if !ok || pn.Window != win || pn.Atom != prop || pn.State != xproto.PropertyNewValue {
+		if !ok || pn.Window != r.win || pn.Atom != r.prop || pn.State != xproto.PropertyNewValue {
 			continue
 		}
-		piece, _, err := takeProperty(c, win, prop)
+		piece, _, err := takeProperty(r.c, r.win, r.prop)
 		if err != nil {
 			return nil, err
 		}

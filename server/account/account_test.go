@@ -184,12 +184,56 @@ func TestLockout(t *testing.T) {
 // evaluated, and each evaluated one is counted.
 func TestConcurrentGuessesOfEveryKind(t *testing.T) {
 	ctx := context.Background()
-	kinds := []struct {
-		name  string
-		setup func(t *testing.T, f *fixture, g account.Grant) account.Grant
-		guess func(f *fixture, g account.Grant, i int) error
-		wrong error
-	}{
+	kinds := guessKinds()
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			f := newFixture(t)
+			g := f.password(t)
+			if k.setup != nil {
+				g = k.setup(t, f, g)
+			}
+			results := map[error]int{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for i := range 24 {
+				wg.Go(func() {
+					err := k.guess(f, g, i)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case errors.Is(err, k.wrong):
+						results[k.wrong]++
+					case errors.Is(err, account.ErrLocked):
+						results[account.ErrLocked]++
+					default:
+						t.Errorf("guess %d: %v", i, err)
+					}
+				})
+			}
+			wg.Wait()
+			if results[k.wrong] != 3 || results[account.ErrLocked] != 21 {
+				t.Errorf("24 concurrent wrong guesses: %d evaluated, %d refused; want 3 and 21", results[k.wrong], results[account.ErrLocked])
+			}
+			if v, _ := f.svc.User(ctx, "alice"); v.Failures != 3 || !v.Locked {
+				t.Errorf("after them: %d failures, locked %v", v.Failures, v.Locked)
+			}
+		})
+	}
+}
+
+// guessKind is one kind of secret to guess: how to set it up for the grant
+// of alice's password, and one wrong guess.
+type guessKind struct {
+	name  string
+	setup func(t *testing.T, f *fixture, g account.Grant) account.Grant
+	guess func(f *fixture, g account.Grant, i int) error
+	wrong error
+}
+
+// guessKinds are the secrets a second-factor check compares.
+func guessKinds() []guessKind {
+	ctx := context.Background()
+	return []guessKind{
 		{"token passcode", nil, func(f *fixture, g account.Grant, i int) error {
 			_, err := f.svc.CheckPasscode(ctx, admin, g, fmt.Sprintf("%06d", i))
 			return err
@@ -233,40 +277,6 @@ func TestConcurrentGuessesOfEveryKind(t *testing.T) {
 			_, err := f.svc.CheckAnswer(ctx, admin, g, 1, fmt.Sprintf("guess %d", i))
 			return err
 		}, account.ErrWrongAnswer},
-	}
-	for _, k := range kinds {
-		t.Run(k.name, func(t *testing.T) {
-			f := newFixture(t)
-			g := f.password(t)
-			if k.setup != nil {
-				g = k.setup(t, f, g)
-			}
-			results := map[error]int{}
-			var mu sync.Mutex
-			var wg sync.WaitGroup
-			for i := range 24 {
-				wg.Go(func() {
-					err := k.guess(f, g, i)
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case errors.Is(err, k.wrong):
-						results[k.wrong]++
-					case errors.Is(err, account.ErrLocked):
-						results[account.ErrLocked]++
-					default:
-						t.Errorf("guess %d: %v", i, err)
-					}
-				})
-			}
-			wg.Wait()
-			if results[k.wrong] != 3 || results[account.ErrLocked] != 21 {
-				t.Errorf("24 concurrent wrong guesses: %d evaluated, %d refused; want 3 and 21", results[k.wrong], results[account.ErrLocked])
-			}
-			if v, _ := f.svc.User(ctx, "alice"); v.Failures != 3 || !v.Locked {
-				t.Errorf("after them: %d failures, locked %v", v.Failures, v.Locked)
-			}
-		})
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -29,14 +30,8 @@ type ServeConfig struct {
 	WS          ws.Config
 }
 
-func serve(ctx context.Context, env Env, args []string) error {
-	var c common
-	var sc ServeConfig
-	var sf smsFlags
-	var mf mailFlags
-	fs := newFlags(env, "serve", &c)
-	sf.define(env, fs)
-	mf.defineTransport(env, fs)
+// define defines serve's own flags.
+func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", 7, "the longest a temporary passcode from the self-help desk may last")
 	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
@@ -45,11 +40,22 @@ func serve(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
 	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
 	fs.IntVar(&sc.Rules.Window, "window", 1, "passcode window in time steps either side")
-	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive failures that lock a user")
+	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive wrong passcodes or answers that lock a user")
 	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
 	fs.DurationVar(&sc.WS.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	var c common
+	var sc ServeConfig
+	var sf smsFlags
+	var mf mailFlags
+	fs := newFlags(env, "serve", &c)
+	sf.define(env, fs)
+	mf.defineTransport(env, fs)
+	sc.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
