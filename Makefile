@@ -87,10 +87,12 @@ cross-check: ## what runs on Windows and macOS compiles and vets there
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./token/... ./enrolclient/... ./app/cli/ ./app/instance/ ./app/scan/ ./server/... || exit 1; \
 	done
 
-server-check: ## the server builds without cgo and never depends on Fyne
+server-check: ## the server builds without cgo and never depends on Fyne or a client package
 	CGO_ENABLED=0 $(GO) build ./server/...
 	@if $(GO) list -deps ./server/... | grep -q '^fyne.io/'; then \
 		echo "a package under server/ depends on Fyne"; exit 1; fi
+	@if $(GO) list -deps ./server/... | grep -E '/softtoken/(enrolclient|token/keyringstore|app)(/|$$)'; then \
+		echo "a package under server/ depends on a client package"; exit 1; fi
 
 # The tests run inside a private D-Bus session with a fresh gnome-keyring
 # (its files in a temporary folder), so they use a real Secret Service and

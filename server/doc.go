@@ -1,9 +1,28 @@
 // Package server is the root of softtoken's companion server: users,
-// enrolment, verification over the websocket protocol, temporary passcodes
-// and audit. The code lives in its subpackages: cmd/softtoken-server (the
-// binary), cli (its commands), ws (the protocol), wire (the messages),
-// auth (verification rules), challenge (RSA keys), store and sqlite
-// (storage), password and seal (hashing and sealing), mail, and servertest
-// (the real server for client tests). All of it is pure Go: it builds with
-// CGO_ENABLED=0 and never imports Fyne, which `make test` checks.
+// enrolment, verification over the websocket protocol, the enrol site and
+// self-help desk, temporary passcodes, SMS and audit. [New] builds its
+// HTTP handler, in one place, for `serve` and for the tests.
+//
+// The packages below it, by what they hold:
+//
+//   - account: the rules service: every change to a user and every check of
+//     a secret, each in store transactions with its audit record, and the
+//     lockout and throttling policy (docs/protocol.md, "Lockout")
+//   - store, sqlite: the data model and its transactions; their SQLite
+//     storage
+//   - ws, web, cli: adapters that parse a request, call one method of
+//     account and render the result: the websocket protocol at /ws, the
+//     pages, and the admin commands; cmd/softtoken-server is the binary
+//   - wire: the protocol's messages, shared with clients
+//   - challenge: the RSA keys of the challenge step
+//   - password, seal: argon2id hashes; seeds sealed under the master key
+//   - mail, sms: welcome mails and notices; text messages
+//   - ratelimit, retry: token buckets per key; retries with back-off
+//   - servertest, browsertest: the real server in-process, a raw protocol
+//     client, a browser of the pages and a store that fails on demand;
+//     headless Chromium for the page tests
+//
+// All of it is pure Go: it builds with CGO_ENABLED=0, never imports Fyne or
+// a client package (enrolclient, token/keyringstore), which `make test`
+// checks.
 package server

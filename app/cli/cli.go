@@ -1,19 +1,9 @@
-// Package cli is softtoken's command line, for scripting and support:
-//
-//	softtoken add [URI|-]              add a token from an otpauth:// URI
-//	softtoken enrol URL USERID         enrol a token with the server
-//	softtoken scan [--yes] FILE        show, and with --yes add or enrol, a QR code's token
-//	softtoken list                     list the tokens
-//	softtoken code [--next] [NAME]     print a token's passcode
-//	softtoken rename OLD NEW           rename a token
-//	softtoken delete [--yes] NAME      delete a token
-//	softtoken version                  print the version
-//
-// NAME is a token's name as `list` prints it, its slot number, or a unique
-// part of its name. Without a URI, or with "-", add reads the URI from
-// standard input, which keeps the secret out of the shell history and the
-// process list. The package does no I/O of its own beyond the [Env] it is
-// given, so tests drive it in-process.
+// Package cli is softtoken's command line, for scripting and support. Its
+// commands and their arguments are described once, in [Usage], which is
+// what `softtoken help` prints. Without a URI, or with "-", add reads the
+// URI from standard input, which keeps the secret out of the shell history
+// and the process list. The package does no I/O of its own beyond the
+// [Env] it is given, so tests drive it in-process.
 package cli
 
 import (
@@ -56,7 +46,9 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-const usage = `softtoken keeps up to six soft tokens in the system keyring and shows their passcodes.
+// Usage is the command line's help text: the one description of its
+// commands (the README points here).
+const Usage = `softtoken keeps up to six soft tokens in the system keyring and shows their passcodes.
 
 Usage:
   softtoken                          open the window
@@ -106,7 +98,7 @@ func Run(ctx context.Context, env Env, args []string) error {
 		_, err := fmt.Fprintf(env.Stdout, "softtoken %s\n", env.Version)
 		return err
 	case "help", "-h", "-help", "--help":
-		_, err := io.WriteString(env.Stdout, usage)
+		_, err := io.WriteString(env.Stdout, Usage)
 		return err
 	}
 	return usagef("unknown command %q", cmd)

@@ -1,18 +1,9 @@
-// Package cli is the command line of softtoken-server:
-//
-//	softtoken-server serve [flags]
-//	softtoken-server demo [--data DIR] [--listen ADDR]
-//	softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
-//	softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
-//	softtoken-server user reset USERID
-//	softtoken-server user temp-passcode [--days N] USERID
-//	softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID
-//	softtoken-server token revoke USERID
-//	softtoken-server audit [--user U] [--since T]
-//
-// Flags come before positional arguments. Every command takes --db (or
-// $SOFTTOKEN_DB) and --json. `user add` and `user reset` read the password
-// from standard input and print JSON with the initial passcode.
+// Package cli is the command line of softtoken-server: `serve`, `demo`
+// and the admin commands. Its commands and their arguments are described
+// once, in [Usage], which is what `softtoken-server help` prints. Every command takes --db (or
+// $SOFTTOKEN_DB) and --json; flags come before positional arguments. The
+// commands parse their arguments, call the rules service
+// (server/account) and print the result.
 package cli
 
 import (
@@ -58,7 +49,9 @@ func (e *UsageError) Error() string { return e.Msg + " (see softtoken-server hel
 
 func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
 
-const usage = `softtoken-server: users, enrolment and verification for softtoken.
+// Usage is the help text: the one description of the commands (the
+// README points here).
+const Usage = `softtoken-server: users, enrolment and verification for softtoken.
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
@@ -102,7 +95,7 @@ func Run(ctx context.Context, env Env, args []string) error {
 	case "audit":
 		return audit(ctx, env, args[1:])
 	case "help", "-h", "--help":
-		_, err := io.WriteString(env.Stdout, usage)
+		_, err := io.WriteString(env.Stdout, Usage)
 		return err
 	}
 	return usagef("unknown command %q", args[0])
@@ -168,20 +161,30 @@ func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	return fs.Args(), nil
 }
 
-// deps are the opened database and the rules service on it: the commands
-// use only the service.
+// deps are the rules service on the opened database: the commands use
+// only the service.
 type deps struct {
-	db     store.Store
-	sealer *seal.Sealer
-	acct   *account.Service
+	acct  *account.Service
+	close func() error
 }
 
 // Close closes the database.
-func (d *deps) Close() error { return d.db.Close() }
+func (d *deps) Close() error { return d.close() }
 
 func (c common) open(ctx context.Context, env Env, cfg account.Config) (*deps, error) {
+	st, sealer, err := c.openStore(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Now, cfg.Logger = env.Now, env.Logger
+	return &deps{acct: account.New(st, sealer, cfg), close: st.Close}, nil
+}
+
+// openStore opens the database and the sealer of its seeds: wiring for
+// open and serve.
+func (c common) openStore(ctx context.Context, env Env) (store.Store, *seal.Sealer, error) {
 	if c.db == "" {
-		return nil, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
+		return nil, nil, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
 	}
 	keyPath := c.masterKey
 	if keyPath == "" {
@@ -189,18 +192,17 @@ func (c common) open(ctx context.Context, env Env, cfg account.Config) (*deps, e
 	}
 	key, err := seal.LoadKey(keyPath, env.Getenv(seal.KeyEnv))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sealer, err := seal.New(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cfg.Now, cfg.Logger = env.Now, env.Logger
-	return &deps{db: db, sealer: sealer, acct: account.New(db, sealer, cfg)}, nil
+	return db, sealer, nil
 }
 
 // readPassword reads the password for user add / reset.

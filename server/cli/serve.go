@@ -71,11 +71,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	mailer, mailTo := mf.mailer(env, c.db)
 	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
-	d, err := c.open(ctx, env, sc.Rules)
+	st, sealer, err := c.openStore(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer st.Close()
 	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
 	if err != nil {
 		return err
@@ -84,7 +84,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	srvCfg := server.Config{Store: d.db, Sealer: d.sealer, Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
+	srvCfg := server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
 		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, Logger: env.Logger, Now: env.Now}
 	handler := server.New(srvCfg)
 	ln, err := net.Listen("tcp", sc.Listen)
