@@ -63,9 +63,33 @@ var (
 	ErrSMSTooMany = errors.New("too many text messages: wait a few minutes")
 	// ErrNotSMSUser: an SMS passcode asked for by a user who gets none.
 	ErrNotSMSUser = errors.New("the user gets no passcodes by SMS")
+	// ErrNoToken: a token revoked that does not exist.
+	ErrNoToken = errors.New("the user has no token")
 )
 
 // knownErrors are the outcomes the audit names.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
-	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser}
+	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken}
+
+// Outcome names the outcome err is (the text of one of the errors above),
+// and is false for an error the rules did not decide: a failure of the
+// server. Adapters key their own words for the outcomes by it.
+func Outcome(err error) (string, bool) {
+	for _, known := range knownErrors {
+		if errors.Is(err, known) {
+			return known.Error(), true
+		}
+	}
+	return "", false
+}
+
+// Outcomes are the names of every outcome, for adapters to test that they
+// word them all.
+func Outcomes() []string {
+	out := make([]string, len(knownErrors))
+	for i, e := range knownErrors {
+		out[i] = e.Error()
+	}
+	return out
+}

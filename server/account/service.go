@@ -25,6 +25,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,34 +72,29 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// withDefaults fills the zero (or negative) fields with the defaults.
 func (c Config) withDefaults() Config {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	if c.Window <= 0 {
-		c.Window = 1
-	}
-	if c.MaxFailures <= 0 {
-		c.MaxFailures = 10
-	}
-	if c.FreeFailures <= 0 {
-		c.FreeFailures = 5
-	}
-	def(&c.LockFor, 15*time.Minute)
-	def(&c.MaxDelay, 15*time.Minute)
-	def(&c.SMSCodeTTL, DefaultSMSCodeTTL)
+	positive(&c.Window, 1)
+	positive(&c.MaxFailures, 10)
+	positive(&c.FreeFailures, 5)
+	positive(&c.LockFor, 15*time.Minute)
+	positive(&c.MaxDelay, 15*time.Minute)
+	positive(&c.SMSCodeTTL, DefaultSMSCodeTTL)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
+}
+
+// positive sets *v to def unless it is above zero.
+func positive[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Service applies the rules to one store.
@@ -154,10 +150,8 @@ func outcome(err error) string {
 	if err == nil {
 		return "OK"
 	}
-	for _, known := range knownErrors {
-		if errors.Is(err, known) {
-			return known.Error()
-		}
+	if name, ok := Outcome(err); ok {
+		return name
 	}
 	return "failed"
 }

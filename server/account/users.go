@@ -237,8 +237,8 @@ func (s *Service) DeleteUser(ctx context.Context, o Origin, t Target) error {
 	return err
 }
 
-// RevokeToken deletes the user's token: its passcodes stop working.
-// ErrNotFound-like: a user with no token is told (ErrNoToken).
+// RevokeToken deletes the user's token: its passcodes stop working. A
+// user with no token is told so (ErrNoToken).
 func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
 	_, err := s.change(ctx, o, t, "token revoke", func(tx store.Tx, u *store.User) (string, error) {
 		had, err := tx.DeleteToken(u.ID)
@@ -253,9 +253,6 @@ func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
 	})
 	return err
 }
-
-// ErrNoToken: a token revoked that does not exist.
-var ErrNoToken = errors.New("the user has no token")
 
 // Reset is the forgotten-password procedure (guide, section 6.2), in one
 // transaction: a new password to change at the next login, a new initial

@@ -6,20 +6,17 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/smtp"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server/outbox"
 	"github.com/softtoken/softtoken/server/retry"
 )
 
@@ -74,21 +71,8 @@ func (o Outbox) Send(_ context.Context, m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := fmt.Sprintf("%s-%s-%s.eml", m.Date.UTC().Format("20060102T150405Z"), safeName(m.To), hex.EncodeToString(suffix))
-	if err := os.WriteFile(filepath.Join(o.Dir, name), m.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("outbox: %w", err)
-	}
-	return nil
+	return outbox.Write(o.Dir, m.Date, m.To, ".eml", m.Bytes())
 }
-
-var unsafe = regexp.MustCompile(`[^A-Za-z0-9._@+-]`)
-
-func safeName(s string) string { return unsafe.ReplaceAllString(s, "_") }
 
 // SMTP sends through a mail server that supports STARTTLS; it refuses to
 // send in clear text.
@@ -163,18 +147,14 @@ func (s SMTP) Send(ctx context.Context, m Message) error {
 // Retry sends with m, trying again after wait, wait*2, … up to attempts
 // times in all; it returns the last error.
 func Retry(m Mailer, attempts int, wait time.Duration) Mailer {
-	return retrying{m: m, attempts: attempts, wait: wait}
+	return MailerFunc(retry.Send(m.Send, attempts, wait))
 }
 
-type retrying struct {
-	m        Mailer
-	attempts int
-	wait     time.Duration
-}
+// MailerFunc is a function that sends a message, as a Mailer.
+type MailerFunc func(context.Context, Message) error
 
-func (r retrying) Send(ctx context.Context, msg Message) error {
-	return retry.Do(ctx, r.attempts, r.wait, func() error { return r.m.Send(ctx, msg) })
-}
+// Send calls f.
+func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }
 
 // Welcome is the welcome mail of a new or reset user (guide, section 4.2):
 // the user ID, the enrol URL, the initial passcode, what to do, and the

@@ -75,7 +75,7 @@ type Options struct {
 	// Wrap wraps the store the server uses (to inject faults).
 	Wrap func(store.Store) store.Store
 	// Rules and WS configure the rules and the protocol; their clocks are
-	// the fake one, and password hashes are cheap.
+	// the fake one, and password hashes are cheap unless Rules.Hash says.
 	Rules account.Config
 	WS    ws.Config
 }
@@ -114,7 +114,10 @@ func NewWith(t testing.TB, o Options) *Server {
 	dir := filepath.Dir(s.db)
 	s.SMSOutbox = filepath.Join(dir, "sms-outbox")
 	rules := o.Rules
-	rules.Hash, rules.SMS = Cheap, sms.Outbox{Dir: s.SMSOutbox}
+	rules.SMS = sms.Outbox{Dir: s.SMSOutbox}
+	if rules.Hash == (password.Params{}) {
+		rules.Hash = Cheap
+	}
 	rules.Mail, rules.MailFrom = mail.Outbox{Dir: filepath.Join(dir, "outbox")}, "no-reply@example.com"
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewUnstartedServer(nil)

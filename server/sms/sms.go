@@ -7,19 +7,16 @@ package sms
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server/outbox"
 	"github.com/softtoken/softtoken/server/retry"
 )
 
@@ -83,17 +80,8 @@ func (o Outbox) Send(_ context.Context, m Message) error {
 	if err := m.validate(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-		return fmt.Errorf("sms outbox: %w", err)
-	}
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := fmt.Sprintf("%s-%s-%s.txt", m.Date.UTC().Format("20060102T150405Z"), strings.TrimPrefix(m.To, "+"), hex.EncodeToString(suffix))
 	body := fmt.Sprintf("To: %s\nDate: %s\n\n%s\n", m.To, m.Date.UTC().Format(time.RFC3339), m.Text)
-	if err := os.WriteFile(filepath.Join(o.Dir, name), []byte(body), 0o600); err != nil {
-		return fmt.Errorf("sms outbox: %w", err)
-	}
-	return nil
+	return outbox.Write(o.Dir, m.Date, m.To, ".txt", []byte(body))
 }
 
 // Gateway sends through a provider's HTTP API. In URL and Body, {to} and
@@ -178,15 +166,11 @@ func jsonEscape(s string) string {
 // Retry wraps s: a failed send is tried again, attempts times in all,
 // waiting wait and then twice as long each time.
 func Retry(s Sender, attempts int, wait time.Duration) Sender {
-	return retrying{s: s, attempts: attempts, wait: wait}
+	return SenderFunc(retry.Send(s.Send, attempts, wait))
 }
 
-type retrying struct {
-	s        Sender
-	attempts int
-	wait     time.Duration
-}
+// SenderFunc is a function that sends a text message, as a Sender.
+type SenderFunc func(context.Context, Message) error
 
-func (r retrying) Send(ctx context.Context, m Message) error {
-	return retry.Do(ctx, r.attempts, r.wait, func() error { return r.s.Send(ctx, m) })
-}
+// Send calls f.
+func (f SenderFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }

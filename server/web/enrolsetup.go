@@ -16,23 +16,18 @@ import (
 // questions, and a new password (section 6.1).
 
 func (h *EnrolSite) setupRoutes() {
-	h.form("POST "+Prefix+"app", signedIn, h.startApp)
-	h.page("GET "+Prefix+"app", signedIn, h.appPage)
 	h.image("GET "+Prefix+"app/code.png", func(s *enrolState) (string, bool) {
 		if !signedIn(s) || s.app == nil {
 			return "", false
 		}
 		return s.app.Token.URI(), true
 	})
-	h.form("POST "+Prefix+"app/confirm", signedIn, h.confirmApp)
-	h.page("GET "+Prefix+"sms", signedIn, h.smsPage)
-	h.form("POST "+Prefix+"sms", signedIn, h.sendPhoneCode)
-	h.form("POST "+Prefix+"sms/confirm", signedIn, h.confirmPhone)
-	h.page("GET "+Prefix+"questions", signedIn, h.questionsPage)
-	h.form("POST "+Prefix+"questions", signedIn, h.setQuestions)
-	h.page("GET "+Prefix+"done", signedIn, h.donePage)
-	h.page("GET "+Prefix+"password", signedIn, h.passwordPage)
-	h.form("POST "+Prefix+"password", signedIn, h.changePassword)
+	h.steps([]step[enrolState]{
+		{"POST app", signedIn, h.startApp}, {"GET app", signedIn, h.appPage}, {"POST app/confirm", signedIn, h.confirmApp},
+		{"GET sms", signedIn, h.smsPage}, {"POST sms", signedIn, h.sendPhoneCode}, {"POST sms/confirm", signedIn, h.confirmPhone},
+		{"GET questions", signedIn, h.questionsPage}, {"POST questions", signedIn, h.setQuestions},
+		{"GET done", signedIn, h.donePage}, {"GET password", signedIn, h.passwordPage}, {"POST password", signedIn, h.changePassword},
+	})
 }
 
 // startApp makes a new seed for the soft token app and shows it; nothing
@@ -67,7 +62,8 @@ func (h *EnrolSite) appView(s *session[enrolState], problem string) page {
 	for i := 0; i < len(secret); i += 4 {
 		groups = append(groups, secret[i:min(i+4, len(secret))])
 	}
-	return page{Title: "Set up your soft token app", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem, Secret: strings.Join(groups, " ")}
+	return page{Title: "Set up your soft token app", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem, Secret: strings.Join(groups, " "),
+		Code: appCodeForm}
 }
 
 // confirmApp activates the app's seed once the user typed a code of it.
@@ -118,7 +114,7 @@ func (h *EnrolSite) sendPhoneCode(w http.ResponseWriter, r *http.Request, s *ses
 		return
 	}
 	s.v.smsPhone = to
-	h.render(w, http.StatusOK, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: to})
+	h.render(w, http.StatusOK, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: to, Code: smsCodeForm})
 }
 
 // confirmPhone checks the code sent to the new number and makes the user
@@ -132,7 +128,8 @@ func (h *EnrolSite) confirmPhone(w http.ResponseWriter, r *http.Request, s *sess
 	if err != nil {
 		h.failed(w, s, "enrol SMS", err, map[error]string{account.ErrInvalidCode: "That is not the code we sent, or it has expired: " +
 			"type the code in the SMS, or go back and send a new one."}, func(status int, msg string) {
-			h.render(w, status, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: s.v.smsPhone, Error: msg})
+			h.render(w, status, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: s.v.smsPhone,
+				Error: msg, Code: smsCodeForm})
 		})
 		return
 	}

@@ -56,16 +56,14 @@ func New(cfg Config) *EnrolSite {
 		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
 		frames: ratelimit.New(300, 20), framesByAddr: ratelimit.New(600, 40)}
 	h.entry("GET "+Prefix+"{$}", h.start)
-	h.form("POST "+Prefix+"{$}", anywhere[enrolState], h.signIn)
-	h.page("GET "+Prefix+"passcode", passwordDone, h.passcodePage)
-	h.form("POST "+Prefix+"passcode", passwordDone, h.passcode)
-	h.form("POST "+Prefix+"passcode/sms", passwordDone, h.passcodeBySMS)
-	h.page("GET "+Prefix+"home", signedIn, h.home)
-	h.form("POST "+Prefix+"logout", anywhere[enrolState], h.logout)
 	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
-	h.form("POST "+Prefix+"oneswipe/issue", signedIn, h.issueEnrolCode)
-	h.page("GET "+Prefix+"oneswipe", signedIn, h.showEnrolCode)
 	h.image("GET "+Prefix+"oneswipe/code.png", h.enrolCodePicture)
+	h.steps([]step[enrolState]{
+		{"POST {$}", anywhere[enrolState], h.signIn}, {"POST logout", anywhere[enrolState], h.logout},
+		{"GET passcode", passwordDone, h.passcodePage}, {"POST passcode", passwordDone, h.passcode},
+		{"POST passcode/sms", passwordDone, h.passcodeBySMS}, {"GET home", signedIn, h.home},
+		{"POST oneswipe/issue", signedIn, h.issueEnrolCode}, {"GET oneswipe", signedIn, h.showEnrolCode},
+	})
 	h.setupRoutes()
 	return h
 }

@@ -45,18 +45,19 @@ func NewHelpdesk(cfg Config) *Helpdesk {
 	h := &Helpdesk{newSite[deskState](cfg, "Self-help desk", "self-help desk", HelpdeskPrefix, "softtoken_helpdesk",
 		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done")}
 	h.entry("GET "+HelpdeskPrefix+"{$}", h.start)
-	h.form("POST "+HelpdeskPrefix+"{$}", anywhere[deskState], h.typedUserID)
-	h.page("GET "+HelpdeskPrefix+"password", userIDTyped, h.passwordPage)
-	h.form("POST "+HelpdeskPrefix+"password", userIDTyped, h.password)
-	h.page("GET "+HelpdeskPrefix+"question", questionAsked, h.questionPage)
-	h.form("POST "+HelpdeskPrefix+"question", questionAsked, h.answer)
-	h.page("GET "+HelpdeskPrefix+"options", answered, h.optionsPage)
-	h.form("POST "+HelpdeskPrefix+"options", answered, h.options)
-	h.form("POST "+HelpdeskPrefix+"logout", anywhere[deskState], func(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-		h.endSession(w, s)
-		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+	h.steps([]step[deskState]{
+		{"POST {$}", anywhere[deskState], h.typedUserID},
+		{"GET password", userIDTyped, h.passwordPage}, {"POST password", userIDTyped, h.password},
+		{"GET question", questionAsked, h.questionPage}, {"POST question", questionAsked, h.answer},
+		{"GET options", answered, h.optionsPage}, {"POST options", answered, h.options},
+		{"POST logout", anywhere[deskState], h.logout},
 	})
 	return h
+}
+
+func (h *Helpdesk) logout(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+	h.endSession(w, s)
+	http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 }
 
 func (h *Helpdesk) start(w http.ResponseWriter, r *http.Request, s *session[deskState]) {

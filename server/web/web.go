@@ -23,6 +23,7 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -104,7 +105,7 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), pages: map[string]*template.Template{},
 		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10), starts: ratelimit.New(60, 30)}
 	for _, name := range append(pages, "message") {
-		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET "+prefix+"static/", http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
@@ -169,7 +170,19 @@ type page struct {
 	Days []int
 	// TempPasscode is a temporary passcode just issued, shown once.
 	TempPasscode string
+	// Code is the form that asks for a code (codeform.html).
+	Code codeForm
 }
+
+// codeForm is a form asking for a code: where it goes, its label and its
+// button.
+type codeForm struct{ Action, Label, Button string }
+
+// The forms that ask for a code.
+var (
+	appCodeForm = codeForm{Action: "app/confirm", Label: "Code from the app", Button: "Activate"}
+	smsCodeForm = codeForm{Action: "sms/confirm", Label: "Code from the SMS", Button: "Confirm"}
+)
 
 func (h *site[V]) render(w http.ResponseWriter, status int, name string, p page) {
 	p.Prefix, p.Site = h.prefix, h.name
@@ -257,13 +270,7 @@ func (h *site[V]) page(pattern string, ready func(*V) bool, fn func(http.Respons
 			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
 			return
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !ready(&s.v) {
-			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-			return
-		}
-		fn(w, r, s)
+		h.atStep(w, r, s, ready, fn)
 	})
 }
 
@@ -278,14 +285,41 @@ func (h *site[V]) form(pattern string, ready func(*V) bool, fn func(http.Respons
 				"This page has expired, or the form was not sent from the "+h.called+". Open the page again.")
 			return
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !ready(&s.v) {
-			http.Redirect(w, r, h.prefix, http.StatusSeeOther)
-			return
-		}
-		fn(w, r, s)
+		h.atStep(w, r, s, ready, fn)
 	})
+}
+
+// atStep runs fn with s locked, if s has reached the step (ready);
+// otherwise the browser goes back to the start.
+func (h *site[V]) atStep(w http.ResponseWriter, r *http.Request, s *session[V], ready func(*V) bool, fn func(http.ResponseWriter, *http.Request, *session[V])) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ready(&s.v) {
+		http.Redirect(w, r, h.prefix, http.StatusSeeOther)
+		return
+	}
+	fn(w, r, s)
+}
+
+// step is one route of a site: "GET path" serves a page (see page),
+// "POST path" a form (see form), when the session is at the step ready
+// says; path is under the site's prefix.
+type step[V any] struct {
+	route string
+	ready func(*V) bool
+	fn    func(http.ResponseWriter, *http.Request, *session[V])
+}
+
+// steps registers a site's routes.
+func (h *site[V]) steps(list []step[V]) {
+	for _, st := range list {
+		method, path, _ := strings.Cut(st.route, " ")
+		if method == http.MethodPost {
+			h.form("POST "+h.prefix+path, st.ready, st.fn)
+		} else {
+			h.page("GET "+h.prefix+path, st.ready, st.fn)
+		}
+	}
 }
 
 // anywhere is the step test of pages every session may see.
@@ -336,70 +370,53 @@ func (h *site[V]) origin(r *http.Request) account.Origin {
 	return account.Origin{Client: clientAddr(r), Via: h.called}
 }
 
-// userMessages are what a user reads for the rules' outcomes; a page may
-// word one of them its own way.
-var userMessages = []struct {
-	err    error
-	status int
-	msg    string
-}{
-	{account.ErrInvalidLogin, http.StatusUnauthorized, "The user ID or password is wrong."},
-	{account.ErrThrottled, http.StatusTooManyRequests, "Too many wrong passwords from this computer: wait a few minutes, then try again."},
-	{account.ErrLocked, http.StatusUnauthorized, "Your account is locked after too many failed attempts: try again in 15 minutes, or call the help desk."},
-	{account.ErrDisabled, http.StatusForbidden, "Your account is disabled: contact your administrator."},
-	{account.ErrSignedOut, http.StatusUnauthorized, "Your account changed meanwhile (an administrator reset it, or another enrolment finished): sign in again."},
-	{account.ErrPasscodeExpired, http.StatusUnauthorized, "The passcode from your welcome mail has expired: ask your administrator to reset your account."},
-	{account.ErrInvalidCode, http.StatusUnauthorized, "The passcode is wrong or was used already: type the passcode your token shows now, a temporary passcode, or the one from your welcome mail."},
-	{account.ErrWrongAnswer, http.StatusUnauthorized, "The answer is wrong."},
-	{account.ErrNoQuestions, http.StatusConflict, "You have not chosen your security questions yet, so the self-help desk cannot help: call your administrator."},
-	{account.ErrBadPhone, http.StatusBadRequest, "Type the mobile number in international form, e.g. +44 7700 900123."},
-	{account.ErrSMSOff, http.StatusConflict, "Passcodes by SMS are switched off on this server."},
-	{account.ErrSMSTooMany, http.StatusTooManyRequests, "Too many text messages: wait a few minutes, then try again."},
-	{account.ErrWeakPassword, http.StatusBadRequest, "The new password must be " + strconv.Itoa(account.MinPasswordLen) + " to " + strconv.Itoa(account.MaxPasswordBytes) + " characters."},
-	{account.ErrSamePassword, http.StatusBadRequest, "Choose a new password different from the current one."},
-	{account.ErrNotSMSUser, http.StatusConflict, "You get no passcodes by SMS: type the passcode your token shows."},
-	{account.ErrNotAllowed, http.StatusForbidden, "This needs a sign-in with a passcode: sign in again."},
+// messages are what a user reads for each of the rules' outcomes
+// (account.Outcome), with the HTTP status of the answer: one file, so
+// that the words are written once and a language is one more file.
+//
+//go:embed messages/en.json
+var messagesJSON []byte
+
+// message is a user's sentence for an outcome.
+type message struct {
+	Status int    `json:"status"`
+	Text   string `json:"text"`
 }
 
+var messages = func() map[string]message {
+	var m map[string]message
+	if err := json.Unmarshal(messagesJSON, &m); err != nil {
+		panic("web: messages/en.json: " + err.Error())
+	}
+	return m
+}()
+
 // userMessage is what a user reads for err, with a page's own wording of
-// some outcomes first, and the HTTP status of the answer; ok is false for
-// errors the rules did not decide (the caller answers those as a server
-// error).
+// some outcomes, and the HTTP status of the answer; ok is false for errors
+// the rules did not decide (the caller answers those as a server error).
 func userMessage(err error, own map[error]string) (status int, msg string, ok bool) {
+	name, ok := account.Outcome(err)
+	if !ok {
+		return 0, "", false
+	}
+	m := messages[name]
 	var soon *account.TooSoonError
 	if errors.As(err, &soon) {
-		return http.StatusConflict, "You had a temporary passcode on " + soon.Issued.UTC().Format("2 January 2006") +
-			": the next is possible from " + soon.Next.UTC().Format("2 January 2006") + ".", true
+		m.Text = "You had a temporary passcode on " + soon.Issued.UTC().Format("2 January 2006") +
+			": the next is possible from " + soon.Next.UTC().Format("2 January 2006") + "."
 	}
-	if errors.Is(err, account.ErrBadAnswers) || errors.Is(err, account.ErrBadDays) {
-		return http.StatusBadRequest, sentence(err.Error()), true
-	}
-	for _, m := range userMessages {
-		if !errors.Is(err, m.err) {
-			continue
+	for e, text := range own {
+		if errors.Is(err, e) {
+			m.Text = text
 		}
-		for e, text := range own {
-			if errors.Is(err, e) {
-				return m.status, text, true
-			}
-		}
-		return m.status, m.msg, true
 	}
-	return 0, "", false
+	return m.Status, m.Text, true
 }
 
 // ends reports whether err ends a session: the grant no longer holds.
 func ends(err error) bool {
 	return errors.Is(err, account.ErrSignedOut) || errors.Is(err, account.ErrLocked) || errors.Is(err, account.ErrDisabled) ||
 		errors.Is(err, account.ErrNotAllowed)
-}
-
-// sentence makes an error's text a sentence.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + strings.TrimSuffix(s[1:], ".") + "."
 }
 
 // cleanUserID trims a typed user ID; "" for one that cannot be one.

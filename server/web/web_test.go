@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -113,17 +115,19 @@ func TestSignInRateLimit(t *testing.T) {
 	s := servertest.New(t)
 	s.AddUser("trader", "trader-pass")
 	b := servertest.NewBrowser(t, s.URL)
-	limited := false
-	for range 15 {
-		status, _ := b.SignIn("trader", "wrong")
-		if status == http.StatusTooManyRequests {
-			limited = true
-			break
-		}
-	}
-	if !limited {
+	if !limitedWithin(15, func() int { status, _ := b.SignIn("trader", "wrong"); return status }) {
 		t.Error("15 wrong passwords in a row were never rate-limited")
 	}
+}
+
+// limitedWithin reports whether one of n tries is answered 429.
+func limitedWithin(n int, try func() (status int)) bool {
+	for range n {
+		if try() == http.StatusTooManyRequests {
+			return true
+		}
+	}
+	return false
 }
 
 // One Swipe on the sign-in page: a camera frame with the code fills the
@@ -243,18 +247,14 @@ func TestHelpdeskRules(t *testing.T) {
 // Sessions cost memory: one address cannot start them without bound.
 func TestSessionStartsLimited(t *testing.T) {
 	s := servertest.New(t)
-	limited := false
-	for range 40 {
+	limited := limitedWithin(40, func() int {
 		resp, err := http.Get(s.URL) // no cookie jar: a new session each time
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			limited = true
-			break
-		}
-	}
+		return resp.StatusCode
+	})
 	if !limited {
 		t.Error("40 new sessions from one address were never limited")
 	}
@@ -329,5 +329,29 @@ func TestHelpdeskNewNumber(t *testing.T) {
 	}
 	if !mailed(t, s, "nina", "Your mobile number for passcodes was changed") {
 		t.Error("no e-mail about the new number")
+	}
+}
+
+// Every outcome of the rules has words for the user, and only those do.
+func TestEveryOutcomeHasAMessage(t *testing.T) {
+	raw, err := os.ReadFile("messages/en.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]struct {
+		Status int    `json:"status"`
+		Text   string `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range account.Outcomes() {
+		if msg, ok := m[name]; !ok || msg.Status < 400 || msg.Text == "" {
+			t.Errorf("no message for the outcome %q", name)
+		}
+		delete(m, name)
+	}
+	for name := range m {
+		t.Errorf("a message for %q, which is no outcome of the rules", name)
 	}
 }

@@ -1,27 +1,17 @@
 package ws_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
-	"github.com/softtoken/softtoken/server/seal"
-	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/token"
@@ -32,70 +22,47 @@ import (
 // alone (BenchmarkCryptoFloor: RSA decryption, argon2id, three HMACs for
 // the ±1 window). docs/protocol.md records the ratio.
 //
-// A fake clock moves one minute per iteration, so every iteration has a
-// fresh passcode that the replay guard accepts.
+// The server's clock moves one minute per iteration, so every iteration
+// has a fresh passcode that the replay guard accepts.
 
 type benchServer struct {
-	url     string
-	clock   atomic.Int64
-	tok     token.Token
-	passCT  string // the password, encrypted once under the (never rotated) key
-	adminCT string
+	*servertest.Server
+	tok token.Token
+	// passCT and adminCT are the passwords, encrypted once under the
+	// (never rotated) challenge key.
+	passCT, adminCT string
 }
 
-func (b *benchServer) now() time.Time { return time.Unix(b.clock.Load(), 0) }
-
 func (b *benchServer) next() string {
-	t := time.Unix(b.clock.Add(60), 0)
-	c, _ := b.tok.Code(t)
+	b.Clock.Advance(time.Minute)
+	c, _ := b.tok.Code(b.Clock.Now())
 	return c
 }
 
 func newBenchServer(tb testing.TB) *benchServer {
 	tb.Helper()
-	b := &benchServer{}
-	b.clock.Store(1_800_000_000)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "bench.db"))
+	s := servertest.NewWith(tb, servertest.Options{Rules: account.Config{Hash: password.Default},
+		WS: ws.Config{ConnectionsPerMinute: 1 << 30, ChallengesPerMinute: 1 << 30}})
+	var out struct {
+		Seed string `json:"2faseed"`
+	}
+	if err := json.Unmarshal([]byte(s.Admin("password-of-trader\n", "user", "add", "--use2fa", "trader")), &out); err != nil {
+		tb.Fatal(err)
+	}
+	secret, err := token.ParseSecret(out.Seed)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
-	sealer, _ := seal.New(make([]byte, 32))
-	svc := account.New(db, sealer, account.Config{Now: b.now})
-	for _, u := range []account.NewUser{{UserID: "admin", Admin: true}, {UserID: "trader", Use2FA: true, Seed: true}} {
-		u.Password = []byte("password-of-" + u.UserID)
-		c, err := svc.CreateUser(ctx, account.Admin, nil, u)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if c.Token != nil {
-			b.tok = *c.Token
-		}
-	}
-	srv := httptest.NewServer(ws.New(svc, keys(), ws.Config{Now: b.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		ConnectionsPerMinute: 1 << 30, ChallengesPerMinute: 1 << 30}))
-	tb.Cleanup(srv.Close)
-	b.url = "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
-	pub := keys().Current().PublicKey().(*rsa.PublicKey)
-	enc := func(pw string) string {
-		ct, _ := rsa.EncryptPKCS1v15(rand.Reader, pub, []byte(pw))
-		return base64.StdEncoding.EncodeToString(ct)
-	}
-	b.passCT, b.adminCT = enc("password-of-trader"), enc("password-of-admin")
-	return b
+	c := s.Dial()
+	defer c.Close()
+	return &benchServer{Server: s, tok: token.Token{Secret: secret, Params: token.DefaultParams()},
+		passCT: c.Enc("password-of-trader"), adminCT: c.Enc("admin-password")}
 }
 
-func roundTrip(tb testing.TB, c *websocket.Conn, m map[string]string) wire.Response {
-	data, _ := json.Marshal(m)
-	if err := c.WriteMessage(websocket.TextMessage, data); err != nil {
-		tb.Fatal(err)
+func ok(tb testing.TB, what string, r wire.Response) {
+	if r.Result != wire.ResultOK {
+		tb.Fatalf("%s: %+v", what, r)
 	}
-	var r wire.Response
-	if err := c.ReadJSON(&r); err != nil {
-		tb.Fatal(err)
-	}
-	return r
 }
 
 // BenchmarkLogin: a new connection, challenge, login with password and
@@ -103,15 +70,9 @@ func roundTrip(tb testing.TB, c *websocket.Conn, m map[string]string) wire.Respo
 func BenchmarkLogin(b *testing.B) {
 	s := newBenchServer(b)
 	for b.Loop() {
-		c, _, err := websocket.DefaultDialer.Dial(s.url, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		roundTrip(b, c, map[string]string{"type": "challenge"})
-		if r := roundTrip(b, c, map[string]string{"type": "login", "userid": "trader", "pass": s.passCT, "2fatoken": s.next()}); r.Result != wire.ResultOK {
-			b.Fatalf("login: %+v", r)
-		}
-		roundTrip(b, c, map[string]string{"type": "logout"})
+		c := s.Dial()
+		ok(b, "login", c.Send(map[string]string{"type": "login", "userid": "trader", "pass": s.passCT, "2fatoken": s.next()}))
+		c.Send(map[string]string{"type": "logout"})
 		c.Close()
 	}
 }
@@ -119,29 +80,30 @@ func BenchmarkLogin(b *testing.B) {
 // BenchmarkVerifyLogin: one admin connection verifies password and passcode.
 func BenchmarkVerifyLogin(b *testing.B) {
 	s := newBenchServer(b)
-	c, _, err := websocket.DefaultDialer.Dial(s.url, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := s.Dial()
 	defer c.Close()
-	roundTrip(b, c, map[string]string{"type": "challenge"})
-	if r := roundTrip(b, c, map[string]string{"type": "login", "userid": "admin", "pass": s.adminCT}); r.Result != wire.ResultOK {
-		b.Fatalf("admin login: %+v", r)
-	}
+	ok(b, "admin login", c.Send(map[string]string{"type": "login", "userid": "admin", "pass": s.adminCT}))
 	for b.Loop() {
-		if r := roundTrip(b, c, map[string]string{"type": "verifylogin", "userid": "trader", "pass": s.passCT, "2fatoken": s.next()}); r.Result != wire.ResultOK {
-			b.Fatalf("verifylogin: %+v", r)
-		}
+		ok(b, "verifylogin", c.Send(map[string]string{"type": "verifylogin", "userid": "trader", "pass": s.passCT, "2fatoken": s.next()}))
 	}
 }
 
-// BenchmarkCryptoFloor is the crypto of one login alone.
+// BenchmarkCryptoFloor is the crypto of one login alone: one RSA-2048
+// decryption, one argon2id check, three HMACs.
 func BenchmarkCryptoFloor(b *testing.B) {
-	s := newBenchServer(b)
-	key := keys().Current()
+	keys, err := challenge.NewKeys(2048, 0, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := rsa.EncryptPKCS1v15(rand.Reader, keys.Current().PublicKey().(*rsa.PublicKey), []byte("password-of-trader"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ct := base64.StdEncoding.EncodeToString(raw)
 	hash, _ := password.Hash([]byte("password-of-trader"), password.Default)
+	seed := token.Secret(make([]byte, 20))
 	for b.Loop() {
-		pw, err := key.Decrypt(s.passCT, challenge.PKCS1v15)
+		pw, err := keys.Current().Decrypt(ct, challenge.PKCS1v15)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -149,7 +111,7 @@ func BenchmarkCryptoFloor(b *testing.B) {
 			b.Fatal("password")
 		}
 		for d := uint64(0); d < 3; d++ {
-			if _, err := token.HOTPCode(s.tok.Secret, 1000+d, token.SHA1, 6); err != nil {
+			if _, err := token.HOTPCode(seed, 1000+d, token.SHA1, 6); err != nil {
 				b.Fatal(err)
 			}
 		}

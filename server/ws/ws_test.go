@@ -193,11 +193,15 @@ func (c *client) encrypt(pw string) string {
 func (c *client) login(user, pw, code string) wire.Response {
 	c.t.Helper()
 	c.challenge()
-	m := map[string]string{"type": "login", "userid": user, "pass": c.encrypt(pw)}
+	return c.send(withCode(map[string]string{"type": "login", "userid": user, "pass": c.encrypt(pw)}, code))
+}
+
+// withCode adds a passcode to a message, unless it is "".
+func withCode(m map[string]string, code string) map[string]string {
 	if code != "" {
 		m["2fatoken"] = code
 	}
-	return c.send(m)
+	return m
 }
 
 func TestLogin(t *testing.T) {
@@ -311,11 +315,7 @@ func TestConcurrentAccessDenied(t *testing.T) {
 
 func (c *client) verify(user, pw, code string) wire.Response {
 	c.t.Helper()
-	m := map[string]string{"type": "verifylogin", "userid": user, "pass": c.encrypt(pw)}
-	if code != "" {
-		m["2fatoken"] = code
-	}
-	return c.send(m)
+	return c.send(withCode(map[string]string{"type": "verifylogin", "userid": user, "pass": c.encrypt(pw)}, code))
 }
 
 func TestVerifyLogin(t *testing.T) {
