@@ -56,7 +56,7 @@ func memStore(t *testing.T) *keyringstore.Store {
 	return st
 }
 
-func answer(_ context.Context, qs []wire.Question, _ string) (map[int]string, error) {
+func answer(_ context.Context, qs []enrolclient.Question, _ string) (map[int]string, error) {
 	return map[int]string{qs[0].ID: "Springfield Elementary", qs[1].ID: "Shelbyville"}, nil
 }
 
@@ -166,7 +166,7 @@ func TestEnrolFailures(t *testing.T) {
 	}
 	// Answers the server refuses are asked again with the reason.
 	var problems []string
-	picky := func(_ context.Context, qs []wire.Question, problem string) (map[int]string, error) {
+	picky := func(_ context.Context, qs []enrolclient.Question, problem string) (map[int]string, error) {
 		problems = append(problems, problem)
 		if problem == "" {
 			return map[int]string{qs[0].ID: "x", qs[1].ID: "Shelbyville"}, nil // too short
@@ -211,7 +211,7 @@ func TestCancelStoresNothing(t *testing.T) {
 	initial := s.AddUser("carol", "carol-pass")
 	st := memStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cancelling := func(context.Context, []wire.Question, string) (map[int]string, error) {
+	cancelling := func(context.Context, []enrolclient.Question, string) (map[int]string, error) {
 		cancel()
 		return nil, context.Canceled
 	}

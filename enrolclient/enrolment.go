@@ -312,10 +312,9 @@ func (e *Enrolment) takeSlot(res Result, old token.Entry) Result {
 
 // Questioner answers the server's security questions for [Client.Enrol]:
 // it returns the chosen question IDs with their answers. problem is "" the
-// first time, and the refusal of the previous answers after that. It takes
-// wire.Question because server/servertest, the server's test helper,
-// answers this way; code that asks a person uses the steps instead.
-type Questioner func(ctx context.Context, questions []wire.Question, problem string) (map[int]string, error)
+// first time, and the refusal of the previous answers after that. Code
+// that asks a person uses the steps instead.
+type Questioner func(ctx context.Context, questions []Question, problem string) (map[int]string, error)
 
 // maxAnswerTries is how often Enrol asks its Questioner before it gives up
 // on refused answers.
@@ -332,7 +331,7 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 	defer e.Close()
 	problem := ""
 	for tries := 1; p.Answer != nil && e.Questions() != nil; tries++ {
-		answers, err := p.Answer(ctx, wireQuestions(e.Questions()), problem)
+		answers, err := p.Answer(ctx, e.Questions(), problem)
 		if err != nil {
 			if ctx.Err() != nil {
 				return Result{}, errCancelled(err)
@@ -349,10 +348,3 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 	return e.Confirm(ctx)
 }
 
-func wireQuestions(qs []Question) []wire.Question {
-	out := make([]wire.Question, len(qs))
-	for i, q := range qs {
-		out[i] = wire.Question{ID: q.ID, Text: q.Text}
-	}
-	return out
-}

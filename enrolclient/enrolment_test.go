@@ -235,7 +235,7 @@ func TestEnrolGivesUpOnRefusedAnswers(t *testing.T) {
 	var problems []string
 	p := swipeParams
 	p.URL = url
-	p.Answer = func(_ context.Context, qs []wire.Question, problem string) (map[int]string, error) {
+	p.Answer = func(_ context.Context, qs []enrolclient.Question, problem string) (map[int]string, error) {
 		problems = append(problems, problem)
 		return map[int]string{qs[0].ID: "x", qs[1].ID: "y"}, nil
 	}

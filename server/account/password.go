@@ -159,6 +159,11 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	}
 	var checked store.User
 	err = s.st.View(ctx, func(tx store.ReadTx) error {
+		if t.admin != nil {
+			if err := s.isAdmin(tx, *t.admin); err != nil {
+				return err // no password of another user is checked for a non-administrator
+			}
+		}
 		var err error
 		checked, err = tx.UserByUserID(t.userID)
 		return err
