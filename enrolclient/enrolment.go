@@ -347,4 +347,3 @@ func (c *Client) Enrol(ctx context.Context, p Params) (Result, error) {
 	}
 	return e.Confirm(ctx)
 }
-
