@@ -340,7 +340,7 @@ func TestGrantsEndWhenTheAccountChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := f.svc.NewEnrolment(g)
+			e, err := f.svc.NewEnrolment(ctx, g)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,5 +395,38 @@ func TestResetIsAllOrNothing(t *testing.T) {
 	}
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, temp.Code); !errors.Is(err, account.ErrInvalidCode) {
 		t.Errorf("the temporary passcode after a reset: %v", err)
+	}
+}
+
+// What only an administrator does is refused to a user's own grant, even
+// if an adapter passed one: the rules, not the adapters, keep it away.
+func TestOwnGrantCannotDoAdministratorsWork(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	g, err := f.svc.CheckPasscode(ctx, admin, f.password(t), f.code(t, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	for name, try := range map[string]func() error{
+		"profile": func() error {
+			_, err := f.svc.UpdateProfile(ctx, admin, g.Self(), account.Profile{Use2FA: &off})
+			return err
+		},
+		"disable":      func() error { return f.svc.SetActive(ctx, admin, g.Self(), false) },
+		"delete":       func() error { return f.svc.DeleteUser(ctx, admin, g.Self()) },
+		"token revoke": func() error { return f.svc.RevokeToken(ctx, admin, g.Self()) },
+		"reset": func() error {
+			_, err := f.svc.Reset(ctx, admin, g.Self(), []byte("new password"))
+			return err
+		},
+		"password reset": func() error { return f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{}) },
+	} {
+		if err := try(); !errors.Is(err, account.ErrNotAllowed) {
+			t.Errorf("%s with the user's own grant: %v", name, err)
+		}
+	}
+	if v, _ := f.svc.User(ctx, "alice"); !v.Use2FA || v.TokenSerial == "" || !v.Active {
+		t.Errorf("alice changed: %+v", v)
 	}
 }

@@ -88,11 +88,13 @@ func (s *Service) reserveSecond(ctx context.Context, o Origin, g Grant, name str
 }
 
 // settleSecond ends a reserved second-factor attempt of u in one
-// transaction; wrong is the answer when the secret was wrong. win runs first, on the current row, and returns what the
-// secret proved (0: it was wrong, or used meanwhile). A success clears the
-// failures (the reservation is refunded); a failure stays counted, and
-// the lockout it started is audited. The grant must still hold (epoch,
-// active); the lock its own reservation started does not count against it.
+// transaction; wrong is the answer when the secret was wrong. win runs
+// first, on the current row, and returns what the secret proved (0: it was
+// wrong, or used meanwhile; proofExpired: a right initial passcode past
+// its expiry, which proves nothing). A success clears the failures (the
+// reservation is refunded); anything else stays counted, and the lockout
+// it started is audited. The grant must still hold (epoch, active); the
+// lock its own reservation started does not count against it.
 func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.User, name string, wrong error, win func(store.Tx) (Proof, string, error)) (Proof, error) {
 	var proof Proof
 	err := s.st.Update(ctx, func(tx store.Tx) error {
@@ -103,17 +105,17 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 		if err != nil {
 			return err
 		}
-		if proof = p; p != 0 {
+		if proof = p; p > 0 {
 			if err := tx.ResetFailures(u.ID); err != nil {
 				return err
 			}
-			out := "OK"
-			if p == proofExpired {
-				out = outcome(ErrPasscodeExpired)
-			}
-			return tx.Audit(s.event(o, u.UserID, name, out, strings.Trim(detail+"; "+p.String(), "; ")))
+			return tx.Audit(s.event(o, u.UserID, name, "OK", strings.Trim(detail+"; "+p.String(), "; ")))
 		}
-		if err := tx.Audit(s.event(o, u.UserID, name, outcome(wrong), detail)); err != nil {
+		failure := wrong
+		if p == proofExpired {
+			failure = ErrPasscodeExpired
+		}
+		if err := tx.Audit(s.event(o, u.UserID, name, outcome(failure), detail)); err != nil {
 			return err
 		}
 		if u.LockedUntil.IsZero() {
@@ -122,10 +124,12 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 		return tx.Audit(s.event(o, u.UserID, "lockout", "locked", fmt.Sprintf("locked until %s after %d consecutive failures",
 			u.LockedUntil.UTC().Format(time.RFC3339), s.cfg.MaxFailures)))
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return 0, err
-	}
-	if proof == 0 {
+	case proof == proofExpired:
+		return 0, ErrPasscodeExpired
+	case proof == 0:
 		return 0, wrong
 	}
 	return proof, nil
@@ -133,7 +137,7 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 
 // current reads the user of g and checks that g still holds, except for
 // a lock (see settleSecond).
-func (s *Service) current(tx store.Tx, g Grant) (store.User, error) {
+func (s *Service) current(tx store.ReadTx, g Grant) (store.User, error) {
 	if g.id == 0 {
 		return store.User{}, ErrSignedOut
 	}
@@ -143,7 +147,7 @@ func (s *Service) current(tx store.Tx, g Grant) (store.User, error) {
 		return store.User{}, ErrSignedOut
 	case err != nil:
 		return store.User{}, err
-	case u.Epoch != g.epoch:
+	case u.Epoch != g.epoch || !strings.EqualFold(u.UserID, g.UserID):
 		return store.User{}, ErrSignedOut
 	case !u.Active:
 		return store.User{}, ErrDisabled

@@ -27,11 +27,14 @@ type Enrolment struct {
 }
 
 // NewEnrolment offers a fresh 160-bit TOTP seed (SHA1, 6 digits, 30 s) to
-// the user of g, which must prove a passcode (a password alone never
-// enrols). Nothing is stored.
-func (s *Service) NewEnrolment(g Grant) (*Enrolment, error) {
+// the user of g, which must be live and prove a passcode (a password alone
+// never enrols). Nothing is stored.
+func (s *Service) NewEnrolment(ctx context.Context, g Grant) (*Enrolment, error) {
 	if !g.Proof.passcode() {
 		return nil, ErrNotAllowed
+	}
+	if err := s.st.View(ctx, func(tx store.ReadTx) error { _, err := s.granted(tx, g); return err }); err != nil {
+		return nil, err
 	}
 	tok, sealed, err := s.pendingSeed(store.User{ID: g.id, UserID: g.UserID})
 	if err != nil {

@@ -63,7 +63,7 @@ func (s *Service) grant(u store.User, p Proof) Grant {
 
 // granted reads the user of g and checks that g still holds: the user
 // exists, is active and not locked, and has the epoch g saw.
-func (s *Service) granted(tx store.Tx, g Grant) (store.User, error) {
+func (s *Service) granted(tx store.ReadTx, g Grant) (store.User, error) {
 	u, err := s.current(tx, g)
 	if err == nil && s.locked(u) {
 		return store.User{}, ErrLocked
@@ -99,10 +99,14 @@ func ByAdmin(userID string) Target { return Target{userID: userID} }
 // name is the user ID the target names, for the audit.
 func (t Target) name() string { return t.userID }
 
-// moved moves u's epoch on: every grant of u ends, and the returned grant
-// (of proof p) is the only live one. A change the user makes themselves
-// returns it, so that their own session goes on.
+// moved moves u's epoch on: every grant of u ends, as do the One Swipe
+// enrolment codes not used yet, and the returned grant (of proof p) is the
+// only live one. A change the user makes themselves returns it, so that
+// their own session goes on.
 func (s *Service) moved(tx store.Tx, u *store.User, p Proof) (Grant, error) {
+	if err := tx.DeleteEnrolCodes(u.ID); err != nil {
+		return Grant{}, err
+	}
 	epoch, err := tx.BumpEpoch(u.ID)
 	if err != nil {
 		return Grant{}, err

@@ -93,14 +93,12 @@ func (s *Service) checkPasscode(ctx context.Context, o Origin, g Grant, name str
 	if err != nil {
 		return Grant{}, err
 	}
-	if proof == proofExpired {
-		return Grant{}, ErrPasscodeExpired
-	}
 	return Grant{UserID: g.UserID, Proof: proof, At: s.now(), id: g.id, epoch: g.epoch}, nil
 }
 
 // proofExpired is the "proof" of a right initial passcode past its expiry:
-// it refunds the attempt (the user knew it) and proves nothing.
+// it proves nothing and counts as a failure; only the answer differs, so
+// that the user learns the welcome mail is too old.
 const proofExpired Proof = -1
 
 // loadPasscode reads in tx what code may be.

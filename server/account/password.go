@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/store"
@@ -125,11 +126,20 @@ func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID stri
 	return s.Login(ctx, o, userID, pw, code)
 }
 
+// authorised checks, before any slow work, that an administrator's target
+// comes with a live grant of an administrator.
+func (s *Service) authorised(ctx context.Context, t Target) error {
+	if t.admin == nil {
+		return nil
+	}
+	return s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, *t.admin) })
+}
+
 // isAdmin checks that g is a live grant of an administrator.
 func (s *Service) isAdmin(tx store.ReadTx, g Grant) error {
 	u, err := tx.UserByID(g.id)
 	switch {
-	case errors.Is(err, store.ErrNotFound), err == nil && (u.Epoch != g.epoch || !u.Active || s.locked(u)):
+	case errors.Is(err, store.ErrNotFound), err == nil && (u.Epoch != g.epoch || !strings.EqualFold(u.UserID, g.UserID) || !u.Active || s.locked(u)):
 		return ErrSignedOut
 	case err != nil:
 		return err
@@ -153,28 +163,14 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	case t.admin == nil && !profile.empty():
 		return Grant{}, ErrNotAllowed
 	}
+	if err := s.authorised(ctx, t); err != nil {
+		return Grant{}, err // no password of another user is checked for a non-administrator
+	}
+	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
+		return Grant{}, err
+	}
 	hash, err := s.hashPassword(next)
 	if err != nil {
-		return Grant{}, err
-	}
-	var checked store.User
-	err = s.st.View(ctx, func(tx store.ReadTx) error {
-		if t.admin != nil {
-			if err := s.isAdmin(tx, *t.admin); err != nil {
-				return err // no password of another user is checked for a non-administrator
-			}
-		}
-		var err error
-		checked, err = tx.UserByUserID(t.userID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return Grant{}, ErrInvalidLogin
-	}
-	if err != nil {
-		return Grant{}, err
-	}
-	if _, _, err := s.CheckPassword(ctx, o, checked.UserID, current); err != nil {
 		return Grant{}, err
 	}
 	return s.setPassword(ctx, o, t, "password change", hash, false, profile)
@@ -184,8 +180,11 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 // current one (protocol: adduser with updateprof and resetpass): the user
 // must change it at the next login. profile changes go with it.
 func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) error {
-	if t.admin == nil && t.self != nil {
-		return ErrNotAllowed
+	if err := adminOnly(t); err != nil {
+		return err
+	}
+	if err := s.authorised(ctx, t); err != nil {
+		return err // before any hash work
 	}
 	hash, err := s.hashPassword(next)
 	if err != nil {

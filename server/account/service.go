@@ -32,6 +32,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
@@ -128,12 +129,29 @@ func (s *Service) SMSOn() bool { return s.cfg.SMS != nil }
 // now is the rules' clock.
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
-// event is an audit record of a request from o.
+// event is an audit record of a request from o. What a client typed (the
+// user ID) is cut short and stripped of control characters, so that it
+// cannot pose as other records when the audit is printed.
 func (s *Service) event(o Origin, userID, name, outcome, detail string) store.AuditEvent {
 	if o.Via != "" && o.Via != Admin.Via {
 		detail = strings.TrimPrefix(detail+"; via "+o.Via, "; ")
 	}
-	return store.AuditEvent{At: s.now(), UserID: userID, Client: o.Client, Event: name, Outcome: outcome, Detail: detail}
+	return store.AuditEvent{At: s.now(), UserID: printable(userID), Client: printable(o.Client), Event: name, Outcome: outcome,
+		Detail: printable(detail)}
+}
+
+// printable is s with control characters replaced and cut to 200 bytes.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
 }
 
 // Record audits an event of an adapter's own (a logout, a refused second
@@ -158,25 +176,43 @@ func outcome(err error) string {
 
 // userOf reads the user a target names, with the authority it carries:
 // the user's own grant, an administrator's grant, or the admin command
-// line.
+// line. An administrator's grant over the websocket reaches ordinary users
+// and the administrator themselves, never another administrator: those
+// are the admin command line's, so that one leaked service account cannot
+// take over the others.
 func (s *Service) userOf(tx store.Tx, t Target) (store.User, error) {
+	if t.self != nil {
+		return s.granted(tx, *t.self)
+	}
+	var admin store.User
 	if t.admin != nil {
-		admin, err := s.granted(tx, *t.admin)
-		if err != nil {
+		var err error
+		if admin, err = s.granted(tx, *t.admin); err != nil {
 			return store.User{}, err
 		}
 		if !admin.IsAdmin {
 			return store.User{}, ErrNotAllowed
 		}
 	}
-	if t.self != nil {
-		return s.granted(tx, *t.self)
-	}
 	u, err := tx.UserByUserID(t.userID)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return u, fmt.Errorf("user %s: %w", t.userID, ErrNoSuchUser)
+	case err != nil:
+		return u, err
+	case t.admin != nil && u.IsAdmin && u.ID != admin.ID:
+		return store.User{}, fmt.Errorf("%w: another administrator is changed with the admin commands", ErrNotAllowed)
 	}
-	return u, err
+	return u, nil
+}
+
+// adminOnly refuses a user's own grant for what only an administrator
+// does (profile, disable, delete, reset, token revoke).
+func adminOnly(t Target) error {
+	if t.self != nil {
+		return ErrNotAllowed
+	}
+	return nil
 }
 
 // change runs fn on the target's current row in one transaction with its

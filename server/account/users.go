@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +134,8 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 			}
 		}
 		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Active: true,
-			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: true, Email: n.Email, Phone: n.Phone, Created: s.now()})
+			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: true, Email: n.Email, Phone: n.Phone,
+			Created: s.now(), Epoch: firstEpoch()})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
 		}
@@ -156,6 +159,14 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 		s.refused(ctx, o, n.UserID, "user add", err)
 	}
 	return c, err
+}
+
+// firstEpoch is a new user's epoch: random, so that a grant of a deleted
+// user never matches a new user who gets the same row ID.
+func firstEpoch() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:]) >> 2) // room to count up
 }
 
 // newInitialPasscode makes a 6-digit passcode for the welcome mail and its
@@ -193,6 +204,9 @@ func (s *Service) newToken(tx store.Tx, u store.User) (*token.Token, error) {
 // UpdateProfile changes a user's profile (websocket adduser for an
 // existing user). With p.NewSeed it returns the new token, once.
 func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profile) (*token.Token, error) {
+	if err := adminOnly(t); err != nil {
+		return nil, err
+	}
 	var tok *token.Token
 	_, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
 		if err := s.applyProfile(tx, u, p); err != nil {
@@ -213,6 +227,9 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 
 // SetActive enables or disables a user; disabling ends every sign-in.
 func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool) error {
+	if err := adminOnly(t); err != nil {
+		return err
+	}
 	name := map[bool]string{true: "user enable", false: "user disable"}[active]
 	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
 		u.Active = active
@@ -231,6 +248,9 @@ func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool
 // DeleteUser deletes a user with their token and passcodes; the audit
 // keeps their events.
 func (s *Service) DeleteUser(ctx context.Context, o Origin, t Target) error {
+	if err := adminOnly(t); err != nil {
+		return err
+	}
 	_, err := s.change(ctx, o, t, "user delete", func(tx store.Tx, u *store.User) (string, error) {
 		return "", tx.DeleteUser(u.ID)
 	})
@@ -240,6 +260,9 @@ func (s *Service) DeleteUser(ctx context.Context, o Origin, t Target) error {
 // RevokeToken deletes the user's token: its passcodes stop working. A
 // user with no token is told so (ErrNoToken).
 func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
+	if err := adminOnly(t); err != nil {
+		return err
+	}
 	_, err := s.change(ctx, o, t, "token revoke", func(tx store.Tx, u *store.User) (string, error) {
 		had, err := tx.DeleteToken(u.ID)
 		if err != nil {
@@ -258,8 +281,13 @@ func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
 // transaction: a new password to change at the next login, a new initial
 // passcode (returned, for the welcome mail), the token revoked, SMS
 // passcodes ended, temporary passcodes and One Swipe codes revoked, the
-// lock cleared. The user enrols again.
+// security answers cleared (the account may have been someone else's
+// meanwhile), the lock cleared. The user enrols again and chooses new
+// questions.
 func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Created, error) {
+	if err := adminOnly(t); err != nil {
+		return Created{}, err
+	}
 	hash, err := s.hashPassword(pw)
 	if err != nil {
 		return Created{}, err
@@ -279,7 +307,7 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 			func() error { return tx.ResetFailures(u.ID) },
 			func() error { return tx.RevokeTempPasscode(u.ID) },
 			func() error { return tx.DeleteSMSCodes(u.ID) },
-			func() error { return tx.DeleteEnrolCodes(u.ID) },
+			func() error { return tx.SetSecurityAnswers(u.ID, nil) },
 			func() error { return tx.SetInitialPasscode(u.ID, initial) },
 		} {
 			if err := step(); err != nil {

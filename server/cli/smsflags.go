@@ -40,6 +40,9 @@ func (f smsFlags) sender(env Env, db string) (sms.Sender, string, error) {
 			return nil, "", usagef("serve: --sms http needs --sms-url")
 		}
 		g := sms.Gateway{URL: f.url, Method: f.method, Body: f.body, ContentType: f.contentType, Header: env.Getenv("SOFTTOKEN_SMS_AUTH_HEADER")}
+		if err := g.Check(); err != nil {
+			return nil, "", usagef("serve: %v", err)
+		}
 		return sms.Retry(g, 3, 2*time.Second), "gateway " + f.url, nil
 	}
 	return nil, "", usagef("serve: --sms is outbox, http or off, not %q", f.mode)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -27,10 +28,19 @@ type Browser struct {
 
 // NewBrowser is a browser at the site whose pages are under base (the
 // server's URL or Helpdesk).
-func NewBrowser(t *testing.T, base string) *Browser {
+func NewBrowser(t *testing.T, base string) *Browser { return NewBrowserFrom(t, base, "") }
+
+// NewBrowserFrom is NewBrowser on a computer of another address (such as
+// 127.0.0.2: every 127.0.0.0/8 address is this machine).
+func NewBrowserFrom(t *testing.T, base, localIP string) *Browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	return &Browser{t: t, Client: &http.Client{Jar: jar, Timeout: 20 * time.Second}, base: base}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	if localIP != "" {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
+		c.Transport = &http.Transport{DialContext: d.DialContext}
+	}
+	return &Browser{t: t, Client: c, base: base}
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -100,6 +100,20 @@ type Gateway struct {
 	Client *http.Client // default: 10 s timeout
 }
 
+// Check reports a gateway that cannot send: a URL template that is not an
+// http(s) URL, or a header not of the form "Name: value". serve checks it
+// at start, so that no passcode is made for a gateway that cannot work.
+func (g Gateway) Check() error {
+	u, err := url.Parse(strings.NewReplacer("{to}", "to", "{text}", "text").Replace(g.URL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("the SMS gateway URL must be an http or https URL")
+	}
+	if _, _, ok := strings.Cut(g.Header, ":"); g.Header != "" && !ok {
+		return errors.New(`the SMS gateway header must be "Name: value"`)
+	}
+	return nil
+}
+
 // Send makes one request.
 func (g Gateway) Send(ctx context.Context, m Message) error {
 	if err := m.validate(); err != nil {
@@ -124,7 +138,8 @@ func (g Gateway) Send(ctx context.Context, m Message) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, q.Replace(g.URL), rd)
 	if err != nil {
-		return fmt.Errorf("sms gateway: %w", err)
+		// The error would quote the URL, text and passcode included.
+		return errors.New("sms gateway: the URL is not valid with the message in it: check --sms-url")
 	}
 	if g.Body != "" {
 		req.Header.Set("Content-Type", ctype)

@@ -271,14 +271,15 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	return u, nil
 }
 
-// CreateUser inserts u; a user ID that exists (in any case) is ErrExists.
+// CreateUser inserts u (with its epoch); a user ID that exists (in any
+// case) is ErrExists.
 func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
-	res, err := t.q.ExecContext(t.ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS)
+	res, err := t.q.ExecContext(t.ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)

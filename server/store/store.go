@@ -54,7 +54,9 @@ type User struct {
 	LockedUntil time.Time
 	// Epoch changes whenever the user's credentials change (password,
 	// token, phone, initial passcode) or the account is disabled: what a
-	// sign-in proved holds only while the epoch is the one it saw.
+	// sign-in proved holds only while the epoch is the one it saw. A new
+	// user's epoch is random, so that it matches no grant of an earlier
+	// user of the same row ID.
 	Epoch   int64
 	Created time.Time
 }

@@ -33,7 +33,7 @@ func (h *EnrolSite) setupRoutes() {
 // startApp makes a new seed for the soft token app and shows it; nothing
 // is stored until the user types a code of it.
 func (h *EnrolSite) startApp(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	e, err := h.cfg.Accounts.NewEnrolment(s.v.grant)
+	e, err := h.cfg.Accounts.NewEnrolment(r.Context(), s.v.grant)
 	if err != nil {
 		h.failed(w, s, "new seed", err, nil, func(status int, msg string) { h.message(w, status, "Soft token app", msg) })
 		return

@@ -350,11 +350,12 @@ func (h *site[V]) image(pattern string, picture func(*V) (string, bool)) {
 	})
 }
 
-// signInAllowed applies the sign-in rate limits of the client address and
-// the user ID.
+// signInAllowed applies the sign-in rate limits of the client address,
+// and of the user ID from that address: never of the user ID alone, which
+// would let a stranger keep the user out (docs/protocol.md, "Lockout").
 func (h *site[V]) signInAllowed(r *http.Request, userID string) bool {
-	now := time.Now()
-	return h.byAddr.Allow(clientAddr(r), now) && h.byUser.Allow(strings.ToLower(userID), now)
+	now, addr := time.Now(), clientAddr(r)
+	return h.byAddr.Allow(addr, now) && h.byUser.Allow(strings.ToLower(userID)+"\x00"+addr, now)
 }
 
 func clientAddr(r *http.Request) string {

@@ -87,6 +87,9 @@ func profileChange(req wire.Request) account.Profile {
 }
 
 func (c *conn) resetPass(ctx context.Context, req wire.Request) error {
+	if !c.user.admin {
+		return account.ErrNotAllowed // the rules refuse it too
+	}
 	if req.UserID == "" {
 		return required("userid")
 	}

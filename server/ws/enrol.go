@@ -35,7 +35,7 @@ func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool
 	c.attempted = true
 	g, err := c.prove(ctx, req)
 	if err == nil {
-		c.en, err = c.h.acct.NewEnrolment(g)
+		c.en, err = c.h.acct.NewEnrolment(ctx, g)
 	}
 	var need bool
 	if err == nil {
