@@ -420,7 +420,9 @@ func TestOwnGrantCannotDoAdministratorsWork(t *testing.T) {
 			_, err := f.svc.Reset(ctx, admin, g.Self(), []byte("new password"))
 			return err
 		},
-		"password reset": func() error { return f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{}) },
+		"password reset": func() error {
+			return f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{})
+		},
 	} {
 		if err := try(); !errors.Is(err, account.ErrNotAllowed) {
 			t.Errorf("%s with the user's own grant: %v", name, err)
