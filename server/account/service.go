@@ -123,9 +123,6 @@ type Origin struct {
 // Admin is the origin of the admin commands.
 var Admin = Origin{Client: "admin command line", Via: "admin command line"}
 
-// SMSOn reports whether passcodes by SMS are switched on.
-func (s *Service) SMSOn() bool { return s.cfg.SMS != nil }
-
 // now is the rules' clock.
 func (s *Service) now() time.Time { return s.cfg.Now() }
 

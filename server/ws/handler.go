@@ -115,6 +115,8 @@ const (
 	pingPeriod = 30 * time.Second
 )
 
+// ServeHTTP upgrades a request to a websocket, within the per-address
+// connection limit, and serves it until it closes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
 	if !h.conns.Allow(addr, time.Now()) {
@@ -152,7 +154,9 @@ type conn struct {
 
 	key *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right; user is
-	// the profile it returned, to render (never to decide with).
+	// the profile it returned: what replies say, the key of the session
+	// lease, and a first, cheap refusal of a non-administrator's admin
+	// messages. The rules decide every request on the current account.
 	grant     account.Grant
 	user      profile
 	stage     stage
