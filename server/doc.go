@@ -14,9 +14,12 @@
 //     account and render the result: the websocket protocol at /ws, the
 //     pages, and the admin commands; cmd/softtoken-server is the binary
 //   - wire: the protocol's messages, shared with clients
+//   - request: the client's address and the host it asked for, alike for
+//     the websocket and the pages
 //   - challenge: the RSA keys of the challenge step
 //   - password, seal: argon2id hashes; seeds sealed under the master key
-//   - mail, sms: welcome mails and notices; text messages
+//   - mail, sms, outbox: welcome mails and notices; text messages; the
+//     folder either goes to when no server is set
 //   - ratelimit, retry: token buckets per key; retries with back-off
 //   - servertest, browsertest: the real server in-process, a raw protocol
 //     client, a browser of the pages and a store that fails on demand;

@@ -2,13 +2,13 @@ package web
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/request"
 )
 
 // What a signed-in user sets up on the enrol site: the soft token app
@@ -38,10 +38,7 @@ func (h *EnrolSite) startApp(w http.ResponseWriter, r *http.Request, s *session[
 		h.failed(w, s, "new seed", err, nil, func(status int, msg string) { h.message(w, status, "Soft token app", msg) })
 		return
 	}
-	host := r.Host
-	if hp, _, err := net.SplitHostPort(host); err == nil {
-		host = hp
-	}
+	host := request.Host(r)
 	e.Token.Issuer = host
 	e.Token.Label = fmt.Sprintf("%s (%s)", s.v.grant.UserID, host)
 	s.v.app = e

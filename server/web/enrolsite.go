@@ -8,6 +8,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/oneswipe"
 	"github.com/softtoken/softtoken/token/qr"
 )
@@ -204,7 +205,7 @@ func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
 		return
 	}
-	if !h.frames.Allow(s.id, time.Now()) || !h.framesByAddr.Allow(clientAddr(r), time.Now()) {
+	if !h.frames.Allow(s.id, time.Now()) || !h.framesByAddr.Allow(request.ClientAddr(r), time.Now()) {
 		reply(http.StatusTooManyRequests, map[string]string{"error": "Too many frames: slow down."})
 		return
 	}

@@ -28,7 +28,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/qr"
 )
 
@@ -245,7 +245,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 		s := h.sessions.get(r, h.cookie, now)
 		if s == nil {
 			var zero V
-			if !h.starts.Allow(clientAddr(r), time.Now()) {
+			if !h.starts.Allow(request.ClientAddr(r), time.Now()) {
 				h.busy(w)
 				return
 			}
@@ -354,21 +354,13 @@ func (h *site[V]) image(pattern string, picture func(*V) (string, bool)) {
 // and of the user ID from that address: never of the user ID alone, which
 // would let a stranger keep the user out (docs/protocol.md, "Lockout").
 func (h *site[V]) signInAllowed(r *http.Request, userID string) bool {
-	now, addr := time.Now(), clientAddr(r)
+	now, addr := time.Now(), request.ClientAddr(r)
 	return h.byAddr.Allow(addr, now) && h.byUser.Allow(strings.ToLower(userID)+"\x00"+addr, now)
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // origin is where a request comes from, for the rules.
 func (h *site[V]) origin(r *http.Request) account.Origin {
-	return account.Origin{Client: clientAddr(r), Via: h.called}
+	return account.Origin{Client: request.ClientAddr(r), Via: h.called}
 }
 
 // messages are what a user reads for each of the rules' outcomes

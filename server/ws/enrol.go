@@ -3,7 +3,6 @@ package ws
 import (
 	"context"
 	"errors"
-	"net"
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
@@ -144,13 +143,4 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 	}
 	resp.Result = c.result(err)
 	return resp, true
-}
-
-// hostOf is the host name clients reached the server by, without port:
-// the issuer of enrolled tokens.
-func hostOf(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return hostport
 }

@@ -14,7 +14,6 @@ package ws
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -25,6 +24,7 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/ratelimit"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/wire"
 )
 
@@ -118,7 +118,7 @@ const (
 // ServeHTTP upgrades a request to a websocket, within the per-address
 // connection limit, and serves it until it closes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	addr := clientAddr(r)
+	addr := request.ClientAddr(r)
 	if !h.conns.Allow(addr, time.Now()) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
@@ -127,20 +127,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, host: hostOf(r.Host), done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, host: request.Host(r), done: make(chan struct{})}
 	c.serve(r.Context())
 }
 
 // origin is where the connection's requests come from, for the rules.
 func (c *conn) origin() account.Origin { return account.Origin{Client: c.addr, Via: "websocket"} }
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // conn is one websocket connection and its protocol state.
 type conn struct {
