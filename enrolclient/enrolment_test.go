@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/ws"
 )
 
 // fakeServer is an enrolment server whose replies the test chooses: reply
@@ -243,5 +246,49 @@ func TestEnrolGivesUpOnRefusedAnswers(t *testing.T) {
 	if enrolclient.KindOf(err) != enrolclient.KindBadAnswers || len(problems) != 3 ||
 		problems[0] != "" || problems[1] != "the answers were not accepted: too short" {
 		t.Errorf("got %v after the problems %q", err, problems)
+	}
+}
+
+// Re-enrolment while the server fails each write of its confirmation in
+// turn: the client keeps its old token in the store, and the server still
+// accepts it; once nothing fails, the new token replaces it in its slot.
+func TestReEnrolmentSurvivesEveryFailedWrite(t *testing.T) {
+	faults := &servertest.Faults{}
+	s := servertest.NewWith(t, servertest.Options{Wrap: func(st store.Store) store.Store { faults.Store = st; return faults },
+		WS: ws.Config{ConnectionsPerMinute: 1000, ChallengesPerMinute: 1000}})
+	c := &enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}
+	ctx := context.Background()
+	first, err := c.Enrol(ctx, enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass",
+		Passcode: s.AddUser("trader", "trader-pass"), Answer: answer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; ; n++ {
+		s.Clock.Advance(30 * time.Second)
+		e, err := c.Begin(ctx, enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass", Passcode: codeOf(t, first.Entry, s.Clock.Now())})
+		if err != nil {
+			t.Fatalf("try %d: %v", n, err)
+		}
+		faults.Arm(n)
+		_, err = e.Confirm(ctx)
+		faults.Arm(0)
+		if err == nil {
+			if n < 8 {
+				t.Errorf("the confirmation made only %d writes", n-1)
+			}
+			break
+		}
+		stored, _ := c.Store.List()
+		if len(stored) != 1 || string(stored[0].Token.Secret) != string(first.Entry.Token.Secret) {
+			t.Fatalf("after %s failed on the server, the store holds %v", faults.Failed(), stored)
+		}
+		s.Clock.Advance(30 * time.Second)
+		if got := s.Verify("trader", "trader-pass", codeOf(t, first.Entry, s.Clock.Now())); got != wire.ResultOK {
+			t.Fatalf("after %s failed, the server refuses the old token: %s", faults.Failed(), got)
+		}
+	}
+	stored, _ := c.Store.List()
+	if len(stored) != 1 || string(stored[0].Token.Secret) == string(first.Entry.Token.Secret) || stored[0].ID != first.Entry.ID {
+		t.Errorf("after the enrolment, the store holds %v", stored)
 	}
 }
