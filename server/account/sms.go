@@ -24,21 +24,15 @@ const (
 )
 
 // SendLoginCode sends the SMS user of g (signed in with the password) a
-// passcode for this login, and returns the number it went to, masked.
+// passcode for this login, to the number on the account now, and returns
+// that number, masked.
 func (s *Service) SendLoginCode(ctx context.Context, o Origin, g Grant) (string, error) {
-	var phone string
-	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		u, err := tx.UserByID(g.id)
-		if err == nil && !u.SMS {
-			return ErrNotSMSUser
+	return s.sendCode(ctx, o, g, store.SMSLogin, func(u store.User) (string, error) {
+		if !u.SMS {
+			return "", ErrNotSMSUser
 		}
-		phone = u.Phone
-		return err
+		return u.Phone, nil
 	})
-	if err != nil {
-		return "", err
-	}
-	return sms.Mask(phone), s.sendCode(ctx, o, g, store.SMSLogin, phone)
 }
 
 // SendPhoneCode sends a code to a new number typed by the user of g
@@ -52,31 +46,37 @@ func (s *Service) SendPhoneCode(ctx context.Context, o Origin, g Grant, typed st
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadPhone, err)
 	}
-	return sms.Mask(phone), s.sendCode(ctx, o, g, store.SMSPhone, phone)
+	return s.sendCode(ctx, o, g, store.SMSPhone, func(store.User) (string, error) { return phone, nil })
 }
 
 // sendCode makes a code for purpose, stores its hash (replacing the
-// user's earlier code of that purpose) and sends it to phone, audited
-// with the number masked. The code itself is never logged.
-func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose, phone string) error {
+// user's earlier code of that purpose) with the number phoneOf gives for
+// the current account, and sends it there, audited with the number
+// masked. It returns the number, masked. The code itself is never logged.
+func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose string, phoneOf func(store.User) (string, error)) (string, error) {
 	name := "sms " + purpose
 	if s.cfg.SMS == nil {
-		return ErrSMSOff
+		return "", ErrSMSOff
 	}
 	if !s.smsLimit.Allow(strconv.FormatInt(g.id, 10), s.now()) {
 		s.Record(ctx, o, g.UserID, name, "rate limited", "")
-		return ErrSMSTooMany
+		return "", ErrSMSTooMany
 	}
 	code, hash, err := s.newSecret(SMSCodeDigits)
 	if err != nil {
-		return err
+		return "", err
 	}
-	c := store.SMSCode{Purpose: purpose, Hash: hash, Phone: phone, Expires: s.expiresIn(s.cfg.SMSCodeTTL)}
+	c := store.SMSCode{Purpose: purpose, Hash: hash, Expires: s.expiresIn(s.cfg.SMSCodeTTL)}
 	if _, err := s.change(ctx, o, g.Self(), name+" code", func(tx store.Tx, u *store.User) (string, error) {
+		var err error
+		if c.Phone, err = phoneOf(*u); err != nil {
+			return "", err
+		}
 		return "", tx.SetSMSCode(u.ID, c)
 	}); err != nil {
-		return err
+		return "", err
 	}
+	phone := c.Phone
 	what := map[string]string{store.SMSLogin: "passcode", store.SMSPhone: "code to confirm this number"}[purpose]
 	text := fmt.Sprintf("softtoken %s: %s. It works once, for %d minutes. Never give it to anyone.", what, code, int(s.cfg.SMSCodeTTL.Minutes()))
 	err = s.cfg.SMS.Send(ctx, sms.Message{To: phone, Text: text, Date: s.now()})
@@ -87,9 +87,9 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose, phon
 	}
 	s.Record(ctx, o, g.UserID, name, outcome, detail)
 	if err != nil {
-		return fmt.Errorf("send SMS to %s: %w", sms.Mask(phone), err)
+		return "", fmt.Errorf("%w to %s: %v", ErrSMSNotSent, sms.Mask(phone), err)
 	}
-	return nil
+	return sms.Mask(phone), nil
 }
 
 // CompleteSMSEnrolment checks the code sent to the new number (a second
@@ -213,7 +213,7 @@ func (s *Service) Helpdesk(ctx context.Context, o Origin, g Grant, r HelpdeskReq
 	if phone != "" {
 		res.Phone = sms.Mask(phone)
 		s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, res.Phone, s.now()))
-		if err := s.sendCode(ctx, o, ng, store.SMSLogin, phone); err != nil {
+		if _, err := s.SendLoginCode(ctx, o, ng); err != nil {
 			s.cfg.Logger.Error("send SMS passcode to the new number", "userid", g.UserID, "err", err)
 		}
 	}
