@@ -122,7 +122,9 @@ func TestBrowserSMSEnrolment(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Mobile number")
 	browsertest.Screenshot(t, ctx, "web-sms")
 	typeAndSubmit(t, ctx, "a number that is not one", "#phone", "7700")
-	browsertest.WaitText(t, ctx, "international form")
+	// The error itself (the form's hint also says "international form").
+	browsertest.WaitTrue(t, ctx, "the error about the number",
+		`!!document.getElementById("error") && document.getElementById("error").innerText.includes("international form")`)
 	browsertest.WaitTrue(t, ctx, "the field cleared", `(document.getElementById("phone").value = "") === ""`)
 	typeAndSubmit(t, ctx, "the number", "#phone", "+44 7700 900123")
 	browsertest.WaitText(t, ctx, "We sent a code by SMS to")
