@@ -33,6 +33,10 @@ type Config struct {
 	// LoginTimeout closes a socket that has not logged in (default 30 s,
 	// as the seed says).
 	LoginTimeout time.Duration
+	// SMSLoginTimeout is the time an SMS user has, from the moment the
+	// text was handed to the gateway, to send its code (default 3
+	// minutes): a text takes time to arrive and to be typed.
+	SMSLoginTimeout time.Duration
 	// IdleTimeout closes a logged-in socket that answers no ping (default 2 min).
 	IdleTimeout time.Duration
 	// EnrolTimeout is the time an enrolment has, from its first step, to
@@ -62,6 +66,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.LoginTimeout, 30*time.Second)
+	def(&c.SMSLoginTimeout, 3*time.Minute)
 	def(&c.IdleTimeout, 2*time.Minute)
 	def(&c.EnrolTimeout, 5*time.Minute)
 	def(&c.SessionHold, 5*time.Minute)

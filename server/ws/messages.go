@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -111,7 +112,15 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 		c.stage = stagePending
 		msg := "send the passcode with send2fatoken"
 		if in.User.SMS {
-			msg = c.sendSMS(ctx)
+			var sent bool
+			if msg, sent = c.sendSMS(ctx, c.grant); sent {
+				// The text takes time to arrive and be typed: the socket
+				// waits longer than a login does, counted from now.
+				_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.SMSLoginTimeout))
+				msg += ": send it with send2fatoken within " + minutes(c.h.cfg.SMSLoginTimeout)
+			} else {
+				msg += "; send it with send2fatoken"
+			}
 		}
 		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: msg}, false
 	}
@@ -122,19 +131,28 @@ func profileOf(u store.User) profile {
 	return profile{id: strings.ToLower(u.UserID), admin: u.IsAdmin, mustChange: u.MustChangePassword}
 }
 
-// sendSMS sends an SMS user a login passcode and says so, or says why not.
-func (c *conn) sendSMS(ctx context.Context) string {
-	to, err := c.h.acct.SendLoginCode(ctx, c.origin(), c.grant)
+// sendSMS sends the SMS user of g a passcode for their login and says so,
+// or says why not; sent reports that the text went to the gateway.
+func (c *conn) sendSMS(ctx context.Context, g account.Grant) (msg string, sent bool) {
+	to, err := c.h.acct.SendLoginCode(ctx, c.origin(), g)
 	switch {
 	case err == nil:
-		return "a passcode was sent by SMS to " + to + ": send it with send2fatoken"
+		return "a passcode was sent by SMS to " + to, true
 	case errors.Is(err, account.ErrSMSOff):
-		return "passcodes by SMS are switched off: send a temporary passcode from the self-help desk with send2fatoken"
+		return "passcodes by SMS are switched off: use a temporary passcode from the self-help desk", false
 	case errors.Is(err, account.ErrSMSTooMany):
-		return "too many text messages in a short time: wait a few minutes, or use a temporary passcode from the self-help desk"
+		return "too many text messages in a short time: wait a few minutes, or use a temporary passcode from the self-help desk", false
 	}
-	c.h.cfg.Logger.Error("send SMS passcode", "userid", c.grant.UserID, "err", err)
-	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk"
+	c.h.cfg.Logger.Error("send SMS passcode", "userid", g.UserID, "err", err)
+	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk", false
+}
+
+// minutes says a duration in words.
+func minutes(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	}
+	return d.String()
 }
 
 // finishLogin takes the user's session lease and completes the login.
@@ -183,6 +201,13 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 		return resp
 	case err != nil:
 		resp.Result = c.result(err)
+		return resp
+	case in.NeedPasscode && in.User.SMS:
+		// The seed: "verifylogin will generate token afterwards, if no 2fa
+		// token is present". The back-end sends verifylogin again with
+		// the code the user got.
+		msg, _ := c.sendSMS(ctx, in.Grant)
+		resp.Result, resp.Message = wire.ResultNeed2FA, msg+"; send verifylogin again with the password and the code"
 		return resp
 	case in.NeedPasscode:
 		resp.Result = wire.ResultTokenMissing

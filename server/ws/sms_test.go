@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/sms"
@@ -77,5 +78,54 @@ func TestSMSRateLimited(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(outbox, "*.txt"))
 	if len(files) != 5 || !strings.Contains(last.Message, "too many text messages") {
 		t.Errorf("6 logins sent %d SMS; the last said %q", len(files), last.Message)
+	}
+}
+
+// An SMS user has longer than a login's time to type the code: the socket
+// waits SMSLoginTimeout from the moment the text was sent, while a token
+// user's socket closes at the login timeout.
+func TestSMSLoginHasTimeToType(t *testing.T) {
+	outbox := t.TempDir()
+	s := newServerRules(t, ws.Config{LoginTimeout: time.Second, SMSLoginTimeout: 5 * time.Second}, account.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	c := s.dial()
+	if r := c.login("sally", "sms-pass-1", ""); r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "within 5s") {
+		t.Fatalf("login: %+v", r)
+	}
+	token := s.dial()
+	if r := token.login("julian@fundamentalinteractions.c", "test-123", ""); r.Result != wire.ResultNeed2FA {
+		t.Fatalf("token user: %+v", r)
+	}
+	time.Sleep(2 * time.Second) // longer than the login timeout: reading the text, typing it
+	if r := c.send(map[string]string{"type": "send2fatoken", "2fatoken": readSMS(t, outbox)}); r.Result != wire.ResultOK {
+		t.Errorf("the SMS code 2 s after the login: %+v", r)
+	}
+	if !token.closed() {
+		t.Error("a token user's socket outlived the login timeout")
+	}
+}
+
+// A back-end written to the seed verifies an SMS user with verifylogin
+// alone: without a code, the server sends one ("verifylogin will generate
+// token afterwards"); the back-end asks again with it.
+func TestVerifyLoginSendsTheSMS(t *testing.T) {
+	outbox := t.TempDir()
+	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
+	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	admin := s.dial()
+	admin.login("admin", "admin-password", "")
+	r := admin.verify("sally", "sms-pass-1", "")
+	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "sent by SMS to +44…123") {
+		t.Fatalf("verifylogin without a code: %+v", r)
+	}
+	r = admin.verify("sally", "sms-pass-1", readSMS(t, outbox))
+	if r.Result != wire.ResultOK || r.VerifyLevel == nil || *r.VerifyLevel != 1 {
+		t.Errorf("verifylogin with the code: %+v", r)
+	}
+	if r := admin.verify("sally", "wrong-pass-1", ""); r.Result != wire.ResultInvalidLogin {
+		t.Errorf("a wrong password sends nothing: %+v", r)
+	}
+	if files, _ := filepath.Glob(filepath.Join(outbox, "*.txt")); len(files) != 0 {
+		t.Errorf("texts sent for a wrong password: %v", files)
 	}
 }
