@@ -19,7 +19,8 @@ import (
 // over the real interfaces.
 
 // seeded adds a user with a token from `user add --use2fa` (and the
-// welcome mail's initial passcode, which stays unused), with more flags.
+// welcome mail's initial passcode, which stays unused), with their own
+// password and more flags.
 func seeded(t *testing.T, s *servertest.Server, userID string, flags ...string) (token.Token, string) {
 	t.Helper()
 	var out struct {
@@ -27,7 +28,7 @@ func seeded(t *testing.T, s *servertest.Server, userID string, flags ...string) 
 		Serial  string `json:"token_serial"`
 		Initial string `json:"initial_passcode"`
 	}
-	args := append(append([]string{"user", "add", "--use2fa"}, flags...), userID)
+	args := append(append([]string{"user", "add", "--use2fa", "--own-password"}, flags...), userID)
 	if err := json.Unmarshal([]byte(s.Admin(userID+"-pass\n", args...)), &out); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func addWithSeed(t *testing.T, s *servertest.Server, userID string) (token.Token
 		Seed    string `json:"2faseed"`
 		Initial string `json:"initial_passcode"`
 	}
-	if err := json.Unmarshal([]byte(s.Admin(userID+"-pass\n", "user", "add", "--use2fa", userID)), &out); err != nil {
+	if err := json.Unmarshal([]byte(s.Admin(userID+"-pass\n", "user", "add", "--use2fa", "--own-password", userID)), &out); err != nil {
 		t.Fatal(err)
 	}
 	secret, err := token.ParseSecret(out.Seed)

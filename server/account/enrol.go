@@ -300,5 +300,5 @@ func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, a
 	if err != nil {
 		return Grant{}, err
 	}
-	return Grant{UserID: g.UserID, Proof: ProofAnswer, At: s.now(), id: g.id, epoch: g.epoch}, nil
+	return s.with(g, ProofAnswer), nil
 }

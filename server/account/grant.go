@@ -54,11 +54,26 @@ type Grant struct {
 	At    time.Time
 	id    int64
 	epoch int64
+	// mustChange: the password was set by an administrator for this user,
+	// who must change it before anything else (it changes only with the
+	// password, which moves the epoch on, so it never goes stale).
+	mustChange bool
+}
+
+// MustChangePassword reports that the user signed in with a password an
+// administrator set for them (a new user's, or a reset's): a login or the
+// enrol site lets them do nothing but change it (docs/protocol.md).
+func (g Grant) MustChangePassword() bool { return g.mustChange }
+
+// with is g proving p instead, at the time of the proof.
+func (s *Service) with(g Grant, p Proof) Grant {
+	g.Proof, g.At = p, s.now()
+	return g
 }
 
 // grant is a Grant of u's current row.
 func (s *Service) grant(u store.User, p Proof) Grant {
-	return Grant{UserID: u.UserID, Proof: p, At: s.now(), id: u.ID, epoch: u.Epoch}
+	return Grant{UserID: u.UserID, Proof: p, At: s.now(), id: u.ID, epoch: u.Epoch, mustChange: u.MustChangePassword}
 }
 
 // granted reads the user of g and checks that g still holds: the user

@@ -93,7 +93,7 @@ func (s *Service) checkPasscode(ctx context.Context, o Origin, g Grant, name str
 	if err != nil {
 		return Grant{}, err
 	}
-	return Grant{UserID: g.UserID, Proof: proof, At: s.now(), id: g.id, epoch: g.epoch}, nil
+	return s.with(g, proof), nil
 }
 
 // proofExpired is the "proof" of a right initial passcode past its expiry:

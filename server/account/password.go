@@ -205,6 +205,7 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 		if err := tx.SetPassword(u.ID, hash, mustChange); err != nil {
 			return "", err
 		}
+		u.MustChangePassword = mustChange
 		var err error
 		proof := ProofPassword
 		if t.self != nil {

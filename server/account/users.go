@@ -90,6 +90,11 @@ type NewUser struct {
 	InitialPasscode bool
 	// Seed gives the user a token now (adduser with use2fa "Y").
 	Seed bool
+	// OwnPassword says the password is its owner's (typed by them, such as
+	// an administrator's or a service account's): no change is forced at
+	// the first login. Otherwise an administrator chose it for the user,
+	// who must change it before anything else.
+	OwnPassword bool
 }
 
 // Created is a new user, with the secrets to hand over once.
@@ -102,7 +107,8 @@ type Created struct {
 
 // CreateUser adds a user, in one transaction with their initial passcode
 // and seed. by is an administrator's grant (websocket adduser), or nil for
-// the admin command line. The first login must change the password.
+// the admin command line. Unless n.OwnPassword, the first login must
+// change the password.
 func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser) (Created, error) {
 	n.UserID = strings.TrimSpace(n.UserID)
 	if n.UserID == "" || len(n.UserID) > 128 || strings.ContainsAny(n.UserID, "\x00\r\n") {
@@ -134,7 +140,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 			}
 		}
 		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Active: true,
-			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: true, Email: n.Email, Phone: n.Phone,
+			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
 			Created: s.now(), Epoch: firstEpoch()})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)

@@ -55,7 +55,7 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
+  softtoken-server user add [--admin] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user reset USERID
   softtoken-server user temp-passcode [--days N] [--max-days M] USERID
@@ -64,7 +64,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
 
 Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
-arguments. user add and user reset read the password from standard input.
+arguments. user add and user reset read the password from standard input;
+the user must change it at the first login, unless it is their own
+(--own-password, or --admin for administrators and service accounts).
 The master key that seals seeds is in --master-key (default: the database
 path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
 `

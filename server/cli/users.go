@@ -74,12 +74,14 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 
 // addFlags are the flags of user add.
 type addFlags struct {
+	ownPassword               bool
 	admin, use2fa, sms        bool
 	email, phone, firm, roles string
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
-	fs.BoolVar(&f.admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser")
+	fs.BoolVar(&f.admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser; implies --own-password")
+	fs.BoolVar(&f.ownPassword, "own-password", false, "the password is its owner's (typed by them): no change forced at the first login")
 	fs.BoolVar(&f.use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
 	fs.StringVar(&f.email, "email", "", "e-mail address for the welcome mail")
 	fs.StringVar(&f.phone, "phone", "", "mobile number for SMS passcodes, international form (+44…)")
@@ -112,7 +114,8 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa})
+		Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa,
+		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
 		return usagef("user add: --phone: %v", err)
 	}

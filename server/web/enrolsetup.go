@@ -26,7 +26,7 @@ func (h *EnrolSite) setupRoutes() {
 		{"POST app", signedIn, h.startApp}, {"GET app", signedIn, h.appPage}, {"POST app/confirm", signedIn, h.confirmApp},
 		{"GET sms", signedIn, h.smsPage}, {"POST sms", signedIn, h.sendPhoneCode}, {"POST sms/confirm", signedIn, h.confirmPhone},
 		{"GET questions", signedIn, h.questionsPage}, {"POST questions", signedIn, h.setQuestions},
-		{"GET done", signedIn, h.donePage}, {"GET password", signedIn, h.passwordPage}, {"POST password", signedIn, h.changePassword},
+		{"GET done", signedIn, h.donePage}, {"GET password", passcodeProved, h.passwordPage}, {"POST password", passcodeProved, h.changePassword},
 	})
 }
 
@@ -172,13 +172,21 @@ func (h *EnrolSite) donePage(w http.ResponseWriter, r *http.Request, s *session[
 // token, SMS and temporary passcode keep working.
 
 func (h *EnrolSite) passwordPage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "password", page{Title: "Change your password", CSRF: s.csrf, UserID: s.v.grant.UserID})
+	h.render(w, http.StatusOK, "password", h.passwordView(s, ""))
+}
+
+// passwordView is the password page, which says why when the change is
+// owed.
+func (h *EnrolSite) passwordView(s *session[enrolState], problem string) page {
+	p := page{Title: "Change your password", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem}
+	if s.v.grant.MustChangePassword() {
+		p.Title, p.Notice = "Choose your password", "Your administrator chose your password: choose your own before anything else."
+	}
+	return p
 }
 
 func (h *EnrolSite) changePassword(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	again := func(status int, msg string) {
-		h.render(w, status, "password", page{Title: "Change your password", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: msg})
-	}
+	again := func(status int, msg string) { h.render(w, status, "password", h.passwordView(s, msg)) }
 	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
 	if next != repeat {
 		again(http.StatusBadRequest, "The new password and its repetition differ.")

@@ -36,9 +36,20 @@ type enrolState struct {
 	done string
 }
 
-// The enrol site's steps.
-func passwordDone(s *enrolState) bool { return s.grant.Proof == account.ProofPassword }
-func signedIn(s *enrolState) bool     { return s.grant.HasPasscode() }
+// The enrol site's steps: the password, then a passcode, then (for a
+// password an administrator set) the user's own password, then the rest.
+func passwordDone(s *enrolState) bool   { return s.grant.Proof == account.ProofPassword }
+func passcodeProved(s *enrolState) bool { return s.grant.HasPasscode() }
+func signedIn(s *enrolState) bool       { return s.grant.HasPasscode() && !s.grant.MustChangePassword() }
+
+// signedInPage is where a sign-in goes on to: the user's own password
+// first when an administrator set theirs, else the choices.
+func (h *EnrolSite) signedInPage(s *enrolState) string {
+	if s.grant.MustChangePassword() {
+		return h.prefix + "password"
+	}
+	return h.prefix + "home"
+}
 
 // maxCodeTries wrong passcodes end a session: the lockout counts them too.
 const maxCodeTries = 3
@@ -73,8 +84,8 @@ func New(cfg Config) *EnrolSite {
 // password, with One Swipe to fill them from the camera.
 func (h *EnrolSite) start(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	switch {
-	case signedIn(&s.v):
-		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+	case passcodeProved(&s.v):
+		http.Redirect(w, r, h.signedInPage(&s.v), http.StatusSeeOther)
 	case passwordDone(&s.v):
 		http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
 	default:
@@ -125,7 +136,7 @@ func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *sessi
 		return
 	}
 	s.v.grant = g
-	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+	http.Redirect(w, r, h.signedInPage(&s.v), http.StatusSeeOther)
 }
 
 func (h *EnrolSite) passcodePage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
@@ -147,7 +158,7 @@ func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[
 		return
 	}
 	s.v.grant = g
-	http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
+	http.Redirect(w, r, h.signedInPage(&s.v), http.StatusSeeOther)
 }
 
 // codeFailed answers a refused passcode; after maxCodeTries the session

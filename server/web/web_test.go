@@ -355,3 +355,31 @@ func TestEveryOutcomeHasAMessage(t *testing.T) {
 		t.Errorf("a message for %q, which is no outcome of the rules", name)
 	}
 }
+
+// A password the administrator chose must be changed before anything
+// else: after the passcode the enrol site asks for the user's own, and no
+// other page opens until then.
+func TestFirstSignInChangesThePassword(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUserToChange("nina", "set-by-admin")
+	b := servertest.NewBrowser(t, s.URL)
+	b.SignIn("nina", "set-by-admin")
+	if _, body := b.Post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Choose your password") {
+		t.Fatalf("after the passcode: %s", body)
+	}
+	for _, path := range []string{"home", "sms", "app", ""} {
+		if _, body := b.Get(path); !strings.Contains(body, "Choose your password") {
+			t.Errorf("%q before the change does not go to the password page", path)
+		}
+	}
+	if _, body := b.Post("oneswipe/issue", url.Values{}); strings.Contains(body, "Works once, until") || !strings.Contains(body, "Choose your password") {
+		t.Error("a One Swipe code before the change")
+	}
+	b.Get("password")
+	if _, body := b.Post("password", url.Values{"current": {"set-by-admin"}, "new": {"ninas-own-pass"}, "repeat": {"ninas-own-pass"}}); !strings.Contains(body, "Your password is changed.") {
+		t.Fatalf("the change: %s", body)
+	}
+	if _, body := b.Get("home"); !strings.Contains(body, "Signed in as <b>nina</b>") {
+		t.Error("home after the change")
+	}
+}

@@ -46,6 +46,7 @@ const (
 	ResultAlreadyLoggedIn = "user already logged in"
 	ResultNotLoggedIn     = "not logged in"
 	ResultNeed2FA         = "2fa token required"
+	ResultChangePassword  = "password change required"
 	ResultNotAllowed      = "not allowed"
 	ResultMalformed       = "malformed message"
 	ResultUnknownType     = "unknown message type"

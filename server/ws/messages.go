@@ -29,6 +29,10 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 	if c.stage == stagePending && req.Type != wire.TypeSend2FAToken && req.Type != wire.TypeLogout {
 		return wire.Response{Type: req.Type, Result: wire.ResultNeed2FA}, false
 	}
+	if c.stage == stageLoggedIn && c.grant.MustChangePassword() && !changesOwnPassword(req) && req.Type != wire.TypeLogout {
+		return wire.Response{Type: req.Type, Result: wire.ResultChangePassword,
+			Message: "the password was set for you: change it first (adduser with updateprof, pass and newpass)"}, false
+	}
 	switch req.Type {
 	case wire.TypeChallenge:
 		return c.challenge()
@@ -50,6 +54,12 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 		return c.logout(ctx), true
 	}
 	return wire.Response{Type: req.Type, Result: wire.ResultUnknownType}, false
+}
+
+// changesOwnPassword reports a request that changes the sender's own
+// password: all a user who must change theirs may send.
+func changesOwnPassword(req wire.Request) bool {
+	return req.Type == wire.TypeAddUser && req.UpdateProf && !req.ResetPass
 }
 
 func (c *conn) logout(ctx context.Context) wire.Response {

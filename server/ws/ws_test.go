@@ -94,10 +94,11 @@ func (s *server) stop() {
 	s.db.Close()
 }
 
-// user makes a user with the admin's rules; 2FA users get a token.
+// user makes a user with the admin's rules, with their own password (no
+// change forced); 2FA users get a token.
 func (s *server) user(u account.NewUser, pw string) {
 	s.t.Helper()
-	u.Password, u.Seed = []byte(pw), u.Use2FA && !u.SMS
+	u.Password, u.Seed, u.OwnPassword = []byte(pw), u.Use2FA && !u.SMS, true
 	c, err := s.acct.CreateUser(context.Background(), account.Admin, nil, u)
 	if err != nil {
 		s.t.Fatal(err)
@@ -564,5 +565,39 @@ func TestOAEPLogin(t *testing.T) {
 		if r.Result == wire.ResultOK {
 			c.send(`{"type":"logout"}`)
 		}
+	}
+}
+
+// A user whose password an administrator set can do nothing but change it
+// (or log out): then the socket serves them as any other. An
+// administrator's own password, typed by them, forces nothing.
+func TestPasswordChangeIsEnforced(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	if _, err := s.acct.CreateUser(context.Background(), account.Admin, nil, account.NewUser{UserID: "nina", Password: []byte("set-by-admin")}); err != nil {
+		t.Fatal(err)
+	}
+	c := s.dial()
+	if r := c.login("nina", "set-by-admin", ""); r.Result != wire.ResultOK || !r.MustChangePassword {
+		t.Fatalf("first login: %+v", r)
+	}
+	for _, msg := range []any{
+		map[string]string{"type": "verifylogin", "userid": "plain", "pass": c.encrypt("plain-password")},
+		map[string]string{"type": "adduser", "userid": "x", "pass": c.encrypt("whatever-pass")},
+		map[string]any{"type": "adduser", "updateprof": true, "resetpass": true, "userid": "nina", "newpass": c.encrypt("other-pass-1")},
+		map[string]string{"type": "challenge"},
+	} {
+		if r := c.send(msg); r.Result != wire.ResultChangePassword {
+			t.Errorf("%v before the change: %+v", msg, r)
+		}
+	}
+	if r := c.send(map[string]any{"type": "adduser", "updateprof": true, "pass": c.encrypt("set-by-admin"), "newpass": c.encrypt("ninas-own-pass")}); r.Result != wire.ResultOK {
+		t.Fatalf("the change: %+v", r)
+	}
+	if r := c.send(map[string]string{"type": "verifylogin", "userid": "plain", "pass": c.encrypt("plain-password")}); r.Result != wire.ResultNotAllowed {
+		t.Errorf("after the change, the socket serves nina as any user: %+v", r)
+	}
+	c.send(`{"type":"logout"}`)
+	if r := s.dial().login("nina", "ninas-own-pass", ""); r.Result != wire.ResultOK || r.MustChangePassword {
+		t.Errorf("the next login: %+v", r)
 	}
 }
