@@ -45,6 +45,10 @@ type Config struct {
 	// SessionHold is how long a user's access blocks a second one after the
 	// socket closed without logout (default 5 minutes).
 	SessionHold time.Duration
+	// VerifyHoldsSession makes a portal's successful verifylogin hold the
+	// user for SessionHold, as a websocket login that closed without a
+	// logout does (default off: docs/protocol.md, "Concurrent access").
+	VerifyHoldsSession bool
 	// ConnectionsPerMinute and ChallengesPerMinute limit each client
 	// address (defaults 30 and 30, with bursts of 10).
 	ConnectionsPerMinute int

@@ -9,7 +9,7 @@ import (
 // user's session holds a lease while its socket is open, and for a while
 // after it closed without a logout.
 type sessions struct {
-	hold time.Duration
+	holdFor time.Duration
 
 	mu     sync.Mutex
 	leases map[string]lease
@@ -24,18 +24,33 @@ type lease struct {
 // Users are keyed by their user ID in lower case, as the store compares
 // them.
 func newSessions(hold time.Duration) *sessions {
-	return &sessions{hold: hold, leases: map[string]lease{}}
+	return &sessions{holdFor: hold, leases: map[string]lease{}}
 }
 
-// acquire gives the user's lease to conn, unless another connection holds it.
-func (s *sessions) acquire(user string, conn uint64, now time.Time) bool {
+// acquire gives the user's lease to conn, unless another connection holds
+// it: then it says until when (zero while the other socket is open).
+func (s *sessions) acquire(user string, conn uint64, now time.Time) (ok bool, heldUntil time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l, ok := s.leases[user]; ok && l.conn != conn && (l.open || now.Before(l.closedAt.Add(s.hold))) {
-		return false
+	if l, held := s.leases[user]; held && l.conn != conn && (l.open || now.Before(l.closedAt.Add(s.holdFor))) {
+		if l.open {
+			return false, time.Time{}
+		}
+		return false, l.closedAt.Add(s.holdFor)
 	}
 	s.leases[user] = lease{conn: conn, open: true}
-	return true
+	return true, time.Time{}
+}
+
+// hold holds the user for the hold time from now, as a session closed
+// without logout would (a portal's verifylogin, when it holds users),
+// unless another connection holds them.
+func (s *sessions) hold(user string, conn uint64, now time.Time) (ok bool, heldUntil time.Time) {
+	if ok, until := s.acquire(user, conn, now); !ok {
+		return false, until
+	}
+	s.release(user, conn, false, now)
+	return true, time.Time{}
 }
 
 // release ends conn's lease: at once after a logout, after the hold time

@@ -157,6 +157,16 @@ func (c *conn) sendSMS(ctx context.Context, g account.Grant) (msg string, sent b
 	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk", false
 }
 
+// heldMessage tells a user held by another session when they may try
+// again.
+func heldMessage(until time.Time) string {
+	if until.IsZero() {
+		return "another session of this user is open: log out of it first"
+	}
+	return "another session of this user ended without a logout: try again after " + until.UTC().Format("15:04:05") + " UTC (" +
+		until.UTC().Format(time.RFC3339) + ")"
+}
+
 // minutes says a duration in words.
 func minutes(d time.Duration) string {
 	if d%time.Minute == 0 {
@@ -167,9 +177,11 @@ func minutes(d time.Duration) string {
 
 // finishLogin takes the user's session lease and completes the login.
 func (c *conn) finishLogin(ctx context.Context, typ string) (wire.Response, bool) {
-	if !c.user.admin && !c.h.sessions.acquire(c.user.id, c.id, c.h.cfg.Now()) {
-		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, typ, wire.ResultAlreadyLoggedIn, "")
-		return wire.Response{Type: typ, Result: wire.ResultAlreadyLoggedIn, Message: "log out of the other session, or wait for it to expire"}, true
+	if !c.user.admin {
+		if ok, until := c.h.sessions.acquire(c.user.id, c.id, c.h.cfg.Now()); !ok {
+			c.h.acct.Record(ctx, c.origin(), c.grant.UserID, typ, wire.ResultAlreadyLoggedIn, "")
+			return wire.Response{Type: typ, Result: wire.ResultAlreadyLoggedIn, Message: heldMessage(until)}, true
+		}
 	}
 	c.loggedIn()
 	return wire.Response{Type: typ, Result: wire.ResultOK, MustChangePassword: c.user.mustChange}, false
@@ -222,6 +234,12 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 	case in.NeedPasscode:
 		resp.Result = wire.ResultTokenMissing
 		return resp
+	}
+	if c.h.cfg.VerifyHoldsSession && !in.User.IsAdmin {
+		if ok, until := c.h.sessions.hold(strings.ToLower(in.User.UserID), c.id, c.h.cfg.Now()); !ok {
+			resp.Result, resp.Message = wire.ResultAlreadyLoggedIn, heldMessage(until)
+			return resp
+		}
 	}
 	if in.Grant.Proof != account.ProofPassword {
 		level = 1

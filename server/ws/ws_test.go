@@ -601,3 +601,31 @@ func TestPasswordChangeIsEnforced(t *testing.T) {
 		t.Errorf("the next login: %+v", r)
 	}
 }
+
+// A refused second access says when the user may try again; a portal's
+// verifylogin holds the user only when the server is told to.
+func TestConcurrentAccessSaysWhen(t *testing.T) {
+	for _, holds := range []bool{false, true} {
+		s := newServer(t, ws.Config{SessionHold: 5 * time.Minute, VerifyHoldsSession: holds})
+		first := s.dial()
+		first.login("plain", "plain-password", "")
+		if r := s.dial().login("plain", "plain-password", ""); r.Result != wire.ResultAlreadyLoggedIn || !strings.Contains(r.Message, "is open") {
+			t.Errorf("while the first socket is open: %+v", r)
+		}
+		first.c.Close() // no logout
+		time.Sleep(100 * time.Millisecond)
+		r := s.dial().login("plain", "plain-password", "")
+		if r.Result != wire.ResultAlreadyLoggedIn || !strings.Contains(r.Message, "try again after") {
+			t.Errorf("after a close without logout: %+v", r)
+		}
+		admin := s.dial()
+		admin.login("admin", "admin-password", "")
+		if r := admin.verify("julian@fundamentalinteractions.c", "test-123", s.code("julian@fundamentalinteractions.c", 0)); r.Result != wire.ResultOK {
+			t.Fatalf("verifylogin: %+v", r)
+		}
+		r = s.dial().login("julian@fundamentalinteractions.c", "test-123", s.code("julian@fundamentalinteractions.c", 1))
+		if want := map[bool]string{false: wire.ResultOK, true: wire.ResultAlreadyLoggedIn}[holds]; r.Result != want {
+			t.Errorf("verifylogin holds the user %v: a websocket login then: %+v, want %q", holds, r, want)
+		}
+	}
+}
