@@ -25,7 +25,8 @@ import (
 // way of many sockets from one test.
 func open(t *testing.T, o servertest.Options) *servertest.Server {
 	t.Helper()
-	o.WS = ws.Config{ConnectionsPerMinute: 1 << 20, ChallengesPerMinute: 1 << 20, SessionHold: time.Second}
+	o.WS = ws.Config{ConnectionsPerMinute: 1 << 20, ChallengesPerMinute: 1 << 20}
+	o.Rules.SessionHold = time.Second
 	return servertest.NewWith(t, o)
 }
 

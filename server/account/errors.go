@@ -65,6 +65,11 @@ var (
 	ErrNotSMSUser = errors.New("the user gets no passcodes by SMS")
 	// ErrNoToken: a token revoked that does not exist.
 	ErrNoToken = errors.New("the user has no token")
+	// ErrHeld: the user's session is held by another access (see
+	// HeldError for until when).
+	ErrHeld = errors.New("user already logged in")
+	// ErrNoSession: no session holds the user.
+	ErrNoSession = errors.New("no session holds the user")
 	// ErrSMSNotSent: the SMS gateway did not take the message (wrapped
 	// with its reason, which never holds the code).
 	ErrSMSNotSent = errors.New("the SMS could not be sent")
@@ -73,7 +78,7 @@ var (
 // knownErrors are the outcomes the audit names.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
-	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent}
+	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession}
 
 // Outcome names the outcome err is (the text of one of the errors above),
 // and is false for an error the rules did not decide: a failure of the

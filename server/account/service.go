@@ -60,6 +60,10 @@ type Config struct {
 	// SMSCodeTTL is how long a passcode sent by SMS works (default 5
 	// minutes).
 	SMSCodeTTL time.Duration
+	// SessionHold is how long a user's session blocks a second access
+	// after its socket closed without a logout, or after its node stopped
+	// keeping it (default 5 minutes).
+	SessionHold time.Duration
 	// SMS sends text messages; nil switches SMS passcodes off.
 	SMS sms.Sender
 	// Mail tells users by e-mail of a temporary passcode or a new number
@@ -81,6 +85,7 @@ func (c Config) withDefaults() Config {
 	positive(&c.LockFor, 15*time.Minute)
 	positive(&c.MaxDelay, 15*time.Minute)
 	positive(&c.SMSCodeTTL, DefaultSMSCodeTTL)
+	positive(&c.SessionHold, 5*time.Minute)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
 	}

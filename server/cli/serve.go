@@ -43,7 +43,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive wrong passcodes or answers that lock a user")
 	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
-	fs.DurationVar(&sc.WS.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
+	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
 	fs.BoolVar(&sc.WS.VerifyHoldsSession, "verify-holds-session", false, "a portal's verifylogin holds the user as a websocket login does")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")

@@ -140,6 +140,13 @@ var migrations = []string{
 		PRIMARY KEY (userid, source)
 	);
 	CREATE INDEX first_factor_touched ON first_factor_throttle(touched_at);`,
+	`CREATE TABLE session_leases (
+		userid TEXT PRIMARY KEY COLLATE NOCASE,
+		holder TEXT NOT NULL,
+		open INTEGER NOT NULL,
+		until_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -706,6 +713,71 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 		}
 		e.At = time.Unix(at, 0)
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// TakeLease gives userID's lease to holder unless another's lasts past now.
+func (t tx) TakeLease(userID, holder string, until, now time.Time) (store.Lease, bool, error) {
+	var l store.Lease
+	var u, upd int64
+	err := t.q.QueryRowContext(t.ctx, `SELECT userid, holder, open, until_at, updated_at FROM session_leases WHERE userid=?`, userID).
+		Scan(&l.UserID, &l.Holder, &l.Open, &u, &upd)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return l, false, fmt.Errorf("read lease: %w", err)
+	case l.Holder != holder && u > now.Unix():
+		l.Until, l.Updated = fromUnix(u), fromUnix(upd)
+		return l, false, nil
+	}
+	_, err = t.q.ExecContext(t.ctx, `INSERT INTO session_leases (userid, holder, open, until_at, updated_at) VALUES (?, ?, 1, ?, ?)
+		ON CONFLICT (userid) DO UPDATE SET holder=excluded.holder, open=1, until_at=excluded.until_at, updated_at=excluded.updated_at`,
+		userID, holder, until.Unix(), now.Unix())
+	if err != nil {
+		return store.Lease{}, false, fmt.Errorf("take lease: %w", err)
+	}
+	return store.Lease{}, true, nil
+}
+
+// RefreshLeases moves the end of holder's open leases to until.
+func (t tx) RefreshLeases(holder string, until time.Time) error {
+	_, err := t.q.ExecContext(t.ctx, `UPDATE session_leases SET until_at=? WHERE holder=? AND open=1`, until.Unix(), holder)
+	if err != nil {
+		return fmt.Errorf("refresh leases: %w", err)
+	}
+	return nil
+}
+
+// EndLease closes (or, with a zero until, deletes) holder's lease.
+func (t tx) EndLease(userID, holder string, until time.Time) (bool, error) {
+	if until.IsZero() {
+		return t.changed("end lease", `DELETE FROM session_leases WHERE userid=? AND holder=?`, userID, holder)
+	}
+	return t.changed("end lease", `UPDATE session_leases SET open=0, until_at=? WHERE userid=? AND holder=?`, until.Unix(), userID, holder)
+}
+
+// DropLease deletes userID's lease.
+func (t tx) DropLease(userID string) (bool, error) {
+	return t.changed("drop lease", `DELETE FROM session_leases WHERE userid=?`, userID)
+}
+
+// Leases lists the leases that last past now, by user ID.
+func (t tx) Leases(now time.Time) ([]store.Lease, error) {
+	rows, err := t.q.QueryContext(t.ctx, `SELECT userid, holder, open, until_at, updated_at FROM session_leases WHERE until_at > ? ORDER BY userid`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("list leases: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Lease
+	for rows.Next() {
+		var l store.Lease
+		var u, upd int64
+		if err := rows.Scan(&l.UserID, &l.Holder, &l.Open, &u, &upd); err != nil {
+			return nil, fmt.Errorf("list leases: %w", err)
+		}
+		l.Until, l.Updated = fromUnix(u), fromUnix(upd)
+		out = append(out, l)
 	}
 	return out, rows.Err()
 }

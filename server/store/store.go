@@ -156,6 +156,18 @@ type Throttle struct {
 	BlockedUntil time.Time
 }
 
+// Lease is a user's concurrent-access session (guide: a second access is
+// refused for a while): who holds it, whether its socket is open, and
+// until when it holds (an open socket refreshes it; a node that dies lets
+// it lapse).
+type Lease struct {
+	UserID  string
+	Holder  string
+	Open    bool
+	Until   time.Time
+	Updated time.Time
+}
+
 // Store is the server's persistence. Every method is safe for concurrent
 // use.
 type Store interface {
@@ -182,6 +194,8 @@ type ReadTx interface {
 	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
 	SMSCodeOf(id int64, purpose string) (SMSCode, error)
 	AuditEvents(f AuditFilter) ([]AuditEvent, error)
+	// Leases lists the leases that last past now.
+	Leases(now time.Time) ([]Lease, error)
 }
 
 // Tx reads and writes the store inside one transaction.
@@ -262,4 +276,15 @@ type Tx interface {
 
 	// Audit appends an event.
 	Audit(e AuditEvent) error
+
+	// TakeLease gives userID's lease to holder (open, until until) unless
+	// another holder's lease lasts past now: then it returns that lease.
+	TakeLease(userID, holder string, until, now time.Time) (other Lease, ok bool, err error)
+	// RefreshLeases moves the end of holder's open leases to until.
+	RefreshLeases(holder string, until time.Time) error
+	// EndLease ends holder's lease of userID: closed, holding until until
+	// (a zero until deletes it). It reports whether holder had it.
+	EndLease(userID, holder string, until time.Time) (bool, error)
+	// DropLease deletes userID's lease, whoever holds it.
+	DropLease(userID string) (bool, error)
 }

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -42,12 +41,10 @@ type Config struct {
 	// EnrolTimeout is the time an enrolment has, from its first step, to
 	// finish: people type their security answers (default 5 minutes).
 	EnrolTimeout time.Duration
-	// SessionHold is how long a user's access blocks a second one after the
-	// socket closed without logout (default 5 minutes).
-	SessionHold time.Duration
 	// VerifyHoldsSession makes a portal's successful verifylogin hold the
-	// user for SessionHold, as a websocket login that closed without a
-	// logout does (default off: docs/protocol.md, "Concurrent access").
+	// user for the session hold (account.Config.SessionHold), as a
+	// websocket login that closed without a logout does (default off:
+	// docs/protocol.md, "Concurrent access").
 	VerifyHoldsSession bool
 	// ConnectionsPerMinute and ChallengesPerMinute limit each client
 	// address (defaults 30 and 30, with bursts of 10).
@@ -73,7 +70,6 @@ func (c Config) withDefaults() Config {
 	def(&c.SMSLoginTimeout, 3*time.Minute)
 	def(&c.IdleTimeout, 2*time.Minute)
 	def(&c.EnrolTimeout, 5*time.Minute)
-	def(&c.SessionHold, 5*time.Minute)
 	if c.ConnectionsPerMinute <= 0 {
 		c.ConnectionsPerMinute = 30
 	}
@@ -99,8 +95,6 @@ type Handler struct {
 	cfg      Config
 	conns    *ratelimit.Limiter
 	chals    *ratelimit.Limiter
-	sessions *sessions
-	nextID   atomic.Uint64
 	upgrader websocket.Upgrader
 }
 
@@ -111,7 +105,6 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		acct: a, keys: keys, cfg: cfg,
 		conns:    ratelimit.New(cfg.ConnectionsPerMinute, 10),
 		chals:    ratelimit.New(cfg.ChallengesPerMinute, 10),
-		sessions: newSessions(cfg.SessionHold),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second},
@@ -136,7 +129,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, id: h.nextID.Add(1), addr: addr, host: request.Host(r), done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, host: request.Host(r), done: make(chan struct{})}
 	c.serve(r.Context())
 }
 
@@ -145,10 +138,11 @@ func (c *conn) origin() account.Origin { return account.Origin{Client: c.addr, V
 
 // conn is one websocket connection and its protocol state.
 type conn struct {
-	h    *Handler
-	ws   *websocket.Conn
-	id   uint64
-	addr string
+	h  *Handler
+	ws *websocket.Conn
+	// holder names this socket as the holder of its user's session lease.
+	holder string
+	addr   string
 	host string // the host name the client reached us by
 	wmu  sync.Mutex
 	done chan struct{}
@@ -223,13 +217,22 @@ func (c *conn) loggedIn() {
 	go c.ping()
 }
 
+// ping pings the client every pingPeriod, and keeps the user's session
+// lease fresh well within its hold, so that it lapses only when this node
+// stops.
 func (c *conn) ping() {
 	t := time.NewTicker(pingPeriod)
 	defer t.Stop()
+	keep := time.NewTicker(max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3)))
+	defer keep.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
+		case <-keep.C:
+			if err := c.h.acct.KeepSessions(context.Background(), c.holder); err != nil {
+				c.h.cfg.Logger.Error("keep session", "userid", c.grant.UserID, "err", err)
+			}
 		case <-t.C:
 			c.wmu.Lock()
 			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
@@ -243,8 +246,13 @@ func (c *conn) ping() {
 
 func (c *conn) close() {
 	close(c.done)
-	if c.stage == stageLoggedIn {
-		c.h.sessions.release(c.user.id, c.id, c.loggedOut, c.h.cfg.Now())
+	if c.stage == stageLoggedIn && !c.user.admin {
+		// The request's context may be gone: the lease must end anyway.
+		ctx, cancel := context.WithTimeout(context.Background(), writeWait)
+		if err := c.h.acct.EndSession(ctx, c.grant.UserID, c.holder, c.loggedOut); err != nil {
+			c.h.cfg.Logger.Error("end session", "userid", c.grant.UserID, "err", err)
+		}
+		cancel()
 	}
 	c.wmu.Lock()
 	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))

@@ -67,7 +67,9 @@ func (c *conn) logout(ctx context.Context) wire.Response {
 	if c.stage == stageLoggedIn {
 		// Free the session before replying, so that a client that logs
 		// in again right after the reply is not refused.
-		c.h.sessions.release(c.user.id, c.id, true, c.h.cfg.Now())
+		if err := c.h.acct.EndSession(ctx, c.grant.UserID, c.holder, true); err != nil {
+			c.h.cfg.Logger.Error("end session", "userid", c.grant.UserID, "err", err)
+		}
 		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, "logout", wire.ResultOK, "")
 	}
 	return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}
@@ -158,13 +160,17 @@ func (c *conn) sendSMS(ctx context.Context, g account.Grant) (msg string, sent b
 }
 
 // heldMessage tells a user held by another session when they may try
-// again.
-func heldMessage(until time.Time) string {
-	if until.IsZero() {
+// again ("" for other errors).
+func heldMessage(err error) string {
+	var held *account.HeldError
+	switch {
+	case !errors.As(err, &held):
+		return ""
+	case held.Open:
 		return "another session of this user is open: log out of it first"
 	}
-	return "another session of this user ended without a logout: try again after " + until.UTC().Format("15:04:05") + " UTC (" +
-		until.UTC().Format(time.RFC3339) + ")"
+	return "another session of this user ended without a logout: try again after " + held.Until.UTC().Format("15:04:05") + " UTC (" +
+		held.Until.UTC().Format(time.RFC3339) + ")"
 }
 
 // minutes says a duration in words.
@@ -178,9 +184,8 @@ func minutes(d time.Duration) string {
 // finishLogin takes the user's session lease and completes the login.
 func (c *conn) finishLogin(ctx context.Context, typ string) (wire.Response, bool) {
 	if !c.user.admin {
-		if ok, until := c.h.sessions.acquire(c.user.id, c.id, c.h.cfg.Now()); !ok {
-			c.h.acct.Record(ctx, c.origin(), c.grant.UserID, typ, wire.ResultAlreadyLoggedIn, "")
-			return wire.Response{Type: typ, Result: wire.ResultAlreadyLoggedIn, Message: heldMessage(until)}, true
+		if err := c.h.acct.TakeSession(ctx, c.origin(), c.grant, c.holder); err != nil {
+			return wire.Response{Type: typ, Result: c.result(err), Message: heldMessage(err)}, true
 		}
 	}
 	c.loggedIn()
@@ -236,8 +241,8 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 		return resp
 	}
 	if c.h.cfg.VerifyHoldsSession && !in.User.IsAdmin {
-		if ok, until := c.h.sessions.hold(strings.ToLower(in.User.UserID), c.id, c.h.cfg.Now()); !ok {
-			resp.Result, resp.Message = wire.ResultAlreadyLoggedIn, heldMessage(until)
+		if err := c.h.acct.HoldUser(ctx, c.origin(), in.Grant, c.holder); err != nil {
+			resp.Result, resp.Message = c.result(err), heldMessage(err)
 			return resp
 		}
 	}
@@ -270,6 +275,7 @@ var results = []struct {
 	{account.ErrPasscodeExpired, wire.ResultPasscodeExpired},
 	{account.ErrCodeUsed, wire.ResultCodeUsed},
 	{account.ErrSignedOut, wire.ResultNotLoggedIn},
+	{account.ErrHeld, wire.ResultAlreadyLoggedIn},
 	{account.ErrNotAllowed, wire.ResultNotAllowed},
 	{account.ErrNoSuchUser, wire.ResultInvalidLogin},
 	{account.ErrWeakPassword, wire.ResultWeakPassword},

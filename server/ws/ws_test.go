@@ -289,7 +289,7 @@ func TestOneLoginAttemptPerSocketAndChallengeFirst(t *testing.T) {
 }
 
 func TestConcurrentAccessDenied(t *testing.T) {
-	s := newServer(t, ws.Config{SessionHold: time.Hour})
+	s := newServerRules(t, ws.Config{}, account.Config{SessionHold: time.Hour})
 	first := s.dial()
 	if r := first.login("plain", "plain-password", ""); r.Result != wire.ResultOK {
 		t.Fatal(r)
@@ -606,7 +606,7 @@ func TestPasswordChangeIsEnforced(t *testing.T) {
 // verifylogin holds the user only when the server is told to.
 func TestConcurrentAccessSaysWhen(t *testing.T) {
 	for _, holds := range []bool{false, true} {
-		s := newServer(t, ws.Config{SessionHold: 5 * time.Minute, VerifyHoldsSession: holds})
+		s := newServerRules(t, ws.Config{VerifyHoldsSession: holds}, account.Config{SessionHold: 5 * time.Minute})
 		first := s.dial()
 		first.login("plain", "plain-password", "")
 		if r := s.dial().login("plain", "plain-password", ""); r.Result != wire.ResultAlreadyLoggedIn || !strings.Contains(r.Message, "is open") {
