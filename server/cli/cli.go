@@ -57,6 +57,7 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
   softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
+  softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
   softtoken-server user reset USERID
   softtoken-server user temp-passcode [--days N] [--max-days M] USERID
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
@@ -228,4 +229,13 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// report prints v as JSON with --json, or else the line of text.
+func (c common) report(env Env, v any, text string) error {
+	if c.json {
+		return printJSON(env.Stdout, v)
+	}
+	_, err := fmt.Fprintln(env.Stdout, text)
+	return err
 }

@@ -53,7 +53,7 @@ func showUser(v account.UserView) userJSON {
 
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: say add, list, show, disable, enable, delete, reset, temp-passcode or oneswipe")
+		return usagef("user: say add, list, show, disable, enable, delete, unlock, reset, temp-passcode or oneswipe")
 	}
 	switch args[0] {
 	case "add":
@@ -62,6 +62,8 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return userList(ctx, env, args[1:])
 	case "reset":
 		return userReset(ctx, env, args[1:])
+	case "unlock":
+		return userUnlock(ctx, env, args[1:])
 	case "oneswipe":
 		return userOneSwipe(ctx, env, args[1:])
 	case "temp-passcode":
@@ -200,10 +202,10 @@ func yesNo(b bool) string {
 
 // onUser runs a command that takes one USERID: it parses the flags
 // (define adds the command's own), opens the database with the rules'
-// mail notices going where mf says (nil: none), and calls do with the user
-// ID and the database path.
+// mail notices going where mf says (nil: none), and calls do with the
+// common flags (the database path, --json) and the user ID.
 func onUser(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), mf *mailFlags,
-	do func(d *deps, userID, db string) error) error {
+	do func(d *deps, c common, userID string) error) error {
 	var c common
 	fs := newFlags(env, name, &c)
 	if define != nil {
@@ -223,11 +225,11 @@ func onUser(ctx context.Context, env Env, name string, args []string, define fun
 		return err
 	}
 	defer d.Close()
-	return do(d, rest[0], c.db)
+	return do(d, c, rest[0])
 }
 
 func userOne(ctx context.Context, env Env, verb string, args []string) error {
-	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, _ common, userID string) error {
 		var err error
 		switch verb {
 		case "show":
@@ -254,7 +256,7 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 // account.Service.Reset. The welcome mail carries the new initial passcode.
 func userReset(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
-	return onUser(ctx, env, "user reset", args, mf.define, nil, func(d *deps, userID, db string) error {
+	return onUser(ctx, env, "user reset", args, mf.define, nil, func(d *deps, c common, userID string) error {
 		pw, err := readPassword(env)
 		if err != nil {
 			return err
@@ -264,13 +266,34 @@ func userReset(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		out := printable(created)
-		d.sendWelcome(ctx, env, mf, db, created.User, &out)
+		d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
 		return printJSON(env.Stdout, out)
 	})
 }
 
+// userUnlock clears a user's lock and failure count, and nothing else:
+// see account.Service.Unlock.
+func userUnlock(ctx context.Context, env Env, args []string) error {
+	return onUser(ctx, env, "user unlock", args, nil, nil, func(d *deps, c common, userID string) error {
+		was, err := d.acct.Unlock(ctx, account.Admin, account.ByAdmin(userID))
+		if err != nil {
+			return err
+		}
+		out := struct {
+			UserID      string     `json:"userid"`
+			WasLocked   bool       `json:"was_locked"`
+			LockedUntil *time.Time `json:"was_locked_until,omitempty"`
+			Failures    int        `json:"failures_cleared"`
+		}{UserID: userID, WasLocked: !was.LockedUntil.IsZero(), Failures: was.Failures}
+		if out.WasLocked {
+			out.LockedUntil = &was.LockedUntil
+		}
+		return c.report(env, out, fmt.Sprintf("Unlocked user %s (%s)", userID, was))
+	})
+}
+
 func tokenRevoke(ctx context.Context, env Env, args []string) error {
-	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, _ common, userID string) error {
 		if err := d.acct.RevokeToken(ctx, account.Admin, account.ByAdmin(userID)); err != nil {
 			return err
 		}
@@ -328,7 +351,7 @@ func userTempPasscode(ctx context.Context, env Env, args []string) error {
 		fs.IntVar(&days, "days", 1, "days the passcode is valid")
 		fs.IntVar(&maxDays, "max-days", 7, "the most days allowed")
 	}
-	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, _ common, userID string) error {
 		tp, err := d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
 		if err != nil {
 			return err
@@ -351,7 +374,7 @@ func userOneSwipe(ctx context.Context, env Env, args []string) error {
 		fs.StringVar(&enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL the app enrols at (SOFTTOKEN_ENROL_URL)")
 		fs.StringVar(&qrFile, "qr", "", "write the QR code to this PNG file (mode 0600) instead of printing the code")
 	}
-	return onUser(ctx, env, "user oneswipe", args, define, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "user oneswipe", args, define, nil, func(d *deps, _ common, userID string) error {
 		e, err := d.acct.IssueEnrolCode(ctx, account.Admin, account.ByAdmin(userID), enrolURL)
 		if err != nil {
 			return err

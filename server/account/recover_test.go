@@ -1,0 +1,55 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// Unlock clears the lock and the count, and nothing else: the token, the
+// temporary passcode and the sign-ins of before work at once.
+func TestUnlock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	temp, err := f.svc.IssueTempPasscode(ctx, admin, account.ByAdmin("alice"), 2, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f.password(t)
+	for range 3 {
+		f.svc.CheckPasscode(ctx, admin, g, "000000")
+	}
+	was, err := f.svc.Unlock(ctx, admin, account.ByAdmin("alice"))
+	if err != nil || was.Failures != 3 || !was.LockedUntil.After(f.now) {
+		t.Fatalf("Unlock: %+v, %v", was, err)
+	}
+	if v, _ := f.svc.User(ctx, "alice"); v.Locked || v.Failures != 0 || v.TokenSerial == "" {
+		t.Errorf("after Unlock: %+v", v)
+	}
+	if _, err := f.svc.CheckPasscode(ctx, admin, g, f.code(t, 0)); err != nil {
+		t.Errorf("the token, on the grant of before the lock: %v", err)
+	}
+	if _, err := f.svc.CheckPasscode(ctx, admin, f.password(t), temp.Code); err != nil {
+		t.Errorf("the temporary passcode: %v", err)
+	}
+	if was, err := f.svc.Unlock(ctx, admin, account.ByAdmin("alice")); err != nil || !was.LockedUntil.IsZero() || was.Failures != 0 {
+		t.Errorf("Unlock of a user not locked: %+v, %v", was, err)
+	}
+	if _, err := f.svc.Unlock(ctx, admin, account.ByAdmin("bob")); !errors.Is(err, account.ErrNoSuchUser) {
+		t.Errorf("Unlock of no one: %v", err)
+	}
+	events, _ := f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "alice"})
+	var details []string
+	for _, e := range events {
+		if e.Event == "user unlock" {
+			details = append(details, e.Outcome+": "+e.Detail)
+		}
+	}
+	if len(details) != 2 || !strings.HasPrefix(details[0], "OK: was locked until") || !strings.HasSuffix(details[0], "3 failures cleared") {
+		t.Errorf("audit of the unlocks: %q", details)
+	}
+}
