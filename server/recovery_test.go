@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,96 @@ func TestUnlockLetsALockedUserLogInWithTheirToken(t *testing.T) {
 		t.Errorf("after user unlock: %+v, before the lock: %+v", after, before)
 	}
 	if got := audited(t, s, "trader", "user unlock"); len(got) != 1 || !strings.HasPrefix(got[0], "OK: was locked until") {
+		t.Errorf("audit: %q", got)
+	}
+}
+
+// profileOf is every field `user show` prints of userID.
+func profileOf(t *testing.T, s *servertest.Server, userID string) map[string]any {
+	t.Helper()
+	var u map[string]any
+	if err := json.Unmarshal([]byte(s.Admin("", "user", "show", userID)), &u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// `user update` changes the fields it names and no other, and a profile
+// change is no change of credentials: the token works on.
+func TestUpdateChangesOnlyTheNamedFields(t *testing.T) {
+	s := open(t, servertest.Options{})
+	s.Admin("trader-pass\n", "user", "add", "--email", "trader@example.com", "--phone", "+447700900123", "--firm", "FINT",
+		"--roles", "fx", "--attr", `{"desk": "FX", "limit": 5}`, "trader")
+	tok := s.Enrol("trader", "trader-pass", s.InitialPasscode("trader"))
+	before := profileOf(t, s, "trader")
+	var out struct {
+		Changed []string `json:"changed"`
+	}
+	raw := s.Admin("", "user", "update", "--json", "--email", "t2@example.com", "--attr", `{"desk": "rates"}`, "trader")
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || strings.Join(out.Changed, ",") != "attr,email" {
+		t.Errorf("user update --json printed %s (%v)", raw, err)
+	}
+	after := profileOf(t, s, "trader")
+	want := map[string]any{"email": "t2@example.com", "attr": map[string]any{"desk": "rates"}}
+	for k := range after {
+		w, named := want[k]
+		if !named {
+			w = before[k]
+		}
+		if !reflect.DeepEqual(after[k], w) {
+			t.Errorf("%s: %v after the update, want %v", k, after[k], w)
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("fields before: %v; after: %v", before, after)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("trader", "trader-pass", codeAt(t, s, tok, 0)); got != wire.ResultOK {
+		t.Errorf("the token after a profile change: %s", got)
+	}
+	if got := audited(t, s, "trader", "profile"); len(got) != 1 || got[0] != "OK: changed attr, email" {
+		t.Errorf("audit: %q", got)
+	}
+}
+
+// A new number for an SMS user is a change of credentials: the login
+// waiting for the code sent to the old number ends, that code no longer
+// works, the next one goes to the new number, and the user is told by
+// mail.
+func TestNewNumberOfAnSMSUserEndsTheirSignIns(t *testing.T) {
+	s := open(t, servertest.Options{})
+	s.Admin("sally-pass\n", "user", "add", "--sms", "--phone", "+447700900123", "--email", "sally@example.com", "sally")
+	c := s.Dial()
+	defer c.Close()
+	if r := c.Login("sally", "sally-pass", ""); r.Result != wire.ResultNeed2FA {
+		t.Fatalf("login without a passcode: %+v", r)
+	}
+	old := s.LastSMS("+447700900123")
+	s.Admin("", "user", "update", "--phone", "+44 7700 900456", "sally")
+	if r := c.Send(map[string]string{"type": "send2fatoken", "2fatoken": old}); r.Result != wire.ResultNotLoggedIn {
+		t.Errorf("the login begun before the new number, with the old number's code: %+v", r)
+	}
+	if got := s.Verify("sally", "sally-pass", old); got != wire.ResultInvalidToken {
+		t.Errorf("the old number's code in a new login: %s", got)
+	}
+	c2 := s.Dial()
+	defer c2.Close()
+	if r := c2.Login("sally", "sally-pass", ""); r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "+44…456") {
+		t.Fatalf("login after the new number: %+v", r)
+	}
+	if r := c2.Send(map[string]string{"type": "send2fatoken", "2fatoken": s.LastSMS("+447700900456")}); r.Result != wire.ResultOK {
+		t.Errorf("the code sent to the new number: %+v", r)
+	}
+	notices := 0
+	for _, m := range s.Outbox("sally@example.com") {
+		if strings.Contains(m, "Your mobile number for passcodes was changed") && strings.Contains(m, "+44…456") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("%d mail notices of the new number, want 1", notices)
+	}
+	if got := audited(t, s, "sally", "profile"); len(got) != 1 || got[0] != "OK: changed phone; passcodes by SMS to +44…456" {
 		t.Errorf("audit: %q", got)
 	}
 }

@@ -55,7 +55,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
+  softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
+  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
+      (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
   softtoken-server user reset USERID

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -53,7 +54,7 @@ func showUser(v account.UserView) userJSON {
 
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: say add, list, show, disable, enable, delete, unlock, reset, temp-passcode or oneswipe")
+		return usagef("user: say add, update, list, show, disable, enable, delete, unlock, reset, temp-passcode or oneswipe")
 	}
 	switch args[0] {
 	case "add":
@@ -64,6 +65,8 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return userReset(ctx, env, args[1:])
 	case "unlock":
 		return userUnlock(ctx, env, args[1:])
+	case "update":
+		return userUpdate(ctx, env, args[1:])
 	case "oneswipe":
 		return userOneSwipe(ctx, env, args[1:])
 	case "temp-passcode":
@@ -78,6 +81,7 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 type addFlags struct {
 	admin, use2fa, sms        bool
 	email, phone, firm, roles string
+	attr                      json.RawMessage
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
@@ -88,6 +92,19 @@ func (f *addFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sms, "sms", false, "passcodes by SMS to --phone instead of a token")
 	fs.StringVar(&f.firm, "firm", "", "firm")
 	fs.StringVar(&f.roles, "roles", "", "roles")
+	fs.Func("attr", "attributes, a JSON object (verifylogin returns them)", func(v string) (err error) {
+		f.attr, err = attrFlag(v)
+		return err
+	})
+}
+
+// attrFlag reads the JSON object of --attr.
+func attrFlag(v string) (json.RawMessage, error) {
+	attr, err := account.CheckAttr(json.RawMessage(v))
+	if err != nil || attr == nil {
+		return nil, errors.New(`must be a JSON object, such as {"desk": "FX"}`)
+	}
+	return attr, nil
 }
 
 func userAdd(ctx context.Context, env Env, args []string) error {
@@ -114,7 +131,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa})
+		Attr: af.attr, Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa})
 	if errors.Is(err, account.ErrBadPhone) {
 		return usagef("user add: --phone: %v", err)
 	}
@@ -158,6 +175,42 @@ func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, db string
 	sent = true
 	out.Mail = "sent to " + u.Email + " via " + where
 	d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "OK", "to "+u.Email)
+}
+
+// userUpdate changes only the profile fields given, in one transaction:
+// see account.Service.UpdateProfile. An SMS user given a new number is
+// told by mail.
+func userUpdate(ctx context.Context, env Env, args []string) error {
+	var mf mailFlags
+	var p account.Profile
+	define := func(env Env, fs *flag.FlagSet) {
+		mf.defineTransport(env, fs)
+		for name, field := range map[string]**string{"firm": &p.Firm, "roles": &p.Roles, "email": &p.Email, "phone": &p.Phone} {
+			fs.Func(name, "the new "+name+` ("" clears it)`, func(v string) error { *field = &v; return nil })
+		}
+		fs.Func("attr", "the new attributes, a JSON object", func(v string) (err error) {
+			p.Attr, err = attrFlag(v)
+			return err
+		})
+	}
+	return onUser(ctx, env, "user update", args, define, &mf, func(d *deps, c common, userID string) error {
+		changed := p.Changes()
+		if len(changed) == 0 {
+			return usagef("user update: give what to change: --attr, --email, --phone, --firm or --roles")
+		}
+		_, err := d.acct.UpdateProfile(ctx, account.Admin, account.ByAdmin(userID), p)
+		if errors.Is(err, account.ErrBadPhone) {
+			return usagef("user update: --phone: %v", err)
+		}
+		if err != nil {
+			return err
+		}
+		out := struct {
+			UserID  string   `json:"userid"`
+			Changed []string `json:"changed"`
+		}{userID, changed}
+		return c.report(env, out, fmt.Sprintf("Updated user %s: %s", userID, strings.Join(changed, ", ")))
+	})
 }
 
 func userList(ctx context.Context, env Env, args []string) error {
