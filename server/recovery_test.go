@@ -152,3 +152,35 @@ func TestNewNumberOfAnSMSUserEndsTheirSignIns(t *testing.T) {
 		t.Errorf("audit: %q", got)
 	}
 }
+
+// Within 30 days of a temporary passcode, `user temp-passcode` refuses a
+// second one unless the administrator overrides the rule with a reason;
+// the overriding passcode works, and `audit --json` shows the reason.
+func TestOverrideIssuesASecondTempPasscodeWithin30Days(t *testing.T) {
+	s := open(t, servertest.Options{})
+	enrolled(t, s, "trader")
+	tempPasscode(t, s, "trader")
+	s.Clock.Advance(10 * 24 * time.Hour)
+	if _, err := s.TryAdmin("", "user", "temp-passcode", "trader"); err == nil || !strings.Contains(err.Error(), "too soon") {
+		t.Fatalf("a second one within 30 days: %v", err)
+	}
+	if _, err := s.TryAdmin("", "user", "temp-passcode", "--override-30-days", "trader"); err == nil || !strings.Contains(err.Error(), "needs --reason") {
+		t.Errorf("an override without a reason: %v", err)
+	}
+	var out struct {
+		Code       string `json:"temporary_passcode"`
+		Overridden bool   `json:"overrode_30_day_rule"`
+	}
+	raw := s.Admin("", "user", "temp-passcode", "--days", "2", "--override-30-days", "--reason", "trader at the desk, passport checked by J. Smith", "trader")
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || out.Code == "" || !out.Overridden {
+		t.Fatalf("the override printed %s (%v)", raw, err)
+	}
+	if got := s.Verify("trader", "trader-pass", out.Code); got != wire.ResultOK {
+		t.Errorf("the overriding passcode: %s", got)
+	}
+	got := audited(t, s, "trader", "temporary passcode")
+	if len(got) != 3 || !strings.HasPrefix(got[1], "temporary passcode too soon") ||
+		!strings.HasSuffix(got[2], "; 30-day rule overridden: trader at the desk, passport checked by J. Smith") || strings.Contains(got[2], out.Code) {
+		t.Errorf("audit: %q", got)
+	}
+}

@@ -61,7 +61,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
   softtoken-server user reset USERID
-  softtoken-server user temp-passcode [--days N] [--max-days M] USERID
+  softtoken-server user temp-passcode [--days N] [--max-days M] [--override-30-days --reason TEXT] USERID
+      (at most one in 30 days, unless an administrator who has checked the user's
+      identity overrides the rule; the reason is audited and must hold no secret)
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]

@@ -395,26 +395,44 @@ func audit(ctx context.Context, env Env, args []string) error {
 }
 
 // userTempPasscode issues a temporary passcode (guide, section 5) and tells
-// the user by mail, without the passcode, that one was issued.
+// the user by mail, without the passcode, that one was issued. With
+// --override-30-days and a --reason it does so despite the 30-day rule.
 func userTempPasscode(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
 	var days, maxDays int
+	var override bool
+	var reason string
 	define := func(env Env, fs *flag.FlagSet) {
 		mf.define(env, fs)
 		fs.IntVar(&days, "days", 1, "days the passcode is valid")
 		fs.IntVar(&maxDays, "max-days", 7, "the most days allowed")
+		fs.BoolVar(&override, "override-30-days", false, "issue one despite the 30-day rule, having checked the user's identity (needs --reason)")
+		fs.StringVar(&reason, "reason", "", "why the rule is overridden, for the audit (never a secret)")
 	}
 	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, _ common, userID string) error {
-		tp, err := d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
+		switch {
+		case override && strings.TrimSpace(reason) == "":
+			return usagef("user temp-passcode: --override-30-days needs --reason TEXT: why, for the audit")
+		case !override && reason != "":
+			return usagef("user temp-passcode: --reason goes with --override-30-days")
+		}
+		var tp account.TempPasscode
+		var err error
+		if override {
+			tp, err = d.acct.IssueTempPasscodeOverride(ctx, account.Admin, account.ByAdmin(userID), days, maxDays, reason)
+		} else {
+			tp, err = d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
+		}
 		if err != nil {
 			return err
 		}
 		return printJSON(env.Stdout, struct {
-			UserID   string    `json:"userid"`
-			Passcode string    `json:"temporary_passcode"`
-			Expires  time.Time `json:"expires"`
-			Notice   string    `json:"notice"`
-		}{UserID: userID, Passcode: tp.Code, Expires: tp.Expires, Notice: tp.Notice})
+			UserID     string    `json:"userid"`
+			Passcode   string    `json:"temporary_passcode"`
+			Expires    time.Time `json:"expires"`
+			Notice     string    `json:"notice"`
+			Overridden bool      `json:"overrode_30_day_rule,omitempty"`
+		}{UserID: userID, Passcode: tp.Code, Expires: tp.Expires, Notice: tp.Notice, Overridden: override})
 	})
 }
 
