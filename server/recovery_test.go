@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,67 @@ func TestOverrideIssuesASecondTempPasscodeWithin30Days(t *testing.T) {
 	if len(got) != 3 || !strings.HasPrefix(got[1], "temporary passcode too soon") ||
 		!strings.HasSuffix(got[2], "; 30-day rule overridden: trader at the desk, passport checked by J. Smith") || strings.Contains(got[2], out.Code) {
 		t.Errorf("audit: %q", got)
+	}
+}
+
+// listed is the user IDs `user list --json` prints with flags, sorted.
+func listed(t *testing.T, s *servertest.Server, flags ...string) string {
+	t.Helper()
+	var users []struct {
+		UserID string `json:"userid"`
+	}
+	raw := s.Admin("", append([]string{"user", "list", "--json"}, flags...)...)
+	if err := json.Unmarshal([]byte(raw), &users); err != nil {
+		t.Fatalf("user list %v printed %s: %v", flags, raw, err)
+	}
+	var ids []string
+	for _, u := range users {
+		ids = append(ids, u.UserID)
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, " ")
+}
+
+// `user list --locked | --unenrolled | --disabled` list exactly the users
+// locked now, active without a token or SMS, and not active; together,
+// those that are all of them.
+func TestUserListFilters(t *testing.T) {
+	s := open(t, servertest.Options{})
+	enrolled(t, s, "fine")
+	enrolled(t, s, "locked")
+	lock(t, s, "locked")
+	s.AddUser("fresh", "fresh-pass")
+	s.AddUser("fresh-locked", "fresh-locked-pass")
+	lock(t, s, "fresh-locked")
+	s.Admin("texter-pass\n", "user", "add", "--sms", "--phone", "+447700900123", "texter")
+	enrolled(t, s, "gone")
+	s.AddUser("gone-fresh", "gone-fresh-pass")
+	for _, u := range []string{"gone", "gone-fresh"} {
+		s.Admin("", "user", "disable", u)
+	}
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "admin fine fresh fresh-locked gone gone-fresh locked texter"},
+		{[]string{"--locked"}, "fresh-locked locked"},
+		{[]string{"--unenrolled"}, "admin fresh fresh-locked"},
+		{[]string{"--disabled"}, "gone gone-fresh"},
+		{[]string{"--locked", "--unenrolled"}, "fresh-locked"},
+		{[]string{"--unenrolled", "--disabled"}, ""},
+	} {
+		if got := listed(t, s, tc.flags...); got != tc.want {
+			t.Errorf("user list %v: %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+	if out := s.Admin("", "user", "list", "--locked"); !strings.Contains(out, "fresh-locked") || strings.Contains(out, "fine") {
+		t.Errorf("user list --locked in text:\n%s", out)
+	}
+	s.Clock.Advance(16 * time.Minute)
+	if got := listed(t, s, "--locked"); got != "" {
+		t.Errorf("user list --locked once the locks ended: %q", got)
+	}
+	if _, err := s.TryAdmin("", "user", "list", "--stale"); err == nil || !strings.Contains(err.Error(), "flag provided but not defined") {
+		t.Errorf("user list --stale: %v", err)
 	}
 }

@@ -267,19 +267,42 @@ type UserView struct {
 	Locked bool
 }
 
-// Users lists every user (admin command line).
-func (s *Service) Users(ctx context.Context) ([]UserView, error) {
+// UserFilter selects users to list: the zero filter selects everyone, and
+// each field set narrows the list (they combine as AND).
+type UserFilter struct {
+	// Locked selects the users locked now.
+	Locked bool
+	// Unenrolled selects the active users with no token and no SMS
+	// passcodes: not enrolled yet, or reset since.
+	Unenrolled bool
+	// Disabled selects the users who are not active.
+	Disabled bool
+}
+
+// match reports whether f selects v.
+func (f UserFilter) match(v UserView) bool {
+	unenrolled := v.Active && v.TokenSerial == "" && !v.SMS
+	return (!f.Locked || v.Locked) && (!f.Unenrolled || unenrolled) && (!f.Disabled || !v.Active)
+}
+
+// Users lists the users f selects (admin command line).
+func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserView, error) {
 	var out []UserView
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		users, err := tx.ListUsers()
+		if err != nil {
+			return fmt.Errorf("list the users: %w", err)
+		}
 		for _, u := range users {
 			v, err := s.view(tx, u)
 			if err != nil {
 				return err
 			}
-			out = append(out, v)
+			if f.match(v) {
+				out = append(out, v)
+			}
 		}
-		return err
+		return nil
 	})
 	return out, err
 }

@@ -58,7 +58,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user add [--admin] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
   softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
       (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
-  softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
+  softtoken-server user list [--locked] [--unenrolled] [--disabled]
+      (locked now; active with no token and no SMS passcodes; not active: together, all of them)
+  softtoken-server user show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
   softtoken-server user reset USERID
   softtoken-server user temp-passcode [--days N] [--max-days M] [--override-30-days --reason TEXT] USERID

@@ -213,9 +213,15 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 	})
 }
 
+// userList lists the users, or those the filters select (all of them).
 func userList(ctx context.Context, env Env, args []string) error {
 	var c common
-	if _, err := parse(newFlags(env, "user list", &c), args, 0); err != nil {
+	var f account.UserFilter
+	fs := newFlags(env, "user list", &c)
+	fs.BoolVar(&f.Locked, "locked", false, "only the users locked now")
+	fs.BoolVar(&f.Unenrolled, "unenrolled", false, "only the active users with no token and no SMS passcodes")
+	fs.BoolVar(&f.Disabled, "disabled", false, "only the disabled users")
+	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	d, err := c.open(ctx, env, account.Config{})
@@ -223,7 +229,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	users, err := d.acct.Users(ctx)
+	users, err := d.acct.Users(ctx, f)
 	if err != nil {
 		return err
 	}
