@@ -59,7 +59,8 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
       (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
   softtoken-server user list [--locked] [--unenrolled] [--disabled]
-      (locked now; active with no token and no SMS passcodes; not active: together, all of them)
+      (--locked: locked now; --unenrolled: active, with no token and no SMS passcodes;
+      --disabled: not active; flags given together list the users who match them all)
   softtoken-server user show USERID | disable USERID | enable USERID | delete USERID
   softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
   softtoken-server user reset USERID
