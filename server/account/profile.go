@@ -74,7 +74,7 @@ func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) (newNumber
 	}
 	noTwoFactor := p.Use2FA != nil && u.Use2FA && !*p.Use2FA
 	if noTwoFactor {
-		u.Use2FA, u.SMS = false, false
+		u.Use2FA, u.SMS, newNumber = false, false, false
 		if _, err := tx.DeleteToken(u.ID); err != nil {
 			return false, fmt.Errorf("revoke the token of %s: %w", u.UserID, err)
 		}

@@ -43,9 +43,9 @@ func (s *Service) Unlock(ctx context.Context, o Origin, t Target) (Unlocked, err
 }
 
 // String says what was cleared, for the audit and the admin.
-func (u Unlocked) String() string {
-	if u.LockedUntil.IsZero() {
-		return fmt.Sprintf("was not locked; %d failures cleared", u.Failures)
+func (was Unlocked) String() string {
+	if was.LockedUntil.IsZero() {
+		return fmt.Sprintf("was not locked; %d failures cleared", was.Failures)
 	}
-	return fmt.Sprintf("was locked until %s; %d failures cleared", u.LockedUntil.UTC().Format("2006-01-02 15:04:05Z"), u.Failures)
+	return fmt.Sprintf("was locked until %s; %d failures cleared", was.LockedUntil.UTC().Format("2006-01-02 15:04:05Z"), was.Failures)
 }

@@ -102,8 +102,15 @@ func TestTempPasscodeOverride(t *testing.T) {
 			last = e
 		}
 	}
-	want := "; 30-day rule overridden: passport seen\uFFFD" + strings.Repeat("é", account.MaxReason-14) + "…"
+	want := "; 30-day rule overridden (the last was issued on 2027-01-15): passport seen\uFFFD" + strings.Repeat("é", account.MaxReason-14) + "…"
 	if !strings.HasSuffix(last.Detail, want) {
 		t.Errorf("audit of the override: %+v", last)
+	}
+	if _, err := f.svc.IssueTempPasscodeOverride(ctx, admin, account.ByAdmin("root"), 2, 7, "in person"); err != nil {
+		t.Fatal(err)
+	}
+	events, _ = f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "root"})
+	if e := events[len(events)-1]; !strings.HasSuffix(e.Detail, "; an override was asked for but not needed: in person") {
+		t.Errorf("audit of an override not needed: %+v", e)
 	}
 }

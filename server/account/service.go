@@ -144,16 +144,16 @@ const maxDetail = 1024
 // printable is s with control characters replaced and cut to 200 bytes.
 func printable(s string) string { return clipped(s, 200) }
 
-// clipped is s with control characters replaced and cut to max bytes.
-func clipped(s string, max int) string {
+// clipped is s with control characters replaced and cut to n bytes.
+func clipped(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return '\uFFFD'
 		}
 		return r
 	}, s)
-	if len(s) > max {
-		s = strings.ToValidUTF8(s[:max], "") + "…"
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

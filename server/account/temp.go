@@ -72,7 +72,7 @@ func (s *Service) IssueTempPasscodeOverride(ctx context.Context, o Origin, t Tar
 }
 
 // issueTemp issues a temporary passcode, under the 30-day rule unless an
-// override's reason is given, and mails the user a notice.
+// override's reason is given (see tempRule), and mails the user a notice.
 func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDays int, override string) (TempPasscode, error) {
 	if days < 1 || days > maxDays {
 		return TempPasscode{}, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, maxDays)
@@ -83,19 +83,32 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	}
 	p := store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}
 	u, err := s.change(ctx, o, t, "temporary passcode", func(tx store.Tx, u *store.User) (string, error) {
-		detail := "valid until " + p.Expires.UTC().Format("2006-01-02 15:04Z")
-		if override != "" {
-			detail += "; 30-day rule overridden: " + override
-		} else if err := s.tempAllowed(tx, u.ID); err != nil {
+		overridden, err := s.tempRule(tx, u.ID, override)
+		if err != nil {
 			return "", err
 		}
-		return detail, tx.SetTempPasscode(u.ID, p)
+		return "valid until " + p.Expires.UTC().Format("2006-01-02 15:04Z") + overridden, tx.SetTempPasscode(u.ID, p)
 	})
 	if err != nil {
 		return TempPasscode{}, err
 	}
 	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice("", "", u.UserID, p.Expires, s.now()))
 	return TempPasscode{Code: code, Expires: p.Expires, Notice: notice}, nil
+}
+
+// tempRule applies the 30-day rule in tx, unless override gives an
+// administrator's reason to pass it; it then says, for the audit, what was
+// overridden and why.
+func (s *Service) tempRule(tx store.Tx, id int64, override string) (string, error) {
+	err := s.tempAllowed(tx, id)
+	var soon *TooSoonError
+	switch {
+	case override == "" || err != nil && !errors.As(err, &soon):
+		return "", err
+	case err == nil:
+		return "; an override was asked for but not needed: " + override, nil
+	}
+	return fmt.Sprintf("; 30-day rule overridden (the last was issued on %s): %s", soon.Issued.UTC().Format("2006-01-02"), override), nil
 }
 
 // tempAllowed applies the 30-day rule in tx.
