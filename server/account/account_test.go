@@ -423,6 +423,10 @@ func TestOwnGrantCannotDoAdministratorsWork(t *testing.T) {
 		"password reset": func() error {
 			return f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{})
 		},
+		"unlock": func() error {
+			_, err := f.svc.Unlock(ctx, admin, g.Self())
+			return err
+		},
 	} {
 		if err := try(); !errors.Is(err, account.ErrNotAllowed) {
 			t.Errorf("%s with the user's own grant: %v", name, err)

@@ -199,7 +199,7 @@ func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []by
 func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, error) {
 	var g Grant
 	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
-		if err := s.applyProfile(tx, u, profile); err != nil {
+		if _, err := s.applyProfile(tx, u, profile); err != nil {
 			return "", err
 		}
 		if err := tx.SetPassword(u.ID, hash, mustChange); err != nil {

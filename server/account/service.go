@@ -139,19 +139,26 @@ func (s *Service) event(o Origin, userID, name, outcome, detail string) store.Au
 		detail = strings.TrimPrefix(detail+"; via "+o.Via, "; ")
 	}
 	return store.AuditEvent{At: s.now(), UserID: printable(userID), Client: printable(o.Client), Event: name, Outcome: outcome,
-		Detail: printable(detail)}
+		Detail: clipped(detail, maxDetail)}
 }
 
+// maxDetail is the most bytes of an audit record's detail: room for an
+// administrator's reason of 200 characters (see IssueTempPasscodeOverride).
+const maxDetail = 1024
+
 // printable is s with control characters replaced and cut to 200 bytes.
-func printable(s string) string {
+func printable(s string) string { return clipped(s, 200) }
+
+// clipped is s with control characters replaced and cut to n bytes.
+func clipped(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return '\uFFFD'
 		}
 		return r
 	}, s)
-	if len(s) > 200 {
-		s = strings.ToValidUTF8(s[:200], "") + "…"
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }
@@ -212,6 +219,16 @@ func (s *Service) userOf(tx store.Tx, t Target) (store.User, error) {
 // does (profile, disable, delete, reset, token revoke).
 func adminOnly(t Target) error {
 	if t.self != nil {
+		return ErrNotAllowed
+	}
+	return nil
+}
+
+// commandLineOnly refuses every target but the admin command line's, for
+// what only an administrator with the database in hand may do (override
+// the 30-day rule of temporary passcodes).
+func commandLineOnly(t Target) error {
+	if t.self != nil || t.admin != nil {
 		return ErrNotAllowed
 	}
 	return nil

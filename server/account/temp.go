@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/mail"
@@ -43,6 +44,36 @@ func (s *Service) IssueTempPasscode(ctx context.Context, o Origin, t Target, day
 	if t.self != nil && t.self.Proof != ProofAnswer {
 		return TempPasscode{}, ErrNotAllowed
 	}
+	return s.issueTemp(ctx, o, t, days, maxDays, "")
+}
+
+// MaxReason is how many characters of an administrator's reason the audit
+// keeps.
+const MaxReason = 200
+
+// IssueTempPasscodeOverride is IssueTempPasscode despite the 30-day rule,
+// for an administrator who has checked the user's identity (the trader in
+// front of them). Only the admin command line (ByAdmin) may: any other
+// target is refused (ErrNotAllowed), so the self-help desk and an
+// administrator's socket keep the rule. reason is required and goes into
+// the audit record, cut to MaxReason characters; it must hold no secret.
+func (s *Service) IssueTempPasscodeOverride(ctx context.Context, o Origin, t Target, days, maxDays int, reason string) (TempPasscode, error) {
+	if err := commandLineOnly(t); err != nil {
+		return TempPasscode{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return TempPasscode{}, fmt.Errorf("%w: overriding the 30-day rule needs a reason", ErrNotAllowed)
+	}
+	if r := []rune(reason); len(r) > MaxReason {
+		reason = string(r[:MaxReason]) + "…"
+	}
+	return s.issueTemp(ctx, o, t, days, maxDays, reason)
+}
+
+// issueTemp issues a temporary passcode, under the 30-day rule unless an
+// override's reason is given (see tempRule), and mails the user a notice.
+func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDays int, override string) (TempPasscode, error) {
 	if days < 1 || days > maxDays {
 		return TempPasscode{}, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, maxDays)
 	}
@@ -52,16 +83,32 @@ func (s *Service) IssueTempPasscode(ctx context.Context, o Origin, t Target, day
 	}
 	p := store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}
 	u, err := s.change(ctx, o, t, "temporary passcode", func(tx store.Tx, u *store.User) (string, error) {
-		if err := s.tempAllowed(tx, u.ID); err != nil {
+		overridden, err := s.tempRule(tx, u.ID, override)
+		if err != nil {
 			return "", err
 		}
-		return "valid until " + p.Expires.UTC().Format("2006-01-02 15:04Z"), tx.SetTempPasscode(u.ID, p)
+		return "valid until " + p.Expires.UTC().Format("2006-01-02 15:04Z") + overridden, tx.SetTempPasscode(u.ID, p)
 	})
 	if err != nil {
 		return TempPasscode{}, err
 	}
 	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice("", "", u.UserID, p.Expires, s.now()))
 	return TempPasscode{Code: code, Expires: p.Expires, Notice: notice}, nil
+}
+
+// tempRule applies the 30-day rule in tx, unless override gives an
+// administrator's reason to pass it; it then says, for the audit, what was
+// overridden and why.
+func (s *Service) tempRule(tx store.Tx, id int64, override string) (string, error) {
+	err := s.tempAllowed(tx, id)
+	var soon *TooSoonError
+	switch {
+	case override == "" || err != nil && !errors.As(err, &soon):
+		return "", err
+	case err == nil:
+		return "; an override was asked for but not needed: " + override, nil
+	}
+	return fmt.Sprintf("; 30-day rule overridden (the last was issued on %s): %s", soon.Issued.UTC().Format("2006-01-02"), override), nil
 }
 
 // tempAllowed applies the 30-day rule in tx.

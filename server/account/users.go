@@ -20,60 +20,6 @@ import (
 // user who has not enrolled by then is disabled (guide, section 4).
 const InitialPasscodeValidity = 30 * 24 * time.Hour
 
-// Profile is a change to a user's profile: nil fields keep their value.
-type Profile struct {
-	Firm, Roles *string
-	// Attr replaces the attributes when it is a JSON object.
-	Attr json.RawMessage
-	// Use2FA false also revokes the token and ends SMS passcodes.
-	Use2FA *bool
-	// NewSeed gives the user a new token at once (returned once by
-	// UpdateProfile), replacing any other.
-	NewSeed bool
-}
-
-func (p Profile) empty() bool {
-	return p.Firm == nil && p.Roles == nil && len(p.Attr) == 0 && p.Use2FA == nil && !p.NewSeed
-}
-
-// applyProfile writes p to u in tx.
-func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) error {
-	if p.empty() {
-		return nil
-	}
-	if p.Firm != nil {
-		u.Firm = *p.Firm
-	}
-	if p.Roles != nil {
-		u.Roles = *p.Roles
-	}
-	if len(p.Attr) > 0 && string(p.Attr) != "null" {
-		if !json.Valid(p.Attr) || !strings.HasPrefix(strings.TrimSpace(string(p.Attr)), "{") {
-			return fmt.Errorf("%w: attr must be a JSON object", ErrNotAllowed)
-		}
-		u.Attr = p.Attr
-	}
-	credentials := false
-	if p.Use2FA != nil && u.Use2FA != *p.Use2FA {
-		u.Use2FA = *p.Use2FA
-		if !u.Use2FA {
-			u.SMS = false
-			if _, err := tx.DeleteToken(u.ID); err != nil {
-				return err
-			}
-			credentials = true
-		}
-	}
-	if err := tx.UpdateUser(*u); err != nil {
-		return err
-	}
-	if credentials {
-		_, err := s.moved(tx, u, ProofPassword)
-		return err
-	}
-	return nil
-}
-
 // NewUser is what an administrator gives for a new user.
 type NewUser struct {
 	UserID   string
@@ -110,18 +56,10 @@ type Created struct {
 // the admin command line. Unless n.OwnPassword, the first login must
 // change the password.
 func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser) (Created, error) {
-	n.UserID = strings.TrimSpace(n.UserID)
-	if n.UserID == "" || len(n.UserID) > 128 || strings.ContainsAny(n.UserID, "\x00\r\n") {
-		return Created{}, fmt.Errorf("%w: a user ID is 1 to 128 characters on one line", ErrNotAllowed)
+	n, err := n.checked()
+	if err != nil {
+		return Created{}, err
 	}
-	if n.Phone != "" || n.SMS {
-		phone, err := sms.Normalize(n.Phone)
-		if err != nil {
-			return Created{}, fmt.Errorf("%w: %v", ErrBadPhone, err)
-		}
-		n.Phone = phone
-	}
-	n.Use2FA = n.Use2FA || n.SMS
 	hash, err := s.hashPassword(n.Password)
 	if err != nil {
 		return Created{}, err
@@ -167,6 +105,28 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 	return c, err
 }
 
+// checked is n with its user ID trimmed and checked, its attributes and
+// number checked (the number normalised), and Use2FA set for SMS.
+func (n NewUser) checked() (NewUser, error) {
+	n.UserID = strings.TrimSpace(n.UserID)
+	if n.UserID == "" || len(n.UserID) > 128 || strings.ContainsAny(n.UserID, "\x00\r\n") {
+		return n, fmt.Errorf("%w: a user ID is 1 to 128 characters on one line", ErrNotAllowed)
+	}
+	var err error
+	if n.Attr, err = CheckAttr(n.Attr); err != nil {
+		return n, err
+	}
+	if n.Phone != "" || n.SMS {
+		phone, err := sms.Normalize(n.Phone)
+		if err != nil {
+			return n, fmt.Errorf("%w: %v", ErrBadPhone, err)
+		}
+		n.Phone = phone
+	}
+	n.Use2FA = n.Use2FA || n.SMS
+	return n, nil
+}
+
 // firstEpoch is a new user's epoch: random, so that a grant of a deleted
 // user never matches a new user who gets the same row ID.
 func firstEpoch() int64 {
@@ -205,30 +165,6 @@ func (s *Service) newToken(tx store.Tx, u store.User) (*token.Token, error) {
 	}
 	_, err = s.moved(tx, &u, ProofPassword)
 	return &tok, err
-}
-
-// UpdateProfile changes a user's profile (websocket adduser for an
-// existing user). With p.NewSeed it returns the new token, once.
-func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profile) (*token.Token, error) {
-	if err := adminOnly(t); err != nil {
-		return nil, err
-	}
-	var tok *token.Token
-	_, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
-		if err := s.applyProfile(tx, u, p); err != nil {
-			return "", err
-		}
-		if !p.NewSeed {
-			return "", nil
-		}
-		var err error
-		tok, err = s.newToken(tx, *u)
-		if err != nil {
-			return "", err
-		}
-		return "new token " + tok.Serial, nil
-	})
-	return tok, err
 }
 
 // SetActive enables or disables a user; disabling ends every sign-in.
@@ -337,19 +273,42 @@ type UserView struct {
 	Locked bool
 }
 
-// Users lists every user (admin command line).
-func (s *Service) Users(ctx context.Context) ([]UserView, error) {
+// UserFilter selects users to list: the zero filter selects everyone, and
+// each field set narrows the list (they combine as AND).
+type UserFilter struct {
+	// Locked selects the users locked now.
+	Locked bool
+	// Unenrolled selects the active users with no token and no SMS
+	// passcodes: not enrolled yet, or reset since.
+	Unenrolled bool
+	// Disabled selects the users who are not active.
+	Disabled bool
+}
+
+// match reports whether f selects v.
+func (f UserFilter) match(v UserView) bool {
+	unenrolled := v.Active && v.TokenSerial == "" && !v.SMS
+	return (!f.Locked || v.Locked) && (!f.Unenrolled || unenrolled) && (!f.Disabled || !v.Active)
+}
+
+// Users lists the users f selects (admin command line).
+func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserView, error) {
 	var out []UserView
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		users, err := tx.ListUsers()
+		if err != nil {
+			return fmt.Errorf("list the users: %w", err)
+		}
 		for _, u := range users {
 			v, err := s.view(tx, u)
 			if err != nil {
 				return err
 			}
-			out = append(out, v)
+			if f.match(v) {
+				out = append(out, v)
+			}
 		}
-		return err
+		return nil
 	})
 	return out, err
 }

@@ -55,10 +55,20 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] USERID
-  softtoken-server user list | show USERID | disable USERID | enable USERID | delete USERID
+  softtoken-server user add [--admin] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
+  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
+      (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
+  softtoken-server user list [--locked] [--unenrolled] [--disabled]
+      (--locked: locked now; --unenrolled: active, with no token and no SMS passcodes;
+      --disabled: not active; flags given together list the users who match them all)
+  softtoken-server user show USERID | disable USERID | enable USERID | delete USERID
+  softtoken-server user unlock USERID   (clears the lock and the failure count; nothing else changes)
+  softtoken-server user logout USERID   (ends the user's session: they may log in again at once)
+  softtoken-server session list         (the sessions that hold users now)
   softtoken-server user reset USERID
-  softtoken-server user temp-passcode [--days N] [--max-days M] USERID
+  softtoken-server user temp-passcode [--days N] [--max-days M] [--override-30-days --reason TEXT] USERID
+      (at most one in 30 days, unless an administrator who has checked the user's
+      identity overrides the rule; the reason is audited and must hold no secret)
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
@@ -89,6 +99,11 @@ func Run(ctx context.Context, env Env, args []string) error {
 		return demo(ctx, env, args[1:])
 	case "user":
 		return userCmd(ctx, env, args[1:])
+	case "session":
+		if len(args) < 2 || args[1] != "list" {
+			return usagef("session: the only subcommand is list")
+		}
+		return sessionList(ctx, env, args[2:])
 	case "token":
 		if len(args) < 2 || args[1] != "revoke" {
 			return usagef("token: the only subcommand is revoke")
@@ -230,4 +245,13 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// report prints v as JSON with --json, or else the line of text.
+func (c common) report(env Env, v any, text string) error {
+	if c.json {
+		return printJSON(env.Stdout, v)
+	}
+	_, err := fmt.Fprintln(env.Stdout, text)
+	return err
 }

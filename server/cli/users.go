@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -53,7 +54,7 @@ func showUser(v account.UserView) userJSON {
 
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("user: say add, list, show, disable, enable, delete, reset, temp-passcode or oneswipe")
+		return usagef("user: say add, update, list, show, disable, enable, delete, unlock, logout, reset, temp-passcode or oneswipe")
 	}
 	switch args[0] {
 	case "add":
@@ -62,6 +63,12 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 		return userList(ctx, env, args[1:])
 	case "reset":
 		return userReset(ctx, env, args[1:])
+	case "logout":
+		return userLogout(ctx, env, args[1:])
+	case "unlock":
+		return userUnlock(ctx, env, args[1:])
+	case "update":
+		return userUpdate(ctx, env, args[1:])
 	case "oneswipe":
 		return userOneSwipe(ctx, env, args[1:])
 	case "temp-passcode":
@@ -77,6 +84,7 @@ type addFlags struct {
 	ownPassword               bool
 	admin, use2fa, sms        bool
 	email, phone, firm, roles string
+	attr                      json.RawMessage
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
@@ -88,6 +96,10 @@ func (f *addFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sms, "sms", false, "passcodes by SMS to --phone instead of a token")
 	fs.StringVar(&f.firm, "firm", "", "firm")
 	fs.StringVar(&f.roles, "roles", "", "roles")
+	fs.Func("attr", "attributes, a JSON object (verifylogin returns them)", func(v string) (err error) {
+		f.attr, err = attrFlag(v)
+		return err
+	})
 }
 
 func userAdd(ctx context.Context, env Env, args []string) error {
@@ -114,7 +126,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa,
+		Attr: af.attr, Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa,
 		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
 		return usagef("user add: --phone: %v", err)
@@ -161,9 +173,15 @@ func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, db string
 	d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "OK", "to "+u.Email)
 }
 
+// userList lists the users, or those the filters select (all of them).
 func userList(ctx context.Context, env Env, args []string) error {
 	var c common
-	if _, err := parse(newFlags(env, "user list", &c), args, 0); err != nil {
+	var f account.UserFilter
+	fs := newFlags(env, "user list", &c)
+	fs.BoolVar(&f.Locked, "locked", false, "only the users locked now")
+	fs.BoolVar(&f.Unenrolled, "unenrolled", false, "only the active users with no token and no SMS passcodes")
+	fs.BoolVar(&f.Disabled, "disabled", false, "only the disabled users")
+	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	d, err := c.open(ctx, env, account.Config{})
@@ -171,7 +189,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	users, err := d.acct.Users(ctx)
+	users, err := d.acct.Users(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -203,10 +221,10 @@ func yesNo(b bool) string {
 
 // onUser runs a command that takes one USERID: it parses the flags
 // (define adds the command's own), opens the database with the rules'
-// mail notices going where mf says (nil: none), and calls do with the user
-// ID and the database path.
+// mail notices going where mf says (nil: none), and calls do with the
+// common flags (the database path, --json) and the user ID.
 func onUser(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), mf *mailFlags,
-	do func(d *deps, userID, db string) error) error {
+	do func(d *deps, c common, userID string) error) error {
 	var c common
 	fs := newFlags(env, name, &c)
 	if define != nil {
@@ -226,11 +244,11 @@ func onUser(ctx context.Context, env Env, name string, args []string, define fun
 		return err
 	}
 	defer d.Close()
-	return do(d, rest[0], c.db)
+	return do(d, c, rest[0])
 }
 
 func userOne(ctx context.Context, env Env, verb string, args []string) error {
-	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, _ common, userID string) error {
 		var err error
 		switch verb {
 		case "show":
@@ -257,7 +275,7 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 // account.Service.Reset. The welcome mail carries the new initial passcode.
 func userReset(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
-	return onUser(ctx, env, "user reset", args, mf.define, nil, func(d *deps, userID, db string) error {
+	return onUser(ctx, env, "user reset", args, mf.define, nil, func(d *deps, c common, userID string) error {
 		pw, err := readPassword(env)
 		if err != nil {
 			return err
@@ -267,13 +285,13 @@ func userReset(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		out := printable(created)
-		d.sendWelcome(ctx, env, mf, db, created.User, &out)
+		d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
 		return printJSON(env.Stdout, out)
 	})
 }
 
 func tokenRevoke(ctx context.Context, env Env, args []string) error {
-	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, _ common, userID string) error {
 		if err := d.acct.RevokeToken(ctx, account.Admin, account.ByAdmin(userID)); err != nil {
 			return err
 		}
@@ -322,26 +340,44 @@ func audit(ctx context.Context, env Env, args []string) error {
 }
 
 // userTempPasscode issues a temporary passcode (guide, section 5) and tells
-// the user by mail, without the passcode, that one was issued.
+// the user by mail, without the passcode, that one was issued. With
+// --override-30-days and a --reason it does so despite the 30-day rule.
 func userTempPasscode(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
 	var days, maxDays int
+	var override bool
+	var reason string
 	define := func(env Env, fs *flag.FlagSet) {
 		mf.define(env, fs)
 		fs.IntVar(&days, "days", 1, "days the passcode is valid")
 		fs.IntVar(&maxDays, "max-days", 7, "the most days allowed")
+		fs.BoolVar(&override, "override-30-days", false, "issue one despite the 30-day rule, having checked the user's identity (needs --reason)")
+		fs.StringVar(&reason, "reason", "", "why the rule is overridden, for the audit (never a secret)")
 	}
-	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, userID, _ string) error {
-		tp, err := d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
+	return onUser(ctx, env, "user temp-passcode", args, define, &mf, func(d *deps, _ common, userID string) error {
+		switch {
+		case override && strings.TrimSpace(reason) == "":
+			return usagef("user temp-passcode: --override-30-days needs --reason TEXT: why, for the audit")
+		case !override && reason != "":
+			return usagef("user temp-passcode: --reason goes with --override-30-days")
+		}
+		var tp account.TempPasscode
+		var err error
+		if override {
+			tp, err = d.acct.IssueTempPasscodeOverride(ctx, account.Admin, account.ByAdmin(userID), days, maxDays, reason)
+		} else {
+			tp, err = d.acct.IssueTempPasscode(ctx, account.Admin, account.ByAdmin(userID), days, maxDays)
+		}
 		if err != nil {
 			return err
 		}
 		return printJSON(env.Stdout, struct {
-			UserID   string    `json:"userid"`
-			Passcode string    `json:"temporary_passcode"`
-			Expires  time.Time `json:"expires"`
-			Notice   string    `json:"notice"`
-		}{UserID: userID, Passcode: tp.Code, Expires: tp.Expires, Notice: tp.Notice})
+			UserID     string    `json:"userid"`
+			Passcode   string    `json:"temporary_passcode"`
+			Expires    time.Time `json:"expires"`
+			Notice     string    `json:"notice"`
+			Overridden bool      `json:"overrode_30_day_rule,omitempty"`
+		}{UserID: userID, Passcode: tp.Code, Expires: tp.Expires, Notice: tp.Notice, Overridden: override})
 	})
 }
 
@@ -354,7 +390,7 @@ func userOneSwipe(ctx context.Context, env Env, args []string) error {
 		fs.StringVar(&enrolURL, "enrol-url", or(env.Getenv("SOFTTOKEN_ENROL_URL"), "https://localhost:8443/secenrol/"), "enrol URL the app enrols at (SOFTTOKEN_ENROL_URL)")
 		fs.StringVar(&qrFile, "qr", "", "write the QR code to this PNG file (mode 0600) instead of printing the code")
 	}
-	return onUser(ctx, env, "user oneswipe", args, define, nil, func(d *deps, userID, _ string) error {
+	return onUser(ctx, env, "user oneswipe", args, define, nil, func(d *deps, _ common, userID string) error {
 		e, err := d.acct.IssueEnrolCode(ctx, account.Admin, account.ByAdmin(userID), enrolURL)
 		if err != nil {
 			return err

@@ -103,8 +103,8 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	return &Handler{
 		acct: a, keys: keys, cfg: cfg,
-		conns:    ratelimit.New(cfg.ConnectionsPerMinute, 10),
-		chals:    ratelimit.New(cfg.ChallengesPerMinute, 10),
+		conns: ratelimit.New(cfg.ConnectionsPerMinute, 10),
+		chals: ratelimit.New(cfg.ChallengesPerMinute, 10),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
 		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second},
@@ -143,9 +143,9 @@ type conn struct {
 	// holder names this socket as the holder of its user's session lease.
 	holder string
 	addr   string
-	host string // the host name the client reached us by
-	wmu  sync.Mutex
-	done chan struct{}
+	host   string // the host name the client reached us by
+	wmu    sync.Mutex
+	done   chan struct{}
 
 	key *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right; user is

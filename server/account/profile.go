@@ -1,0 +1,163 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/sms"
+	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/token"
+)
+
+// Profile is a change to a user's profile: nil fields keep their value.
+type Profile struct {
+	Firm, Roles *string
+	// Email and Phone replace the e-mail address and the mobile number;
+	// "" clears them. A number is normalised to international form
+	// (ErrBadPhone when it is none). A new number of an SMS user is a
+	// change of credentials: their passcodes go there from then on, so
+	// every sign-in of theirs ends and the codes sent to the old number
+	// stop working.
+	Email, Phone *string
+	// Attr replaces the attributes when it is a JSON object (see
+	// CheckAttr).
+	Attr json.RawMessage
+	// Use2FA false also revokes the token and ends SMS passcodes.
+	Use2FA *bool
+	// NewSeed gives the user a new token at once (returned once by
+	// UpdateProfile), replacing any other.
+	NewSeed bool
+}
+
+func (p Profile) empty() bool { return len(p.Changes()) == 0 && !p.NewSeed }
+
+// Changes names the fields p changes (NewSeed aside), as the audit does.
+func (p Profile) Changes() []string {
+	var names []string
+	for _, f := range []struct {
+		name  string
+		given bool
+	}{{"firm", p.Firm != nil}, {"roles", p.Roles != nil}, {"attr", len(p.Attr) > 0 && string(p.Attr) != "null"},
+		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}} {
+		if f.given {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
+// CheckAttr returns a user's attributes as given, or nil for none ("" or
+// JSON null), and refuses anything but a JSON object (ErrNotAllowed).
+func CheckAttr(attr json.RawMessage) (json.RawMessage, error) {
+	if len(attr) == 0 || string(attr) == "null" {
+		return nil, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(attr, &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("%w: attr must be a JSON object", ErrNotAllowed)
+	}
+	return attr, nil
+}
+
+// applyProfile writes p to u in tx. A change of credentials (two factors
+// switched off, a new number for an SMS user) ends every grant of u; it
+// reports whether an SMS user got a new number.
+func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) (newNumber bool, err error) {
+	if p.empty() {
+		return false, nil
+	}
+	if newNumber, err = p.set(u); err != nil {
+		return false, err
+	}
+	noTwoFactor := p.Use2FA != nil && u.Use2FA && !*p.Use2FA
+	if noTwoFactor {
+		u.Use2FA, u.SMS, newNumber = false, false, false
+		if _, err := tx.DeleteToken(u.ID); err != nil {
+			return false, fmt.Errorf("revoke the token of %s: %w", u.UserID, err)
+		}
+	} else if p.Use2FA != nil {
+		u.Use2FA = *p.Use2FA
+	}
+	if err := tx.UpdateUser(*u); err != nil {
+		return false, fmt.Errorf("update %s: %w", u.UserID, err)
+	}
+	if !newNumber && !noTwoFactor {
+		return newNumber, nil
+	}
+	if err := tx.DeleteSMSCodes(u.ID); err != nil {
+		return false, fmt.Errorf("revoke the SMS codes of %s: %w", u.UserID, err)
+	}
+	_, err = s.moved(tx, u, ProofPassword)
+	return newNumber, err
+}
+
+// set writes p's profile fields (not Use2FA) to u and reports whether an
+// SMS user got a new number.
+func (p Profile) set(u *store.User) (newNumber bool, err error) {
+	attr, err := CheckAttr(p.Attr)
+	if err != nil {
+		return false, err
+	}
+	if attr != nil {
+		u.Attr = attr
+	}
+	for _, f := range []struct{ to, from *string }{{&u.Firm, p.Firm}, {&u.Roles, p.Roles}, {&u.Email, p.Email}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if p.Phone == nil {
+		return false, nil
+	}
+	phone := strings.TrimSpace(*p.Phone)
+	switch {
+	case phone == "" && u.SMS:
+		return false, fmt.Errorf("%w: the user gets passcodes by SMS and needs a number", ErrBadPhone)
+	case phone != "":
+		if phone, err = sms.Normalize(phone); err != nil {
+			return false, fmt.Errorf("%w: %v", ErrBadPhone, err)
+		}
+	}
+	newNumber = u.SMS && phone != u.Phone
+	u.Phone = phone
+	return newNumber, nil
+}
+
+// UpdateProfile changes a user's profile (websocket adduser for an
+// existing user, softtoken-server user update): only the fields p gives,
+// in one transaction. With p.NewSeed it returns the new token, once. An
+// SMS user given a new number is told by e-mail.
+func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profile) (*token.Token, error) {
+	if err := adminOnly(t); err != nil {
+		return nil, err
+	}
+	var tok *token.Token
+	var newNumber bool
+	u, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
+		var err error
+		if newNumber, err = s.applyProfile(tx, u, p); err != nil {
+			return "", err
+		}
+		var detail []string
+		if changed := p.Changes(); len(changed) > 0 {
+			detail = append(detail, "changed "+strings.Join(changed, ", "))
+		}
+		if newNumber {
+			detail = append(detail, "passcodes by SMS to "+sms.Mask(u.Phone))
+		}
+		if p.NewSeed {
+			if tok, err = s.newToken(tx, *u); err != nil {
+				return "", err
+			}
+			detail = append(detail, "new token "+tok.Serial)
+		}
+		return strings.Join(detail, "; "), nil
+	})
+	if err == nil && newNumber {
+		s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, sms.Mask(u.Phone), s.now()))
+	}
+	return tok, err
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/account"
+)
+
+// The commands that recover a user with the fewest side effects: unlock
+// and update (list filters and the temporary passcode's override are with
+// user list and user temp-passcode). docs/web.md ("Recovering a user")
+// says when to use which.
+
+// userUnlock clears a user's lock and failure count, and nothing else:
+// see account.Service.Unlock.
+func userUnlock(ctx context.Context, env Env, args []string) error {
+	return onUser(ctx, env, "user unlock", args, nil, nil, func(d *deps, c common, userID string) error {
+		was, err := d.acct.Unlock(ctx, account.Admin, account.ByAdmin(userID))
+		if err != nil {
+			return err
+		}
+		out := struct {
+			UserID      string     `json:"userid"`
+			WasLocked   bool       `json:"was_locked"`
+			LockedUntil *time.Time `json:"was_locked_until,omitempty"`
+			Failures    int        `json:"failures_cleared"`
+		}{UserID: userID, WasLocked: !was.LockedUntil.IsZero(), Failures: was.Failures}
+		if out.WasLocked {
+			out.LockedUntil = &was.LockedUntil
+		}
+		return c.report(env, out, fmt.Sprintf("Unlocked user %s (%s)", userID, was))
+	})
+}
+
+// userUpdate changes only the profile fields given, in one transaction:
+// see account.Service.UpdateProfile. An SMS user given a new number is
+// told by mail.
+func userUpdate(ctx context.Context, env Env, args []string) error {
+	var mf mailFlags
+	var p account.Profile
+	define := func(env Env, fs *flag.FlagSet) {
+		mf.defineTransport(env, fs)
+		for name, field := range map[string]**string{"firm": &p.Firm, "roles": &p.Roles, "email": &p.Email, "phone": &p.Phone} {
+			fs.Func(name, "the new "+name+` ("" clears it)`, func(v string) error { *field = &v; return nil })
+		}
+		fs.Func("attr", "the new attributes, a JSON object", func(v string) (err error) {
+			p.Attr, err = attrFlag(v)
+			return err
+		})
+	}
+	return onUser(ctx, env, "user update", args, define, &mf, func(d *deps, c common, userID string) error {
+		changed := p.Changes()
+		if len(changed) == 0 {
+			return usagef("user update: give what to change: --attr, --email, --phone, --firm or --roles")
+		}
+		_, err := d.acct.UpdateProfile(ctx, account.Admin, account.ByAdmin(userID), p)
+		if errors.Is(err, account.ErrBadPhone) {
+			return usagef("user update: --phone: %v", err)
+		}
+		if err != nil {
+			return err
+		}
+		out := struct {
+			UserID  string   `json:"userid"`
+			Changed []string `json:"changed"`
+		}{userID, changed}
+		return c.report(env, out, fmt.Sprintf("Updated user %s: %s", userID, strings.Join(changed, ", ")))
+	})
+}
+
+// attrFlag reads the JSON object of --attr.
+func attrFlag(v string) (json.RawMessage, error) {
+	attr, err := account.CheckAttr(json.RawMessage(v))
+	if err != nil || attr == nil {
+		return nil, errors.New(`must be a JSON object, such as {"desk": "FX"}`)
+	}
+	return attr, nil
+}
