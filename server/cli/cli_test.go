@@ -87,28 +87,20 @@ func (a *admin) add(stdin string, args ...string) added {
 
 var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
-func TestUserCommands(t *testing.T) {
-	a := newAdmin(t)
-	u := a.add("trader-pass\n", "--use2fa", "--email", "t@example.com", "--firm", "FINT", "BTSUser0.9999@bts.com")
-	if !sixDigits.MatchString(u.InitialPasscode) || u.TwoFASeed == "" || u.TokenSerial == "" || !u.MustChangePassword {
-		t.Errorf("user add: %+v", u)
-	}
-	if _, err := token.ParseSecret(u.TwoFASeed); err != nil {
-		t.Errorf("2faseed: %v", err)
-	}
-	if fi, err := os.Stat(a.db); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("database mode: %v %v", fi.Mode().Perm(), err)
-	}
-	if fi, err := os.Stat(a.db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("master key mode: %v", err)
-	}
-	steps := []struct {
-		stdin  string
-		args   []string
-		want   string
-		errHas string
-		usage  bool
-	}{
+// commandStep is one admin command of TestUserCommands and what it
+// prints (want) or fails with (errHas; usage: a usage error).
+type commandStep struct {
+	stdin  string
+	args   []string
+	want   string
+	errHas string
+	usage  bool
+}
+
+// commandSteps are the admin commands TestUserCommands runs in turn, on
+// one database.
+func commandSteps() []commandStep {
+	return []commandStep{
 		{"other-pass\n", []string{"user", "add", "bts@x"}, `"initial_passcode"`, "", false},
 		{"other-pass\n", []string{"user", "add", "BTS@X"}, "", "already exists", false},
 		{"short\n", []string{"user", "add", "weak"}, "", "password must be", false},
@@ -163,7 +155,24 @@ func TestUserCommands(t *testing.T) {
 		{"", []string{"audit", "--since", "yesterday"}, "", "--since takes", true},
 		{"", []string{"frob"}, "", "unknown command", true},
 	}
-	for _, st := range steps {
+}
+
+func TestUserCommands(t *testing.T) {
+	a := newAdmin(t)
+	u := a.add("trader-pass\n", "--use2fa", "--email", "t@example.com", "--firm", "FINT", "BTSUser0.9999@bts.com")
+	if !sixDigits.MatchString(u.InitialPasscode) || u.TwoFASeed == "" || u.TokenSerial == "" || !u.MustChangePassword {
+		t.Errorf("user add: %+v", u)
+	}
+	if _, err := token.ParseSecret(u.TwoFASeed); err != nil {
+		t.Errorf("2faseed: %v", err)
+	}
+	if fi, err := os.Stat(a.db); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode: %v %v", fi.Mode().Perm(), err)
+	}
+	if fi, err := os.Stat(a.db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("master key mode: %v", err)
+	}
+	for _, st := range commandSteps() {
 		out, err := a.run(st.stdin, st.args...)
 		if st.errHas != "" {
 			var ue *cli.UsageError

@@ -16,14 +16,11 @@ import (
 // userLogout ends a user's session, so that they may log in again at once.
 func userLogout(ctx context.Context, env Env, args []string) error {
 	return onUser(ctx, env, "user logout", args, nil, nil, func(d *deps, c common, userID string) error {
-		if err := d.acct.Logout(ctx, account.Admin, account.ByAdmin(userID)); err != nil {
-			return err
+		err := d.acct.Logout(ctx, account.Admin, account.ByAdmin(userID))
+		if err == nil {
+			err = c.report(env, map[string]any{"userid": userID, "session_ended": true}, "Ended the session of "+userID+": they may log in again at once")
 		}
-		out := struct {
-			UserID string `json:"userid"`
-			Ended  bool   `json:"session_ended"`
-		}{UserID: userID, Ended: true}
-		return c.report(env, out, "Ended the session of "+userID+": they may log in again at once")
+		return err
 	})
 }
 

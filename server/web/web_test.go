@@ -361,11 +361,11 @@ func TestEveryOutcomeHasAMessage(t *testing.T) {
 // other page opens until then.
 func TestFirstSignInChangesThePassword(t *testing.T) {
 	s := servertest.New(t)
-	initial := s.AddUserToChange("nina", "set-by-admin")
+	passcode := url.Values{"passcode": {s.AddUserToChange("nina", "set-by-admin")}}
 	b := servertest.NewBrowser(t, s.URL)
 	b.SignIn("nina", "set-by-admin")
-	if _, body := b.Post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Choose your password") {
-		t.Fatalf("after the passcode: %s", body)
+	if _, body := b.Post("passcode", passcode); !strings.Contains(body, "Choose your password") {
+		t.Fatal("after the passcode, no password page")
 	}
 	for _, path := range []string{"home", "sms", "app", ""} {
 		if _, body := b.Get(path); !strings.Contains(body, "Choose your password") {
