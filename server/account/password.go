@@ -206,6 +206,12 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 			return "", err
 		}
 		u.MustChangePassword = mustChange
+		if t.self == nil {
+			// Someone else set it: the user's session ends with it.
+			if _, err := tx.DropLease(u.UserID); err != nil {
+				return "", err
+			}
+		}
 		var err error
 		proof := ProofPassword
 		if t.self != nil {

@@ -69,10 +69,24 @@ func (s *Service) TakeSession(ctx context.Context, o Origin, g Grant, holder str
 	return err
 }
 
-// KeepSessions keeps holder's open sessions from lapsing for another
-// SessionHold; an open socket calls it more often than that.
-func (s *Service) KeepSessions(ctx context.Context, holder string) error {
-	return s.st.Update(ctx, func(tx store.Tx) error { return tx.RefreshLeases(holder, s.now().Add(s.cfg.SessionHold)) })
+// KeepSession keeps holder's session of the user of g from lapsing for
+// another SessionHold while g holds; an open socket calls it more often
+// than that. When g no longer holds (the user was reset, disabled, deleted
+// or locked), the session ends at once and the error says why: the socket
+// must close, and the real user may log in.
+func (s *Service) KeepSession(ctx context.Context, g Grant, holder string) error {
+	var stale error
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if _, stale = s.granted(tx, g); stale != nil {
+			_, err := tx.EndLease(g.UserID, holder, time.Time{})
+			return err
+		}
+		return tx.RefreshLeases(holder, s.now().Add(s.cfg.SessionHold))
+	})
+	if err != nil {
+		return err
+	}
+	return stale
 }
 
 // EndSession ends holder's session of userID: at once after a logout,

@@ -179,6 +179,9 @@ func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool
 			return "", err
 		}
 		if !active {
+			if _, err := tx.DropLease(u.UserID); err != nil {
+				return "", err
+			}
 			_, err := s.moved(tx, u, ProofPassword)
 			return "", err
 		}
@@ -194,6 +197,9 @@ func (s *Service) DeleteUser(ctx context.Context, o Origin, t Target) error {
 		return err
 	}
 	_, err := s.change(ctx, o, t, "user delete", func(tx store.Tx, u *store.User) (string, error) {
+		if _, err := tx.DropLease(u.UserID); err != nil {
+			return "", err
+		}
 		return "", tx.DeleteUser(u.ID)
 	})
 	return err
@@ -250,6 +256,7 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 			func() error { return tx.RevokeTempPasscode(u.ID) },
 			func() error { return tx.DeleteSMSCodes(u.ID) },
 			func() error { return tx.SetSecurityAnswers(u.ID, nil) },
+			func() error { _, err := tx.DropLease(u.UserID); return err },
 			func() error { return tx.SetInitialPasscode(u.ID, initial) },
 		} {
 			if err := step(); err != nil {

@@ -125,7 +125,7 @@ func (c *conn) changePass(ctx context.Context, req wire.Request) (string, error)
 	}
 	g, err := c.h.acct.ChangePassword(ctx, c.origin(), target, c.password(req.Pass, req.Enc), pw, p)
 	if err == nil && own {
-		c.grant = g // the socket's own login goes on
+		c.setGrant(g) // the socket's own login goes on
 	}
 	return userID, err
 }

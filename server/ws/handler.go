@@ -13,6 +13,7 @@ package ws
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -148,7 +149,8 @@ type conn struct {
 	done   chan struct{}
 
 	key *challenge.Key // handed out by challenge
-	// grant is what the login proved, once the password is right; user is
+	// grant is what the login proved, once the password is right (after
+	// login, written with wmu held: the ping goroutine reads it); user is
 	// the profile it returned: what replies say, the key of the session
 	// lease, and a first, cheap refusal of a non-administrator's admin
 	// messages. The rules decide every request on the current account.
@@ -183,7 +185,13 @@ func (c *conn) serve(ctx context.Context) {
 	// limit, and the socket closes with status 1009.
 	c.ws.SetReadLimit(4 * wire.MaxMessageBytes)
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.LoginTimeout))
+	// Pongs keep a logged-in socket alive; before that, a client's own
+	// pongs must not push back the login, SMS or enrolment deadline (the
+	// handler runs on this goroutine, which alone writes c.stage).
 	c.ws.SetPongHandler(func(string) error {
+		if c.stage != stageLoggedIn {
+			return nil
+		}
 		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	})
 	for {
@@ -230,8 +238,8 @@ func (c *conn) ping() {
 		case <-c.done:
 			return
 		case <-keep.C:
-			if err := c.h.acct.KeepSessions(context.Background(), c.holder); err != nil {
-				c.h.cfg.Logger.Error("keep session", "userid", c.grant.UserID, "err", err)
+			if !c.keepSession() {
+				return
 			}
 		case <-t.C:
 			c.wmu.Lock()
@@ -242,6 +250,37 @@ func (c *conn) ping() {
 			}
 		}
 	}
+}
+
+// setGrant replaces the grant of a logged-in socket, which the ping
+// goroutine reads too.
+func (c *conn) setGrant(g account.Grant) {
+	c.wmu.Lock()
+	c.grant = g
+	c.wmu.Unlock()
+}
+
+// keepSession keeps the user's session lease fresh while the login holds;
+// once it no longer does (a reset, a disable), the lease ends and the
+// socket closes, so that the real user may log in. It reports whether the
+// socket goes on.
+func (c *conn) keepSession() bool {
+	c.wmu.Lock()
+	g := c.grant
+	c.wmu.Unlock()
+	err := c.h.acct.KeepSession(context.Background(), g, c.holder)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, account.ErrSignedOut), errors.Is(err, account.ErrDisabled), errors.Is(err, account.ErrLocked):
+		c.wmu.Lock()
+		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"), time.Now().Add(writeWait))
+		c.wmu.Unlock()
+		c.ws.Close()
+		return false
+	}
+	c.h.cfg.Logger.Error("keep session", "userid", g.UserID, "err", err)
+	return true
 }
 
 func (c *conn) close() {

@@ -29,7 +29,7 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 	if c.stage == stagePending && req.Type != wire.TypeSend2FAToken && req.Type != wire.TypeLogout {
 		return wire.Response{Type: req.Type, Result: wire.ResultNeed2FA}, false
 	}
-	if c.stage == stageLoggedIn && c.grant.MustChangePassword() && !changesOwnPassword(req) && req.Type != wire.TypeLogout {
+	if c.stage == stageLoggedIn && c.grant.MustChangePassword() && !c.changesOwnPassword(req) && req.Type != wire.TypeLogout {
 		return wire.Response{Type: req.Type, Result: wire.ResultChangePassword,
 			Message: "the password was set for you: change it first (adduser with updateprof, pass and newpass)"}, false
 	}
@@ -57,9 +57,11 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 }
 
 // changesOwnPassword reports a request that changes the sender's own
-// password: all a user who must change theirs may send.
-func changesOwnPassword(req wire.Request) bool {
-	return req.Type == wire.TypeAddUser && req.UpdateProf && !req.ResetPass
+// password and nothing else: all a user who must change theirs may send.
+func (c *conn) changesOwnPassword(req wire.Request) bool {
+	own := req.UserID == "" || strings.EqualFold(req.UserID, c.grant.UserID)
+	profile := req.Firm != "" || req.Roles != "" || (len(req.Attr) > 0 && string(req.Attr) != "null") || req.Use2FA != ""
+	return req.Type == wire.TypeAddUser && req.UpdateProf && !req.ResetPass && own && !profile
 }
 
 func (c *conn) logout(ctx context.Context) wire.Response {

@@ -629,3 +629,66 @@ func TestConcurrentAccessSaysWhen(t *testing.T) {
 		}
 	}
 }
+
+// A client's own pongs keep a logged-in socket alive, never one that has
+// not logged in: its login deadline holds.
+func TestPongsDoNotExtendTheLoginDeadline(t *testing.T) {
+	s := newServer(t, ws.Config{LoginTimeout: time.Second, IdleTimeout: 2 * time.Second})
+	c := s.dial()
+	c.challenge()
+	for range 8 {
+		_ = c.c.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second))
+		time.Sleep(300 * time.Millisecond)
+	}
+	if !c.closed() {
+		t.Error("a socket that sends pongs and never logs in outlived its login deadline")
+	}
+}
+
+// When an administrator disables or resets a user, the user's session ends
+// at once (the real user may log in) and a socket of the old login closes.
+func TestSessionEndsWithTheLogin(t *testing.T) {
+	s := newServerRules(t, ws.Config{}, account.Config{SessionHold: 3 * time.Second})
+	old := s.dial()
+	if r := old.login("plain", "plain-password", ""); r.Result != wire.ResultOK {
+		t.Fatal(r)
+	}
+	ctx := context.Background()
+	if err := s.acct.SetActive(ctx, account.Admin, account.ByAdmin("plain"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.acct.SetActive(ctx, account.Admin, account.ByAdmin("plain"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.acct.Reset(ctx, account.Admin, account.ByAdmin("plain"), []byte("after-reset-1")); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.dial().login("plain", "after-reset-1", ""); r.Result != wire.ResultOK {
+		t.Errorf("the real user after the reset: %+v", r)
+	}
+	if !old.closed() {
+		t.Error("the old login's socket stayed open")
+	}
+}
+
+// An administrator who must change their own password changes nothing else
+// first: not another user's password, nor a profile.
+func TestMustChangeAdminChangesOnlyTheirOwn(t *testing.T) {
+	s := newServer(t, ws.Config{})
+	ctx := context.Background()
+	if _, err := s.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: "admin2", Admin: true, Password: []byte("set-by-admin")}); err != nil {
+		t.Fatal(err)
+	}
+	c := s.dial()
+	if r := c.login("admin2", "set-by-admin", ""); r.Result != wire.ResultOK || !r.MustChangePassword {
+		t.Fatalf("login: %+v", r)
+	}
+	for _, msg := range []map[string]any{
+		{"type": "adduser", "updateprof": true, "userid": "plain", "pass": c.encrypt("plain-password"), "newpass": c.encrypt("chosen-by-admin2")},
+		{"type": "adduser", "updateprof": true, "roles": "superuser", "pass": c.encrypt("set-by-admin"), "newpass": c.encrypt("admin2s-own-pass")},
+	} {
+		if r := c.send(msg); r.Result != wire.ResultChangePassword {
+			t.Errorf("%v: %+v", msg, r)
+		}
+	}
+}
