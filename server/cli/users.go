@@ -248,7 +248,7 @@ func onUser(ctx context.Context, env Env, name string, args []string, define fun
 }
 
 func userOne(ctx context.Context, env Env, verb string, args []string) error {
-	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, _ common, userID string) error {
+	return onUser(ctx, env, "user "+verb, args, nil, nil, func(d *deps, c common, userID string) error {
 		var err error
 		switch verb {
 		case "show":
@@ -266,8 +266,7 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 			return err
 		}
 		done := map[string]string{"disable": "Disabled", "enable": "Enabled", "delete": "Deleted"}[verb]
-		_, err = fmt.Fprintf(env.Stdout, "%s user %s\n", done, userID)
-		return err
+		return c.report(env, map[string]any{"userid": userID, "done": strings.ToLower(done)}, done+" user "+userID)
 	})
 }
 
@@ -291,12 +290,11 @@ func userReset(ctx context.Context, env Env, args []string) error {
 }
 
 func tokenRevoke(ctx context.Context, env Env, args []string) error {
-	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, _ common, userID string) error {
+	return onUser(ctx, env, "token revoke", args, nil, nil, func(d *deps, c common, userID string) error {
 		if err := d.acct.RevokeToken(ctx, account.Admin, account.ByAdmin(userID)); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(env.Stdout, "Revoked the token of %s: its passcodes no longer work\n", userID)
-		return err
+		return c.report(env, map[string]any{"userid": userID, "token_revoked": true}, "Revoked the token of "+userID+": its passcodes no longer work")
 	})
 }
 
