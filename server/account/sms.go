@@ -144,9 +144,13 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 
 // useSMS makes u an SMS user with phone, in tx: the one rule for every way
 // to SMS passcodes (enrol site, self-help desk). Passcodes then come by
-// text message, and the token, which may be lost, is revoked.
+// text message, and the token, which may be lost, is revoked, as are codes
+// sent to the old number.
 func (s *Service) useSMS(tx store.Tx, u *store.User, phone string) (Grant, error) {
 	if _, err := tx.DeleteToken(u.ID); err != nil {
+		return Grant{}, err
+	}
+	if err := tx.DeleteSMSCodes(u.ID); err != nil { // codes sent to the old number
 		return Grant{}, err
 	}
 	u.Phone, u.SMS, u.Use2FA = phone, true, true
