@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
@@ -26,7 +27,8 @@ type Config struct {
 	Rules account.Config
 	// WS tunes the websocket protocol (its Now and Logger too).
 	WS ws.Config
-	// EnrolURL is the enrol page's public address, for One Swipe codes.
+	// EnrolURL is the enrol page's public address, for One Swipe codes; its
+	// host names the server in the tokens it enrols.
 	EnrolURL string
 	// SecureCookies marks the pages' cookies Secure: on unless the server
 	// speaks plain HTTP on loopback.
@@ -57,9 +59,14 @@ func New(cfg Config) *Server {
 	cfg.Rules.Now, cfg.Rules.Logger = or(cfg.Rules.Now, cfg.Now), orLogger(cfg.Rules.Logger, cfg.Logger)
 	cfg.WS.Now, cfg.WS.Logger = or(cfg.WS.Now, cfg.Now), orLogger(cfg.WS.Logger, cfg.Logger)
 	accounts := account.New(cfg.Store, cfg.Sealer, cfg.Rules)
+	issuer := "softtoken"
+	if u, err := url.Parse(cfg.EnrolURL); err == nil && u.Hostname() != "" {
+		issuer = u.Hostname()
+	}
+	cfg.WS.Issuer = issuer
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws.New(accounts, cfg.Keys, cfg.WS))
-	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, SecureCookies: cfg.SecureCookies, MaxTempDays: cfg.MaxTempDays,
+	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, SecureCookies: cfg.SecureCookies, MaxTempDays: cfg.MaxTempDays,
 		Logger: cfg.Logger, Now: cfg.Now}
 	mux.Handle(web.Prefix, web.New(wc))
 	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))

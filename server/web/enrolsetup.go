@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
-	"github.com/softtoken/softtoken/server/request"
 )
 
 // What a signed-in user sets up on the enrol site: the soft token app
@@ -38,9 +37,8 @@ func (h *EnrolSite) startApp(w http.ResponseWriter, r *http.Request, s *session[
 		h.failed(w, s, "new seed", err, nil, func(status int, msg string) { h.message(w, status, "Soft token app", msg) })
 		return
 	}
-	host := request.Host(r)
-	e.Token.Issuer = host
-	e.Token.Label = fmt.Sprintf("%s (%s)", s.v.grant.UserID, host)
+	e.Token.Issuer = h.cfg.Issuer
+	e.Token.Label = fmt.Sprintf("%s (%s)", s.v.grant.UserID, h.cfg.Issuer)
 	s.v.app = e
 	http.Redirect(w, r, h.prefix+"app", http.StatusSeeOther)
 }

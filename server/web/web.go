@@ -51,6 +51,9 @@ type Config struct {
 	// EnrolURL is the public address of the enrol page (what welcome mails
 	// give), carried by One Swipe enrolment codes.
 	EnrolURL string
+	// Issuer names the server in the app tokens it enrols (the enrol URL's
+	// host: never a request's Host header, which a client chooses).
+	Issuer string
 	// SecureCookies marks the session cookie Secure. Only a server on
 	// plain HTTP on loopback (make run, tests) turns it off.
 	SecureCookies bool

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -381,5 +382,45 @@ func TestFirstSignInChangesThePassword(t *testing.T) {
 	}
 	if _, body := b.Get("home"); !strings.Contains(body, "Signed in as <b>nina</b>") {
 		t.Error("home after the change")
+	}
+}
+
+// The app token's issuer and label name the server as configured, never
+// as a request's Host header says: a client chooses that header.
+func TestAppTokenIssuerIsNotTheHostHeader(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	b := servertest.NewBrowser(t, s.URL)
+	b.SignIn("trader", "trader-pass")
+	b.Post("passcode", url.Values{"passcode": {initial}})
+	req, _ := http.NewRequest("POST", s.URL+"app", strings.NewReader(url.Values{"csrf": {b.CSRF}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "evil.example"
+	for _, c := range b.Client.Jar.Cookies(req.URL) {
+		req.AddCookie(c) // the jar keys on the Host header, which is the point here
+	}
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), `id="secret"`) {
+		t.Fatalf("the app page: %d %s", resp.StatusCode, body)
+	}
+	resp.Body.Close()
+	resp, err = b.Client.Get(s.URL + "app/code.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	img, err := qr.ReadImage(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri, err := qr.Decode(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(uri, "evil.example") || !strings.Contains(uri, "issuer=127.0.0.1") {
+		t.Errorf("the app token's URI: %s", uri)
 	}
 }

@@ -116,7 +116,7 @@ func (c *conn) offerSeed(typ string) wire.Response {
 	seed := c.en.Token
 	return wire.Response{
 		Type: typ, Result: wire.ResultOK, UserID: seed.Account, TwoFASeed: seed.Secret.Base32(),
-		Issuer: c.host, Algorithm: string(seed.Algorithm), Digits: seed.Digits, Period: seed.Period,
+		Issuer: c.h.cfg.Issuer, Algorithm: string(seed.Algorithm), Digits: seed.Digits, Period: seed.Period,
 		Serial: seed.Serial, ServerTime: c.h.cfg.Now().Unix(),
 	}
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// address (defaults 30 and 30, with bursts of 10).
 	ConnectionsPerMinute int
 	ChallengesPerMinute  int
+	// Issuer names the server in the tokens it enrols (the enrol URL's
+	// host, from configuration: never from a request's Host header, which
+	// a client chooses).
+	Issuer string
 	// MaxCodeTries is how many wrong send2fatoken a socket may send before
 	// it is closed (default 3).
 	MaxCodeTries int
@@ -130,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, host: request.Host(r), done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, done: make(chan struct{})}
 	c.serve(r.Context())
 }
 
@@ -144,7 +148,6 @@ type conn struct {
 	// holder names this socket as the holder of its user's session lease.
 	holder string
 	addr   string
-	host   string // the host name the client reached us by
 	wmu    sync.Mutex
 	done   chan struct{}
 
