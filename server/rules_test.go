@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
@@ -198,4 +201,41 @@ func TestSocketDeadlinesUseTheRealClock(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// A slow client is closed at the HTTP timeouts: one that trickles its
+// headers, and one that trickles a form's body.
+func TestSlowClientsAreClosed(t *testing.T) {
+	s := servertest.NewWith(t, servertest.Options{HTTP: server.Timeouts{ReadHeader: 500 * time.Millisecond, Read: time.Second}})
+	for name, request := range map[string]string{
+		"headers": "GET /secenrol/ HTTP/1.1\r\nHost: x\r\n",
+		"body":    "POST /secenrol/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nuserid=",
+	} {
+		c, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, _ = c.Write([]byte(request))
+		closed := false
+		for i := 0; i < 40 && !closed; i++ { // a byte every 100 ms, for up to 4 s
+			time.Sleep(100 * time.Millisecond)
+			if _, err := c.Write([]byte("a")); err != nil {
+				closed = true
+			}
+			_ = c.SetReadDeadline(time.Now().Add(time.Millisecond))
+			if _, err := c.Read(make([]byte, 1)); err != nil && !isTimeout(err) {
+				closed = true
+			}
+		}
+		c.Close()
+		if !closed || time.Since(start) > 3*time.Second {
+			t.Errorf("a client trickling its %s was not closed in time (%v)", name, time.Since(start))
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

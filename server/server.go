@@ -35,15 +35,41 @@ type Config struct {
 	SecureCookies bool
 	// MaxTempDays bounds temporary passcodes from the self-help desk.
 	MaxTempDays int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// HTTP bounds how long a client may take over a request (zero fields
+	// take the defaults of DefaultTimeouts).
+	HTTP   Timeouts
+	Logger *slog.Logger
+	Now    func() time.Time
 }
+
+// Timeouts bound how long a client may take over an HTTP request: a slow
+// client must not hold a connection, and its goroutine, for ever. A
+// websocket, once upgraded, has its own deadlines (server/ws).
+type Timeouts struct {
+	// ReadHeader bounds the request's headers, Read the whole request,
+	// Write the answer; Idle closes a kept-alive connection that sends no
+	// new request.
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultTimeouts are generous for a person's browser and a camera frame
+// on a slow line, short for a slow-sending attacker.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 2 * time.Minute}
 
 // Server is the companion server's HTTP handler and its rules service.
 type Server struct {
 	http.Handler
 	// Accounts is the rules service, for the housekeeping the caller runs.
 	Accounts *account.Service
+	timeouts Timeouts
+}
+
+// Serve sets up hs to serve s: the handler and the timeouts. serve and
+// servertest both use it, so that tests meet the limits users do.
+func (s *Server) Serve(hs *http.Server) {
+	hs.Handler = s
+	hs.ReadHeaderTimeout, hs.ReadTimeout = s.timeouts.ReadHeader, s.timeouts.Read
+	hs.WriteTimeout, hs.IdleTimeout = s.timeouts.Write, s.timeouts.Idle
 }
 
 // New builds the server's HTTP handler in one place: the websocket
@@ -72,7 +98,14 @@ func New(cfg Config) *Server {
 	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	return &Server{Handler: mux, Accounts: accounts}
+	t := cfg.HTTP
+	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
+		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return &Server{Handler: mux, Accounts: accounts, timeouts: t}
 }
 
 func or(f, def func() time.Time) func() time.Time {

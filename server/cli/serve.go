@@ -28,6 +28,7 @@ type ServeConfig struct {
 	MaxTempDays int
 	Rules       account.Config
 	WS          ws.Config
+	HTTP        server.Timeouts
 }
 
 // define defines serve's own flags.
@@ -45,6 +46,10 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
 	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
 	fs.BoolVar(&sc.WS.VerifyHoldsSession, "verify-holds-session", false, "a portal's verifylogin holds the user as a websocket login does")
+	fs.DurationVar(&sc.HTTP.ReadHeader, "http-read-header-timeout", server.DefaultTimeouts.ReadHeader, "time a client has to send a request's headers")
+	fs.DurationVar(&sc.HTTP.Read, "http-read-timeout", server.DefaultTimeouts.Read, "time a client has to send a whole request")
+	fs.DurationVar(&sc.HTTP.Write, "http-write-timeout", server.DefaultTimeouts.Write, "time the server has to send an answer")
+	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
 }
@@ -87,13 +92,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
 	srvCfg := server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
-		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, Logger: env.Logger, Now: env.Now}
+		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
 	handler := server.New(srvCfg)
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{}
+	handler.Serve(srv)
 	go housekeeping(ctx, env, handler.Accounts, keys)
 	errc := make(chan error, 1)
 	scheme := "http"
