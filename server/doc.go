@@ -1,7 +1,9 @@
 // Package server is the root of softtoken's companion server: users,
 // enrolment, verification over the websocket protocol, the enrol site and
 // self-help desk, temporary passcodes, SMS and audit. [New] builds its
-// HTTP handler, in one place, for `serve` and for the tests.
+// HTTP handler, in one place, for `serve` and for the tests; [Open] and
+// [OpenAccounts] open its [Storage] for `serve` and the admin commands,
+// which so never hold the store themselves.
 //
 // The packages below it, by what they hold:
 //

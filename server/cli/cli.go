@@ -19,11 +19,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/seal"
-	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
 )
 
 // Env is what a command may use.
@@ -181,45 +180,32 @@ func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 // deps are the rules service on the opened database: the commands use
 // only the service.
 type deps struct {
-	acct  *account.Service
-	close func() error
+	acct *server.Accounts
 }
 
 // Close closes the database.
-func (d *deps) Close() error { return d.close() }
+func (d *deps) Close() error { return d.acct.Close() }
 
 func (c common) open(ctx context.Context, env Env, cfg account.Config) (*deps, error) {
-	st, sealer, err := c.openStore(ctx, env)
+	storage, err := c.storage(env)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Now, cfg.Logger = env.Now, env.Logger
-	return &deps{acct: account.New(st, sealer, cfg), close: st.Close}, nil
+	acct, err := server.OpenAccounts(ctx, storage, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &deps{acct: acct}, nil
 }
 
-// openStore opens the database and the sealer of its seeds: wiring for
-// open and serve.
-func (c common) openStore(ctx context.Context, env Env) (store.Store, *seal.Sealer, error) {
+// storage is where the commands' data lives, from the flags and the
+// environment.
+func (c common) storage(env Env) (server.Storage, error) {
 	if c.db == "" {
-		return nil, nil, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
+		return server.Storage{}, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
 	}
-	keyPath := c.masterKey
-	if keyPath == "" {
-		keyPath = c.db + ".key"
-	}
-	key, err := seal.LoadKey(keyPath, env.Getenv(seal.KeyEnv))
-	if err != nil {
-		return nil, nil, err
-	}
-	sealer, err := seal.New(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := sqlite.Open(ctx, c.db)
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, sealer, nil
+	return server.Storage{DB: c.db, MasterKeyFile: c.masterKey, MasterKey: env.Getenv(seal.KeyEnv)}, nil
 }
 
 // readPassword reads the password for user add / reset.

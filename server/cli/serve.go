@@ -78,11 +78,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	mailer, mailTo := mf.mailer(env, c.db)
 	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
-	st, sealer, err := c.openStore(ctx, env)
+	storage, err := c.storage(env)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
 	if err != nil {
 		return err
@@ -91,9 +90,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	srvCfg := server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
+	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
 		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
-	handler := server.New(srvCfg)
+	handler, closeDB, err := server.Open(ctx, storage, srvCfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
