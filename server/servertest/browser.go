@@ -107,3 +107,22 @@ func (b *Browser) Frame(text string) map[string]any {
 	out["status"] = float64(resp.StatusCode)
 	return out
 }
+
+// QR reads the QR code in the picture at path, as a phone's camera would.
+func (b *Browser) QR(path string) string {
+	b.t.Helper()
+	resp, err := b.Client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	img, err := qr.ReadImage(resp.Body)
+	if err != nil {
+		b.t.Fatalf("%s: %v", path, err)
+	}
+	text, err := qr.Decode(img)
+	if err != nil {
+		b.t.Fatalf("%s: %v", path, err)
+	}
+	return text
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/oneswipe"
-	"github.com/softtoken/softtoken/token/qr"
 )
 
 func code(t *testing.T, tok token.Token, at time.Time) string {
@@ -182,20 +181,7 @@ func TestIssueEnrolCode(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Works once, until") {
 		t.Fatalf("the code page: %d %s", status, body)
 	}
-	resp, err := b.Client.Get(s.URL + "oneswipe/code.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	img, err := qr.ReadImage(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := qr.Decode(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := oneswipe.ParseEnrolment(text)
+	e, err := oneswipe.ParseEnrolment(b.QR("oneswipe/code.png"))
 	if err != nil || e.UserID != "trader" || e.EnrolURL != s.URL || e.Expires.Sub(s.Clock.Now()) != 10*time.Minute {
 		t.Errorf("the code: %#v, %v", e, err)
 	}
@@ -407,20 +393,7 @@ func TestAppTokenIssuerIsNotTheHostHeader(t *testing.T) {
 		t.Fatalf("the app page: %d %s", resp.StatusCode, body)
 	}
 	resp.Body.Close()
-	resp, err = b.Client.Get(s.URL + "app/code.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	img, err := qr.ReadImage(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uri, err := qr.Decode(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(uri, "evil.example") || !strings.Contains(uri, "issuer=127.0.0.1") {
+	if uri := b.QR("app/code.png"); strings.Contains(uri, "evil.example") || !strings.Contains(uri, "issuer=127.0.0.1") {
 		t.Errorf("the app token's URI: %s", uri)
 	}
 }
