@@ -2,11 +2,11 @@ package scan_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"image"
 	"image/draw"
 	"image/png"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +70,7 @@ func TestClipboard(t *testing.T) {
 	}
 }
 
-// noisyScreenshot is a PNG of 1200×1200 random pixels (which do not
+// noisyScreenshot is a PNG of 1200×1200 pseudo-random pixels (which do not
 // compress) with the QR code in the middle: big enough that the clipboard
 // owner sends it in pieces.
 func noisyScreenshot(t *testing.T) []byte {
@@ -80,7 +80,10 @@ func noisyScreenshot(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 1200, 1200))
-	if _, err := rand.Read(img.Pix); err != nil {
+	// The same noise every run: fresh random noise now and then holds
+	// shapes that hide the code from the decoder, which made the test flaky.
+	noise := mrand.NewChaCha8([32]byte{'s', 'o', 'f', 't', 't', 'o', 'k', 'e', 'n'})
+	if _, err := noise.Read(img.Pix); err != nil {
 		t.Fatal(err)
 	}
 	for i := 3; i < len(img.Pix); i += 4 {
