@@ -228,7 +228,7 @@ func TestUserListFilters(t *testing.T) {
 	}{
 		{nil, "admin fine fresh fresh-locked gone gone-fresh locked texter"},
 		{[]string{"--locked"}, "fresh-locked locked"},
-		{[]string{"--unenrolled"}, "admin fresh fresh-locked"},
+		{[]string{"--unenrolled"}, "fresh fresh-locked"}, // a service account has no token by design
 		{[]string{"--disabled"}, "gone gone-fresh"},
 		{[]string{"--locked", "--unenrolled"}, "fresh-locked"},
 		{[]string{"--unenrolled", "--disabled"}, ""},

@@ -159,12 +159,18 @@ func TestHelpdeskNumberEndsTheToken(t *testing.T) {
 	if _, body := d.Post("options", url.Values{"phone": {"+447700900123"}, "days": {"0"}}); !strings.Contains(body, "SMS") {
 		t.Fatalf("the new number: %s", errorOf(body))
 	}
+	if _, body := d.Post("confirm", url.Values{"code": {s.LastSMS("+447700900123")}}); !strings.Contains(body, "come by SMS") {
+		t.Fatalf("the code sent to the new number: %s", errorOf(body))
+	}
 	s.Clock.Advance(30 * time.Second)
 	if got := s.Verify("nina", "nina-pass", codeAt(t, s, tok, 0)); got != wire.ResultInvalidToken {
 		t.Errorf("the token after a new SMS number: %s", got)
 	}
+	if got := s.Verify("nina", "nina-pass", ""); got != wire.ResultNeed2FA {
+		t.Errorf("verifylogin without a code after the new number: %s", got)
+	}
 	if got := s.Verify("nina", "nina-pass", s.LastSMS("+447700900123")); got != wire.ResultOK {
-		t.Errorf("the SMS sent to the new number: %s", got)
+		t.Errorf("the SMS passcode then sent to the new number: %s", got)
 	}
 }
 

@@ -3,11 +3,13 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
@@ -100,8 +102,13 @@ func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment,
 	sealed := e.sealed
 	sealed.LastStep = step // the confirmation code cannot log in
 	var g Grant
-	_, err = s.change(ctx, o, e.grant.Self(), "enrol", func(tx store.Tx, u *store.User) (string, error) {
+	replaced := false
+	u, err := s.change(ctx, o, e.grant.Self(), "enrol", func(tx store.Tx, u *store.User) (string, error) {
 		if err := s.enrolled(tx, u, e.grant.Proof, e.answers); err != nil {
+			return "", err
+		}
+		var err error
+		if replaced, err = s.hasToken(tx, *u); err != nil {
 			return "", err
 		}
 		if err := tx.SetToken(u.ID, sealed); err != nil {
@@ -111,11 +118,26 @@ func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment,
 		if err := tx.UpdateUser(*u); err != nil {
 			return "", err
 		}
-		var err error
 		g, err = s.moved(tx, u, ProofToken)
 		return fmt.Sprintf("token %s, proved with the %s", sealed.Serial, e.grant.Proof), err
 	})
+	if err == nil {
+		s.notify(ctx, o, u, mail.TokenNotice("", "", u.UserID, sealed.Serial, replaced, s.now()))
+	}
 	return g, err
+}
+
+// hasToken reports whether u has a second factor that a new token
+// replaces: a token, or SMS passcodes.
+func (s *Service) hasToken(tx store.Tx, u store.User) (bool, error) {
+	if u.SMS {
+		return true, nil
+	}
+	_, err := tx.TokenOf(u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // enrolled does, in tx, what every completed enrolment does: the welcome

@@ -49,7 +49,8 @@ var (
 	ErrWrongAnswer = errors.New("wrong answer")
 	// ErrNoQuestions: the user has not chosen security questions.
 	ErrNoQuestions = errors.New("no security questions")
-	// ErrTooSoon: a temporary passcode within 30 days of the last.
+	// ErrTooSoon: a temporary passcode or help-desk number change within 30
+	// days of the last.
 	ErrTooSoon = errors.New("temporary passcode too soon")
 	// ErrBadDays: a temporary passcode's validity out of range.
 	ErrBadDays = errors.New("temporary passcode validity out of range")
@@ -70,6 +71,10 @@ var (
 	ErrHeld = errors.New("user already logged in")
 	// ErrNoSession: no session holds the user.
 	ErrNoSession = errors.New("no session holds the user")
+	// ErrNotEnrolled: a user who must give a second factor has none yet
+	// (no token, no SMS passcodes, no temporary passcode): they enrol
+	// first, with the initial passcode of their welcome mail.
+	ErrNotEnrolled = errors.New("no second factor enrolled")
 	// ErrSMSNotSent: the SMS gateway did not take the message (wrapped
 	// with its reason, which never holds the code).
 	ErrSMSNotSent = errors.New("the SMS could not be sent")
@@ -78,7 +83,7 @@ var (
 // knownErrors are the outcomes the audit names.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
-	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession}
+	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled}
 
 // Outcome names the outcome err is (the text of one of the errors above),
 // and is false for an error the rules did not decide: a failure of the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/store"
 )
@@ -104,10 +105,17 @@ func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte,
 	if err != nil {
 		return SignIn{User: u}, err
 	}
-	if !u.Use2FA {
+	if !s.twoFactor(u) {
+		if u.Service {
+			s.Record(ctx, o, u.UserID, "service login", "OK", "password alone: a service account")
+		}
 		return SignIn{Grant: g, User: u}, nil
 	}
 	if code == "" {
+		if err := s.canGiveSecond(ctx, u); err != nil {
+			s.Record(ctx, o, u.UserID, "login", outcome(err), "")
+			return SignIn{}, err
+		}
 		return SignIn{Grant: g, User: u, NeedPasscode: true}, nil
 	}
 	g, err = s.CheckPasscode(ctx, o, g, code)
@@ -115,6 +123,38 @@ func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte,
 		return SignIn{}, err
 	}
 	return SignIn{Grant: g, User: u}, nil
+}
+
+// twoFactor says whether u's logins need a second factor: everyone's but
+// a service account's, unless the server lets users without a token
+// (Use2FA off) in with their password alone (Config.PasswordOnly).
+func (s *Service) twoFactor(u store.User) bool {
+	return !u.Service && (u.Use2FA || !s.cfg.PasswordOnly)
+}
+
+// canGiveSecond answers ErrNotEnrolled for a user who has no second factor
+// to give: no token, no SMS passcodes, no temporary passcode. Such a user
+// can only enrol (with the initial or a temporary passcode), and is told
+// so rather than asked for a passcode that does not exist.
+func (s *Service) canGiveSecond(ctx context.Context, u store.User) error {
+	if u.SMS {
+		return nil
+	}
+	return s.st.View(ctx, func(tx store.ReadTx) error {
+		if _, err := tx.TokenOf(u.ID); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		tp, err := tx.TempPasscodeOf(u.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return ErrNotEnrolled
+		case err != nil:
+			return err
+		case tp.Revoked || !s.now().Before(tp.Expires):
+			return ErrNotEnrolled
+		}
+		return nil
+	})
 }
 
 // Verify is a web back-end's verifylogin: Login on behalf of the
@@ -198,7 +238,7 @@ func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []by
 // ends every other grant of the user.
 func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, error) {
 	var g Grant
-	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
+	u, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
 		if _, err := s.applyProfile(tx, u, profile); err != nil {
 			return "", err
 		}
@@ -220,5 +260,8 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 		g, err = s.moved(tx, u, proof)
 		return "", err
 	})
+	if err == nil {
+		s.notify(ctx, o, u, mail.PasswordNotice("", "", u.UserID, mustChange, s.now()))
+	}
 	return g, err
 }

@@ -135,7 +135,7 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 		return nil, err
 	}
 	var tok *token.Token
-	var newNumber bool
+	var newNumber, replaced bool
 	u, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
 		var err error
 		if newNumber, err = s.applyProfile(tx, u, p); err != nil {
@@ -149,6 +149,9 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 			detail = append(detail, "passcodes by SMS to "+sms.Mask(u.Phone))
 		}
 		if p.NewSeed {
+			if replaced, err = s.hasToken(tx, *u); err != nil {
+				return "", err
+			}
 			if tok, err = s.newToken(tx, *u); err != nil {
 				return "", err
 			}
@@ -158,6 +161,9 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 	})
 	if err == nil && newNumber {
 		s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, sms.Mask(u.Phone), s.now()))
+	}
+	if err == nil && tok != nil {
+		s.notify(ctx, o, u, mail.TokenNotice("", "", u.UserID, tok.Serial, replaced, s.now()))
 	}
 	return tok, err
 }

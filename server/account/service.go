@@ -70,6 +70,11 @@ type Config struct {
 	// (nil: no notices); MailFrom is the sender.
 	Mail     mail.Mailer
 	MailFrom string
+	// PasswordOnly lets users without a second factor (Use2FA off) log
+	// in with their password alone: the protocol seed's site-wide use2fa
+	// switch, off by default (serve --require-2fa). Service accounts
+	// always log in with their password alone.
+	PasswordOnly bool
 	// Hash is the argon2id cost of new hashes.
 	Hash password.Params
 	// Now is the clock of the rules (tests move it).
@@ -170,6 +175,22 @@ func (s *Service) Record(ctx context.Context, o Origin, userID, name, outcome, d
 	if err != nil {
 		s.cfg.Logger.Error("audit failed", "event", name, "err", err)
 	}
+}
+
+// Started records in the audit, when a server starts, each safety policy
+// its administrator turned off (today: the second factor, PasswordOnly),
+// so that the choice is on record however it was made, and warns in the
+// log. It returns the error of the audit's write: a server that cannot
+// record it must not start.
+func (s *Service) Started(ctx context.Context, o Origin) error {
+	if !s.cfg.PasswordOnly {
+		return nil
+	}
+	const detail = "users without a token log in with their password alone (serve --require-2fa=false)"
+	s.cfg.Logger.Warn("the second factor is not required: " + detail)
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		return tx.Audit(s.event(o, "", "policy", "second factor not required", detail))
+	})
 }
 
 // outcome is the audit's word for an error.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/mail"
@@ -101,8 +102,31 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 	if !g.Proof.passcode() {
 		return Grant{}, "", ErrNotAllowed
 	}
+	var ng Grant
+	u, phone, err := s.confirmPhone(ctx, o, g, "sms enrolment", code, func(tx store.Tx, u *store.User, phone string) (string, error) {
+		if err := s.enrolled(tx, u, g.Proof, nil); err != nil {
+			return "", err
+		}
+		var err error
+		ng, err = s.useSMS(tx, u, phone)
+		return "passcodes by SMS to " + sms.Mask(phone), err
+	})
+	if err != nil {
+		return Grant{}, "", err
+	}
+	s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, sms.Mask(phone), s.now()))
+	return ng, sms.Mask(phone), nil
+}
+
+// confirmPhone checks code against the code sent to a new number of the
+// user of g (a second factor: wrong codes count towards the lockout) and,
+// when it is right, uses it up and calls apply in the settling
+// transaction, on the current row, with the number the code went to. It
+// returns the user as apply left them, and the number.
+func (s *Service) confirmPhone(ctx context.Context, o Origin, g Grant, name, code string,
+	apply func(tx store.Tx, u *store.User, phone string) (string, error)) (store.User, string, error) {
 	var c store.SMSCode
-	u, err := s.reserveSecond(ctx, o, g, "sms enrolment", func(tx store.Tx, u store.User) error {
+	u, err := s.reserveSecond(ctx, o, g, name, func(tx store.Tx, u store.User) error {
 		var err error
 		if c, err = tx.SMSCodeOf(u.ID, store.SMSPhone); errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -110,36 +134,26 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 		return err
 	})
 	if err != nil {
-		return Grant{}, "", err
+		return store.User{}, "", err
 	}
 	ok := false
 	if c.Hash == "" || !s.now().Before(c.Expires) {
 		password.CheckNothing()
 	} else if ok, err = password.Check(c.Hash, []byte(code)); err != nil {
-		return Grant{}, "", err
+		return store.User{}, "", err
 	}
-	var ng Grant
-	var cur store.User
-	_, err = s.settleSecond(ctx, o, g, u, "sms enrolment", ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
+	cur := u
+	_, err = s.settleSecond(ctx, o, g, u, name, ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
 		if !ok {
 			return 0, "", nil
 		}
 		if used, err := tx.DeleteSMSCode(u.ID, store.SMSPhone, c.Hash); err != nil || !used {
 			return 0, "", err
 		}
-		cur = u
-		if err := s.enrolled(tx, &cur, g.Proof, nil); err != nil {
-			return 0, "", err
-		}
-		var err error
-		ng, err = s.useSMS(tx, &cur, c.Phone)
-		return ProofSMS, "passcodes by SMS to " + sms.Mask(c.Phone), err
+		detail, err := apply(tx, &cur, c.Phone)
+		return ProofSMS, detail, err
 	})
-	if err != nil {
-		return Grant{}, "", err
-	}
-	s.notify(ctx, o, cur, mail.PhoneNotice("", "", cur.UserID, sms.Mask(c.Phone), s.now()))
-	return ng, sms.Mask(c.Phone), nil
+	return cur, c.Phone, err
 }
 
 // useSMS makes u an SMS user with phone, in tx: the one rule for every way
@@ -172,76 +186,146 @@ type HelpdeskRequest struct {
 type HelpdeskResult struct {
 	// Temp is the temporary passcode issued, if one was asked for.
 	Temp *TempPasscode
-	// Phone is the new number, masked, if one was given.
+	// ConfirmTo is the new number, masked, that a code was sent to: the
+	// request waits for ConfirmHelpdesk with that code.
+	ConfirmTo string
+	// Phone is the new number, masked, once it is confirmed.
 	Phone string
 }
 
 // Helpdesk carries out a self-help desk request of a user who gave their
-// password and a security answer (g of ProofAnswer), in one transaction:
-// the temporary passcode (30-day rule) and the new number (see useSMS)
-// both happen, or neither. A passcode is then sent to the new number.
+// password and a security answer (g of ProofAnswer), under the 30-day
+// rule: one temporary passcode or new number in 30 days. A temporary
+// passcode alone is issued at once. A new number is only sent a code
+// (ConfirmTo): a password and an answer, which someone may know, must not
+// be enough to redirect the second factor; ConfirmHelpdesk with that code
+// then does the whole request.
 func (s *Service) Helpdesk(ctx context.Context, o Origin, g Grant, r HelpdeskRequest) (HelpdeskResult, error) {
-	var res HelpdeskResult
+	phone, err := s.checkHelpdesk(g, r)
+	if err != nil {
+		return HelpdeskResult{}, err
+	}
+	if phone == "" {
+		return s.helpdeskTemp(ctx, o, g, r.Days)
+	}
+	if err := s.st.View(ctx, func(tx store.ReadTx) error {
+		u, err := s.granted(tx, g)
+		if err == nil {
+			err = s.tempAllowed(u)
+		}
+		return err
+	}); err != nil {
+		s.refused(ctx, o, g.UserID, "help desk", err)
+		return HelpdeskResult{}, err
+	}
+	masked, err := s.sendCode(ctx, o, g, store.SMSPhone, func(store.User) (string, error) { return phone, nil })
+	return HelpdeskResult{ConfirmTo: masked}, err
+}
+
+// checkHelpdesk checks a help desk request and returns its number,
+// normalised ("" for none).
+func (s *Service) checkHelpdesk(g Grant, r HelpdeskRequest) (string, error) {
 	var phone string
 	if g.Proof != ProofAnswer {
-		return res, ErrNotAllowed
+		return "", ErrNotAllowed
 	}
 	if r.Phone != "" {
 		var err error
 		if phone, err = sms.Normalize(r.Phone); err != nil {
-			return res, fmt.Errorf("%w: %v", ErrBadPhone, err)
+			return "", fmt.Errorf("%w: %v", ErrBadPhone, err)
 		}
 		if s.cfg.SMS == nil {
-			return res, ErrSMSOff
+			return "", ErrSMSOff
 		}
 	}
 	if r.Days != 0 && (r.Days < 1 || r.Days > r.MaxDays) {
-		return res, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, r.MaxDays)
+		return "", fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, r.MaxDays)
 	}
-	code, hash, err := s.newSecret(TempPasscodeDigits)
+	return phone, nil
+}
+
+// helpdeskTemp issues the temporary passcode of a help desk request
+// without a new number.
+func (s *Service) helpdeskTemp(ctx context.Context, o Origin, g Grant, days int) (HelpdeskResult, error) {
+	temp, code, err := s.newTemp(days)
 	if err != nil {
-		return res, err
+		return HelpdeskResult{}, err
 	}
-	temp := store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(r.Days) * 24 * time.Hour)}
-	var ng Grant
 	u, err := s.change(ctx, o, g.Self(), "help desk", func(tx store.Tx, u *store.User) (string, error) {
-		return s.helpdesk(tx, u, r.Days, temp, phone, &ng)
+		return s.helpdesk(tx, u, temp, "", nil)
 	})
 	if err != nil {
-		return res, err
+		return HelpdeskResult{}, err
 	}
+	return HelpdeskResult{Temp: s.tempIssued(ctx, o, u, code, temp)}, nil
+}
+
+// ConfirmHelpdesk completes a help desk request with a new number: code
+// is the one Helpdesk sent to it (wrong codes count towards the lockout).
+// In one transaction the user becomes an SMS user with that number (see
+// useSMS) and gets the temporary passcode r asks for, if any, under the
+// 30-day rule; the user is told by mail.
+func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code string, r HelpdeskRequest) (HelpdeskResult, error) {
+	r.Phone = ""
+	if _, err := s.checkHelpdesk(g, r); err != nil {
+		return HelpdeskResult{}, err
+	}
+	temp, tempCode, err := s.newTemp(r.Days)
+	if err != nil {
+		return HelpdeskResult{}, err
+	}
+	var ng Grant
+	u, phone, err := s.confirmPhone(ctx, o, g, "help desk number", code, func(tx store.Tx, u *store.User, phone string) (string, error) {
+		return s.helpdesk(tx, u, temp, phone, &ng)
+	})
+	if err != nil {
+		return HelpdeskResult{}, err
+	}
+	res := HelpdeskResult{Phone: sms.Mask(phone)}
+	s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, res.Phone, s.now()))
 	if r.Days != 0 {
-		res.Temp = &TempPasscode{Code: code, Expires: temp.Expires}
-		res.Temp.Notice = s.notify(ctx, o, u, mail.TempPasscodeNotice("", "", u.UserID, temp.Expires, s.now()))
-	}
-	if phone != "" {
-		res.Phone = sms.Mask(phone)
-		s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, res.Phone, s.now()))
-		if _, err := s.SendLoginCode(ctx, o, ng); err != nil {
-			s.cfg.Logger.Error("send SMS passcode to the new number", "userid", g.UserID, "err", err)
-		}
+		res.Temp = s.tempIssued(ctx, o, u, tempCode, temp)
 	}
 	return res, nil
 }
 
-// helpdesk does a Helpdesk request in tx and says what it did.
-func (s *Service) helpdesk(tx store.Tx, u *store.User, days int, temp store.TempPasscode, phone string, ng *Grant) (string, error) {
-	var detail string
-	if days != 0 {
-		if err := s.tempAllowed(tx, u.ID); err != nil {
-			return "", err
-		}
+// newTemp makes a temporary passcode valid for days (none for 0).
+func (s *Service) newTemp(days int) (store.TempPasscode, string, error) {
+	if days == 0 {
+		return store.TempPasscode{}, "", nil
+	}
+	code, hash, err := s.newSecret(TempPasscodeDigits)
+	return store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}, code, err
+}
+
+// tempIssued is a help desk's temporary passcode to show, its notice
+// mailed.
+func (s *Service) tempIssued(ctx context.Context, o Origin, u store.User, code string, temp store.TempPasscode) *TempPasscode {
+	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice("", "", u.UserID, temp.Expires, s.now()))
+	return &TempPasscode{Code: code, Expires: temp.Expires, Notice: notice}
+}
+
+// helpdesk does a help desk request in tx, under the 30-day rule, and
+// says what it did: the temporary passcode (if temp has one) and the new
+// number (if phone is set; ng gets the new grant).
+func (s *Service) helpdesk(tx store.Tx, u *store.User, temp store.TempPasscode, phone string, ng *Grant) (string, error) {
+	if err := s.tempAllowed(*u); err != nil {
+		return "", err
+	}
+	u.RecoveredAt = s.now()
+	var detail []string
+	if temp.Hash != "" {
 		if err := tx.SetTempPasscode(u.ID, temp); err != nil {
 			return "", err
 		}
-		detail = "temporary passcode valid until " + temp.Expires.UTC().Format("2006-01-02 15:04Z")
+		detail = append(detail, "temporary passcode valid until "+temp.Expires.UTC().Format("2006-01-02 15:04Z"))
 	}
-	if phone != "" {
-		var err error
-		if *ng, err = s.useSMS(tx, u, phone); err != nil {
-			return "", err
-		}
-		detail += "; passcodes by SMS to " + sms.Mask(phone)
+	if phone == "" {
+		return strings.Join(detail, "; "), tx.UpdateUser(*u)
 	}
-	return detail, nil
+	var err error
+	if *ng, err = s.useSMS(tx, u, phone); err != nil { // writes u, RecoveredAt too
+		return "", err
+	}
+	return strings.Join(append(detail, "passcodes by SMS to "+sms.Mask(phone)), "; "), nil
 }

@@ -23,13 +23,14 @@ type TempPasscode struct {
 	Notice string
 }
 
-// TooSoonError is ErrTooSoon with the dates the user needs.
+// TooSoonError is ErrTooSoon with the dates the user needs: Issued is when
+// the last temporary passcode or help-desk number was given.
 type TooSoonError struct {
 	Issued, Next time.Time
 }
 
 func (e *TooSoonError) Error() string {
-	return fmt.Sprintf("%v: one was issued on %s; the next is possible from %s", ErrTooSoon,
+	return fmt.Sprintf("%v: a temporary passcode or a new number was given on %s; the next is possible from %s", ErrTooSoon,
 		e.Issued.UTC().Format("2 January 2006"), e.Next.UTC().Format("2 January 2006"))
 }
 
@@ -83,7 +84,10 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	}
 	p := store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}
 	u, err := s.change(ctx, o, t, "temporary passcode", func(tx store.Tx, u *store.User) (string, error) {
-		overridden, err := s.tempRule(tx, u.ID, override)
+		overridden, err := s.tempRule(*u, override)
+		if err == nil {
+			err = s.recovered(tx, u)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -96,11 +100,11 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	return TempPasscode{Code: code, Expires: p.Expires, Notice: notice}, nil
 }
 
-// tempRule applies the 30-day rule in tx, unless override gives an
+// tempRule applies the 30-day rule to u, unless override gives an
 // administrator's reason to pass it; it then says, for the audit, what was
 // overridden and why.
-func (s *Service) tempRule(tx store.Tx, id int64, override string) (string, error) {
-	err := s.tempAllowed(tx, id)
+func (s *Service) tempRule(u store.User, override string) (string, error) {
+	err := s.tempAllowed(u)
 	var soon *TooSoonError
 	switch {
 	case override == "" || err != nil && !errors.As(err, &soon):
@@ -111,17 +115,18 @@ func (s *Service) tempRule(tx store.Tx, id int64, override string) (string, erro
 	return fmt.Sprintf("; 30-day rule overridden (the last was issued on %s): %s", soon.Issued.UTC().Format("2006-01-02"), override), nil
 }
 
-// tempAllowed applies the 30-day rule in tx.
-func (s *Service) tempAllowed(tx store.Tx, id int64) error {
-	prev, err := tx.TempPasscodeOf(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if s.now().Sub(prev.Issued) < TempPasscodeInterval {
-		return &TooSoonError{Issued: prev.Issued, Next: prev.Issued.Add(TempPasscodeInterval)}
+// tempAllowed applies the 30-day rule to u: one temporary passcode or
+// self-help desk number change in TempPasscodeInterval.
+func (s *Service) tempAllowed(u store.User) error {
+	if !u.RecoveredAt.IsZero() && s.now().Sub(u.RecoveredAt) < TempPasscodeInterval {
+		return &TooSoonError{Issued: u.RecoveredAt, Next: u.RecoveredAt.Add(TempPasscodeInterval)}
 	}
 	return nil
+}
+
+// recovered records in tx that u got a temporary passcode or a new number
+// now, for the 30-day rule.
+func (s *Service) recovered(tx store.Tx, u *store.User) error {
+	u.RecoveredAt = s.now()
+	return tx.UpdateUser(*u)
 }

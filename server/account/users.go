@@ -28,6 +28,11 @@ type NewUser struct {
 	Roles    string
 	Attr     json.RawMessage
 	Admin    bool
+	// Service makes the administrator a service account, which a web
+	// back-end signs in as (verifylogin, adduser) with its password alone:
+	// it has no token, SMS passcodes or initial passcode, and each of its
+	// logins is audited.
+	Service bool
 	// Use2FA asks for a passcode at every login; SMS sends it by text
 	// message to Phone.
 	Use2FA, SMS  bool
@@ -77,7 +82,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 				return err
 			}
 		}
-		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Active: true,
+		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
 			Created: s.now(), Epoch: firstEpoch()})
 		if errors.Is(err, store.ErrExists) {
@@ -124,6 +129,12 @@ func (n NewUser) checked() (NewUser, error) {
 		n.Phone = phone
 	}
 	n.Use2FA = n.Use2FA || n.SMS
+	if n.Service && (!n.Admin || n.Use2FA || n.Seed) {
+		return n, fmt.Errorf("%w: a service account is an administrator without a second factor", ErrNotAllowed)
+	}
+	if n.Service {
+		n.InitialPasscode, n.OwnPassword = false, true
+	}
 	return n, nil
 }
 
@@ -286,7 +297,8 @@ type UserFilter struct {
 	// Locked selects the users locked now.
 	Locked bool
 	// Unenrolled selects the active users with no token and no SMS
-	// passcodes: not enrolled yet, or reset since.
+	// passcodes: not enrolled yet, or reset since (never a service
+	// account, which has neither by design).
 	Unenrolled bool
 	// Disabled selects the users who are not active.
 	Disabled bool
@@ -294,7 +306,7 @@ type UserFilter struct {
 
 // match reports whether f selects v.
 func (f UserFilter) match(v UserView) bool {
-	unenrolled := v.Active && v.TokenSerial == "" && !v.SMS
+	unenrolled := v.Active && !v.Service && v.TokenSerial == "" && !v.SMS
 	return (!f.Locked || v.Locked) && (!f.Unenrolled || unenrolled) && (!f.Disabled || !v.Active)
 }
 

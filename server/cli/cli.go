@@ -54,7 +54,7 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
+  softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
   softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
       (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
   softtoken-server user list [--locked] [--unenrolled] [--disabled]
@@ -76,6 +76,9 @@ Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
 arguments. user add and user reset read the password from standard input;
 the user must change it at the first login, unless it is their own
 (--own-password, or --admin for administrators and service accounts).
+Every login needs a second factor (serve --require-2fa), except a service
+account's: user add --admin --service makes the account a web back-end
+uses for verifylogin and adduser; it logs in with its password alone.
 The master key that seals seeds is in --master-key (default: the database
 path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
 `
@@ -91,6 +94,16 @@ func Run(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("no command given")
 	}
+	err := dispatch(ctx, env, args)
+	var help *helpRequest
+	if errors.As(err, &help) {
+		return help.print(env.Stdout)
+	}
+	return err
+}
+
+// dispatch runs the command args names.
+func dispatch(ctx context.Context, env Env, args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, env, args[1:])
@@ -163,9 +176,24 @@ func newFlags(env Env, name string, c *common) *flag.FlagSet {
 	return fs
 }
 
+// helpRequest is a command's --help: Run prints the command's flags, with
+// their defaults, and succeeds.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h *helpRequest) Error() string { return h.fs.Name() + ": help requested" }
+
+func (h *helpRequest) print(w io.Writer) error {
+	fmt.Fprintf(w, "softtoken-server %s, flags (every command's are in softtoken-server help):\n", h.fs.Name())
+	h.fs.SetOutput(w)
+	h.fs.PrintDefaults()
+	return nil
+}
+
 // parse parses flags and checks the count of positional arguments.
 func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, &helpRequest{fs}
+	} else if err != nil {
 		return nil, usagef("%s: %v", fs.Name(), err)
 	}
 	if fs.NArg() != n {

@@ -402,4 +402,30 @@ func TestDemo(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "demo-password")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("demo-password: %v", err)
 	}
+	backend := regexp.MustCompile(`verifylogin\): ` + cli.DemoBackendID + `, password (\S+)`)
+	b1, b2 := backend.FindStringSubmatch(first), backend.FindStringSubmatch(second)
+	if b1 == nil || b2 == nil || b1[1] != b2[1] {
+		t.Errorf("the demo's service account and its password, the same on both runs:\n%s\n%s", first, second)
+	}
+}
+
+// Turning the second factor off is the administrator's explicit choice,
+// on record in the audit at every start; the default start records
+// nothing of the kind, and --help shows the default.
+func TestRequire2FAOffIsAudited(t *testing.T) {
+	a := newAdmin(t)
+	_, stop := a.serve()
+	stop()
+	if out, _ := a.run("", "audit"); strings.Contains(out, "second factor not required") {
+		t.Errorf("a default start recorded the policy as off:\n%s", out)
+	}
+	_, stop = a.serve("--require-2fa=false")
+	stop()
+	if out, _ := a.run("", "audit"); !strings.Contains(out, "second factor not required") {
+		t.Errorf("a start with --require-2fa=false is not in the audit:\n%s", out)
+	}
+	help, err := a.run("", "serve", "--help")
+	if err != nil || !regexp.MustCompile(`-require-2fa\n.*\(default true\)`).MatchString(help) {
+		t.Errorf("serve --help: %v\n%s", err, help)
+	}
 }

@@ -16,8 +16,12 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 )
 
-// DemoUserID is the user `demo` makes.
-const DemoUserID = "demo.0001@softtoken.test"
+// DemoUserID is the user `demo` makes; DemoBackendID is its service
+// account, for trying verifylogin and adduser as a web back-end would.
+const (
+	DemoUserID    = "demo.0001@softtoken.test"
+	DemoBackendID = "demo-backend"
+)
 
 // demo is `softtoken-server demo --data DIR`, what `make run` starts: the
 // server on loopback with its database in DIR and a demo user whose user
@@ -57,14 +61,15 @@ func demo(ctx context.Context, env Env, args []string) error {
   In softtoken press Add and enter these, or sign in at the enrol
   URL in a browser (app, SMS, or a One Swipe code for Scan QR).
   Self-help desk: http://%s/sechelpdesk/
+  Web back-end (service account for verifylogin): %s, password %s
   Mail is in %s, text messages in %s.
   Ctrl+C stops the demo.
 
-`, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, listen, filepath.Join(dir, "outbox"), filepath.Join(dir, "sms-outbox"))
+`, "http://"+listen, enrolURL, DemoUserID, info.password, info.passcode, listen, DemoBackendID, info.backend, filepath.Join(dir, "outbox"), filepath.Join(dir, "sms-outbox"))
 	return serve(ctx, env, []string{"--db", c.db, "--listen", listen, "--enrol-url", enrolURL})
 }
 
-type demoInfo struct{ password, passcode string }
+type demoInfo struct{ password, passcode, backend string }
 
 func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (demoInfo, error) {
 	d, err := c.open(ctx, env, account.Config{})
@@ -73,6 +78,10 @@ func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (dem
 	}
 	defer d.Close()
 	pw, err := demoPassword(filepath.Join(dir, "demo-password"))
+	if err != nil {
+		return demoInfo{}, err
+	}
+	backend, err := demoBackend(ctx, d, dir)
 	if err != nil {
 		return demoInfo{}, err
 	}
@@ -85,7 +94,7 @@ func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (dem
 			Email: "demo@softtoken.test", InitialPasscode: true})
 	case err != nil:
 	case v.TokenSerial != "" || v.SMS:
-		return demoInfo{password: pw, passcode: "(already enrolled: your token shows the passcodes)"}, nil
+		return demoInfo{password: pw, passcode: "(already enrolled: your token shows the passcodes)", backend: backend}, nil
 	default:
 		created, err = d.acct.Reset(ctx, account.Admin, account.ByAdmin(DemoUserID), []byte(pw))
 	}
@@ -94,11 +103,25 @@ func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (dem
 	}
 	out := printable(created)
 	d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
-	return demoInfo{password: pw, passcode: created.InitialPasscode}, nil
+	return demoInfo{password: pw, passcode: created.InitialPasscode, backend: backend}, nil
 }
 
-// demoPassword reads the demo user's password from file, making one the
-// first time.
+// demoBackend makes the demo's service account the first time, and
+// returns its password.
+func demoBackend(ctx context.Context, d *deps, dir string) (string, error) {
+	pw, err := demoPassword(filepath.Join(dir, "backend-password"))
+	if err != nil {
+		return "", err
+	}
+	if _, err := d.acct.User(ctx, DemoBackendID); !errors.Is(err, account.ErrNoSuchUser) {
+		return pw, err
+	}
+	_, err = d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: DemoBackendID, Password: []byte(pw), Admin: true, Service: true})
+	return pw, err
+}
+
+// demoPassword reads a demo password from file, making one the first
+// time.
 func demoPassword(file string) (string, error) {
 	raw, err := os.ReadFile(file)
 	pw := strings.TrimSpace(string(raw))
@@ -106,13 +129,13 @@ func demoPassword(file string) (string, error) {
 		return pw, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read the demo password: %w", err)
+		return "", fmt.Errorf("read the demo password %s: %w", filepath.Base(file), err)
 	}
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	pw = "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	if err := os.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("save the demo password: %w", err)
+		return "", fmt.Errorf("save the demo password %s: %w", filepath.Base(file), err)
 	}
 	return pw, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/softtoken/softtoken/server"
@@ -45,6 +46,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
 	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
+	fs.Var(negated{&sc.Rules.PasswordOnly}, "require-2fa", "every login needs a second factor, but a service account's; =false lets users without a token in with their password alone, and is audited at every start")
 	fs.BoolVar(&sc.WS.VerifyHoldsSession, "verify-holds-session", false, "a portal's verifylogin holds the user as a websocket login does")
 	fs.DurationVar(&sc.HTTP.ReadHeader, "http-read-header-timeout", server.DefaultTimeouts.ReadHeader, "time a client has to send a request's headers")
 	fs.DurationVar(&sc.HTTP.Read, "http-read-timeout", server.DefaultTimeouts.Read, "time a client has to send a whole request")
@@ -97,6 +99,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
+	if err := handler.Accounts.Started(ctx, account.Admin); err != nil {
+		return fmt.Errorf("record the policies: %w", err)
+	}
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
@@ -190,3 +195,27 @@ func or(a, b string) string {
 	}
 	return b
 }
+
+// negated is a boolean flag that sets the opposite of its value, so that
+// a safe default can be the zero value of the field behind it: the flag
+// --require-2fa (default true) sets account.Config.PasswordOnly.
+type negated struct{ off *bool }
+
+func (n negated) String() string {
+	if n.off == nil {
+		return "false"
+	}
+	return strconv.FormatBool(!*n.off)
+}
+
+func (n negated) Set(v string) error {
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return err
+	}
+	*n.off = !on
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (n negated) IsBoolFlag() bool { return true }

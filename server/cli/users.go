@@ -24,6 +24,7 @@ type userJSON struct {
 	Roles              string          `json:"roles,omitempty"`
 	Attr               json.RawMessage `json:"attr,omitempty"`
 	Admin              bool            `json:"admin"`
+	Service            bool            `json:"service,omitempty"`
 	Active             bool            `json:"active"`
 	Use2FA             bool            `json:"use2fa"`
 	SMS                bool            `json:"sms,omitempty"`
@@ -43,7 +44,7 @@ type userJSON struct {
 }
 
 func showUser(v account.UserView) userJSON {
-	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Active: v.Active,
+	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Active: v.Active,
 		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, MustChangePassword: v.MustChangePassword,
 		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
 	if !v.LockedUntil.IsZero() {
@@ -82,13 +83,15 @@ func userCmd(ctx context.Context, env Env, args []string) error {
 // addFlags are the flags of user add.
 type addFlags struct {
 	ownPassword               bool
-	admin, use2fa, sms        bool
+	admin, service, use2fa    bool
+	sms                       bool
 	email, phone, firm, roles string
 	attr                      json.RawMessage
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser; implies --own-password")
+	fs.BoolVar(&f.service, "service", false, "with --admin: a service account for a web back-end (verifylogin, adduser), which logs in with its password alone; every login is audited")
 	fs.BoolVar(&f.ownPassword, "own-password", false, "the password is its owner's (typed by them): no change forced at the first login")
 	fs.BoolVar(&f.use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
 	fs.StringVar(&f.email, "email", "", "e-mail address for the welcome mail")
@@ -116,6 +119,9 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	if af.sms && (af.phone == "" || af.use2fa) {
 		return usagef("user add: --sms needs --phone, and excludes --use2fa")
 	}
+	if af.service && (!af.admin || af.use2fa || af.sms) {
+		return usagef("user add: --service needs --admin, and excludes --use2fa and --sms")
+	}
 	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return err
@@ -126,7 +132,8 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Attr: af.attr, Admin: af.admin, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, InitialPasscode: true, Seed: af.use2fa,
+		Attr: af.attr, Admin: af.admin, Service: af.service, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone,
+		InitialPasscode: !af.service, Seed: af.use2fa,
 		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
 		return usagef("user add: --phone: %v", err)
@@ -135,7 +142,9 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := printable(created)
-	d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+	if !af.service {
+		d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+	}
 	return printJSON(env.Stdout, out)
 }
 
@@ -207,7 +216,11 @@ func userList(ctx context.Context, env Env, args []string) error {
 		if users[i].Locked {
 			locked = "until " + u.LockedUntil.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.UserID, yesNo(u.Active), yesNo(u.Admin), yesNo(u.Use2FA), u.TokenSerial, locked)
+		admin := yesNo(u.Admin)
+		if u.Service {
+			admin = "service"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.UserID, yesNo(u.Active), admin, yesNo(u.Use2FA), u.TokenSerial, locked)
 	}
 	return w.Flush()
 }

@@ -211,3 +211,37 @@ may know your password.
 `, userID, now.UTC().Format("2 January 2006 15:04 MST"), maskedPhone)
 	return Message{From: from, To: to, Subject: "Your mobile number for passcodes was changed", Body: body, Date: now}
 }
+
+// TokenNotice tells a user that a soft token was enrolled for their
+// account (replaced says it took the place of an earlier token or of SMS
+// passcodes, which no longer work), so that a stranger's enrolment does
+// not go unnoticed. It never contains the seed.
+func TokenNotice(from, to, userID, serial string, replaced bool, now time.Time) Message {
+	var before string
+	if replaced {
+		before = "\nIt replaces the token (or SMS passcodes) you had before, which no longer work.\n"
+	}
+	body := fmt.Sprintf(`A soft token (serial %s) was enrolled for your user ID %s on %s.
+%s
+If you did not enrol it, contact your administrator at once: someone
+may know your password.
+`, serial, userID, now.UTC().Format("2 January 2006 15:04 MST"), before)
+	return Message{From: from, To: to, Subject: "A soft token was enrolled for your account", Body: body, Date: now}
+}
+
+// PasswordNotice tells a user that their password changed (byAdmin: an
+// administrator set a new one, which they must change at their next
+// sign-in), so that a stranger's change does not go unnoticed. It never
+// contains the password.
+func PasswordNotice(from, to, userID string, byAdmin bool, now time.Time) Message {
+	how := "was changed"
+	if byAdmin {
+		how = "was reset by an administrator (you choose a new one at your next sign-in)"
+	}
+	body := fmt.Sprintf(`The password of your user ID %s %s on %s.
+
+If you did not change it or ask for the reset, contact your administrator
+at once.
+`, userID, how, now.UTC().Format("2 January 2006 15:04 MST"))
+	return Message{From: from, To: to, Subject: "Your password was changed", Body: body, Date: now}
+}

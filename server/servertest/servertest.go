@@ -94,7 +94,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	s := &Server{t: t, Clock: &Clock{}, db: filepath.Join(t.TempDir(), "softtoken.db")}
 	s.Clock.unix.Store(1_800_000_000)
-	s.Admin("admin-password\n", "user", "add", "--admin", "admin")
+	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "admin")
 	key, err := seal.LoadKey(s.db+".key", "")
 	if err != nil {
 		t.Fatal(err)

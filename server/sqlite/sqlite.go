@@ -147,6 +147,12 @@ var migrations = []string{
 		until_at INTEGER NOT NULL,
 		updated_at INTEGER NOT NULL
 	);`,
+	// service: a back-end's administrator that signs in with its password
+	// alone; recovered_at: the last temporary passcode or help-desk number
+	// change, for the 30-day rule (from the temporary passcodes so far).
+	`ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN recovered_at INTEGER NOT NULL DEFAULT 0;
+	UPDATE users SET recovered_at = COALESCE((SELECT issued_at FROM temp_passcodes WHERE temp_passcodes.user_id = users.id), 0);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -260,21 +266,21 @@ func attrText(a json.RawMessage) string {
 	return string(a)
 }
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var attr string
-	var locked, created int64
+	var locked, created, recovered int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
-		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch)
+		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch, &u.Service, &recovered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.User{}, err
 	}
-	u.Attr, u.LockedUntil, u.Created = json.RawMessage(attr), fromUnix(locked), fromUnix(created)
+	u.Attr, u.LockedUntil, u.Created, u.RecoveredAt = json.RawMessage(attr), fromUnix(locked), fromUnix(created), fromUnix(recovered)
 	return u, nil
 }
 
@@ -284,9 +290,9 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
-	res, err := t.q.ExecContext(t.ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch)
+	res, err := t.q.ExecContext(t.ctx, `INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch, u.Service)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
@@ -335,8 +341,8 @@ func (t tx) ListUsers() ([]store.User, error) {
 
 // UpdateUser writes u's profile fields.
 func (t tx) UpdateUser(u store.User) error {
-	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=? WHERE id=?`,
-		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, u.ID)
+	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=?, recovered_at=? WHERE id=?`,
+		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, unix(u.RecoveredAt), u.ID)
 }
 
 // SetPassword replaces a user's password hash.

@@ -37,6 +37,11 @@ type User struct {
 	// verifylogin.
 	Attr    json.RawMessage
 	IsAdmin bool
+	// Service marks an administrator that a web back-end signs in as
+	// (verifylogin, adduser): it logs in with its password alone, however
+	// the server requires a second factor of everyone else. Set only when
+	// the user is made.
+	Service bool
 	Active  bool
 	// Use2FA says logins need a passcode.
 	Use2FA bool
@@ -59,6 +64,9 @@ type User struct {
 	// user of the same row ID.
 	Epoch   int64
 	Created time.Time
+	// RecoveredAt is when the user last got a temporary passcode or a new
+	// SMS number from the self-help desk: the 30-day rule counts from it.
+	RecoveredAt time.Time
 }
 
 // Token is a user's soft-token seed, sealed with the master key, and the

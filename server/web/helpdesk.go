@@ -24,6 +24,10 @@ type deskState struct {
 	// question is the security question asked once the password was right.
 	question account.Question
 	tries    int
+	// request waits for the code sent to its new number, confirmTo
+	// (masked).
+	request   account.HelpdeskRequest
+	confirmTo string
 }
 
 // The help desk's steps.
@@ -32,6 +36,7 @@ func questionAsked(s *deskState) bool {
 	return s.grant.Proof == account.ProofPassword && s.question.ID > 0
 }
 func answered(s *deskState) bool { return s.grant.Proof == account.ProofAnswer }
+func codeSent(s *deskState) bool { return answered(s) && s.confirmTo != "" }
 
 // maxAnswerTries wrong answers end a help desk session.
 const maxAnswerTries = 3
@@ -43,13 +48,14 @@ type Helpdesk struct{ *site[deskState] }
 // [HelpdeskPrefix].
 func NewHelpdesk(cfg Config) *Helpdesk {
 	h := &Helpdesk{newSite[deskState](cfg, "Self-help desk", "self-help desk", HelpdeskPrefix, "softtoken_helpdesk",
-		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-done")}
+		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-confirm", "desk-done")}
 	h.entry("GET "+HelpdeskPrefix+"{$}", h.start)
 	h.steps([]step[deskState]{
 		{"POST {$}", anywhere[deskState], h.typedUserID},
 		{"GET password", userIDTyped, h.passwordPage}, {"POST password", userIDTyped, h.password},
 		{"GET question", questionAsked, h.questionPage}, {"POST question", questionAsked, h.answer},
 		{"GET options", answered, h.optionsPage}, {"POST options", answered, h.options},
+		{"GET confirm", codeSent, h.confirmPage}, {"POST confirm", codeSent, h.confirm},
 		{"POST logout", anywhere[deskState], h.logout},
 	})
 	return h
@@ -151,8 +157,8 @@ func (h *Helpdesk) optionsView(s *session[deskState], problem string) page {
 	return page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID, Days: days, Error: problem}
 }
 
-// options carries out the request: a new SMS number and/or a temporary
-// passcode, told by e-mail; one use of the desk per sign-in.
+// options carries out the request: a temporary passcode at once; a new
+// SMS number only after the code sent to it comes back (confirm).
 func (h *Helpdesk) options(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	phone := strings.TrimSpace(r.PostFormValue("phone"))
 	days, _ := strconv.Atoi(r.PostFormValue("days"))
@@ -161,14 +167,50 @@ func (h *Helpdesk) options(w http.ResponseWriter, r *http.Request, s *session[de
 		again(http.StatusBadRequest, "Choose a new number, a temporary passcode, or both.")
 		return
 	}
-	res, err := h.cfg.Accounts.Helpdesk(r.Context(), h.origin(r), s.v.grant,
-		account.HelpdeskRequest{Phone: phone, Days: days, MaxDays: h.cfg.MaxTempDays})
+	req := account.HelpdeskRequest{Phone: phone, Days: days, MaxDays: h.cfg.MaxTempDays}
+	res, err := h.cfg.Accounts.Helpdesk(r.Context(), h.origin(r), s.v.grant, req)
 	if err != nil {
 		h.failed(w, s, "help desk", err, map[error]string{
 			account.ErrSMSOff: "Passcodes by SMS are switched off on this server: choose a temporary passcode.",
 		}, again)
 		return
 	}
+	if res.ConfirmTo != "" {
+		s.v.request, s.v.confirmTo, s.v.tries = req, res.ConfirmTo, 0
+		http.Redirect(w, r, h.prefix+"confirm", http.StatusSeeOther)
+		return
+	}
+	h.done(w, s, res)
+}
+
+func (h *Helpdesk) confirmPage(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+	h.render(w, http.StatusOK, "desk-confirm", page{Title: "Confirm your number", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo, Code: deskCodeForm})
+}
+
+// confirm checks the code sent to the new number and carries out the
+// request; a few wrong codes end the session (and count towards the
+// lockout).
+func (h *Helpdesk) confirm(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+	res, err := h.cfg.Accounts.ConfirmHelpdesk(r.Context(), h.origin(r), s.v.grant, r.PostFormValue("code"), s.v.request)
+	if err != nil {
+		h.failed(w, s, "help desk number", err, map[error]string{account.ErrInvalidCode: "That is not the code we sent, or it has expired: " +
+			"type the code in the SMS, or go back and ask again."}, func(status int, msg string) {
+			if s.v.tries++; s.v.tries >= maxAnswerTries {
+				h.endSession(w, s)
+				h.message(w, status, "Start again", msg+" Start again from your user ID.")
+				return
+			}
+			h.render(w, status, "desk-confirm", page{Title: "Confirm your number", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo,
+				Code: deskCodeForm, Error: msg})
+		})
+		return
+	}
+	h.done(w, s, res)
+}
+
+// done shows what the help desk did and ends the session: one use of the
+// desk per sign-in.
+func (h *Helpdesk) done(w http.ResponseWriter, s *session[deskState], res account.HelpdeskResult) {
 	done := page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID, Phone: res.Phone, SMS: res.Phone != ""}
 	if res.Temp != nil {
 		done.TempPasscode, done.Expires = res.Temp.Code, res.Temp.Expires

@@ -202,7 +202,7 @@ func TestBrowserHelpdesk(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Temporary passcode")
 	browsertest.WaitTrue(t, ctx, "one day chosen", `(document.getElementById("days").value = "1") === "1"`)
 	typeAndSubmit(t, ctx, "ask for another")
-	browsertest.WaitText(t, ctx, "the next is possible from")
+	browsertest.WaitText(t, ctx, "it can help again from")
 	browsertest.Screenshot(t, ctx, "desk-too-soon")
 }
 

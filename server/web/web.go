@@ -183,8 +183,9 @@ type codeForm struct{ Action, Label, Button string }
 
 // The forms that ask for a code.
 var (
-	appCodeForm = codeForm{Action: "app/confirm", Label: "Code from the app", Button: "Activate"}
-	smsCodeForm = codeForm{Action: "sms/confirm", Label: "Code from the SMS", Button: "Confirm"}
+	appCodeForm  = codeForm{Action: "app/confirm", Label: "Code from the app", Button: "Activate"}
+	smsCodeForm  = codeForm{Action: "sms/confirm", Label: "Code from the SMS", Button: "Confirm"}
+	deskCodeForm = codeForm{Action: "confirm", Label: "Code from the SMS", Button: "Confirm"}
 )
 
 func (h *site[V]) render(w http.ResponseWriter, status int, name string, p page) {
@@ -398,8 +399,8 @@ func userMessage(err error, own map[error]string) (status int, msg string, ok bo
 	m := messages[name]
 	var soon *account.TooSoonError
 	if errors.As(err, &soon) {
-		m.Text = "You had a temporary passcode on " + soon.Issued.UTC().Format("2 January 2006") +
-			": the next is possible from " + soon.Next.UTC().Format("2 January 2006") + "."
+		m.Text = "The self-help desk gave you a temporary passcode or a new number on " + soon.Issued.UTC().Format("2 January 2006") +
+			": it can help again from " + soon.Next.UTC().Format("2 January 2006") + ". Until then, ask your administrator."
 	}
 	for e, text := range own {
 		if errors.Is(err, e) {

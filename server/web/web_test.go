@@ -285,37 +285,77 @@ func TestPasswordChange(t *testing.T) {
 
 var questionLabel = regexp.MustCompile(`id="question">([^<]+)<`)
 
-// The help desk's new number: the user becomes an SMS user, a passcode
-// goes to the new number at once and logs in, and an e-mail tells them.
-func TestHelpdeskNewNumber(t *testing.T) {
-	s := servertest.New(t)
-	s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
+// deskSignIn signs in to the help desk as userID with the password and
+// the right answer (Springfield or Rex) and returns the browser.
+func deskSignIn(t *testing.T, s *servertest.Server, userID, pw string) *servertest.Browser {
+	t.Helper()
 	b := servertest.NewBrowser(t, s.Helpdesk)
 	b.Get("")
-	b.Post("", url.Values{"userid": {"nina"}})
-	_, body := b.Post("password", url.Values{"password": {"nina-pass"}})
+	b.Post("", url.Values{"userid": {userID}})
+	_, body := b.Post("password", url.Values{"password": {pw}})
 	m := questionLabel.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no question: %s", body)
 	}
 	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[m[1]]
-	b.Post("question", url.Values{"answer": {answer}})
+	if status, body := b.Post("question", url.Values{"answer": {answer}}); status != 200 || !strings.Contains(body, "Temporary passcode") {
+		t.Fatalf("the answer: %d %s", status, body)
+	}
+	return b
+}
+
+// The attack: someone who knows a user's password and one security answer
+// must not take over the second factor at the help desk. A new number
+// changes nothing until the code sent to it comes back; wrong codes change
+// nothing and count towards the lockout; the change falls under the
+// 30-day rule with temporary passcodes, and an e-mail tells the user.
+func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
+	b := deskSignIn(t, s, "nina", "nina-pass")
 	if status, body := b.Post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
 		t.Errorf("a bad number: %d", status)
 	}
-	status, body := b.Post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"0"}})
-	if status != 200 || !strings.Contains(body, "come by SMS to") {
+	status, body := b.Post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"2"}})
+	if status != 200 || !strings.Contains(body, "Type it here") || strings.Contains(body, "come by SMS to") {
 		t.Fatalf("the new number: %d %s", status, body)
 	}
-	code := s.LastSMS("+393331234567")
-	if code == "" {
-		t.Fatal("no SMS to the new number")
+	sent := s.LastSMS("+393331234567")
+	if sent == "" {
+		t.Fatal("no code sent to the new number")
 	}
-	if got := s.Verify("nina", "nina-pass", code); got != wire.ResultOK {
-		t.Errorf("verifylogin with the SMS to the new number: %s", got)
+	// Nothing changed yet: the token works, the number gets no passcode.
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("nina", "nina-pass", code(t, tok, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the token before the number is confirmed: %s", got)
 	}
-	if !mailed(t, s, "nina", "Your mobile number for passcodes was changed") {
-		t.Error("no e-mail about the new number")
+	if got := s.Verify("nina", "nina-pass", sent); got != wire.ResultInvalidToken {
+		t.Errorf("the confirmation code as a passcode: %s", got)
+	}
+	if status, body := b.Post("confirm", url.Values{"code": {"000000"}}); status != 401 || !strings.Contains(body, "not the code we sent") {
+		t.Errorf("a wrong code: %d", status)
+	}
+	if status, body := b.Post("confirm", url.Values{"code": {sent}}); status != 200 || !strings.Contains(body, "come by SMS to") ||
+		!strings.Contains(body, `id="temp-passcode"`) {
+		t.Fatalf("the right code: %d %s", status, body)
+	}
+	if !mailed(t, s, "nina", "Your mobile number for passcodes was changed") || !mailed(t, s, "nina", "A temporary passcode was issued") {
+		t.Error("no e-mail about the new number and the temporary passcode")
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("nina", "nina-pass", code(t, tok, s.Clock.Now())); got != wire.ResultInvalidToken {
+		t.Errorf("the old token after the new number: %s", got)
+	}
+	// Within 30 days the desk helps no more: neither number nor passcode.
+	s.Clock.Advance(24 * time.Hour)
+	b = deskSignIn(t, s, "nina", "nina-pass")
+	for _, ask := range []url.Values{{"phone": {"+39 333 7654321"}, "days": {"0"}}, {"phone": {""}, "days": {"1"}}} {
+		if status, body := b.Post("options", ask); status != 409 || !strings.Contains(body, "it can help again from") {
+			t.Errorf("%v within 30 days: %d", ask, status)
+		}
+	}
+	if s.LastSMS("+393337654321") != "" {
+		t.Error("a code went to a number within 30 days")
 	}
 }
 

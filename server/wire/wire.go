@@ -46,6 +46,7 @@ const (
 	ResultAlreadyLoggedIn = "user already logged in"
 	ResultNotLoggedIn     = "not logged in"
 	ResultNeed2FA         = "2fa token required"
+	ResultNotEnrolled     = "2fa not enrolled"
 	ResultChangePassword  = "password change required"
 	ResultNotAllowed      = "not allowed"
 	ResultMalformed       = "malformed message"

@@ -272,6 +272,7 @@ var results = []struct {
 	{account.ErrInvalidLogin, wire.ResultInvalidLogin},
 	{account.ErrInvalidCode, wire.ResultInvalidToken},
 	{account.ErrLocked, wire.ResultLocked},
+	{account.ErrNotEnrolled, wire.ResultNotEnrolled},
 	{account.ErrDisabled, wire.ResultDisabled},
 	{account.ErrThrottled, wire.ResultRateLimited},
 	{account.ErrPasscodeExpired, wire.ResultPasscodeExpired},
