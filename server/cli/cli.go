@@ -71,6 +71,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
+      (control characters print escaped; --json prints one JSON object a line)
+  softtoken-server audit verify   (checks the audit's hash chain; names the first record
+      changed, removed or inserted, and exits with status 1)
 
 Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
 arguments. user add and user reset read the password from standard input;

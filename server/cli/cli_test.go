@@ -151,7 +151,7 @@ func commandSteps() []commandStep {
 		{"", []string{"user", "show", "bts@x"}, "", "no such user", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user delete", "", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user unlock", "", false},
-		{"", []string{"audit", "--since", "1h", "--json"}, `"event": "token revoke"`, "", false},
+		{"", []string{"audit", "--since", "1h", "--json"}, `"event":"token revoke"`, "", false},
 		{"", []string{"audit", "--since", "yesterday"}, "", "--since takes", true},
 		{"", []string{"frob"}, "", "unknown command", true},
 	}
