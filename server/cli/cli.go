@@ -150,11 +150,16 @@ func (m mailFlags) mailer(env Env, db string) (mail.Mailer, string) {
 	if m.smtp != "" {
 		return mail.Retry(mail.SMTP{Addr: m.smtp, Username: m.smtpUser, Password: env.Getenv("SOFTTOKEN_SMTP_PASSWORD")}, 3, 2*time.Second), "mail server " + m.smtp
 	}
-	dir := m.outbox
-	if dir == "" {
-		dir = filepath.Join(filepath.Dir(db), "outbox")
-	}
+	dir := m.outboxDir(db)
 	return mail.Retry(mail.Outbox{Dir: dir}, 3, 100*time.Millisecond), "outbox " + dir
+}
+
+// outboxDir is the folder mails go to, or "" when a mail server is set.
+func (m mailFlags) outboxDir(db string) string {
+	if m.smtp != "" {
+		return ""
+	}
+	return or(m.outbox, filepath.Join(filepath.Dir(db), "outbox"))
 }
 
 func newFlags(env Env, name string, c *common) *flag.FlagSet {
