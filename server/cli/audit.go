@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
@@ -90,11 +91,15 @@ func auditLines(env Env, events []store.AuditEvent) error {
 	return nil
 }
 
-// escaped is s as the audit table shows it: as it is when every rune is
-// printable, else quoted with Go's escapes (\n, \x1b, \u202e, …), so that
-// a record prints on one line and nothing in it moves the terminal, and a
-// field that was escaped is told by its quotes from one that was not.
+// escaped is s as the audit table shows it: as it is when it is UTF-8 of
+// printable runes only, else quoted with Go's escapes (\n, \x1b, \x9b,
+// \u202e, …), so that a record prints on one line and nothing in it moves
+// the terminal, and a field that was escaped is told by its quotes from
+// one that was not.
 func escaped(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s) // a stray byte such as 0x9b is a terminal's CSI
+	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
 			return strconv.Quote(s)

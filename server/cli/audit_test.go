@@ -116,6 +116,9 @@ func TestAuditPrintsHostileFieldsEscaped(t *testing.T) {
 	forged := "nobody\n2026-01-01T00:00:00Z  root  admin command line  user delete  OK"
 	_, err := rawDB(t, a.db).Exec(`INSERT INTO audit (id, at, userid, client, event, outcome, detail) VALUES (?, 1800000000, ?, ?, 'login', 'OK', ?)`,
 		n+1, forged, "\x1b[2J\x1b[1;1H10.0.0.1", "bell\a\u202eevil")
+	if err == nil {
+		_, err = rawDB(t, a.db).Exec(`INSERT INTO audit (id, at, event, outcome) VALUES (?, 1800000000, ?, 'OK')`, n+2, "\x9b2Jlogin")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +127,10 @@ func TestAuditPrintsHostileFieldsEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != n+2 || strings.ContainsAny(out, "\x1b\a\u202e") {
-		t.Errorf("%d lines (want %d), or a raw control character:\n%s", len(lines), n+2, out)
+	if len(lines) != n+3 || strings.ContainsAny(out, "\x1b\a\u202e") || strings.Contains(out, "\x9b") || !strings.Contains(lines[n+2], `"\x9b2Jlogin"`) {
+		t.Errorf("%d lines (want %d), or a raw control character:\n%q", len(lines), n+3, out)
 	}
-	last := lines[len(lines)-1]
+	last := lines[n+1]
 	if !strings.Contains(last, `"nobody\n2026-01-01T00:00:00Z  root`) || !strings.Contains(last, `"\x1b[2J\x1b[1;1H10.0.0.1"`) {
 		t.Errorf("the hostile record printed as %q", last)
 	}
@@ -147,8 +150,8 @@ func checkAuditLines(t *testing.T, a *admin, n int, forged string) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != n+1 {
-		t.Fatalf("audit --json printed %d lines, want %d:\n%s", len(lines), n+1, out)
+	if len(lines) != n+2 {
+		t.Fatalf("audit --json printed %d lines, want %d:\n%s", len(lines), n+2, out)
 	}
 	hexHash := regexp.MustCompile(`^[0-9a-f]{64}$`)
 	for i, l := range lines {
