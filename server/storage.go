@@ -79,8 +79,9 @@ func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts
 	return &Accounts{Service: account.New(o.st, o.sealer, cfg), close: o.st.Close}, nil
 }
 
-// Open opens the storage and builds the server on it (cfg.Store and
-// cfg.Sealer come from s); close closes the database.
+// Open opens the storage and builds the server on it (cfg.Store,
+// cfg.Sealer and cfg.Rules.AuditChain come from s); close closes the
+// database.
 func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func() error, err error) {
 	o, err := s.open(ctx)
 	if err != nil {
