@@ -17,15 +17,16 @@ import (
 // `softtoken-server` against the real server's database.
 
 // audited returns the detail of each of userID's audit records of event,
-// as `softtoken-server audit --json` prints them.
+// as `softtoken-server audit --json` prints them (one JSON object a line).
 func audited(t *testing.T, s *servertest.Server, userID, event string) []string {
 	t.Helper()
-	var events []store.AuditEvent
-	if err := json.Unmarshal([]byte(s.Admin("", "audit", "--json", "--user", userID)), &events); err != nil {
-		t.Fatal(err)
-	}
+	dec := json.NewDecoder(strings.NewReader(s.Admin("", "audit", "--json", "--user", userID)))
 	var out []string
-	for _, e := range events {
+	for dec.More() {
+		var e store.AuditEvent
+		if err := dec.Decode(&e); err != nil {
+			t.Fatal(err)
+		}
 		if e.Event == event {
 			out = append(out, e.Outcome+": "+e.Detail)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/store"
@@ -18,10 +19,22 @@ type Storage struct {
 	DB, MasterKeyFile, MasterKey string
 }
 
-// open opens the database and the sealer of its seeds.
-func (s Storage) open(ctx context.Context) (store.Store, *seal.Sealer, error) {
+// AuditKey is the key of the audit's hash chain, derived from the master
+// key (never the master key itself: see seal.DeriveKey).
+func AuditKey(masterKey []byte) ([]byte, error) { return seal.DeriveKey(masterKey, "audit chain") }
+
+// opened is storage, opened: the database, the sealer of its seeds, and
+// the chain its audit records are linked with.
+type opened struct {
+	st     store.Store
+	sealer *seal.Sealer
+	chain  *auditchain.Chain
+}
+
+// open opens the database, the sealer of its seeds and its audit chain.
+func (s Storage) open(ctx context.Context) (opened, error) {
 	if s.DB == "" {
-		return nil, nil, errors.New("no database given")
+		return opened{}, errors.New("no database given")
 	}
 	keyPath := s.MasterKeyFile
 	if keyPath == "" {
@@ -29,17 +42,21 @@ func (s Storage) open(ctx context.Context) (store.Store, *seal.Sealer, error) {
 	}
 	key, err := seal.LoadKey(keyPath, s.MasterKey)
 	if err != nil {
-		return nil, nil, err
+		return opened{}, err
 	}
 	sealer, err := seal.New(key)
 	if err != nil {
-		return nil, nil, err
+		return opened{}, err
 	}
-	db, err := sqlite.Open(ctx, s.DB)
+	auditKey, err := AuditKey(key)
 	if err != nil {
-		return nil, nil, err
+		return opened{}, err
 	}
-	return db, sealer, nil
+	db, err := sqlite.Open(ctx, s.DB, sqlite.WithAuditKey(auditKey))
+	if err != nil {
+		return opened{}, err
+	}
+	return opened{st: db, sealer: sealer, chain: auditchain.New(auditKey)}, nil
 }
 
 // Accounts is the rules service on opened storage, for the admin
@@ -54,20 +71,22 @@ func (a *Accounts) Close() error { return a.close() }
 
 // OpenAccounts opens the storage and the rules service on it.
 func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts, error) {
-	st, sealer, err := s.open(ctx)
+	o, err := s.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{Service: account.New(st, sealer, cfg), close: st.Close}, nil
+	cfg.AuditChain = o.chain
+	return &Accounts{Service: account.New(o.st, o.sealer, cfg), close: o.st.Close}, nil
 }
 
-// Open opens the storage and builds the server on it (cfg.Store and
-// cfg.Sealer come from s); close closes the database.
+// Open opens the storage and builds the server on it (cfg.Store,
+// cfg.Sealer and cfg.Rules.AuditChain come from s); close closes the
+// database.
 func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func() error, err error) {
-	st, sealer, err := s.open(ctx)
+	o, err := s.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Store, cfg.Sealer = st, sealer
-	return New(cfg), st.Close, nil
+	cfg.Store, cfg.Sealer, cfg.Rules.AuditChain = o.st, o.sealer, o.chain
+	return New(cfg), o.st.Close, nil
 }

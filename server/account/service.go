@@ -34,6 +34,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/ratelimit"
@@ -77,6 +78,10 @@ type Config struct {
 	PasswordOnly bool
 	// Hash is the argon2id cost of new hashes.
 	Hash password.Params
+	// AuditChain checks the audit's hash chain (VerifyAudit); it is the
+	// chain the store links records with, under the key derived from the
+	// master key (server.OpenAccounts sets it).
+	AuditChain *auditchain.Chain
 	// Now is the clock of the rules (tests move it).
 	Now    func() time.Time
 	Logger *slog.Logger

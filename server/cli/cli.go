@@ -71,6 +71,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
+      (control characters print escaped; --json prints one JSON object a line)
+  softtoken-server audit verify   (checks the audit's hash chain; names the first record
+      changed, removed or inserted, and exits with status 1)
 
 Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
 arguments. user add and user reset read the password from standard input;
@@ -160,11 +163,16 @@ func (m mailFlags) mailer(env Env, db string) (mail.Mailer, string) {
 	if m.smtp != "" {
 		return mail.Retry(mail.SMTP{Addr: m.smtp, Username: m.smtpUser, Password: env.Getenv("SOFTTOKEN_SMTP_PASSWORD")}, 3, 2*time.Second), "mail server " + m.smtp
 	}
-	dir := m.outbox
-	if dir == "" {
-		dir = filepath.Join(filepath.Dir(db), "outbox")
-	}
+	dir := m.outboxDir(db)
 	return mail.Retry(mail.Outbox{Dir: dir}, 3, 100*time.Millisecond), "outbox " + dir
+}
+
+// outboxDir is the folder mails go to, or "" when a mail server is set.
+func (m mailFlags) outboxDir(db string) string {
+	if m.smtp != "" {
+		return ""
+	}
+	return or(m.outbox, filepath.Join(filepath.Dir(db), "outbox"))
 }
 
 func newFlags(env Env, name string, c *common) *flag.FlagSet {

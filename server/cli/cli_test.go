@@ -2,15 +2,14 @@ package cli_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -36,6 +35,8 @@ type admin struct {
 	t   *testing.T
 	db  string
 	env map[string]string
+	// logs, if set, gets serve's log.
+	logs io.Writer
 }
 
 func newAdmin(t *testing.T) *admin {
@@ -151,7 +152,7 @@ func commandSteps() []commandStep {
 		{"", []string{"user", "show", "bts@x"}, "", "no such user", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user delete", "", false},
 		{"", []string{"audit", "--user", "bts@x"}, "user unlock", "", false},
-		{"", []string{"audit", "--since", "1h", "--json"}, `"event": "token revoke"`, "", false},
+		{"", []string{"audit", "--since", "1h", "--json"}, `"event":"token revoke"`, "", false},
 		{"", []string{"audit", "--since", "yesterday"}, "", "--since takes", true},
 		{"", []string{"frob"}, "", "unknown command", true},
 	}
@@ -214,7 +215,7 @@ func (a *admin) serve(args ...string) (addr string, stop func()) {
 	go func() {
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] },
-			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Logger:    slog.New(slog.NewTextHandler(cmp.Or(a.logs, io.Discard), nil)),
 			Listening: func(addr string) { addrc <- addr }}
 		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	}()
@@ -243,32 +244,9 @@ func TestServeEndToEnd(t *testing.T) {
 	a := newAdmin(t)
 	u := a.add("trader-pass\n", "--use2fa", "trader")
 	addr, stop := a.serve()
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send := func(m map[string]string) wire.Response {
-		t.Helper()
-		if err := c.WriteJSON(m); err != nil {
-			t.Fatal(err)
-		}
-		var r wire.Response
-		if err := c.ReadJSON(&r); err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	ch := send(map[string]string{"type": "challenge"})
-	der, _ := base64.StdEncoding.DecodeString(ch.Key)
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct, _ := rsa.EncryptPKCS1v15(rand.Reader, pub.(*rsa.PublicKey), []byte("trader-pass"))
 	seed, _ := token.ParseSecret(u.TwoFASeed)
 	code, _ := token.Token{Secret: seed, Params: token.DefaultParams()}.Code(time.Now())
-	r := send(map[string]string{"type": "login", "userid": "trader", "pass": base64.StdEncoding.EncodeToString(ct), "2fatoken": code})
+	r := wsLogin(t, addr, "trader", "trader-pass", code)
 	if r.Result != wire.ResultOK || !r.MustChangePassword {
 		t.Fatalf("login: %+v", r)
 	}

@@ -30,6 +30,9 @@ type ServeConfig struct {
 	Rules       account.Config
 	WS          ws.Config
 	HTTP        server.Timeouts
+	// OutboxKeep is how long mails and text messages stay in the outbox
+	// folders (0: for ever).
+	OutboxKeep time.Duration
 }
 
 // define defines serve's own flags.
@@ -54,6 +57,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
+	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", 7*24*time.Hour, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -108,7 +112,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	srv := &http.Server{}
 	handler.Serve(srv)
-	go housekeeping(ctx, env, handler.Accounts, keys)
+	go housekeeping(ctx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.db), mf.outboxDir(c.db)}, keep: sc.OutboxKeep})
 	errc := make(chan error, 1)
 	scheme := "http"
 	go func() {
@@ -143,12 +147,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 }
 
 // housekeeping runs every minute while serving: it rotates the challenge
-// key when due, and disables users who did not enrol within 30 days of
-// their welcome mail (guide, section 4.2).
-func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys *challenge.Keys) {
+// key when due, disables users who did not enrol within 30 days of their
+// welcome mail (guide, section 4.2), and prunes the outbox folders.
+func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys *challenge.Keys, ob outboxes) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
+		ob.prune(env)
 		if ids, err := accounts.DisableUnenrolled(ctx); err != nil {
 			env.Logger.Error("disable unenrolled users", "err", err)
 		} else {

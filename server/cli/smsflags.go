@@ -30,10 +30,7 @@ func (f smsFlags) sender(env Env, db string) (sms.Sender, string, error) {
 	case "off":
 		return nil, "off", nil
 	case "outbox":
-		dir := f.outbox
-		if dir == "" {
-			dir = filepath.Join(filepath.Dir(db), "sms-outbox")
-		}
+		dir := f.outboxDir(db)
 		return sms.Outbox{Dir: dir}, "outbox " + dir, nil
 	case "http":
 		if f.url == "" {
@@ -46,4 +43,13 @@ func (f smsFlags) sender(env Env, db string) (sms.Sender, string, error) {
 		return sms.Retry(g, 3, 2*time.Second), "gateway " + f.url, nil
 	}
 	return nil, "", usagef("serve: --sms is outbox, http or off, not %q", f.mode)
+}
+
+// outboxDir is the folder text messages go to, or "" when they do not go
+// to a folder.
+func (f smsFlags) outboxDir(db string) string {
+	if f.mode != "outbox" {
+		return ""
+	}
+	return or(f.outbox, filepath.Join(filepath.Dir(db), "sms-outbox"))
 }

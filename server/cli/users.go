@@ -311,45 +311,6 @@ func tokenRevoke(ctx context.Context, env Env, args []string) error {
 	})
 }
 
-func audit(ctx context.Context, env Env, args []string) error {
-	var c common
-	var user, since string
-	fs := newFlags(env, "audit", &c)
-	fs.StringVar(&user, "user", "", "only this user's events")
-	fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	f := store.AuditFilter{UserID: user}
-	if since != "" {
-		if d, err := time.ParseDuration(since); err == nil {
-			f.Since = env.Now().Add(-d)
-		} else if t, err := time.Parse(time.RFC3339, since); err == nil {
-			f.Since = t
-		} else {
-			return usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
-		}
-	}
-	d, err := c.open(ctx, env, account.Config{})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	events, err := d.acct.AuditEvents(ctx, f)
-	if err != nil {
-		return err
-	}
-	if c.json {
-		return printJSON(env.Stdout, events)
-	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TIME\tUSER\tCLIENT\tEVENT\tOUTCOME")
-	for _, e := range events {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.UserID, e.Client, e.Event, e.Outcome)
-	}
-	return w.Flush()
-}
-
 // userTempPasscode issues a temporary passcode (guide, section 5) and tells
 // the user by mail, without the passcode, that one was issued. With
 // --override-30-days and a --reason it does so despite the 30-day rule.

@@ -7,7 +7,9 @@ package seal
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -111,6 +113,21 @@ func createKey(path string) ([]byte, error) {
 	if err != nil {
 		os.Remove(path)
 		return nil, fmt.Errorf("write master key file: %w", err)
+	}
+	return key, nil
+}
+
+// DeriveKey derives from the master key a 32-byte key for one purpose
+// (HKDF-SHA256 with the purpose as its info), so that no other use ever
+// holds the key that seals the seeds: a key derived for the audit chain
+// opens no seed, and no derived key tells the master key.
+func DeriveKey(master []byte, purpose string) ([]byte, error) {
+	if len(master) != 32 {
+		return nil, fmt.Errorf("derive key: master key is %d bytes, want 32", len(master))
+	}
+	key, err := hkdf.Key(sha256.New, master, nil, "softtoken "+purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive key for %s: %w", purpose, err)
 	}
 	return key, nil
 }

@@ -52,3 +52,22 @@ func TestSealOpen(t *testing.T) {
 		t.Error("a short key in the environment was accepted")
 	}
 }
+
+// A derived key is the same for one master key and purpose, and differs
+// from the master key and from the key of any other purpose.
+func TestDeriveKey(t *testing.T) {
+	master := bytes.Repeat([]byte{7}, 32)
+	a, err := seal.DeriveKey(master, "audit chain")
+	if err != nil || len(a) != 32 {
+		t.Fatalf("DeriveKey: %x, %v", a, err)
+	}
+	again, _ := seal.DeriveKey(master, "audit chain")
+	other, _ := seal.DeriveKey(master, "something else")
+	otherMaster, _ := seal.DeriveKey(bytes.Repeat([]byte{8}, 32), "audit chain")
+	if !bytes.Equal(a, again) || bytes.Equal(a, master) || bytes.Equal(a, other) || bytes.Equal(a, otherMaster) {
+		t.Errorf("derived keys: %x %x %x %x", a, again, other, otherMaster)
+	}
+	if _, err := seal.DeriveKey(master[:16], "audit chain"); err == nil {
+		t.Error("a short master key was accepted")
+	}
+}

@@ -100,7 +100,8 @@ func NewWith(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	sealer, _ := seal.New(key)
-	db, err := sqlite.Open(context.Background(), s.db)
+	auditKey, _ := server.AuditKey(key)
+	db, err := sqlite.Open(context.Background(), s.db, sqlite.WithAuditKey(auditKey))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,16 @@ package sms
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/softtoken/softtoken/server/outbox"
@@ -153,23 +156,50 @@ func (g Gateway) Send(ctx context.Context, m Message) error {
 	}
 	client := g.Client
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = &http.Client{Timeout: 10 * time.Second, CheckRedirect: noRedirects}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		// The URL may hold the text, and with it a passcode: say less.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return fmt.Errorf("sms gateway %s: %w", req.URL.Host, err)
+		return fmt.Errorf("sms gateway %s: %s", req.URL.Host, failure(err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("sms gateway %s: answered %s", req.URL.Host, resp.Status)
+		// The status code only: the reason phrase after it is the
+		// gateway's to write, and may quote the text.
+		return fmt.Errorf("sms gateway %s: answered %d %s", req.URL.Host, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return nil
+}
+
+// noRedirects keeps the request, text and passcode included, from going
+// wherever the gateway points: a redirect is an answer that is not 2xx.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// failure says why a request to the gateway failed in words of its own,
+// never in the error's: that may quote the URL, or what the gateway
+// answered (a status line, a Location), and with them the text and its
+// passcode.
+func failure(err error) string {
+	var netErr net.Error
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.As(err, &dnsErr):
+		return "its host name does not resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &certErr):
+		return "its TLS certificate is not trusted"
+	case errors.As(err, &opErr):
+		return "the connection failed (" + opErr.Op + ")"
+	}
+	return "the request failed, or the answer was not HTTP"
 }
 
 // jsonEscape is s as the inside of a JSON string.

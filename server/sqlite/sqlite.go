@@ -16,17 +16,34 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
+	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/store"
 )
 
 // DB is a store.Store on one SQLite file.
-type DB struct{ db *sql.DB }
+type DB struct {
+	db *sql.DB
+	// chain links the audit records (see Tx.Audit).
+	chain *auditchain.Chain
+}
 
 var _ store.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the database at path and migrates it to
-// the current schema.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Option configures Open.
+type Option func(*DB)
+
+// WithAuditKey links the audit records under key (from seal.DeriveKey),
+// so that only a holder of the key can make a record that verifies. The
+// server always gives one; without it the chain's key is empty and
+// anyone can recompute it, which is for tests only.
+func WithAuditKey(key []byte) Option {
+	return func(d *DB) { d.chain = auditchain.New(key) }
+}
+
+// Open opens (creating if needed) the database at path, migrates it to
+// the current schema, and begins the audit's hash chain if it has not
+// begun yet.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	// The database holds password hashes and sealed seeds: only its owner
 	// may read it. SQLite gives the -wal and -shm files the same mode.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -43,11 +60,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	d := &DB{db: db, chain: auditchain.New(nil)}
+	for _, o := range opts {
+		o(d)
+	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{db: db}, nil
+	if err := startChain(ctx, db, d.chain); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return d, nil
 }
 
 // Close closes the database.
@@ -153,6 +178,17 @@ var migrations = []string{
 	`ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE users ADD COLUMN recovered_at INTEGER NOT NULL DEFAULT 0;
 	UPDATE users SET recovered_at = COALESCE((SELECT issued_at FROM temp_passcodes WHERE temp_passcodes.user_id = users.id), 0);`,
+	// The audit's hash chain (see startChain and tx.Audit): records
+	// written before it have no hashes until the server links them.
+	`ALTER TABLE audit ADD COLUMN prev BLOB;
+	ALTER TABLE audit ADD COLUMN hash BLOB;
+	CREATE TABLE audit_head (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		seq INTEGER NOT NULL,
+		hash BLOB NOT NULL,
+		began_at INTEGER NOT NULL,
+		earlier INTEGER NOT NULL
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -209,8 +245,9 @@ type querier interface {
 
 // tx is a store.Tx: a transaction and the context it runs in.
 type tx struct {
-	ctx context.Context
-	q   querier
+	ctx   context.Context
+	q     querier
+	chain *auditchain.Chain
 }
 
 var _ store.Tx = tx{}
@@ -222,7 +259,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx{ctx: ctx, q: t}); err != nil {
+	if err := fn(tx{ctx: ctx, q: t, chain: d.chain}); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -234,7 +271,7 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View runs fn on the database; each read sees the latest commit.
 func (d *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
-	return fn(tx{ctx: ctx, q: d.db})
+	return fn(tx{ctx: ctx, q: d.db, chain: d.chain})
 }
 
 // exec runs a statement that must touch exactly one row.
@@ -677,50 +714,6 @@ func (t tx) DisableUnenrolled(now time.Time) ([]string, error) {
 		ids = append(ids, u)
 	}
 	return ids, rows.Err()
-}
-
-// Audit appends an event.
-func (t tx) Audit(e store.AuditEvent) error {
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	_, err := t.q.ExecContext(t.ctx, `INSERT INTO audit (at, userid, client, event, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
-}
-
-// AuditEvents returns matching events, oldest first.
-func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
-	query := `SELECT id, at, userid, client, event, outcome, detail FROM audit WHERE at >= ?`
-	args := []any{unix(f.Since)}
-	if f.UserID != "" {
-		query += ` AND userid = ? COLLATE NOCASE`
-		args = append(args, f.UserID)
-	}
-	query += ` ORDER BY id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
-	rows, err := t.q.QueryContext(t.ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read audit: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AuditEvent
-	for rows.Next() {
-		var e store.AuditEvent
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Client, &e.Event, &e.Outcome, &e.Detail); err != nil {
-			return nil, fmt.Errorf("read audit: %w", err)
-		}
-		e.At = time.Unix(at, 0)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // TakeLease gives userID's lease to holder unless another's lasts past now.

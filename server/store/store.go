@@ -133,6 +133,8 @@ var (
 
 // AuditEvent is one audited action. Detail never holds a secret.
 type AuditEvent struct {
+	// ID is the record's sequence number in the audit's hash chain (set
+	// by Tx.Audit).
 	ID      int64     `json:"id"`
 	At      time.Time `json:"at"`
 	UserID  string    `json:"userid,omitempty"`
@@ -140,6 +142,20 @@ type AuditEvent struct {
 	Event   string    `json:"event"`
 	Outcome string    `json:"outcome"`
 	Detail  string    `json:"detail,omitempty"`
+	// Prev and Hash link the record into the hash chain (see package
+	// server/auditchain): the previous record's hash and its own.
+	Prev []byte `json:"-"`
+	Hash []byte `json:"-"`
+}
+
+// AuditHead is the head of the audit's hash chain: the sequence number
+// and hash of its last record, and when the chain began (records written
+// before then were chained at that moment: Earlier counts them).
+type AuditHead struct {
+	Seq     int64
+	Hash    []byte
+	Began   time.Time
+	Earlier int64
 }
 
 // AuditFilter selects audit events; zero fields match everything.
@@ -202,6 +218,11 @@ type ReadTx interface {
 	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
 	SMSCodeOf(id int64, purpose string) (SMSCode, error)
 	AuditEvents(f AuditFilter) ([]AuditEvent, error)
+	// WalkAudit reads, as of one moment (records appended meanwhile are
+	// not seen), the audit chain's head, which it gives to head, and then
+	// every record in sequence order, which it gives to record. It stops
+	// at the first error and returns it; a missing head is ErrNotFound.
+	WalkAudit(head func(AuditHead) error, record func(AuditEvent) error) error
 	// Leases lists the leases that last past now.
 	Leases(now time.Time) ([]Lease, error)
 }
@@ -282,7 +303,10 @@ type Tx interface {
 	// their epochs on, and returns their IDs.
 	DisableUnenrolled(now time.Time) ([]string, error)
 
-	// Audit appends an event.
+	// Audit appends an event to the hash chain: it reads the chain's head,
+	// links e to it (e.ID, e.Prev and e.Hash are the store's to set) and
+	// moves the head, within this transaction, so that of concurrent
+	// appends each links to the one before.
 	Audit(e AuditEvent) error
 
 	// TakeLease gives userID's lease to holder (open, until until) unless

@@ -27,12 +27,19 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "softtoken-server: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-		var usage *cli.UsageError
-		if errors.As(err, &usage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// exitStatus is the status a failed command exits with: 2 for a command
+// line that makes no sense, 1 for any other failure (a tampered audit
+// found by `audit verify` among them).
+func exitStatus(err error) int {
+	var usage *cli.UsageError
+	if errors.As(err, &usage) {
+		return 2
+	}
+	return 1
 }
 
 func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/auditchain"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// audit prints the audit: a table a person reads, with every field that
+// could pose as something else escaped, or with --json one JSON object a
+// line (JSON Lines) for log shippers. `audit verify` checks the chain.
+func audit(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "verify" {
+		return auditVerify(ctx, env, args[1:])
+	}
+	var c common
+	var user, since string
+	fs := newFlags(env, "audit", &c)
+	fs.StringVar(&user, "user", "", "only this user's events")
+	fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	f := store.AuditFilter{UserID: user}
+	if since != "" {
+		if d, err := time.ParseDuration(since); err == nil {
+			f.Since = env.Now().Add(-d)
+		} else if t, err := time.Parse(time.RFC3339, since); err == nil {
+			f.Since = t
+		} else {
+			return usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
+		}
+	}
+	d, err := c.open(ctx, env, account.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	events, err := d.acct.AuditEvents(ctx, f)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return auditLines(env, events)
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SEQ\tTIME\tUSER\tCLIENT\tEVENT\tOUTCOME")
+	for _, e := range events {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.At.UTC().Format(time.RFC3339),
+			escaped(e.UserID), escaped(e.Client), escaped(e.Event), escaped(e.Outcome))
+	}
+	return w.Flush()
+}
+
+// auditLine is one audit record as `audit --json` prints it.
+type auditLine struct {
+	Seq     int64  `json:"seq"`
+	At      string `json:"at"`
+	UserID  string `json:"userid"`
+	Client  string `json:"client"`
+	Event   string `json:"event"`
+	Outcome string `json:"outcome"`
+	Detail  string `json:"detail"`
+	// Prev and Hash link the record into the chain, in hex.
+	Prev string `json:"prev"`
+	Hash string `json:"hash"`
+}
+
+// auditLines prints each event as one line of JSON: JSON escapes every
+// control character, so that no field can break a line.
+func auditLines(env Env, events []store.AuditEvent) error {
+	enc := json.NewEncoder(env.Stdout)
+	for _, e := range events {
+		l := auditLine{Seq: e.ID, At: e.At.UTC().Format(time.RFC3339), UserID: e.UserID, Client: e.Client, Event: e.Event,
+			Outcome: e.Outcome, Detail: e.Detail, Prev: hex.EncodeToString(e.Prev), Hash: hex.EncodeToString(e.Hash)}
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escaped is s as the audit table shows it: as it is when it is UTF-8 of
+// printable runes only, else quoted with Go's escapes (\n, \x1b, \x9b,
+// \u202e, …), so that a record prints on one line and nothing in it moves
+// the terminal, and a field that was escaped is told by its quotes from
+// one that was not.
+func escaped(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s) // a stray byte such as 0x9b is a terminal's CSI
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// auditVerify checks the audit's whole hash chain; a break names the
+// first record changed, removed or inserted, and is an error (exit
+// status 1).
+func auditVerify(ctx context.Context, env Env, args []string) error {
+	var c common
+	fs := newFlags(env, "audit verify", &c)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	d, err := c.open(ctx, env, account.Config{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	sum, err := d.acct.VerifyAudit(ctx)
+	var brk *auditchain.Break
+	if errors.As(err, &brk) {
+		if c.json {
+			_ = printJSON(env.Stdout, map[string]any{"ok": false, "seq": brk.Seq, "at": jsonTime(brk.At), "problem": brk.What})
+		}
+		return fmt.Errorf("the audit was tampered with: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	h := sum.Head
+	text := fmt.Sprintf("The audit holds: %d records, none changed, removed or inserted; the last is record %d, hash %x.", sum.Records, h.Seq, h.Hash)
+	if h.Earlier > 0 {
+		text += fmt.Sprintf(" The chain began on %s: the %d records before it were linked then, and are checked from then on only.",
+			h.Began.UTC().Format(time.RFC3339), h.Earlier)
+	}
+	return c.report(env, map[string]any{"ok": true, "records": sum.Records, "head_seq": h.Seq, "head_hash": hex.EncodeToString(h.Hash),
+		"began": jsonTime(h.Began), "earlier": h.Earlier}, text)
+}
+
+// jsonTime is t in RFC 3339, or "" for no time.
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
