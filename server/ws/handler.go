@@ -112,7 +112,10 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		chals: ratelimit.New(cfg.ChallengesPerMinute, 10),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
-		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second},
+		// An idle socket holds no write buffer (they come from a pool for
+		// each write) and a small read buffer: a node holds thousands.
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
+			WriteBufferPool: &sync.Pool{}},
 	}
 }
 
@@ -135,7 +138,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, done: make(chan struct{})}
-	c.serve(r.Context())
+	// The socket is served on a goroutine of its own, and ServeHTTP
+	// returns: the HTTP server's buffers and deep stack of the upgrade are
+	// let go, which an idle socket would otherwise hold for its lifetime.
+	// The request's context ends when ServeHTTP returns; the socket's does
+	// not.
+	go c.serve(context.WithoutCancel(r.Context()))
 }
 
 // origin is where the connection's requests come from, for the rules.
@@ -150,6 +158,9 @@ type conn struct {
 	addr   string
 	wmu    sync.Mutex
 	done   chan struct{}
+	// ping and keep are the logged-in socket's timers: no goroutine waits
+	// for them while the socket is idle.
+	ping, keep *time.Timer
 
 	key *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right (after
@@ -221,38 +232,44 @@ func (c *conn) reply(resp wire.Response) error {
 }
 
 // loggedIn moves the connection to the logged-in stage: the login deadline
-// gives way to pings and the idle timeout.
+// gives way to pings and the idle timeout, and the user's session lease is
+// kept fresh well within its hold, so that it lapses only when this node
+// stops.
 func (c *conn) loggedIn() {
 	c.stage = stageLoggedIn
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
-	go c.ping()
+	keepEvery := max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3))
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.ping = c.every(pingPeriod, c.sendPing)
+	c.keep = c.every(keepEvery, c.keepSession)
 }
 
-// ping pings the client every pingPeriod, and keeps the user's session
-// lease fresh well within its hold, so that it lapses only when this node
-// stops.
-func (c *conn) ping() {
-	t := time.NewTicker(pingPeriod)
-	defer t.Stop()
-	keep := time.NewTicker(max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3)))
-	defer keep.Stop()
-	for {
+// every runs f every period until the socket closes or f says to stop,
+// on a timer: no goroutine waits between runs.
+func (c *conn) every(period time.Duration, f func() bool) *time.Timer {
+	var t *time.Timer
+	set := make(chan struct{}) // t is set
+	t = time.AfterFunc(period, func() {
+		<-set
 		select {
 		case <-c.done:
 			return
-		case <-keep.C:
-			if !c.keepSession() {
-				return
-			}
-		case <-t.C:
-			c.wmu.Lock()
-			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
-			c.wmu.Unlock()
-			if err != nil {
-				return
-			}
+		default:
 		}
-	}
+		if f() {
+			t.Reset(period)
+		}
+	})
+	close(set)
+	return t
+}
+
+// sendPing pings the client; it reports whether the socket goes on.
+func (c *conn) sendPing() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) == nil
 }
 
 // setGrant replaces the grant of a logged-in socket, which the ping
@@ -288,6 +305,13 @@ func (c *conn) keepSession() bool {
 
 func (c *conn) close() {
 	close(c.done)
+	c.wmu.Lock()
+	for _, t := range []*time.Timer{c.ping, c.keep} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	c.wmu.Unlock()
 	if c.stage == stageLoggedIn && !c.user.admin {
 		// The request's context may be gone: the lease must end anyway.
 		ctx, cancel := context.WithTimeout(context.Background(), writeWait)
