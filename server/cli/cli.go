@@ -80,8 +80,26 @@ The master key that seals seeds is in --master-key (default: the database
 path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
 `
 
-// Run runs the command in args (without the program name).
+// Run runs the command in args (without the program name). A command's
+// --help prints its flags, with their defaults, to standard output.
 func Run(ctx context.Context, env Env, args []string) error {
+	err := run(ctx, env, args)
+	var help *helpError
+	if errors.As(err, &help) {
+		fmt.Fprintf(env.Stdout, "Flags of softtoken-server %s (see softtoken-server help):\n", help.fs.Name())
+		help.fs.SetOutput(env.Stdout)
+		help.fs.PrintDefaults()
+		return nil
+	}
+	return err
+}
+
+// helpError is a command's --help: Run prints the command's flags.
+type helpError struct{ fs *flag.FlagSet }
+
+func (e *helpError) Error() string { return e.fs.Name() + ": help requested" }
+
+func run(ctx context.Context, env Env, args []string) error {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
@@ -165,7 +183,9 @@ func newFlags(env Env, name string, c *common) *flag.FlagSet {
 
 // parse parses flags and checks the count of positional arguments.
 func parse(fs *flag.FlagSet, args []string, n int) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, &helpError{fs}
+	} else if err != nil {
 		return nil, usagef("%s: %v", fs.Name(), err)
 	}
 	if fs.NArg() != n {
