@@ -33,8 +33,9 @@ func (f *netFlags) define(env Env, fs *flag.FlagSet) {
 	fs.Var(&f.web.Frames, "frame-rate", "One Swipe camera frames on the enrol site"+per)
 }
 
-// apply reads the flags into the server's configuration.
-func (f netFlags) apply(cfg *ServeConfig) error {
+// apply reads the flags into the server's configuration, and says in the
+// log which proxies are believed.
+func (f netFlags) apply(env Env, cfg *ServeConfig) error {
 	if err := request.CheckHeader(f.header); err != nil {
 		return usagef("serve: --proxy-header: %v", err)
 	}
@@ -43,6 +44,9 @@ func (f netFlags) apply(cfg *ServeConfig) error {
 		return usagef("serve: --trusted-proxy: %v", err)
 	}
 	cfg.Proxies = request.Proxies{Trusted: trusted, Header: strings.ToLower(f.header)}
+	if len(trusted) > 0 {
+		env.Logger.Info("client addresses from trusted proxies", "proxies", f.trusted, "header", cfg.Proxies.Header)
+	}
 	cfg.WS.Connections, cfg.WS.Challenges, cfg.Web = f.conns, f.chals, f.web
 	return nil
 }

@@ -72,7 +72,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := nf.apply(&sc); err != nil {
+	if err := nf.apply(env, &sc); err != nil {
 		return err
 	}
 	if err := checkListen(sc.Listen, sc.TLSCert != "" || sc.TLSKey != ""); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -46,7 +47,8 @@ func (s *Server) DialFrom(localIP string) *Client {
 
 // TryDial is DialFrom with extra headers on the upgrade request (such as
 // a proxy's X-Forwarded-For); it returns the HTTP status of a refused
-// upgrade (429 over the per-address limit) rather than failing the test.
+// upgrade (429 over the per-address limit), or an error for a refused
+// challenge, rather than failing the test.
 func (s *Server) TryDial(localIP string, h http.Header) (c *Client, status int, err error) {
 	s.t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
@@ -64,8 +66,9 @@ func (s *Server) TryDial(localIP string, h http.Header) (c *Client, status int, 
 	c = &Client{t: s.t, ws: ws}
 	ch := c.Send(map[string]string{"type": "challenge"})
 	der, err := base64.StdEncoding.DecodeString(ch.Key)
-	if err != nil {
-		s.t.Fatalf("challenge: %+v", ch)
+	if err != nil || ch.Key == "" {
+		ws.Close()
+		return nil, http.StatusSwitchingProtocols, fmt.Errorf("challenge: %+v", ch)
 	}
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
