@@ -13,7 +13,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Fuzz time per target in `make test`; `make fuzz FUZZTIME=5m` for longer runs.
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, and a

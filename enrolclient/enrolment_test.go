@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
@@ -255,7 +256,7 @@ func TestEnrolGivesUpOnRefusedAnswers(t *testing.T) {
 func TestReEnrolmentSurvivesEveryFailedWrite(t *testing.T) {
 	faults := &servertest.Faults{}
 	s := servertest.NewWith(t, servertest.Options{Wrap: func(st store.Store) store.Store { faults.Store = st; return faults },
-		WS: ws.Config{ConnectionsPerMinute: 1000, ChallengesPerMinute: 1000}})
+		WS: ws.Config{Connections: ratelimit.Rate{PerMinute: 1000, Burst: 10}, Challenges: ratelimit.Rate{PerMinute: 1000, Burst: 10}}})
 	c := &enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}
 	ctx := context.Background()
 	first, err := c.Enrol(ctx, enrolclient.Params{URL: s.URL, UserID: "trader", Password: "trader-pass",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
@@ -25,7 +26,7 @@ import (
 // way of many sockets from one test.
 func open(t *testing.T, o servertest.Options) *servertest.Server {
 	t.Helper()
-	o.WS = ws.Config{ConnectionsPerMinute: 1 << 20, ChallengesPerMinute: 1 << 20}
+	o.WS = ws.Config{Connections: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}, Challenges: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}}
 	o.Rules.SessionHold = time.Second
 	return servertest.NewWith(t, o)
 }

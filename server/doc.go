@@ -16,8 +16,8 @@
 //     account and render the result: the websocket protocol at /ws, the
 //     pages, and the admin commands; cmd/softtoken-server is the binary
 //   - wire: the protocol's messages, shared with clients
-//   - request: the client's address and the host it asked for, alike for
-//     the websocket and the pages
+//   - request: the client's address and scheme, from the connection or a
+//     trusted proxy's headers, alike for the websocket and the pages
 //   - challenge: the RSA keys of the challenge step
 //   - password, seal: argon2id hashes; seeds sealed under the master key
 //   - mail, sms, outbox: welcome mails and notices; text messages; the

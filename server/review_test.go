@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
@@ -205,7 +206,7 @@ func TestAdminsSocketCannotChangeAnotherAdmin(t *testing.T) {
 // node stopped keeping lapses after the hold, never before.
 func TestSessionsSeenAndEndedByTheAdmin(t *testing.T) {
 	s := servertest.NewWith(t, servertest.Options{Rules: account.Config{SessionHold: time.Hour},
-		WS: ws.Config{ConnectionsPerMinute: 1 << 20, ChallengesPerMinute: 1 << 20}})
+		WS: ws.Config{Connections: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}, Challenges: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}}})
 	tok := enrolled(t, s, "trader")
 	s.Clock.Advance(30 * time.Second)
 	c := s.Dial()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/web"
@@ -30,9 +31,12 @@ type Config struct {
 	// EnrolURL is the enrol page's public address, for One Swipe codes; its
 	// host names the server in the tokens it enrols.
 	EnrolURL string
-	// SecureCookies marks the pages' cookies Secure: on unless the server
-	// speaks plain HTTP on loopback.
-	SecureCookies bool
+	// Proxies are the reverse proxies whose forwarding headers name the
+	// client and its scheme (none by default). The pages' cookies are
+	// Secure, and HSTS on, when the client's side is HTTPS.
+	Proxies request.Proxies
+	// Web are the pages' per-address rate limits.
+	Web web.Limits
 	// MaxTempDays bounds temporary passcodes from the self-help desk.
 	MaxTempDays int
 	// HTTP bounds how long a client may take over a request (zero fields
@@ -92,7 +96,7 @@ func New(cfg Config) *Server {
 	cfg.WS.Issuer = issuer
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws.New(accounts, cfg.Keys, cfg.WS))
-	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, SecureCookies: cfg.SecureCookies, MaxTempDays: cfg.MaxTempDays,
+	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, Limits: cfg.Web, MaxTempDays: cfg.MaxTempDays,
 		Logger: cfg.Logger, Now: cfg.Now}
 	mux.Handle(web.Prefix, web.New(wc))
 	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
@@ -105,7 +109,7 @@ func New(cfg Config) *Server {
 			*f.v = *f.def
 		}
 	}
-	return &Server{Handler: mux, Accounts: accounts, timeouts: t}
+	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: t}
 }
 
 func or(f, def func() time.Time) func() time.Time {

@@ -86,7 +86,8 @@ The master key that seals seeds is in --master-key (default: the database
 path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
 `
 
-// Run runs the command in args (without the program name).
+// Run runs the command in args (without the program name). A command's
+// --help prints its flags, with their defaults, to standard output.
 func Run(ctx context.Context, env Env, args []string) error {
 	if env.Now == nil {
 		env.Now = time.Now

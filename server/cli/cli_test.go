@@ -214,7 +214,7 @@ func (a *admin) serve(args ...string) (addr string, stop func()) {
 	done := make(chan error, 1)
 	go func() {
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] },
+			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] + a.env[k] },
 			Logger:    slog.New(slog.NewTextHandler(cmp.Or(a.logs, io.Discard), nil)),
 			Listening: func(addr string) { addrc <- addr }}
 		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))

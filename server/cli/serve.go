@@ -13,6 +13,7 @@ import (
 	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
 )
@@ -33,6 +34,9 @@ type ServeConfig struct {
 	// OutboxKeep is how long mails and text messages stay in the outbox
 	// folders (0: for ever).
 	OutboxKeep time.Duration
+	// Proxies and Web: see netFlags.
+	Proxies request.Proxies
+	Web     web.Limits
 }
 
 // define defines serve's own flags.
@@ -65,11 +69,16 @@ func serve(ctx context.Context, env Env, args []string) error {
 	var sc ServeConfig
 	var sf smsFlags
 	var mf mailFlags
+	var nf netFlags
 	fs := newFlags(env, "serve", &c)
 	sf.define(env, fs)
 	mf.defineTransport(env, fs)
 	sc.define(env, fs)
+	nf.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := nf.apply(env, &sc); err != nil {
 		return err
 	}
 	if err := checkListen(sc.Listen, sc.TLSCert != "" || sc.TLSKey != ""); err != nil {
@@ -97,7 +106,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
 	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
-		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
+		Proxies: sc.Proxies, Web: sc.Web, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
 	handler, closeDB, err := server.Open(ctx, storage, srvCfg)
 	if err != nil {
 		return err

@@ -5,6 +5,9 @@
 package ratelimit
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,3 +60,43 @@ func (l *Limiter) Allow(addr string, now time.Time) bool {
 	b.seen = now
 	return b.lim.AllowN(now, 1)
 }
+
+// Rate is a per-key limit as an administrator sets it: PerMinute events a
+// minute, in bursts of Burst. It is a flag.Value written "N" (N a minute,
+// all at once if need be) or "N,B" (N a minute, B at once).
+type Rate struct{ PerMinute, Burst int }
+
+// String writes r as Set reads it.
+func (r *Rate) String() string {
+	if r.Burst == r.PerMinute {
+		return strconv.Itoa(r.PerMinute)
+	}
+	return strconv.Itoa(r.PerMinute) + "," + strconv.Itoa(r.Burst)
+}
+
+// Set reads "N" or "N,B". A limit cannot be turned off: both numbers are
+// at least 1 (a high number makes a limit loose).
+func (r *Rate) Set(s string) error {
+	n, b, hasBurst := strings.Cut(s, ",")
+	per, err := strconv.Atoi(strings.TrimSpace(n))
+	burst := per
+	if err == nil && hasBurst {
+		burst, err = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err != nil || per < 1 || burst < 1 {
+		return fmt.Errorf("%q is not a rate: write N (a minute) or N,B (a minute, B at once), each at least 1", s)
+	}
+	*r = Rate{PerMinute: per, Burst: burst}
+	return nil
+}
+
+// Or is r, or def where r is zero (not configured).
+func (r Rate) Or(def Rate) Rate {
+	if r.PerMinute <= 0 || r.Burst <= 0 {
+		return def
+	}
+	return r
+}
+
+// Limiter is a Limiter at rate r.
+func (r Rate) Limiter() *Limiter { return New(r.PerMinute, r.Burst) }

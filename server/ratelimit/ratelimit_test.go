@@ -30,3 +30,27 @@ func TestLimiter(t *testing.T) {
 		t.Error("an idle bucket was not swept")
 	}
 }
+
+func TestRate(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"30", "30"}, {"30,10", "30,10"}, {" 60 , 500 ", "60,500"}, {"1000,1000", "1000"},
+		{"0", "error"}, {"30,0", "error"}, {"-1", "error"}, {"", "error"}, {"ten", "error"}, {"30,", "error"}, {"30,10,5", "error"},
+	}
+	for _, tt := range tests {
+		var r Rate
+		got := "error"
+		if err := r.Set(tt.in); err == nil {
+			got = r.String()
+		}
+		if got != tt.want {
+			t.Errorf("Set(%q): %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	def := Rate{PerMinute: 30, Burst: 10}
+	if got := (Rate{}).Or(def); got != def {
+		t.Errorf("zero rate or default: %+v", got)
+	}
+	if got := (Rate{PerMinute: 5, Burst: 1}).Or(def); got != (Rate{5, 1}) {
+		t.Errorf("set rate or default: %+v", got)
+	}
+}

@@ -34,13 +34,35 @@ func NewBrowser(t *testing.T, base string) *Browser { return NewBrowserFrom(t, b
 // 127.0.0.2: every 127.0.0.0/8 address is this machine).
 func NewBrowserFrom(t *testing.T, base, localIP string) *Browser {
 	t.Helper()
+	return NewBrowserVia(t, base, localIP, nil)
+}
+
+// NewBrowserVia is NewBrowserFrom whose requests carry extra headers, as
+// a reverse proxy adds them (X-Forwarded-For, X-Forwarded-Proto).
+func NewBrowserVia(t *testing.T, base, localIP string, h http.Header) *Browser {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if localIP != "" {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
-		c.Transport = &http.Transport{DialContext: d.DialContext}
+		tr.DialContext = d.DialContext
 	}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: withHeaders{tr, h}}
 	return &Browser{t: t, Client: c, base: base}
+}
+
+// withHeaders adds headers to every request.
+type withHeaders struct {
+	next http.RoundTripper
+	h    http.Header
+}
+
+func (w withHeaders) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, vs := range w.h {
+		r.Header[k] = append(r.Header[k], vs...)
+	}
+	return w.next.RoundTrip(r)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

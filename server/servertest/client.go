@@ -5,7 +5,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -36,27 +38,44 @@ func (s *Server) Dial() *Client { return s.DialFrom("") }
 // 127.0.0.0/8 address is this machine), to play a second client address.
 func (s *Server) DialFrom(localIP string) *Client {
 	s.t.Helper()
+	c, status, err := s.TryDial(localIP, nil)
+	if err != nil {
+		s.t.Fatalf("dial (HTTP status %d): %v", status, err)
+	}
+	return c
+}
+
+// TryDial is DialFrom with extra headers on the upgrade request (such as
+// a proxy's X-Forwarded-For); it returns the HTTP status of a refused
+// upgrade (429 over the per-address limit), or an error for a refused
+// challenge, rather than failing the test.
+func (s *Server) TryDial(localIP string, h http.Header) (c *Client, status int, err error) {
+	s.t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
 	if localIP != "" {
 		nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 		d.NetDialContext = nd.DialContext
 	}
-	ws, _, err := d.Dial(s.WS, nil)
+	ws, resp, err := d.Dial(s.WS, h)
 	if err != nil {
-		s.t.Fatal(err)
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return nil, status, err
 	}
-	c := &Client{t: s.t, ws: ws}
+	c = &Client{t: s.t, ws: ws}
 	ch := c.Send(map[string]string{"type": "challenge"})
 	der, err := base64.StdEncoding.DecodeString(ch.Key)
-	if err != nil {
-		s.t.Fatalf("challenge: %+v", ch)
+	if err != nil || ch.Key == "" {
+		ws.Close()
+		return nil, http.StatusSwitchingProtocols, fmt.Errorf("challenge: %+v", ch)
 	}
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	c.key = pub.(*rsa.PublicKey)
-	return c
+	return c, http.StatusSwitchingProtocols, nil
 }
 
 // Close closes the socket.

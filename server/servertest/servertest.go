@@ -26,6 +26,7 @@ import (
 	"github.com/softtoken/softtoken/server/cli"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
@@ -80,6 +81,12 @@ type Options struct {
 	WS    ws.Config
 	// HTTP are the HTTP timeouts (server.DefaultTimeouts by default).
 	HTTP server.Timeouts
+	// Proxies are the trusted reverse proxies (none by default: every
+	// 127.0.0.0/8 address is this machine, so trusting 127.0.0.2/32 makes
+	// the clients DialFrom("127.0.0.2") proxies, and the others not).
+	Proxies request.Proxies
+	// Web are the pages' per-address rate limits.
+	Web web.Limits
 }
 
 // New starts a server that stops when the test ends.
@@ -124,7 +131,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	rules.Mail, rules.MailFrom = mail.Outbox{Dir: filepath.Join(dir, "outbox")}, "no-reply@example.com"
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewUnstartedServer(nil)
-	server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, HTTP: o.HTTP,
+	server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, HTTP: o.HTTP, Proxies: o.Proxies, Web: o.Web,
 		EnrolURL: "http://" + srv.Listener.Addr().String() + web.Prefix, Logger: quiet, Now: s.Clock.Now}).Serve(srv.Config)
 	srv.Start()
 	t.Cleanup(srv.Close)

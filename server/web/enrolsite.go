@@ -66,7 +66,8 @@ type EnrolSite struct {
 func New(cfg Config) *EnrolSite {
 	h := &EnrolSite{site: newSite[enrolState](cfg, "Enrolment", "enrol site", Prefix, "softtoken_session",
 		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
-		frames: ratelimit.New(300, 20), framesByAddr: ratelimit.New(600, 40)}
+		frames: ratelimit.New(300, 20)}
+	h.framesByAddr = h.cfg.Limits.Frames.Limiter()
 	h.entry("GET "+Prefix+"{$}", h.start)
 	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
 	h.image("GET "+Prefix+"oneswipe/code.png", h.enrolCodePicture)

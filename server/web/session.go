@@ -30,7 +30,11 @@ type session[V any] struct {
 	csrf    string
 	created time.Time
 	seen    time.Time
-	v       V
+	// https says the browser came over HTTPS when the session began
+	// (request.HTTPS): its cookie is Secure. Set before anyone but the
+	// request that made it knows the session.
+	https bool
+	v     V
 }
 
 // sessions is a site's in-memory session table. A server restart signs

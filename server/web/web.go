@@ -14,8 +14,8 @@
 // the service's grant, never a copy of the user. The pages are
 // server-rendered html/template files embedded in the binary, with no
 // script or style from elsewhere. Every form carries a CSRF token; the
-// session cookie is HttpOnly, SameSite=Strict and Secure (unless served
-// over plain HTTP on loopback); sessions are short; a strict
+// session cookie is HttpOnly, SameSite=Strict and, when the browser's side
+// is HTTPS (server/request), Secure; sessions are short; a strict
 // Content-Security-Policy applies; sign-ins are rate-limited per client
 // address and per user ID, on top of the rules' throttling and lockout;
 // and a wrong user ID gets the same answer as a wrong password.
@@ -54,19 +54,41 @@ type Config struct {
 	// Issuer names the server in the app tokens it enrols (the enrol URL's
 	// host: never a request's Host header, which a client chooses).
 	Issuer string
-	// SecureCookies marks the session cookie Secure. Only a server on
-	// plain HTTP on loopback (make run, tests) turns it off.
-	SecureCookies bool
 	// MaxTempDays is the longest validity of a temporary passcode from
 	// the self-help desk (default 7 days).
 	MaxTempDays int
-	// SignInsPerMinute bounds password attempts per client address and per
-	// user ID (default 10, in bursts of 10).
-	SignInsPerMinute int
-	Logger           *slog.Logger
+	// Limits are the per-address rate limits (zero fields take
+	// DefaultLimits').
+	Limits Limits
+	Logger *slog.Logger
 	// Now is the clock of sessions and codes shown; rate limits, which
 	// are about traffic, use the real clock.
 	Now func() time.Time
+}
+
+// Limits bound what one client address may do on the pages. They slow a
+// flood; the rules' limits per account (throttle, lockout) are what
+// protect a user. Behind a NAT, where many users share an address, set
+// them higher (docs/deploy.md).
+type Limits struct {
+	// SignIns bounds password attempts per client address, and per user
+	// ID from one address.
+	SignIns ratelimit.Rate
+	// Sessions bounds the new sessions a client address starts: each
+	// costs memory until it expires.
+	Sessions ratelimit.Rate
+	// Frames bounds the One Swipe camera frames a client address posts.
+	Frames ratelimit.Rate
+}
+
+// DefaultLimits: 10 sign-ins a minute (10 at once), 60 new sessions a
+// minute (30 at once), 600 camera frames a minute (40 at once: a page
+// scans a few a second).
+var DefaultLimits = Limits{SignIns: ratelimit.Rate{PerMinute: 10, Burst: 10}, Sessions: ratelimit.Rate{PerMinute: 60, Burst: 30},
+	Frames: ratelimit.Rate{PerMinute: 600, Burst: 40}}
+
+func (l Limits) withDefaults() Limits {
+	return Limits{SignIns: l.SignIns.Or(DefaultLimits.SignIns), Sessions: l.Sessions.Or(DefaultLimits.Sessions), Frames: l.Frames.Or(DefaultLimits.Frames)}
 }
 
 // Where the sites live.
@@ -99,14 +121,12 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.SignInsPerMinute <= 0 {
-		cfg.SignInsPerMinute = 10
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.MaxTempDays <= 0 {
 		cfg.MaxTempDays = 7
 	}
 	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), pages: map[string]*template.Template{},
-		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10), starts: ratelimit.New(60, 30)}
+		byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(), starts: cfg.Limits.Sessions.Limiter()}
 	for _, name := range append(pages, "message") {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
 	}
@@ -133,7 +153,7 @@ func (h *site[V]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 	hd.Set("Cache-Control", "no-store")
-	if h.cfg.SecureCookies {
+	if request.HTTPS(r) {
 		hd.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	h.mux.ServeHTTP(w, r)
@@ -208,14 +228,14 @@ func (h *site[V]) serverError(w http.ResponseWriter, what string, err error) {
 }
 
 func (h *site[V]) setCookie(w http.ResponseWriter, s *session[V]) {
-	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: s.id, Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: s.id, Path: h.prefix, HttpOnly: true, Secure: s.https,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionMax.Seconds())})
 }
 
 // endSession forgets s and clears its cookie.
 func (h *site[V]) endSession(w http.ResponseWriter, s *session[V]) {
 	h.sessions.end(s)
-	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: "", Path: h.prefix, HttpOnly: true, Secure: h.cfg.SecureCookies,
+	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: "", Path: h.prefix, HttpOnly: true, Secure: s.https,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
@@ -229,6 +249,7 @@ func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V],
 		h.busy(w)
 		return nil, false
 	}
+	ns.https = s.https
 	h.setCookie(w, ns)
 	return ns, true
 }
@@ -257,6 +278,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 				h.busy(w)
 				return
 			}
+			s.https = request.HTTPS(r)
 			h.setCookie(w, s)
 		}
 		s.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
@@ -42,7 +43,7 @@ func (b *benchServer) next() string {
 func newBenchServer(tb testing.TB) *benchServer {
 	tb.Helper()
 	s := servertest.NewWith(tb, servertest.Options{Rules: account.Config{Hash: password.Default},
-		WS: ws.Config{ConnectionsPerMinute: 1 << 30, ChallengesPerMinute: 1 << 30}})
+		WS: ws.Config{Connections: ratelimit.Rate{PerMinute: 1 << 30, Burst: 1 << 30}, Challenges: ratelimit.Rate{PerMinute: 1 << 30, Burst: 1 << 30}}})
 	var out struct {
 		Seed string `json:"2faseed"`
 	}

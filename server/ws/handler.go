@@ -47,10 +47,10 @@ type Config struct {
 	// websocket login that closed without a logout does (default off:
 	// docs/protocol.md, "Concurrent access").
 	VerifyHoldsSession bool
-	// ConnectionsPerMinute and ChallengesPerMinute limit each client
-	// address (defaults 30 and 30, with bursts of 10).
-	ConnectionsPerMinute int
-	ChallengesPerMinute  int
+	// Connections and Challenges limit each client address (defaults
+	// DefaultConnections and DefaultChallenges): they slow a flood; the
+	// rules' limits per account are what protect a user.
+	Connections, Challenges ratelimit.Rate
 	// Issuer names the server in the tokens it enrols (the enrol URL's
 	// host, from configuration: never from a request's Host header, which
 	// a client chooses).
@@ -75,12 +75,7 @@ func (c Config) withDefaults() Config {
 	def(&c.SMSLoginTimeout, 3*time.Minute)
 	def(&c.IdleTimeout, 2*time.Minute)
 	def(&c.EnrolTimeout, 5*time.Minute)
-	if c.ConnectionsPerMinute <= 0 {
-		c.ConnectionsPerMinute = 30
-	}
-	if c.ChallengesPerMinute <= 0 {
-		c.ChallengesPerMinute = 30
-	}
+	c.Connections, c.Challenges = c.Connections.Or(DefaultConnections), c.Challenges.Or(DefaultChallenges)
 	if c.MaxCodeTries <= 0 {
 		c.MaxCodeTries = 3
 	}
@@ -92,6 +87,14 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// The default per-address limits: 30 new sockets and 30 challenges a
+// minute, 10 at once. Behind a NAT, where many clients share an address,
+// set them higher (docs/deploy.md).
+var (
+	DefaultConnections = ratelimit.Rate{PerMinute: 30, Burst: 10}
+	DefaultChallenges  = ratelimit.Rate{PerMinute: 30, Burst: 10}
+)
 
 // Handler is the http.Handler of /ws.
 type Handler struct {
@@ -108,8 +111,8 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	return &Handler{
 		acct: a, keys: keys, cfg: cfg,
-		conns: ratelimit.New(cfg.ConnectionsPerMinute, 10),
-		chals: ratelimit.New(cfg.ChallengesPerMinute, 10),
+		conns: cfg.Connections.Limiter(),
+		chals: cfg.Challenges.Limiter(),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for

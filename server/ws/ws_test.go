@@ -25,6 +25,7 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/wire"
@@ -504,7 +505,7 @@ func TestLoginDeadline(t *testing.T) {
 }
 
 func TestChallengeRateLimit(t *testing.T) {
-	s := newServer(t, ws.Config{ChallengesPerMinute: 1})
+	s := newServer(t, ws.Config{Challenges: ratelimit.Rate{PerMinute: 1, Burst: 10}})
 	c := s.dial()
 	limited := false
 	for range 12 {
