@@ -69,12 +69,13 @@ func TestForwardingHeaders(t *testing.T) {
 // passwordClients are the clients the audit names in password checks.
 func passwordClients(t *testing.T, s *servertest.Server) string {
 	t.Helper()
-	var events []store.AuditEvent
-	if err := json.Unmarshal([]byte(s.Admin("", "audit", "--json", "--user", "trader")), &events); err != nil {
-		t.Fatal(err)
-	}
+	dec := json.NewDecoder(strings.NewReader(s.Admin("", "audit", "--json", "--user", "trader")))
 	var clients []string
-	for _, e := range events {
+	for dec.More() { // JSON Lines: one record a line
+		var e store.AuditEvent
+		if err := dec.Decode(&e); err != nil {
+			t.Fatal(err)
+		}
 		if e.Event == "password" {
 			clients = append(clients, e.Client)
 		}
