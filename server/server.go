@@ -27,6 +27,8 @@ type Config struct {
 	Rules account.Config
 	// WS tunes the websocket protocol (its Now and Logger too).
 	WS ws.Config
+	// Web bounds what strangers' requests cost the pages.
+	Web web.Limits
 	// EnrolURL is the enrol page's public address, for One Swipe codes; its
 	// host names the server in the tokens it enrols.
 	EnrolURL string
@@ -93,7 +95,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws.New(accounts, cfg.Keys, cfg.WS))
 	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, SecureCookies: cfg.SecureCookies, MaxTempDays: cfg.MaxTempDays,
-		Logger: cfg.Logger, Now: cfg.Now}
+		Limits: cfg.Web, Logger: cfg.Logger, Now: cfg.Now}
 	mux.Handle(web.Prefix, web.New(wc))
 	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))

@@ -29,6 +29,7 @@ type ServeConfig struct {
 	Rules       account.Config
 	WS          ws.Config
 	HTTP        server.Timeouts
+	Web         web.Limits
 }
 
 // define defines serve's own flags.
@@ -52,6 +53,17 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
+	sc.defineLimits(fs)
+}
+
+// defineLimits defines the flags that bound what strangers' requests cost
+// (docs/web.md and docs/protocol.md, "Limits").
+func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
+	def := web.DefaultLimits
+	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")
+	fs.Int64Var(&sc.Web.FrameMaxPixels, "frame-max-pixels", def.FrameMaxPixels, "most pixels (width × height) a camera frame may declare")
+	fs.IntVar(&sc.Web.FrameDecodes, "frame-decodes", def.FrameDecodes, "camera frames decoded at once; more are answered 503 at once")
+	fs.IntVar(&sc.Web.MaxSessions, "max-web-sessions", def.MaxSessions, "open sessions of each web site (enrol site, self-help desk)")
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -64,6 +76,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	mf.defineTransport(env, fs)
 	sc.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
+		if helpAsked(args) {
+			fmt.Fprintln(env.Stdout, "softtoken-server serve [flags]: the flags, with their defaults:")
+			fs.SetOutput(env.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return err
 	}
 	if err := checkListen(sc.Listen, sc.TLSCert != "" || sc.TLSKey != ""); err != nil {
@@ -90,7 +108,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
+	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, Web: sc.Web, EnrolURL: sc.EnrolURL,
 		SecureCookies: tls, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
 	handler, closeDB, err := server.Open(ctx, storage, srvCfg)
 	if err != nil {
@@ -182,6 +200,16 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// helpAsked reports whether args ask for the flags' help (-h, --help).
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			return true
+		}
+	}
+	return false
 }
 
 func or(a, b string) string {

@@ -78,6 +78,8 @@ type Options struct {
 	// the fake one, and password hashes are cheap unless Rules.Hash says.
 	Rules account.Config
 	WS    ws.Config
+	// Web are the pages' limits (web.DefaultLimits by default).
+	Web web.Limits
 	// HTTP are the HTTP timeouts (server.DefaultTimeouts by default).
 	HTTP server.Timeouts
 }
@@ -123,7 +125,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	rules.Mail, rules.MailFrom = mail.Outbox{Dir: filepath.Join(dir, "outbox")}, "no-reply@example.com"
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewUnstartedServer(nil)
-	server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, HTTP: o.HTTP,
+	server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, Web: o.Web, HTTP: o.HTTP,
 		EnrolURL: "http://" + srv.Listener.Addr().String() + web.Prefix, Logger: quiet, Now: s.Clock.Now}).Serve(srv.Config)
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -63,7 +63,10 @@ type Config struct {
 	// SignInsPerMinute bounds password attempts per client address and per
 	// user ID (default 10, in bursts of 10).
 	SignInsPerMinute int
-	Logger           *slog.Logger
+	// Limits bound what strangers' requests cost (DefaultLimits for zero
+	// fields).
+	Limits Limits
+	Logger *slog.Logger
 	// Now is the clock of sessions and codes shown; rate limits, which
 	// are about traffic, use the real clock.
 	Now func() time.Time
@@ -84,6 +87,7 @@ type site[V any] struct {
 	called   string // the site in a sentence: "the enrol site"
 	prefix   string // where the pages live
 	cookie   string // the session cookie's name
+	limits   Limits
 	mux      *http.ServeMux
 	sessions sessions[V]
 	pages    map[string]*template.Template
@@ -105,8 +109,10 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	if cfg.MaxTempDays <= 0 {
 		cfg.MaxTempDays = 7
 	}
-	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), pages: map[string]*template.Template{},
-		byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10), starts: ratelimit.New(60, 30)}
+	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits.withDefaults(), mux: http.NewServeMux(),
+		pages: map[string]*template.Template{}, byAddr: ratelimit.New(cfg.SignInsPerMinute, 10), byUser: ratelimit.New(cfg.SignInsPerMinute, 10),
+		starts: ratelimit.New(60, 30)}
+	h.sessions.max = h.limits.MaxSessions
 	for _, name := range append(pages, "message") {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
 	}
@@ -225,15 +231,23 @@ func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V],
 	h.sessions.end(s)
 	ns := h.sessions.start(h.cfg.Now(), v)
 	if ns == nil {
-		h.busy(w)
+		h.full(w)
 		return nil, false
 	}
 	h.setCookie(w, ns)
 	return ns, true
 }
 
+// busy answers a client address that started too many sessions.
 func (h *site[V]) busy(w http.ResponseWriter) {
 	h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
+}
+
+// full answers a visitor when the site's session table is full
+// (Limits.MaxSessions).
+func (h *site[V]) full(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "60")
+	h.message(w, http.StatusServiceUnavailable, "Busy", "The site is busy: try again in a few minutes.")
 }
 
 // Steps: every handler runs inside one of these wrappers, which find the
@@ -253,7 +267,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 				return
 			}
 			if s = h.sessions.start(now, zero); s == nil {
-				h.busy(w)
+				h.full(w)
 				return
 			}
 			h.setCookie(w, s)

@@ -1,0 +1,116 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/rand"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"runtime"
+	"testing"
+
+	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/token/oneswipe"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// pngBomb is a complete, valid PNG of w×h 16-bit grey pixels, all zero:
+// it compresses about 1000 to 1, so a file of a few hundred KB decodes to
+// 2·w·h bytes.
+func pngBomb(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]byte, 1+2*w) // filter byte, then the row's pixels
+	for range h {
+		_, _ = zw.Write(row)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.NewBufferString("\x89PNG\r\n\x1a\n")
+	chunk := func(kind string, data []byte) {
+		body := append([]byte(kind), data...)
+		out.Write(binary.BigEndian.AppendUint32(nil, uint32(len(data))))
+		out.Write(body)
+		out.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(body)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(w)), uint32(h))
+	chunk("IHDR", append(ihdr, 16, 0, 0, 0, 0)) // 16-bit grey, no interlace
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return out.Bytes()
+}
+
+// cameraFrame is a JPEG frame as the sign-in page sends it: 1280×720
+// with text as a QR code in the middle.
+func cameraFrame(t *testing.T, text string) []byte {
+	t.Helper()
+	code, err := qr.Encode(text, 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := image.NewGray(image.Rect(0, 0, 1280, 720))
+	for i := range frame.Pix {
+		frame.Pix[i] = 0xd0
+	}
+	b := code.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			frame.Set(440+x, 160+y, code.At(x, y))
+		}
+	}
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, frame, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestFrameBombsAreRefusedBeforeDecoding: an anonymous visitor with a
+// session posts camera frames. A small PNG that declares 10000×10000
+// 16-bit pixels (200 MB once decoded) and a file over the byte limit are
+// answered 413 without being decoded: the server allocates far less than
+// the picture would take. A real camera frame is still read.
+func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.Enrol("trader", "trader-pass", s.AddUser("trader", "trader-pass"))
+	swipe := oneswipe.SignIn{UserID: "trader", Passcode: code(t, tok, s.Clock.Now()), Serial: tok.Serial}.String()
+	huge := make([]byte, 1<<20+1)
+	_, _ = rand.Read(huge)
+	tests := []struct {
+		name        string
+		data        []byte
+		contentType string
+		status      float64
+		userID      string
+	}{
+		{"a 16-bit 10000×10000 PNG", pngBomb(t, 10000, 10000), "image/png", 413, ""},
+		{"a file over 1 MiB", huge, "image/jpeg", 413, ""},
+		{"a 1280×720 camera frame", cameraFrame(t, swipe), "image/jpeg", 200, "trader"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := servertest.NewBrowser(t, s.URL)
+			b.Get("")
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got := b.PostFrame(tt.data, tt.contentType)
+			runtime.ReadMemStats(&after)
+			if got["status"] != tt.status || tt.userID != "" && got["userid"] != tt.userID {
+				t.Fatalf("answer %v, want status %v and user ID %q", got, tt.status, tt.userID)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; tt.status == 413 && alloc > 16<<20 {
+				t.Fatalf("the refused frame cost %d MB of allocations: it was decoded", alloc>>20)
+			}
+			if tt.status != 200 && got["error"] == nil {
+				t.Fatalf("no error for the user to read: %v", got)
+			}
+		})
+	}
+}
