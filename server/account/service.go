@@ -72,6 +72,11 @@ type Config struct {
 	MailFrom string
 	// Hash is the argon2id cost of new hashes.
 	Hash password.Params
+	// Hashing bounds the memory of argon2id work at once (nil: a pool of
+	// password.DefaultBudget that waits password.DefaultWait): every hash
+	// and check of a secret takes room in it first, and a pool that stays
+	// full answers ErrBusy before any attempt is counted.
+	Hashing *password.Pool
 	// Now is the clock of the rules (tests move it).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -88,6 +93,9 @@ func (c Config) withDefaults() Config {
 	positive(&c.SessionHold, 5*time.Minute)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
+	}
+	if c.Hashing == nil {
+		c.Hashing = password.NewPool(password.DefaultBudget(), 0)
 	}
 	if c.Now == nil {
 		c.Now = time.Now

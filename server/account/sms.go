@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/mail"
-	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 )
@@ -62,7 +61,7 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 		s.Record(ctx, o, g.UserID, name, "rate limited", "")
 		return "", ErrSMSTooMany
 	}
-	code, hash, err := s.newSecret(SMSCodeDigits)
+	code, hash, err := s.newSecret(ctx, SMSCodeDigits)
 	if err != nil {
 		return "", err
 	}
@@ -101,6 +100,11 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 	if !g.Proof.passcode() {
 		return Grant{}, "", ErrNotAllowed
 	}
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return Grant{}, "", err
+	}
+	defer sl.Release()
 	var c store.SMSCode
 	u, err := s.reserveSecond(ctx, o, g, "sms enrolment", func(tx store.Tx, u store.User) error {
 		var err error
@@ -112,12 +116,15 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 	if err != nil {
 		return Grant{}, "", err
 	}
-	ok := false
-	if c.Hash == "" || !s.now().Before(c.Expires) {
-		password.CheckNothing()
-	} else if ok, err = password.Check(c.Hash, []byte(code)); err != nil {
+	hash := c.Hash
+	if !s.now().Before(c.Expires) {
+		hash = ""
+	}
+	ok, err := compare(sl, hash, []byte(code))
+	if err != nil {
 		return Grant{}, "", err
 	}
+	sl.Release()
 	var ng Grant
 	var cur store.User
 	_, err = s.settleSecond(ctx, o, g, u, "sms enrolment", ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
@@ -198,7 +205,7 @@ func (s *Service) Helpdesk(ctx context.Context, o Origin, g Grant, r HelpdeskReq
 	if r.Days != 0 && (r.Days < 1 || r.Days > r.MaxDays) {
 		return res, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, r.MaxDays)
 	}
-	code, hash, err := s.newSecret(TempPasscodeDigits)
+	code, hash, err := s.newSecret(ctx, TempPasscodeDigits)
 	if err != nil {
 		return res, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
 )
@@ -30,6 +31,10 @@ type ServeConfig struct {
 	WS          ws.Config
 	HTTP        server.Timeouts
 	Web         web.Limits
+	// HashMemoryMiB and HashWait make the password hashing pool
+	// (account.Config.Hashing).
+	HashMemoryMiB int64
+	HashWait      time.Duration
 }
 
 // define defines serve's own flags.
@@ -59,11 +64,15 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 // defineLimits defines the flags that bound what strangers' requests cost
 // (docs/web.md and docs/protocol.md, "Limits").
 func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
+	fs.Int64Var(&sc.HashMemoryMiB, "hash-memory", password.DefaultBudget()>>20, "MiB that password hashing may take at once (each argon2id check takes 19 MiB; the default is an eighth of this machine's memory)")
+	fs.DurationVar(&sc.HashWait, "hash-wait", password.DefaultWait, "time a password check waits for hashing memory before the answer is \"server busy\"")
 	def := web.DefaultLimits
 	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")
 	fs.Int64Var(&sc.Web.FrameMaxPixels, "frame-max-pixels", def.FrameMaxPixels, "most pixels (width × height) a camera frame may declare")
 	fs.IntVar(&sc.Web.FrameDecodes, "frame-decodes", def.FrameDecodes, "camera frames decoded at once; more are answered 503 at once")
 	fs.IntVar(&sc.Web.MaxSessions, "max-web-sessions", def.MaxSessions, "open sessions of each web site (enrol site, self-help desk)")
+	fs.IntVar(&sc.WS.MaxSockets, "max-sockets", ws.DefaultMaxSockets, "open websockets; more are refused with HTTP 503")
+	fs.IntVar(&sc.WS.MaxPendingLogins, "max-pending-logins", ws.DefaultMaxPendingLogins, "open websockets not logged in yet (enrolments included); more are refused with HTTP 503")
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -96,6 +105,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	mailer, mailTo := mf.mailer(env, c.db)
 	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
+	sc.Rules.Hashing = password.NewPool(sc.HashMemoryMiB<<20, sc.HashWait)
 	storage, err := c.storage(env)
 	if err != nil {
 		return err

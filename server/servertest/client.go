@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -36,12 +37,26 @@ func (s *Server) Dial() *Client { return s.DialFrom("") }
 // 127.0.0.0/8 address is this machine), to play a second client address.
 func (s *Server) DialFrom(localIP string) *Client {
 	s.t.Helper()
+	c, status := s.TryDialFrom(localIP)
+	if c == nil {
+		s.t.Fatalf("the server refused the websocket: HTTP %d", status)
+	}
+	return c
+}
+
+// TryDialFrom is DialFrom ("" for any address) that returns the HTTP
+// status of a refused upgrade (and a nil Client) instead of failing.
+func (s *Server) TryDialFrom(localIP string) (*Client, int) {
+	s.t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
 	if localIP != "" {
 		nd := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 		d.NetDialContext = nd.DialContext
 	}
-	ws, _, err := d.Dial(s.WS, nil)
+	ws, resp, err := d.Dial(s.WS, nil)
+	if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+		return nil, resp.StatusCode
+	}
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -56,7 +71,7 @@ func (s *Server) DialFrom(localIP string) *Client {
 		s.t.Fatal(err)
 	}
 	c.key = pub.(*rsa.PublicKey)
-	return c
+	return c, 0
 }
 
 // Close closes the socket.

@@ -284,6 +284,7 @@ var results = []struct {
 	{account.ErrSamePassword, wire.ResultWeakPassword},
 	{account.ErrBadAnswers, wire.ResultBadAnswers},
 	{account.ErrBadPhone, wire.ResultMissingField},
+	{account.ErrBusy, wire.ResultBusy},
 	{errNoChallenge, wire.ResultNoChallenge},
 	{errMissingField, wire.ResultMissingField},
 	{errUndecryptable, wire.ResultMalformed},

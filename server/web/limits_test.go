@@ -8,10 +8,14 @@ import (
 	"hash/crc32"
 	"image"
 	"image/jpeg"
+	"net/http"
+	"net/url"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/token/oneswipe"
 	"github.com/softtoken/softtoken/token/qr"
 )
@@ -112,5 +116,35 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 				t.Fatalf("no error for the user to read: %v", got)
 			}
 		})
+	}
+}
+
+// TestWebSessionsCapped: with at most 3 sessions a site, a 4th visitor
+// gets a 503 page that says the site is busy, whatever address they come
+// from; the self-help desk has its own sessions; a sign-in in a full
+// table still works (its new session replaces the old one).
+func TestWebSessionsCapped(t *testing.T) {
+	s := servertest.NewWith(t, servertest.Options{Web: web.Limits{MaxSessions: 3}})
+	s.AddUser("trader", "trader-pass")
+	first := servertest.NewBrowser(t, s.URL)
+	for i, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		b := first
+		if i > 0 {
+			b = servertest.NewBrowserFrom(t, s.URL, ip)
+		}
+		if status, _ := b.Get(""); status != http.StatusOK {
+			t.Fatalf("visitor %d: %d", i+1, status)
+		}
+	}
+	status, body := servertest.NewBrowserFrom(t, s.URL, "127.0.0.4").Get("")
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "The site is busy") {
+		t.Fatalf("a 4th visitor: %d %s", status, body)
+	}
+	if status, _ := servertest.NewBrowser(t, s.Helpdesk).Get(""); status != http.StatusOK {
+		t.Fatalf("the self-help desk: %d", status)
+	}
+	if status, body := first.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); status != http.StatusOK ||
+		!strings.Contains(body, "Now the passcode") {
+		t.Fatalf("a sign-in in a full table: %d %s", status, body)
 	}
 }
