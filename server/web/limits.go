@@ -85,8 +85,9 @@ var (
 
 // readFrame reads a posted camera frame within the limits and decodes the
 // One Swipe sign-in code in it, if any, with one of the decoder's places:
-// the body's size and the picture's header are checked before its pixels
-// are decoded.
+// the body's size and the picture's header are checked first, so that a
+// frame over the limits is refused before it takes a place or a pixel is
+// decoded.
 func (h *EnrolSite) readFrame(r *http.Request) (*oneswipe.SignIn, frameAnswer) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -96,15 +97,20 @@ func (h *EnrolSite) readFrame(r *http.Request) (*oneswipe.SignIn, frameAnswer) {
 	case err != nil:
 		return nil, frameUnread
 	}
-	if !h.decodes.enter() {
-		return nil, frameBusy
-	}
-	defer h.decodes.leave()
-	img, err := qr.ReadImageLimited(bytes.NewReader(data), qr.Limits{MaxBytes: h.limits.FrameMaxBytes, MaxPixels: h.limits.FrameMaxPixels})
+	limits := qr.Limits{MaxBytes: h.limits.FrameMaxBytes, MaxPixels: h.limits.FrameMaxPixels}
+	err = qr.CheckImage(data, limits)
 	switch {
 	case errors.Is(err, qr.ErrTooLarge):
 		return nil, frameTooLarge
 	case err != nil:
+		return nil, frameUnread
+	}
+	if !h.decodes.enter() {
+		return nil, frameBusy
+	}
+	defer h.decodes.leave()
+	img, err := qr.ReadImageLimited(bytes.NewReader(data), limits)
+	if err != nil {
 		return nil, frameUnread
 	}
 	text, err := qr.Decode(img)

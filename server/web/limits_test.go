@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"crypto/rand"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/jpeg"
 	"net/http"
@@ -19,37 +16,6 @@ import (
 	"github.com/softtoken/softtoken/token/oneswipe"
 	"github.com/softtoken/softtoken/token/qr"
 )
-
-// pngBomb is a complete, valid PNG of w×h 16-bit grey pixels, all zero:
-// it compresses about 1000 to 1, so a file of a few hundred KB decodes to
-// 2·w·h bytes.
-func pngBomb(t *testing.T, w, h int) []byte {
-	t.Helper()
-	var z bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]byte, 1+2*w) // filter byte, then the row's pixels
-	for range h {
-		_, _ = zw.Write(row)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out := bytes.NewBufferString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		body := append([]byte(kind), data...)
-		out.Write(binary.BigEndian.AppendUint32(nil, uint32(len(data))))
-		out.Write(body)
-		out.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(body)))
-	}
-	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(w)), uint32(h))
-	chunk("IHDR", append(ihdr, 16, 0, 0, 0, 0)) // 16-bit grey, no interlace
-	chunk("IDAT", z.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
-}
 
 // cameraFrame is a JPEG frame as the sign-in page sends it: 1280×720
 // with text as a QR code in the middle.
@@ -94,7 +60,7 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 		status      float64
 		userID      string
 	}{
-		{"a 16-bit 10000×10000 PNG", pngBomb(t, 10000, 10000), "image/png", 413, ""},
+		{"a 16-bit 10000×10000 PNG", servertest.PNGBomb(10000, 10000), "image/png", 413, ""},
 		{"a file over 1 MiB", huge, "image/jpeg", 413, ""},
 		{"a 1280×720 camera frame", cameraFrame(t, swipe), "image/jpeg", 200, "trader"},
 	}

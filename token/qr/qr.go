@@ -73,24 +73,32 @@ func ReadImageLimited(r io.Reader, l Limits) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the image: %w", err)
 	}
-	if int64(len(data)) > l.MaxBytes {
-		return nil, fmt.Errorf("%w: over %s", ErrTooLarge, size(l.MaxBytes))
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, errNotImage
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, errNotImage
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
-		return nil, fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, format, cfg.Width, cfg.Height)
+	if err := CheckImage(data, l); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, errNotImage
 	}
 	return img, nil
+}
+
+// CheckImage checks, from its size and its header alone, that the image
+// file data is within l (ErrTooLarge otherwise) and is a PNG, JPEG or GIF
+// image: what ReadImageLimited checks before it decodes, for a caller that
+// must know before it spends anything on decoding.
+func CheckImage(data []byte, l Limits) error {
+	if int64(len(data)) > l.MaxBytes {
+		return fmt.Errorf("%w: over %s", ErrTooLarge, size(l.MaxBytes))
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return errNotImage
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
+		return fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, format, cfg.Width, cfg.Height)
+	}
+	return nil
 }
 
 // size is n bytes in the unit a person reads.
