@@ -65,8 +65,9 @@ func TestSocketCaps(t *testing.T) {
 
 // TestBusyServerAnswersBusy: while the password hashing budget is full,
 // a websocket login is answered "server busy" and an enrol-site sign-in
-// a 503 page that says so; nothing is counted, and once there is room
-// the same login works.
+// a 503 page that says so; a send2fatoken is answered "server busy" and
+// the socket stays open, its code tries uncounted; once there is room the
+// same socket completes its login.
 func TestBusyServerAnswersBusy(t *testing.T) {
 	pool := password.NewPool(int64(servertest.Cheap.Memory)<<10, 10*time.Millisecond)
 	s := servertest.NewWith(t, servertest.Options{Rules: account.Config{Hashing: pool}})
@@ -85,6 +86,19 @@ func TestBusyServerAnswersBusy(t *testing.T) {
 		t.Fatalf("login while busy: %+v", r)
 	}
 	c.Close()
+	held.Release()
+	pending := s.Dial()
+	if r := pending.Login("trader", "trader-pass", ""); r.Result != wire.ResultNeed2FA {
+		t.Fatalf("login without a passcode: %+v", r)
+	}
+	if held, err = pool.Acquire(context.Background(), servertest.Cheap); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 { // more than the socket's 3 code tries: none is counted
+		if r := pending.Send(map[string]string{"type": "send2fatoken", "2fatoken": "000000"}); r.Result != wire.ResultBusy {
+			t.Fatalf("send2fatoken while busy: %+v", r)
+		}
+	}
 	b := servertest.NewBrowser(t, s.URL)
 	b.Get("")
 	if status, body := b.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); status != http.StatusServiceUnavailable ||
@@ -92,7 +106,7 @@ func TestBusyServerAnswersBusy(t *testing.T) {
 		t.Fatalf("enrol site sign-in while busy: %d %s", status, body)
 	}
 	held.Release()
-	if r := s.Dial().Login("trader", "trader-pass", code); r.Result != wire.ResultOK {
-		t.Fatalf("login once there is room: %+v", r)
+	if r := pending.Send(map[string]string{"type": "send2fatoken", "2fatoken": code}); r.Result != wire.ResultOK {
+		t.Fatalf("send2fatoken on the same socket once there is room: %+v", r)
 	}
 }
