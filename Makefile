@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz measure-idle package package-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle package package-deps clean
 
 deps: ## install the missing Debian packages
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -114,6 +114,9 @@ fuzz: ## run every fuzz target for FUZZTIME
 		$(GO) test -list="^$$fn\$$" $$pkg | grep -x "$$fn" >/dev/null || { echo "no fuzz target $$fn in $$pkg"; exit 1; }; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
+
+stress: deps ## the server binary under abuse (a few minutes; docs/benchmarks.md)
+	SOFTTOKEN_STRESS=1 $(GO) test -count=1 -timeout 30m -run Stress -v ./server/cmd/softtoken-server/
 
 # The idle app's CPU and memory over 60 s under Xvfb, with three tokens in a
 # private keyring (docs/benchmarks.md).

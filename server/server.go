@@ -28,6 +28,9 @@ type Config struct {
 	Rules account.Config
 	// WS tunes the websocket protocol (its Now and Logger too).
 	WS ws.Config
+	// Web bounds what strangers' requests cost the pages: per-address
+	// rates, camera frames, sessions.
+	Web web.Limits
 	// EnrolURL is the enrol page's public address, for One Swipe codes; its
 	// host names the server in the tokens it enrols.
 	EnrolURL string
@@ -35,8 +38,6 @@ type Config struct {
 	// client and its scheme (none by default). The pages' cookies are
 	// Secure, and HSTS on, when the client's side is HTTPS.
 	Proxies request.Proxies
-	// Web are the pages' per-address rate limits.
-	Web web.Limits
 	// MaxTempDays bounds temporary passcodes from the self-help desk.
 	MaxTempDays int
 	// HTTP bounds how long a client may take over a request (zero fields

@@ -28,6 +28,10 @@ type fixture struct {
 	tok    token.Token
 	path   string
 	outbox string
+	// hash and hashing configure the service's hashing (cheap, and the
+	// default pool, unless a test sets them).
+	hash    password.Params
+	hashing *password.Pool
 }
 
 var (
@@ -35,9 +39,12 @@ var (
 	admin = account.Admin
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*fixture)) *fixture {
 	t.Helper()
-	f := &fixture{path: filepath.Join(t.TempDir(), "db"), now: time.Unix(1_800_000_000, 0), outbox: t.TempDir()}
+	f := &fixture{path: filepath.Join(t.TempDir(), "db"), now: time.Unix(1_800_000_000, 0), outbox: t.TempDir(), hash: cheap}
+	for _, o := range opts {
+		o(f)
+	}
 	f.open(t)
 	c, err := f.svc.CreateUser(context.Background(), admin, nil, account.NewUser{UserID: "alice", Password: []byte("correct horse"),
 		Use2FA: true, Seed: true, InitialPasscode: true})
@@ -58,7 +65,7 @@ func (f *fixture) open(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	sealer, _ := seal.New(make([]byte, 32))
 	f.faults = &servertest.Faults{Store: db}
-	f.svc = account.New(f.faults, sealer, account.Config{MaxFailures: 3, LockFor: time.Minute, Hash: cheap,
+	f.svc = account.New(f.faults, sealer, account.Config{MaxFailures: 3, LockFor: time.Minute, Hash: f.hash, Hashing: f.hashing,
 		SMS: sms.Outbox{Dir: f.outbox}, Now: func() time.Time { return f.now }})
 }
 

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/softtoken/softtoken/server/mail"
-	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
 )
@@ -47,8 +46,8 @@ func (s *Service) NewEnrolment(ctx context.Context, g Grant) (*Enrolment, error)
 
 // SetAnswers gives the enrolment the user's security answers (question ID
 // → answer), stored with the token when it completes.
-func (s *Service) SetAnswers(e *Enrolment, answers map[int]string) error {
-	hashed, err := s.hashAnswers(answers)
+func (s *Service) SetAnswers(ctx context.Context, e *Enrolment, answers map[int]string) error {
+	hashed, err := s.hashAnswers(ctx, answers)
 	if err != nil {
 		return err
 	}
@@ -212,7 +211,7 @@ func NormaliseAnswer(a string) string {
 
 // hashAnswers checks a user's answers (two different questions from the
 // list, each answer 2 to 200 characters) and hashes them.
-func (s *Service) hashAnswers(answers map[int]string) ([]store.SecurityAnswer, error) {
+func (s *Service) hashAnswers(ctx context.Context, answers map[int]string) ([]store.SecurityAnswer, error) {
 	if len(answers) != RequiredAnswers {
 		return nil, fmt.Errorf("%w: answer %d different questions", ErrBadAnswers, RequiredAnswers)
 	}
@@ -225,7 +224,7 @@ func (s *Service) hashAnswers(answers map[int]string) ([]store.SecurityAnswer, e
 		if utf8.RuneCountInString(n) < 2 || len(n) > 200 {
 			return nil, fmt.Errorf("%w: each answer must be 2 to 200 characters", ErrBadAnswers)
 		}
-		h, err := password.Hash([]byte(n), s.cfg.Hash)
+		h, err := s.hash(ctx, []byte(n))
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +251,7 @@ func (s *Service) SaveAnswers(ctx context.Context, o Origin, g Grant, answers ma
 	if !g.Proof.passcode() {
 		return ErrNotAllowed
 	}
-	hashed, err := s.hashAnswers(answers)
+	hashed, err := s.hashAnswers(ctx, answers)
 	if err != nil {
 		return err
 	}
@@ -290,6 +289,11 @@ func (s *Service) QuestionFor(ctx context.Context, g Grant) (Question, error) {
 // counts towards the lockout like a wrong passcode. It returns the grant
 // of ProofAnswer.
 func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, answer string) (Grant, error) {
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return Grant{}, err
+	}
+	defer sl.Release()
 	var hash string
 	u, err := s.reserveSecond(ctx, o, g, "security answer", func(tx store.Tx, u store.User) error {
 		have, err := tx.SecurityAnswers(u.ID)
@@ -303,12 +307,11 @@ func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, a
 	if err != nil {
 		return Grant{}, err
 	}
-	ok := false
-	if hash == "" {
-		password.CheckNothing()
-	} else if ok, err = password.Check(hash, []byte(NormaliseAnswer(answer))); err != nil {
+	ok, err := compare(sl, hash, []byte(NormaliseAnswer(answer)))
+	if err != nil {
 		return Grant{}, err
 	}
+	sl.Release()
 	_, err = s.settleSecond(ctx, o, g, u, "security answer", ErrWrongAnswer, func(tx store.Tx) (Proof, string, error) {
 		detail := fmt.Sprintf("question %d", qid)
 		have, err := tx.SecurityAnswers(u.ID)

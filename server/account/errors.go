@@ -78,12 +78,15 @@ var (
 	// ErrSMSNotSent: the SMS gateway did not take the message (wrapped
 	// with its reason, which never holds the code).
 	ErrSMSNotSent = errors.New("the SMS could not be sent")
+	// ErrBusy: the server is too busy checking passwords to check this one
+	// now (Config.Hashing); nothing was counted: try again shortly.
+	ErrBusy = errors.New("server busy")
 )
 
 // knownErrors are the outcomes the audit names.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
-	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled}
+	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled, ErrBusy}
 
 // Outcome names the outcome err is (the text of one of the errors above),
 // and is false for an error the rules did not decide: a failure of the

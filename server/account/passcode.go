@@ -79,14 +79,20 @@ func (s *Service) CheckOneSwipeSignIn(ctx context.Context, o Origin, g Grant, se
 
 func (s *Service) checkPasscode(ctx context.Context, o Origin, g Grant, name string, c passcodeCheck) (Grant, error) {
 	c.code = strings.ReplaceAll(strings.TrimSpace(c.code), " ", "")
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return Grant{}, err
+	}
+	defer sl.Release()
 	u, err := s.reserveSecond(ctx, o, g, name, func(tx store.Tx, u store.User) error { return s.loadPasscode(tx, u, &c) })
 	if err != nil {
 		return Grant{}, err
 	}
-	m, err := s.match(u, c)
+	m, err := s.match(sl, u, c)
 	if err != nil {
 		return Grant{}, err
 	}
+	sl.Release()
 	proof, err := s.settleSecond(ctx, o, g, u, name, ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
 		return s.usePasscode(tx, u, c, m)
 	})
@@ -137,19 +143,19 @@ func (s *Service) loadPasscode(tx store.Tx, u store.User, c *passcodeCheck) erro
 }
 
 // match compares code with every kind of passcode that may apply (the
-// slow hash comparisons run here, outside any transaction).
-func (s *Service) match(u store.User, c passcodeCheck) (matches, error) {
+// slow hash comparisons run here, in sl, outside any transaction).
+func (s *Service) match(sl *password.Slot, u store.User, c passcodeCheck) (matches, error) {
 	var m matches
 	now := s.now()
 	var err error
 	if c.initial != nil && len(c.code) == InitialPasscodeDigits {
-		if m.initial, err = password.Check(c.initial.Hash, []byte(c.code)); err != nil {
+		if m.initial, err = sl.Check(c.initial.Hash, []byte(c.code)); err != nil {
 			return m, err
 		}
 		m.initialExpired = m.initial && !now.Before(c.initial.Expires)
 	}
 	if c.sms != nil && len(c.code) == SMSCodeDigits && now.Before(c.sms.Expires) {
-		if m.sms, err = password.Check(c.sms.Hash, []byte(c.code)); err != nil {
+		if m.sms, err = sl.Check(c.sms.Hash, []byte(c.code)); err != nil {
 			return m, err
 		}
 	}
@@ -159,7 +165,7 @@ func (s *Service) match(u store.User, c passcodeCheck) (matches, error) {
 		}
 	}
 	if c.temp != nil && !c.temp.Revoked && now.Before(c.temp.Expires) && len(c.code) == TempPasscodeDigits {
-		if m.temp, err = password.Check(c.temp.Hash, []byte(c.code)); err != nil {
+		if m.temp, err = sl.Check(c.temp.Hash, []byte(c.code)); err != nil {
 			return m, err
 		}
 	}
@@ -265,11 +271,11 @@ func randomDigits(n int) (string, error) {
 }
 
 // newSecret makes a random code of digits and its hash.
-func (s *Service) newSecret(digits int) (code, hash string, err error) {
+func (s *Service) newSecret(ctx context.Context, digits int) (code, hash string, err error) {
 	if code, err = randomDigits(digits); err != nil {
 		return "", "", err
 	}
-	hash, err = password.Hash([]byte(code), s.cfg.Hash)
+	hash, err = s.hash(ctx, []byte(code))
 	return code, hash, err
 }
 

@@ -18,11 +18,44 @@ const (
 )
 
 // hashPassword checks a new password against the policy and hashes it.
-func (s *Service) hashPassword(pw []byte) (string, error) {
+func (s *Service) hashPassword(ctx context.Context, pw []byte) (string, error) {
 	if n := len([]rune(string(pw))); n < MinPasswordLen || len(pw) > MaxPasswordBytes {
 		return "", ErrWeakPassword
 	}
-	return password.Hash(pw, s.cfg.Hash)
+	return s.hash(ctx, pw)
+}
+
+// slot takes room for one argon2id hash or check at a time (see
+// Config.Hashing): ErrBusy when there is none within the pool's wait.
+// Checks of a secret take it before they count an attempt, so that a busy
+// server never counts one, let alone locks a user out.
+func (s *Service) slot(ctx context.Context) (*password.Slot, error) {
+	sl, err := s.cfg.Hashing.Acquire(ctx, s.cfg.Hash)
+	if errors.Is(err, password.ErrBusy) {
+		s.cfg.Logger.Warn("password hashing busy: a request was answered busy")
+		return nil, ErrBusy
+	}
+	return sl, err
+}
+
+// hash hashes a new secret with the cost of new hashes, in the pool.
+func (s *Service) hash(ctx context.Context, secret []byte) (string, error) {
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sl.Release()
+	return sl.Hash(secret)
+}
+
+// compare checks secret against a stored hash in sl; with no hash ("":
+// no such user, no such code) it spends the same time and is false.
+func compare(sl *password.Slot, hash string, secret []byte) (bool, error) {
+	if hash == "" {
+		sl.CheckNothing()
+		return false, nil
+	}
+	return sl.Check(hash, secret)
 }
 
 // CheckPassword checks userID's password, as the first step of a sign-in.
@@ -34,16 +67,20 @@ func (s *Service) hashPassword(pw []byte) (string, error) {
 // tells a back-end the account is inactive); otherwise the grant, of
 // ProofPassword, and the profile to render.
 func (s *Service) CheckPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return Grant{}, store.User{}, err
+	}
+	defer sl.Release()
 	u, err := s.reserveFirst(ctx, o, userID)
 	if err != nil {
 		return Grant{}, store.User{}, err
 	}
-	ok := false
-	if u.ID == 0 {
-		password.CheckNothing()
-	} else if ok, err = password.Check(u.PassHash, pw); err != nil {
+	ok, err := compare(sl, u.PassHash, pw)
+	if err != nil {
 		return Grant{}, store.User{}, err
 	}
+	sl.Release()
 	return s.settleFirst(ctx, o, userID, u, ok)
 }
 
@@ -209,7 +246,7 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
 		return Grant{}, err
 	}
-	hash, err := s.hashPassword(next)
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return Grant{}, err
 	}
@@ -226,7 +263,7 @@ func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []by
 	if err := s.authorised(ctx, t); err != nil {
 		return err // before any hash work
 	}
-	hash, err := s.hashPassword(next)
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}

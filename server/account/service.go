@@ -82,6 +82,11 @@ type Config struct {
 	// chain the store links records with, under the key derived from the
 	// master key (server.OpenAccounts sets it).
 	AuditChain *auditchain.Chain
+	// Hashing bounds the memory of argon2id work at once (nil: a pool of
+	// password.DefaultBudget that waits password.DefaultWait): every hash
+	// and check of a secret takes room in it first, and a pool that stays
+	// full answers ErrBusy before any attempt is counted.
+	Hashing *password.Pool
 	// Now is the clock of the rules (tests move it).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -98,6 +103,9 @@ func (c Config) withDefaults() Config {
 	positive(&c.SessionHold, 5*time.Minute)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
+	}
+	if c.Hashing == nil {
+		c.Hashing = password.NewPool(password.DefaultBudget(), 0)
 	}
 	if c.Now == nil {
 		c.Now = time.Now

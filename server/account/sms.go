@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/mail"
-	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 )
@@ -63,7 +62,7 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 		s.Record(ctx, o, g.UserID, name, "rate limited", "")
 		return "", ErrSMSTooMany
 	}
-	code, hash, err := s.newSecret(SMSCodeDigits)
+	code, hash, err := s.newSecret(ctx, SMSCodeDigits)
 	if err != nil {
 		return "", err
 	}
@@ -125,6 +124,11 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 // returns the user as apply left them, and the number.
 func (s *Service) confirmPhone(ctx context.Context, o Origin, g Grant, name, code string,
 	apply func(tx store.Tx, u *store.User, phone string) (string, error)) (store.User, string, error) {
+	sl, err := s.slot(ctx)
+	if err != nil {
+		return store.User{}, "", err
+	}
+	defer sl.Release()
 	var c store.SMSCode
 	u, err := s.reserveSecond(ctx, o, g, name, func(tx store.Tx, u store.User) error {
 		var err error
@@ -136,12 +140,15 @@ func (s *Service) confirmPhone(ctx context.Context, o Origin, g Grant, name, cod
 	if err != nil {
 		return store.User{}, "", err
 	}
-	ok := false
-	if c.Hash == "" || !s.now().Before(c.Expires) {
-		password.CheckNothing()
-	} else if ok, err = password.Check(c.Hash, []byte(code)); err != nil {
+	hash := c.Hash
+	if !s.now().Before(c.Expires) {
+		hash = ""
+	}
+	ok, err := compare(sl, hash, []byte(code))
+	if err != nil {
 		return store.User{}, "", err
 	}
+	sl.Release()
 	cur := u
 	_, err = s.settleSecond(ctx, o, g, u, name, ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
 		if !ok {
@@ -247,7 +254,7 @@ func (s *Service) checkHelpdesk(g Grant, r HelpdeskRequest) (string, error) {
 // helpdeskTemp issues the temporary passcode of a help desk request
 // without a new number.
 func (s *Service) helpdeskTemp(ctx context.Context, o Origin, g Grant, days int) (HelpdeskResult, error) {
-	temp, code, err := s.newTemp(days)
+	temp, code, err := s.newTemp(ctx, days)
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
@@ -270,7 +277,7 @@ func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code s
 	if _, err := s.checkHelpdesk(g, r); err != nil {
 		return HelpdeskResult{}, err
 	}
-	temp, tempCode, err := s.newTemp(r.Days)
+	temp, tempCode, err := s.newTemp(ctx, r.Days)
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
@@ -290,11 +297,11 @@ func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code s
 }
 
 // newTemp makes a temporary passcode valid for days (none for 0).
-func (s *Service) newTemp(days int) (store.TempPasscode, string, error) {
+func (s *Service) newTemp(ctx context.Context, days int) (store.TempPasscode, string, error) {
 	if days == 0 {
 		return store.TempPasscode{}, "", nil
 	}
-	code, hash, err := s.newSecret(TempPasscodeDigits)
+	code, hash, err := s.newSecret(ctx, TempPasscodeDigits)
 	return store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}, code, err
 }
 

@@ -78,7 +78,7 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	if days < 1 || days > maxDays {
 		return TempPasscode{}, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, maxDays)
 	}
-	code, hash, err := s.newSecret(TempPasscodeDigits)
+	code, hash, err := s.newSecret(ctx, TempPasscodeDigits)
 	if err != nil {
 		return TempPasscode{}, err
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
@@ -65,14 +64,14 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 	if err != nil {
 		return Created{}, err
 	}
-	hash, err := s.hashPassword(n.Password)
+	hash, err := s.hashPassword(ctx, n.Password)
 	if err != nil {
 		return Created{}, err
 	}
 	var c Created
 	var initial store.InitialPasscode
 	if n.InitialPasscode {
-		if c.InitialPasscode, initial, err = s.newInitialPasscode(); err != nil {
+		if c.InitialPasscode, initial, err = s.newInitialPasscode(ctx); err != nil {
 			return Created{}, err
 		}
 	}
@@ -148,12 +147,12 @@ func firstEpoch() int64 {
 
 // newInitialPasscode makes a 6-digit passcode for the welcome mail and its
 // hashed record.
-func (s *Service) newInitialPasscode() (string, store.InitialPasscode, error) {
+func (s *Service) newInitialPasscode(ctx context.Context) (string, store.InitialPasscode, error) {
 	code, err := randomDigits(InitialPasscodeDigits)
 	if err != nil {
 		return "", store.InitialPasscode{}, err
 	}
-	hash, err := password.Hash([]byte(code), s.cfg.Hash)
+	hash, err := s.hash(ctx, []byte(code))
 	if err != nil {
 		return "", store.InitialPasscode{}, err
 	}
@@ -247,11 +246,11 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 	if err := adminOnly(t); err != nil {
 		return Created{}, err
 	}
-	hash, err := s.hashPassword(pw)
+	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {
 		return Created{}, err
 	}
-	code, initial, err := s.newInitialPasscode()
+	code, initial, err := s.newInitialPasscode(ctx)
 	if err != nil {
 		return Created{}, err
 	}

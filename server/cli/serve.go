@@ -14,6 +14,7 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/request"
+	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
 )
@@ -37,6 +38,10 @@ type ServeConfig struct {
 	// Proxies and Web: see netFlags.
 	Proxies request.Proxies
 	Web     web.Limits
+	// HashMemoryMiB and HashWait make the password hashing pool
+	// (account.Config.Hashing).
+	HashMemoryMiB int64
+	HashWait      time.Duration
 }
 
 // define defines serve's own flags.
@@ -62,6 +67,21 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
 	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", 7*24*time.Hour, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
+	sc.defineLimits(fs)
+}
+
+// defineLimits defines the flags that bound what strangers' requests cost
+// (docs/web.md and docs/protocol.md, "Limits").
+func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
+	fs.Int64Var(&sc.HashMemoryMiB, "hash-memory", password.DefaultBudget()>>20, "MiB that password hashing may take at once (each argon2id check takes 19 MiB; the default is an eighth of this machine's memory)")
+	fs.DurationVar(&sc.HashWait, "hash-wait", password.DefaultWait, "time a password check waits for hashing memory before the answer is \"server busy\"")
+	def := web.DefaultLimits
+	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")
+	fs.Int64Var(&sc.Web.FrameMaxPixels, "frame-max-pixels", def.FrameMaxPixels, "most pixels (width × height) a camera frame may declare")
+	fs.IntVar(&sc.Web.FrameDecodes, "frame-decodes", def.FrameDecodes, "camera frames decoded at once; more are answered 503 at once")
+	fs.IntVar(&sc.Web.MaxSessions, "max-web-sessions", def.MaxSessions, "open sessions of each web site (enrol site, self-help desk)")
+	fs.IntVar(&sc.WS.MaxSockets, "max-sockets", ws.DefaultMaxSockets, "open websockets; more are refused with HTTP 503")
+	fs.IntVar(&sc.WS.MaxPendingLogins, "max-pending-logins", ws.DefaultMaxPendingLogins, "open websockets not logged in yet (enrolments included); more are refused with HTTP 503")
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
@@ -76,6 +96,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	sc.define(env, fs)
 	nf.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
+		if helpAsked(args) {
+			fmt.Fprintln(env.Stdout, "softtoken-server serve [flags]: the flags, with their defaults:")
+			fs.SetOutput(env.Stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return err
 	}
 	if err := nf.apply(env, &sc); err != nil {
@@ -93,6 +119,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	mailer, mailTo := mf.mailer(env, c.db)
 	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
+	sc.Rules.Hashing = password.NewPool(sc.HashMemoryMiB<<20, sc.HashWait)
 	storage, err := c.storage(env)
 	if err != nil {
 		return err
@@ -201,6 +228,16 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// helpAsked reports whether args ask for the flags' help (-h, --help).
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			return true
+		}
+	}
+	return false
 }
 
 func or(a, b string) string {

@@ -38,7 +38,9 @@ func Hash(pw []byte, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
+	done := running(memoryOf(p))
 	key := argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, keyLen)
+	done()
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -47,29 +49,34 @@ func Hash(pw []byte, p Params) (string, error) {
 var ErrBadHash = errors.New("stored password hash is malformed")
 
 // Check reports whether pw matches the PHC string hash, in constant time.
+// The server checks in a Pool (Slot.Check), which bounds the memory of
+// checks at once.
 func Check(hash string, pw []byte) (bool, error) {
+	p, err := paramsOf(hash)
+	if err != nil {
+		return false, err
+	}
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
-		return false, ErrBadHash
-	}
-	var p Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Time == 0 || p.Threads == 0 || p.Memory > 1<<22 {
-		return false, ErrBadHash
-	}
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false, ErrBadHash
 	}
+	done := running(memoryOf(p))
 	got := argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	done()
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummy is a hash of nothing, checked when there is no user, so that an
-// unknown user costs the same time as a wrong password.
-var dummy, _ = Hash([]byte("no such user"), Default)
-
-// CheckNothing spends the time of one Check and returns false.
-func CheckNothing() {
-	_, _ = Check(dummy, []byte("x"))
+// paramsOf reads the cost parameters of a PHC string.
+func paramsOf(hash string) (Params, error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return Params{}, ErrBadHash
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Time == 0 || p.Threads == 0 || p.Memory > 1<<22 {
+		return Params{}, ErrBadHash
+	}
+	return p, nil
 }

@@ -115,8 +115,16 @@ func (b *Browser) Frame(text string) map[string]any {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", b.base+"oneswipe/read", bytes.NewReader(img))
+	return b.PostFrame(img, "image/png")
+}
+
+// PostFrame posts data as a camera frame of the given content type with
+// the page's CSRF token, and returns the JSON answer with its "status".
+func (b *Browser) PostFrame(data []byte, contentType string) map[string]any {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+"oneswipe/read", bytes.NewReader(data))
 	req.Header.Set("X-CSRF-Token", b.CSRF)
+	req.Header.Set("Content-Type", contentType)
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

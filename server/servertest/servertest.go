@@ -79,14 +79,15 @@ type Options struct {
 	// the fake one, and password hashes are cheap unless Rules.Hash says.
 	Rules account.Config
 	WS    ws.Config
+	// Web are the pages' limits and per-address rates (web.DefaultLimits
+	// by default).
+	Web web.Limits
 	// HTTP are the HTTP timeouts (server.DefaultTimeouts by default).
 	HTTP server.Timeouts
 	// Proxies are the trusted reverse proxies (none by default: every
 	// 127.0.0.0/8 address is this machine, so trusting 127.0.0.2/32 makes
 	// the clients DialFrom("127.0.0.2") proxies, and the others not).
 	Proxies request.Proxies
-	// Web are the pages' per-address rate limits.
-	Web web.Limits
 }
 
 // New starts a server that stops when the test ends.

@@ -10,7 +10,6 @@ import (
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/oneswipe"
-	"github.com/softtoken/softtoken/token/qr"
 )
 
 // enrolState is an enrol-site session: anonymous until the password is
@@ -60,6 +59,8 @@ type EnrolSite struct {
 	// Camera frames: a few a second while the page scans, per session and
 	// per client address.
 	frames, framesByAddr *ratelimit.Limiter
+	// decodes are the places of frames being decoded.
+	decodes gate
 }
 
 // New returns the enrol site's handler; mount it at [Prefix].
@@ -68,6 +69,7 @@ func New(cfg Config) *EnrolSite {
 		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
 		frames: ratelimit.New(300, 20)}
 	h.framesByAddr = h.cfg.Limits.Frames.Limiter()
+	h.decodes = make(gate, h.limits.FrameDecodes)
 	h.entry("GET "+Prefix+"{$}", h.start)
 	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
 	h.image("GET "+Prefix+"oneswipe/code.png", h.enrolCodePicture)
@@ -206,46 +208,31 @@ func (h *EnrolSite) logout(w http.ResponseWriter, r *http.Request, s *session[en
 // password, and the page gets the user ID to fill in; the passcode never
 // goes back to the page.
 func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
-	reply := func(status int, v any) {
+	reply := func(a frameAnswer) {
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
+		if a.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.WriteHeader(a.status)
+		_ = json.NewEncoder(w).Encode(a.body)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, h.limits.FrameMaxBytes)
 	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil || !s.checkCSRF(r) {
-		reply(http.StatusForbidden, map[string]string{"error": "This page has expired: reload it."})
+		reply(frameError(http.StatusForbidden, "This page has expired: reload it."))
 		return
 	}
 	if !h.frames.Allow(s.id, time.Now()) || !h.framesByAddr.Allow(request.ClientAddr(r), time.Now()) {
-		reply(http.StatusTooManyRequests, map[string]string{"error": "Too many frames: slow down."})
+		reply(frameError(http.StatusTooManyRequests, "Too many frames: slow down."))
 		return
 	}
-	si, status, answer := readSignIn(r)
+	si, answer := h.readFrame(r)
 	if si != nil {
 		s.mu.Lock()
 		s.v.swipe = si
 		s.mu.Unlock()
 	}
-	reply(status, answer)
-}
-
-// readSignIn decodes a posted camera frame: the One Swipe sign-in code in
-// it, if any, and the page's answer.
-func readSignIn(r *http.Request) (*oneswipe.SignIn, int, any) {
-	img, err := qr.ReadImage(r.Body)
-	if err != nil {
-		return nil, http.StatusBadRequest, map[string]string{"error": "The camera picture could not be read."}
-	}
-	text, err := qr.Decode(img)
-	if err != nil {
-		return nil, http.StatusOK, map[string]any{"found": false}
-	}
-	si, err := oneswipe.ParseSignIn(text)
-	if err != nil {
-		return nil, http.StatusOK, map[string]any{"found": true, "error": "This QR code is not a One Swipe code: on your token, choose One Swipe and show its code."}
-	}
-	return &si, http.StatusOK, map[string]any{"found": true, "userid": si.UserID}
+	reply(answer)
 }
 
 // issueEnrolCode gives the signed-in user a One Swipe enrolment code for

@@ -16,10 +16,6 @@ const (
 	sessionMax  = 30 * time.Minute
 )
 
-// maxSessions bounds each table: beyond it no session starts until some
-// expire, whatever the addresses they come from.
-const maxSessions = 100_000
-
 // session is one browser's visit, held on the server; the cookie holds
 // only its random ID. V is the site's own state (enrolState, deskState).
 // Its lock is taken and released only by the step wrappers (site.page,
@@ -40,6 +36,10 @@ type session[V any] struct {
 // sessions is a site's in-memory session table. A server restart signs
 // everyone out, which for pages used minutes at a time is fine.
 type sessions[V any] struct {
+	// max bounds the table (Limits.MaxSessions): beyond it no session
+	// starts until some end or expire, whatever the addresses they come
+	// from.
+	max   int
 	mu    sync.Mutex
 	byID  map[string]*session[V]
 	swept time.Time
@@ -83,7 +83,7 @@ func (t *sessions[V]) start(now time.Time, v V) *session[V] {
 	if t.byID == nil {
 		t.byID = map[string]*session[V]{}
 	}
-	if now.Sub(t.swept) > time.Minute {
+	if now.Sub(t.swept) > time.Minute || len(t.byID) >= t.max {
 		for id, old := range t.byID {
 			if expired(old.created, old.seen, now) {
 				delete(t.byID, id)
@@ -91,7 +91,7 @@ func (t *sessions[V]) start(now time.Time, v V) *session[V] {
 		}
 		t.swept = now
 	}
-	if len(t.byID) >= maxSessions {
+	if len(t.byID) >= t.max {
 		return nil
 	}
 	t.byID[s.id] = s

@@ -57,38 +57,13 @@ type Config struct {
 	// MaxTempDays is the longest validity of a temporary passcode from
 	// the self-help desk (default 7 days).
 	MaxTempDays int
-	// Limits are the per-address rate limits (zero fields take
-	// DefaultLimits').
+	// Limits bound what strangers' requests cost: per-address rates, camera
+	// frames, sessions (zero fields take DefaultLimits').
 	Limits Limits
 	Logger *slog.Logger
 	// Now is the clock of sessions and codes shown; rate limits, which
 	// are about traffic, use the real clock.
 	Now func() time.Time
-}
-
-// Limits bound what one client address may do on the pages. They slow a
-// flood; the rules' limits per account (throttle, lockout) are what
-// protect a user. Behind a NAT, where many users share an address, set
-// them higher (docs/deploy.md).
-type Limits struct {
-	// SignIns bounds password attempts per client address, and per user
-	// ID from one address.
-	SignIns ratelimit.Rate
-	// Sessions bounds the new sessions a client address starts: each
-	// costs memory until it expires.
-	Sessions ratelimit.Rate
-	// Frames bounds the One Swipe camera frames a client address posts.
-	Frames ratelimit.Rate
-}
-
-// DefaultLimits: 10 sign-ins a minute (10 at once), 60 new sessions a
-// minute (30 at once), 600 camera frames a minute (40 at once: a page
-// scans a few a second).
-var DefaultLimits = Limits{SignIns: ratelimit.Rate{PerMinute: 10, Burst: 10}, Sessions: ratelimit.Rate{PerMinute: 60, Burst: 30},
-	Frames: ratelimit.Rate{PerMinute: 600, Burst: 40}}
-
-func (l Limits) withDefaults() Limits {
-	return Limits{SignIns: l.SignIns.Or(DefaultLimits.SignIns), Sessions: l.Sessions.Or(DefaultLimits.Sessions), Frames: l.Frames.Or(DefaultLimits.Frames)}
 }
 
 // Where the sites live.
@@ -106,6 +81,7 @@ type site[V any] struct {
 	called   string // the site in a sentence: "the enrol site"
 	prefix   string // where the pages live
 	cookie   string // the session cookie's name
+	limits   Limits
 	mux      *http.ServeMux
 	sessions sessions[V]
 	pages    map[string]*template.Template
@@ -125,8 +101,10 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	if cfg.MaxTempDays <= 0 {
 		cfg.MaxTempDays = 7
 	}
-	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, mux: http.NewServeMux(), pages: map[string]*template.Template{},
-		byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(), starts: cfg.Limits.Sessions.Limiter()}
+	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits, mux: http.NewServeMux(),
+		pages: map[string]*template.Template{}, byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(),
+		starts: cfg.Limits.Sessions.Limiter()}
+	h.sessions.max = h.limits.MaxSessions
 	for _, name := range append(pages, "message") {
 		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
 	}
@@ -246,7 +224,7 @@ func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V],
 	h.sessions.end(s)
 	ns := h.sessions.start(h.cfg.Now(), v)
 	if ns == nil {
-		h.busy(w)
+		h.full(w)
 		return nil, false
 	}
 	ns.https = s.https
@@ -254,8 +232,16 @@ func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V],
 	return ns, true
 }
 
+// busy answers a client address that started too many sessions.
 func (h *site[V]) busy(w http.ResponseWriter) {
 	h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
+}
+
+// full answers a visitor when the site's session table is full
+// (Limits.MaxSessions).
+func (h *site[V]) full(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "60")
+	h.message(w, http.StatusServiceUnavailable, "Busy", "The site is busy: try again in a few minutes.")
 }
 
 // Steps: every handler runs inside one of these wrappers, which find the
@@ -275,7 +261,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 				return
 			}
 			if s = h.sessions.start(now, zero); s == nil {
-				h.busy(w)
+				h.full(w)
 				return
 			}
 			s.https = request.HTTPS(r)

@@ -56,6 +56,9 @@ const (
 	ResultRateLimited     = "too many requests"
 	ResultNoChallenge     = "challenge required"
 	ResultInternal        = "internal error"
+	// ResultBusy: the server is too busy to check a password now (its
+	// hashing memory is full); nothing was counted: try again shortly.
+	ResultBusy = "server busy"
 )
 
 // MaxMessageBytes is the largest message the server reads: a login with a

@@ -102,7 +102,7 @@ func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bo
 		}
 		plain[a.ID] = string(text)
 	}
-	if err := c.h.acct.SetAnswers(c.en, plain); err != nil {
+	if err := c.h.acct.SetAnswers(ctx, c.en, plain); err != nil {
 		resp.Result, resp.Message = c.result(err), err.Error()
 		return resp, resp.Result == wire.ResultInternal
 	}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -58,7 +59,14 @@ type Config struct {
 	// MaxCodeTries is how many wrong send2fatoken a socket may send before
 	// it is closed (default 3).
 	MaxCodeTries int
-	Logger       *slog.Logger
+	// MaxSockets bounds the open websockets (default DefaultMaxSockets),
+	// and MaxPendingLogins those among them that have not logged in yet,
+	// enrolments included (default DefaultMaxPendingLogins): beyond either,
+	// a new socket is refused at the upgrade with HTTP 503 and a
+	// Retry-After, whatever address it comes from.
+	MaxSockets       int
+	MaxPendingLogins int
+	Logger           *slog.Logger
 	// Now is the clock of the concurrent-access hold; socket deadlines and
 	// the per-address rate limits, which are about traffic, use the real
 	// clock.
@@ -79,6 +87,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxCodeTries <= 0 {
 		c.MaxCodeTries = 3
 	}
+	if c.MaxSockets <= 0 {
+		c.MaxSockets = DefaultMaxSockets
+	}
+	if c.MaxPendingLogins <= 0 {
+		c.MaxPendingLogins = DefaultMaxPendingLogins
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -96,6 +110,14 @@ var (
 	DefaultChallenges  = ratelimit.Rate{PerMinute: 30, Burst: 10}
 )
 
+// Defaults of the caps on sockets: a logged-in socket costs the server
+// about 20 KB, one that has not logged in may be about to cost a password
+// check.
+const (
+	DefaultMaxSockets       = 20_000
+	DefaultMaxPendingLogins = 1_000
+)
+
 // Handler is the http.Handler of /ws.
 type Handler struct {
 	acct     *account.Service
@@ -104,6 +126,8 @@ type Handler struct {
 	conns    *ratelimit.Limiter
 	chals    *ratelimit.Limiter
 	upgrader websocket.Upgrader
+	// sockets counts the open sockets, pending those not logged in yet.
+	sockets, pending atomic.Int64
 }
 
 // New returns the /ws handler.
@@ -136,17 +160,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}
+	if !h.admit() {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, wire.ResultBusy, http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		h.leave(true)
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, done: make(chan struct{}), pending: true}
 	// The socket is served on a goroutine of its own, and ServeHTTP
 	// returns: the HTTP server's buffers and deep stack of the upgrade are
 	// let go, which an idle socket would otherwise hold for its lifetime.
 	// The request's context ends when ServeHTTP returns; the socket's does
 	// not.
 	go c.serve(context.WithoutCancel(r.Context()))
+}
+
+// admit counts a new socket, not logged in yet, if both caps allow it.
+func (h *Handler) admit() bool {
+	if h.sockets.Add(1) > int64(h.cfg.MaxSockets) {
+		h.sockets.Add(-1)
+		return false
+	}
+	if h.pending.Add(1) > int64(h.cfg.MaxPendingLogins) {
+		h.pending.Add(-1)
+		h.sockets.Add(-1)
+		return false
+	}
+	return true
+}
+
+// leave uncounts a socket that closed; pending says it had not logged in.
+func (h *Handler) leave(pending bool) {
+	if pending {
+		h.pending.Add(-1)
+	}
+	h.sockets.Add(-1)
 }
 
 // origin is where the connection's requests come from, for the rules.
@@ -164,6 +216,8 @@ type conn struct {
 	// ping and keep are the logged-in socket's timers: no goroutine waits
 	// for them while the socket is idle.
 	ping, keep *time.Timer
+	// pending says the socket counts among those not logged in yet.
+	pending bool
 
 	key *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right (after
@@ -240,6 +294,10 @@ func (c *conn) reply(resp wire.Response) error {
 // stops.
 func (c *conn) loggedIn() {
 	c.stage = stageLoggedIn
+	if c.pending {
+		c.pending = false
+		c.h.pending.Add(-1)
+	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	keepEvery := max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3))
 	c.wmu.Lock()
@@ -315,6 +373,7 @@ func (c *conn) close() {
 		}
 	}
 	c.wmu.Unlock()
+	defer c.h.leave(c.pending)
 	if c.stage == stageLoggedIn && !c.user.admin {
 		// The request's context may be gone: the lease must end anyway.
 		ctx, cancel := context.WithTimeout(context.Background(), writeWait)

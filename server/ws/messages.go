@@ -202,6 +202,10 @@ func (c *conn) send2FAToken(ctx context.Context, req wire.Request) (wire.Respons
 		return wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultTokenMissing}, false
 	}
 	g, err := c.h.acct.CheckPasscode(ctx, c.origin(), c.grant, req.TwoFAToken)
+	if errors.Is(err, account.ErrBusy) {
+		// Nothing was checked: the client sends the code again shortly.
+		return wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultBusy}, false
+	}
 	if err != nil {
 		c.codeTries++
 		result := c.result(err)
@@ -285,6 +289,7 @@ var results = []struct {
 	{account.ErrSamePassword, wire.ResultWeakPassword},
 	{account.ErrBadAnswers, wire.ResultBadAnswers},
 	{account.ErrBadPhone, wire.ResultMissingField},
+	{account.ErrBusy, wire.ResultBusy},
 	{errNoChallenge, wire.ResultNoChallenge},
 	{errMissingField, wire.ResultMissingField},
 	{errUndecryptable, wire.ResultMalformed},

@@ -23,11 +23,22 @@ import (
 // ErrNoCode is the answer for an image without a readable QR code.
 var ErrNoCode = errors.New("no QR code found: make sure the whole code is visible and sharp")
 
-// Limits on image files: real screenshots and photos stay far below them.
-const (
-	maxFileBytes = 64 << 20
-	maxPixels    = 100_000_000
-)
+// Limits bound the images a reader accepts: the file's size, and the
+// pixels (width × height) its header declares, checked before a pixel is
+// decoded, so that a small file that claims a huge image costs nothing.
+type Limits struct {
+	MaxBytes  int64
+	MaxPixels int64
+}
+
+// FileLimits are ReadImage's: real screenshots and photos stay far below
+// them. A server reading camera frames from strangers sets its own, far
+// smaller (ReadImageLimited).
+var FileLimits = Limits{MaxBytes: 64 << 20, MaxPixels: 100_000_000}
+
+// ErrTooLarge is an image over the reader's limits (wrapped with what was
+// too large).
+var ErrTooLarge = errors.New("the image is too large")
 
 // Decode finds one QR code in img and returns its text.
 func Decode(img image.Image) (string, error) {
@@ -50,29 +61,52 @@ func Decode(img image.Image) (string, error) {
 	return res.GetText(), nil
 }
 
-// ReadImage decodes a PNG, JPEG or GIF image, refusing files too big to be
-// a screenshot or photo. The dimensions are checked before the pixels are
-// decoded, so a small file that claims a huge image costs nothing.
-func ReadImage(r io.Reader) (image.Image, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+// ReadImage decodes a PNG, JPEG or GIF image within FileLimits.
+func ReadImage(r io.Reader) (image.Image, error) { return ReadImageLimited(r, FileLimits) }
+
+// ReadImageLimited decodes a PNG, JPEG or GIF image, refusing with
+// ErrTooLarge a file over l.MaxBytes or whose header declares more than
+// l.MaxPixels pixels, before any pixel is decoded. Bit depth is no way
+// around the pixel limit: a 16-bit image counts its pixels like any other.
+func ReadImageLimited(r io.Reader, l Limits) (image.Image, error) {
+	data, err := io.ReadAll(io.LimitReader(r, l.MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read the image: %w", err)
 	}
-	if len(data) > maxFileBytes {
-		return nil, fmt.Errorf("the image is larger than %d MB", maxFileBytes>>20)
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, errNotImage
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("the %s image is too large (%d×%d)", format, cfg.Width, cfg.Height)
+	if err := CheckImage(data, l); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, errNotImage
 	}
 	return img, nil
+}
+
+// CheckImage checks, from its size and its header alone, that the image
+// file data is within l (ErrTooLarge otherwise) and is a PNG, JPEG or GIF
+// image: what ReadImageLimited checks before it decodes, for a caller that
+// must know before it spends anything on decoding.
+func CheckImage(data []byte, l Limits) error {
+	if int64(len(data)) > l.MaxBytes {
+		return fmt.Errorf("%w: over %s", ErrTooLarge, size(l.MaxBytes))
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return errNotImage
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
+		return fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, format, cfg.Width, cfg.Height)
+	}
+	return nil
+}
+
+// size is n bytes in the unit a person reads.
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
 }
 
 var errNotImage = errors.New("the file is not a PNG, JPEG or GIF image, or it is damaged")

@@ -3,7 +3,9 @@ package qr_test
 import (
 	"bytes"
 	"encoding/base32"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -123,25 +125,68 @@ func TestFiles(t *testing.T) {
 	}
 }
 
-// FuzzReadImage: no file content crashes the image reader.
+// camera are limits like the companion server's for camera frames.
+var camera = qr.Limits{MaxBytes: 1 << 20, MaxPixels: 2_000_000}
+
+// FuzzReadImage: no file content crashes the bounded image reader, and
+// none gets past its limits. The limits are a camera frame's, as the
+// server reads them: a tiny file claiming 100 megapixels (ReadImage's
+// limit) would take seconds, past the fuzzer's time.
 func FuzzReadImage(f *testing.F) {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
 	f.Add(b.Bytes())
 	f.Add([]byte("GIF89a"))
+	f.Add(pngHeader(10000, 10000, 16))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// A tiny file may claim a picture of up to the reader's 100
-		// megapixels, which takes seconds to decode, past the fuzzer's
-		// time: the fuzzer looks at pictures up to a camera frame's size
-		// (bounding the server's camera frames is the abuse issue's work).
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width*cfg.Height > 1920*1080 {
-			t.Skip("a picture larger than a camera frame")
+		img, err := qr.ReadImageLimited(bytes.NewReader(data), camera)
+		if err != nil {
+			return
 		}
-		img, err := qr.ReadImage(bytes.NewReader(data))
-		if err == nil {
-			_, _ = qr.Decode(img)
+		if r := img.Bounds(); int64(r.Dx())*int64(r.Dy()) > camera.MaxPixels {
+			t.Fatalf("a %v image got past the limit of %d pixels", r, camera.MaxPixels)
 		}
+		_, _ = qr.Decode(img)
 	})
+}
+
+// pngHeader is the start of a PNG file (signature and IHDR chunk) that
+// declares a grey w×h image of depth bits per pixel, and no pixels.
+func pngHeader(w, h uint32, depth byte) []byte {
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32([]byte("IHDR"), w), h)
+	ihdr = append(ihdr, depth, 0, 0, 0, 0)
+	out := binary.BigEndian.AppendUint32([]byte("\x89PNG\r\n\x1a\n"), uint32(len(ihdr)-4))
+	out = append(out, ihdr...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(ihdr))
+}
+
+// TestReadImageLimited: files over the limits are refused as too large
+// before their pixels are decoded; files within them are read.
+func TestReadImageLimited(t *testing.T) {
+	var small bytes.Buffer
+	if err := png.Encode(&small, qrImage(t, uri, 300, 20, 20, 340, 340)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		data   []byte
+		l      qr.Limits
+		tooBig bool
+	}{
+		{"a code within the limits", small.Bytes(), camera, false},
+		{"more bytes than allowed", small.Bytes(), qr.Limits{MaxBytes: int64(small.Len() - 1), MaxPixels: camera.MaxPixels}, true},
+		{"more pixels than allowed", small.Bytes(), qr.Limits{MaxBytes: camera.MaxBytes, MaxPixels: 340*340 - 1}, true},
+		{"a 16-bit 10000×10000 header", pngHeader(10000, 10000, 16), camera, true},
+		{"a 16-bit header of a million squared", pngHeader(1<<20, 1<<20, 16), qr.FileLimits, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, err := qr.ReadImageLimited(bytes.NewReader(tt.data), tt.l)
+			if tt.tooBig != errors.Is(err, qr.ErrTooLarge) || (!tt.tooBig && img == nil) {
+				t.Fatalf("ReadImageLimited: %v, want too large %v", err, tt.tooBig)
+			}
+		})
+	}
 }
 
 // screen is a 1920×1080 desktop: the app's window beside a browser that

@@ -9,6 +9,7 @@
   const video = document.getElementById("video");
   const status = document.getElementById("camera-status");
   const csrf = document.querySelector('meta[name="csrf"]').content;
+  const maxSide = 1280;
   let stream = null, timer = null, busy = false;
 
   function stop() {
@@ -23,12 +24,15 @@
     if (busy || !video.videoWidth) return;
     busy = true;
     try {
-      const w = Math.min(video.videoWidth, 800), h = Math.round(video.videoHeight * w / video.videoWidth);
+      // At most maxSide pixels on the long side, as JPEG: a few hundred
+      // KB, well within the server's frame limits (docs/web.md, "Limits").
+      const scale = Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight));
+      const w = Math.round(video.videoWidth * scale), h = Math.round(video.videoHeight * scale);
       const canvas = document.createElement("canvas");
       canvas.width = w; canvas.height = h;
       canvas.getContext("2d").drawImage(video, 0, 0, w, h);
-      const blob = await new Promise((ok) => canvas.toBlob(ok, "image/png"));
-      const resp = await fetch("oneswipe/read", { method: "POST", body: blob, headers: { "X-CSRF-Token": csrf, "Content-Type": "image/png" }, credentials: "same-origin" });
+      const blob = await new Promise((ok) => canvas.toBlob(ok, "image/jpeg", 0.9));
+      const resp = await fetch("oneswipe/read", { method: "POST", body: blob, headers: { "X-CSRF-Token": csrf, "Content-Type": "image/jpeg" }, credentials: "same-origin" });
       const data = await resp.json();
       if (data.userid) {
         stop();

@@ -1,0 +1,167 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// ErrBusy is the answer when the hashing memory budget stays full for
+// longer than the pool waits: the server is busy, and the client may try
+// again shortly.
+var ErrBusy = errors.New("the server is busy hashing passwords")
+
+// Pool bounds the memory that argon2id work takes at once: each hash or
+// check holds its parameters' memory (19 MiB by default) from a budget
+// for as long as it runs, and waits for room, up to a deadline, when the
+// budget is full. Without it, N concurrent logins take N times 19 MiB.
+type Pool struct {
+	budget int64
+	wait   time.Duration
+	sem    *semaphore.Weighted
+	// dummies are hashes of nothing per Params, for CheckNothing.
+	dummies sync.Map
+}
+
+// DefaultWait is how long a hash waits for room in the budget by default.
+const DefaultWait = 5 * time.Second
+
+// NewPool is a pool of budget bytes whose hashes wait at most wait
+// (DefaultWait if not above zero) for room. A hash that needs more than
+// the whole budget runs alone.
+func NewPool(budget int64, wait time.Duration) *Pool {
+	budget = max(budget, 1)
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	return &Pool{budget: budget, wait: wait, sem: semaphore.NewWeighted(budget)}
+}
+
+// DefaultBudget is an eighth of the machine's memory (from /proc/meminfo
+// on Linux; 4 GiB where it cannot be read, so 512 MiB), and at least one
+// hash of Default: hashing must leave room for everything else.
+func DefaultBudget() int64 {
+	total := int64(4 << 30)
+	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if kib, ok := memTotalKiB(string(raw)); ok {
+			total = kib << 10
+		}
+	}
+	return max(total/8, memoryOf(Default))
+}
+
+// memTotalKiB reads the MemTotal line of /proc/meminfo.
+func memTotalKiB(meminfo string) (int64, bool) {
+	for line := range strings.Lines(meminfo) {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return n, err == nil && n > 0
+		}
+	}
+	return 0, false
+}
+
+// memoryOf is the memory in bytes that one hash of p takes.
+func memoryOf(p Params) int64 { return int64(p.Memory) << 10 }
+
+// Slot is room in a pool for one hash or check at a time, taken by
+// Acquire: a caller takes it before it counts an attempt, so that a busy
+// server refuses before anything is counted. Release gives it back.
+type Slot struct {
+	pool   *Pool
+	ctx    context.Context
+	params Params
+	held   int64
+	once   sync.Once
+}
+
+// Acquire takes room for one hash or check of p, waiting at most the
+// pool's wait (and while ctx lives): ErrBusy when there is none by then.
+func (pl *Pool) Acquire(ctx context.Context, p Params) (*Slot, error) {
+	n := min(memoryOf(p), pl.budget)
+	wctx, cancel := context.WithTimeout(ctx, pl.wait)
+	defer cancel()
+	if err := pl.sem.Acquire(wctx, n); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wait for password hashing: %w", ctx.Err())
+		}
+		return nil, ErrBusy
+	}
+	return &Slot{pool: pl, ctx: ctx, params: p, held: n}, nil
+}
+
+// Release gives the slot's room back; later calls do nothing.
+func (s *Slot) Release() { s.once.Do(func() { s.pool.sem.Release(s.held) }) }
+
+// Hash is Hash with the slot's parameters.
+func (s *Slot) Hash(pw []byte) (string, error) { return Hash(pw, s.params) }
+
+// Check is Check in the slot. A stored hash that needs more memory than
+// the slot holds (made with other parameters) waits for the difference,
+// while the slot's context lives, rather than go over the budget.
+func (s *Slot) Check(hash string, pw []byte) (bool, error) {
+	p, err := paramsOf(hash)
+	if err != nil {
+		return false, err
+	}
+	if extra := min(memoryOf(p), s.pool.budget) - s.held; extra > 0 {
+		if err := s.pool.sem.Acquire(s.ctx, extra); err != nil {
+			return false, fmt.Errorf("wait for password hashing: %w", err)
+		}
+		defer s.pool.sem.Release(extra)
+	}
+	return Check(hash, pw)
+}
+
+// CheckNothing spends the time of one Check of the slot's parameters and
+// returns false: the answer for a user who does not exist.
+func (s *Slot) CheckNothing() {
+	d, ok := s.pool.dummies.Load(s.params)
+	if !ok {
+		h, err := Hash([]byte("no such user"), s.params)
+		if err != nil {
+			return
+		}
+		d, _ = s.pool.dummies.LoadOrStore(s.params, h)
+	}
+	_, _ = Check(d.(string), []byte("x"))
+}
+
+// Hash hashes pw with p in the pool.
+func (pl *Pool) Hash(ctx context.Context, pw []byte, p Params) (string, error) {
+	s, err := pl.Acquire(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	defer s.Release()
+	return s.Hash(pw)
+}
+
+// Work in progress, in bytes, across every pool and caller of this
+// process: what Peak reports.
+var inUse, peak atomic.Int64
+
+// running counts n bytes of argon2id work for as long as it runs.
+func running(n int64) (done func()) {
+	now := inUse.Add(n)
+	for {
+		p := peak.Load()
+		if now <= p || peak.CompareAndSwap(p, now) {
+			break
+		}
+	}
+	return func() { inUse.Add(-n) }
+}
+
+// Peak is the most memory, in bytes, that argon2id work held at once in
+// this process since the last call of Peak (which starts a new
+// measurement): what the tests and make stress compare with the budget.
+func Peak() int64 { return peak.Swap(inUse.Load()) }
