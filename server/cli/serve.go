@@ -13,8 +13,8 @@ import (
 	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
-	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
 )
