@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz measure-idle package package-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle package package-deps clean
 
 deps: ## install the missing Debian packages
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -114,6 +114,16 @@ fuzz: ## run every fuzz target for FUZZTIME
 		$(GO) test -list="^$$fn\$$" $$pkg | grep -x "$$fn" >/dev/null || { echo "no fuzz target $$fn in $$pkg"; exit 1; }; \
 		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
+
+# make stress: the real server binary under abuse and load on loopback
+# (slow clients, 10,000 idle sockets, 1,000 logins at once, camera-frame
+# bombs, verifylogin's CPU against its crypto; figures in
+# docs/benchmarks.md), then every fuzz target for a minute. CI runs it
+# after the tests.
+stress: deps ## the server under abuse and load, then a minute of each fuzz target
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/softtoken-server ./server/cmd/softtoken-server
+	$(GO) run ./server/cmd/softtoken-stress --server $(BIN)/softtoken-server
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=1m
 
 # The idle app's CPU and memory over 60 s under Xvfb, with three tokens in a
 # private keyring (docs/benchmarks.md).
