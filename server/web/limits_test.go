@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/stress"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/token/oneswipe"
 	"github.com/softtoken/softtoken/token/qr"
@@ -60,7 +61,7 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 		status      float64
 		userID      string
 	}{
-		{"a 16-bit 10000×10000 PNG", servertest.PNGBomb(10000, 10000), "image/png", 413, ""},
+		{"a 16-bit 10000×10000 PNG", stress.PNGBomb(10000, 10000), "image/png", 413, ""},
 		{"a file over 1 MiB", huge, "image/jpeg", 413, ""},
 		{"a 1280×720 camera frame", cameraFrame(t, swipe), "image/jpeg", 200, "trader"},
 	}

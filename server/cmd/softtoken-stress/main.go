@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bin := fs.String("server", "bin/softtoken-server", "the softtoken-server binary to run")
 	only := fs.String("only", "", "run only these scenarios (comma-separated)")
 	sockets := fs.Int("sockets", 10_000, "idle logged-in websockets to hold")
+	logins := fs.Int("logins", 1000, "logins sent at once")
 	rounds := fs.Int("rounds", 4, "rounds of the verifylogin CPU measurement")
 	perRound := fs.Int("per-round", 50, "verifylogin per round")
 	serverLog := fs.String("server-log", "", "also write the servers' logs to this file")
@@ -53,7 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	all := []stress.Scenario{
 		stress.SlowClients(50),
+		stress.FrameBombs(40),
 		stress.IdleSockets(*sockets),
+		stress.ConcurrentLogins(*logins),
 		stress.VerifyCPU(*rounds, *perRound),
 	}
 	chosen, err := stress.Select(all, *only)

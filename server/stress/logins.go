@@ -1,0 +1,111 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/password"
+)
+
+// loginBudgetMiB is the hashing memory ConcurrentLogins gives the server.
+const loginBudgetMiB = 128
+
+// ConcurrentLogins sends n logins at once, each from its own client
+// address behind a trusted reverse proxy (X-Forwarded-For from
+// 127.0.0.1), with production argon2id costs. Every login must be
+// answered (OK, or "server busy" once the hashing pool has been full for
+// its wait), and the server's peak memory must stay within the hashing
+// budget plus the sockets' own.
+func ConcurrentLogins(n int) Scenario {
+	return Scenario{Name: "concurrent-logins", Run: func(ctx context.Context, e Env) error {
+		db := filepath.Join(e.Dir, "concurrent-logins.db")
+		const id, pw = "portal", "portal-password-1"
+		if err := addUsers(ctx, db, password.Default, account.NewUser{UserID: id, Password: []byte(pw), Admin: true, Service: true}); err != nil {
+			return err
+		}
+		p, err := e.start(ctx, db, "--trusted-proxy", "127.0.0.0/8", "--hash-memory", fmt.Sprint(loginBudgetMiB),
+			"--max-pending-logins", fmt.Sprint(n+100))
+		if err != nil {
+			return err
+		}
+		defer p.Stop()
+		if err := p.ResetPeak(); err != nil {
+			return err
+		}
+		before, err := p.Usage()
+		if err != nil {
+			return err
+		}
+		results := loginAll(ctx, p.Addr, n, id, pw)
+		after, err := p.Usage()
+		if err != nil {
+			return err
+		}
+		var counts []string
+		answered := 0
+		for r, k := range results {
+			counts = append(counts, fmt.Sprintf("%d %q", k, r))
+			if !strings.HasPrefix(r, "error: ") {
+				answered += k
+			}
+		}
+		sort.Strings(counts)
+		grew := after.Peak - before.RSS
+		e.Report.Printf("concurrent-logins: %d at once through a trusted proxy: %s; peak memory %.0f MB over the %.0f MB at rest (hashing budget %d MB)",
+			n, strings.Join(counts, ", "), mb(grew), mb(before.RSS), loginBudgetMiB)
+		if answered != n {
+			e.Report.Failf("concurrent-logins: %d of %d logins were not answered", n-answered, n)
+		}
+		// The sockets and their requests take memory too: a few MB.
+		if limit := int64(loginBudgetMiB+64) << 20; grew > limit {
+			e.Report.Failf("concurrent-logins: peak memory grew by %.0f MB, over the %d MB hashing budget and 64 MB for the sockets", mb(grew), loginBudgetMiB)
+		}
+		return nil
+	}}
+}
+
+// loginAll connects n clients, each from a forwarded address of its own,
+// then has them all log in at once, and counts their results.
+func loginAll(ctx context.Context, addr string, n int, id, pw string) map[string]int {
+	results := map[string]int{}
+	var mu sync.Mutex
+	count := func(result string) {
+		mu.Lock()
+		results[result]++
+		mu.Unlock()
+	}
+	var dialed, done sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		dialed.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			h := http.Header{"X-Forwarded-For": {fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}}
+			c, err := Dial(ctx, addr, "", h)
+			dialed.Done()
+			if err != nil {
+				count("error: " + err.Error())
+				return
+			}
+			defer c.Close()
+			<-start
+			r, err := c.Login(id, pw, "")
+			if err != nil {
+				count("error: " + err.Error())
+				return
+			}
+			count(r.Result)
+		}()
+	}
+	dialed.Wait()
+	close(start)
+	done.Wait()
+	return results
+}
