@@ -73,7 +73,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 // defineLimits defines the flags that bound what strangers' requests cost
 // (docs/web.md and docs/protocol.md, "Limits").
 func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
-	fs.Int64Var(&sc.HashMemoryMiB, "hash-memory", password.DefaultBudget()>>20, "MiB that password hashing may take at once (each argon2id check takes 19 MiB; the default is an eighth of this machine's memory)")
+	fs.Int64Var(&sc.HashMemoryMiB, "hash-memory", password.DefaultBudget()>>20, "MiB that password hashing may take at once (each argon2id check counts 38 MiB: its 19 MiB and the garbage collector's slack; the default is an eighth of this machine's memory)")
 	fs.DurationVar(&sc.HashWait, "hash-wait", password.DefaultWait, "time a password check waits for hashing memory before the answer is \"server busy\"")
 	def := web.DefaultLimits
 	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")

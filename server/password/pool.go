@@ -20,7 +20,8 @@ import (
 var ErrBusy = errors.New("the server is busy hashing passwords")
 
 // Pool bounds the memory that argon2id work takes at once: each hash or
-// check holds its parameters' memory (19 MiB by default) from a budget
+// check holds twice its parameters' memory (2 × 19 MiB by default: see
+// memoryOf) from a budget
 // for as long as it runs, and waits for room, up to a deadline, when the
 // budget is full. Without it, N concurrent logins take N times 19 MiB.
 type Pool struct {
@@ -69,8 +70,12 @@ func memTotalKiB(meminfo string) (int64, bool) {
 	return 0, false
 }
 
-// memoryOf is the memory in bytes that one hash of p takes.
-func memoryOf(p Params) int64 { return int64(p.Memory) << 10 }
+// memoryOf is the memory in bytes that one hash of p costs the process:
+// its p.Memory while it runs, and as much again afterwards, until the
+// garbage collector takes it back (it lets the heap grow to twice what is
+// live before it collects). Counting both keeps the process's peak, not
+// only its live hashing memory, within the budget (make stress checks it).
+func memoryOf(p Params) int64 { return 2 * int64(p.Memory) << 10 }
 
 // Slot is room in a pool for one hash or check at a time, taken by
 // Acquire: a caller takes it before it counts an attempt, so that a busy
