@@ -16,7 +16,7 @@ import (
 // every one is answered.
 func TestHashingStaysWithinTheBudget(t *testing.T) {
 	params := password.Params{Memory: 2 << 10, Time: 1, Threads: 1} // 2 MiB, a few ms
-	budget := 2 * int64(params.Memory) << 10 // one hash and the collector's slack
+	budget := 2 * int64(params.Memory) << 10                        // one hash and the collector's slack
 	f := newFixture(t, func(f *fixture) { f.hash, f.hashing = params, password.NewPool(budget, time.Minute) })
 	password.Peak() // a new measurement
 	var wg sync.WaitGroup
