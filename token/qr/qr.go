@@ -98,7 +98,30 @@ func CheckImage(data []byte, l Limits) error {
 	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
 		return fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, format, cfg.Width, cfg.Height)
 	}
+	if n := jpegScans(data); format == "jpeg" && n > maxJPEGScans {
+		return fmt.Errorf("%w: the JPEG image has %d scans", ErrTooLarge, n)
+	}
 	return nil
+}
+
+// maxJPEGScans bounds the scans of a JPEG image. A baseline JPEG (what
+// cameras, screenshots and the sign-in page's canvas make) has one; a
+// progressive one about ten. Go's decoder walks every block of the image
+// once per scan, and a scan costs a file 17 bytes: without the bound a
+// 17 KB file of 1,000 scans costs seconds of CPU.
+const maxJPEGScans = 32
+
+// jpegScans counts the start-of-scan markers (FF DA) of JPEG data. Inside
+// the compressed data a FF byte is always followed by 00 or a restart
+// marker, so every FF DA is a marker.
+func jpegScans(data []byte) int {
+	n := 0
+	for i := 0; i+1 < len(data); i++ {
+		if data[i] == 0xFF && data[i+1] == 0xDA {
+			n++
+		}
+	}
+	return n
 }
 
 // size is n bytes in the unit a person reads.

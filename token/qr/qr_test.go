@@ -241,3 +241,27 @@ func TestEveryDrawnCodeDecodes(t *testing.T) {
 		}
 	}
 }
+
+// A JPEG's scans are counted from its markers: a baseline JPEG, as
+// cameras and the sign-in page make, has one and is read; one of more
+// scans than any encoder makes is refused before decoding (each scan is a
+// pass of the decoder over the whole picture).
+func TestJPEGScansAreBounded(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 64, 64)), nil); err != nil {
+		t.Fatal(err)
+	}
+	baseline := buf.Bytes()
+	if err := qr.CheckImage(baseline, qr.FileLimits); err != nil {
+		t.Errorf("a baseline JPEG: %v", err)
+	}
+	// The same file with 40 more (empty) scans before its end.
+	many := append([]byte(nil), baseline[:len(baseline)-2]...)
+	for range 40 {
+		many = append(many, 0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0)
+	}
+	many = append(many, 0xFF, 0xD9)
+	if err := qr.CheckImage(many, qr.FileLimits); !errors.Is(err, qr.ErrTooLarge) {
+		t.Errorf("a JPEG of 41 scans: %v, want ErrTooLarge", err)
+	}
+}
