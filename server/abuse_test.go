@@ -112,14 +112,15 @@ func (t *watchTx) SMSCodeOf(id int64, purpose string) (store.SMSCode, error) {
 	return t.Tx.SMSCodeOf(id, purpose)
 }
 
-// Finding 2: the 30-day rule of the help desk is checked, when a new
+// Finding 2: the 30-day rule of the help desk was checked, when a new
 // number is confirmed, on the copy of the user read when the attempt was
 // reserved, not on the row in the settling transaction. A second help desk
-// session that gets a temporary passcode while the first one's code is
-// being compared (the argon2id comparison: tens of milliseconds) does not
+// session that got a temporary passcode while the first one's code was
+// being compared (the argon2id comparison: tens of milliseconds) did not
 // stop the first from also changing the number: two recoveries in one
-// 30-day period, and the stale row is written back whole.
-func TestAttackHelpdeskRaceGivesTempPasscodeAndNumberIn30Days(t *testing.T) {
+// 30-day period, and the stale row written back whole. Now the rule
+// applies to the current row.
+func TestHelpdeskRaceKeepsThe30DayRule(t *testing.T) {
 	p := &pause{}
 	s := open(t, servertest.Options{Wrap: func(st store.Store) store.Store { p.Store = st; return p }})
 	enrolled(t, s, "rita")

@@ -149,12 +149,19 @@ func (s *Service) confirmPhone(ctx context.Context, o Origin, g Grant, name, cod
 		return store.User{}, "", err
 	}
 	sl.Release()
-	cur := u
+	var cur store.User
 	_, err = s.settleSecond(ctx, o, g, u, name, ErrInvalidCode, func(tx store.Tx) (Proof, string, error) {
 		if !ok {
 			return 0, "", nil
 		}
 		if used, err := tx.DeleteSMSCode(u.ID, store.SMSPhone, c.Hash); err != nil || !used {
+			return 0, "", err
+		}
+		// The rules apply to the row as it is now, not as the reservation
+		// read it: another request (a temporary passcode from a second
+		// help desk session) may have changed it during the comparison.
+		var err error
+		if cur, err = s.current(tx, g); err != nil {
 			return 0, "", err
 		}
 		detail, err := apply(tx, &cur, c.Phone)
