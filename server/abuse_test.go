@@ -146,13 +146,14 @@ func TestHelpdeskRaceKeepsThe30DayRule(t *testing.T) {
 	}
 }
 
-// Finding 3: per-address limits and the password throttle key on the
+// Finding 3: per-address limits and the password throttle keyed on the
 // whole IPv6 address. Anyone with one IPv6 /64 (every home line and
-// cloud host has one) has 2^64 addresses: each new one gets 5 free wrong
-// passwords for a user ID and a fresh burst of connections. Shown behind
+// cloud host has one) has 2^64 addresses: each new one got 5 free wrong
+// passwords for a user ID and a fresh burst of connections. Now an IPv6
+// client counts as its /64. Shown behind
 // a trusted proxy that forwards IPv6 clients (as every dual-stack proxy
 // does); a server listening on IPv6 itself is the same.
-func TestAttackIPv6AddressesEscapeThePasswordThrottle(t *testing.T) {
+func TestIPv6NetworksAreThrottledAsOne(t *testing.T) {
 	s := servertest.NewWith(t, servertest.Options{Proxies: request.Proxies{Trusted: proxy}})
 	enrolled(t, s, "vic")
 	const guesses = 20

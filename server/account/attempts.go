@@ -49,7 +49,7 @@ func (s *Service) reserveFirst(ctx context.Context, o Origin, userID string) (st
 		if u.ID != 0 && s.locked(u) {
 			return ErrLocked
 		}
-		_, ok, err := tx.ReserveFirstFactor(throttleKey(userID), o.Client, s.now(), s.delay)
+		_, ok, err := tx.ReserveFirstFactor(throttleKey(userID), o.source(), s.now(), s.delay)
 		if err == nil && !ok {
 			return ErrThrottled
 		}

@@ -55,7 +55,7 @@ func (s *Service) UseEnrolCode(ctx context.Context, o Origin, userID, code strin
 			result = ErrLocked
 			return tx.Audit(s.event(o, userID, "one swipe enrolment", outcome(result), ""))
 		}
-		if _, ok, err := tx.ReserveFirstFactor(throttleKey(userID), o.Client, s.now(), s.delay); err != nil || !ok {
+		if _, ok, err := tx.ReserveFirstFactor(throttleKey(userID), o.source(), s.now(), s.delay); err != nil || !ok {
 			result = ErrThrottled
 			return err
 		}
@@ -64,7 +64,7 @@ func (s *Service) UseEnrolCode(ctx context.Context, o Origin, userID, code strin
 		}
 		if result == nil {
 			g = s.grant(u, ProofOneSwipe)
-			if err := tx.ClearFirstFactor(throttleKey(userID), o.Client); err != nil {
+			if err := tx.ClearFirstFactor(throttleKey(userID), o.source()); err != nil {
 				return err
 			}
 		}

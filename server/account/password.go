@@ -106,7 +106,7 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		case err != nil:
 			return err
 		}
-		if err := tx.ClearFirstFactor(throttleKey(userID), o.Client); err != nil {
+		if err := tx.ClearFirstFactor(throttleKey(userID), o.source()); err != nil {
 			return err
 		}
 		switch {

@@ -143,6 +143,10 @@ type Origin struct {
 	Via    string
 }
 
+// source is what the first-factor throttle counts the origin's client as
+// (an IPv6 client's /64: see ratelimit.Source).
+func (o Origin) source() string { return ratelimit.Source(o.Client) }
+
 // Admin is the origin of the admin commands.
 var Admin = Origin{Client: "admin command line", Via: "admin command line"}
 

@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,8 +26,7 @@ type Limiter struct {
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	lim *rate.Limiter
 }
 
 // New returns a Limiter.
@@ -40,24 +40,35 @@ func PerHour(perHour, burst int) *Limiter {
 	return &Limiter{every: rate.Limit(float64(perHour) / 3600), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// Allow reports whether key may do one more thing now.
-func (l *Limiter) Allow(addr string, now time.Time) bool {
+// MaxKeys bounds the keys a Limiter tracks at once: a flood of new keys
+// (addresses) is refused once it is full, rather than grow the map
+// without bound; buckets that have filled up again are forgotten every
+// minute, as a new bucket would be the same.
+const MaxKeys = 1 << 20
+
+// Allow reports whether key may do one more thing now. A key that is an
+// IP address counts for its network (Source): an IPv6 client has a whole
+// /64.
+func (l *Limiter) Allow(key string, now time.Time) bool {
+	key = Source(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Hour {
-		for a, b := range l.buckets {
-			if now.Sub(b.seen) > time.Hour {
-				delete(l.buckets, a)
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.buckets {
+			if b.lim.TokensAt(now) >= float64(l.burst) {
+				delete(l.buckets, k)
 			}
 		}
 		l.swept = now
 	}
-	b := l.buckets[addr]
+	b := l.buckets[key]
 	if b == nil {
+		if len(l.buckets) >= MaxKeys {
+			return false
+		}
 		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[addr] = b
+		l.buckets[key] = b
 	}
-	b.seen = now
 	return b.lim.AllowN(now, 1)
 }
 
@@ -100,3 +111,19 @@ func (r Rate) Or(def Rate) Rate {
 
 // Limiter is a Limiter at rate r.
 func (r Rate) Limiter() *Limiter { return New(r.PerMinute, r.Burst) }
+
+// Source is what limits and throttles count a client address as: an IPv4
+// address itself, an IPv6 address's /64 network (one home line or host
+// has a whole /64: counting its addresses one by one would give it 2^64
+// fresh buckets). Anything that is not an IP address is returned as it is.
+func Source(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Is4() || ip.Is4In6() {
+		if err == nil && ip.Is4In6() {
+			return ip.Unmap().String()
+		}
+		return addr
+	}
+	p, _ := ip.WithZone("").Prefix(64) // an IPv6 address always has a /64
+	return p.String()
+}

@@ -54,3 +54,38 @@ func TestRate(t *testing.T) {
 		t.Errorf("set rate or default: %+v", got)
 	}
 }
+
+func TestSource(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"session-id-abc", "session-id-abc"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Source(tt.addr); got != tt.want {
+			t.Errorf("Source(%q) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// Addresses of one IPv6 /64 share a bucket; another /64 has its own.
+func TestLimiterCountsIPv6Networks(t *testing.T) {
+	l := New(1, 2)
+	now := time.Unix(1_800_000_000, 0)
+	for i, addr := range []string{"2001:db8::1", "2001:db8::2"} {
+		if !l.Allow(addr, now) {
+			t.Fatalf("try %d: refused", i+1)
+		}
+	}
+	if l.Allow("2001:db8::3", now) {
+		t.Error("a third address of the /64 got a fresh bucket")
+	}
+	if !l.Allow("2001:db8:0:1::1", now) {
+		t.Error("another /64 was refused")
+	}
+}
