@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -122,26 +123,40 @@ func (s SMTP) Send(ctx context.Context, m Message) error {
 	}
 	if s.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {
-			return fmt.Errorf("smtp: authentication: %w", err)
+			return smtpError("authentication", err)
 		}
 	}
 	if err := c.Mail(m.From); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpError("MAIL FROM", err)
 	}
 	if err := c.Rcpt(m.To); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpError("RCPT TO", err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpError("DATA", err)
 	}
 	if _, err := w.Write(m.Bytes()); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpError("the message", err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpError("the message", err)
 	}
-	return c.Quit()
+	return smtpError("QUIT", c.Quit())
+}
+
+// smtpError says which step of the conversation failed, and with which
+// reply code, but never the mail server's own words: a server may quote
+// the message back, and a welcome mail holds a passcode.
+func smtpError(step string, err error) error {
+	var reply *textproto.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &reply):
+		return fmt.Errorf("smtp: the mail server refused %s with code %d", step, reply.Code)
+	}
+	return fmt.Errorf("smtp: %s failed: the connection broke or timed out", step)
 }
 
 // Retry sends with m, trying again after wait, wait*2, … up to attempts

@@ -3,8 +3,14 @@ package mail_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -107,4 +113,94 @@ func TestSMTPRequiresSTARTTLS(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Errorf("got %v, want a refusal for lack of STARTTLS", err)
 	}
+}
+
+// A mail server that quotes the message back in its refusal: the error
+// (which the admin command prints and the audit records) names the step
+// and the code, never the server's words, so a passcode in the mail stays
+// out of it.
+func TestSMTPErrorsDoNotQuoteTheServer(t *testing.T) {
+	cert := selfSignedCert(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go echoingSMTPServer(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	m := mail.Message{From: "a@example.com", To: "b@example.com", Subject: "s", Body: "Your passcode: 493817", Date: time.Now()}
+	err = mail.SMTP{Addr: ln.Addr().String(), TLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}, Timeout: 5 * time.Second}.Send(context.Background(), m)
+	if err == nil || strings.Contains(err.Error(), "493817") || !strings.Contains(err.Error(), "554") {
+		t.Errorf("got %v, want the code 554 and no passcode", err)
+	}
+}
+
+// echoingSMTPServer speaks SMTP with STARTTLS to one client and refuses
+// the message by quoting it.
+func echoingSMTPServer(ln net.Listener, cfg *tls.Config) {
+	conn, err := ln.Accept()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	var c net.Conn = conn
+	r := bufio.NewReader(c)
+	fmt.Fprint(c, "220 test ESMTP\r\n")
+	var body strings.Builder
+	data := false
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if data {
+			if line == ".\r\n" {
+				fmt.Fprintf(c, "554 refused: %s\r\n", strings.ReplaceAll(body.String(), "\r\n", " "))
+				data = false
+				continue
+			}
+			body.WriteString(line)
+			continue
+		}
+		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+		case strings.HasPrefix(cmd, "EHLO"):
+			fmt.Fprint(c, "250-test\r\n250 STARTTLS\r\n")
+		case cmd == "STARTTLS":
+			fmt.Fprint(c, "220 go ahead\r\n")
+			tc := tls.Server(conn, cfg)
+			if tc.Handshake() != nil {
+				return
+			}
+			c, r = tc, bufio.NewReader(tc)
+		case cmd == "DATA":
+			fmt.Fprint(c, "354 go ahead\r\n")
+			data = true
+		case strings.HasPrefix(cmd, "QUIT"):
+			fmt.Fprint(c, "221 bye\r\n")
+			return
+		default:
+			fmt.Fprint(c, "250 ok\r\n")
+		}
+	}
+}
+
+// selfSignedCert is a certificate for 127.0.0.1, with its parsed Leaf.
+func selfSignedCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
