@@ -39,6 +39,9 @@ type Env struct {
 	// Listening, if set, is told the address serve listens on (tests
 	// listen on port 0).
 	Listening func(addr string)
+	// MetricsListening, if set, is told the address serve's metrics
+	// listener (--metrics-listen) listens on.
+	MetricsListening func(addr string)
 }
 
 // UsageError is a command line that makes no sense (exit status 2).

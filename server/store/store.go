@@ -201,6 +201,11 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn with read access only.
 	View(ctx context.Context, fn func(ReadTx) error) error
+	// Ready reports whether the store can serve: the database answers
+	// within ctx and its schema is at the version this server's
+	// migrations end at (a node of an older or newer server is not). It
+	// is what /readyz asks, so it must be cheap.
+	Ready(ctx context.Context) error
 	Close() error
 }
 
