@@ -46,7 +46,8 @@ type Config struct {
 	// take the defaults of DefaultTimeouts).
 	HTTP Timeouts
 	// Metrics counts what operators watch (nil: nothing is counted); serve
-	// serves them on a listener of their own (--metrics-listen).
+	// serves them on a listener of their own (--metrics-listen). One
+	// Metrics serves one server: New registers the server's gauges on it.
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	Now     func() time.Time
