@@ -9,6 +9,8 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/metrics"
+	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/store"
@@ -42,9 +44,13 @@ type Config struct {
 	MaxTempDays int
 	// HTTP bounds how long a client may take over a request (zero fields
 	// take the defaults of DefaultTimeouts).
-	HTTP   Timeouts
-	Logger *slog.Logger
-	Now    func() time.Time
+	HTTP Timeouts
+	// Metrics counts what operators watch (nil: nothing is counted); serve
+	// serves them on a listener of their own (--metrics-listen). One
+	// Metrics serves one server: New registers the server's gauges on it.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Timeouts bound how long a client may take over an HTTP request: a slow
@@ -79,7 +85,7 @@ func (s *Server) Serve(hs *http.Server) {
 
 // New builds the server's HTTP handler in one place: the websocket
 // protocol at /ws, the enrol site, the self-help desk, a redirect from /
-// to the enrol site, and /healthz.
+// to the enrol site, and /healthz and /readyz for load balancers.
 func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -89,6 +95,12 @@ func New(cfg Config) *Server {
 	}
 	cfg.Rules.Now, cfg.Rules.Logger = or(cfg.Rules.Now, cfg.Now), orLogger(cfg.Rules.Logger, cfg.Logger)
 	cfg.WS.Now, cfg.WS.Logger = or(cfg.WS.Now, cfg.Now), orLogger(cfg.WS.Logger, cfg.Logger)
+	cfg.Rules.Metrics, cfg.WS.Metrics = cfg.Metrics, cfg.Metrics
+	cfg.Rules.SMS, cfg.Rules.Mail = cfg.Metrics.SMS(cfg.Rules.SMS), cfg.Metrics.Mail(cfg.Rules.Mail)
+	if cfg.Metrics != nil && cfg.Rules.Hashing == nil {
+		cfg.Rules.Hashing = password.NewPool(password.DefaultBudget(), 0) // the rules' default, made here to be watched
+	}
+	cfg.Metrics.Hashing(cfg.Rules.Hashing)
 	accounts := account.New(cfg.Store, cfg.Sealer, cfg.Rules)
 	issuer := "softtoken"
 	if u, err := url.Parse(cfg.EnrolURL); err == nil && u.Hostname() != "" {
@@ -96,13 +108,18 @@ func New(cfg Config) *Server {
 	}
 	cfg.WS.Issuer = issuer
 	mux := http.NewServeMux()
-	mux.Handle("/ws", ws.New(accounts, cfg.Keys, cfg.WS))
+	sockets := ws.New(accounts, cfg.Keys, cfg.WS)
+	mux.Handle("/ws", sockets)
 	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, Limits: cfg.Web, MaxTempDays: cfg.MaxTempDays,
 		Logger: cfg.Logger, Now: cfg.Now}
-	mux.Handle(web.Prefix, web.New(wc))
-	mux.Handle(web.HelpdeskPrefix, web.NewHelpdesk(wc))
+	enrol, desk := web.New(wc), web.NewHelpdesk(wc)
+	mux.Handle(web.Prefix, enrol)
+	mux.Handle(web.HelpdeskPrefix, desk)
+	cfg.Metrics.Sockets(sockets.Sockets)
+	cfg.Metrics.WebSessions(map[string]func() int{"enrol": enrol.Sessions, "helpdesk": desk.Sessions})
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("/readyz", readiness(cfg.Store, cfg.Logger))
 	t := cfg.HTTP
 	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
 		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {

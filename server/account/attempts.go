@@ -124,9 +124,13 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 		return tx.Audit(s.event(o, u.UserID, "lockout", "locked", fmt.Sprintf("locked until %s after %d consecutive failures",
 			u.LockedUntil.UTC().Format(time.RFC3339), s.cfg.MaxFailures)))
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return 0, err
+	}
+	if (proof == 0 || proof == proofExpired) && !u.LockedUntil.IsZero() {
+		s.cfg.Metrics.Lockout()
+	}
+	switch {
 	case proof == proofExpired:
 		return 0, ErrPasscodeExpired
 	case proof == 0:

@@ -19,18 +19,11 @@ func (s *Service) VerifyAudit(ctx context.Context) (auditchain.Summary, error) {
 	if s.cfg.AuditChain == nil {
 		return auditchain.Summary{}, ErrNoAuditKey
 	}
-	var v *auditchain.Verifier
+	var sum auditchain.Summary
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		return tx.WalkAudit(func(h store.AuditHead) error {
-			v = s.cfg.AuditChain.Verifier(h)
-			return nil
-		}, func(e store.AuditEvent) error { return v.Add(e) })
+		var err error
+		sum, err = s.verifyChain(tx)
+		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return auditchain.Summary{}, &auditchain.Break{What: "has no head: it was removed, and with it the proof of how long the chain was"}
-	}
-	if err != nil {
-		return auditchain.Summary{}, err
-	}
-	return v.Finish()
+	return sum, err
 }

@@ -36,6 +36,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/seal"
@@ -87,6 +88,8 @@ type Config struct {
 	// and check of a secret takes room in it first, and a pool that stays
 	// full answers ErrBusy before any attempt is counted.
 	Hashing *password.Pool
+	// Metrics counts the lockouts (nil: not counted).
+	Metrics *metrics.Metrics
 	// Now is the clock of the rules (tests move it).
 	Now    func() time.Time
 	Logger *slog.Logger

@@ -39,6 +39,9 @@ type Env struct {
 	// Listening, if set, is told the address serve listens on (tests
 	// listen on port 0).
 	Listening func(addr string)
+	// MetricsListening, if set, is told the address serve's metrics
+	// listener (--metrics-listen) listens on.
+	MetricsListening func(addr string)
 }
 
 // UsageError is a command line that makes no sense (exit status 2).
@@ -74,6 +77,11 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
       (control characters print escaped; --json prints one JSON object a line)
   softtoken-server audit verify   (checks the audit's hash chain; names the first record
       changed, removed or inserted, and exits with status 1)
+  softtoken-server backup OUT   (a consistent copy of the SQLite database, taken while servers run,
+      into the new file OUT; not the master key: keep it apart; PostgreSQL: pg_dump)
+  softtoken-server rekey [--new-master-key NEWFILE]   (re-seals every seed and re-links the audit's
+      chain under a new master key, in one transaction, then swaps the key file; the old key is
+      kept as KEYFILE.old for older backups; stop every server first)
 
 Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
 arguments. user add and user reset read the password from standard input;
@@ -127,6 +135,10 @@ func dispatch(ctx context.Context, env Env, args []string) error {
 		return tokenRevoke(ctx, env, args[2:])
 	case "audit":
 		return audit(ctx, env, args[1:])
+	case "backup":
+		return backup(ctx, env, args[1:])
+	case "rekey":
+		return rekey(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		_, err := io.WriteString(env.Stdout, Usage)
 		return err

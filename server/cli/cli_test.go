@@ -37,6 +37,8 @@ type admin struct {
 	env map[string]string
 	// logs, if set, gets serve's log.
 	logs io.Writer
+	// metrics, if set, gets the address of serve's metrics listener.
+	metrics chan string
 }
 
 func newAdmin(t *testing.T) *admin {
@@ -217,6 +219,9 @@ func (a *admin) serve(args ...string) (addr string, stop func()) {
 			Getenv:    func(k string) string { return map[string]string{"SOFTTOKEN_DB": a.db}[k] + a.env[k] },
 			Logger:    slog.New(slog.NewTextHandler(cmp.Or(a.logs, io.Discard), nil)),
 			Listening: func(addr string) { addrc <- addr }}
+		if a.metrics != nil {
+			env.MetricsListening = func(addr string) { a.metrics <- addr }
+		}
 		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	}()
 	select {

@@ -42,6 +42,8 @@ type ServeConfig struct {
 	// (account.Config.Hashing).
 	HashMemoryMiB int64
 	HashWait      time.Duration
+	// MetricsListen is where /metrics is served ("": nowhere).
+	MetricsListen string
 }
 
 // define defines serve's own flags.
@@ -66,6 +68,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
+	fs.StringVar(&sc.MetricsListen, "metrics-listen", env.Getenv("SOFTTOKEN_METRICS_LISTEN"), "address of a listener of its own for /metrics in the Prometheus format, e.g. 127.0.0.1:9464 (SOFTTOKEN_METRICS_LISTEN; default: none)")
 	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", 7*24*time.Hour, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
 	sc.defineLimits(fs)
 }
@@ -132,7 +135,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.EnrolURL == "" {
 		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
 	}
-	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL,
+	counted, stopMetrics, err := startMetrics(env, sc.MetricsListen)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL, Metrics: counted,
 		Proxies: sc.Proxies, Web: sc.Web, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
 	handler, closeDB, err := server.Open(ctx, storage, srvCfg)
 	if err != nil {

@@ -28,6 +28,9 @@ type Pool struct {
 	budget int64
 	wait   time.Duration
 	sem    *semaphore.Weighted
+	// held is the room taken now, waiting the callers waiting for room,
+	// busy the ErrBusy answers given: what Stats reports.
+	held, waiting, busy atomic.Int64
 	// dummies are hashes of nothing per Params, for CheckNothing.
 	dummies sync.Map
 }
@@ -94,17 +97,42 @@ func (pl *Pool) Acquire(ctx context.Context, p Params) (*Slot, error) {
 	n := min(memoryOf(p), pl.budget)
 	wctx, cancel := context.WithTimeout(ctx, pl.wait)
 	defer cancel()
-	if err := pl.sem.Acquire(wctx, n); err != nil {
+	pl.waiting.Add(1)
+	err := pl.sem.Acquire(wctx, n)
+	pl.waiting.Add(-1)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("wait for password hashing: %w", ctx.Err())
 		}
+		pl.busy.Add(1)
 		return nil, ErrBusy
 	}
+	pl.held.Add(n)
 	return &Slot{pool: pl, ctx: ctx, params: p, held: n}, nil
 }
 
 // Release gives the slot's room back; later calls do nothing.
-func (s *Slot) Release() { s.once.Do(func() { s.pool.sem.Release(s.held) }) }
+func (s *Slot) Release() {
+	s.once.Do(func() {
+		s.pool.held.Add(-s.held)
+		s.pool.sem.Release(s.held)
+	})
+}
+
+// Stats is what a pool holds at one moment, for the operators' metrics.
+type Stats struct {
+	// Budget and InUse are bytes: the pool's budget and the room its
+	// slots hold now.
+	Budget, InUse int64
+	// Waiting counts the callers waiting for room now; Busy the ErrBusy
+	// answers given since the pool was made.
+	Waiting, Busy int64
+}
+
+// Stats reports the pool's budget, use, queue and busy answers.
+func (pl *Pool) Stats() Stats {
+	return Stats{Budget: pl.budget, InUse: pl.held.Load(), Waiting: pl.waiting.Load(), Busy: pl.busy.Load()}
+}
 
 // Hash is Hash with the slot's parameters.
 func (s *Slot) Hash(pw []byte) (string, error) { return Hash(pw, s.params) }

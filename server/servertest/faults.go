@@ -176,6 +176,17 @@ func (t faultyTx) Audit(e store.AuditEvent) error {
 	return t.do("Audit", func() error { return t.Tx.Audit(e) })
 }
 
+func (t faultyTx) ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (int, error) {
+	if err := t.f.write("ResealTokens"); err != nil {
+		return 0, err
+	}
+	return t.Tx.ResealTokens(reseal)
+}
+
+func (t faultyTx) RelinkAudit(link func(e store.AuditEvent) []byte) error {
+	return t.do("RelinkAudit", func() error { return t.Tx.RelinkAudit(link) })
+}
+
 func (t faultyTx) do(name string, write func() error) error {
 	if err := t.f.write(name); err != nil {
 		return err

@@ -143,6 +143,10 @@ func NewWith(t testing.TB, o Options) *Server {
 	return s
 }
 
+// DB is the path of the server's SQLite file (its master key is in DB()
+// + ".key").
+func (s *Server) DB() string { return s.db }
+
 // Admin runs a softtoken-server command at the fake time.
 func (s *Server) Admin(stdin string, args ...string) string {
 	s.t.Helper()

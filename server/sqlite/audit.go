@@ -150,7 +150,7 @@ func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain) error 
 	if heads > 0 || linked > 0 {
 		return nil
 	}
-	last, prev, n, err := linkEarlier(ctx, t, chain)
+	last, prev, n, err := linkAll(ctx, t, func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) })
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
@@ -164,19 +164,21 @@ func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain) error 
 	return nil
 }
 
-// linkEarlier links the records written before the chain began, a batch
-// at a time; it returns the last one's sequence number and hash, and how
-// many there were.
-func linkEarlier(ctx context.Context, t *sql.Tx, chain *auditchain.Chain) (last int64, prev []byte, n int64, err error) {
+// linkAll links every record, a batch at a time, from the genesis hash:
+// the records written before the chain began (startChain), or all of
+// them under a new key (RelinkAudit). It returns the last one's sequence
+// number and hash, and how many there were.
+func linkAll(ctx context.Context, q querier, link func(store.AuditEvent) []byte) (last int64, prev []byte, n int64, err error) {
 	prev = auditchain.Genesis()
 	for {
-		batch, err := earlierBatch(ctx, t, last)
+		batch, err := batchAfter(ctx, q, last)
 		if err != nil || len(batch) == 0 {
 			return last, prev, n, err
 		}
 		for _, e := range batch {
-			e.Hash = chain.Link(prev, e)
-			if _, err := t.ExecContext(ctx, `UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
+			e.Prev = prev
+			e.Hash = link(e)
+			if _, err := q.ExecContext(ctx, `UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
 				return 0, nil, 0, err
 			}
 			last, prev = e.ID, e.Hash
@@ -185,7 +187,17 @@ func linkEarlier(ctx context.Context, t *sql.Tx, chain *auditchain.Chain) (last 
 	}
 }
 
-// earlierBatch reads up to 500 records after sequence number after.
-func earlierBatch(ctx context.Context, t *sql.Tx, after int64) ([]store.AuditEvent, error) {
-	return auditRecords(t.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, after))
+// batchAfter reads up to 500 records after sequence number after.
+func batchAfter(ctx context.Context, q querier, after int64) ([]store.AuditEvent, error) {
+	return auditRecords(q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, after))
+}
+
+// RelinkAudit links every record again under link and moves the head
+// (see store.Tx.RelinkAudit).
+func (t tx) RelinkAudit(link func(e store.AuditEvent) []byte) error {
+	last, prev, _, err := linkAll(t.ctx, t.q, link)
+	if err != nil {
+		return fmt.Errorf("re-link the audit chain: %w", err)
+	}
+	return t.exec("re-link the audit chain: move its head", `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, last, prev)
 }

@@ -191,6 +191,19 @@ var migrations = []string{
 	);`,
 }
 
+// Ready checks that the database answers and that its schema is the
+// current one (see store.Store.Ready).
+func (d *DB) Ready(ctx context.Context) error {
+	var current int
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	if current != len(migrations) {
+		return fmt.Errorf("database schema is version %d, this server's is %d", current, len(migrations))
+	}
+	return nil
+}
+
 func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)

@@ -201,6 +201,11 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn with read access only.
 	View(ctx context.Context, fn func(ReadTx) error) error
+	// Ready reports whether the store can serve: the database answers
+	// within ctx and its schema is at the version this server's
+	// migrations end at (a node of an older or newer server is not). It
+	// is what /readyz asks, so it must be cheap.
+	Ready(ctx context.Context) error
 	Close() error
 }
 
@@ -319,4 +324,18 @@ type Tx interface {
 	EndLease(userID, holder string, until time.Time) (bool, error)
 	// DropLease deletes userID's lease, whoever holds it.
 	DropLease(userID string) (bool, error)
+
+	// ResealTokens replaces every token's sealed seed with what reseal
+	// returns for it (given its user's row ID and the sealed seed), and
+	// changes nothing else of the token (its last step stays, so that no
+	// code is accepted twice across a new master key). It returns how
+	// many tokens it re-sealed; the first error of reseal stops it and is
+	// returned as it is.
+	ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (int, error)
+	// RelinkAudit links the whole audit chain again, for a new audit key:
+	// from the genesis hash, it gives every record in sequence order,
+	// with its Prev set to the hash before it, to link, stores the hash
+	// link returns, and moves the chain's head to the last one (Began and
+	// Earlier stay).
+	RelinkAudit(link func(e AuditEvent) []byte) error
 }

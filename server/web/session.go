@@ -98,6 +98,14 @@ func (t *sessions[V]) start(now time.Time, v V) *session[V] {
 	return s
 }
 
+// count is how many sessions the table holds (expired ones not swept
+// yet included).
+func (t *sessions[V]) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byID)
+}
+
 // end forgets s.
 func (t *sessions[V]) end(s *session[V]) {
 	t.mu.Lock()

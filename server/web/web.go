@@ -113,6 +113,10 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	return h
 }
 
+// Sessions is how many sessions the site holds in memory, for the
+// metrics.
+func (h *site[V]) Sessions() int { return h.sessions.count() }
+
 var funcs = template.FuncMap{
 	"clock": func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
 }

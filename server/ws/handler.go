@@ -24,6 +24,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/wire"
@@ -66,7 +67,10 @@ type Config struct {
 	// Retry-After, whatever address it comes from.
 	MaxSockets       int
 	MaxPendingLogins int
-	Logger           *slog.Logger
+	// Metrics counts logins and verifications by result, and their
+	// latency (nil: not counted).
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 	// Now is the clock of the concurrent-access hold; socket deadlines and
 	// the per-address rate limits, which are about traffic, use the real
 	// clock.
@@ -193,6 +197,10 @@ func (h *Handler) admit() bool {
 	return true
 }
 
+// Sockets reports the open sockets and those among them not logged in
+// yet, for the metrics.
+func (h *Handler) Sockets() (open, pending int64) { return h.sockets.Load(), h.pending.Load() }
+
 // leave uncounts a socket that closed; pending says it had not logged in.
 func (h *Handler) leave(pending bool) {
 	if pending {
@@ -274,7 +282,9 @@ func (c *conn) serve(ctx context.Context) {
 			c.reply(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
 			continue
 		}
+		start := time.Now()
 		resp, closeAfter := c.handle(ctx, data)
+		c.h.cfg.Metrics.Reply(resp.Type, resp.Result, time.Since(start))
 		if err := c.reply(resp); err != nil || closeAfter {
 			return
 		}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/softtoken/softtoken/server/metrics"
+)
+
+// startMetrics serves the metrics at /metrics on a listener of their own
+// at addr (--metrics-listen), never on the public one: they hold no
+// secret, but tell how busy the server is and how many logins fail, which
+// is for the operators' scraper only. An empty addr serves nothing and
+// returns nil metrics (nothing is counted). stop shuts the listener down.
+func startMetrics(env Env, addr string) (m *metrics.Metrics, stop func(), err error) {
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m = metrics.New(reg)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			env.Logger.Error("metrics listener", "err", err)
+		}
+	}()
+	env.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	if env.MetricsListening != nil {
+		env.MetricsListening(ln.Addr().String())
+	}
+	return m, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
+}

@@ -1,0 +1,175 @@
+// Package metrics defines the companion server's metrics for operators,
+// in the Prometheus format (docs/deploy.md, "Health, readiness and
+// metrics"): logins and verifications by their wire result and their
+// latency, the password-hashing pool, open sockets and pending logins,
+// the pages' sessions, lockouts, and the text messages and mails sent and
+// failed.
+//
+// Every metric is registered on the registry the caller gives (serve
+// makes one; nothing here touches Prometheus' global default), and the
+// adapters report at their single points: the websocket protocol where it
+// answers a message (Reply), the rules where a lockout begins (Lockout),
+// and the SMS and mail senders, wrapped once where the server is built.
+// A nil *Metrics counts nothing, so that code paths without metrics (the
+// admin commands, most tests) need no checks.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/sms"
+	"github.com/softtoken/softtoken/server/wire"
+)
+
+// Metrics are the server's counters and histograms on one registry.
+type Metrics struct {
+	reg           prometheus.Registerer
+	logins        *prometheus.CounterVec
+	verifications *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	lockouts      prometheus.Counter
+	sms, mail     *prometheus.CounterVec
+}
+
+// New defines the metrics on reg.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		reg: reg,
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_logins_total",
+			Help: "Websocket logins by result: the answer to login, unless it asks for a passcode (NEED2FA), and to send2fatoken."}, []string{"result"}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_verifications_total",
+			Help: "verifylogin requests by result."}, []string{"result"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "softtoken_request_duration_seconds",
+			Help:    "Time to answer login, send2fatoken and verifylogin, password hashing included.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"type"}),
+		lockouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "softtoken_lockouts_total",
+			Help: "Users locked by consecutive second-factor failures."}),
+		sms: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_sms_total",
+			Help: "Text messages handed to the gateway (sent) or not (failed)."}, []string{"result"}),
+		mail: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_mail_total",
+			Help: "Mails handed to the mail server or outbox (sent) or not (failed)."}, []string{"result"}),
+	}
+	reg.MustRegister(m.logins, m.verifications, m.latency, m.lockouts, m.sms, m.mail)
+	return m
+}
+
+// Handler serves the metrics of g in the Prometheus text format.
+func Handler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+// Reply counts the answer of type typ and result to one websocket
+// message that took took. Only logins and verifications are counted:
+// other types, and types a client made up, are not.
+func (m *Metrics) Reply(typ, result string, took time.Duration) {
+	if m == nil {
+		return
+	}
+	switch typ {
+	case wire.TypeLogin:
+		if result != wire.ResultNeed2FA {
+			m.logins.WithLabelValues(result).Inc()
+		}
+	case wire.TypeSend2FAToken:
+		m.logins.WithLabelValues(result).Inc()
+	case wire.TypeVerifyLogin:
+		m.verifications.WithLabelValues(result).Inc()
+	default:
+		return
+	}
+	m.latency.WithLabelValues(typ).Observe(took.Seconds())
+}
+
+// Lockout counts a user locked by failures.
+func (m *Metrics) Lockout() {
+	if m != nil {
+		m.lockouts.Inc()
+	}
+}
+
+// counted is send, counting each message it sends in c as "sent" or
+// "failed".
+func counted[M any](c *prometheus.CounterVec, send func(context.Context, M) error) func(context.Context, M) error {
+	return func(ctx context.Context, msg M) error {
+		err := send(ctx, msg)
+		result := "sent"
+		if err != nil {
+			result = "failed"
+		}
+		c.WithLabelValues(result).Inc()
+		return err
+	}
+}
+
+// SMS wraps s so that every message it sends is counted; nil stays nil
+// (SMS switched off).
+func (m *Metrics) SMS(s sms.Sender) sms.Sender {
+	if m == nil || s == nil {
+		return s
+	}
+	return sms.SenderFunc(counted(m.sms, s.Send))
+}
+
+// Mail wraps ml so that every mail it sends is counted; nil stays nil.
+func (m *Metrics) Mail(ml mail.Mailer) mail.Mailer {
+	if m == nil || ml == nil {
+		return ml
+	}
+	return mail.MailerFunc(counted(m.mail, ml.Send))
+}
+
+// Hashing reports the password-hashing pool: its budget and the memory
+// in use, the callers waiting for room, and the "server busy" answers.
+func (m *Metrics) Hashing(p *password.Pool) {
+	if m == nil || p == nil {
+		return
+	}
+	gauge := func(name, help string, f func(password.Stats) int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(f(p.Stats())) })
+	}
+	m.reg.MustRegister(
+		gauge("softtoken_hashing_budget_bytes", "Memory that password hashing may take at once (--hash-memory).",
+			func(s password.Stats) int64 { return s.Budget }),
+		gauge("softtoken_hashing_in_use_bytes", "Memory that password hashes and checks hold now.",
+			func(s password.Stats) int64 { return s.InUse }),
+		gauge("softtoken_hashing_waiting", "Password checks waiting for hashing memory.",
+			func(s password.Stats) int64 { return s.Waiting }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "softtoken_hashing_busy_total",
+			Help: "Password checks answered \"server busy\" after waiting --hash-wait."}, func() float64 { return float64(p.Stats().Busy) }),
+	)
+}
+
+// Sockets reports the open websockets and those not logged in yet, as
+// counted reports them.
+func (m *Metrics) Sockets(counted func() (open, pending int64)) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "softtoken_sockets_open", Help: "Open websockets (--max-sockets)."},
+			func() float64 { o, _ := counted(); return float64(o) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "softtoken_sockets_pending",
+			Help: "Open websockets not logged in yet, enrolments included (--max-pending-logins)."},
+			func() float64 { _, p := counted(); return float64(p) }),
+	)
+}
+
+// WebSessions reports the sessions each web site holds in memory: sites
+// maps a site's name ("enrol", "helpdesk") to its count.
+func (m *Metrics) WebSessions(sites map[string]func() int) {
+	if m == nil {
+		return
+	}
+	for name, count := range sites {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "softtoken_web_sessions",
+			Help: "Sessions a web site holds in memory (--max-web-sessions each).", ConstLabels: prometheus.Labels{"site": name}},
+			func() float64 { return float64(count()) }))
+	}
+}
