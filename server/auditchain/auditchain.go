@@ -57,6 +57,24 @@ func (c *Chain) Link(prev []byte, e store.AuditEvent) []byte {
 	return m.Sum(nil)
 }
 
+// headVersion tags the encoding of a head's seal.
+const headVersion = "softtoken-audit-head/1"
+
+// Seal is the HMAC of a chain's head (its sequence number and hash, and
+// when and over how many earlier records the chain began), stored with
+// the head. The head says where the chain ends: without the seal, whoever
+// can write to the database could delete the newest records and move the
+// head back onto the last one left, and the shorter chain would verify.
+func (c *Chain) Seal(h store.AuditHead) []byte {
+	m := hmac.New(sha256.New, c.key)
+	writeField(m, []byte(headVersion))
+	writeField(m, binary.BigEndian.AppendUint64(nil, uint64(h.Seq)))
+	writeField(m, h.Hash)
+	writeField(m, binary.BigEndian.AppendUint64(nil, uint64(h.Began.Unix())))
+	writeField(m, binary.BigEndian.AppendUint64(nil, uint64(h.Earlier)))
+	return m.Sum(nil)
+}
+
 // writeField writes b with its length before it.
 func writeField(h hash.Hash, b []byte) {
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(b))))
@@ -167,6 +185,9 @@ func (v *Verifier) Finish() (Summary, error) {
 		return Summary{}, v.fail(v.last+1, time.Time{}, v.removed(v.head.Seq, fmt.Sprintf("the chain's head, record %d", v.head.Seq)))
 	case !bytes.Equal(v.prev, v.head.Hash):
 		return Summary{}, v.fail(v.last, v.lastAt, "does not match the chain's head: it was changed, or the head was")
+	case !hmac.Equal(v.head.Seal, v.c.Seal(v.head)):
+		return Summary{}, v.fail(v.head.Seq+1, time.Time{}, fmt.Sprintf("is missing, or the chain's head was changed: its seal does not match "+
+			"(the newest records may have been removed and the head moved back to record %d)", v.head.Seq))
 	}
 	return Summary{Records: v.n, Head: v.head}, nil
 }

@@ -26,7 +26,9 @@ func linked(n int) ([]store.AuditEvent, store.AuditHead) {
 		prev = e.Hash
 		recs = append(recs, e)
 	}
-	return recs, store.AuditHead{Seq: int64(n), Hash: prev}
+	h := store.AuditHead{Seq: int64(n), Hash: prev}
+	h.Seal = chain.Seal(h)
+	return recs, h
 }
 
 // check verifies recs against head.
@@ -71,6 +73,14 @@ func TestVerifierNamesTheFirstBrokenRecord(t *testing.T) {
 			h.Seq = 4
 			return r[:4]
 		}, 4, "does not match the chain's head"},
+		{"the last records removed and the head moved onto the last left", func(r []store.AuditEvent, h *store.AuditHead) []store.AuditEvent {
+			h.Seq, h.Hash = 3, r[2].Hash
+			return r[:3]
+		}, 4, "the chain's head was changed"},
+		{"the head's seal removed", func(r []store.AuditEvent, h *store.AuditHead) []store.AuditEvent {
+			h.Seal = nil
+			return r
+		}, 6, "its seal does not match"},
 		{"a record added past the head", func(r []store.AuditEvent, _ *store.AuditHead) []store.AuditEvent {
 			f := r[4]
 			f.ID, f.Prev, f.UserID = 6, r[4].Hash, "mallory"

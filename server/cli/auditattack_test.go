@@ -14,7 +14,7 @@ import (
 // intruder who deletes the last records and copies the hash of the new
 // last one into the head leaves a chain that verifies: the most recent
 // records (what they did) vanish without a trace.
-func TestAttackAuditTailTruncatedUndetected(t *testing.T) {
+func TestAuditTailTruncationIsFound(t *testing.T) {
 	a, n := audited(t)
 	raw := rawDB(t, a.db)
 	keep := n - 3
@@ -39,7 +39,7 @@ func TestAttackAuditTailTruncatedUndetected(t *testing.T) {
 // it stands. An intruder who rewrites records, clears prev and hash and
 // deletes the head has their rewrite blessed: audit verify then says the
 // audit holds (only noting that the records were "linked then").
-func TestAttackAuditRewrittenAndRechained(t *testing.T) {
+func TestAuditRewrittenAndClearedIsNotRechained(t *testing.T) {
 	a, n := audited(t)
 	raw := rawDB(t, a.db)
 	for _, stmt := range []string{

@@ -25,22 +25,45 @@ func (t tx) Audit(e store.AuditEvent) error {
 	// appends read the same head. A store on a database with concurrent
 	// writers (PostgreSQL) must lock the head row for the transaction
 	// (SELECT … FOR UPDATE) to the same end.
-	var seq int64
-	var prev []byte
-	err := t.q.QueryRowContext(t.ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit: %w", errNoHead)
-	}
+	h, err := readHead(t.ctx, t.q)
 	if err != nil {
-		return fmt.Errorf("audit: read the chain's head: %w", err)
+		return fmt.Errorf("audit: %w", err)
 	}
-	e.ID, e.Prev = seq+1, prev
+	e.ID, e.Prev = h.Seq+1, h.Hash
 	e.Hash = t.chain.Link(e.Prev, e)
 	if _, err := t.q.ExecContext(t.ctx, `INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail, e.Prev, e.Hash); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return t.exec("audit: move the chain's head", `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.ID, e.Hash)
+	h.Seq, h.Hash = e.ID, e.Hash
+	return moveHead(t.ctx, t.q, t.chain, h)
+}
+
+// readHead reads the chain's head (errNoHead when it is gone).
+func readHead(ctx context.Context, q querier) (store.AuditHead, error) {
+	var h store.AuditHead
+	var began int64
+	err := q.QueryRowContext(ctx, `SELECT seq, hash, began_at, earlier, mac FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash, &began, &h.Earlier, &h.Seal)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, errNoHead
+	}
+	if err != nil {
+		return h, fmt.Errorf("read the chain's head: %w", err)
+	}
+	h.Began = fromUnix(began)
+	return h, nil
+}
+
+// moveHead writes the head h, sealed under chain.
+func moveHead(ctx context.Context, q querier, chain *auditchain.Chain, h store.AuditHead) error {
+	res, err := q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, chain.Seal(h))
+	if err != nil {
+		return fmt.Errorf("move the chain's head: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errNoHead
+	}
+	return nil
 }
 
 const auditColumns = `id, at, userid, client, event, outcome, detail, prev, hash`
@@ -100,16 +123,10 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 		defer rt.Rollback()
 		q = rt
 	}
-	var h store.AuditHead
-	var began int64
-	err := q.QueryRowContext(t.ctx, `SELECT seq, hash, began_at, earlier FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash, &began, &h.Earlier)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNoHead
-	}
+	h, err := readHead(t.ctx, q)
 	if err != nil {
-		return fmt.Errorf("read the audit chain's head: %w", err)
+		return err
 	}
-	h.Began = fromUnix(began)
 	if err := head(h); err != nil {
 		return err
 	}
@@ -130,38 +147,54 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 	return rows.Err()
 }
 
-// startChain begins the audit's hash chain the first time the database
-// is opened after the chain's migration: in one transaction it links the
-// records written before (in sequence order, from the genesis hash) and
-// writes the head, which says when and how many. After that the chain
-// is only appended to. A head that is gone while records are linked is
-// never made again, which would bless whatever was changed: appends then
-// fail, and `audit verify` says why.
-func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain) error {
+// startChain begins the audit's hash chain, in the run that applied the
+// chain's migration (chained) or the head seal's (sealed), and only then:
+// the decision rests on what this process did, never on what the database
+// says, which whoever rewrote it could have arranged (a chain cleared of
+// its hashes and head would otherwise be begun again over the rewrite).
+//
+// Begun, the chain links in one transaction the records written before
+// (in sequence order, from the genesis hash) and writes the sealed head,
+// which says when and over how many. A chain begun by an earlier version
+// gets its head's seal. After that the chain is only appended to: a head
+// that is gone is never made again (appends then fail, and `audit verify`
+// says why).
+func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain, chained, sealed bool) error {
+	if !chained && !sealed {
+		return nil
+	}
 	t, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	defer t.Rollback()
-	var heads, linked int
-	if err := t.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM audit_head), (SELECT COUNT(*) FROM audit WHERE hash IS NOT NULL)`).Scan(&heads, &linked); err != nil {
-		return fmt.Errorf("begin the audit chain: %w", err)
+	h, err := readHead(ctx, t)
+	switch {
+	case err == nil && sealed:
+		err = moveHead(ctx, t, chain, h) // a chain begun before heads were sealed
+	case errors.Is(err, errNoHead) && chained:
+		err = beginChain(ctx, t, chain)
 	}
-	if heads > 0 || linked > 0 {
-		return nil
-	}
-	last, prev, n, err := linkAll(ctx, t, func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) })
 	if err != nil {
-		return fmt.Errorf("begin the audit chain: %w", err)
-	}
-	if _, err := t.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash, began_at, earlier) VALUES (1, ?, ?, ?, ?)`,
-		last, prev, time.Now().Unix(), n); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	return nil
+}
+
+// beginChain links the records written before the chain and writes its
+// sealed head, in t.
+func beginChain(ctx context.Context, t *sql.Tx, chain *auditchain.Chain) error {
+	last, prev, n, err := linkAll(ctx, t, func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) })
+	if err != nil {
+		return err
+	}
+	h := store.AuditHead{Seq: last, Hash: prev, Began: time.Unix(time.Now().Unix(), 0), Earlier: n}
+	_, err = t.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash, began_at, earlier, mac) VALUES (1, ?, ?, ?, ?, ?)`,
+		h.Seq, h.Hash, h.Began.Unix(), h.Earlier, chain.Seal(h))
+	return err
 }
 
 // linkAll links every record, a batch at a time, from the genesis hash:
@@ -199,5 +232,13 @@ func (t tx) RelinkAudit(link func(e store.AuditEvent) []byte) error {
 	if err != nil {
 		return fmt.Errorf("re-link the audit chain: %w", err)
 	}
-	return t.exec("re-link the audit chain: move its head", `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, last, prev)
+	h, err := readHead(t.ctx, t.q)
+	if err != nil {
+		return fmt.Errorf("re-link the audit chain: %w", err)
+	}
+	h.Seq, h.Hash = last, prev
+	if err := moveHead(t.ctx, t.q, t.chain, h); err != nil {
+		return fmt.Errorf("re-link the audit chain: %w", err)
+	}
+	return nil
 }

@@ -64,11 +64,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(d)
 	}
-	if err := migrate(ctx, db); err != nil {
+	first, err := migrate(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if err := startChain(ctx, db, d.chain); err != nil {
+	applied := func(v int) bool { return first != 0 && first <= v }
+	if err := startChain(ctx, db, d.chain, applied(chainMigration), applied(headSealMigration)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -189,6 +191,9 @@ var migrations = []string{
 		began_at INTEGER NOT NULL,
 		earlier INTEGER NOT NULL
 	);`,
+	// The head's seal (auditchain.Chain.Seal), written by the run that
+	// applies this migration for a chain begun before it.
+	`ALTER TABLE audit_head ADD COLUMN mac BLOB;`,
 }
 
 // Ready checks that the database answers and that its schema is the
@@ -204,35 +209,47 @@ func (d *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+// The migrations after which startChain begins the audit's chain, or
+// seals its head (their numbers, from 1).
+const (
+	chainMigration    = 9
+	headSealMigration = 10
+)
+
+// migrate applies the migrations the database lacks and returns the
+// number of the first it applied (0: none).
+func migrate(ctx context.Context, db *sql.DB) (first int, err error) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
+		return 0, fmt.Errorf("migrations table: %w", err)
 	}
 	var current int
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if current > len(migrations) {
-		return fmt.Errorf("the database has schema version %d, newer than this server's %d: update the server", current, len(migrations))
+		return 0, fmt.Errorf("the database has schema version %d, newer than this server's %d: update the server", current, len(migrations))
 	}
 	for v := current + 1; v <= len(migrations); v++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v, err)
+			return 0, fmt.Errorf("migration %d: %w", v, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, time.Now().Unix()); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v, err)
+			return 0, fmt.Errorf("migration %d: %w", v, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
+			return 0, fmt.Errorf("migration %d: %w", v, err)
+		}
+		if first == 0 {
+			first = v
 		}
 	}
-	return nil
+	return first, nil
 }
 
 func unix(t time.Time) int64 {

@@ -156,6 +156,9 @@ type AuditHead struct {
 	Hash    []byte
 	Began   time.Time
 	Earlier int64
+	// Seal is the head's own HMAC (auditchain.Chain.Seal), so that the
+	// head cannot be moved back without the key.
+	Seal []byte
 }
 
 // AuditFilter selects audit events; zero fields match everything.
