@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/softtoken/softtoken/server/password"
@@ -123,15 +122,6 @@ func (f *floor) cpu(n int) (time.Duration, error) {
 	}
 	after, err := selfCPU()
 	return after - before, err
-}
-
-// selfCPU is this process's user and system time.
-func selfCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

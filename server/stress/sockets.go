@@ -6,22 +6,10 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/softtoken/softtoken/server/wire"
 )
-
-// RaiseFileLimit raises this process's open-file limit to its hard limit:
-// the servers it starts inherit it, and thousands of sockets need it.
-func RaiseFileLimit() error {
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		return err
-	}
-	l.Cur = l.Max
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-}
 
 // clientAddr is the n-th client address: 127.1.0.1, 127.1.0.2, …, a few
 // connections each, so that per-address rate limits (a flood's brake)
