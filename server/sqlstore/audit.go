@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,13 +21,14 @@ func (t tx) Audit(e store.AuditEvent) error {
 	}
 	e.At = time.Unix(e.At.Unix(), 0) // stored, and linked, to the second
 	// The head is read and moved within this transaction. SQLite runs one
-	// writer at a time (Open begins every Update IMMEDIATE), so no two
-	// appends read the same head. A store on a database with concurrent
-	// writers (PostgreSQL) must lock the head row for the transaction
-	// (SELECT … FOR UPDATE) to the same end.
+	// writer at a time (package sqlite begins every Update IMMEDIATE), so
+	// no two appends read the same head; PostgreSQL runs writers at once,
+	// so the head's row is locked until the transaction ends
+	// (Dialect.RowLock: FOR UPDATE), and concurrent appends, from any
+	// node, link one after the other instead of forking the chain.
 	var seq int64
 	var prev []byte
-	err := t.q.QueryRowContext(t.ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev)
+	err := t.row(`SELECT seq, hash FROM audit_head WHERE id = 1`+t.d.RowLock).Scan(&seq, &prev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit: %w", errNoHead)
 	}
@@ -36,7 +37,7 @@ func (t tx) Audit(e store.AuditEvent) error {
 	}
 	e.ID, e.Prev = seq+1, prev
 	e.Hash = t.chain.Link(e.Prev, e)
-	if _, err := t.q.ExecContext(t.ctx, `INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := t.run(`INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail, e.Prev, e.Hash); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -60,7 +61,7 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 	query := `SELECT ` + auditColumns + ` FROM audit WHERE at >= ?`
 	args := []any{unix(f.Since)}
 	if f.UserID != "" {
-		query += ` AND userid = ? COLLATE NOCASE`
+		query += ` AND userid = ?` + t.d.NoCase
 		args = append(args, f.UserID)
 	}
 	query += ` ORDER BY id`
@@ -68,7 +69,7 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	return auditRecords(t.q.QueryContext(t.ctx, query, args...))
+	return auditRecords(t.rows(query, args...))
 }
 
 // auditRecords reads the records a query selected (auditColumns).
@@ -91,18 +92,18 @@ func auditRecords(rows *sql.Rows, err error) ([]store.AuditEvent, error) {
 // WalkAudit reads the head and every record in one read transaction (a
 // snapshot: appends meanwhile are not seen, and not waited for).
 func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditEvent) error) error {
-	q := t.q
-	if db, ok := q.(*sql.DB); ok {
-		rt, err := db.BeginTx(t.ctx, &sql.TxOptions{ReadOnly: true})
+	if db, ok := t.q.(*sql.DB); ok {
+		opts := t.d.Snapshot
+		rt, err := db.BeginTx(t.ctx, &opts)
 		if err != nil {
 			return fmt.Errorf("read audit: %w", err)
 		}
 		defer rt.Rollback()
-		q = rt
+		t.q = rt
 	}
 	var h store.AuditHead
 	var began int64
-	err := q.QueryRowContext(t.ctx, `SELECT seq, hash, began_at, earlier FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash, &began, &h.Earlier)
+	err := t.row(`SELECT seq, hash, began_at, earlier FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash, &began, &h.Earlier)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errNoHead
 	}
@@ -113,7 +114,7 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 	if err := head(h); err != nil {
 		return err
 	}
-	rows, err := q.QueryContext(t.ctx, `SELECT `+auditColumns+` FROM audit ORDER BY id`)
+	rows, err := t.rows(`SELECT ` + auditColumns + ` FROM audit ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("read audit: %w", err)
 	}
@@ -136,29 +137,31 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 // writes the head, which says when and how many. After that the chain
 // is only appended to. A head that is gone while records are linked is
 // never made again, which would bless whatever was changed: appends then
-// fail, and `audit verify` says why.
-func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain) error {
-	t, err := db.BeginTx(ctx, nil)
+// fail, and `audit verify` says why. It runs under the migration lock
+// (see Open), so two nodes never begin it twice.
+func startChain(ctx context.Context, c conn, d Dialect, chain *auditchain.Chain) error {
+	sqlTx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
-	defer t.Rollback()
+	defer sqlTx.Rollback()
+	t := tx{ctx: ctx, q: sqlTx, d: d, chain: chain}
 	var heads, linked int
-	if err := t.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM audit_head), (SELECT COUNT(*) FROM audit WHERE hash IS NOT NULL)`).Scan(&heads, &linked); err != nil {
+	if err := t.row(`SELECT (SELECT COUNT(*) FROM audit_head), (SELECT COUNT(*) FROM audit WHERE hash IS NOT NULL)`).Scan(&heads, &linked); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	if heads > 0 || linked > 0 {
 		return nil
 	}
-	last, prev, n, err := linkEarlier(ctx, t, chain)
+	last, prev, n, err := t.linkEarlier()
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
-	if _, err := t.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash, began_at, earlier) VALUES (1, ?, ?, ?, ?)`,
+	if _, err := t.run(`INSERT INTO audit_head (id, seq, hash, began_at, earlier) VALUES (1, ?, ?, ?, ?)`,
 		last, prev, time.Now().Unix(), n); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
-	if err := t.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	return nil
@@ -167,25 +170,20 @@ func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain) error 
 // linkEarlier links the records written before the chain began, a batch
 // at a time; it returns the last one's sequence number and hash, and how
 // many there were.
-func linkEarlier(ctx context.Context, t *sql.Tx, chain *auditchain.Chain) (last int64, prev []byte, n int64, err error) {
+func (t tx) linkEarlier() (last int64, prev []byte, n int64, err error) {
 	prev = auditchain.Genesis()
 	for {
-		batch, err := earlierBatch(ctx, t, last)
+		batch, err := auditRecords(t.rows(`SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, last))
 		if err != nil || len(batch) == 0 {
 			return last, prev, n, err
 		}
 		for _, e := range batch {
-			e.Hash = chain.Link(prev, e)
-			if _, err := t.ExecContext(ctx, `UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
+			e.Hash = t.chain.Link(prev, e)
+			if _, err := t.run(`UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
 				return 0, nil, 0, err
 			}
 			last, prev = e.ID, e.Hash
 			n++
 		}
 	}
-}
-
-// earlierBatch reads up to 500 records after sequence number after.
-func earlierBatch(ctx context.Context, t *sql.Tx, after int64) ([]store.AuditEvent, error) {
-	return auditRecords(t.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, after))
 }
