@@ -100,6 +100,18 @@ type Options struct {
 	Postgres bool
 }
 
+// OnEachStore runs test twice, as the subtests "sqlite" and "postgres",
+// with o on SQLite and then on PostgreSQL (o.Postgres set to match): for
+// the tests of races, which a single writer (SQLite) would hide.
+func OnEachStore(t *testing.T, o Options, test func(t *testing.T, o Options)) {
+	t.Helper()
+	for _, pg := range []bool{false, true} {
+		run := o
+		run.Postgres = pg
+		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) { test(t, run) })
+	}
+}
+
 // New starts a server that stops when the test ends.
 func New(t testing.TB) *Server { return NewWith(t, Options{}) }
 
