@@ -301,7 +301,8 @@ func (t tx) SecurityAnswers(id int64) ([]store.SecurityAnswer, error) {
 	return out, rows.Err()
 }
 
-// SetSecurityAnswers replaces the user's answers.
+// SetSecurityAnswers replaces the user's answers; the user's row is
+// locked first, so that two replacements do not interleave.
 func (t tx) SetSecurityAnswers(id int64, answers []store.SecurityAnswer) error {
 	if err := t.lockUser("set security answers", id); err != nil {
 		return err
@@ -354,7 +355,9 @@ func (t tx) DeleteSMSCodes(id int64) error {
 	return err
 }
 
-// AddEnrolCode stores a One Swipe enrolment code's hash; see store.Tx.
+// AddEnrolCode stores a One Swipe enrolment code's hash; see store.Tx. The
+// user's row is locked first, so that of two codes issued at once, on any
+// nodes, the later replaces the earlier.
 func (t tx) AddEnrolCode(id int64, hash []byte, expires time.Time) error {
 	if err := t.lockUser("add enrolment code", id); err != nil {
 		return err
