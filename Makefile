@@ -16,11 +16,12 @@ FUZZTIME ?= 5s
 FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
-# oathtool as an independent OTP implementation to check codes against, and a
-# JDK to run the protocol seed's Java client sample against the server.
+# oathtool as an independent OTP implementation to check codes against, a
+# JDK to run the protocol seed's Java client sample against the server, and
+# PostgreSQL, which the store's tests start themselves (server/pgtest).
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg
+	xclip chromium ffmpeg postgresql
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

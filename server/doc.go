@@ -10,8 +10,9 @@
 //   - account: the rules service: every change to a user and every check of
 //     a secret, each in store transactions with its audit record, and the
 //     lockout and throttling policy (docs/protocol.md, "Lockout")
-//   - store, sqlite: the data model and its transactions; their SQLite
-//     storage
+//   - store, sqlstore: the data model and its transactions; their one SQL
+//     implementation, which sqlite (the embedded default) and postgres
+//     (several nodes on one database) open
 //   - ws, web, cli: adapters that parse a request, call one method of
 //     account and render the result: the websocket protocol at /ws, the
 //     pages, and the admin commands; cmd/softtoken-server is the binary

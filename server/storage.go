@@ -6,17 +6,51 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
+	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
+	"github.com/softtoken/softtoken/server/sqlstore"
 )
 
-// Storage says where a server's data lives: the SQLite database file, and
-// the master key that seals its seeds, in MasterKeyFile (default: the
-// database path + ".key", made on first use) or given as MasterKey (the
-// value of seal.KeyEnv).
+// Storage says where a server's data lives: the database, and the master
+// key that seals its seeds, in MasterKeyFile (made on first use) or given
+// as MasterKey (the value of seal.KeyEnv).
+//
+// DB is a PostgreSQL URL (postgres://USER@HOST:PORT/DB?sslmode=…), which
+// several nodes share, or else the path of an SQLite file, the embedded
+// default for one node. With SQLite the key file defaults to the database
+// path + ".key"; with PostgreSQL there is no folder next to the database,
+// and every node must read the same key, so MasterKeyFile (or MasterKey)
+// is required.
 type Storage struct {
 	DB, MasterKeyFile, MasterKey string
+}
+
+// ErrNoMasterKey is a PostgreSQL storage without a master key.
+var ErrNoMasterKey = errors.New("a PostgreSQL database needs --master-key FILE (or SOFTTOKEN_MASTER_KEY_FILE): " +
+	"there is no folder next to it for the key, and every node must read the same key file")
+
+// KeyPath is the master key file: the one given, or next to an SQLite
+// file; "" when the key itself is given (MasterKey), and ErrNoMasterKey
+// for PostgreSQL without one.
+func (s Storage) KeyPath() (string, error) {
+	switch {
+	case s.MasterKeyFile != "":
+		return s.MasterKeyFile, nil
+	case !postgres.IsDSN(s.DB):
+		return s.DB + ".key", nil
+	case s.MasterKey != "":
+		return "", nil
+	}
+	return "", ErrNoMasterKey
+}
+
+// openStore opens the database s.DB names, linking its audit under auditKey.
+func (s Storage) openStore(ctx context.Context, auditKey []byte) (*sqlstore.DB, error) {
+	if postgres.IsDSN(s.DB) {
+		return postgres.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
+	}
+	return sqlite.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
 }
 
 // AuditKey is the key of the audit's hash chain, derived from the master
@@ -26,7 +60,7 @@ func AuditKey(masterKey []byte) ([]byte, error) { return seal.DeriveKey(masterKe
 // opened is storage, opened: the database, the sealer of its seeds, and
 // the chain its audit records are linked with.
 type opened struct {
-	st     store.Store
+	st     *sqlstore.DB
 	sealer *seal.Sealer
 	chain  *auditchain.Chain
 }
@@ -36,9 +70,9 @@ func (s Storage) open(ctx context.Context) (opened, error) {
 	if s.DB == "" {
 		return opened{}, errors.New("no database given")
 	}
-	keyPath := s.MasterKeyFile
-	if keyPath == "" {
-		keyPath = s.DB + ".key"
+	keyPath, err := s.KeyPath()
+	if err != nil {
+		return opened{}, err
 	}
 	key, err := seal.LoadKey(keyPath, s.MasterKey)
 	if err != nil {
@@ -52,7 +86,7 @@ func (s Storage) open(ctx context.Context) (opened, error) {
 	if err != nil {
 		return opened{}, err
 	}
-	db, err := sqlite.Open(ctx, s.DB, sqlite.WithAuditKey(auditKey))
+	db, err := s.openStore(ctx, auditKey)
 	if err != nil {
 		return opened{}, err
 	}
@@ -89,4 +123,18 @@ func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func()
 	}
 	cfg.Store, cfg.Sealer, cfg.Rules.AuditChain = o.st, o.sealer, o.chain
 	return New(cfg), o.st.Close, nil
+}
+
+// Migrate opens the storage, which applies the migrations the database
+// lacks (one node at a time on PostgreSQL) and begins the audit's chain
+// (with the master key's audit key, hence the key), and returns the
+// schema version after.
+func Migrate(ctx context.Context, s Storage) (version int, err error) {
+	o, err := s.open(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer o.st.Close()
+	version, _, err = o.st.SchemaVersion(ctx)
+	return version, err
 }

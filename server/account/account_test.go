@@ -11,6 +11,8 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/pgtest"
+	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/sms"
@@ -19,9 +21,12 @@ import (
 	"github.com/softtoken/softtoken/token"
 )
 
-// fixture is the rules service on a real SQLite file, at a fake time,
-// with at most 3 failures, and a user "alice" with a token.
+// fixture is the rules service on a real SQLite file (or a real
+// PostgreSQL database: dsn), at a fake time, with at most 3 failures, and
+// a user "alice" with a token.
 type fixture struct {
+	// dsn, when set, is the PostgreSQL database the service runs on.
+	dsn    string
 	svc    *account.Service
 	faults *servertest.Faults
 	now    time.Time
@@ -38,6 +43,14 @@ var (
 	cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 	admin = account.Admin
 )
+
+// onEach runs test on SQLite and on PostgreSQL, each as a subtest named
+// after it: its fixtures take on, which picks the database.
+func onEach(t *testing.T, test func(t *testing.T, on func(*fixture))) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { test(t, func(*fixture) {}) })
+	t.Run("postgres", func(t *testing.T) { test(t, func(f *fixture) { f.dsn = pgtest.Start(t) }) })
+}
 
 func newFixture(t *testing.T, opts ...func(*fixture)) *fixture {
 	t.Helper()
@@ -58,7 +71,12 @@ func newFixture(t *testing.T, opts ...func(*fixture)) *fixture {
 // open (re)opens the database and the service, as a server restart does.
 func (f *fixture) open(t *testing.T) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), f.path)
+	open := sqlite.Open
+	where := f.path
+	if f.dsn != "" {
+		open, where = postgres.Open, f.dsn
+	}
+	db, err := open(context.Background(), where)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,9 +106,11 @@ func (f *fixture) password(t *testing.T) account.Grant {
 	return g
 }
 
-func TestCheckPassword(t *testing.T) {
+func TestCheckPassword(t *testing.T) { onEach(t, testCheckPassword) }
+
+func testCheckPassword(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	tests := []struct {
 		user, pw string
 		want     error
@@ -113,9 +133,11 @@ func TestCheckPassword(t *testing.T) {
 	}
 }
 
-func TestPasscodeWindowAndReplay(t *testing.T) {
+func TestPasscodeWindowAndReplay(t *testing.T) { onEach(t, testPasscodeWindowAndReplay) }
+
+func testPasscodeWindowAndReplay(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	g := f.password(t)
 	steps := []struct {
 		name   string
@@ -138,9 +160,11 @@ func TestPasscodeWindowAndReplay(t *testing.T) {
 
 // A token whose clock runs one step ahead: its code is accepted at the
 // window's edge, and the drift is recorded so the window follows it.
-func TestDriftIsFollowed(t *testing.T) {
+func TestDriftIsFollowed(t *testing.T) { onEach(t, testDriftIsFollowed) }
+
+func testDriftIsFollowed(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	g := f.password(t)
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, f.code(t, 30*time.Second)); err != nil {
 		t.Fatal(err)
@@ -151,9 +175,11 @@ func TestDriftIsFollowed(t *testing.T) {
 	}
 }
 
-func TestLockout(t *testing.T) {
+func TestLockout(t *testing.T) { onEach(t, testLockout) }
+
+func testLockout(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	g := f.password(t)
 	for range 3 {
 		if _, err := f.svc.CheckPasscode(ctx, admin, g, "000000"); !errors.Is(err, account.ErrInvalidCode) {
@@ -189,12 +215,14 @@ func TestLockout(t *testing.T) {
 
 // N concurrent wrong guesses of any kind: never more than the limit are
 // evaluated, and each evaluated one is counted.
-func TestConcurrentGuessesOfEveryKind(t *testing.T) {
+func TestConcurrentGuessesOfEveryKind(t *testing.T) { onEach(t, testConcurrentGuessesOfEveryKind) }
+
+func testConcurrentGuessesOfEveryKind(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	kinds := guessKinds()
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			f := newFixture(t)
+			f := newFixture(t, on)
 			g := f.password(t)
 			if k.setup != nil {
 				g = k.setup(t, f, g)
@@ -289,9 +317,11 @@ func guessKinds() []guessKind {
 
 // Wrong passwords are throttled per user ID and source, with growing
 // delays, and never lock the account.
-func TestPasswordThrottle(t *testing.T) {
+func TestPasswordThrottle(t *testing.T) { onEach(t, testPasswordThrottle) }
+
+func testPasswordThrottle(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	from := func(ip string) account.Origin { return account.Origin{Client: ip, Via: "test"} }
 	for i := range 5 {
 		if _, _, err := f.svc.CheckPassword(ctx, from("10.0.0.1"), "alice", []byte("wrong")); !errors.Is(err, account.ErrInvalidLogin) {
@@ -329,7 +359,9 @@ func TestPasswordThrottle(t *testing.T) {
 
 // A grant holds only while the account is as it was: every change of its
 // credentials, or a disable, ends it, and the next step says so.
-func TestGrantsEndWhenTheAccountChanges(t *testing.T) {
+func TestGrantsEndWhenTheAccountChanges(t *testing.T) { onEach(t, testGrantsEndWhenTheAccountChanges) }
+
+func testGrantsEndWhenTheAccountChanges(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	changes := map[string]func(f *fixture) error{
 		"reset": func(f *fixture) error {
@@ -342,7 +374,7 @@ func TestGrantsEndWhenTheAccountChanges(t *testing.T) {
 	}
 	for name, change := range changes {
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t)
+			f := newFixture(t, on)
 			g, err := f.svc.CheckPasscode(ctx, admin, f.password(t), f.code(t, 0))
 			if err != nil {
 				t.Fatal(err)
@@ -367,9 +399,11 @@ func TestGrantsEndWhenTheAccountChanges(t *testing.T) {
 
 // Reset is one transaction: whichever of its writes fails, the account is
 // as it was (old password, token, temporary passcode).
-func TestResetIsAllOrNothing(t *testing.T) {
+func TestResetIsAllOrNothing(t *testing.T) { onEach(t, testResetIsAllOrNothing) }
+
+func testResetIsAllOrNothing(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	temp, err := f.svc.IssueTempPasscode(ctx, admin, account.ByAdmin("alice"), 2, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -408,8 +442,12 @@ func TestResetIsAllOrNothing(t *testing.T) {
 // What only an administrator does is refused to a user's own grant, even
 // if an adapter passed one: the rules, not the adapters, keep it away.
 func TestOwnGrantCannotDoAdministratorsWork(t *testing.T) {
+	onEach(t, testOwnGrantCannotDoAdministratorsWork)
+}
+
+func testOwnGrantCannotDoAdministratorsWork(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	g, err := f.svc.CheckPasscode(ctx, admin, f.password(t), f.code(t, 0))
 	if err != nil {
 		t.Fatal(err)

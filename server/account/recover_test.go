@@ -13,9 +13,11 @@ import (
 
 // Unlock clears the lock and the count, and nothing else: the token, the
 // temporary passcode and the sign-ins of before work at once.
-func TestUnlock(t *testing.T) {
+func TestUnlock(t *testing.T) { onEach(t, testUnlock) }
+
+func testUnlock(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	temp, err := f.svc.IssueTempPasscode(ctx, admin, account.ByAdmin("alice"), 2, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -58,9 +60,11 @@ func TestUnlock(t *testing.T) {
 // The 30-day rule of temporary passcodes holds unless the admin command
 // line overrides it with a reason, which the audit keeps (cut short);
 // nobody else may override it.
-func TestTempPasscodeOverride(t *testing.T) {
+func TestTempPasscodeOverride(t *testing.T) { onEach(t, testTempPasscodeOverride) }
+
+func testTempPasscodeOverride(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
-	f := newFixture(t)
+	f := newFixture(t, on)
 	if _, err := f.svc.IssueTempPasscode(ctx, admin, account.ByAdmin("alice"), 2, 7); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (s *Service) Rekey(ctx context.Context, o Origin, to *seal.Sealer, chain *a
 		if err := tx.Audit(s.event(o, "", "rekey", "OK", detail)); err != nil {
 			return err
 		}
-		return tx.RelinkAudit(func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) })
+		return tx.RelinkAudit(func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) }, chain.Seal)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("rekey: %w", err)

@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/sqlite"
 )
 
@@ -21,7 +21,7 @@ func backup(ctx context.Context, env Env, args []string) error {
 	if c.db == "" {
 		return usagef("no database: give --db PATH or set SOFTTOKEN_DB")
 	}
-	if isPostgres(c.db) {
+	if postgres.IsDSN(c.db) {
 		return fmt.Errorf("backup copies an SQLite file; back up PostgreSQL with its own tools: pg_dump --format=custom --file OUT DBNAME " +
 			"(or pg_basebackup and WAL archiving for point-in-time recovery; docs/deploy.md, \"Backups\")")
 	}
@@ -31,10 +31,4 @@ func backup(ctx context.Context, env Env, args []string) error {
 	}
 	return c.report(env, map[string]string{"database": c.db, "backup": out},
 		fmt.Sprintf("Backed up %s to %s. The master key is not in it: keep a copy of the key apart from the backup.", c.db, out))
-}
-
-// isPostgres reports whether db names a PostgreSQL database (a URL)
-// rather than an SQLite file.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/mail"
+	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/seal"
 )
 
@@ -75,6 +76,8 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server token revoke USERID
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
       (control characters print escaped; --json prints one JSON object a line)
+  softtoken-server migrate   (applies the schema migrations the database lacks; serve and
+      every command do it too, one node at a time on PostgreSQL)
   softtoken-server audit verify   (checks the audit's hash chain; names the first record
       changed, removed or inserted, and exits with status 1)
   softtoken-server backup OUT   (a consistent copy of the SQLite database, taken while servers run,
@@ -83,15 +86,19 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
       chain under a new master key, in one transaction, then swaps the key file; the old key is
       kept as KEYFILE.old for older backups; stop every server first)
 
-Every command takes --db PATH (or SOFTTOKEN_DB) and --json; flags go before
-arguments. user add and user reset read the password from standard input;
+Every command takes --db (or SOFTTOKEN_DB) and --json; flags go before
+arguments. --db is an SQLite file's path (the embedded default, one node) or
+a PostgreSQL URL, postgres://USER@HOST:PORT/DB?sslmode=verify-full, which
+several nodes share (docs/deploy.md, "Storage"). user add and user reset read the password from standard input;
 the user must change it at the first login, unless it is their own
 (--own-password, or --admin for administrators and service accounts).
 Every login needs a second factor (serve --require-2fa), except a service
 account's: user add --admin --service makes the account a web back-end
 uses for verifylogin and adduser; it logs in with its password alone.
-The master key that seals seeds is in --master-key (default: the database
-path + ".key", created on first use) or in SOFTTOKEN_MASTER_KEY.
+The master key that seals seeds is in --master-key FILE (or
+SOFTTOKEN_MASTER_KEY_FILE; created on first use; default with SQLite: the
+database path + ".key"; required with PostgreSQL, every node reading the same
+file) or in SOFTTOKEN_MASTER_KEY.
 `
 
 // Run runs the command in args (without the program name). A command's
@@ -139,6 +146,8 @@ func dispatch(ctx context.Context, env Env, args []string) error {
 		return backup(ctx, env, args[1:])
 	case "rekey":
 		return rekey(ctx, env, args[1:])
+	case "migrate":
+		return migrateCmd(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		_, err := io.WriteString(env.Stdout, Usage)
 		return err
@@ -168,31 +177,32 @@ func (m *mailFlags) defineTransport(env Env, fs *flag.FlagSet) {
 	fs.StringVar(&m.from, "mail-from", or(env.Getenv("SOFTTOKEN_MAIL_FROM"), "no-reply-softtoken@localhost"), "sender of the welcome mail (SOFTTOKEN_MAIL_FROM)")
 	fs.StringVar(&m.smtp, "smtp", env.Getenv("SOFTTOKEN_SMTP"), "mail server host:port, with STARTTLS (SOFTTOKEN_SMTP); default: the outbox folder")
 	fs.StringVar(&m.smtpUser, "smtp-user", env.Getenv("SOFTTOKEN_SMTP_USER"), "mail server user; the password is in SOFTTOKEN_SMTP_PASSWORD")
-	fs.StringVar(&m.outbox, "outbox", env.Getenv("SOFTTOKEN_OUTBOX"), "folder for mails when no mail server is set (default: outbox next to the database)")
+	fs.StringVar(&m.outbox, "outbox", env.Getenv("SOFTTOKEN_OUTBOX"), "folder for mails when no mail server is set (default: outbox next to the SQLite database, or to the master key with PostgreSQL)")
 }
 
 // mailer is the configured way to send mail, and where it goes in words.
-func (m mailFlags) mailer(env Env, db string) (mail.Mailer, string) {
+func (m mailFlags) mailer(env Env, dataDir string) (mail.Mailer, string) {
 	if m.smtp != "" {
 		return mail.Retry(mail.SMTP{Addr: m.smtp, Username: m.smtpUser, Password: env.Getenv("SOFTTOKEN_SMTP_PASSWORD")}, 3, 2*time.Second), "mail server " + m.smtp
 	}
-	dir := m.outboxDir(db)
+	dir := m.outboxDir(dataDir)
 	return mail.Retry(mail.Outbox{Dir: dir}, 3, 100*time.Millisecond), "outbox " + dir
 }
 
-// outboxDir is the folder mails go to, or "" when a mail server is set.
-func (m mailFlags) outboxDir(db string) string {
+// outboxDir is the folder mails go to (default: outbox in dataDir), or ""
+// when a mail server is set.
+func (m mailFlags) outboxDir(dataDir string) string {
 	if m.smtp != "" {
 		return ""
 	}
-	return or(m.outbox, filepath.Join(filepath.Dir(db), "outbox"))
+	return or(m.outbox, filepath.Join(dataDir, "outbox"))
 }
 
 func newFlags(env Env, name string, c *common) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.db, "db", env.Getenv("SOFTTOKEN_DB"), "database file (SOFTTOKEN_DB)")
-	fs.StringVar(&c.masterKey, "master-key", env.Getenv("SOFTTOKEN_MASTER_KEY_FILE"), "master key file (default: DB path + .key)")
+	fs.StringVar(&c.db, "db", env.Getenv("SOFTTOKEN_DB"), "SQLite database file, or PostgreSQL URL postgres://USER@HOST:PORT/DB?sslmode=… (SOFTTOKEN_DB)")
+	fs.StringVar(&c.masterKey, "master-key", env.Getenv("SOFTTOKEN_MASTER_KEY_FILE"), "master key file (SOFTTOKEN_MASTER_KEY_FILE; default with SQLite: DB path + .key; required with PostgreSQL)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
 	return fs
 }
@@ -252,9 +262,31 @@ func (c common) open(ctx context.Context, env Env, cfg account.Config) (*deps, e
 // environment.
 func (c common) storage(env Env) (server.Storage, error) {
 	if c.db == "" {
-		return server.Storage{}, usagef("no database: give --db PATH or set SOFTTOKEN_DB")
+		return server.Storage{}, usagef("no database: give --db PATH (SQLite) or --db postgres://… , or set SOFTTOKEN_DB")
 	}
 	return server.Storage{DB: c.db, MasterKeyFile: c.masterKey, MasterKey: env.Getenv(seal.KeyEnv)}, nil
+}
+
+// dataDir is the folder the outboxes default to: the SQLite file's, or
+// with PostgreSQL the master key file's (the working directory when the
+// key is given in the environment).
+func (c common) dataDir() string {
+	switch {
+	case !postgres.IsDSN(c.db):
+		return filepath.Dir(c.db)
+	case c.masterKey != "":
+		return filepath.Dir(c.masterKey)
+	}
+	return "."
+}
+
+// dbName is the database as logs name it: a PostgreSQL URL without its
+// password.
+func (c common) dbName() string {
+	if postgres.IsDSN(c.db) {
+		return postgres.Redact(c.db)
+	}
+	return c.db
 }
 
 // readPassword reads the password for user add / reset.

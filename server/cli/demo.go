@@ -102,7 +102,7 @@ func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (dem
 		return demoInfo{}, err
 	}
 	out := printable(created)
-	d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+	d.sendWelcome(ctx, env, mf, c.dataDir(), created.User, &out)
 	return demoInfo{password: pw, passcode: created.InitialPasscode, backend: backend}, nil
 }
 

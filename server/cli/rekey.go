@@ -74,9 +74,11 @@ func rekey(ctx context.Context, env Env, args []string) error {
 // there is no file: both are "".
 func keyFiles(s server.Storage) (keyFile, oldCopy string, err error) {
 	if s.MasterKey != "" {
-		return "", "", nil
+		return "", "", nil // the key is in the environment: no file to swap
 	}
-	keyFile = or(s.MasterKeyFile, s.DB+".key")
+	if keyFile, err = s.KeyPath(); err != nil {
+		return "", "", err
+	}
 	if _, err := os.Stat(keyFile); err != nil {
 		return "", "", fmt.Errorf("rekey: the master key file: %w", err)
 	}

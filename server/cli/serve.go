@@ -116,11 +116,11 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if (sc.TLSCert == "") != (sc.TLSKey == "") {
 		return usagef("serve: give both --tls-cert and --tls-key")
 	}
-	sender, smsTo, err := sf.sender(env, c.db)
+	sender, smsTo, err := sf.sender(env, c.dataDir())
 	if err != nil {
 		return err
 	}
-	mailer, mailTo := mf.mailer(env, c.db)
+	mailer, mailTo := mf.mailer(env, c.dataDir())
 	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
 	sc.Rules.Hashing = password.NewPool(sc.HashMemoryMiB<<20, sc.HashWait)
 	storage, err := c.storage(env)
@@ -156,7 +156,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	srv := &http.Server{}
 	handler.Serve(srv)
-	go housekeeping(ctx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.db), mf.outboxDir(c.db)}, keep: sc.OutboxKeep})
+	go housekeeping(ctx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.dataDir()), mf.outboxDir(c.dataDir())}, keep: sc.OutboxKeep})
 	errc := make(chan error, 1)
 	scheme := "http"
 	go func() {
@@ -169,7 +169,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.TLSCert != "" {
 		scheme = "https"
 	}
-	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.db, "sms", smsTo, "mail", mailTo)
+	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.dbName(), "sms", smsTo, "mail", mailTo)
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}

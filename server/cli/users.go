@@ -143,7 +143,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	}
 	out := printable(created)
 	if !af.service {
-		d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+		d.sendWelcome(ctx, env, mf, c.dataDir(), created.User, &out)
 	}
 	return printJSON(env.Stdout, out)
 }
@@ -161,14 +161,14 @@ func printable(c account.Created) userJSON {
 // sendWelcome mails the welcome mail and notes the outcome in out. A mail
 // that cannot be sent is reported, not fatal: the admin still has the
 // passcode in the output.
-func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, db string, u store.User, out *userJSON) {
+func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, dataDir string, u store.User, out *userJSON) {
 	sent := false
 	out.MailSent = &sent
 	if u.Email == "" {
 		out.Mail = "not sent: the user has no e-mail address; hand the passcode over yourself"
 		return
 	}
-	m, where := mf.mailer(env, db)
+	m, where := mf.mailer(env, dataDir)
 	now := env.Now()
 	msg := mail.Welcome(mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(account.InitialPasscodeValidity), now)
 	if err := m.Send(ctx, msg); err != nil {
@@ -249,7 +249,7 @@ func onUser(ctx context.Context, env Env, name string, args []string, define fun
 	}
 	var ac account.Config
 	if mf != nil {
-		ac.Mail, _ = mf.mailer(env, c.db)
+		ac.Mail, _ = mf.mailer(env, c.dataDir())
 		ac.MailFrom = mf.from
 	}
 	d, err := c.open(ctx, env, ac)
@@ -297,7 +297,7 @@ func userReset(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		out := printable(created)
-		d.sendWelcome(ctx, env, mf, c.db, created.User, &out)
+		d.sendWelcome(ctx, env, mf, c.dataDir(), created.User, &out)
 		return printJSON(env.Stdout, out)
 	})
 }

@@ -183,8 +183,8 @@ func (t faultyTx) ResealTokens(reseal func(id int64, sealed []byte) ([]byte, err
 	return t.Tx.ResealTokens(reseal)
 }
 
-func (t faultyTx) RelinkAudit(link func(e store.AuditEvent) []byte) error {
-	return t.do("RelinkAudit", func() error { return t.Tx.RelinkAudit(link) })
+func (t faultyTx) RelinkAudit(link func(e store.AuditEvent) []byte, seal func(h store.AuditHead) []byte) error {
+	return t.do("RelinkAudit", func() error { return t.Tx.RelinkAudit(link, seal) })
 }
 
 func (t faultyTx) do(name string, write func() error) error {

@@ -1,6 +1,7 @@
 // Package servertest runs the real companion server in-process for tests:
 // the HTTP handler that `serve` runs (server.New) on 127.0.0.1, a real
-// SQLite file, the real admin commands, and a fake clock the test moves.
+// SQLite file (or a real PostgreSQL database, Options.Postgres), the real
+// admin commands, and a fake clock the test moves.
 // Its clients speak the websocket protocol themselves, so that nothing
 // under server/ imports a client package.
 package servertest
@@ -26,10 +27,13 @@ import (
 	"github.com/softtoken/softtoken/server/cli"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/pgtest"
+	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/sqlstore"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/wire"
@@ -52,13 +56,15 @@ func (c *Clock) NowPlus(d time.Duration) func() time.Time {
 }
 
 // Server is the real companion server on 127.0.0.1 with a real SQLite
-// file, at a fake time; users are made with the real admin command, which
+// file (or a real PostgreSQL database: Options.Postgres), at a fake time; users are made with the real admin command, which
 // writes welcome mails to the outbox. An admin "admin" with the password
 // "admin-password" exists.
 type Server struct {
 	t     testing.TB
 	Clock *Clock
-	db    string
+	// db is the database (a file path or a PostgreSQL URL), dir the
+	// folder of the master key file and the outboxes.
+	db, dir, keyFile string
 	// Addr is the server's host:port.
 	Addr string
 	// URL is the enrol URL (http://127.0.0.1:PORT/secenrol/).
@@ -88,6 +94,22 @@ type Options struct {
 	// 127.0.0.0/8 address is this machine, so trusting 127.0.0.2/32 makes
 	// the clients DialFrom("127.0.0.2") proxies, and the others not).
 	Proxies request.Proxies
+	// Postgres runs the server, and the admin commands, on a fresh
+	// database of a real PostgreSQL (package pgtest) instead of SQLite,
+	// with the master key in a file of its own (--master-key).
+	Postgres bool
+}
+
+// OnEachStore runs test twice, as the subtests "sqlite" and "postgres",
+// with o on SQLite and then on PostgreSQL (o.Postgres set to match): for
+// the tests of races, which a single writer (SQLite) would hide.
+func OnEachStore(t *testing.T, o Options, test func(t *testing.T, o Options)) {
+	t.Helper()
+	for _, pg := range []bool{false, true} {
+		run := o
+		run.Postgres = pg
+		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) { test(t, run) })
+	}
 }
 
 // New starts a server that stops when the test ends.
@@ -100,16 +122,24 @@ var Cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 // NewWith starts a server with options.
 func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
-	s := &Server{t: t, Clock: &Clock{}, db: filepath.Join(t.TempDir(), "softtoken.db")}
+	s := &Server{t: t, Clock: &Clock{}, dir: t.TempDir()}
+	s.db, s.keyFile = filepath.Join(s.dir, "softtoken.db"), filepath.Join(s.dir, "softtoken.db.key")
+	if o.Postgres {
+		s.db, s.keyFile = pgtest.Start(t), filepath.Join(s.dir, "master.key")
+	}
 	s.Clock.unix.Store(1_800_000_000)
 	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "admin")
-	key, err := seal.LoadKey(s.db+".key", "")
+	key, err := seal.LoadKey(s.keyFile, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := seal.New(key)
 	auditKey, _ := server.AuditKey(key)
-	db, err := sqlite.Open(context.Background(), s.db, sqlite.WithAuditKey(auditKey))
+	open := sqlite.Open
+	if o.Postgres {
+		open = postgres.Open
+	}
+	db, err := open(context.Background(), s.db, sqlstore.WithAuditKey(auditKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +152,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Dir(s.db)
+	dir := s.dir
 	s.SMSOutbox = filepath.Join(dir, "sms-outbox")
 	rules := o.Rules
 	rules.SMS = sms.Outbox{Dir: s.SMSOutbox}
@@ -163,7 +193,8 @@ func (s *Server) TryAdmin(stdin string, args ...string) (string, error) {
 	var out bytes.Buffer
 	env := cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: io.Discard, Now: s.Clock.Now,
 		Getenv: func(k string) string {
-			return map[string]string{"SOFTTOKEN_DB": s.db, "SOFTTOKEN_ENROL_URL": "https://secureauth.example.com/secenrol/"}[k]
+			return map[string]string{"SOFTTOKEN_DB": s.db, "SOFTTOKEN_MASTER_KEY_FILE": s.keyFile,
+				"SOFTTOKEN_ENROL_URL": "https://secureauth.example.com/secenrol/"}[k]
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	err := cli.Run(context.Background(), env, args)
@@ -193,7 +224,7 @@ func (s *Server) AddUserToChange(userID, pw string) string {
 // InitialPasscode reads the newest welcome mail of userID in the outbox.
 func (s *Server) InitialPasscode(userID string) string {
 	s.t.Helper()
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(s.db), "outbox", "*"+userID+"@example.com*.eml"))
+	files, _ := filepath.Glob(filepath.Join(s.dir, "outbox", "*"+userID+"@example.com*.eml"))
 	var newest []byte
 	for _, f := range files {
 		raw, _ := os.ReadFile(f)
@@ -210,7 +241,7 @@ func (s *Server) InitialPasscode(userID string) string {
 
 // Outbox lists the mails in the outbox whose file name contains what.
 func (s *Server) Outbox(what string) []string {
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(s.db), "outbox", "*"+what+"*.eml"))
+	files, _ := filepath.Glob(filepath.Join(s.dir, "outbox", "*"+what+"*.eml"))
 	var out []string
 	for _, f := range files {
 		raw, _ := os.ReadFile(f)

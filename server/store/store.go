@@ -1,8 +1,8 @@
 // Package store is the companion server's data model: users, their soft
 // token seeds, single-use passcodes, attempt counters and the audit trail,
 // and the Store interface the rules service (server/account) uses.
-// Implementations live in packages named after what they depend on
-// (server/sqlite).
+// The implementation is server/sqlstore, one for both databases, which
+// server/sqlite and server/postgres open.
 //
 // A Store offers transactions, not operations: the rules service composes
 // each change to a user from the primitives of a Tx inside one Update, so
@@ -339,6 +339,6 @@ type Tx interface {
 	// from the genesis hash, it gives every record in sequence order,
 	// with its Prev set to the hash before it, to link, stores the hash
 	// link returns, and moves the chain's head to the last one (Began and
-	// Earlier stay).
-	RelinkAudit(link func(e AuditEvent) []byte) error
+	// Earlier stay), sealed with seal (the new key's).
+	RelinkAudit(link func(e AuditEvent) []byte, seal func(h AuditHead) []byte) error
 }

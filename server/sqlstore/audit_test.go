@@ -1,25 +1,24 @@
-package sqlite_test
+package sqlstore_test
 
 import (
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/softtoken/softtoken/server/auditchain"
-	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/sqlstore"
 	"github.com/softtoken/softtoken/server/store"
 )
 
 var auditKey = bytes.Repeat([]byte{0xa5}, 32)
 
 // openKeyed opens the database at path with the test's audit key.
-func openKeyed(t *testing.T, path string) *sqlite.DB {
+func openKeyed(t *testing.T, b backend, path string) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), path, sqlite.WithAuditKey(auditKey))
+	db, err := b.open(context.Background(), path, sqlstore.WithAuditKey(auditKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +70,10 @@ func verify(t *testing.T, db store.Store, key []byte) (auditchain.Summary, error
 
 // Each appended record links to the one before, from the genesis hash,
 // under the key: the chain verifies with that key, and not with another.
-func TestAuditChainLinks(t *testing.T) {
-	db := openKeyed(t, filepath.Join(t.TempDir(), "softtoken.db"))
+func TestAuditChainLinks(t *testing.T) { onEach(t, testAuditChainLinks) }
+
+func testAuditChainLinks(t *testing.T, b backend) {
+	db := openKeyed(t, b, b.where(t))
 	appendAudit(t, db, "alice", 3, time.Unix(1_800_000_000, 0))
 	appendAudit(t, db, "bob", 2, time.Unix(1_800_001_000, 0))
 	head, recs := walk(t, db)
@@ -99,9 +100,13 @@ func TestAuditChainLinks(t *testing.T) {
 // linked when the server first opens it, from the genesis hash; the head
 // says how many were written before the chain began.
 func TestAuditChainBeginsOverEarlierRecords(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "softtoken.db")
-	db := openKeyed(t, path)
-	db = behindTheBack(t, db, path, 4, `DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
+	onEach(t, testAuditChainBeginsOverEarlierRecords)
+}
+
+func testAuditChainBeginsOverEarlierRecords(t *testing.T, b backend) {
+	path := b.where(t)
+	db := openKeyed(t, b, path)
+	db = behindTheBack(t, b, db, path, 4, `DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
 		`DELETE FROM schema_migrations WHERE version >= 9`) // the chain's migration and those after it
 	head, _ := walk(t, db)
 	if head.Seq != 4 || head.Earlier != 4 || head.Began.IsZero() {
@@ -116,9 +121,13 @@ func TestAuditChainBeginsOverEarlierRecords(t *testing.T) {
 // A head removed from a linked chain is not made again when the database
 // is opened (that would bless whatever was changed): appends fail.
 func TestAuditChainWithoutHeadRefusesAppends(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "softtoken.db")
-	db := openKeyed(t, path)
-	db = behindTheBack(t, db, path, 2, `DELETE FROM audit_head`)
+	onEach(t, testAuditChainWithoutHeadRefusesAppends)
+}
+
+func testAuditChainWithoutHeadRefusesAppends(t *testing.T, b backend) {
+	path := b.where(t)
+	db := openKeyed(t, b, path)
+	db = behindTheBack(t, b, db, path, 2, `DELETE FROM audit_head`)
 	err := db.Update(context.Background(), func(tx store.Tx) error { return tx.Audit(store.AuditEvent{Event: "login", Outcome: "OK"}) })
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an append to a chain without a head: %v", err)
@@ -127,21 +136,21 @@ func TestAuditChainWithoutHeadRefusesAppends(t *testing.T) {
 
 // behindTheBack appends n records to db, closes it, runs stmts on the
 // file with database/sql alone, and opens it again.
-func behindTheBack(t *testing.T, db *sqlite.DB, path string, n int, stmts ...string) *sqlite.DB {
+func behindTheBack(t *testing.T, b backend, db *sqlstore.DB, path string, n int, stmts ...string) *sqlstore.DB {
 	t.Helper()
 	appendAudit(t, db, "alice", n, time.Unix(1_800_000_000, 0))
 	db.Close()
-	raw := rawDB(t, path)
+	raw := rawDB(t, b, path)
 	mustExec(t, raw, stmts...)
 	raw.Close()
-	return openKeyed(t, path)
+	return openKeyed(t, b, path)
 }
 
-// rawDB opens the database file with database/sql alone, as someone with
-// write access to the file but not the key would.
-func rawDB(t *testing.T, path string) *sql.DB {
+// rawDB opens the database with database/sql alone, as someone with
+// write access to it but not the key would.
+func rawDB(t *testing.T, b backend, path string) *sql.DB {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+path)
+	raw, err := b.raw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,29 +1,15 @@
-package sqlite_test
+package sqlstore_test
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/store"
 )
-
-// openDB opens a fresh database file in a temporary folder.
-func openDB(t *testing.T) (*sqlite.DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "softtoken.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
-}
 
 // update runs fn in a transaction and fails the test on an error.
 func update(t *testing.T, db store.Store, fn func(store.Tx) error) {
@@ -58,9 +44,11 @@ func mustUser(t *testing.T, db store.Store, userID string) store.User {
 	return u
 }
 
-func TestUsers(t *testing.T) {
+func TestUsers(t *testing.T) { onEach(t, testUsers) }
+
+func testUsers(t *testing.T, b backend) {
 	ctx := context.Background()
-	db, path := openDB(t)
+	db, path := openDB(t, b)
 	u := mustUser(t, db, "BTSUser0.9999@bts.com")
 	err := db.Update(ctx, func(tx store.Tx) error {
 		_, err := tx.CreateUser(store.User{UserID: "btsuser0.9999@BTS.com", PassHash: "h"})
@@ -85,7 +73,7 @@ func TestUsers(t *testing.T) {
 	})
 	db.Close()
 	// Reopening applies no migration twice and keeps the data.
-	db2, err := sqlite.Open(ctx, path)
+	db2, err := b.open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +93,11 @@ func TestUsers(t *testing.T) {
 
 // A transaction whose function fails leaves nothing behind, whichever
 // write it failed after.
-func TestUpdateRollsBack(t *testing.T) {
+func TestUpdateRollsBack(t *testing.T) { onEach(t, testUpdateRollsBack) }
+
+func testUpdateRollsBack(t *testing.T, b backend) {
 	ctx := context.Background()
-	db, _ := openDB(t)
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "rita")
 	boom := errors.New("boom")
 	err := db.Update(ctx, func(tx store.Tx) error {
@@ -131,9 +121,11 @@ func TestUpdateRollsBack(t *testing.T) {
 }
 
 // Many concurrent verifications of one step: exactly one is accepted.
-func TestAcceptStepRace(t *testing.T) {
+func TestAcceptStepRace(t *testing.T) { onEach(t, testAcceptStepRace) }
+
+func testAcceptStepRace(t *testing.T, b backend) {
 	ctx := context.Background()
-	db, _ := openDB(t)
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "alice")
 	update(t, db, func(tx store.Tx) error {
 		return tx.SetToken(u.ID, store.Token{Serial: "S1", SealedSeed: []byte{1}, Algorithm: "SHA1", Digits: 6, Period: 30, LastStep: -1})
@@ -177,9 +169,11 @@ func TestAcceptStepRace(t *testing.T) {
 // Reservations count every attempt, lock at the limit, refuse while
 // locked, and survive a reopen; concurrent reservations never pass the
 // limit.
-func TestReserveAttempt(t *testing.T) {
+func TestReserveAttempt(t *testing.T) { onEach(t, testReserveAttempt) }
+
+func testReserveAttempt(t *testing.T, b backend) {
 	ctx := context.Background()
-	db, path := openDB(t)
+	db, path := openDB(t, b)
 	u := mustUser(t, db, "bob")
 	now := time.Unix(1_800_000_000, 0)
 	reserve := func(db store.Store, at time.Time) (store.Attempt, bool) {
@@ -208,7 +202,7 @@ func TestReserveAttempt(t *testing.T) {
 		t.Fatalf("%d of 12 concurrent reservations granted, want the limit 3", granted.Load())
 	}
 	db.Close()
-	db2, err := sqlite.Open(ctx, path)
+	db2, err := b.open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +220,10 @@ func TestReserveAttempt(t *testing.T) {
 	}
 }
 
-func TestReserveFirstFactor(t *testing.T) {
-	db, _ := openDB(t)
+func TestReserveFirstFactor(t *testing.T) { onEach(t, testReserveFirstFactor) }
+
+func testReserveFirstFactor(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	now := time.Unix(1_800_000_000, 0)
 	delay := func(n int) time.Duration { return time.Duration(max(0, n-2)) * time.Minute }
 	reserve := func(key, source string, at time.Time) (store.Throttle, bool) {
@@ -270,8 +266,10 @@ func TestReserveFirstFactor(t *testing.T) {
 	}
 }
 
-func TestInitialPasscodeSingleUse(t *testing.T) {
-	db, _ := openDB(t)
+func TestInitialPasscodeSingleUse(t *testing.T) { onEach(t, testInitialPasscodeSingleUse) }
+
+func testInitialPasscodeSingleUse(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "carol")
 	var first, second bool
 	update(t, db, func(tx store.Tx) error {
@@ -287,8 +285,10 @@ func TestInitialPasscodeSingleUse(t *testing.T) {
 	}
 }
 
-func TestAudit(t *testing.T) {
-	db, _ := openDB(t)
+func TestAudit(t *testing.T) { onEach(t, testAudit) }
+
+func testAudit(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	t0 := time.Unix(1_800_000_000, 0)
 	update(t, db, func(tx store.Tx) error {
 		for i, user := range []string{"alice", "bob", "Alice"} {
@@ -316,8 +316,10 @@ func TestAudit(t *testing.T) {
 	}
 }
 
-func TestDisableUnenrolled(t *testing.T) {
-	db, _ := openDB(t)
+func TestDisableUnenrolled(t *testing.T) { onEach(t, testDisableUnenrolled) }
+
+func testDisableUnenrolled(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	now := time.Unix(1_800_000_000, 0)
 	late, onTime, enrolled := mustUser(t, db, "late"), mustUser(t, db, "ontime"), mustUser(t, db, "enrolled")
 	update(t, db, func(tx store.Tx) error {
@@ -351,8 +353,10 @@ func TestDisableUnenrolled(t *testing.T) {
 	}
 }
 
-func TestSecurityAnswers(t *testing.T) {
-	db, _ := openDB(t)
+func TestSecurityAnswers(t *testing.T) { onEach(t, testSecurityAnswers) }
+
+func testSecurityAnswers(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "erin")
 	want := []store.SecurityAnswer{{QuestionID: 2, Hash: "a"}, {QuestionID: 5, Hash: "b"}}
 	update(t, db, func(tx store.Tx) error { return tx.SetSecurityAnswers(u.ID, want) })
@@ -362,9 +366,11 @@ func TestSecurityAnswers(t *testing.T) {
 	}
 }
 
-func TestEnrolCodes(t *testing.T) {
+func TestEnrolCodes(t *testing.T) { onEach(t, testEnrolCodes) }
+
+func testEnrolCodes(t *testing.T, b backend) {
 	ctx := context.Background()
-	db, _ := openDB(t)
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "erin")
 	other := mustUser(t, db, "frank")
 	now := time.Unix(1800000000, 0)
@@ -425,8 +431,10 @@ func TestEnrolCodes(t *testing.T) {
 	}
 }
 
-func TestSMSCodes(t *testing.T) {
-	db, _ := openDB(t)
+func TestSMSCodes(t *testing.T) { onEach(t, testSMSCodes) }
+
+func testSMSCodes(t *testing.T, b backend) {
+	db, _ := openDB(t, b)
 	u := mustUser(t, db, "sam")
 	c := store.SMSCode{Purpose: store.SMSLogin, Hash: "h1", Phone: "+447700900123", Expires: time.Unix(1800000300, 0)}
 	update(t, db, func(tx store.Tx) error { return tx.SetSMSCode(u.ID, c) })

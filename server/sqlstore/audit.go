@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,29 +21,31 @@ func (t tx) Audit(e store.AuditEvent) error {
 	}
 	e.At = time.Unix(e.At.Unix(), 0) // stored, and linked, to the second
 	// The head is read and moved within this transaction. SQLite runs one
-	// writer at a time (Open begins every Update IMMEDIATE), so no two
-	// appends read the same head. A store on a database with concurrent
-	// writers (PostgreSQL) must lock the head row for the transaction
-	// (SELECT … FOR UPDATE) to the same end.
-	h, err := readHead(t.ctx, t.q)
+	// writer at a time (package sqlite begins every Update IMMEDIATE), so
+	// no two appends read the same head; PostgreSQL runs writers at once,
+	// so the head's row is locked until the transaction ends
+	// (Dialect.RowLock: FOR UPDATE), and concurrent appends, from any
+	// node, link one after the other instead of forking the chain.
+	h, err := t.readHead(t.d.RowLock)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	e.ID, e.Prev = h.Seq+1, h.Hash
 	e.Hash = t.chain.Link(e.Prev, e)
-	if _, err := t.q.ExecContext(t.ctx, `INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := t.run(`INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail, e.Prev, e.Hash); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	h.Seq, h.Hash = e.ID, e.Hash
-	return moveHead(t.ctx, t.q, t.chain, h)
+	return t.moveHead(h, t.chain.Seal)
 }
 
-// readHead reads the chain's head (errNoHead when it is gone).
-func readHead(ctx context.Context, q querier) (store.AuditHead, error) {
+// readHead reads the chain's head (errNoHead when it is gone); lock is
+// the row lock to take on it ("" for none).
+func (t tx) readHead(lock string) (store.AuditHead, error) {
 	var h store.AuditHead
 	var began int64
-	err := q.QueryRowContext(ctx, `SELECT seq, hash, began_at, earlier, mac FROM audit_head WHERE id = 1`).Scan(&h.Seq, &h.Hash, &began, &h.Earlier, &h.Seal)
+	err := t.row(`SELECT seq, hash, began_at, earlier, mac FROM audit_head WHERE id = 1`+lock).Scan(&h.Seq, &h.Hash, &began, &h.Earlier, &h.Seal)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, errNoHead
 	}
@@ -54,16 +56,14 @@ func readHead(ctx context.Context, q querier) (store.AuditHead, error) {
 	return h, nil
 }
 
-// moveHead writes the head h, sealed under chain.
-func moveHead(ctx context.Context, q querier, chain *auditchain.Chain, h store.AuditHead) error {
-	res, err := q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, chain.Seal(h))
-	if err != nil {
-		return fmt.Errorf("move the chain's head: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+// moveHead writes the head h, sealed with seal (the store's chain's
+// Seal, or a new key's while re-linking).
+func (t tx) moveHead(h store.AuditHead, seal func(store.AuditHead) []byte) error {
+	ok, err := t.changed("move the audit chain's head", `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, seal(h))
+	if err == nil && !ok {
 		return errNoHead
 	}
-	return nil
+	return err
 }
 
 const auditColumns = `id, at, userid, client, event, outcome, detail, prev, hash`
@@ -83,7 +83,7 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 	query := `SELECT ` + auditColumns + ` FROM audit WHERE at >= ?`
 	args := []any{unix(f.Since)}
 	if f.UserID != "" {
-		query += ` AND userid = ? COLLATE NOCASE`
+		query += ` AND userid = ?` + t.d.NoCase
 		args = append(args, f.UserID)
 	}
 	query += ` ORDER BY id`
@@ -91,7 +91,7 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	return auditRecords(t.q.QueryContext(t.ctx, query, args...))
+	return auditRecords(t.rows(query, args...))
 }
 
 // auditRecords reads the records a query selected (auditColumns).
@@ -114,23 +114,23 @@ func auditRecords(rows *sql.Rows, err error) ([]store.AuditEvent, error) {
 // WalkAudit reads the head and every record in one read transaction (a
 // snapshot: appends meanwhile are not seen, and not waited for).
 func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditEvent) error) error {
-	q := t.q
-	if db, ok := q.(*sql.DB); ok {
-		rt, err := db.BeginTx(t.ctx, &sql.TxOptions{ReadOnly: true})
+	if db, ok := t.q.(*sql.DB); ok {
+		opts := t.d.Snapshot
+		rt, err := db.BeginTx(t.ctx, &opts)
 		if err != nil {
 			return fmt.Errorf("read audit: %w", err)
 		}
 		defer rt.Rollback()
-		q = rt
+		t.q = rt
 	}
-	h, err := readHead(t.ctx, q)
+	h, err := t.readHead("")
 	if err != nil {
 		return err
 	}
 	if err := head(h); err != nil {
 		return err
 	}
-	rows, err := q.QueryContext(t.ctx, `SELECT `+auditColumns+` FROM audit ORDER BY id`)
+	rows, err := t.rows(`SELECT ` + auditColumns + ` FROM audit ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("read audit: %w", err)
 	}
@@ -158,60 +158,62 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 // which says when and over how many. A chain begun by an earlier version
 // gets its head's seal. After that the chain is only appended to: a head
 // that is gone is never made again (appends then fail, and `audit verify`
-// says why).
-func startChain(ctx context.Context, db *sql.DB, chain *auditchain.Chain, chained, sealed bool) error {
+// says why). It runs under the migration lock (see Open), so two nodes
+// never begin it twice.
+func startChain(ctx context.Context, c conn, d Dialect, chain *auditchain.Chain, chained, sealed bool) error {
 	if !chained && !sealed {
 		return nil
 	}
-	t, err := db.BeginTx(ctx, nil)
+	sqlTx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
-	defer t.Rollback()
-	h, err := readHead(ctx, t)
+	defer sqlTx.Rollback()
+	t := tx{ctx: ctx, q: sqlTx, d: d, chain: chain}
+	h, err := t.readHead(d.RowLock)
 	switch {
 	case err == nil && sealed:
-		err = moveHead(ctx, t, chain, h) // a chain begun before heads were sealed
+		err = t.moveHead(h, t.chain.Seal) // a chain begun before heads were sealed
 	case errors.Is(err, errNoHead) && chained:
-		err = beginChain(ctx, t, chain)
+		err = t.beginChain()
 	}
 	if err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
-	if err := t.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("begin the audit chain: %w", err)
 	}
 	return nil
 }
 
 // beginChain links the records written before the chain and writes its
-// sealed head, in t.
-func beginChain(ctx context.Context, t *sql.Tx, chain *auditchain.Chain) error {
-	last, prev, n, err := linkAll(ctx, t, func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) })
+// sealed head.
+func (t tx) beginChain() error {
+	last, prev, n, err := t.linkAll(func(e store.AuditEvent) []byte { return t.chain.Link(e.Prev, e) })
 	if err != nil {
 		return err
 	}
 	h := store.AuditHead{Seq: last, Hash: prev, Began: time.Unix(time.Now().Unix(), 0), Earlier: n}
-	_, err = t.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash, began_at, earlier, mac) VALUES (1, ?, ?, ?, ?, ?)`,
-		h.Seq, h.Hash, h.Began.Unix(), h.Earlier, chain.Seal(h))
+	_, err = t.run(`INSERT INTO audit_head (id, seq, hash, began_at, earlier, mac) VALUES (1, ?, ?, ?, ?, ?)`,
+		h.Seq, h.Hash, h.Began.Unix(), h.Earlier, t.chain.Seal(h))
 	return err
 }
 
 // linkAll links every record, a batch at a time, from the genesis hash:
-// the records written before the chain began (startChain), or all of
-// them under a new key (RelinkAudit). It returns the last one's sequence
+// the records written before the chain began (beginChain), or all of them
+// under a new key (RelinkAudit). It returns the last one's sequence
 // number and hash, and how many there were.
-func linkAll(ctx context.Context, q querier, link func(store.AuditEvent) []byte) (last int64, prev []byte, n int64, err error) {
+func (t tx) linkAll(link func(store.AuditEvent) []byte) (last int64, prev []byte, n int64, err error) {
 	prev = auditchain.Genesis()
 	for {
-		batch, err := batchAfter(ctx, q, last)
+		batch, err := auditRecords(t.rows(`SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, last))
 		if err != nil || len(batch) == 0 {
 			return last, prev, n, err
 		}
 		for _, e := range batch {
 			e.Prev = prev
 			e.Hash = link(e)
-			if _, err := q.ExecContext(ctx, `UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
+			if _, err := t.run(`UPDATE audit SET prev = ?, hash = ? WHERE id = ?`, prev, e.Hash, e.ID); err != nil {
 				return 0, nil, 0, err
 			}
 			last, prev = e.ID, e.Hash
@@ -220,24 +222,18 @@ func linkAll(ctx context.Context, q querier, link func(store.AuditEvent) []byte)
 	}
 }
 
-// batchAfter reads up to 500 records after sequence number after.
-func batchAfter(ctx context.Context, q querier, after int64) ([]store.AuditEvent, error) {
-	return auditRecords(q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT 500`, after))
-}
-
-// RelinkAudit links every record again under link and moves the head
-// (see store.Tx.RelinkAudit).
-func (t tx) RelinkAudit(link func(e store.AuditEvent) []byte) error {
-	last, prev, _, err := linkAll(t.ctx, t.q, link)
+// RelinkAudit links every record again under link and moves the head,
+// sealed with seal (see store.Tx.RelinkAudit); the head's row is locked
+// first, so that no append links meanwhile.
+func (t tx) RelinkAudit(link func(e store.AuditEvent) []byte, seal func(store.AuditHead) []byte) error {
+	h, err := t.readHead(t.d.RowLock)
 	if err != nil {
 		return fmt.Errorf("re-link the audit chain: %w", err)
 	}
-	h, err := readHead(t.ctx, t.q)
-	if err != nil {
+	if h.Seq, h.Hash, _, err = t.linkAll(link); err != nil {
 		return fmt.Errorf("re-link the audit chain: %w", err)
 	}
-	h.Seq, h.Hash = last, prev
-	if err := moveHead(t.ctx, t.q, t.chain, h); err != nil {
+	if err := t.moveHead(h, seal); err != nil {
 		return fmt.Errorf("re-link the audit chain: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
@@ -11,7 +11,9 @@ type sealedSeed struct {
 }
 
 // ResealTokens re-seals every token's seed, a batch at a time, changing
-// only the sealed seed (see store.Tx.ResealTokens).
+// only the sealed seed (see store.Tx.ResealTokens). Each batch's rows are
+// locked as they are read (Dialect.RowLock), so that no enrolment on
+// another node replaces a seed between its read and its re-sealing.
 func (t tx) ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (int, error) {
 	n := 0
 	var after int64
@@ -37,7 +39,7 @@ func (t tx) ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (
 // seedsAfter reads up to 500 sealed seeds of users whose row ID is after
 // after, in order.
 func (t tx) seedsAfter(after int64) ([]sealedSeed, error) {
-	rows, err := t.q.QueryContext(t.ctx, `SELECT user_id, sealed_seed FROM tokens WHERE user_id > ? ORDER BY user_id LIMIT 500`, after)
+	rows, err := t.rows(`SELECT user_id, sealed_seed FROM tokens WHERE user_id > ? ORDER BY user_id LIMIT 500`+t.d.RowLock, after)
 	if err != nil {
 		return nil, fmt.Errorf("read sealed seeds: %w", err)
 	}

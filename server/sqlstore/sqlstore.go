@@ -1,0 +1,274 @@
+// Package sqlstore is the server's store.Store in SQL, over database/sql:
+// one implementation of every statement, migration and race rule, for
+// both databases the server runs on. The packages server/sqlite (the
+// embedded default) and server/postgres (several nodes on one database)
+// only open a connection and give it a Dialect.
+//
+// Why one package and not two: the two dialects agree on almost every
+// statement (upserts with ON CONFLICT, RETURNING, the conditional UPDATEs
+// that decide races), so two copies would drift apart exactly where a
+// race rule lives. What differs is small and named in Dialect: the
+// placeholders ($1 or ?), the row locks SQLite has no need of (it runs one
+// writer at a time, PostgreSQL runs them concurrently), the error codes,
+// the snapshot a long read takes, the lock that lets one node at a time
+// migrate, and the schema's types (the migrations carry a text for each
+// dialect where they differ).
+//
+// Concurrency on PostgreSQL (READ COMMITTED): every primitive that decides
+// a race is one conditional statement (an UPDATE … WHERE, an upsert with a
+// WHERE, a DELETE), which PostgreSQL re-checks on the row's latest version
+// after waiting for a concurrent writer; the few reads followed by writes
+// lock the row they read first (Dialect.RowLock). SERIALIZABLE is not used.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/softtoken/softtoken/server/auditchain"
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// Dialect is what one database does differently from the other.
+type Dialect struct {
+	// Name is "sqlite" or "postgres"; it picks the migrations' text.
+	Name string
+	// Numbered says placeholders are $1, $2… rather than ?: the
+	// statements are written with ?, and rewritten once.
+	Numbered bool
+	// RowLock ends a SELECT that must lock the rows it reads for the rest
+	// of the transaction (" FOR UPDATE"), or is empty where transactions
+	// never write concurrently (SQLite).
+	RowLock string
+	// NoCase follows a comparison of a user ID column that is not
+	// case-insensitive by its type (" COLLATE NOCASE" on SQLite; on
+	// PostgreSQL the columns are citext and it is empty).
+	NoCase string
+	// Snapshot are the options of a read that must see one moment
+	// (WalkAudit).
+	Snapshot sql.TxOptions
+	// IsUnique says err is a violated unique constraint.
+	IsUnique func(err error) bool
+	// Retry says err is a transaction's failure that running it again
+	// may mend (a deadlock PostgreSQL broke); nil: never.
+	Retry func(err error) bool
+	// Lock takes, on conn, the lock that lets one process at a time
+	// migrate the schema, and returns what releases it; nil: none is
+	// needed (SQLite migrates under its own write lock).
+	Lock func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+}
+
+// rebind rewrites the ? placeholders of query for d. The statements of
+// this package hold no ? in a string literal.
+func (d Dialect) rebind(query string) string {
+	if !d.Numbered || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// DB is a store.Store on one SQL database.
+type DB struct {
+	db *sql.DB
+	d  Dialect
+	// chain links the audit records (see Tx.Audit).
+	chain *auditchain.Chain
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithAuditKey links the audit records under key (from seal.DeriveKey),
+// so that only a holder of the key can make a record that verifies. The
+// server always gives one; without it the chain's key is empty and
+// anyone can recompute it, which is for tests only.
+func WithAuditKey(key []byte) Option {
+	return func(d *DB) { d.chain = auditchain.New(key) }
+}
+
+// Open takes db, of dialect d, as a store: it migrates the schema to the
+// current version and begins the audit's hash chain if it has not begun,
+// both under d's lock, so that nodes started together take turns. On an
+// error db is left open: it is the caller's.
+func Open(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*DB, error) {
+	s := &DB{db: db, d: d, chain: auditchain.New(nil)}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepare migrates and begins the chain, one process at a time.
+func (s *DB) prepare(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	if s.d.Lock != nil {
+		unlock, err := s.d.Lock(ctx, conn)
+		if err != nil {
+			return fmt.Errorf("wait for other nodes' migrations: %w", err)
+		}
+		defer unlock()
+	}
+	first, err := migrate(ctx, conn, s.d)
+	if err != nil {
+		return err
+	}
+	applied := func(v int) bool { return first != 0 && first <= v }
+	return startChain(ctx, conn, s.d, s.chain, applied(chainMigration), applied(headSealMigration))
+}
+
+// Ready checks that the database answers and that its schema is the
+// current one (see store.Store.Ready).
+func (s *DB) Ready(ctx context.Context) error {
+	have, want, err := s.SchemaVersion(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("database unreachable: %w", err)
+	case have != want:
+		return fmt.Errorf("schema is version %d, this server's is %d", have, want)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// SchemaVersion is the database's schema version and this server's.
+func (s *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
+	have, err = schemaVersion(ctx, s.db)
+	return have, len(migrations), err
+}
+
+// maxTries bounds the runs of a transaction that failed in a way a new
+// run may mend (Dialect.Retry).
+const maxTries = 3
+
+// Update runs fn in one transaction. On PostgreSQL a transaction the
+// database aborted to break a deadlock is run again, from the start, up
+// to maxTries times: fn must do nothing but read and write through the
+// Tx (and set its own results), which every caller in server/account does.
+func (s *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	for try := 1; ; try++ {
+		err := s.update(ctx, fn)
+		if err == nil || s.d.Retry == nil || try == maxTries || !s.d.Retry(err) {
+			return err
+		}
+	}
+}
+
+// update runs fn in one transaction (on SQLite BEGIN IMMEDIATE, see
+// package sqlite, so that transactions never fail on a lock upgrade).
+func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx{ctx: ctx, q: t, d: s.d, chain: s.chain}); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn on the database; each read sees the latest commit.
+func (s *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
+	return fn(tx{ctx: ctx, q: s.db, d: s.d, chain: s.chain})
+}
+
+// querier is what a transaction, a connection and the database offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx is a store.Tx: a transaction (or the database, for a View), its
+// dialect and the context it runs in.
+type tx struct {
+	ctx   context.Context
+	q     querier
+	d     Dialect
+	chain *auditchain.Chain
+}
+
+var _ store.Tx = tx{}
+
+// run runs a statement.
+func (t tx) run(query string, args ...any) (sql.Result, error) {
+	return t.q.ExecContext(t.ctx, t.d.rebind(query), args...)
+}
+
+// row runs a query of one row.
+func (t tx) row(query string, args ...any) *sql.Row {
+	return t.q.QueryRowContext(t.ctx, t.d.rebind(query), args...)
+}
+
+// rows runs a query.
+func (t tx) rows(query string, args ...any) (*sql.Rows, error) {
+	return t.q.QueryContext(t.ctx, t.d.rebind(query), args...)
+}
+
+// exec runs a statement that must touch exactly one row.
+func (t tx) exec(what string, query string, args ...any) error {
+	ok, err := t.changed(what, query, args...)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// changed runs a statement and reports whether it touched a row.
+func (t tx) changed(what string, query string, args ...any) (bool, error) {
+	res, err := t.run(query, args...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return n > 0, nil
+}
+
+// lockUser locks the user's row for the rest of the transaction (on a
+// database with concurrent writers), so that a change made of several
+// statements is not interleaved with another's.
+func (t tx) lockUser(what string, id int64) error {
+	var got int64
+	err := t.row(`SELECT id FROM users WHERE id = ?`+t.d.RowLock, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
