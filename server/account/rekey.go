@@ -56,10 +56,13 @@ func (s *Service) Rekey(ctx context.Context, o Origin, to *seal.Sealer, chain *a
 }
 
 // verifyChain checks the whole audit chain in rd under the current key.
-func (s *Service) verifyChain(rd store.ReadTx) (auditchain.Summary, error) {
+func (s *Service) verifyChain(rd store.ReadTx, witnesses ...auditchain.Witness) (auditchain.Summary, error) {
 	var v *auditchain.Verifier
 	err := rd.WalkAudit(func(h store.AuditHead) error {
 		v = s.cfg.AuditChain.Verifier(h)
+		for _, w := range witnesses {
+			v.Expect(w)
+		}
 		return nil
 	}, func(e store.AuditEvent) error { return v.Add(e) })
 	if errors.Is(err, store.ErrNotFound) {

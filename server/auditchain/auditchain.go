@@ -126,7 +126,22 @@ type Verifier struct {
 	// next record tells whether it was changed or slipped in.
 	pending *store.AuditEvent
 	broken  *Break
+	// witnesses are records that must be there (Expect).
+	witnesses []Witness
 }
+
+// Witness is a record's sequence number and hash as seen at some moment
+// outside the database: the head that `serve` logs every hour, or that
+// `audit verify` printed. The chain cannot tell, from inside, that it was
+// cut back to an earlier state or restored from an older copy; checked
+// against a witness kept elsewhere, it can.
+type Witness struct {
+	Seq  int64
+	Hash []byte
+}
+
+// Expect makes the check also require the record w names, with its hash.
+func (v *Verifier) Expect(w Witness) { v.witnesses = append(v.witnesses, w) }
 
 // Verifier starts a check of a chain whose head is head.
 func (c *Chain) Verifier(head store.AuditHead) *Verifier {
@@ -166,6 +181,11 @@ func (v *Verifier) Add(e store.AuditEvent) error {
 	case !bytes.Equal(e.Prev, v.prev):
 		return v.fail(e.ID, e.At, fmt.Sprintf("does not follow record %d%s: records between them were removed, or the records reordered", v.last, v.at()))
 	}
+	for _, w := range v.witnesses {
+		if e.ID == w.Seq && !bytes.Equal(e.Hash, w.Hash) {
+			return v.fail(e.ID, e.At, fmt.Sprintf("is not the record witnessed (hash %x): the audit was rewritten from there on", w.Hash))
+		}
+	}
 	v.prev, v.last, v.lastAt = e.Hash, e.ID, e.At
 	v.n++
 	return nil
@@ -179,6 +199,12 @@ func (v *Verifier) Finish() (Summary, error) {
 	}
 	if p := v.pending; p != nil {
 		return Summary{}, v.fail(p.ID, p.At, "was changed or forged: its content does not match its hash")
+	}
+	for _, w := range v.witnesses {
+		if w.Seq > v.last {
+			return Summary{}, v.fail(w.Seq, time.Time{}, fmt.Sprintf("was witnessed but is gone (the chain ends at record %d): "+
+				"the audit was cut back, or restored from an older copy", v.last))
+		}
 	}
 	switch {
 	case v.last < v.head.Seq:

@@ -144,3 +144,43 @@ func TestLinkIsUnambiguous(t *testing.T) {
 		t.Error("another key kept the hash")
 	}
 }
+
+// A witness (a record seen earlier, kept elsewhere) finds what the chain
+// cannot find from inside: a chain cut back with a head that verifies,
+// or rewritten from the witnessed record on.
+func TestWitnesses(t *testing.T) {
+	recs, head := linked(5)
+	w := auditchain.Witness{Seq: 5, Hash: head.Hash}
+	tests := []struct {
+		name string
+		recs []store.AuditEvent
+		head store.AuditHead
+		want string
+	}{
+		{"the chain as witnessed", recs, head, ""},
+		{"cut back to an older, whole chain", nil, store.AuditHead{}, "was witnessed but is gone"},
+		{"rewritten from the witnessed record on", nil, store.AuditHead{}, "is not the record witnessed"},
+	}
+	tests[1].recs, tests[1].head = linked(3)
+	other, _ := linked(5)
+	other[4].UserID = "mallory"
+	other[4].Hash = chain.Link(other[4].Prev, other[4])
+	tests[2].recs, tests[2].head = other, store.AuditHead{Seq: 5, Hash: other[4].Hash}
+	tests[2].head.Seal = chain.Seal(tests[2].head)
+	for _, tt := range tests {
+		v := chain.Verifier(tt.head)
+		v.Expect(w)
+		var err error
+		for _, e := range tt.recs {
+			if err = v.Add(e); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			_, err = v.Finish()
+		}
+		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

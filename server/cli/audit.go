@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -114,6 +115,12 @@ func escaped(s string) string {
 func auditVerify(ctx context.Context, env Env, args []string) error {
 	var c common
 	fs := newFlags(env, "audit verify", &c)
+	var witnesses []auditchain.Witness
+	fs.Func("expect", "`SEQ:HASH`, a record seen earlier (the head serve logs every hour, or that audit verify printed) that must still be there; may be repeated", func(v string) error {
+		w, err := parseWitness(v)
+		witnesses = append(witnesses, w)
+		return err
+	})
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -122,7 +129,7 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	sum, err := d.acct.VerifyAudit(ctx)
+	sum, err := d.acct.VerifyAudit(ctx, witnesses...)
 	var brk *auditchain.Break
 	if errors.As(err, &brk) {
 		if c.json {
@@ -149,4 +156,15 @@ func jsonTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// parseWitness reads SEQ:HASH (the hash in hex).
+func parseWitness(v string) (auditchain.Witness, error) {
+	seq, h, ok := strings.Cut(v, ":")
+	n, err1 := strconv.ParseInt(seq, 10, 64)
+	hash, err2 := hex.DecodeString(h)
+	if !ok || err1 != nil || err2 != nil || n < 1 || len(hash) != auditchain.Size {
+		return auditchain.Witness{}, fmt.Errorf("%q is not SEQ:HASH (a record number, and its hash in hex as audit verify prints it)", v)
+	}
+	return auditchain.Witness{Seq: n, Hash: hash}, nil
 }

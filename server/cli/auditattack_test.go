@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"bytes"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -61,5 +64,49 @@ func TestAuditRewrittenAndClearedIsNotRechained(t *testing.T) {
 	t.Logf("audit verify: %q, %v", out, err)
 	if err == nil && strings.Contains(out, "The audit holds") {
 		t.Errorf("a rewritten audit (%d records, one changed, one removed) verifies after the intruder cleared the chain: %q", n, out)
+	}
+}
+
+// A whole database put back to an earlier state (an older copy restored
+// over it, or the newest records removed with an old sealed head copied
+// back) holds a chain that verifies from inside. Checked against a head
+// seen earlier and kept elsewhere (serve logs it every hour), it does
+// not: audit verify --expect names the record that is gone. serve's log
+// holds that witness.
+func TestAuditCutBackIsFoundAgainstAWitness(t *testing.T) {
+	a, _ := audited(t)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if _, err := a.run("", "backup", backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"enable", "disable"} { // what the intruder wants gone
+		if _, err := a.run("", "user", cmd, "trader"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs bytes.Buffer
+	a.logs = &logs
+	_, stop := a.serve()
+	stop()
+	m := regexp.MustCompile(`witness=(\d+:[0-9a-f]{64})`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("serve logged no audit head:\n%s", logs.String())
+	}
+	witness := m[1]
+	if out, err := a.run("", "audit", "verify", "--expect", witness); err != nil {
+		t.Fatalf("audit verify --expect %s on the untouched audit: %v %s", witness, err, out)
+	}
+	// The backup, restored in the database's place (a file of its own
+	// here), with the same master key.
+	restored := []string{"--db", backup, "--master-key", a.db + ".key"}
+	if out, err := a.run("", append([]string{"audit", "verify"}, restored...)...); err != nil {
+		t.Fatalf("the older copy verifies from inside, as it should: %v %s", err, out)
+	}
+	out, err := a.run("", append([]string{"audit", "verify", "--expect", witness}, restored...)...)
+	if err == nil || !strings.Contains(err.Error(), "was witnessed but is gone") {
+		t.Errorf("audit verify --expect %s on an older copy: %v %s", witness, err, out)
+	}
+	if _, err := a.run("", "audit", "verify", "--expect", "12:zz"); err == nil {
+		t.Error("a malformed witness was taken")
 	}
 }

@@ -78,8 +78,9 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
       (control characters print escaped; --json prints one JSON object a line)
   softtoken-server migrate   (applies the schema migrations the database lacks; serve and
       every command do it too, one node at a time on PostgreSQL)
-  softtoken-server audit verify   (checks the audit's hash chain; names the first record
-      changed, removed or inserted, and exits with status 1)
+  softtoken-server audit verify [--expect SEQ:HASH]   (checks the audit's hash chain; names the first
+      record changed, removed or inserted, and exits with status 1; --expect: a head seen earlier,
+      as serve logs it every hour, that must still be there)
   softtoken-server backup OUT   (a consistent copy of the SQLite database, taken while servers run,
       into the new file OUT; not the master key: keep it apart; PostgreSQL: pg_dump)
   softtoken-server rekey [--new-master-key NEWFILE]   (re-seals every seed and re-links the audit's

@@ -150,6 +150,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := handler.Accounts.Started(ctx, account.Admin); err != nil {
 		return fmt.Errorf("record the policies: %w", err)
 	}
+	logAuditHead(ctx, env, handler.Accounts)
 	ln, err := net.Listen("tcp", sc.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
@@ -196,7 +197,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys *challenge.Keys, ob outboxes) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	for {
+	for i := 0; ; i++ {
+		if i > 0 && i%60 == 0 {
+			logAuditHead(ctx, env, accounts) // every hour; serve logged it at start
+		}
 		ob.prune(env)
 		if ids, err := accounts.DisableUnenrolled(ctx); err != nil {
 			env.Logger.Error("disable unenrolled users", "err", err)
@@ -214,6 +218,19 @@ func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys 
 			}
 		}
 	}
+}
+
+// logAuditHead logs the audit chain's head: shipped off the machine with
+// the log, it is the witness that `audit verify --expect` checks the
+// chain against, which alone shows an audit cut back or restored from an
+// older copy (docs/audit.md).
+func logAuditHead(ctx context.Context, env Env, accounts *account.Service) {
+	h, err := accounts.AuditHead(ctx)
+	if err != nil {
+		env.Logger.Error("read the audit chain's head", "err", err)
+		return
+	}
+	env.Logger.Info("audit head", "witness", fmt.Sprintf("%d:%x", h.Seq, h.Hash))
 }
 
 // checkListen refuses plain HTTP anywhere but on loopback: passwords

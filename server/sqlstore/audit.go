@@ -56,6 +56,9 @@ func (t tx) readHead(lock string) (store.AuditHead, error) {
 	return h, nil
 }
 
+// AuditHead reads the chain's head (see store.ReadTx.AuditHead).
+func (t tx) AuditHead() (store.AuditHead, error) { return t.readHead("") }
+
 // moveHead writes the head h, sealed with seal (the store's chain's
 // Seal, or a new key's while re-linking).
 func (t tx) moveHead(h store.AuditHead, seal func(store.AuditHead) []byte) error {

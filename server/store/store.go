@@ -231,6 +231,9 @@ type ReadTx interface {
 	// every record in sequence order, which it gives to record. It stops
 	// at the first error and returns it; a missing head is ErrNotFound.
 	WalkAudit(head func(AuditHead) error, record func(AuditEvent) error) error
+	// AuditHead reads the audit chain's head (ErrNotFound when it is
+	// gone).
+	AuditHead() (AuditHead, error)
 	// Leases lists the leases that last past now.
 	Leases(now time.Time) ([]Lease, error)
 }
