@@ -134,35 +134,36 @@ func (tr trader) code(t testing.TB, steps int) string {
 	return code
 }
 
-// dial opens a socket to node p and asks for a challenge.
-func dial(t testing.TB, p *stress.Process) *stress.Client {
+// dial opens a socket to the node at addr and asks for a challenge.
+func dial(t testing.TB, addr string) *stress.Client {
 	t.Helper()
-	cl, err := stress.Dial(context.Background(), p.Addr, "", nil)
+	cl, err := stress.Dial(context.Background(), addr, "", nil)
 	if err != nil {
-		t.Fatalf("dial %s: %v", p.Addr, err)
+		t.Fatalf("dial %s: %v", addr, err)
 	}
 	t.Cleanup(cl.Close)
 	return cl
 }
 
-// login sends a login to node p on a new socket, and returns the reply
-// and the socket (closed when the test ends).
-func login(t testing.TB, p *stress.Process, userID, pw, code string) (wire.Response, *stress.Client) {
+// login sends a login to the node at addr on a new socket, and returns
+// the reply and the socket (closed when the test ends).
+func login(t testing.TB, addr, userID, pw, code string) (wire.Response, *stress.Client) {
 	t.Helper()
-	cl := dial(t, p)
+	cl := dial(t, addr)
 	r, err := cl.Login(userID, pw, code)
 	if err != nil {
-		t.Fatalf("login %s on %s: %v", userID, p.Addr, err)
+		t.Fatalf("login %s on %s: %v", userID, addr, err)
 	}
 	return r, cl
 }
 
-// backend is a socket to node p logged in as the service account.
-func backend(t testing.TB, p *stress.Process) *stress.Client {
+// backend is a socket to the node at addr logged in as the service
+// account.
+func backend(t testing.TB, addr string) *stress.Client {
 	t.Helper()
-	r, cl := login(t, p, backendID, backendPW, "")
+	r, cl := login(t, addr, backendID, backendPW, "")
 	if r.Result != wire.ResultOK {
-		t.Fatalf("service account login on %s: %+v", p.Addr, r)
+		t.Fatalf("service account login on %s: %+v", addr, r)
 	}
 	return cl
 }

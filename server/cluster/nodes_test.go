@@ -21,7 +21,7 @@ import (
 func TestCodeAcceptedOnceAcrossNodes(t *testing.T) {
 	c := newCluster(t)
 	nodes := [2]*stress.Process{c.node(), c.node()}
-	backends := [2]*stress.Client{backend(t, nodes[0]), backend(t, nodes[1])}
+	backends := [2]*stress.Client{backend(t, nodes[0].Addr), backend(t, nodes[1].Addr)}
 	const rounds = 10
 	for _, kind := range []string{"verifylogin", "login"} {
 		for i := range rounds {
@@ -32,7 +32,7 @@ func TestCodeAcceptedOnceAcrossNodes(t *testing.T) {
 			for n := range nodes {
 				sockets[n] = backends[n]
 				if kind == "login" {
-					sockets[n] = dial(t, nodes[n])
+					sockets[n] = dial(t, nodes[n].Addr)
 				}
 				// Encrypted before the start, so that both go at once.
 				msgs[n] = map[string]string{"type": kind, "userid": tr.id, "pass": sockets[n].Enc(tr.pw), "2fatoken": code}
@@ -98,19 +98,19 @@ func TestLockoutAcrossNodes(t *testing.T) {
 			tr, other := c.trader("locked-"+tc.name), c.trader("free-"+tc.name)
 			wrong := wrongCode(t, tr)
 			for i := range 6 {
-				if r, _ := login(t, tc.where(i), tr.id, tr.pw, wrong); r.Result != wire.ResultInvalidToken {
+				if r, _ := login(t, tc.where(i).Addr, tr.id, tr.pw, wrong); r.Result != wire.ResultInvalidToken {
 					t.Fatalf("wrong passcode %d: %+v", i+1, r)
 				}
 			}
-			if r, _ := login(t, b, tr.id, tr.pw, tr.code(t, 0)); r.Result != wire.ResultLocked {
+			if r, _ := login(t, b.Addr, tr.id, tr.pw, tr.code(t, 0)); r.Result != wire.ResultLocked {
 				t.Errorf("login on B with the right passcode after the lock: %+v, want %q", r, wire.ResultLocked)
 			}
-			cl := backend(t, b)
+			cl := backend(t, b.Addr)
 			r := send(t, cl, map[string]string{"type": "verifylogin", "userid": tr.id, "pass": cl.Enc(tr.pw), "2fatoken": tr.code(t, 1)})
 			if r.Result != wire.ResultLocked {
 				t.Errorf("verifylogin on B after the lock: %+v, want %q", r, wire.ResultLocked)
 			}
-			if r, _ := login(t, b, other.id, other.pw, other.code(t, 0)); r.Result != wire.ResultOK {
+			if r, _ := login(t, b.Addr, other.id, other.pw, other.code(t, 0)); r.Result != wire.ResultOK {
 				t.Errorf("another user's login on B: %+v", r)
 			}
 		})
@@ -155,17 +155,17 @@ func TestSessionAcrossNodes(t *testing.T) {
 	}
 	code := temp.Code
 
-	r, onA := login(t, a, id, pw, code)
+	r, onA := login(t, a.Addr, id, pw, code)
 	if r.Result != wire.ResultOK {
 		t.Fatalf("login on A: %+v", r)
 	}
-	if r, _ := login(t, b, id, pw, code); r.Result != wire.ResultAlreadyLoggedIn {
+	if r, _ := login(t, b.Addr, id, pw, code); r.Result != wire.ResultAlreadyLoggedIn {
 		t.Fatalf("login on B while A's socket is open: %+v, want %q", r, wire.ResultAlreadyLoggedIn)
 	}
 	if r := send(t, onA, map[string]string{"type": "logout"}); r.Result != wire.ResultOK {
 		t.Fatalf("logout on A: %+v", r)
 	}
-	r, onB := login(t, b, id, pw, code)
+	r, onB := login(t, b.Addr, id, pw, code)
 	if r.Result != wire.ResultOK {
 		t.Fatalf("login on B after A's logout: %+v", r)
 	}
@@ -174,7 +174,7 @@ func TestSessionAcrossNodes(t *testing.T) {
 	}
 
 	loggedIn := time.Now()
-	if r, _ := login(t, a, id, pw, code); r.Result != wire.ResultOK {
+	if r, _ := login(t, a.Addr, id, pw, code); r.Result != wire.ResultOK {
 		t.Fatalf("login on A again: %+v", r)
 	}
 	if err := a.Kill(); err != nil {
@@ -184,7 +184,7 @@ func TestSessionAcrossNodes(t *testing.T) {
 	if earliest := loggedIn.Add(sessionHold).Truncate(time.Second); until.Before(earliest) {
 		t.Errorf("the killed node's lease ends at %v, before its login plus the hold (%v)", until, earliest)
 	}
-	if r, _ := login(t, b, id, pw, code); r.Result != wire.ResultAlreadyLoggedIn {
+	if r, _ := login(t, b.Addr, id, pw, code); r.Result != wire.ResultAlreadyLoggedIn {
 		t.Fatalf("login on B just after A was killed: %+v, want %q", r, wire.ResultAlreadyLoggedIn)
 	}
 	waitForLogin(t, b, id, pw, code, until)
@@ -214,7 +214,7 @@ func waitForLogin(t *testing.T, p *stress.Process, userID, pw, code string, unti
 	t.Helper()
 	deadline := until.Add(30 * time.Second)
 	for tries := 1; ; tries++ {
-		r, _ := login(t, p, userID, pw, code)
+		r, _ := login(t, p.Addr, userID, pw, code)
 		answered := time.Now()
 		switch {
 		case r.Result == wire.ResultOK && answered.Before(until):
@@ -242,7 +242,7 @@ func TestKilledWhileEnrollingLosesNoUser(t *testing.T) {
 	acked := make(chan trader, 10_000)
 	var wg sync.WaitGroup
 	for s := range sockets {
-		cl := backend(t, a)
+		cl := backend(t, a.Addr)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -272,7 +272,7 @@ func TestKilledWhileEnrollingLosesNoUser(t *testing.T) {
 	}
 	wg.Wait()
 	close(acked)
-	cl := backend(t, b)
+	cl := backend(t, b.Addr)
 	n := 0
 	for tr := range acked {
 		n++
