@@ -238,17 +238,17 @@ func (t tx) ResetFailures(id int64) error {
 }
 
 // ReserveFirstFactor counts a first-factor attempt of key from source
-// unless the pair is blocked. The pair's row is made if it is missing and
-// then locked, so that concurrent attempts (from other nodes too) count one
-// after the other: none is lost, none passes a block another just set.
+// unless the pair is blocked. The pair's row is made if it is missing, or
+// else locked, and read, in one upsert, so that concurrent attempts (from
+// other nodes too) count one after the other: none is lost, none passes a
+// block another just set, and none fails on a row another node's right
+// password deleted (ClearFirstFactor) between two statements.
 func (t tx) ReserveFirstFactor(key, source string, now time.Time, delay func(int) time.Duration) (store.Throttle, bool, error) {
 	var th store.Throttle
-	if _, err := t.run(`INSERT INTO first_factor_throttle (userid, source, failures, blocked_until, touched_at) VALUES (?, ?, 0, 0, ?)
-		ON CONFLICT (userid, source) DO NOTHING`, key, source, now.Unix()); err != nil {
-		return th, false, fmt.Errorf("count attempt: %w", err)
-	}
 	var blocked int64
-	err := t.row(`SELECT failures, blocked_until FROM first_factor_throttle WHERE userid=? AND source=?`+t.d.RowLock, key, source).Scan(&th.Failures, &blocked)
+	err := t.row(`INSERT INTO first_factor_throttle (userid, source, failures, blocked_until, touched_at) VALUES (?, ?, 0, 0, ?)
+		ON CONFLICT (userid, source) DO UPDATE SET touched_at=first_factor_throttle.touched_at
+		RETURNING failures, blocked_until`, key, source, now.Unix()).Scan(&th.Failures, &blocked)
 	if err != nil {
 		return th, false, fmt.Errorf("read throttle: %w", err)
 	}
