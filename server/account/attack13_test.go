@@ -25,8 +25,8 @@ import (
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/sqlstore"
+	"github.com/softtoken/softtoken/server/store"
 )
 
 // pausing is a store whose next transaction, once armed, stops right after
@@ -216,7 +216,9 @@ func testAttack13AdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
 // the lease and moved the epoch, and then B took the lease. On one node
 // the disable comes wholly before (the grant is refused) or after (the
 // lease is dropped).
-func TestAttack13SessionTakenAcrossDisable(t *testing.T) { onEach(t, testAttack13SessionTakenAcrossDisable) }
+func TestAttack13SessionTakenAcrossDisable(t *testing.T) {
+	onEach(t, testAttack13SessionTakenAcrossDisable)
+}
 
 func testAttack13SessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
@@ -243,7 +245,9 @@ func testAttack13SessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
 // succeed (each client is told its token is the user's; only the later
 // one is), where CompleteEnrolment promises that another enrolment
 // completing first refuses it (ErrSignedOut), as it does on one node.
-func TestAttack13TwoEnrolmentsBothSucceed(t *testing.T) { onEach(t, testAttack13TwoEnrolmentsBothSucceed) }
+func TestAttack13TwoEnrolmentsBothSucceed(t *testing.T) {
+	onEach(t, testAttack13TwoEnrolmentsBothSucceed)
+}
 
 func testAttack13TwoEnrolmentsBothSucceed(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
