@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,8 +26,14 @@ func readiness(st store.Store, log *slog.Logger) http.Handler {
 		defer cancel()
 		w.Header().Set("Cache-Control", "no-store")
 		if err := st.Ready(ctx); err != nil {
+			// The reason in full goes to the log: the public answer names
+			// no database user, name or address.
 			log.Warn("not ready", "err", err)
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			reason := "database unreachable"
+			if errors.Is(err, store.ErrSchema) {
+				reason = "database schema is not this server's version"
+			}
+			http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

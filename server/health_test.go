@@ -37,7 +37,7 @@ func TestReadiness(t *testing.T) {
 		says  string
 	}{
 		{name: "ready", spoil: func(*testing.T, *servertest.Server, store.Store) {}, want: http.StatusOK, says: "ready"},
-		{name: "a newer server migrated the schema", want: http.StatusServiceUnavailable, says: "schema is version 99",
+		{name: "a newer server migrated the schema", want: http.StatusServiceUnavailable, says: "schema is not this server's version",
 			spoil: func(t *testing.T, s *servertest.Server, _ store.Store) {
 				db, err := sql.Open("sqlite", s.DB())
 				if err != nil {

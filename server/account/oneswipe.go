@@ -47,6 +47,7 @@ func (s *Service) UseEnrolCode(ctx context.Context, o Origin, userID, code strin
 	var g Grant
 	result := ErrInvalidCode
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		g, result = Grant{}, ErrInvalidCode // a transaction run again starts afresh
 		u, err := tx.UserByUserID(userID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -52,6 +52,7 @@ func NewHolder() string {
 func (s *Service) TakeSession(ctx context.Context, o Origin, g Grant, holder string) error {
 	var held *HeldError
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		held = nil // a transaction run again (store.Store.Update) starts afresh
 		u, err := s.granted(tx, g)
 		if err != nil {
 			return err

@@ -147,7 +147,7 @@ func (s *DB) Ready(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("database unreachable: %w", err)
 	case have != want:
-		return fmt.Errorf("schema is version %d, this server's is %d", have, want)
+		return fmt.Errorf("%w: the database's is version %d, this server's %d", store.ErrSchema, have, want)
 	}
 	return nil
 }
@@ -185,7 +185,7 @@ func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx{ctx: ctx, q: t, d: s.d, chain: s.chain}); err != nil {
+	if err := fn(tx{ctx: ctx, q: t, d: s.d, chain: s.chain, userLock: s.d.RowLock}); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -214,6 +214,14 @@ type tx struct {
 	q     querier
 	d     Dialect
 	chain *auditchain.Chain
+	// userLock ends the reads of a user's row in a write transaction
+	// (Dialect.RowLock): every change of the rules is decided on the row
+	// it read, so that row stays locked until the change commits, and two
+	// nodes changing one user take turns, as SQLite's one writer makes
+	// them (a disable on one node was otherwise undone by an enrolment on
+	// another that had read the row before it). Reads in a View lock
+	// nothing.
+	userLock string
 }
 
 var _ store.Tx = tx{}

@@ -69,7 +69,7 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 
 // UserByUserID finds a user by user ID, case-insensitively.
 func (t tx) UserByUserID(userID string) (store.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE userid = ?`, userID))
+	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE userid = ?`+t.userLock, userID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %s: %w", userID, err)
 	}
@@ -78,7 +78,7 @@ func (t tx) UserByUserID(userID string) (store.User, error) {
 
 // UserByID finds a user by row ID.
 func (t tx) UserByID(id int64) (store.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE id = ?`+t.userLock, id))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %d: %w", id, err)
 	}

@@ -23,6 +23,9 @@ import (
 // Errors every Store returns for expected outcomes.
 var (
 	ErrNotFound = errors.New("not found")
+	// ErrSchema is a database whose schema is not this server's version
+	// (Ready): not migrated yet, or migrated by a newer server.
+	ErrSchema = errors.New("the database schema is not this server's")
 	ErrExists   = errors.New("already exists")
 )
 

@@ -19,11 +19,11 @@ import (
 // (users behind one NAT, a portal's verifylogin with its one address).
 // Fail-closed, so no bypass, but the store's promise (every attempt is
 // counted and answered) does not hold.
-func TestAttack13ThrottleClearedUnderReservation(t *testing.T) {
-	onEach(t, testAttack13ThrottleClearedUnderReservation)
+func TestNodesThrottleClearedUnderReservation(t *testing.T) {
+	onEach(t, testNodesThrottleClearedUnderReservation)
 }
 
-func testAttack13ThrottleClearedUnderReservation(t *testing.T, b backend) {
+func testNodesThrottleClearedUnderReservation(t *testing.T, b backend) {
 	dbs := nodes(t, b, b.where(t), 2)
 	now := time.Unix(1_800_000_000, 0)
 	never := func(int) time.Duration { return 0 }

@@ -154,11 +154,11 @@ func enrolCode(t *testing.T, f *fixture, e *account.Enrolment) string {
 // reset, or has had their token revoked, and keeps a live session with a
 // new token all the same: the attacker an administrator is locking out
 // (Reset's purpose: "the account may have been someone else's") stays in.
-func TestAttack13AdminChangeUndoneByEnrolment(t *testing.T) {
-	onEach(t, testAttack13AdminChangeUndoneByEnrolment)
+func TestNodesAdminChangeUndoneByEnrolment(t *testing.T) {
+	onEach(t, testNodesAdminChangeUndoneByEnrolment)
 }
 
-func testAttack13AdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
+func testNodesAdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
@@ -216,11 +216,11 @@ func testAttack13AdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
 // the lease and moved the epoch, and then B took the lease. On one node
 // the disable comes wholly before (the grant is refused) or after (the
 // lease is dropped).
-func TestAttack13SessionTakenAcrossDisable(t *testing.T) {
-	onEach(t, testAttack13SessionTakenAcrossDisable)
+func TestNodesSessionTakenAcrossDisable(t *testing.T) {
+	onEach(t, testNodesSessionTakenAcrossDisable)
 }
 
-func testAttack13SessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
+func testNodesSessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	f := newFixture(t, on)
 	nodeB, p := secondNode(t, f)
@@ -245,11 +245,11 @@ func testAttack13SessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
 // succeed (each client is told its token is the user's; only the later
 // one is), where CompleteEnrolment promises that another enrolment
 // completing first refuses it (ErrSignedOut), as it does on one node.
-func TestAttack13TwoEnrolmentsBothSucceed(t *testing.T) {
-	onEach(t, testAttack13TwoEnrolmentsBothSucceed)
+func TestNodesTwoEnrolmentsBothSucceed(t *testing.T) {
+	onEach(t, testNodesTwoEnrolmentsBothSucceed)
 }
 
-func testAttack13TwoEnrolmentsBothSucceed(t *testing.T, on func(*fixture)) {
+func testNodesTwoEnrolmentsBothSucceed(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	f := newFixture(t, on)
 	nodeB, p := secondNode(t, f)
@@ -281,9 +281,9 @@ func testAttack13TwoEnrolmentsBothSucceed(t *testing.T, on func(*fixture)) {
 // holds on one node; two self-help desk requests on two nodes at once are
 // both granted, each checking the rule on the row as it was before the
 // other wrote it.
-func TestAttack13ThirtyDayRuleRaced(t *testing.T) { onEach(t, testAttack13ThirtyDayRuleRaced) }
+func TestNodesThirtyDayRuleRaced(t *testing.T) { onEach(t, testNodesThirtyDayRuleRaced) }
 
-func testAttack13ThirtyDayRuleRaced(t *testing.T, on func(*fixture)) {
+func testNodesThirtyDayRuleRaced(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
 	f := newFixture(t, on)
 	nodeB, p := secondNode(t, f)
