@@ -26,7 +26,7 @@ var (
 	// ErrSchema is a database whose schema is not this server's version
 	// (Ready): not migrated yet, or migrated by a newer server.
 	ErrSchema = errors.New("the database schema is not this server's")
-	ErrExists   = errors.New("already exists")
+	ErrExists = errors.New("already exists")
 )
 
 // User is one account. PassHash is an argon2id PHC string; no field holds a
