@@ -1,3 +1,5 @@
+//go:build linux
+
 package cluster_test
 
 import (
