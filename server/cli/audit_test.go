@@ -170,3 +170,17 @@ func checkAuditLines(t *testing.T, a *admin, n int, forged string) {
 		}
 	}
 }
+
+// user list prints a user ID holding escape characters escaped, as audit
+// does: a terminal never runs what a user ID holds.
+func TestUserListEscapesUserIDs(t *testing.T) {
+	a := newAdmin(t)
+	a.add("evil-pass-1\n", "evil\x1b[2J\x1b]0;owned\a")
+	out, err := a.run("", "user", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "\x1b\a") || !strings.Contains(out, `\x1b`) {
+		t.Errorf("user list printed the user ID raw:\n%q", out)
+	}
+}

@@ -54,7 +54,7 @@ func sessionList(ctx context.Context, env Env, args []string) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "USERID\tSOCKET\tHOLDS UNTIL")
 	for _, s := range out {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", s.UserID, map[bool]string{true: "open", false: "closed"}[s.Open], s.Until.UTC().Format(time.RFC3339))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", escaped(s.UserID), map[bool]string{true: "open", false: "closed"}[s.Open], s.Until.UTC().Format(time.RFC3339))
 	}
 	return w.Flush()
 }
