@@ -7,10 +7,12 @@ package account_test
 // user, then waits while the other node's request runs, before letting the
 // first go on. On SQLite the waiting transaction holds the write lock, so
 // the other node's request waits for it (one node's guarantees); on
-// PostgreSQL's READ COMMITTED it does not, and the first transaction then
-// writes what it decided on a row that has changed since it read it.
+// PostgreSQL's READ COMMITTED it did not, and the first transaction then
+// wrote what it decided on a row that had changed since it read it. Now a
+// write transaction reads the user's row with a row lock (sqlstore), so
+// the other node's request waits there too.
 //
-// Every test passes on SQLite and fails on PostgreSQL.
+// Every test failed on PostgreSQL before the row lock; all pass on both.
 
 import (
 	"context"
