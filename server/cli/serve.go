@@ -99,13 +99,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	sc.define(env, fs)
 	nf.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
-		if helpAsked(args) {
-			fmt.Fprintln(env.Stdout, "softtoken-server serve [flags]: the flags, with their defaults:")
-			fs.SetOutput(env.Stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return err
+		return err // --help too: Run prints the flags with their defaults
 	}
 	if err := nf.apply(env, &sc); err != nil {
 		return err
@@ -158,6 +152,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	srv := &http.Server{}
 	handler.Serve(srv)
 	go housekeeping(ctx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.dataDir()), mf.outboxDir(c.dataDir())}, keep: sc.OutboxKeep})
+	return listenAndServe(ctx, env, srv, ln, sc, "db", c.dbName(), "sms", smsTo, "mail", mailTo)
+}
+
+// listenAndServe serves srv on ln (with TLS if sc says so), logs that it
+// does with the fields given, and shuts down gracefully when ctx ends.
+func listenAndServe(ctx context.Context, env Env, srv *http.Server, ln net.Listener, sc ServeConfig, fields ...any) error {
 	errc := make(chan error, 1)
 	scheme := "http"
 	go func() {
@@ -170,7 +170,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if sc.TLSCert != "" {
 		scheme = "https"
 	}
-	env.Logger.Info("serving", "url", scheme+"://"+ln.Addr().String(), "db", c.dbName(), "sms", smsTo, "mail", mailTo)
+	env.Logger.Info("serving", append([]any{"url", scheme + "://" + ln.Addr().String()}, fields...)...)
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}
@@ -253,16 +253,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// helpAsked reports whether args ask for the flags' help (-h, --help).
-func helpAsked(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
-			return true
-		}
-	}
-	return false
 }
 
 func or(a, b string) string {
