@@ -20,10 +20,11 @@ FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzD
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, a
 # JDK to run the protocol seed's Java client sample against the server, and
-# PostgreSQL, which the store's tests start themselves (server/pgtest).
+# PostgreSQL, which the store's tests start themselves (server/pgtest), and
+# squid, a real HTTP proxy for the enrolment tests (enrolclient/internal/squidtest).
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql
+	xclip chromium ffmpeg postgresql squid
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

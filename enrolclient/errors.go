@@ -29,6 +29,7 @@ const (
 	KindFull                        // six tokens already
 	KindCancelled                   // the user cancelled
 	KindInput                       // a field is empty or malformed
+	KindProxy                       // the proxy did not answer, or refused the connection
 )
 
 // Error is an enrolment failure: its message says what happened and what to

@@ -33,7 +33,20 @@ type session struct {
 }
 
 func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil, newErr(KindBadURL, "url", "the enrol URL is not valid: type it as in your welcome mail", err)
+	}
+	proxy, err := c.proxyFor(u)
+	if err != nil {
+		return nil, newErr(KindProxy, "", fmt.Sprintf("this PC's proxy setting is not usable (%v): check HTTPS_PROXY, or ask your administrator", err), err)
+	}
+	// The proxy, if any, is dialled here rather than by gorilla/websocket
+	// (connectVia says why).
 	d := websocket.Dialer{HandshakeTimeout: c.timeout(), TLSClientConfig: c.TLS, Proxy: nil}
+	if proxy != nil {
+		d.NetDialContext = func(ctx context.Context, _, addr string) (net.Conn, error) { return connectVia(ctx, proxy, addr) }
+	}
 	dctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	conn, resp, err := d.DialContext(dctx, wsURL, nil)
@@ -51,9 +64,12 @@ func dialErr(ctx context.Context, wsURL string, err error) error {
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
+	var pe *proxyErr
 	switch {
 	case ctx.Err() != nil:
 		return errCancelled(ctx.Err())
+	case errors.As(err, &pe):
+		return proxyMsg(pe, u.Host)
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		return newErr(KindTLS, "url", fmt.Sprintf("the server %s has a certificate this PC does not trust: check the enrol URL; if it is right, ask your administrator", u.Host), err)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
