@@ -129,7 +129,7 @@ func checkInput(p Params) error {
 	}
 	code := strings.ReplaceAll(p.Passcode, " ", "")
 	if len(code) < 6 || len(code) > 8 || strings.Trim(code, "0123456789") != "" {
-		return newErr(KindInput, "passcode", "type the 6-digit passcode from your welcome mail, or the one your old PC shows now", nil)
+		return newErr(KindInput, "passcode", "type the passcode from your welcome mail (6 digits), a temporary passcode (8 digits), or the one your old PC shows now", nil)
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func TestEnrolFailures(t *testing.T) {
 		{"wrong password", enrolclient.Params{UserID: "alice", Password: "nope", Passcode: initial}, enrolclient.KindWrongLogin, "password", "user ID or password is wrong"},
 		{"unknown user", enrolclient.Params{UserID: "bob", Password: "alice-pass", Passcode: initial}, enrolclient.KindWrongLogin, "password", ""},
 		{"wrong passcode", enrolclient.Params{UserID: "alice", Password: "alice-pass", Passcode: "000000"}, enrolclient.KindWrongPasscode, "passcode", "passcode is wrong"},
-		{"malformed passcode", enrolclient.Params{UserID: "alice", Password: "alice-pass", Passcode: "12ab"}, enrolclient.KindInput, "passcode", "6-digit"},
+		{"malformed passcode", enrolclient.Params{UserID: "alice", Password: "alice-pass", Passcode: "12ab"}, enrolclient.KindInput, "passcode", "temporary passcode (8 digits)"},
 		{"no user ID", enrolclient.Params{Password: "alice-pass", Passcode: initial}, enrolclient.KindInput, "userid", ""},
 		{"questions nobody answers", enrolclient.Params{UserID: "alice", Password: "alice-pass", Passcode: initial}, enrolclient.KindQuestions, "answers", "security questions"},
 	}

@@ -71,7 +71,7 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDo
 	f.UserID.SetPlaceHolder("as in your welcome mail")
 	f.Password = widget.NewPasswordEntry()
 	f.Passcode = widget.NewEntry()
-	f.Passcode.SetPlaceHolder("6 digits")
+	f.Passcode.SetPlaceHolder("6 to 8 digits")
 	f.Question1, f.Question2 = widget.NewSelect(nil, nil), widget.NewSelect(nil, nil)
 	f.Answer1, f.Answer2 = widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	errLabel := func() *widget.Label {
@@ -88,7 +88,7 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDo
 	}
 	var grid []fyne.CanvasObject
 	grid = append(grid, row("Enrol URL", f.URL, f.URLError)...)
-	grid = append(grid, row("Username", f.UserID, f.UserIDError)...)
+	grid = append(grid, row("User ID", f.UserID, f.UserIDError)...)
 	f.secretRows = append(row("Password", f.Password, f.PasswordError), row("Passcode", f.Passcode, f.PasscodeError)...)
 	grid = append(grid, f.secretRows...)
 	f.oneNote = widget.NewLabel("")

@@ -373,7 +373,7 @@ func TestDemo(t *testing.T) {
 		return m[1]
 	}
 	first, second := run(), run()
-	if field(first, "Username") != cli.DemoUserID || !sixDigits.MatchString(field(first, "Passcode")) {
+	if field(first, "User ID") != cli.DemoUserID || !sixDigits.MatchString(field(first, "Passcode")) {
 		t.Errorf("first run:\n%s", first)
 	}
 	if field(first, "Password") != field(second, "Password") || field(first, "Passcode") == field(second, "Passcode") {

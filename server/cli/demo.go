@@ -54,7 +54,7 @@ func demo(ctx context.Context, env Env, args []string) error {
   softtoken demo server: %s
   ---------------------------------------------------------------
   Enrol URL:  %s
-  Username:   %s
+  User ID:    %s
   Password:   %s
   Passcode:   %s
   ---------------------------------------------------------------
