@@ -72,15 +72,23 @@ func TestBrowserAppEnrolment(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Key:")
 	browsertest.WaitTrue(t, ctx, "the QR code", `document.getElementById("app-code")?.naturalWidth > 0`)
 	browsertest.Screenshot(t, ctx, "web-app")
-	// What an authenticator app does: read the QR code off the page.
-	shot := browsertest.Get(t, ctx, "the QR code's picture", chromedp.Screenshot(chromedp.CSS("#app-code")))
-	img, err := qr.ReadImage(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatal(err)
-	}
-	uri, err := qr.Decode(img)
-	if err != nil {
-		t.Fatalf("the QR code on the page: %v", err)
+	// What an authenticator app does: read the QR code off the page, frame
+	// after frame until one decodes (the first may be taken while the
+	// picture is still being painted).
+	var uri string
+	for try := 1; ; try++ {
+		shot := browsertest.Get(t, ctx, "the QR code's picture", chromedp.Screenshot(chromedp.CSS("#app-code")))
+		img, err := qr.ReadImage(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uri, err = qr.Decode(img); err == nil {
+			break
+		}
+		if try == 5 {
+			t.Fatalf("the QR code on the page, in 5 screenshots: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	app, err := token.ParseURI(uri)
 	if err != nil || app.Account != "anna" || app.Issuer != "127.0.0.1" {
