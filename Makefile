@@ -10,6 +10,13 @@ GO      ?= go
 BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+# The desktop app's build tags (docs/benchmarks.md, "The idle desktop app"):
+# no_emoji leaves out Fyne's 4 MB colour emoji font, which Fyne parses again
+# for every text style (15 MB of the idle app's heap); migrated_fynedo says
+# every widget call already runs on Fyne's thread (fyne.Do), so Fyne stops
+# checking each refresh's goroutine with a stack trace. Tests build without
+# them, so Fyne's thread check still guards every test run.
+APP_TAGS := no_emoji,migrated_fynedo
 # Fuzz time per target in `make test`; `make fuzz FUZZTIME=5m` for longer runs.
 # A new input is minimised for at most 10 s (Go's default, 60 s, can take
 # the whole minute of make stress's run of a target).
@@ -43,7 +50,7 @@ deps: ## install the missing Debian packages
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: see https://go.dev/doc/install"; exit 1; }
 
 build: deps ## build bin/softtoken and bin/softtoken-server
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/softtoken ./app
+	$(GO) build -tags $(APP_TAGS) -ldflags "$(LDFLAGS)" -o $(BIN)/softtoken ./app
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/softtoken-server ./server/cmd/softtoken-server
 
 # make run: the demo server on loopback (database, key, outbox and the demo
@@ -159,13 +166,13 @@ package-deps: deps
 
 package: package-deps ## the Linux and Windows packages, in dist/
 	mkdir -p $(DIST)/stage
-	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/stage/softtoken ./app
+	$(GO) build -tags $(APP_TAGS) -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/stage/softtoken ./app
 	# The fyne tool reads FyneApp.toml next to the main package.
 	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
 	cd app && $(FYNE) package --os linux --release --exe ../$(DIST)/stage/softtoken \
 		&& mv softtoken.tar.xz ../$(DIST)/softtoken-linux-amd64.tar.xz \
 		|| { rm -f FyneApp.toml; exit 1; }
-	cd app && CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 $(FYNE) package --os windows --release \
+	cd app && CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 $(FYNE) package --os windows --release --tags $(APP_TAGS) \
 		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
 		|| { rm -f FyneApp.toml; exit 1; }
 	rm -f app/FyneApp.toml
