@@ -60,7 +60,7 @@ type Config struct {
 
 // Window shows up to six tokens, one row each: the name, the passcode in
 // large digits grouped "123 456", the seconds left with a bar that turns to
-// the warning colour in the last 5 seconds, and Copy, Rename and Delete.
+// the warning colour in the last 5 seconds, and the buttons of [Row].
 type Window struct {
 	Win     fyne.Window
 	app     fyne.App
@@ -69,6 +69,9 @@ type Window struct {
 	list    []*Row
 	entries []token.Entry
 	loadErr error
+	// hotp holds the passcode last shown for each counter-based token, by
+	// ID, until the next one is asked for.
+	hotp map[string]string
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -96,18 +99,29 @@ type Window struct {
 	ScanButton *widget.Button
 }
 
-// Row is one token's row.
+// Row is one token's row: the name; the passcode, which copies itself when
+// clicked; the seconds left and the bar (time-based tokens); then Copy,
+// Next code (counter-based tokens), Swipe (tokens that can show One Swipe
+// codes) and a "more" button whose menu holds Rename and Delete, away from
+// Copy.
 type Row struct {
-	Entry  token.Entry
-	Name   *widget.Label
-	Code   *widget.RichText
+	Entry token.Entry
+	Name  *widget.Label
+	Code  *widget.RichText
+	// Digits is Code made clickable: a click copies the passcode, as Copy
+	// does.
+	Digits *Tappable
 	Left   *widget.Label
 	Bar    *Countdown
 	Copy   *widget.Button
-	Rename *widget.Button
-	Delete *widget.Button
+	// Next shows the next passcode of a counter-based (HOTP) token,
+	// advancing its counter in the store first; hidden for other tokens.
+	Next *widget.Button
 	// Swipe shows a One Swipe code; only for tokens CanSwipe allows.
-	Swipe       *widget.Button
+	Swipe *widget.Button
+	// More opens Menu, which holds Rename and Delete.
+	More        *widget.Button
+	Menu        *fyne.Menu
 	lastCode    string
 	lastLeft    int
 	lastWarning bool
@@ -134,7 +148,7 @@ func New(a fyne.App, cfg Config) *Window {
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 	}
-	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox()}
+	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox(), hotp: map[string]string{}}
 	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
 	w.AskName = w.askName
 	w.Inform = func(title, msg string) { dialog.ShowInformation(title, msg, w.Win) }
@@ -179,6 +193,11 @@ func (w *Window) Rows() []*Row { return w.list }
 // change, not on every tick. Like every method, it runs on the Fyne thread.
 func (w *Window) Reload() {
 	w.entries, w.loadErr = w.cfg.Store.List()
+	for id := range w.hotp {
+		if !slices.ContainsFunc(w.entries, func(e token.Entry) bool { return e.ID == id }) {
+			delete(w.hotp, id) // deleted
+		}
+	}
 	w.rows.RemoveAll()
 	w.list = nil
 	switch {
@@ -222,26 +241,46 @@ func (w *Window) newRow(e token.Entry) *Row {
 	r.Name.TextStyle = fyne.TextStyle{Bold: true}
 	r.Name.Truncation = fyne.TextTruncateEllipsis
 	r.Code = widget.NewRichText()
+	r.Digits = NewTappable(r.Code, func() { w.copyEntry(e) })
 	r.Left = widget.NewLabel("")
 	r.Bar = NewCountdown()
 	r.Copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { w.copyEntry(e) })
-	r.Rename = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { w.rename(e) })
-	r.Delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { w.delete(e) })
+	r.Next = widget.NewButtonWithIcon("Next code", theme.MediaSkipNextIcon(), func() { w.nextCode(e) })
 	r.Swipe = widget.NewButtonWithIcon("Swipe", theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
+	rename := fyne.NewMenuItem("Rename…", func() { w.rename(e) })
+	rename.Icon = theme.DocumentCreateIcon()
+	del := fyne.NewMenuItem("Delete…", func() { w.delete(e) })
+	del.Icon = theme.DeleteIcon()
+	r.Menu = fyne.NewMenu("", rename, del)
+	r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+	r.More.OnTapped = func() {
+		widget.ShowPopUpMenuAtRelativePosition(r.Menu, w.Win.Canvas(), fyne.NewPos(0, r.More.Size().Height), r.More)
+	}
 	if !CanSwipe(e) {
 		r.Swipe.Hide()
 	}
-	if e.Err != nil || e.Token.Type == token.HOTP {
-		r.Copy.Disable()
-		r.Rename.Disable()
+	hotp := e.Err == nil && e.Token.Type == token.HOTP
+	if !hotp {
+		r.Next.Hide()
+	}
+	if e.Err != nil || hotp {
 		r.Bar.Hide()
+	}
+	if e.Err != nil || (hotp && w.hotp[e.ID] == "") {
+		r.Copy.Disable()
+	}
+	if e.Err != nil {
+		rename.Disabled = true
 	}
 	return r
 }
 
+// object lays the row out. The passcode (or a message in its place) takes
+// the width the buttons leave, so that a wrapped message wraps at that
+// width rather than at one letter.
 func (r *Row) object() fyne.CanvasObject {
-	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Swipe, r.Rename, r.Delete),
-		container.NewHBox(r.Code, r.Left))
+	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Next, r.Swipe, r.More),
+		container.NewBorder(nil, nil, nil, r.Left, r.Digits))
 	return container.NewVBox(r.Name, codeLine, r.Bar)
 }
 
@@ -251,7 +290,7 @@ func (r *Row) object() fyne.CanvasObject {
 func (w *Window) Refresh() {
 	now := w.cfg.Now()
 	for _, r := range w.list {
-		r.update(now)
+		r.update(now, w.hotp[r.Entry.ID])
 	}
 	if w.Swipe != nil {
 		w.Swipe.update(now)
@@ -261,29 +300,31 @@ func (w *Window) Refresh() {
 // warnSeconds is when the countdown turns to the warning colour.
 const warnSeconds = 5
 
-func (r *Row) update(now time.Time) {
+func (r *Row) update(now time.Time, hotp string) {
 	e := r.Entry
 	var code string
-	left, warn := 0, false
+	left, warn, digits := 0, false, false
 	switch {
 	case e.Err != nil:
 		code = sentence(e.Err.Error())
+	case e.Token.Type == token.HOTP && hotp == "":
+		code = "Press Next code for a passcode."
 	case e.Token.Type == token.HOTP:
-		code = "Counter-based token: use softtoken code"
+		code, digits = Group(hotp), true
 	default:
 		c, err := e.Token.Code(now)
 		if err != nil {
 			code = sentence(err.Error())
-		} else {
-			code = Group(c)
+			break
 		}
+		code, digits = Group(c), true
 		left = e.Token.SecondsLeft(now)
 		warn = left <= warnSeconds
 	}
 	codeChanged := code != r.lastCode || warn != r.lastWarning
 	leftChanged := left != r.lastLeft
 	r.lastCode, r.lastLeft, r.lastWarning = code, left, warn
-	if e.Err != nil || e.Token.Type == token.HOTP {
+	if !digits {
 		if codeChanged {
 			r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
 			r.Code.Wrapping = fyne.TextWrapWord
@@ -302,9 +343,10 @@ func (r *Row) update(now time.Time) {
 			r.Left.Importance = widget.WarningImportance
 		}
 		r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: style}}
+		r.Code.Wrapping = fyne.TextWrapOff
 		r.Code.Refresh()
 	}
-	if leftChanged || codeChanged {
+	if e.Token.Type == token.TOTP && (leftChanged || codeChanged) {
 		r.Left.SetText(fmt.Sprintf("%d s", left))
 		r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
 	}
@@ -320,14 +362,25 @@ func (w *Window) CopySlot(slot int) {
 	}
 }
 
+// copyEntry copies the passcode e shows: the Copy button, a click on
+// the digits, Ctrl+1 to Ctrl+6 and the tray menu all come here. A
+// counter-based token's passcode is the one Next code showed last.
 func (w *Window) copyEntry(e token.Entry) {
-	if e.Err != nil || e.Token.Type != token.TOTP {
+	var code string
+	switch {
+	case e.Err != nil:
 		return
-	}
-	code, err := e.Token.Code(w.cfg.Now())
-	if err != nil {
-		w.notice(sentence(err.Error()))
-		return
+	case e.Token.Type == token.HOTP:
+		if code = w.hotp[e.ID]; code == "" {
+			w.notice("Press Next code for a passcode.")
+			return
+		}
+	default:
+		var err error
+		if code, err = e.Token.Code(w.cfg.Now()); err != nil {
+			w.notice(sentence(err.Error()))
+			return
+		}
 	}
 	clip := w.app.Clipboard()
 	clip.SetContent(code)
@@ -340,6 +393,23 @@ func (w *Window) copyEntry(e token.Entry) {
 			clip.SetContent("")
 		}
 	})
+}
+
+// nextCode is a counter-based token's Next code button: the store advances
+// the counter before it returns the code (token.Store.NextHOTPCode, as
+// `softtoken code` does), so no code is ever shown twice; the window then
+// shows the code and copies it.
+func (w *Window) nextCode(e token.Entry) {
+	code, err := w.cfg.Store.NextHOTPCode(e.ID)
+	if err != nil {
+		w.Inform("No passcode", sentence(err.Error()))
+		return
+	}
+	w.hotp[e.ID] = code
+	w.Reload()
+	if i := slices.IndexFunc(w.entries, func(x token.Entry) bool { return x.ID == e.ID }); i >= 0 {
+		w.copyEntry(w.entries[i])
+	}
 }
 
 func (w *Window) clearAfter() time.Duration {
