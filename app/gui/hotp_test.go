@@ -66,7 +66,8 @@ func TestRowLayoutWithHOTP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := gui.New(a, gui.Config{Store: store, Now: func() time.Time { return time.Unix(1111111111, 0) }})
+	w := gui.New(a, gui.Config{Store: store, Now: func() time.Time { return time.Unix(1111111111, 0) },
+		After: func(time.Duration, func()) {}}) // no clearing in a later test
 	check := func(when string) {
 		t.Helper()
 		test.LaidOutObjects(w.Win.Content()) // lays the window out

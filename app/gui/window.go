@@ -5,10 +5,13 @@
 package gui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -152,20 +155,28 @@ func New(a fyne.App, cfg Config) *Window {
 	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
 	w.AskName = w.askName
 	w.Inform = func(title, msg string) { dialog.ShowInformation(title, msg, w.Win) }
-	w.ScanButton = widget.NewButtonWithIcon("Scan QR", theme.SearchIcon(), w.ShowScan)
 	w.Win.SetOnDropped(w.Dropped)
-	w.AddButton = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), w.ShowAdd)
-	w.FullNote = widget.NewLabel(fmt.Sprintf("%d tokens: delete one to add another.", token.MaxTokens))
-	w.FullNote.Hide()
-	w.Status = widget.NewLabel("")
-	w.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), w.ShowSettings)
-	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
-	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.addShortcuts()
-	w.Reload()
+	w.Relabel()
 	// Room for every row, up to six, within a 1366×768 screen.
 	w.Win.Resize(fyne.NewSize(560, float32(min(700, 150+100*max(1, len(w.entries))))))
 	return w
+}
+
+// Relabel speaks the language of the preference PrefLanguage
+// (SetLanguage) and rebuilds the window's widgets in it; New calls it, and
+// so does Settings when the language changed.
+func (w *Window) Relabel() {
+	SetLanguage(w.app.Preferences().String(PrefLanguage))
+	w.ScanButton = widget.NewButtonWithIcon(T("window.scan"), theme.SearchIcon(), w.ShowScan)
+	w.AddButton = widget.NewButtonWithIcon(T("window.add"), theme.ContentAddIcon(), w.ShowAdd)
+	w.FullNote = widget.NewLabel(T("window.full", args{"Max": token.MaxTokens}))
+	w.FullNote.Hide()
+	w.Status = widget.NewLabel("")
+	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
+	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
+	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
+	w.Reload()
 }
 
 func (w *Window) addShortcuts() {
@@ -202,9 +213,9 @@ func (w *Window) Reload() {
 	w.list = nil
 	switch {
 	case w.loadErr != nil:
-		w.rows.Add(wrapped(sentence(w.loadErr.Error())))
+		w.rows.Add(wrapped(Message(w.loadErr)))
 	case len(w.entries) == 0:
-		w.rows.Add(wrapped("No tokens yet. Press Add and enter the enrol URL, user name, password and passcode from your welcome mail."))
+		w.rows.Add(wrapped(T("window.empty")))
 	}
 	for _, e := range w.entries {
 		r := w.newRow(e)
@@ -237,19 +248,19 @@ func (w *Window) Reload() {
 }
 
 func (w *Window) newRow(e token.Entry) *Row {
-	r := &Row{Entry: e, Name: widget.NewLabel(fmt.Sprintf("%d  %s", e.Slot, e.Name())), lastLeft: -1}
+	r := &Row{Entry: e, Name: widget.NewLabel(fmt.Sprintf("%d  %s", e.Slot, entryName(e))), lastLeft: -1}
 	r.Name.TextStyle = fyne.TextStyle{Bold: true}
 	r.Name.Truncation = fyne.TextTruncateEllipsis
 	r.Code = widget.NewRichText()
 	r.Digits = NewTappable(r.Code, func() { w.copyEntry(e) })
 	r.Left = widget.NewLabel("")
 	r.Bar = NewCountdown()
-	r.Copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { w.copyEntry(e) })
-	r.Next = widget.NewButtonWithIcon("Next code", theme.MediaSkipNextIcon(), func() { w.nextCode(e) })
-	r.Swipe = widget.NewButtonWithIcon("Swipe", theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
-	rename := fyne.NewMenuItem("Rename…", func() { w.rename(e) })
+	r.Copy = widget.NewButtonWithIcon(T("row.copy"), theme.ContentCopyIcon(), func() { w.copyEntry(e) })
+	r.Next = widget.NewButtonWithIcon(T("row.next"), theme.MediaSkipNextIcon(), func() { w.nextCode(e) })
+	r.Swipe = widget.NewButtonWithIcon(T("row.swipe"), theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
+	rename := fyne.NewMenuItem(T("row.rename"), func() { w.rename(e) })
 	rename.Icon = theme.DocumentCreateIcon()
-	del := fyne.NewMenuItem("Delete…", func() { w.delete(e) })
+	del := fyne.NewMenuItem(T("row.delete"), func() { w.delete(e) })
 	del.Icon = theme.DeleteIcon()
 	r.Menu = fyne.NewMenu("", rename, del)
 	r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
@@ -306,15 +317,15 @@ func (r *Row) update(now time.Time, hotp string) {
 	left, warn, digits := 0, false, false
 	switch {
 	case e.Err != nil:
-		code = sentence(e.Err.Error())
+		code = T("row.unreadable")
 	case e.Token.Type == token.HOTP && hotp == "":
-		code = "Press Next code for a passcode."
+		code = T("row.pressnext")
 	case e.Token.Type == token.HOTP:
 		code, digits = Group(hotp), true
 	default:
 		c, err := e.Token.Code(now)
 		if err != nil {
-			code = sentence(err.Error())
+			code = Message(err)
 			break
 		}
 		code, digits = Group(c), true
@@ -347,7 +358,7 @@ func (r *Row) update(now time.Time, hotp string) {
 		r.Code.Refresh()
 	}
 	if e.Token.Type == token.TOTP && (leftChanged || codeChanged) {
-		r.Left.SetText(fmt.Sprintf("%d s", left))
+		r.Left.SetText(T("row.seconds", args{"Seconds": left}))
 		r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
 	}
 }
@@ -372,20 +383,20 @@ func (w *Window) copyEntry(e token.Entry) {
 		return
 	case e.Token.Type == token.HOTP:
 		if code = w.hotp[e.ID]; code == "" {
-			w.notice("Press Next code for a passcode.")
+			w.notice(T("row.pressnext"))
 			return
 		}
 	default:
 		var err error
 		if code, err = e.Token.Code(w.cfg.Now()); err != nil {
-			w.notice(sentence(err.Error()))
+			w.notice(Message(err))
 			return
 		}
 	}
 	clip := w.app.Clipboard()
 	clip.SetContent(code)
 	after := w.clearAfter()
-	w.notice(fmt.Sprintf("Passcode of %s copied; the clipboard is cleared in %d s.", e.Token.Label, int(after/time.Second)))
+	w.notice(T("notice.copied", args{"Name": e.Token.Label, "Seconds": int(after / time.Second)}))
 	w.cfg.After(after, func() {
 		// Only if it still holds that passcode: never wipe what the user
 		// copied since.
@@ -402,7 +413,7 @@ func (w *Window) copyEntry(e token.Entry) {
 func (w *Window) nextCode(e token.Entry) {
 	code, err := w.cfg.Store.NextHOTPCode(e.ID)
 	if err != nil {
-		w.Inform("No passcode", sentence(err.Error()))
+		w.Inform(T("next.failed"), Message(err))
 		return
 	}
 	w.hotp[e.ID] = code
@@ -430,13 +441,12 @@ func (w *Window) notice(s string) {
 }
 
 func (w *Window) delete(e token.Entry) {
-	msg := fmt.Sprintf("Delete %q? Its passcodes stop here for good: to use this account on this PC again you must enrol again with a passcode from your administrator or the self-help desk.", e.Name())
-	w.Confirm("Delete token", msg, func(yes bool) {
+	w.Confirm(T("delete.title"), T("delete.question", args{"Name": entryName(e)}), func(yes bool) {
 		if !yes {
 			return
 		}
 		if err := w.cfg.Store.Delete(e.ID); err != nil {
-			dialog.ShowError(err, w.Win)
+			w.Inform(T("Error"), Message(err))
 		}
 		w.Reload()
 	})
@@ -449,7 +459,7 @@ func (w *Window) rename(e token.Entry) {
 			return
 		}
 		if err := w.cfg.Store.Rename(e.ID, name); err != nil {
-			dialog.ShowError(err, w.Win)
+			w.Inform(T("Error"), Message(err))
 			return
 		}
 		w.Reload()
@@ -459,8 +469,8 @@ func (w *Window) rename(e token.Entry) {
 func (w *Window) askName(current string, answer func(string)) {
 	entry := widget.NewEntry()
 	entry.SetText(current)
-	entry.Validator = func(s string) error { return token.ValidateLabel(strings.TrimSpace(s)) }
-	d := dialog.NewForm("Rename token", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)},
+	entry.Validator = validateName
+	d := dialog.NewForm(T("rename.title"), T("rename.ok"), T("Cancel"), []*widget.FormItem{widget.NewFormItem(T("rename.name"), entry)},
 		func(ok bool) {
 			if ok {
 				answer(entry.Text)
@@ -477,14 +487,14 @@ func (w *Window) ShowAdd() { w.showAdd(nil) }
 // showAdd opens the Add dialog, for a scanned One Swipe code when e is set.
 func (w *Window) showAdd(e *oneswipe.Enrolment) {
 	if len(w.entries) >= token.MaxTokens {
-		dialog.ShowInformation("Six tokens", token.ErrFull.Error(), w.Win)
+		w.Inform(T("full.title"), Message(token.ErrFull))
 		return
 	}
 	w.Add = NewAddForm(w.cfg.Begin, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
 	if e != nil {
 		w.Add.UseOneSwipe(*e)
 	}
-	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
+	w.addDialog = dialog.NewCustomWithoutButtons(T("add.title"), w.Add.Content, w.Win)
 	w.showFitted(w.addDialog, w.Add.Content, 460)
 	w.Win.Canvas().Focus(w.Add.URL)
 }
@@ -505,8 +515,8 @@ func (w *Window) showFitted(d dialog.Dialog, content fyne.CanvasObject, width fl
 func (w *Window) enrolled(res enrolclient.Result) {
 	w.addDialog.Hide()
 	w.Reload()
-	if warning := res.ClockWarning(); warning != "" {
-		dialog.ShowInformation("Check this PC's clock", warning, w.Win)
+	if res.ClockWarning() != "" {
+		w.Inform(T("clock.title"), clockWarning(res.ClockSkew))
 	}
 }
 
@@ -521,4 +531,37 @@ func wrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// entryName is how a row names its token: its label, or for a token that
+// cannot be read, its slot.
+func entryName(e token.Entry) string {
+	if e.Err != nil {
+		return T("row.unreadablename", args{"Slot": e.Slot})
+	}
+	return e.Token.Label
+}
+
+// validateName is the Rename dialog's check: token.ValidateLabel decides,
+// the window says why in the app's language.
+func validateName(s string) error {
+	s = strings.TrimSpace(s)
+	if token.ValidateLabel(s) == nil {
+		return nil
+	}
+	switch {
+	case s == "":
+		return errors.New(T("name.empty"))
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+		return errors.New(T("name.invalid"))
+	}
+	return errors.New(T("name.long")) // what else ValidateLabel refuses
+}
+
+// clockWarning says how far this PC's clock is from the server's.
+func clockWarning(skew time.Duration) string {
+	if skew < 0 {
+		return T("clock.ahead", args{"Skew": (-skew).Round(time.Second).String()})
+	}
+	return T("clock.behind", args{"Skew": skew.Round(time.Second).String()})
 }
