@@ -173,6 +173,7 @@ func (w *Window) Relabel() {
 	w.FullNote = widget.NewLabel(T("window.full", args{"Max": token.MaxTokens}))
 	w.FullNote.Hide()
 	w.Status = widget.NewLabel("")
+	w.Status.Wrapping = fyne.TextWrapWord // a long notice must not widen the window
 	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
 	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
@@ -265,7 +266,9 @@ func (w *Window) newRow(e token.Entry) *Row {
 	r.Menu = fyne.NewMenu("", rename, del)
 	r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
 	r.More.OnTapped = func() {
-		widget.ShowPopUpMenuAtRelativePosition(r.Menu, w.Win.Canvas(), fyne.NewPos(0, r.More.Size().Height), r.More)
+		// Under the button, ending at its right edge: inside the window.
+		pop := widget.NewPopUpMenu(r.Menu, w.Win.Canvas())
+		pop.ShowAtRelativePosition(fyne.NewPos(r.More.Size().Width-pop.MinSize().Width, r.More.Size().Height), r.More)
 	}
 	if !CanSwipe(e) {
 		r.Swipe.Hide()
@@ -286,12 +289,16 @@ func (w *Window) newRow(e token.Entry) *Row {
 	return r
 }
 
-// object lays the row out. The passcode (or a message in its place) takes
-// the width the buttons leave, so that a wrapped message wraps at that
-// width rather than at one letter.
+// object lays the row out: a time-based token's digits with the seconds
+// left beside them; in other rows the passcode or a message takes the
+// width the buttons leave, so that a message wraps at that width (in a
+// box of its own width it would wrap one letter a line).
 func (r *Row) object() fyne.CanvasObject {
-	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Next, r.Swipe, r.More),
-		container.NewBorder(nil, nil, nil, r.Left, r.Digits))
+	var code fyne.CanvasObject = r.Digits
+	if r.Entry.Err == nil && r.Entry.Token.Type == token.TOTP {
+		code = container.NewHBox(r.Digits, r.Left)
+	}
+	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Next, r.Swipe, r.More), code)
 	return container.NewVBox(r.Name, codeLine, r.Bar)
 }
 
