@@ -3,6 +3,7 @@ package gui_test
 import (
 	"context"
 	"image"
+	"strconv"
 	"testing"
 	"time"
 
@@ -164,9 +165,14 @@ func TestItalianEverywhere(t *testing.T) {
 	})
 	t.Run("enrolment errors", func(t *testing.T) {
 		var fail error
-		w, check := italianWindow(t, gui.Config{Begin: func(context.Context, enrolclient.Params) (*enrolclient.Enrolment, error) {
-			return nil, fail
-		}})
+		swipe := oneswipe.Enrolment{Code: "ABCDEFGH", EnrolURL: "https://2fa.example.com/secenrol/", UserID: "trader",
+			Expires: time.Unix(1111111111, 0).Add(5 * time.Minute)}
+		w, check := italianWindow(t, gui.Config{
+			Begin: func(context.Context, enrolclient.Params) (*enrolclient.Enrolment, error) {
+				return nil, fail
+			},
+			ScanClipboard: func() (string, error) { return swipe.String(), nil },
+		})
 		kinds := []struct {
 			kind  enrolclient.Kind
 			field string
@@ -190,6 +196,12 @@ func TestItalianEverywhere(t *testing.T) {
 			assertItalian(t, w, check, "enrolment error "+k.field)
 			closeOverlays(w)
 		}
+		// A scanned One Swipe code, accepted: the Add dialog enrols with it.
+		fail = &enrolclient.Error{Kind: enrolclient.KindExpiredPasscode, Field: "oneswipe", Msg: "expired"}
+		w.Confirm = func(_, _ string, answer func(bool)) { answer(true) }
+		w.ScanClipboard()
+		waitFor(t, "the enrolment's outcome", steps(w.Add, 1))
+		assertItalian(t, w, check, "One Swipe enrolment")
 	})
 	t.Run("security questions", func(t *testing.T) {
 		srv := servertest.New(t)
@@ -219,6 +231,27 @@ func TestItalianEverywhere(t *testing.T) {
 		}
 		dialog.ShowConfirm(gui.T("delete.title"), "trader", func(bool) {}, w.Win)
 		assertItalian(t, w, check, "Fyne's Yes and No")
+	})
+	t.Run("empty and full", func(t *testing.T) {
+		italian(t)
+		a, store := memApp(t)
+		w := gui.New(a, gui.Config{Store: store})
+		check := newTranslationCheck(t)
+		assertItalian(t, w, check, "no tokens")
+		for i := range token.MaxTokens {
+			if _, err := store.Add(rfcToken("user" + strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+			check.data = append(check.data, "user"+strconv.Itoa(i))
+		}
+		w.Reload()
+		if !w.FullNote.Visible() {
+			t.Fatal("six tokens and no note")
+		}
+		assertItalian(t, w, check, "six tokens")
+		test.Tap(w.ScanButton) // disabled: nothing opens
+		w.ShowAdd()
+		assertItalian(t, w, check, "Add with six tokens")
 	})
 	t.Run("tray", func(t *testing.T) {
 		w, check := italianWindow(t, gui.Config{})
