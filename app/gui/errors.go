@@ -3,6 +3,7 @@ package gui
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/softtoken/softtoken/app/scan"
@@ -106,12 +107,18 @@ func enrolKey(err error) string {
 	return "enrol.server"
 }
 
+// detailKinds are the enrolment errors whose English text holds details
+// no translation can: the server's reason for refusing answers or a
+// passcode, its result code, the proxy's name and answer.
+var detailKinds = []enrolclient.Kind{enrolclient.KindBadAnswers, enrolclient.KindWrongPasscode,
+	enrolclient.KindServer, enrolclient.KindProxy}
+
 // enrolMessage is what the Add form says of an enrolment error; enrolURL
-// names the server. The server's own reasons (why answers or a passcode
-// were refused) are in English: they are shown only in English.
+// names the server. In English, the errors of detailKinds keep
+// enrolclient's own text, details included; in Italian they are left out.
 func enrolMessage(err error, enrolURL string) string {
 	kind := enrolclient.KindOf(err)
-	if Language() == English && (kind == enrolclient.KindBadAnswers || kind == enrolclient.KindWrongPasscode) {
+	if Language() == English && slices.Contains(detailKinds, kind) {
 		return sentence(err.Error())
 	}
 	host := strings.TrimSpace(enrolURL)
