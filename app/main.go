@@ -109,7 +109,9 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	var w *gui.Window
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
 	if tray {
-		cfg.OnChange = func(entries []token.Entry) { desk.SetSystemTrayMenu(trayMenu(&w, entries)) }
+		cfg.OnChange = func(entries []token.Entry) {
+			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { w.Win.Show(); w.Win.RequestFocus() }))
+		}
 	}
 	w = gui.New(a, cfg)
 	shown.Store(w)
@@ -143,24 +145,6 @@ func tick(ctx context.Context, a fyne.App, w *gui.Window) {
 		case <-t.C:
 		}
 	}
-}
-
-// trayMenu is the tray's menu: copy each token's passcode, and show the
-// window (Fyne adds Quit).
-func trayMenu(w **gui.Window, entries []token.Entry) *fyne.Menu {
-	var items []*fyne.MenuItem
-	for _, e := range entries {
-		if e.Err != nil || e.Token.Type != token.TOTP {
-			continue
-		}
-		slot := e.Slot
-		items = append(items, fyne.NewMenuItem("Copy passcode: "+e.Token.Label, func() { (*w).CopySlot(slot) }))
-	}
-	if len(items) > 0 {
-		items = append(items, fyne.NewMenuItemSeparator())
-	}
-	items = append(items, fyne.NewMenuItem("Show softtoken", func() { (*w).Win.Show(); (*w).Win.RequestFocus() }))
-	return fyne.NewMenu("softtoken", items...)
 }
 
 // buildVersion is the version set at link time, else the module version or

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync/atomic"
 
@@ -65,14 +64,15 @@ type AddForm struct {
 func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDone func(enrolclient.Result), onClose func()) *AddForm {
 	f := &AddForm{begin: begin, prefs: prefs, onDone: onDone, onClose: onClose}
 	f.URL = widget.NewEntry()
-	f.URL.SetPlaceHolder("https://secureauth.example.com/secenrol/")
+	f.URL.SetPlaceHolder(T("add.url.placeholder"))
 	f.URL.SetText(prefs.StringWithFallback(prefEnrolURL, defaultURL))
 	f.UserID = widget.NewEntry()
-	f.UserID.SetPlaceHolder("as in your welcome mail")
+	f.UserID.SetPlaceHolder(T("add.userid.placeholder"))
 	f.Password = widget.NewPasswordEntry()
 	f.Passcode = widget.NewEntry()
-	f.Passcode.SetPlaceHolder("6 to 8 digits")
+	f.Passcode.SetPlaceHolder(T("add.passcode.placeholder"))
 	f.Question1, f.Question2 = widget.NewSelect(nil, nil), widget.NewSelect(nil, nil)
+	f.Question1.PlaceHolder, f.Question2.PlaceHolder = T("add.choose"), T("add.choose")
 	f.Answer1, f.Answer2 = widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	errLabel := func() *widget.Label {
 		l := widget.NewLabel("")
@@ -87,28 +87,28 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDo
 		return []fyne.CanvasObject{widget.NewLabel(label), container.NewVBox(in, errLabel)}
 	}
 	var grid []fyne.CanvasObject
-	grid = append(grid, row("Enrol URL", f.URL, f.URLError)...)
-	grid = append(grid, row("User ID", f.UserID, f.UserIDError)...)
-	f.secretRows = append(row("Password", f.Password, f.PasswordError), row("Passcode", f.Passcode, f.PasscodeError)...)
+	grid = append(grid, row(T("add.url"), f.URL, f.URLError)...)
+	grid = append(grid, row(T("add.userid"), f.UserID, f.UserIDError)...)
+	f.secretRows = append(row(T("add.password"), f.Password, f.PasswordError), row(T("add.passcode"), f.Passcode, f.PasscodeError)...)
 	grid = append(grid, f.secretRows...)
 	f.oneNote = widget.NewLabel("")
 	f.oneNote.Wrapping = fyne.TextWrapWord
 	f.oneNote.Hide()
 	f.fields = container.NewVBox(f.oneNote, container.New(layout.NewFormLayout(), grid...))
-	intro := widget.NewLabel("Choose two security questions. The self-help desk asks one of them when you need a temporary passcode.")
+	intro := widget.NewLabel(T("add.questions.intro"))
 	intro.Wrapping = fyne.TextWrapWord
 	f.questions = container.NewVBox(intro,
 		container.New(layout.NewFormLayout(),
-			widget.NewLabel("Question 1"), f.Question1, widget.NewLabel("Answer"), f.Answer1,
-			widget.NewLabel("Question 2"), f.Question2, widget.NewLabel("Answer"), f.Answer2),
+			widget.NewLabel(T("add.question1")), f.Question1, widget.NewLabel(T("add.answer")), f.Answer1,
+			widget.NewLabel(T("add.question2")), f.Question2, widget.NewLabel(T("add.answer")), f.Answer2),
 		f.AnswersError)
 	f.questions.Hide()
 	f.progress = widget.NewProgressBarInfinite()
 	f.progress.Stop()
 	f.progress.Hide()
-	f.EnrolButton = widget.NewButton("Enrol", f.submit)
+	f.EnrolButton = widget.NewButton(T("add.enrol"), f.submit)
 	f.EnrolButton.Importance = widget.HighImportance
-	f.CancelButton = widget.NewButton("Cancel", f.Cancel)
+	f.CancelButton = widget.NewButton(T("Cancel"), f.Cancel)
 	f.Content = container.NewVBox(f.fields, f.questions, f.FormError, f.progress,
 		container.NewHBox(layout.NewSpacer(), f.CancelButton, f.EnrolButton))
 	for _, e := range []*widget.Entry{f.URL, f.UserID, f.Password, f.Passcode, f.Answer1, f.Answer2} {
@@ -205,7 +205,7 @@ func (f *AddForm) finish(res enrolclient.Result, err error) {
 	defer f.steps.Add(1)
 	f.setBusy(false)
 	if enrolclient.KindOf(err) == enrolclient.KindBadAnswers {
-		f.AnswersError.SetText(sentence(err.Error()))
+		f.AnswersError.SetText(enrolMessage(err, f.URL.Text))
 		f.AnswersError.Show()
 		return
 	}
@@ -215,7 +215,7 @@ func (f *AddForm) finish(res enrolclient.Result, err error) {
 	}
 	f.questions.Hide()
 	f.fields.Show()
-	f.EnrolButton.SetText("Enrol")
+	f.EnrolButton.SetText(T("add.enrol"))
 	if err == nil {
 		if clean, _, uerr := enrolclient.URLs(f.URL.Text); uerr == nil {
 			f.prefs.SetString(prefEnrolURL, clean)
@@ -231,7 +231,7 @@ func (f *AddForm) finish(res enrolclient.Result, err error) {
 	if label == nil {
 		label = f.FormError
 	}
-	label.SetText(sentence(err.Error()))
+	label.SetText(enrolMessage(err, f.URL.Text))
 	label.Show()
 }
 
@@ -249,7 +249,7 @@ func (f *AddForm) showQuestions(qs []enrolclient.Question) {
 	f.AnswersError.Hide()
 	f.fields.Hide()
 	f.questions.Show()
-	f.EnrolButton.SetText("Continue")
+	f.EnrolButton.SetText(T("add.continue"))
 }
 
 // sendAnswers is the Continue button: it checks the choices, then answers
@@ -258,11 +258,11 @@ func (f *AddForm) sendAnswers() {
 	q1, q2 := f.Question1.Selected, f.Question2.Selected
 	switch {
 	case q1 == "" || q2 == "":
-		f.AnswersError.SetText("Choose two questions.")
+		f.AnswersError.SetText(T("add.twoquestions"))
 	case q1 == q2:
-		f.AnswersError.SetText("Choose two different questions.")
+		f.AnswersError.SetText(T("add.different"))
 	case strings.TrimSpace(f.Answer1.Text) == "" || strings.TrimSpace(f.Answer2.Text) == "":
-		f.AnswersError.SetText("Answer both questions.")
+		f.AnswersError.SetText(T("add.answerboth"))
 	default:
 		f.AnswersError.Hide()
 		f.complete(map[int]string{f.ids[q1]: f.Answer1.Text, f.ids[q2]: f.Answer2.Text})
@@ -283,8 +283,7 @@ func (f *AddForm) UseOneSwipe(e oneswipe.Enrolment) {
 	for _, o := range append(f.secretRows, f.Password, f.Passcode) {
 		o.Hide()
 	}
-	f.oneNote.SetText(fmt.Sprintf("Enrolling with the One Swipe code you scanned (valid until %s): no password or passcode needed.",
-		e.Expires.Local().Format("15:04")))
+	f.oneNote.SetText(T("add.oneswipe", args{"Time": e.Expires.Local().Format("15:04")}))
 	f.oneNote.Show()
 }
 

@@ -27,15 +27,15 @@ type CameraView struct {
 func (w *Window) ScanCamera() {
 	src, err := w.cfg.OpenCamera()
 	if err != nil {
-		w.Inform("No camera", sentence(err.Error()))
+		w.Inform(T("camera.none"), Message(err))
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	v := &CameraView{Preview: canvas.NewImageFromImage(nil), Status: widget.NewLabel("Hold the QR code up to the camera.")}
+	v := &CameraView{Preview: canvas.NewImageFromImage(nil), Status: widget.NewLabel(T("camera.hold"))}
 	v.Preview.FillMode = canvas.ImageFillContain
 	v.Preview.SetMinSize(fyne.NewSize(320, 240))
 	content := container.NewVBox(v.Preview, v.Status)
-	v.dialog = dialog.NewCustom("Scan with the webcam", "Cancel", content, w.Win)
+	v.dialog = dialog.NewCustom(T("camera.title"), T("Cancel"), content, w.Win)
 	v.dialog.SetOnClosed(cancel)
 	w.Camera = v
 	w.showFitted(v.dialog, content, 400)

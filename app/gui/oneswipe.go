@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -43,11 +42,10 @@ func (w *Window) ShowSwipe(e token.Entry) {
 	v.Image.ScaleMode = canvas.ImageScalePixels
 	v.Image.SetMinSize(fyne.NewSize(280, 280))
 	host := e.Token.Issuer
-	intro := widget.NewLabel(fmt.Sprintf("On the enrol page of %s, choose One Swipe and hold this code up to the webcam: it fills in %s and stands in for the passcode. It works once.",
-		host, e.Token.Account))
+	intro := widget.NewLabel(T("swipe.intro", args{"Host": host, "UserID": e.Token.Account}))
 	intro.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(intro, v.Image, v.Left)
-	v.dialog = dialog.NewCustom("One Swipe: "+e.Name(), "Close", content, w.Win)
+	v.dialog = dialog.NewCustom(T("swipe.title", args{"Name": entryName(e)}), T("close"), content, w.Win)
 	v.dialog.SetOnClosed(func() {
 		if w.Swipe == v {
 			w.Swipe = nil
@@ -62,10 +60,10 @@ func (w *Window) ShowSwipe(e token.Entry) {
 func (v *SwipeView) update(now time.Time) {
 	code, err := v.Entry.Token.Code(now)
 	if err != nil {
-		v.Left.SetText(sentence(err.Error()))
+		v.Left.SetText(Message(err))
 		return
 	}
-	v.Left.SetText(fmt.Sprintf("A new code in %d s.", v.Entry.Token.SecondsLeft(now)))
+	v.Left.SetText(T("swipe.left", args{"Seconds": v.Entry.Token.SecondsLeft(now)}))
 	if code == v.code {
 		return
 	}
@@ -73,7 +71,7 @@ func (v *SwipeView) update(now time.Time) {
 	v.Payload = oneswipe.SignIn{UserID: v.Entry.Token.Account, Passcode: code, Serial: swipeSerial(v.Entry.Token.Serial)}.String()
 	img, err := qr.Encode(v.Payload, 280)
 	if err != nil {
-		v.Left.SetText(sentence(err.Error()))
+		v.Left.SetText(Message(err))
 		return
 	}
 	v.Image.Image = img

@@ -24,14 +24,14 @@ import (
 // the webcam.
 func (w *Window) ShowScan() {
 	var d dialog.Dialog
-	screen := widget.NewButton("Scan the screen", func() { d.Hide(); w.ScanScreen() })
-	file := widget.NewButton("Open an image…", func() { d.Hide(); w.openImage() })
-	paste := widget.NewButton("Paste a copied image", func() { d.Hide(); w.ScanClipboard() })
-	camera := widget.NewButton("Use the webcam", func() { d.Hide(); w.ScanCamera() })
-	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), copy the image and paste it, or hold it up to the webcam.")
+	screen := widget.NewButton(T("scan.screen"), func() { d.Hide(); w.ScanScreen() })
+	file := widget.NewButton(T("scan.file"), func() { d.Hide(); w.openImage() })
+	paste := widget.NewButton(T("scan.paste"), func() { d.Hide(); w.ScanClipboard() })
+	camera := widget.NewButton(T("scan.camera"), func() { d.Hide(); w.ScanCamera() })
+	hint := widget.NewLabel(T("scan.hint"))
 	hint.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(hint, screen, file, paste, camera)
-	d = dialog.NewCustom("Scan a QR code", "Cancel", content, w.Win)
+	d = dialog.NewCustom(T("scan.title"), T("Cancel"), content, w.Win)
 	w.showFitted(d, content, 420)
 }
 
@@ -53,7 +53,7 @@ func (w *Window) ScanScreen() {
 func (w *Window) ScanClipboard() {
 	text, err := w.cfg.ScanClipboard()
 	if errors.Is(err, scan.ErrNoClipboardImage) || errors.Is(err, scan.ErrNoClipboard) {
-		w.Inform("No picture to paste", sentence(err.Error()))
+		w.Inform(T("scan.nopicture"), Message(err))
 		return
 	}
 	w.offer(text, err)
@@ -102,22 +102,22 @@ func (w *Window) offer(text string, err error) {
 	}
 	switch {
 	case errors.Is(err, scan.ErrNoCode):
-		w.Inform("No QR code found", sentence(err.Error()))
+		w.Inform(T("scan.nocode"), Message(err))
 		return
 	case errors.Is(err, scan.ErrNotToken), errors.Is(err, scan.ErrSignInCode):
-		w.Inform("Not a token", sentence(err.Error()))
+		w.Inform(T("scan.nottoken"), Message(err))
 		return
 	case err != nil:
-		w.Inform("Cannot use this code", sentence(err.Error()))
+		w.Inform(T("scan.cannotuse"), Message(err))
 		return
 	}
 	if len(w.entries) >= token.MaxTokens {
-		w.Inform("Six tokens", token.ErrFull.Error())
+		w.Inform(T("full.title"), Message(token.ErrFull))
 		return
 	}
 	if e := found.Enrolment; e != nil {
-		msg := fmt.Sprintf("Account: %s\nServer: %s\nThe code works once, until %s.", e.UserID, e.EnrolURL, e.Expires.Local().Format("15:04"))
-		w.Confirm("Enrol with this One Swipe code?", msg, func(yes bool) {
+		msg := T("scan.oneswipe.details", args{"UserID": e.UserID, "URL": e.EnrolURL, "Time": e.Expires.Local().Format("15:04")})
+		w.Confirm(T("scan.oneswipe.question"), msg, func(yes bool) {
 			if yes {
 				w.showAdd(e)
 				w.Add.submit()
@@ -126,21 +126,22 @@ func (w *Window) offer(text string, err error) {
 		return
 	}
 	t := *found.Token
-	var b strings.Builder
-	fmt.Fprintf(&b, "Account: %s\n", t.Account)
+	lines := []string{T("scan.add.account", args{"Account": t.Account})}
 	if t.Issuer != "" {
-		fmt.Fprintf(&b, "Issuer: %s\n", t.Issuer)
+		lines = append(lines, T("scan.add.issuer", args{"Issuer": t.Issuer}))
 	}
-	fmt.Fprintf(&b, "Kind: %s %s, %d digits", strings.ToUpper(string(t.Type)), t.Algorithm, t.Digits)
+	kind := args{"Algorithm": t.Algorithm, "Digits": t.Digits, "Period": t.Period}
 	if t.Type == token.TOTP {
-		fmt.Fprintf(&b, ", %d s", t.Period)
+		lines = append(lines, T("scan.add.totp", kind))
+	} else {
+		lines = append(lines, T("scan.add.hotp", kind))
 	}
-	w.Confirm("Add this token?", b.String(), func(yes bool) {
+	w.Confirm(T("scan.add.question"), strings.Join(lines, "\n"), func(yes bool) {
 		if !yes {
 			return
 		}
 		if _, err := w.cfg.Store.Add(t); err != nil {
-			w.Inform("Not added", sentence(err.Error()))
+			w.Inform(T("scan.notadded"), Message(err))
 			return
 		}
 		w.Reload()

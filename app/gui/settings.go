@@ -2,6 +2,7 @@ package gui
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,13 +14,19 @@ import (
 )
 
 // Settings is the Settings dialog's form: how long a copied passcode stays
-// on the clipboard, starting in the tray, and the enrol URL the Add dialog
-// starts with. They are Fyne preferences, never stored with secrets.
+// on the clipboard, starting in the tray, the enrol URL the Add dialog
+// starts with, and the language. They are Fyne preferences, never stored
+// with secrets.
 type Settings struct {
 	ClipboardSeconds *widget.Entry
 	StartMinimised   *widget.Check
 	EnrolURL         *widget.Entry
-	prefs            fyne.Preferences
+	// Language offers the system's language, English and Italian, each
+	// named in its own language.
+	Language *widget.Select
+	prefs    fyne.Preferences
+	// languages are the values of PrefLanguage, in Language's order.
+	languages []string
 }
 
 // NewSettings reads the current settings into a form.
@@ -30,20 +37,25 @@ func NewSettings(prefs fyne.Preferences, defaultURL string) *Settings {
 	s.ClipboardSeconds.Validator = func(v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 5 || n > 600 {
-			return errors.New("a number of seconds from 5 to 600")
+			return errors.New(T("settings.clipboard.invalid"))
 		}
 		return nil
 	}
-	s.StartMinimised = widget.NewCheck("Start in the tray", nil)
+	s.StartMinimised = widget.NewCheck(T("settings.tray"), nil)
 	s.StartMinimised.SetChecked(prefs.Bool(PrefStartMinimised))
+	s.languages = []string{"", English, Italian}
+	s.Language = widget.NewSelect([]string{T("settings.language.system"), T("settings.language.en"), T("settings.language.it")}, nil)
+	s.Language.SetSelectedIndex(max(0, slices.Index(s.languages, prefs.String(PrefLanguage))))
 	s.EnrolURL = widget.NewEntry()
 	s.EnrolURL.SetText(prefs.StringWithFallback(prefEnrolURL, defaultURL))
 	s.EnrolURL.Validator = func(v string) error {
 		if strings.TrimSpace(v) == "" {
 			return nil
 		}
-		_, _, err := enrolclient.URLs(v)
-		return err
+		if _, _, err := enrolclient.URLs(v); err != nil {
+			return errors.New(enrolMessage(err, v))
+		}
+		return nil
 	}
 	return s
 }
@@ -51,9 +63,10 @@ func NewSettings(prefs fyne.Preferences, defaultURL string) *Settings {
 // Items are the form's rows.
 func (s *Settings) Items() []*widget.FormItem {
 	return []*widget.FormItem{
-		{Text: "Clear the clipboard after (s)", Widget: s.ClipboardSeconds},
+		{Text: T("settings.clipboard"), Widget: s.ClipboardSeconds},
 		{Text: "", Widget: s.StartMinimised},
-		{Text: "Enrol URL for Add", Widget: s.EnrolURL, HintText: "the server of your welcome mail"},
+		{Text: T("settings.enrolurl"), Widget: s.EnrolURL, HintText: T("settings.enrolurl.hint")},
+		{Text: T("settings.language"), Widget: s.Language},
 	}
 }
 
@@ -67,14 +80,21 @@ func (s *Settings) Save() {
 	} else {
 		s.prefs.RemoveValue(prefEnrolURL)
 	}
+	s.prefs.SetString(PrefLanguage, s.languages[max(0, s.Language.SelectedIndex())])
 }
 
 // ShowSettings opens the Settings dialog.
 func (w *Window) ShowSettings() {
-	s := NewSettings(w.app.Preferences(), w.cfg.DefaultEnrolURL)
-	d := dialog.NewForm("Settings", "Save", "Cancel", s.Items(), func(ok bool) {
-		if ok {
-			s.Save()
+	prefs := w.app.Preferences()
+	s := NewSettings(prefs, w.cfg.DefaultEnrolURL)
+	d := dialog.NewForm(T("window.settings"), T("Save"), T("Cancel"), s.Items(), func(ok bool) {
+		if !ok {
+			return
+		}
+		before := prefs.String(PrefLanguage)
+		s.Save()
+		if prefs.String(PrefLanguage) != before {
+			w.Relabel()
 		}
 	}, w.Win)
 	d.Resize(fyne.NewSize(480, 0))

@@ -5,10 +5,13 @@
 package gui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -60,7 +63,7 @@ type Config struct {
 
 // Window shows up to six tokens, one row each: the name, the passcode in
 // large digits grouped "123 456", the seconds left with a bar that turns to
-// the warning colour in the last 5 seconds, and Copy, Rename and Delete.
+// the warning colour in the last 5 seconds, and the buttons of [Row].
 type Window struct {
 	Win     fyne.Window
 	app     fyne.App
@@ -69,6 +72,9 @@ type Window struct {
 	list    []*Row
 	entries []token.Entry
 	loadErr error
+	// hotp holds the passcode last shown for each counter-based token, by
+	// ID, until the next one is asked for.
+	hotp map[string]string
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -96,18 +102,29 @@ type Window struct {
 	ScanButton *widget.Button
 }
 
-// Row is one token's row.
+// Row is one token's row: the name; the passcode, which copies itself when
+// clicked; the seconds left and the bar (time-based tokens); then Copy,
+// Next code (counter-based tokens), Swipe (tokens that can show One Swipe
+// codes) and a "more" button whose menu holds Rename and Delete, away from
+// Copy.
 type Row struct {
-	Entry  token.Entry
-	Name   *widget.Label
-	Code   *widget.RichText
+	Entry token.Entry
+	Name  *widget.Label
+	Code  *widget.RichText
+	// Digits is Code made clickable: a click copies the passcode, as Copy
+	// does.
+	Digits *Tappable
 	Left   *widget.Label
 	Bar    *Countdown
 	Copy   *widget.Button
-	Rename *widget.Button
-	Delete *widget.Button
+	// Next shows the next passcode of a counter-based (HOTP) token,
+	// advancing its counter in the store first; hidden for other tokens.
+	Next *widget.Button
 	// Swipe shows a One Swipe code; only for tokens CanSwipe allows.
-	Swipe       *widget.Button
+	Swipe *widget.Button
+	// More opens Menu, which holds Rename and Delete.
+	More        *widget.Button
+	Menu        *fyne.Menu
 	lastCode    string
 	lastLeft    int
 	lastWarning bool
@@ -134,24 +151,33 @@ func New(a fyne.App, cfg Config) *Window {
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 	}
-	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox()}
+	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox(), hotp: map[string]string{}}
 	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
 	w.AskName = w.askName
 	w.Inform = func(title, msg string) { dialog.ShowInformation(title, msg, w.Win) }
-	w.ScanButton = widget.NewButtonWithIcon("Scan QR", theme.SearchIcon(), w.ShowScan)
 	w.Win.SetOnDropped(w.Dropped)
-	w.AddButton = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), w.ShowAdd)
-	w.FullNote = widget.NewLabel(fmt.Sprintf("%d tokens: delete one to add another.", token.MaxTokens))
-	w.FullNote.Hide()
-	w.Status = widget.NewLabel("")
-	w.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), w.ShowSettings)
-	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
-	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.addShortcuts()
-	w.Reload()
+	w.Relabel()
 	// Room for every row, up to six, within a 1366×768 screen.
 	w.Win.Resize(fyne.NewSize(560, float32(min(700, 150+100*max(1, len(w.entries))))))
 	return w
+}
+
+// Relabel speaks the language of the preference PrefLanguage
+// (SetLanguage) and rebuilds the window's widgets in it; New calls it, and
+// so does Settings when the language changed.
+func (w *Window) Relabel() {
+	SetLanguage(w.app.Preferences().String(PrefLanguage))
+	w.ScanButton = widget.NewButtonWithIcon(T("window.scan"), theme.SearchIcon(), w.ShowScan)
+	w.AddButton = widget.NewButtonWithIcon(T("window.add"), theme.ContentAddIcon(), w.ShowAdd)
+	w.FullNote = widget.NewLabel(T("window.full", args{"Max": token.MaxTokens}))
+	w.FullNote.Hide()
+	w.Status = widget.NewLabel("")
+	w.Status.Wrapping = fyne.TextWrapWord // a long notice must not widen the window
+	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
+	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
+	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
+	w.Reload()
 }
 
 func (w *Window) addShortcuts() {
@@ -179,13 +205,18 @@ func (w *Window) Rows() []*Row { return w.list }
 // change, not on every tick. Like every method, it runs on the Fyne thread.
 func (w *Window) Reload() {
 	w.entries, w.loadErr = w.cfg.Store.List()
+	for id := range w.hotp {
+		if !slices.ContainsFunc(w.entries, func(e token.Entry) bool { return e.ID == id }) {
+			delete(w.hotp, id) // deleted
+		}
+	}
 	w.rows.RemoveAll()
 	w.list = nil
 	switch {
 	case w.loadErr != nil:
-		w.rows.Add(wrapped(sentence(w.loadErr.Error())))
+		w.rows.Add(wrapped(Message(w.loadErr)))
 	case len(w.entries) == 0:
-		w.rows.Add(wrapped("No tokens yet. Press Add and enter the enrol URL, user name, password and passcode from your welcome mail."))
+		w.rows.Add(wrapped(T("window.empty")))
 	}
 	for _, e := range w.entries {
 		r := w.newRow(e)
@@ -218,30 +249,56 @@ func (w *Window) Reload() {
 }
 
 func (w *Window) newRow(e token.Entry) *Row {
-	r := &Row{Entry: e, Name: widget.NewLabel(fmt.Sprintf("%d  %s", e.Slot, e.Name())), lastLeft: -1}
+	r := &Row{Entry: e, Name: widget.NewLabel(fmt.Sprintf("%d  %s", e.Slot, entryName(e))), lastLeft: -1}
 	r.Name.TextStyle = fyne.TextStyle{Bold: true}
 	r.Name.Truncation = fyne.TextTruncateEllipsis
 	r.Code = widget.NewRichText()
+	r.Digits = NewTappable(r.Code, func() { w.copyEntry(e) })
 	r.Left = widget.NewLabel("")
 	r.Bar = NewCountdown()
-	r.Copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { w.copyEntry(e) })
-	r.Rename = widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { w.rename(e) })
-	r.Delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() { w.delete(e) })
-	r.Swipe = widget.NewButtonWithIcon("Swipe", theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
+	r.Copy = widget.NewButtonWithIcon(T("row.copy"), theme.ContentCopyIcon(), func() { w.copyEntry(e) })
+	r.Next = widget.NewButtonWithIcon(T("row.next"), theme.MediaSkipNextIcon(), func() { w.nextCode(e) })
+	r.Swipe = widget.NewButtonWithIcon(T("row.swipe"), theme.VisibilityIcon(), func() { w.ShowSwipe(e) })
+	rename := fyne.NewMenuItem(T("row.rename"), func() { w.rename(e) })
+	rename.Icon = theme.DocumentCreateIcon()
+	del := fyne.NewMenuItem(T("row.delete"), func() { w.delete(e) })
+	del.Icon = theme.DeleteIcon()
+	r.Menu = fyne.NewMenu("", rename, del)
+	r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+	r.More.OnTapped = func() {
+		// Under the button, ending at its right edge: inside the window.
+		pop := widget.NewPopUpMenu(r.Menu, w.Win.Canvas())
+		pop.ShowAtRelativePosition(fyne.NewPos(r.More.Size().Width-pop.MinSize().Width, r.More.Size().Height), r.More)
+	}
 	if !CanSwipe(e) {
 		r.Swipe.Hide()
 	}
-	if e.Err != nil || e.Token.Type == token.HOTP {
-		r.Copy.Disable()
-		r.Rename.Disable()
+	hotp := e.Err == nil && e.Token.Type == token.HOTP
+	if !hotp {
+		r.Next.Hide()
+	}
+	if e.Err != nil || hotp {
 		r.Bar.Hide()
+	}
+	if e.Err != nil || (hotp && w.hotp[e.ID] == "") {
+		r.Copy.Disable()
+	}
+	if e.Err != nil {
+		rename.Disabled = true
 	}
 	return r
 }
 
+// object lays the row out: a time-based token's digits with the seconds
+// left beside them; in other rows the passcode or a message takes the
+// width the buttons leave, so that a message wraps at that width (in a
+// box of its own width it would wrap one letter a line).
 func (r *Row) object() fyne.CanvasObject {
-	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Swipe, r.Rename, r.Delete),
-		container.NewHBox(r.Code, r.Left))
+	var code fyne.CanvasObject = r.Digits
+	if r.Entry.Err == nil && r.Entry.Token.Type == token.TOTP {
+		code = container.NewHBox(r.Digits, r.Left)
+	}
+	codeLine := container.NewBorder(nil, nil, nil, container.NewHBox(r.Copy, r.Next, r.Swipe, r.More), code)
 	return container.NewVBox(r.Name, codeLine, r.Bar)
 }
 
@@ -251,7 +308,7 @@ func (r *Row) object() fyne.CanvasObject {
 func (w *Window) Refresh() {
 	now := w.cfg.Now()
 	for _, r := range w.list {
-		r.update(now)
+		r.update(now, w.hotp[r.Entry.ID])
 	}
 	if w.Swipe != nil {
 		w.Swipe.update(now)
@@ -261,29 +318,31 @@ func (w *Window) Refresh() {
 // warnSeconds is when the countdown turns to the warning colour.
 const warnSeconds = 5
 
-func (r *Row) update(now time.Time) {
+func (r *Row) update(now time.Time, hotp string) {
 	e := r.Entry
 	var code string
-	left, warn := 0, false
+	left, warn, digits := 0, false, false
 	switch {
 	case e.Err != nil:
-		code = sentence(e.Err.Error())
+		code = T("row.unreadable")
+	case e.Token.Type == token.HOTP && hotp == "":
+		code = T("row.pressnext")
 	case e.Token.Type == token.HOTP:
-		code = "Counter-based token: use softtoken code"
+		code, digits = Group(hotp), true
 	default:
 		c, err := e.Token.Code(now)
 		if err != nil {
-			code = sentence(err.Error())
-		} else {
-			code = Group(c)
+			code = Message(err)
+			break
 		}
+		code, digits = Group(c), true
 		left = e.Token.SecondsLeft(now)
 		warn = left <= warnSeconds
 	}
 	codeChanged := code != r.lastCode || warn != r.lastWarning
 	leftChanged := left != r.lastLeft
 	r.lastCode, r.lastLeft, r.lastWarning = code, left, warn
-	if e.Err != nil || e.Token.Type == token.HOTP {
+	if !digits {
 		if codeChanged {
 			r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
 			r.Code.Wrapping = fyne.TextWrapWord
@@ -302,10 +361,11 @@ func (r *Row) update(now time.Time) {
 			r.Left.Importance = widget.WarningImportance
 		}
 		r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: style}}
+		r.Code.Wrapping = fyne.TextWrapOff
 		r.Code.Refresh()
 	}
-	if leftChanged || codeChanged {
-		r.Left.SetText(fmt.Sprintf("%d s", left))
+	if e.Token.Type == token.TOTP && (leftChanged || codeChanged) {
+		r.Left.SetText(T("row.seconds", args{"Seconds": left}))
 		r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
 	}
 }
@@ -320,19 +380,30 @@ func (w *Window) CopySlot(slot int) {
 	}
 }
 
+// copyEntry copies the passcode e shows: the Copy button, a click on
+// the digits, Ctrl+1 to Ctrl+6 and the tray menu all come here. A
+// counter-based token's passcode is the one Next code showed last.
 func (w *Window) copyEntry(e token.Entry) {
-	if e.Err != nil || e.Token.Type != token.TOTP {
+	var code string
+	switch {
+	case e.Err != nil:
 		return
-	}
-	code, err := e.Token.Code(w.cfg.Now())
-	if err != nil {
-		w.notice(sentence(err.Error()))
-		return
+	case e.Token.Type == token.HOTP:
+		if code = w.hotp[e.ID]; code == "" {
+			w.notice(T("row.pressnext"))
+			return
+		}
+	default:
+		var err error
+		if code, err = e.Token.Code(w.cfg.Now()); err != nil {
+			w.notice(Message(err))
+			return
+		}
 	}
 	clip := w.app.Clipboard()
 	clip.SetContent(code)
 	after := w.clearAfter()
-	w.notice(fmt.Sprintf("Passcode of %s copied; the clipboard is cleared in %d s.", e.Token.Label, int(after/time.Second)))
+	w.notice(T("notice.copied", args{"Name": e.Token.Label, "Seconds": int(after / time.Second)}))
 	w.cfg.After(after, func() {
 		// Only if it still holds that passcode: never wipe what the user
 		// copied since.
@@ -340,6 +411,23 @@ func (w *Window) copyEntry(e token.Entry) {
 			clip.SetContent("")
 		}
 	})
+}
+
+// nextCode is a counter-based token's Next code button: the store advances
+// the counter before it returns the code (token.Store.NextHOTPCode, as
+// `softtoken code` does), so no code is ever shown twice; the window then
+// shows the code and copies it.
+func (w *Window) nextCode(e token.Entry) {
+	code, err := w.cfg.Store.NextHOTPCode(e.ID)
+	if err != nil {
+		w.Inform(T("next.failed"), Message(err))
+		return
+	}
+	w.hotp[e.ID] = code
+	w.Reload()
+	if i := slices.IndexFunc(w.entries, func(x token.Entry) bool { return x.ID == e.ID }); i >= 0 {
+		w.copyEntry(w.entries[i])
+	}
 }
 
 func (w *Window) clearAfter() time.Duration {
@@ -360,13 +448,12 @@ func (w *Window) notice(s string) {
 }
 
 func (w *Window) delete(e token.Entry) {
-	msg := fmt.Sprintf("Delete %q? Its passcodes stop here for good: to use this account on this PC again you must enrol again with a passcode from your administrator or the self-help desk.", e.Name())
-	w.Confirm("Delete token", msg, func(yes bool) {
+	w.Confirm(T("delete.title"), T("delete.question", args{"Name": entryName(e)}), func(yes bool) {
 		if !yes {
 			return
 		}
 		if err := w.cfg.Store.Delete(e.ID); err != nil {
-			dialog.ShowError(err, w.Win)
+			w.Inform(T("Error"), Message(err))
 		}
 		w.Reload()
 	})
@@ -379,7 +466,7 @@ func (w *Window) rename(e token.Entry) {
 			return
 		}
 		if err := w.cfg.Store.Rename(e.ID, name); err != nil {
-			dialog.ShowError(err, w.Win)
+			w.Inform(T("Error"), Message(err))
 			return
 		}
 		w.Reload()
@@ -389,8 +476,8 @@ func (w *Window) rename(e token.Entry) {
 func (w *Window) askName(current string, answer func(string)) {
 	entry := widget.NewEntry()
 	entry.SetText(current)
-	entry.Validator = func(s string) error { return token.ValidateLabel(strings.TrimSpace(s)) }
-	d := dialog.NewForm("Rename token", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)},
+	entry.Validator = validateName
+	d := dialog.NewForm(T("rename.title"), T("rename.ok"), T("Cancel"), []*widget.FormItem{widget.NewFormItem(T("rename.name"), entry)},
 		func(ok bool) {
 			if ok {
 				answer(entry.Text)
@@ -407,14 +494,14 @@ func (w *Window) ShowAdd() { w.showAdd(nil) }
 // showAdd opens the Add dialog, for a scanned One Swipe code when e is set.
 func (w *Window) showAdd(e *oneswipe.Enrolment) {
 	if len(w.entries) >= token.MaxTokens {
-		dialog.ShowInformation("Six tokens", token.ErrFull.Error(), w.Win)
+		w.Inform(T("full.title"), Message(token.ErrFull))
 		return
 	}
 	w.Add = NewAddForm(w.cfg.Begin, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
 	if e != nil {
 		w.Add.UseOneSwipe(*e)
 	}
-	w.addDialog = dialog.NewCustomWithoutButtons("Add a token", w.Add.Content, w.Win)
+	w.addDialog = dialog.NewCustomWithoutButtons(T("add.title"), w.Add.Content, w.Win)
 	w.showFitted(w.addDialog, w.Add.Content, 460)
 	w.Win.Canvas().Focus(w.Add.URL)
 }
@@ -435,8 +522,8 @@ func (w *Window) showFitted(d dialog.Dialog, content fyne.CanvasObject, width fl
 func (w *Window) enrolled(res enrolclient.Result) {
 	w.addDialog.Hide()
 	w.Reload()
-	if warning := res.ClockWarning(); warning != "" {
-		dialog.ShowInformation("Check this PC's clock", warning, w.Win)
+	if res.ClockWarning() != "" {
+		w.Inform(T("clock.title"), clockWarning(res.ClockSkew))
 	}
 }
 
@@ -451,4 +538,37 @@ func wrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// entryName is how a row names its token: its label, or for a token that
+// cannot be read, its slot.
+func entryName(e token.Entry) string {
+	if e.Err != nil {
+		return T("row.unreadablename", args{"Slot": e.Slot})
+	}
+	return e.Token.Label
+}
+
+// validateName is the Rename dialog's check: token.ValidateLabel decides,
+// the window says why in the app's language.
+func validateName(s string) error {
+	s = strings.TrimSpace(s)
+	if token.ValidateLabel(s) == nil {
+		return nil
+	}
+	switch {
+	case s == "":
+		return errors.New(T("name.empty"))
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl):
+		return errors.New(T("name.invalid"))
+	}
+	return errors.New(T("name.long")) // what else ValidateLabel refuses
+}
+
+// clockWarning says how far this PC's clock is from the server's.
+func clockWarning(skew time.Duration) string {
+	if skew < 0 {
+		return T("clock.ahead", args{"Skew": (-skew).Round(time.Second).String()})
+	}
+	return T("clock.behind", args{"Skew": skew.Round(time.Second).String()})
 }

@@ -135,10 +135,25 @@ func TestRowsShowPasscodesAndRollOver(t *testing.T) {
 	}
 }
 
+// TestCopyAndClear: the Copy button and a click on the digits copy the
+// passcode the same way, and the clipboard is cleared after 30 s.
 func TestCopyAndClear(t *testing.T) {
+	for _, tc := range []struct {
+		what string
+		tap  func(*gui.Row) fyne.Tappable
+	}{
+		{"Copy", func(r *gui.Row) fyne.Tappable { return r.Copy }},
+		{"digits", func(r *gui.Row) fyne.Tappable { return r.Digits }},
+	} {
+		t.Run(tc.what, func(t *testing.T) { testCopyAndClear(t, tc.tap) })
+	}
+}
+
+func testCopyAndClear(t *testing.T, tap func(*gui.Row) fyne.Tappable) {
+	t.Helper()
 	f := newFixture(t, "alice")
 	clip := fyne.CurrentApp().Clipboard()
-	test.Tap(f.w.Rows()[0].Copy)
+	test.Tap(tap(f.w.Rows()[0]))
 	if got := clip.Content(); got != "14050471" {
 		t.Fatalf("clipboard holds %q", got)
 	}
@@ -154,7 +169,7 @@ func TestCopyAndClear(t *testing.T) {
 	}
 
 	// Something the user copied since is left alone.
-	test.Tap(f.w.Rows()[0].Copy)
+	test.Tap(tap(f.w.Rows()[0]))
 	clip.SetContent("my own text")
 	f.runLater()
 	if got := clip.Content(); got != "my own text" {
@@ -179,7 +194,7 @@ func TestSixTokenLimit(t *testing.T) {
 	}
 	var asked string
 	f.w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(true) }
-	test.Tap(f.w.Rows()[5].Delete)
+	tapMenuItem(t, f.w, f.w.Rows()[5], "Delete…")
 	if f.w.AddButton.Disabled() || f.w.FullNote.Visible() {
 		t.Error("Add stays disabled with five tokens")
 	}
@@ -192,7 +207,7 @@ func TestDeleteAsksFirst(t *testing.T) {
 	f := newFixture(t, "alice", "bob")
 	var asked string
 	f.w.Confirm = func(_, msg string, answer func(bool)) { asked = msg; answer(false) }
-	test.Tap(f.w.Rows()[0].Delete)
+	tapMenuItem(t, f.w, f.w.Rows()[0], "Delete…")
 	if !strings.Contains(asked, `Delete "alice"?`) || !strings.Contains(asked, "enrol again") {
 		t.Errorf("the question: %q", asked)
 	}
@@ -200,7 +215,7 @@ func TestDeleteAsksFirst(t *testing.T) {
 		t.Fatal("a refused deletion deleted")
 	}
 	f.w.Confirm = func(_, _ string, answer func(bool)) { answer(true) }
-	test.Tap(f.w.Rows()[0].Delete)
+	tapMenuItem(t, f.w, f.w.Rows()[0], "Delete…")
 	entries, _ := f.store.List()
 	if len(entries) != 1 || entries[0].Token.Label != "bob" || len(f.w.Rows()) != 1 {
 		t.Errorf("after deleting alice: %v", entries)
@@ -215,7 +230,7 @@ func TestRename(t *testing.T) {
 		}
 		answer("  Alice at the bank ")
 	}
-	test.Tap(f.w.Rows()[0].Rename)
+	tapMenuItem(t, f.w, f.w.Rows()[0], "Rename…")
 	if entries, _ := f.store.List(); entries[0].Token.Label != "Alice at the bank" {
 		t.Errorf("renamed to %q", entries[0].Token.Label)
 	}

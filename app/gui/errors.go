@@ -1,0 +1,129 @@
+package gui
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/softtoken/softtoken/app/scan"
+	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/token"
+	"github.com/softtoken/softtoken/token/keyringstore"
+	"github.com/softtoken/softtoken/token/qr"
+)
+
+// args is the data of a translated text's template.
+type args = map[string]any
+
+// known are the errors a user can act on, with their translation keys.
+// The packages below the window speak English (they serve the command
+// line and the logs too); the window picks its own words here.
+var known = []struct {
+	err error
+	key string
+}{
+	{token.ErrFull, "err.full"},
+	{token.ErrNotFound, "err.notfound"},
+	{token.ErrDuplicateLabel, "err.duplicate"},
+	{keyringstore.ErrUnavailable, "err.keyring.unavailable"},
+	{keyringstore.ErrLocked, "err.keyring.locked"},
+	{keyringstore.ErrTooBig, "err.keyring.toobig"},
+	{keyringstore.ErrBusy, "err.busy"},
+	{scan.ErrNoCode, "err.scan.nocode"},
+	{scan.ErrNotToken, "err.scan.nottoken"},
+	{scan.ErrSignInCode, "err.scan.signin"},
+	{scan.ErrNoClipboardImage, "err.scan.noclipimage"},
+	{scan.ErrNoClipboard, "err.scan.noclipboard"},
+	{scan.ErrNoCamera, "err.scan.nocamera"},
+	{scan.ErrNoScreen, "err.scan.noscreen"},
+	{qr.ErrTooLarge, "err.scan.toolarge"},
+}
+
+// Message is what the window says of err, in the app's language: its own
+// words for the errors a user can act on (enrolment errors by their
+// enrolclient kind); any other error's own English text, which then holds
+// details no translation can know.
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ee *enrolclient.Error
+	if errors.As(err, &ee) {
+		return enrolMessage(err, "")
+	}
+	for _, k := range known {
+		if errors.Is(err, k.err) {
+			return T(k.key, args{"Max": token.MaxTokens})
+		}
+	}
+	return T("err.other", args{"Detail": sentence(err.Error())})
+}
+
+// enrolKeys are the translation keys of enrolclient's kinds, where the
+// kind alone says what to do; the others depend on the field too (see
+// enrolKey).
+var enrolKeys = map[enrolclient.Kind]string{
+	enrolclient.KindServer:      "enrol.server",
+	enrolclient.KindBadURL:      "enrol.badurl",
+	enrolclient.KindInsecure:    "enrol.insecure",
+	enrolclient.KindTLS:         "enrol.tls",
+	enrolclient.KindWrongLogin:  "enrol.wronglogin",
+	enrolclient.KindLocked:      "enrol.locked",
+	enrolclient.KindDisabled:    "enrol.disabled",
+	enrolclient.KindQuestions:   "enrol.questions",
+	enrolclient.KindBadAnswers:  "enrol.badanswers",
+	enrolclient.KindFull:        "err.full",
+	enrolclient.KindProxy:       "enrol.proxy",
+	enrolclient.KindCancelled:   "enrol.server", // never shown: the user cancelled
+	enrolclient.KindUnreachable: "enrol.unreachable",
+	enrolclient.KindTimeout:     "enrol.timeout",
+}
+
+// inputKeys are the translation keys of an empty or malformed field.
+var inputKeys = map[string]string{"userid": "enrol.userid", "password": "enrol.password", "passcode": "enrol.passcode"}
+
+// enrolKey is the translation key of an enrolment error.
+func enrolKey(err error) string {
+	kind, field := enrolclient.KindOf(err), enrolclient.FieldOf(err)
+	switch {
+	case kind == enrolclient.KindInput && inputKeys[field] != "":
+		return inputKeys[field]
+	case kind == enrolclient.KindInput:
+		return "enrol.badurl"
+	case field == "oneswipe" && (kind == enrolclient.KindWrongPasscode || kind == enrolclient.KindExpiredPasscode):
+		return "enrol.oneswipe.refused"
+	case kind == enrolclient.KindWrongPasscode:
+		return "enrol.wrongpasscode"
+	case kind == enrolclient.KindExpiredPasscode:
+		return "enrol.expiredpasscode"
+	case (kind == enrolclient.KindTimeout || kind == enrolclient.KindUnreachable) && field == "":
+		// Past the first message: the session broke, maybe at Confirm.
+		return "enrol.interrupted"
+	}
+	if key, ok := enrolKeys[kind]; ok {
+		return key
+	}
+	return "enrol.server"
+}
+
+// detailKinds are the enrolment errors whose English text holds details
+// no translation can: the server's reason for refusing answers or a
+// passcode, its result code, the proxy's name and answer.
+var detailKinds = []enrolclient.Kind{enrolclient.KindBadAnswers, enrolclient.KindWrongPasscode,
+	enrolclient.KindServer, enrolclient.KindProxy}
+
+// enrolMessage is what the Add form says of an enrolment error; enrolURL
+// names the server. In English, the errors of detailKinds keep
+// enrolclient's own text, details included; in Italian they are left out.
+func enrolMessage(err error, enrolURL string) string {
+	kind := enrolclient.KindOf(err)
+	if Language() == English && slices.Contains(detailKinds, kind) {
+		return sentence(err.Error())
+	}
+	host := strings.TrimSpace(enrolURL)
+	if u, perr := url.Parse(host); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	return T(enrolKey(err), args{"Host": host, "Max": token.MaxTokens})
+}

@@ -1,0 +1,57 @@
+package gui_test
+
+import (
+	"context"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/enrolclient"
+)
+
+// TestEnrolErrorMessages: the Add form words an enrolment error by its
+// kind, under the field it concerns, naming the server; details only
+// English can give stay in English.
+func TestEnrolErrorMessages(t *testing.T) {
+	const detail = "the proxy proxy.example:3128 asks for a user name and password (407 Proxy Authentication Required)"
+	tests := []struct {
+		language string
+		err      *enrolclient.Error
+		field    func(*gui.AddForm) *widget.Label
+		want     string
+	}{
+		{gui.English, &enrolclient.Error{Kind: enrolclient.KindUnreachable, Field: "url"}, urlError,
+			"Cannot reach the enrolment server 2fa.example.com: check the enrol URL and your network connection."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindUnreachable, Field: "url"}, urlError,
+			"Impossibile raggiungere il server di registrazione 2fa.example.com: controllare l'URL di registrazione e la connessione di rete."},
+		{gui.English, &enrolclient.Error{Kind: enrolclient.KindWrongLogin, Field: "password"}, passwordError,
+			"The user ID or password is wrong: type them as in your welcome mail."},
+		{gui.English, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail}, formError, "The" + detail[3:] + "."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail}, formError,
+			"Il proxy di questo PC non ha lasciato passare la connessione verso il server di registrazione: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindInput, Field: "passcode"}, passcodeError,
+			"Digitare il passcode della mail di benvenuto (6 cifre), un passcode temporaneo (8 cifre) o quello che il vecchio PC mostra ora."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.language, func(t *testing.T) {
+			t.Setenv("LANGUAGE", tc.language)
+			t.Cleanup(func() { gui.SetLanguage(gui.English) })
+			a, store := memApp(t)
+			w := gui.New(a, gui.Config{Store: store, DefaultEnrolURL: "https://2fa.example.com/secenrol/",
+				Begin: func(context.Context, enrolclient.Params) (*enrolclient.Enrolment, error) { return nil, tc.err }})
+			test.Tap(w.AddButton)
+			test.Tap(w.Add.EnrolButton)
+			waitFor(t, "the enrolment's outcome", steps(w.Add, 1))
+			if l := tc.field(w.Add); !l.Visible() || l.Text != tc.want {
+				t.Errorf("kind %d: shown %v, %q; want %q", tc.err.Kind, l.Visible(), l.Text, tc.want)
+			}
+		})
+	}
+}
+
+func urlError(f *gui.AddForm) *widget.Label      { return f.URLError }
+func passwordError(f *gui.AddForm) *widget.Label { return f.PasswordError }
+func passcodeError(f *gui.AddForm) *widget.Label { return f.PasscodeError }
+func formError(f *gui.AddForm) *widget.Label     { return f.FormError }
