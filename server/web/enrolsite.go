@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/oneswipe"
@@ -69,6 +70,7 @@ func New(cfg Config) *EnrolSite {
 		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
 		frames: ratelimit.New(300, 20)}
 	h.framesByAddr = h.cfg.Limits.Frames.Limiter()
+	h.chose = h.keepLanguage
 	h.decodes = make(gate, h.limits.FrameDecodes)
 	h.entry("GET "+Prefix+"{$}", h.start)
 	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
@@ -81,6 +83,18 @@ func New(cfg Config) *EnrolSite {
 	})
 	h.setupRoutes()
 	return h
+}
+
+// keepLanguage makes the language a signed-in user switches to theirs, for
+// their mails and text messages too; before the passcode, the choice is
+// the browser's only.
+func (h *EnrolSite) keepLanguage(r *http.Request, s *session[enrolState], l lang.Lang) {
+	if !passcodeProved(&s.v) {
+		return
+	}
+	if err := h.cfg.Accounts.SetLanguage(r.Context(), h.origin(r), s.v.grant, l); err != nil {
+		h.cfg.Logger.Warn("keep the user's language", "userid", s.v.grant.UserID, "err", err)
+	}
 }
 
 // start is the sign-in page: user ID (pre-filled from ?userid=) and

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -211,5 +212,71 @@ func TestItalianPagesHoldNoEnglish(t *testing.T) {
 	// The check finds English where there is some.
 	if len(englishLeft(t, "<p>Choose two different questions.</p>")) == 0 {
 		t.Error("the check misses an English sentence")
+	}
+}
+
+// smsTexts are the texts of the messages to phone in the outbox.
+func smsTexts(t *testing.T, s *servertest.Server, phone string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(s.SMSOutbox, "*"+strings.TrimPrefix(phone, "+")+"*.txt"))
+	var out []string
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(raw))
+	}
+	return out
+}
+
+// A signed-in user who switches the enrol site to Italian gets their text
+// messages and mails in Italian from then on; a switch before the sign-in
+// is the browser's only.
+func TestSignedInSwitchIsTheUsersLanguage(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	userLang := func() string {
+		t.Helper()
+		var u struct {
+			Lang string `json:"lang"`
+		}
+		if err := json.Unmarshal([]byte(s.Admin("", "user", "show", "trader")), &u); err != nil {
+			t.Fatal(err)
+		}
+		return u.Lang
+	}
+	b := servertest.NewBrowser(t, s.URL)
+	b.Get("lang?to=it&back=/secenrol/")
+	if got := userLang(); got != "en" {
+		t.Errorf("a switch before the sign-in made the user's language %q", got)
+	}
+	b.Get("lang?to=en&back=/secenrol/")
+	b.SignIn("trader", "trader-pass")
+	b.Post("passcode", url.Values{"passcode": {initial}})
+	if _, body := b.Get("lang?to=it&back=/secenrol/home"); !strings.Contains(body, "Accesso eseguito come") {
+		t.Fatalf("the switch did not come back to the page in Italian: %s", body)
+	}
+	if got := userLang(); got != "it" {
+		t.Fatalf("the signed-in user's switch left their language %q", got)
+	}
+	b.Post("sms", url.Values{"phone": {"+39 333 1234567"}})
+	texts := smsTexts(t, s, "+393331234567")
+	if len(texts) != 1 || !strings.Contains(texts[0], "Codice softtoken per confermare questo numero") {
+		t.Fatalf("the text message is not in Italian: %q", texts)
+	}
+	// The user has no security questions yet: they come next.
+	if _, body := b.Post("sms/confirm", url.Values{"code": {s.LastSMS("+393331234567")}}); !strings.Contains(body, "<h1>Domande di sicurezza</h1>") {
+		t.Fatalf("after the code: %s", body)
+	}
+	if !mailed(t, s, "trader", "Il numero di cellulare per i codici di accesso via SMS del Suo User ID") {
+		t.Error("the notice of the new number is not in Italian")
+	}
+	// The next passcode by SMS is in Italian too.
+	b = servertest.NewBrowser(t, s.URL)
+	b.SignIn("trader", "trader-pass")
+	b.Post("passcode/sms", url.Values{})
+	if texts := smsTexts(t, s, "+393331234567"); len(texts) != 1 || !strings.Contains(texts[0], "Codice di accesso softtoken: ") {
+		t.Errorf("the SMS passcode is not in Italian: %q", texts)
 	}
 }
