@@ -163,6 +163,11 @@ func TestItalianPagesHoldNoEnglish(t *testing.T) {
 	see("one swipe")(b.Post("oneswipe/issue", url.Values{}))
 	see("done")(b.Post("questions", url.Values{"q1": {"1"}, "q2": {"2"}, "a1": {"Springfield"}, "a2": {"Rex"}}))
 	see("expired form")(b.Post("logout", url.Values{"csrf": {"forged"}}))
+	see("no such page")(b.Get("nowhere"))
+	see("a form's address as a page")(b.Get("passcode/sms"))
+	if !strings.Contains(pages["a form's address as a page"], it["error.notfound"]) {
+		t.Errorf("a form's address opened as a page: %s", pages["a form's address as a page"])
+	}
 	if !strings.Contains(pages["one swipe"], `<time datetime="`) || !strings.Contains(pages["one swipe"], " UTC</time>") {
 		t.Errorf("the One Swipe code's expiry names no zone: %s", pages["one swipe"])
 	}

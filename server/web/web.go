@@ -124,6 +124,12 @@ func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...str
 		}
 	}
 	h.mux.HandleFunc("GET "+prefix+"lang", h.switchLang)
+	// Any other address under the site, or a form's address opened as a
+	// page, gets a sentence and the way to the start, not Go's "404 page
+	// not found".
+	h.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+		h.message(w, r, http.StatusNotFound, "title.notfound", say("error.notfound"))
+	})
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET "+prefix+"static/", http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
 	return h
