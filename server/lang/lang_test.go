@@ -69,3 +69,19 @@ func TestDates(t *testing.T) {
 		}
 	}
 }
+
+// A browser's Accept-Language header and a language cookie are anyone's
+// to write: whatever they hold gives a language the server speaks.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"it-IT,it;q=0.9,en;q=0.5", "en", "", "*", "fr;q=0.1,it;q=abc", "it-IT-u-ca-gregory", "\x00;q=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if l := lang.Match(s); l != lang.English && l != lang.Italian {
+			t.Errorf("Match(%q) = %q", s, l)
+		}
+		if l, err := lang.Parse(s); err == nil && l != lang.English && l != lang.Italian {
+			t.Errorf("Parse(%q) = %q", s, l)
+		}
+	})
+}

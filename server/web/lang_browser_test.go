@@ -18,6 +18,7 @@ func TestBrowserItalianReaderInRome(t *testing.T) {
 	ctx := browsertest.New(t, chromedp.Flag("accept-lang", "it-IT,it"), chromedp.Flag("lang", "it-IT"), chromedp.Env("TZ=Europe/Rome"))
 	browsertest.Step(t, ctx, "open the enrol page", chromedp.Navigate(s.URL+"?userid=trader"))
 	browsertest.WaitText(t, ctx, "Funziona solo con un token che mostra un codice One Swipe")
+	browsertest.Screenshot(t, ctx, "web-signin-it")
 	// The camera's words come from the page: there is no camera here.
 	browsertest.Step(t, ctx, "start the camera", chromedp.Click(chromedp.CSS("#oneswipe-start")))
 	browsertest.WaitTrue(t, ctx, "the camera's status in Italian",
@@ -26,6 +27,7 @@ func TestBrowserItalianReaderInRome(t *testing.T) {
 	browsertest.WaitText(t, ctx, "Ora il codice di accesso")
 	typeAndSubmit(t, ctx, "type the passcode", "#passcode", initial)
 	browsertest.WaitText(t, ctx, "Scelga come ricevere i codici di accesso")
+	browsertest.Screenshot(t, ctx, "web-home-it")
 	browsertest.Step(t, ctx, "show a One Swipe code", chromedp.Click(chromedp.CSS("#issue")))
 	browsertest.WaitText(t, ctx, "Vale una sola volta")
 	// The expiry, written "14:05 UTC" by the server, reads in Rome's time.
