@@ -184,7 +184,7 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 func (s *Service) SetLanguage(ctx context.Context, o Origin, g Grant, l lang.Lang) error {
 	_, err := s.change(ctx, o, g.Self(), "language", func(tx store.Tx, u *store.User) (string, error) {
 		code, err := checkLang(string(l))
-		if err != nil || code == u.Lang {
+		if err != nil {
 			return "", err
 		}
 		u.Lang = code
