@@ -125,12 +125,14 @@ func langOf(r *http.Request) lang.Lang {
 // switchLang serves the language switch, GET PREFIX/lang?to=it&back=PATH:
 // it remembers the choice in a cookie, lets the site keep it too (the
 // enrol site stores a signed-in user's as theirs), and goes back to the
-// page, or to the site's start.
+// page, or to the site's start. It is a link, not a form, so it carries
+// no CSRF token: the session cookie is SameSite=Strict, so a link from
+// another site reaches it without the session and changes no user.
 func (h *site[V]) switchLang(w http.ResponseWriter, r *http.Request) {
 	l, err := lang.Parse(r.URL.Query().Get("to"))
 	if err == nil {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", HttpOnly: true, Secure: request.HTTPS(r),
-			SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
+			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
 		if h.chose != nil {
 			if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
 				s.mu.Lock()
