@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
@@ -121,7 +122,7 @@ func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment,
 		return fmt.Sprintf("token %s, proved with the %s", sealed.Serial, e.grant.Proof), err
 	})
 	if err == nil {
-		s.notify(ctx, o, u, mail.TokenNotice("", "", u.UserID, sealed.Serial, replaced, s.now()))
+		s.notify(ctx, o, u, mail.TokenNotice(lang.Or(u.Lang), "", "", u.UserID, sealed.Serial, replaced, s.now()))
 	}
 	return g, err
 }

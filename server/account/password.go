@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/store"
@@ -364,7 +365,7 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 		return "", err
 	})
 	if err == nil {
-		s.notify(ctx, o, u, mail.PasswordNotice("", "", u.UserID, mustChange, s.now()))
+		s.notify(ctx, o, u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
 	}
 	return g, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
@@ -25,6 +26,9 @@ type Profile struct {
 	// Attr replaces the attributes when it is a JSON object (see
 	// CheckAttr).
 	Attr json.RawMessage
+	// Lang is the language of the user's mails and text messages (a
+	// server/lang code).
+	Lang *string
 	// Use2FA false also revokes the token and ends SMS passcodes.
 	Use2FA *bool
 	// NewSeed gives the user a new token at once (returned once by
@@ -41,7 +45,7 @@ func (p Profile) Changes() []string {
 		name  string
 		given bool
 	}{{"firm", p.Firm != nil}, {"roles", p.Roles != nil}, {"attr", len(p.Attr) > 0 && string(p.Attr) != "null"},
-		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}} {
+		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}, {"lang", p.Lang != nil}} {
 		if f.given {
 			names = append(names, f.name)
 		}
@@ -104,6 +108,11 @@ func (p Profile) set(u *store.User) (newNumber bool, err error) {
 	if attr != nil {
 		u.Attr = attr
 	}
+	if p.Lang != nil {
+		if u.Lang, err = checkLang(*p.Lang); err != nil {
+			return false, err
+		}
+	}
 	for _, f := range []struct{ to, from *string }{{&u.Firm, p.Firm}, {&u.Roles, p.Roles}, {&u.Email, p.Email}} {
 		if f.from != nil {
 			*f.to = *f.from
@@ -160,10 +169,26 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 		return strings.Join(detail, "; "), nil
 	})
 	if err == nil && newNumber {
-		s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, sms.Mask(u.Phone), s.now()))
+		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(u.Phone), s.now()))
 	}
 	if err == nil && tok != nil {
-		s.notify(ctx, o, u, mail.TokenNotice("", "", u.UserID, tok.Serial, replaced, s.now()))
+		s.notify(ctx, o, u, mail.TokenNotice(lang.Or(u.Lang), "", "", u.UserID, tok.Serial, replaced, s.now()))
 	}
 	return tok, err
+}
+
+// SetLanguage makes l the language of the user's own mails and text
+// messages (the enrol site, when a signed-in user switches its language):
+// what a user chose to read in, they get mails in too. It is no change of
+// credentials: the grant holds on.
+func (s *Service) SetLanguage(ctx context.Context, o Origin, g Grant, l lang.Lang) error {
+	_, err := s.change(ctx, o, g.Self(), "language", func(tx store.Tx, u *store.User) (string, error) {
+		code, err := checkLang(string(l))
+		if err != nil {
+			return "", err
+		}
+		u.Lang = code
+		return "language " + code, tx.UpdateUser(*u)
+	})
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
@@ -52,7 +53,8 @@ func (s *Service) SendPhoneCode(ctx context.Context, o Origin, g Grant, typed st
 // sendCode makes a code for purpose, stores its hash (replacing the
 // user's earlier code of that purpose) with the number phoneOf gives for
 // the current account, and sends it there, audited with the number
-// masked. It returns the number, masked. The code itself is never logged.
+// masked, in the user's language. It returns the number, masked. The
+// code itself is never logged.
 func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose string, phoneOf func(store.User) (string, error)) (string, error) {
 	name := "sms " + purpose
 	if s.cfg.SMS == nil {
@@ -67,7 +69,9 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 		return "", err
 	}
 	c := store.SMSCode{Purpose: purpose, Hash: hash, Expires: s.expiresIn(s.cfg.SMSCodeTTL)}
+	var l lang.Lang // the user's, for the text
 	if _, err := s.change(ctx, o, g.Self(), name+" code", func(tx store.Tx, u *store.User) (string, error) {
+		l = lang.Or(u.Lang)
 		var err error
 		if c.Phone, err = phoneOf(*u); err != nil {
 			return "", err
@@ -78,7 +82,8 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 	}
 	phone := c.Phone
 	what := map[string]string{store.SMSLogin: "passcode", store.SMSPhone: "code to confirm this number"}[purpose]
-	text := fmt.Sprintf("softtoken %s: %s. It works once, for %d minutes. Never give it to anyone.", what, code, int(s.cfg.SMSCodeTTL.Minutes()))
+	kind := map[string]string{store.SMSLogin: sms.ForSignIn, store.SMSPhone: sms.ForNumber}[purpose]
+	text := sms.CodeText(l, kind, code, int(s.cfg.SMSCodeTTL.Minutes()))
 	err = s.cfg.SMS.Send(ctx, sms.Message{To: phone, Text: text, Date: s.now()})
 	outcome, detail := "OK", fmt.Sprintf("%s sent to %s", what, sms.Mask(phone))
 	if err != nil {
@@ -113,7 +118,7 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 	if err != nil {
 		return Grant{}, "", err
 	}
-	s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, sms.Mask(phone), s.now()))
+	s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(phone), s.now()))
 	return ng, sms.Mask(phone), nil
 }
 
@@ -296,7 +301,7 @@ func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code s
 		return HelpdeskResult{}, err
 	}
 	res := HelpdeskResult{Phone: sms.Mask(phone)}
-	s.notify(ctx, o, u, mail.PhoneNotice("", "", u.UserID, res.Phone, s.now()))
+	s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, res.Phone, s.now()))
 	if r.Days != 0 {
 		res.Temp = s.tempIssued(ctx, o, u, tempCode, temp)
 	}
@@ -315,7 +320,7 @@ func (s *Service) newTemp(ctx context.Context, days int) (store.TempPasscode, st
 // tempIssued is a help desk's temporary passcode to show, its notice
 // mailed.
 func (s *Service) tempIssued(ctx context.Context, o Origin, u store.User, code string, temp store.TempPasscode) *TempPasscode {
-	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice("", "", u.UserID, temp.Expires, s.now()))
+	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, temp.Expires, s.now()))
 	return &TempPasscode{Code: code, Expires: temp.Expires, Notice: notice}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
@@ -40,6 +41,9 @@ type NewUser struct {
 	InitialPasscode bool
 	// Seed gives the user a token now (adduser with use2fa "Y").
 	Seed bool
+	// Lang is the language of the user's mails and text messages (a
+	// server/lang code; "" is English).
+	Lang string
 	// OwnPassword says the password is its owner's (typed by them, such as
 	// an administrator's or a service account's): no change is forced at
 	// the first login. Otherwise an administrator chose it for the user,
@@ -83,7 +87,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 		}
 		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
-			Created: s.now(), Epoch: firstEpoch()})
+			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
 		}
@@ -120,6 +124,9 @@ func (n NewUser) checked() (NewUser, error) {
 	if n.Attr, err = CheckAttr(n.Attr); err != nil {
 		return n, err
 	}
+	if n.Lang, err = checkLang(n.Lang); err != nil {
+		return n, err
+	}
 	if n.Phone != "" || n.SMS {
 		phone, err := sms.Normalize(n.Phone)
 		if err != nil {
@@ -135,6 +142,20 @@ func (n NewUser) checked() (NewUser, error) {
 		n.InitialPasscode, n.OwnPassword = false, true
 	}
 	return n, nil
+}
+
+// checkLang returns a user's language code as stored: English for "", and
+// ErrNotAllowed wrapping lang.ErrUnknown for a language the server does not
+// speak.
+func checkLang(code string) (string, error) {
+	if code == "" {
+		return string(lang.English), nil
+	}
+	l, err := lang.Parse(code)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNotAllowed, err)
+	}
+	return string(l), nil
 }
 
 // firstEpoch is a new user's epoch: random, so that a grant of a deleted

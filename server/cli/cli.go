@@ -58,9 +58,10 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] USERID
-  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] USERID
-      (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins)
+  softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] [--lang en|it] USERID
+  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] [--lang en|it] USERID
+      (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins;
+      --lang: the language of the user's mails and text messages, English unless given)
   softtoken-server user list [--locked] [--unenrolled] [--disabled]
       (--locked: locked now; --unenrolled: active, with no token and no SMS passcodes;
       --disabled: not active; flags given together list the users who match them all)

@@ -109,7 +109,7 @@ func commandSteps() []commandStep {
 		{"short\n", []string{"user", "add", "weak"}, "", "password must be", false},
 		{"", []string{"user", "add", "nopw"}, "", "give the password on standard input", true},
 		{"x-pass-long\n", []string{"user", "add", "late", "--admin"}, "", "flags go before arguments", true},
-		{"", []string{"user", "list"}, "BTSUser0.9999@bts.com  yes     no     yes  ST", "", false},
+		{"", []string{"user", "list"}, "BTSUser0.9999@bts.com  yes     no     yes  en    ST", "", false},
 		{"", []string{"user", "list", "--locked", "--json"}, "[]", "", false},
 		{"", []string{"user", "list", "--unenrolled", "--json"}, `"userid": "bts@x"`, "", false},
 		{"", []string{"user", "list", "--disabled", "bts@x"}, "", "unexpected argument", true},
@@ -133,6 +133,14 @@ func commandSteps() []commandStep {
 		{"", []string{"user", "update", "--phone", "07700", "attrs"}, "", "international form", true},
 		{"", []string{"user", "update", "--attr", "{", "attrs"}, "", "flag -attr: must be a JSON object", true},
 		{"", []string{"user", "update", "--firm", "F2", "nobody"}, "", "no such user", false},
+		{"", []string{"user", "show", "attrs"}, `"lang": "en"`, "", false},
+		{"", []string{"user", "update", "--lang", "it", "attrs"}, "Updated user attrs: lang", "", false},
+		{"", []string{"user", "show", "attrs"}, `"lang": "it"`, "", false},
+		{"", []string{"user", "list"}, "attrs                  yes     no     no   it", "", false},
+		{"", []string{"user", "list", "--json"}, `"lang": "it"`, "", false},
+		{"", []string{"user", "update", "--lang", "fr", "attrs"}, "", `flag -lang: "fr" is not a language of the server: say en or it`, true},
+		{"lang-pass-1\n", []string{"user", "add", "--lang", "IT", "italiano"}, `"lang": "it"`, "", false},
+		{"lang-pass-1\n", []string{"user", "add", "--lang", "italian", "badlang"}, "", `flag -lang: "italian" is not a language of the server`, true},
 		{"", []string{"user", "temp-passcode", "attrs"}, `"temporary_passcode"`, "", false},
 		{"", []string{"user", "temp-passcode", "attrs"}, "", "temporary passcode too soon", false},
 		{"", []string{"user", "temp-passcode", "--override-30-days", "attrs"}, "", "--override-30-days needs --reason", true},
@@ -346,6 +354,43 @@ func TestWelcomeMail(t *testing.T) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(filepath.Dir(a.db), "outbox", "*.eml")); len(files) != 2 {
 		t.Errorf("after the reset the outbox holds %d mails, want 2", len(files))
+	}
+}
+
+// A user added with --lang it gets the welcome mail in Italian, and so
+// does their reset; the mail still carries what the enrolment needs.
+func TestWelcomeMailInItalian(t *testing.T) {
+	a := newAdmin(t)
+	a.env["SOFTTOKEN_ENROL_URL"] = "https://secureauth.example.com/secenrol/"
+	u := a.add("trader-pass\n", "--lang", "it", "--email", "mario@example.com", "mario.rossi")
+	outbox := filepath.Join(filepath.Dir(a.db), "outbox")
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	if len(files) != 1 || !strings.Contains(u.Mail, "sent to mario@example.com") {
+		t.Fatalf("outbox: %v (%s)", files, u.Mail)
+	}
+	raw, _ := os.ReadFile(files[0])
+	for _, want := range []string{"Subject: Attivazione dell'autenticazione a due fattori", "User ID:            mario.rossi",
+		"Codice di accesso:  " + u.InitialPasscode, "https://secureauth.example.com/secenrol/?userid=mario.rossi",
+		"Il codice di accesso vale una sola volta", "(30 giorni), il Suo account verrà disattivato"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the Italian welcome mail lacks %q:\n%s", want, raw)
+		}
+	}
+	if strings.Contains(string(raw), "Your User ID") || strings.Contains(string(raw), "enrol by") {
+		t.Errorf("the Italian welcome mail holds English:\n%s", raw)
+	}
+	if _, err := a.run("new-pass-123\n", "user", "reset", "mario.rossi"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ = filepath.Glob(filepath.Join(outbox, "*.eml"))
+	italian := 0
+	for _, f := range files {
+		if raw, _ := os.ReadFile(f); strings.Contains(string(raw), "Codice di accesso:  ") {
+			italian++
+		}
+	}
+	if len(files) != 2 || italian != 2 {
+		t.Errorf("after the reset: %d mails, %d in Italian", len(files), italian)
 	}
 }
 

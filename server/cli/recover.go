@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/lang"
 )
 
 // The commands that recover a user with the fewest side effects: unlock
@@ -53,11 +54,16 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 			p.Attr, err = attrFlag(v)
 			return err
 		})
+		fs.Func("lang", "the language of the user's mails and text messages: "+lang.Codes(), func(v string) error {
+			code, err := langFlag(v)
+			p.Lang = &code
+			return err
+		})
 	}
 	return onUser(ctx, env, "user update", args, define, &mf, func(d *deps, c common, userID string) error {
 		changed := p.Changes()
 		if len(changed) == 0 {
-			return usagef("user update: give what to change: --attr, --email, --phone, --firm or --roles")
+			return usagef("user update: give what to change: --attr, --email, --phone, --firm, --roles or --lang")
 		}
 		_, err := d.acct.UpdateProfile(ctx, account.Admin, account.ByAdmin(userID), p)
 		if errors.Is(err, account.ErrBadPhone) {
@@ -72,6 +78,15 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 		}{userID, changed}
 		return c.report(env, out, fmt.Sprintf("Updated user %s: %s", userID, strings.Join(changed, ", ")))
 	})
+}
+
+// langFlag reads the language code of --lang.
+func langFlag(v string) (string, error) {
+	l, err := lang.Parse(v)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a language of the server: say %s", v, lang.Codes())
+	}
+	return string(l), nil
 }
 
 // attrFlag reads the JSON object of --attr.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
@@ -30,6 +31,7 @@ type userJSON struct {
 	SMS                bool            `json:"sms,omitempty"`
 	Email              string          `json:"email,omitempty"`
 	Phone              string          `json:"phone,omitempty"`
+	Lang               string          `json:"lang"`
 	MustChangePassword bool            `json:"must_change_password"`
 	Failures           int             `json:"failures"`
 	LockedUntil        *time.Time      `json:"locked_until,omitempty"`
@@ -45,7 +47,7 @@ type userJSON struct {
 
 func showUser(v account.UserView) userJSON {
 	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Active: v.Active,
-		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, MustChangePassword: v.MustChangePassword,
+		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, Lang: string(lang.Or(v.Lang)), MustChangePassword: v.MustChangePassword,
 		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
 	if !v.LockedUntil.IsZero() {
 		j.LockedUntil = &v.LockedUntil
@@ -86,6 +88,7 @@ type addFlags struct {
 	admin, service, use2fa    bool
 	sms                       bool
 	email, phone, firm, roles string
+	lang                      string
 	attr                      json.RawMessage
 }
 
@@ -99,6 +102,11 @@ func (f *addFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sms, "sms", false, "passcodes by SMS to --phone instead of a token")
 	fs.StringVar(&f.firm, "firm", "", "firm")
 	fs.StringVar(&f.roles, "roles", "", "roles")
+	f.lang = string(lang.English)
+	fs.Func("lang", "the language of the user's mails and text messages: "+lang.Codes()+" (default en)", func(v string) (err error) {
+		f.lang, err = langFlag(v)
+		return err
+	})
 	fs.Func("attr", "attributes, a JSON object (verifylogin returns them)", func(v string) (err error) {
 		f.attr, err = attrFlag(v)
 		return err
@@ -132,7 +140,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Attr: af.attr, Admin: af.admin, Service: af.service, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone,
+		Attr: af.attr, Admin: af.admin, Service: af.service, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, Lang: af.lang,
 		InitialPasscode: !af.service, Seed: af.use2fa,
 		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
@@ -170,7 +178,7 @@ func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, dataDir s
 	}
 	m, where := mf.mailer(env, dataDir)
 	now := env.Now()
-	msg := mail.Welcome(mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(account.InitialPasscodeValidity), now)
+	msg := mail.Welcome(lang.Or(u.Lang), mf.from, u.Email, u.UserID, mf.enrolURL, out.InitialPasscode, now.Add(account.InitialPasscodeValidity), now)
 	if err := m.Send(ctx, msg); err != nil {
 		out.Mail = "not sent: " + err.Error()
 		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the welcome mail to %s was not sent (%v): hand the passcode over yourself\n", u.Email, err)
@@ -210,7 +218,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		return printJSON(env.Stdout, out)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "USERID\tACTIVE\tADMIN\t2FA\tTOKEN\tLOCKED")
+	fmt.Fprintln(w, "USERID\tACTIVE\tADMIN\t2FA\tLANG\tTOKEN\tLOCKED")
 	for i, u := range out {
 		locked := ""
 		if users[i].Locked {
@@ -220,7 +228,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		if u.Service {
 			admin = "service"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", escaped(u.UserID), yesNo(u.Active), admin, yesNo(u.Use2FA), u.TokenSerial, locked)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escaped(u.UserID), yesNo(u.Active), admin, yesNo(u.Use2FA), u.Lang, u.TokenSerial, locked)
 	}
 	return w.Flush()
 }

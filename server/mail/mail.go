@@ -1,5 +1,6 @@
 // Package mail composes the server's mails (the welcome mail of a new or
-// reset user) and sends them: to an outbox folder, one readable .eml file
+// reset user, and the notices of changes to an account), each in the
+// user's language (texts.go), and sends them: to an outbox folder, one readable .eml file
 // per message (the default, for trials and for admins who forward mail
 // themselves), or over SMTP with STARTTLS. Sending is retried.
 package mail
@@ -9,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/smtp"
 	"net/textproto"
@@ -17,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/outbox"
 	"github.com/softtoken/softtoken/server/retry"
 )
@@ -46,7 +49,9 @@ func (m Message) Validate() error {
 // Bytes is the message in RFC 5322 form with CRLF line ends.
 func (m Message) Bytes() []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n", m.From, m.To, m.Subject, m.Date.Format(time.RFC1123Z))
+	// A subject beyond ASCII (Italian's accents) is RFC 2047-encoded.
+	subject := mime.QEncoding.Encode("utf-8", m.Subject)
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n", m.From, m.To, subject, m.Date.Format(time.RFC1123Z))
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	for line := range strings.Lines(m.Body) {
 		line = strings.TrimRight(line, "\r\n")
@@ -171,92 +176,57 @@ type MailerFunc func(context.Context, Message) error
 // Send calls f.
 func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }
 
-// Welcome is the welcome mail of a new or reset user (guide, section 4.2):
-// the user ID, the enrol URL, the initial passcode, what to do, and the
-// 30-day limit.
-func Welcome(from, to, userID, enrolURL, passcode string, expires, now time.Time) Message {
-	body := fmt.Sprintf(`### Please ignore this e-mail if you have already enrolled ###
-
-Your access uses two-factor authentication: a password, and a passcode
-from a soft token.
-
-Your user ID: %[1]s
-Enrol URL:    %[2]s
-Passcode:     %[3]s
-
-PC soft token
-  Open softtoken, press Add, and enter the enrol URL above, your user ID,
-  your password (given to you separately) and the passcode %[3]s.
-  Then choose two security questions. The token then shows your passcodes.
-
-Smartphone app or SMS
-  Open %[2]s?userid=%[4]s
-  and sign in with your password and the passcode %[3]s.
-
-The passcode works once. If you do not enrol by %[5]s
-(30 days), your account will be disabled.
-
-Your mobile number stays confidential and is used only for SMS passcodes.
-`, userID, enrolURL, passcode, url.QueryEscape(userID), expires.UTC().Format("2 January 2006 15:04 MST"))
-	return Message{From: from, To: to, Subject: "Two-factor authentication enrolment", Body: body, Date: now}
+// Welcome is the welcome mail of a new or reset user (guide, section 4.2),
+// in the user's language l: the User ID, the enrol URL, the initial
+// passcode, what to do, and the 30-day limit.
+func Welcome(l lang.Lang, from, to, userID, enrolURL, passcode string, expires, now time.Time) Message {
+	w := wordsOf(l)
+	body := fmt.Sprintf(w.welcome, userID, enrolURL, passcode, url.QueryEscape(userID), l.DateTime(expires))
+	return Message{From: from, To: to, Subject: w.welcomeSubject, Body: body, Date: now}
 }
 
-// TempPasscodeNotice tells a user that a temporary passcode was issued for
-// their account, so that a stranger's request does not go unnoticed. It
-// never contains the passcode.
-func TempPasscodeNotice(from, to, userID string, expires, now time.Time) Message {
-	body := fmt.Sprintf(`A temporary passcode was issued for your user ID %s on %s.
-It is valid until %s.
-
-If you did not ask for it, contact your administrator at once: someone
-may know your password.
-`, userID, now.UTC().Format("2 January 2006 15:04 MST"), expires.UTC().Format("2 January 2006 15:04 MST"))
-	return Message{From: from, To: to, Subject: "A temporary passcode was issued for your account", Body: body, Date: now}
+// TempPasscodeNotice tells a user, in their language l, that a temporary
+// passcode was issued for their account, so that a stranger's request
+// does not go unnoticed. It never contains the passcode.
+func TempPasscodeNotice(l lang.Lang, from, to, userID string, expires, now time.Time) Message {
+	w := wordsOf(l)
+	body := fmt.Sprintf(w.temp, userID, l.DateTime(now), l.DateTime(expires))
+	return Message{From: from, To: to, Subject: w.tempSubject, Body: body, Date: now}
 }
 
-// PhoneNotice tells a user that the mobile number for their SMS passcodes
-// changed, so that a stranger's change does not go unnoticed. It shows
-// only the end of the new number.
-func PhoneNotice(from, to, userID, maskedPhone string, now time.Time) Message {
-	body := fmt.Sprintf(`The mobile number for the SMS passcodes of your user ID %s was
-changed on %s to %s.
-
-If you did not change it, contact your administrator at once: someone
-may know your password.
-`, userID, now.UTC().Format("2 January 2006 15:04 MST"), maskedPhone)
-	return Message{From: from, To: to, Subject: "Your mobile number for passcodes was changed", Body: body, Date: now}
+// PhoneNotice tells a user, in their language l, that the mobile number
+// for their SMS passcodes changed, so that a stranger's change does not go
+// unnoticed. It shows only the end of the new number.
+func PhoneNotice(l lang.Lang, from, to, userID, maskedPhone string, now time.Time) Message {
+	w := wordsOf(l)
+	body := fmt.Sprintf(w.phone, userID, l.DateTime(now), maskedPhone)
+	return Message{From: from, To: to, Subject: w.phoneSubject, Body: body, Date: now}
 }
 
-// TokenNotice tells a user that a soft token was enrolled for their
-// account (replaced says it took the place of an earlier token or of SMS
-// passcodes, which no longer work), so that a stranger's enrolment does
-// not go unnoticed. It never contains the seed.
-func TokenNotice(from, to, userID, serial string, replaced bool, now time.Time) Message {
+// TokenNotice tells a user, in their language l, that a soft token was
+// enrolled for their account (replaced says it took the place of an
+// earlier token or of SMS passcodes, which no longer work), so that a
+// stranger's enrolment does not go unnoticed. It never contains the seed.
+func TokenNotice(l lang.Lang, from, to, userID, serial string, replaced bool, now time.Time) Message {
+	w := wordsOf(l)
 	var before string
 	if replaced {
-		before = "\nIt replaces the token (or SMS passcodes) you had before, which no longer work.\n"
+		before = w.tokenReplaced
 	}
-	body := fmt.Sprintf(`A soft token (serial %s) was enrolled for your user ID %s on %s.
-%s
-If you did not enrol it, contact your administrator at once: someone
-may know your password.
-`, serial, userID, now.UTC().Format("2 January 2006 15:04 MST"), before)
-	return Message{From: from, To: to, Subject: "A soft token was enrolled for your account", Body: body, Date: now}
+	body := fmt.Sprintf(w.token, serial, userID, l.DateTime(now), before)
+	return Message{From: from, To: to, Subject: w.tokenSubject, Body: body, Date: now}
 }
 
-// PasswordNotice tells a user that their password changed (byAdmin: an
-// administrator set a new one, which they must change at their next
-// sign-in), so that a stranger's change does not go unnoticed. It never
-// contains the password.
-func PasswordNotice(from, to, userID string, byAdmin bool, now time.Time) Message {
-	how := "was changed"
+// PasswordNotice tells a user, in their language l, that their password
+// changed (byAdmin: an administrator set a new one, which they must change
+// at their next sign-in), so that a stranger's change does not go
+// unnoticed. It never contains the password.
+func PasswordNotice(l lang.Lang, from, to, userID string, byAdmin bool, now time.Time) Message {
+	w := wordsOf(l)
+	how := w.passwordChanged
 	if byAdmin {
-		how = "was reset by an administrator (you choose a new one at your next sign-in)"
+		how = w.passwordReset
 	}
-	body := fmt.Sprintf(`The password of your user ID %s %s on %s.
-
-If you did not change it or ask for the reset, contact your administrator
-at once.
-`, userID, how, now.UTC().Format("2 January 2006 15:04 MST"))
-	return Message{From: from, To: to, Subject: "Your password was changed", Body: body, Date: now}
+	body := fmt.Sprintf(w.password, userID, how, l.DateTime(now))
+	return Message{From: from, To: to, Subject: w.passwordSubject, Body: body, Date: now}
 }

@@ -11,37 +11,82 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"mime"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
 )
 
 func TestOutboxWelcome(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "outbox")
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	m := mail.Welcome("no-reply@example.com", "mickey@example.com", "BTSUser0.9999@bts.com", "https://secureauth.example.com/secenrol/", "703027", now.Add(30*24*time.Hour), now)
-	if err := (mail.Outbox{Dir: dir}).Send(context.Background(), m); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		l    lang.Lang
+		want []string
+	}{
+		{lang.English, []string{"Subject: Two-factor authentication enrolment\r\n", "Your User ID: BTSUser0.9999@bts.com", "Passcode:     703027",
+			"23 December 2026 09:00 UTC", "disabled"}},
+		{lang.Italian, []string{"Subject: Attivazione dell'autenticazione a due fattori\r\n",
+			"User ID:            BTSUser0.9999@bts.com", "Codice di accesso:  703027", "entro il 23 dicembre 2026, 09:00 UTC",
+			"verrà disattivato", "prema Aggiungi (Add)"}},
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("outbox holds %v", files)
+	for _, tt := range tests {
+		dir := filepath.Join(t.TempDir(), "outbox")
+		m := mail.Welcome(tt.l, "no-reply@example.com", "mickey@example.com", "BTSUser0.9999@bts.com", "https://secureauth.example.com/secenrol/", "703027",
+			now.Add(30*24*time.Hour), now)
+		if err := (mail.Outbox{Dir: dir}).Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if len(files) != 1 {
+			t.Fatalf("outbox holds %v", files)
+		}
+		fi, _ := os.Stat(files[0])
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v", fi.Mode().Perm())
+		}
+		raw, _ := os.ReadFile(files[0])
+		common := []string{"To: mickey@example.com\r\n", "https://secureauth.example.com/secenrol/?userid=BTSUser0.9999%40bts.com"}
+		for _, want := range append(common, tt.want...) {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("the %s mail lacks %q:\n%s", tt.l, want, raw)
+			}
+		}
 	}
-	fi, _ := os.Stat(files[0])
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v", fi.Mode().Perm())
-	}
-	raw, _ := os.ReadFile(files[0])
-	for _, want := range []string{"To: mickey@example.com\r\n", "Subject: Two-factor authentication enrolment\r\n",
-		"Your user ID: BTSUser0.9999@bts.com", "Passcode:     703027", "https://secureauth.example.com/secenrol/?userid=BTSUser0.9999%40bts.com",
-		"23 December 2026", "disabled"} {
-		if !strings.Contains(string(raw), want) {
-			t.Errorf("the mail lacks %q:\n%s", want, raw)
+}
+
+// Every mail exists in every language, whole: no argument missing or left
+// over, nothing in the other language, and its subject readable once
+// decoded.
+func TestNoticesInEachLanguage(t *testing.T) {
+	now := time.Date(2026, 3, 2, 14, 5, 0, 0, time.UTC)
+	for _, l := range lang.All {
+		mails := []mail.Message{
+			mail.Welcome(l, "a@b", "c@d", "trader", "https://x/secenrol/", "123456", now, now),
+			mail.TempPasscodeNotice(l, "a@b", "c@d", "trader", now.Add(48*time.Hour), now),
+			mail.PhoneNotice(l, "a@b", "c@d", "trader", "+39…567", now),
+			mail.TokenNotice(l, "a@b", "c@d", "trader", "ST1234", true, now),
+			mail.TokenNotice(l, "a@b", "c@d", "trader", "ST1234", false, now),
+			mail.PasswordNotice(l, "a@b", "c@d", "trader", true, now),
+			mail.PasswordNotice(l, "a@b", "c@d", "trader", false, now),
+		}
+		month, other := map[lang.Lang]string{lang.English: "March", lang.Italian: "marzo"}[l], map[lang.Lang]string{lang.English: "marzo", lang.Italian: "March"}[l]
+		for _, m := range mails {
+			if strings.Contains(m.Body, "%!") || !strings.Contains(m.Body, "trader") || !strings.Contains(m.Body, month) || strings.Contains(m.Body, other) ||
+				!strings.Contains(m.Body, "UTC") {
+				t.Errorf("%s mail %q:\n%s", l, m.Subject, m.Body)
+			}
+			subject := regexp.MustCompile(`Subject: (.*)\r\n`).FindStringSubmatch(string(m.Bytes()))
+			if decoded, err := new(mime.WordDecoder).DecodeHeader(subject[1]); err != nil || decoded != m.Subject ||
+				strings.IndexFunc(subject[1], func(r rune) bool { return r > 127 }) >= 0 {
+				t.Errorf("%s subject %q reads %q (%v)", l, m.Subject, decoded, err)
+			}
 		}
 	}
 }

@@ -325,7 +325,8 @@ func TokenOf(r wire.Response) (token.Token, error) {
 		Params: token.Params{Type: token.TOTP, Algorithm: token.Algorithm(r.Algorithm), Digits: r.Digits, Period: r.Period}}, nil
 }
 
-var smsCode = regexp.MustCompile(`: ([0-9]{6})\. It works once`)
+// smsCode finds the code in a text message, in any of its languages.
+var smsCode = regexp.MustCompile(`: ([0-9]{6})\. (It works once|Vale una sola volta)`)
 
 // LastSMS returns the code in the newest text message to phone in the
 // outbox, as the user reads it on their handset, and empties the outbox

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/sms"
 )
 
@@ -104,4 +105,26 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, but that normalizes to %q, %v", typed, got, again, err)
 		}
 	})
+}
+
+// Every text message exists in every language, holds the code and its
+// minutes, and fits one message.
+func TestCodeTexts(t *testing.T) {
+	tests := []struct {
+		l       lang.Lang
+		purpose string
+		want    string
+	}{
+		{lang.English, sms.ForSignIn, "softtoken passcode: 123456. It works once, for 5 minutes."},
+		{lang.English, sms.ForNumber, "softtoken code to confirm this number: 123456."},
+		{lang.Italian, sms.ForSignIn, "Codice di accesso softtoken: 123456. Vale una sola volta, per 5 minuti."},
+		{lang.Italian, sms.ForNumber, "Codice softtoken per confermare questo numero: 123456."},
+		{"xx", sms.ForSignIn, "softtoken passcode: 123456."},
+	}
+	for _, tt := range tests {
+		got := sms.CodeText(tt.l, tt.purpose, "123456", 5)
+		if !strings.Contains(got, tt.want) || strings.Contains(got, "%!") || len(got) > 160 {
+			t.Errorf("%s %s: %q", tt.l, tt.purpose, got)
+		}
+	}
 }

@@ -241,6 +241,9 @@ var migrations = []migration{
 	// The head's seal (auditchain.Chain.Seal), written by the run that
 	// applies this migration for a chain begun before it.
 	{sqlite: `ALTER TABLE audit_head ADD COLUMN mac BLOB;`, postgres: `ALTER TABLE audit_head ADD COLUMN mac BYTEA;`},
+	// lang: the language of the user's mails and text messages; the users
+	// before it get English.
+	{sqlite: `ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

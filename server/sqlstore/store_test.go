@@ -58,11 +58,11 @@ func testUsers(t *testing.T, b backend) {
 		t.Errorf("duplicate in other case: got %v", err)
 	}
 	got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByUserID("btsuser0.9999@bts.com") })
-	if got.ID != u.ID || string(got.Attr) != `{"email":"a@b"}` || !got.Active || got.Epoch != 0 {
+	if got.ID != u.ID || string(got.Attr) != `{"email":"a@b"}` || !got.Active || got.Epoch != 0 || got.Lang != "en" {
 		t.Fatalf("got %+v", got)
 	}
 	update(t, db, func(tx store.Tx) error {
-		got.Roles, got.IsAdmin = "XXSSS", true
+		got.Roles, got.IsAdmin, got.Lang = "XXSSS", true, "it"
 		if err := tx.UpdateUser(got); err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func testUsers(t *testing.T, b backend) {
 	}
 	defer db2.Close()
 	got = view(t, db2, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(u.ID) })
-	if got.Roles != "XXSSS" || !got.IsAdmin || got.PassHash != "h2" || !got.MustChangePassword || got.Epoch != 1 {
+	if got.Roles != "XXSSS" || !got.IsAdmin || got.PassHash != "h2" || !got.MustChangePassword || got.Epoch != 1 || got.Lang != "it" {
 		t.Errorf("after reopen: %+v", got)
 	}
 	if err := db2.View(ctx, func(tx store.ReadTx) error { _, err := tx.UserByUserID("nobody"); return err }); !errors.Is(err, store.ErrNotFound) {
@@ -88,6 +88,20 @@ func testUsers(t *testing.T, b backend) {
 	update(t, db2, func(tx store.Tx) error { return tx.DeleteUser(u.ID) })
 	if err := db2.Update(ctx, func(tx store.Tx) error { return tx.DeleteUser(u.ID) }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("delete twice: %v", err)
+	}
+}
+
+// The users of a database from before languages (schema version 10) get
+// English when the server opens it.
+func TestUsersBeforeLanguagesGetEnglish(t *testing.T) { onEach(t, testUsersBeforeLanguagesGetEnglish) }
+
+func testUsersBeforeLanguagesGetEnglish(t *testing.T, b backend) {
+	path := b.where(t)
+	db := openKeyed(t, b, path)
+	u := mustUser(t, db, "old")
+	db = behindTheBack(t, b, db, path, 1, `ALTER TABLE users DROP COLUMN lang`, `DELETE FROM schema_migrations WHERE version = 11`)
+	if got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(u.ID) }); got.Lang != "en" {
+		t.Errorf("a user from before languages: %q", got.Lang)
 	}
 }
 

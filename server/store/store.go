@@ -70,6 +70,9 @@ type User struct {
 	// RecoveredAt is when the user last got a temporary passcode or a new
 	// SMS number from the self-help desk: the 30-day rule counts from it.
 	RecoveredAt time.Time
+	// Lang is the language of the user's mails and text messages (a
+	// server/lang code; "" reads as English).
+	Lang string
 }
 
 // Token is a user's soft-token seed, sealed with the master key, and the
@@ -249,7 +252,7 @@ type Tx interface {
 	// ErrExists.
 	CreateUser(u User) (User, error)
 	// UpdateUser writes a user's profile and flags: firm, roles, attr,
-	// admin, active, use2fa, sms, e-mail and phone.
+	// admin, active, use2fa, sms, e-mail, phone, recovery time and language.
 	UpdateUser(u User) error
 	SetPassword(id int64, hash string, mustChange bool) error
 	// BumpEpoch moves the user's epoch on and returns the new one.

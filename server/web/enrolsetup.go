@@ -34,7 +34,7 @@ func (h *EnrolSite) setupRoutes() {
 func (h *EnrolSite) startApp(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	e, err := h.cfg.Accounts.NewEnrolment(r.Context(), s.v.grant)
 	if err != nil {
-		h.failed(w, s, "new seed", err, nil, func(status int, msg string) { h.message(w, status, "Soft token app", msg) })
+		h.failed(w, r, s, "new seed", err, nil, func(status int, m msg) { h.message(w, r, status, "title.app.short", m) })
 		return
 	}
 	e.Token.Issuer = h.cfg.Issuer
@@ -48,16 +48,16 @@ func (h *EnrolSite) appPage(w http.ResponseWriter, r *http.Request, s *session[e
 		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 		return
 	}
-	h.render(w, http.StatusOK, "app", h.appView(s, ""))
+	h.render(w, r, http.StatusOK, "app", h.appView(s, msg{}))
 }
 
-func (h *EnrolSite) appView(s *session[enrolState], problem string) page {
+func (h *EnrolSite) appView(s *session[enrolState], problem msg) page {
 	secret := s.v.app.Token.Secret.Base32()
 	var groups []string
 	for i := 0; i < len(secret); i += 4 {
 		groups = append(groups, secret[i:min(i+4, len(secret))])
 	}
-	return page{Title: "Set up your soft token app", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem, Secret: strings.Join(groups, " "),
+	return page{Title: "title.app", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem, Secret: strings.Join(groups, " "),
 		Code: appCodeForm}
 }
 
@@ -69,14 +69,13 @@ func (h *EnrolSite) confirmApp(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	g, err := h.cfg.Accounts.CompleteEnrolment(r.Context(), h.origin(r), s.v.app, r.PostFormValue("code"))
 	if err != nil {
-		h.failed(w, s, "enrol app", err, map[error]string{account.ErrInvalidCode: "That is not the code the app shows for this token: " +
-			"check the app, and that its clock is right, then type its code again."}, func(status int, msg string) {
-			h.render(w, status, "app", h.appView(s, msg))
+		h.failed(w, r, s, "enrol app", err, map[error]string{account.ErrInvalidCode: "error.app.code"}, func(status int, m msg) {
+			h.render(w, r, status, "app", h.appView(s, m))
 		})
 		return
 	}
 	s.v.grant, s.v.app, s.v.sms = g, nil, false
-	s.v.done = "Your soft token app is set up: use its passcodes from now on. Any token you had before no longer works."
+	s.v.done = say("notice.app.done")
 	h.afterEnrolment(w, r, s)
 }
 
@@ -84,7 +83,7 @@ func (h *EnrolSite) confirmApp(w http.ResponseWriter, r *http.Request, s *sessio
 func (h *EnrolSite) afterEnrolment(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	need, err := h.cfg.Accounts.NeedsAnswers(r.Context(), s.v.grant)
 	if err != nil {
-		h.serverError(w, "read security answers", err)
+		h.serverError(w, r, "read security answers", err)
 		return
 	}
 	next := map[bool]string{true: "questions", false: "done"}[need]
@@ -92,7 +91,7 @@ func (h *EnrolSite) afterEnrolment(w http.ResponseWriter, r *http.Request, s *se
 }
 
 func (h *EnrolSite) smsPage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "sms", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID})
+	h.render(w, r, http.StatusOK, "sms", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID})
 }
 
 // sendPhoneCode sends a code to the number typed, to prove it is the
@@ -101,15 +100,15 @@ func (h *EnrolSite) sendPhoneCode(w http.ResponseWriter, r *http.Request, s *ses
 	typed := r.PostFormValue("phone")
 	to, err := h.cfg.Accounts.SendPhoneCode(r.Context(), h.origin(r), s.v.grant, typed)
 	if err != nil {
-		h.failed(w, s, "send SMS", err, map[error]string{
-			account.ErrSMSOff: "Passcodes by SMS are switched off on this server: set up the soft token app instead.",
-		}, func(status int, msg string) {
-			h.render(w, status, "sms", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: typed, Error: msg})
+		h.failed(w, r, s, "send SMS", err, map[error]string{
+			account.ErrSMSOff: "error.sms.off.enrol",
+		}, func(status int, m msg) {
+			h.render(w, r, status, "sms", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: typed, Error: m})
 		})
 		return
 	}
 	s.v.smsPhone = to
-	h.render(w, http.StatusOK, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: to, Code: smsCodeForm})
+	h.render(w, r, http.StatusOK, "smsconfirm", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: to, Code: smsCodeForm})
 }
 
 // confirmPhone checks the code sent to the new number and makes the user
@@ -121,37 +120,36 @@ func (h *EnrolSite) confirmPhone(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	g, to, err := h.cfg.Accounts.CompleteSMSEnrolment(r.Context(), h.origin(r), s.v.grant, r.PostFormValue("code"))
 	if err != nil {
-		h.failed(w, s, "enrol SMS", err, map[error]string{account.ErrInvalidCode: "That is not the code we sent, or it has expired: " +
-			"type the code in the SMS, or go back and send a new one."}, func(status int, msg string) {
-			h.render(w, status, "smsconfirm", page{Title: "Passcodes by SMS", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: s.v.smsPhone,
-				Error: msg, Code: smsCodeForm})
+		h.failed(w, r, s, "enrol SMS", err, map[error]string{account.ErrInvalidCode: "error.sms.code"}, func(status int, m msg) {
+			h.render(w, r, status, "smsconfirm", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: s.v.smsPhone,
+				Error: m, Code: smsCodeForm})
 		})
 		return
 	}
 	s.v.grant, s.v.smsPhone, s.v.sms = g, "", true
-	s.v.done = "Your passcodes will come by SMS to " + to + ": when you sign in without one, one is sent. Any token you had before no longer works."
+	s.v.done = say("notice.sms.done", to)
 	h.afterEnrolment(w, r, s)
 }
 
 func (h *EnrolSite) questionsPage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "questions", page{Title: "Security questions", CSRF: s.csrf, UserID: s.v.grant.UserID, Questions: account.QuestionList()})
+	h.render(w, r, http.StatusOK, "questions", page{Title: "title.questions", CSRF: s.csrf, UserID: s.v.grant.UserID, Questions: account.QuestionList()})
 }
 
 // setQuestions stores the two security answers, hashed.
 func (h *EnrolSite) setQuestions(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	again := func(status int, msg string) {
-		h.render(w, status, "questions", page{Title: "Security questions", CSRF: s.csrf, UserID: s.v.grant.UserID,
-			Questions: account.QuestionList(), Error: msg})
+	again := func(status int, m msg) {
+		h.render(w, r, status, "questions", page{Title: "title.questions", CSRF: s.csrf, UserID: s.v.grant.UserID,
+			Questions: account.QuestionList(), Error: m})
 	}
 	q1, _ := strconv.Atoi(r.PostFormValue("q1"))
 	q2, _ := strconv.Atoi(r.PostFormValue("q2"))
 	if q1 == q2 {
-		again(http.StatusBadRequest, "Choose two different questions.")
+		again(http.StatusBadRequest, say("error.questions.same"))
 		return
 	}
 	err := h.cfg.Accounts.SaveAnswers(r.Context(), h.origin(r), s.v.grant, map[int]string{q1: r.PostFormValue("a1"), q2: r.PostFormValue("a2")})
 	if err != nil {
-		h.failed(w, s, "set security answers", err, nil, again)
+		h.failed(w, r, s, "set security answers", err, nil, again)
 		return
 	}
 	http.Redirect(w, r, h.prefix+"done", http.StatusSeeOther)
@@ -159,10 +157,10 @@ func (h *EnrolSite) setQuestions(w http.ResponseWriter, r *http.Request, s *sess
 
 func (h *EnrolSite) donePage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	notice := s.v.done
-	if notice == "" {
-		notice = "Your security questions are set."
+	if notice.Key == "" {
+		notice = say("notice.questions.done")
 	}
-	h.render(w, http.StatusOK, "done", page{Title: "Done", CSRF: s.csrf, UserID: s.v.grant.UserID, Notice: notice})
+	h.render(w, r, http.StatusOK, "done", page{Title: "title.done", CSRF: s.csrf, UserID: s.v.grant.UserID, Notice: notice})
 }
 
 // The user's own password change (guide, section 6.1): the current
@@ -170,36 +168,36 @@ func (h *EnrolSite) donePage(w http.ResponseWriter, r *http.Request, s *session[
 // token, SMS and temporary passcode keep working.
 
 func (h *EnrolSite) passwordPage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "password", h.passwordView(s, ""))
+	h.render(w, r, http.StatusOK, "password", h.passwordView(s, msg{}))
 }
 
 // passwordView is the password page, which says why when the change is
 // owed.
-func (h *EnrolSite) passwordView(s *session[enrolState], problem string) page {
-	p := page{Title: "Change your password", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem}
+func (h *EnrolSite) passwordView(s *session[enrolState], problem msg) page {
+	p := page{Title: "title.password.change", CSRF: s.csrf, UserID: s.v.grant.UserID, Error: problem}
 	if s.v.grant.MustChangePassword() {
-		p.Title, p.Notice = "Choose your password", "Your administrator chose your password: choose your own before anything else."
+		p.Title, p.Notice = "title.password.choose", say("notice.password.owed")
 	}
 	return p
 }
 
 func (h *EnrolSite) changePassword(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	again := func(status int, msg string) { h.render(w, status, "password", h.passwordView(s, msg)) }
+	again := func(status int, m msg) { h.render(w, r, status, "password", h.passwordView(s, m)) }
 	current, next, repeat := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("repeat")
 	if next != repeat {
-		again(http.StatusBadRequest, "The new password and its repetition differ.")
+		again(http.StatusBadRequest, say("error.password.repeat"))
 		return
 	}
 	if !h.byUser.Allow(strings.ToLower(s.v.grant.UserID), time.Now()) {
-		again(http.StatusTooManyRequests, "Too many attempts: wait a minute, then try again.")
+		again(http.StatusTooManyRequests, say("error.toomany"))
 		return
 	}
 	g, err := h.cfg.Accounts.ChangePassword(r.Context(), h.origin(r), s.v.grant.Self(), []byte(current), []byte(next), account.Profile{})
 	if err != nil {
-		h.failed(w, s, "change password", err, map[error]string{account.ErrInvalidLogin: "The current password is wrong."}, again)
+		h.failed(w, r, s, "change password", err, map[error]string{account.ErrInvalidLogin: "error.password.current"}, again)
 		return
 	}
 	s.v.grant = g
-	s.v.done = "Your password is changed. Your token or SMS passcodes keep working: no need to enrol again."
+	s.v.done = say("notice.password.done")
 	http.Redirect(w, r, h.prefix+"done", http.StatusSeeOther)
 }

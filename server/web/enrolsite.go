@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/oneswipe"
@@ -32,7 +33,7 @@ type enrolState struct {
 	// smsPhone is the masked number an SMS enrolment waits to confirm.
 	smsPhone string
 	// done says what the last change made, for the done page.
-	done string
+	done msg
 }
 
 // The enrol site's steps: the password, then a passcode, then (for a
@@ -65,10 +66,11 @@ type EnrolSite struct {
 
 // New returns the enrol site's handler; mount it at [Prefix].
 func New(cfg Config) *EnrolSite {
-	h := &EnrolSite{site: newSite[enrolState](cfg, "Enrolment", "enrol site", Prefix, "softtoken_session",
+	h := &EnrolSite{site: newSite[enrolState](cfg, "enrol", "enrol site", Prefix, "softtoken_session",
 		"login", "passcode", "home", "oneswipe", "app", "sms", "smsconfirm", "questions", "done", "password"),
 		frames: ratelimit.New(300, 20)}
 	h.framesByAddr = h.cfg.Limits.Frames.Limiter()
+	h.chose = h.keepLanguage
 	h.decodes = make(gate, h.limits.FrameDecodes)
 	h.entry("GET "+Prefix+"{$}", h.start)
 	h.mux.HandleFunc("POST "+Prefix+"oneswipe/read", h.readSwipe)
@@ -83,6 +85,18 @@ func New(cfg Config) *EnrolSite {
 	return h
 }
 
+// keepLanguage makes the language a signed-in user switches to theirs, for
+// their mails and text messages too; before the passcode, the choice is
+// the browser's only.
+func (h *EnrolSite) keepLanguage(r *http.Request, s *session[enrolState], l lang.Lang) {
+	if !passcodeProved(&s.v) {
+		return
+	}
+	if err := h.cfg.Accounts.SetLanguage(r.Context(), h.origin(r), s.v.grant, l); err != nil {
+		h.cfg.Logger.Warn("keep the user's language", "userid", s.v.grant.UserID, "err", err)
+	}
+}
+
 // start is the sign-in page: user ID (pre-filled from ?userid=) and
 // password, with One Swipe to fill them from the camera.
 func (h *EnrolSite) start(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
@@ -92,7 +106,7 @@ func (h *EnrolSite) start(w http.ResponseWriter, r *http.Request, s *session[enr
 	case passwordDone(&s.v):
 		http.Redirect(w, r, h.prefix+"passcode", http.StatusSeeOther)
 	default:
-		h.render(w, http.StatusOK, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
+		h.render(w, r, http.StatusOK, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
 	}
 }
 
@@ -101,25 +115,25 @@ func (h *EnrolSite) start(w http.ResponseWriter, r *http.Request, s *session[enr
 func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	ctx := r.Context()
 	userID, pw := cleanUserID(r.PostFormValue("userid")), r.PostFormValue("password")
-	again := func(status int, msg string) {
-		h.render(w, status, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: userID, Swipe: s.v.swipe != nil, Error: msg})
+	again := func(status int, m msg) {
+		h.render(w, r, status, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: userID, Swipe: s.v.swipe != nil, Error: m})
 	}
 	if userID == "" || pw == "" {
-		again(http.StatusBadRequest, "Type your user ID and password.")
+		again(http.StatusBadRequest, say("error.signin.empty"))
 		return
 	}
 	if !h.signInAllowed(r, userID) {
 		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", "rate limited", "")
-		h.render(w, http.StatusTooManyRequests, "login", page{Title: "Sign in", CSRF: s.csrf, UserID: userID, Error: "Too many attempts: wait a minute, then try again."})
+		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: userID, Error: say("error.toomany")})
 		return
 	}
 	g, u, err := h.cfg.Accounts.CheckPassword(ctx, h.origin(r), userID, []byte(pw))
 	if err != nil {
-		h.failed(w, s, "enrol site sign-in", err, nil, again)
+		h.failed(w, r, s, "enrol site sign-in", err, nil, again)
 		return
 	}
 	swipe := s.v.swipe
-	ns, ok := h.renew(w, s, enrolState{grant: g, sms: u.SMS})
+	ns, ok := h.renew(w, r, s, enrolState{grant: g, sms: u.SMS})
 	if !ok {
 		return
 	}
@@ -134,8 +148,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session[enrolState], si oneswipe.SignIn) {
 	g, err := h.cfg.Accounts.CheckOneSwipeSignIn(r.Context(), h.origin(r), s.v.grant, si.Serial, si.Passcode)
 	if err != nil {
-		h.codeFailed(w, s, err, map[error]string{account.ErrInvalidCode: "This One Swipe code is not from your current token, " +
-			"or has been used already or has expired: each works once. Type the passcode your token shows now."})
+		h.codeFailed(w, r, s, err, map[error]string{account.ErrInvalidCode: "error.swipe.code"})
 		return
 	}
 	s.v.grant = g
@@ -143,7 +156,7 @@ func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *sessi
 }
 
 func (h *EnrolSite) passcodePage(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms})
+	h.render(w, r, http.StatusOK, "passcode", page{Title: "title.passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms})
 }
 
 // passcode checks the second factor: the initial passcode of the welcome
@@ -151,13 +164,13 @@ func (h *EnrolSite) passcodePage(w http.ResponseWriter, r *http.Request, s *sess
 func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	code := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("passcode")), " ", "")
 	if len(code) < 6 || len(code) > 10 || strings.Trim(code, "0123456789") != "" {
-		h.render(w, http.StatusBadRequest, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms,
-			Error: "Type the 6-digit passcode your token shows, the 8-digit temporary passcode, or the passcode from your welcome mail."})
+		h.render(w, r, http.StatusBadRequest, "passcode", page{Title: "title.passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms,
+			Error: say("error.passcode.format")})
 		return
 	}
 	g, err := h.cfg.Accounts.CheckEnrolPasscode(r.Context(), h.origin(r), s.v.grant, code)
 	if err != nil {
-		h.codeFailed(w, s, err, nil)
+		h.codeFailed(w, r, s, err, nil)
 		return
 	}
 	s.v.grant = g
@@ -166,36 +179,36 @@ func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[
 
 // codeFailed answers a refused passcode; after maxCodeTries the session
 // ends and the user starts again from the password.
-func (h *EnrolSite) codeFailed(w http.ResponseWriter, s *session[enrolState], err error, own map[error]string) {
-	h.failed(w, s, "check passcode", err, own, func(status int, msg string) {
+func (h *EnrolSite) codeFailed(w http.ResponseWriter, r *http.Request, s *session[enrolState], err error, own map[error]string) {
+	h.failed(w, r, s, "check passcode", err, own, func(status int, m msg) {
 		if s.v.codeTries++; s.v.codeTries >= maxCodeTries {
 			h.endSession(w, s)
-			h.message(w, status, "Sign in again", msg+" Sign in again.")
+			h.message(w, r, status, "title.signinagain", say("error.then.signin", m))
 			return
 		}
-		h.render(w, status, "passcode", page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms, Error: msg})
+		h.render(w, r, status, "passcode", page{Title: "title.passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: s.v.sms, Error: m})
 	})
 }
 
 // passcodeBySMS sends an SMS user a passcode for the sign-in.
 func (h *EnrolSite) passcodeBySMS(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	p := page{Title: "Passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: true}
+	p := page{Title: "title.passcode", CSRF: s.csrf, UserID: s.v.grant.UserID, SMS: true}
 	to, err := h.cfg.Accounts.SendLoginCode(r.Context(), h.origin(r), s.v.grant)
 	if err == nil {
-		p.Notice = "A passcode was sent by SMS to " + to + ". It works for a few minutes."
-		h.render(w, http.StatusOK, "passcode", p)
+		p.Notice = say("notice.sms.sent", to)
+		h.render(w, r, http.StatusOK, "passcode", p)
 		return
 	}
-	h.failed(w, s, "send SMS passcode", err, map[error]string{
-		account.ErrSMSOff: "Passcodes by SMS are switched off: use a temporary passcode from the self-help desk.",
-	}, func(status int, msg string) {
-		p.Error = msg
-		h.render(w, status, "passcode", p)
+	h.failed(w, r, s, "send SMS passcode", err, map[error]string{
+		account.ErrSMSOff: "error.sms.off.signin",
+	}, func(status int, m msg) {
+		p.Error = m
+		h.render(w, r, status, "passcode", p)
 	})
 }
 
 func (h *EnrolSite) home(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
-	h.render(w, http.StatusOK, "home", page{Title: "Enrolment", CSRF: s.csrf, UserID: s.v.grant.UserID})
+	h.render(w, r, http.StatusOK, "home", page{Title: "title.home", CSRF: s.csrf, UserID: s.v.grant.UserID})
 }
 
 func (h *EnrolSite) logout(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
@@ -214,16 +227,23 @@ func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
 		}
 		w.WriteHeader(a.status)
-		_ = json.NewEncoder(w).Encode(a.body)
+		body := map[string]any{}
+		for k, v := range a.body {
+			body[k] = v
+		}
+		if key, ok := body["error"].(string); ok {
+			body["error"] = text(langOf(r), key)
+		}
+		_ = json.NewEncoder(w).Encode(body)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.limits.FrameMaxBytes)
 	s := h.sessions.get(r, h.cookie, h.cfg.Now())
 	if s == nil || !s.checkCSRF(r) {
-		reply(frameError(http.StatusForbidden, "This page has expired: reload it."))
+		reply(frameError(http.StatusForbidden, "frame.expired"))
 		return
 	}
 	if !h.frames.Allow(s.id, time.Now()) || !h.framesByAddr.Allow(request.ClientAddr(r), time.Now()) {
-		reply(frameError(http.StatusTooManyRequests, "Too many frames: slow down."))
+		reply(frameError(http.StatusTooManyRequests, "frame.toomany"))
 		return
 	}
 	si, answer := h.readFrame(r)
@@ -240,7 +260,7 @@ func (h *EnrolSite) readSwipe(w http.ResponseWriter, r *http.Request) {
 func (h *EnrolSite) issueEnrolCode(w http.ResponseWriter, r *http.Request, s *session[enrolState]) {
 	e, err := h.cfg.Accounts.IssueEnrolCode(r.Context(), h.origin(r), s.v.grant.Self(), h.cfg.EnrolURL)
 	if err != nil {
-		h.failed(w, s, "issue One Swipe code", err, nil, func(status int, msg string) { h.message(w, status, "One Swipe", msg) })
+		h.failed(w, r, s, "issue One Swipe code", err, nil, func(status int, m msg) { h.message(w, r, status, "title.oneswipe.short", m) })
 		return
 	}
 	s.v.enrolCode = &e
@@ -252,7 +272,7 @@ func (h *EnrolSite) showEnrolCode(w http.ResponseWriter, r *http.Request, s *ses
 		http.Redirect(w, r, h.prefix+"home", http.StatusSeeOther)
 		return
 	}
-	h.render(w, http.StatusOK, "oneswipe", page{Title: "One Swipe for the desktop app", CSRF: s.csrf, UserID: s.v.grant.UserID, Expires: s.v.enrolCode.Expires})
+	h.render(w, r, http.StatusOK, "oneswipe", page{Title: "title.oneswipe", CSRF: s.csrf, UserID: s.v.grant.UserID, Expires: s.v.enrolCode.Expires})
 }
 
 // enrolCodePicture is the One Swipe enrolment code to show, while it

@@ -47,7 +47,7 @@ type Helpdesk struct{ *site[deskState] }
 // NewHelpdesk returns the self-help desk's handler; mount it at
 // [HelpdeskPrefix].
 func NewHelpdesk(cfg Config) *Helpdesk {
-	h := &Helpdesk{newSite[deskState](cfg, "Self-help desk", "self-help desk", HelpdeskPrefix, "softtoken_helpdesk",
+	h := &Helpdesk{newSite[deskState](cfg, "desk", "self-help desk", HelpdeskPrefix, "softtoken_helpdesk",
 		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-confirm", "desk-done")}
 	h.entry("GET "+HelpdeskPrefix+"{$}", h.start)
 	h.steps([]step[deskState]{
@@ -67,14 +67,14 @@ func (h *Helpdesk) logout(w http.ResponseWriter, r *http.Request, s *session[des
 }
 
 func (h *Helpdesk) start(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.render(w, http.StatusOK, "desk-userid", page{Title: "Self-help desk", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
+	h.render(w, r, http.StatusOK, "desk-userid", page{Title: "title.desk", CSRF: s.csrf, UserID: cleanUserID(r.URL.Query().Get("userid"))})
 }
 
 // typedUserID takes the user ID and starts over from it.
 func (h *Helpdesk) typedUserID(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	userID := cleanUserID(r.PostFormValue("userid"))
 	if userID == "" {
-		h.render(w, http.StatusBadRequest, "desk-userid", page{Title: "Self-help desk", CSRF: s.csrf, Error: "Type your user ID as in your welcome mail."})
+		h.render(w, r, http.StatusBadRequest, "desk-userid", page{Title: "title.desk", CSRF: s.csrf, Error: say("error.desk.userid")})
 		return
 	}
 	s.v = deskState{userID: userID}
@@ -82,18 +82,18 @@ func (h *Helpdesk) typedUserID(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (h *Helpdesk) passwordPage(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.render(w, http.StatusOK, "desk-password", page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID})
+	h.render(w, r, http.StatusOK, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID})
 }
 
 func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	ctx := r.Context()
-	again := func(status int, msg string) {
-		h.render(w, status, "desk-password", page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID, Error: msg})
+	again := func(status int, m msg) {
+		h.render(w, r, status, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Error: m})
 	}
 	if !h.signInAllowed(r, s.v.userID) {
 		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", "rate limited", "")
-		h.render(w, http.StatusTooManyRequests, "desk-password", page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID,
-			Error: "Too many attempts: wait a minute, then try again."})
+		h.render(w, r, http.StatusTooManyRequests, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID,
+			Error: say("error.toomany")})
 		return
 	}
 	g, _, err := h.cfg.Accounts.CheckPassword(ctx, h.origin(r), s.v.userID, []byte(r.PostFormValue("password")))
@@ -102,42 +102,42 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 		q, err = h.cfg.Accounts.QuestionFor(ctx, g)
 	}
 	if err != nil {
-		h.failed(w, s, "help desk sign-in", err, nil, func(status int, msg string) {
+		h.failed(w, r, s, "help desk sign-in", err, nil, func(status int, m msg) {
 			if errors.Is(err, account.ErrNoQuestions) {
-				h.message(w, status, "No security questions", msg)
+				h.message(w, r, status, "title.noquestions", m)
 				return
 			}
-			again(status, msg)
+			again(status, m)
 		})
 		return
 	}
-	if _, ok := h.renew(w, s, deskState{userID: g.UserID, grant: g, question: q}); ok {
+	if _, ok := h.renew(w, r, s, deskState{userID: g.UserID, grant: g, question: q}); ok {
 		http.Redirect(w, r, h.prefix+"question", http.StatusSeeOther)
 	}
 }
 
 func (h *Helpdesk) questionPage(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.render(w, http.StatusOK, "desk-question", page{Title: "Security question", CSRF: s.csrf, UserID: s.v.userID, Question: s.v.question.Text})
+	h.render(w, r, http.StatusOK, "desk-question", page{Title: "title.desk.question", CSRF: s.csrf, UserID: s.v.userID, QuestionID: s.v.question.ID})
 }
 
 func (h *Helpdesk) answer(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	again := func(status int, msg string) {
-		h.render(w, status, "desk-question", page{Title: "Security question", CSRF: s.csrf, UserID: s.v.userID,
-			Question: s.v.question.Text, Error: msg})
+	again := func(status int, m msg) {
+		h.render(w, r, status, "desk-question", page{Title: "title.desk.question", CSRF: s.csrf, UserID: s.v.userID,
+			QuestionID: s.v.question.ID, Error: m})
 	}
 	if !h.byUser.Allow("answer:"+strings.ToLower(s.v.userID), time.Now()) {
-		again(http.StatusTooManyRequests, "Too many attempts: wait a minute, then try again.")
+		again(http.StatusTooManyRequests, say("error.toomany"))
 		return
 	}
 	g, err := h.cfg.Accounts.CheckAnswer(r.Context(), h.origin(r), s.v.grant, s.v.question.ID, r.PostFormValue("answer"))
 	if err != nil {
-		h.failed(w, s, "check answer", err, nil, func(status int, msg string) {
+		h.failed(w, r, s, "check answer", err, nil, func(status int, m msg) {
 			if s.v.tries++; s.v.tries >= maxAnswerTries {
 				h.endSession(w, s)
-				h.message(w, status, "Start again", msg+" Start again from your user ID.")
+				h.message(w, r, status, "title.startagain", say("error.then.startagain", m))
 				return
 			}
-			again(status, msg)
+			again(status, m)
 		})
 		return
 	}
@@ -146,15 +146,15 @@ func (h *Helpdesk) answer(w http.ResponseWriter, r *http.Request, s *session[des
 }
 
 func (h *Helpdesk) optionsPage(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.render(w, http.StatusOK, "desk-options", h.optionsView(s, ""))
+	h.render(w, r, http.StatusOK, "desk-options", h.optionsView(s, msg{}))
 }
 
-func (h *Helpdesk) optionsView(s *session[deskState], problem string) page {
+func (h *Helpdesk) optionsView(s *session[deskState], problem msg) page {
 	days := make([]int, h.cfg.MaxTempDays)
 	for i := range days {
 		days[i] = i + 1
 	}
-	return page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID, Days: days, Error: problem}
+	return page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Days: days, Error: problem}
 }
 
 // options carries out the request: a temporary passcode at once; a new
@@ -162,16 +162,16 @@ func (h *Helpdesk) optionsView(s *session[deskState], problem string) page {
 func (h *Helpdesk) options(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	phone := strings.TrimSpace(r.PostFormValue("phone"))
 	days, _ := strconv.Atoi(r.PostFormValue("days"))
-	again := func(status int, msg string) { h.render(w, status, "desk-options", h.optionsView(s, msg)) }
+	again := func(status int, m msg) { h.render(w, r, status, "desk-options", h.optionsView(s, m)) }
 	if phone == "" && days == 0 {
-		again(http.StatusBadRequest, "Choose a new number, a temporary passcode, or both.")
+		again(http.StatusBadRequest, say("error.desk.choose"))
 		return
 	}
 	req := account.HelpdeskRequest{Phone: phone, Days: days, MaxDays: h.cfg.MaxTempDays}
 	res, err := h.cfg.Accounts.Helpdesk(r.Context(), h.origin(r), s.v.grant, req)
 	if err != nil {
-		h.failed(w, s, "help desk", err, map[error]string{
-			account.ErrSMSOff: "Passcodes by SMS are switched off on this server: choose a temporary passcode.",
+		h.failed(w, r, s, "help desk", err, map[error]string{
+			account.ErrSMSOff: "error.sms.off.desk",
 		}, again)
 		return
 	}
@@ -180,11 +180,11 @@ func (h *Helpdesk) options(w http.ResponseWriter, r *http.Request, s *session[de
 		http.Redirect(w, r, h.prefix+"confirm", http.StatusSeeOther)
 		return
 	}
-	h.done(w, s, res)
+	h.done(w, r, s, res)
 }
 
 func (h *Helpdesk) confirmPage(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.render(w, http.StatusOK, "desk-confirm", page{Title: "Confirm your number", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo, Code: deskCodeForm})
+	h.render(w, r, http.StatusOK, "desk-confirm", page{Title: "title.desk.confirm", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo, Code: deskCodeForm})
 }
 
 // confirm checks the code sent to the new number and carries out the
@@ -193,28 +193,27 @@ func (h *Helpdesk) confirmPage(w http.ResponseWriter, r *http.Request, s *sessio
 func (h *Helpdesk) confirm(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	res, err := h.cfg.Accounts.ConfirmHelpdesk(r.Context(), h.origin(r), s.v.grant, r.PostFormValue("code"), s.v.request)
 	if err != nil {
-		h.failed(w, s, "help desk number", err, map[error]string{account.ErrInvalidCode: "That is not the code we sent, or it has expired: " +
-			"type the code in the SMS, or go back and ask again."}, func(status int, msg string) {
+		h.failed(w, r, s, "help desk number", err, map[error]string{account.ErrInvalidCode: "error.desk.code"}, func(status int, m msg) {
 			if s.v.tries++; s.v.tries >= maxAnswerTries {
 				h.endSession(w, s)
-				h.message(w, status, "Start again", msg+" Start again from your user ID.")
+				h.message(w, r, status, "title.startagain", say("error.then.startagain", m))
 				return
 			}
-			h.render(w, status, "desk-confirm", page{Title: "Confirm your number", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo,
-				Code: deskCodeForm, Error: msg})
+			h.render(w, r, status, "desk-confirm", page{Title: "title.desk.confirm", CSRF: s.csrf, UserID: s.v.userID, Phone: s.v.confirmTo,
+				Code: deskCodeForm, Error: m})
 		})
 		return
 	}
-	h.done(w, s, res)
+	h.done(w, r, s, res)
 }
 
 // done shows what the help desk did and ends the session: one use of the
 // desk per sign-in.
-func (h *Helpdesk) done(w http.ResponseWriter, s *session[deskState], res account.HelpdeskResult) {
-	done := page{Title: "Self-help desk", CSRF: s.csrf, UserID: s.v.userID, Phone: res.Phone, SMS: res.Phone != ""}
+func (h *Helpdesk) done(w http.ResponseWriter, r *http.Request, s *session[deskState], res account.HelpdeskResult) {
+	done := page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Phone: res.Phone, SMS: res.Phone != ""}
 	if res.Temp != nil {
 		done.TempPasscode, done.Expires = res.Temp.Code, res.Temp.Expires
 	}
 	h.endSession(w, s)
-	h.render(w, http.StatusOK, "desk-done", done)
+	h.render(w, r, http.StatusOK, "desk-done", done)
 }

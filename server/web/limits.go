@@ -84,21 +84,23 @@ func (g gate) enter() bool {
 // leave gives back a place enter took.
 func (g gate) leave() { <-g }
 
-// frameAnswer is a frame's JSON answer with its HTTP status.
+// frameAnswer is a frame's JSON answer with its HTTP status. Its "error",
+// if any, is a catalogue key until the answer is sent in the reader's
+// language.
 type frameAnswer struct {
 	status int
-	body   any
+	body   map[string]any
 }
 
-func frameError(status int, msg string) frameAnswer {
-	return frameAnswer{status, map[string]string{"error": msg}}
+func frameError(status int, key string) frameAnswer {
+	return frameAnswer{status, map[string]any{"error": key}}
 }
 
 // Answers to frames the reader refuses.
 var (
-	frameTooLarge = frameError(http.StatusRequestEntityTooLarge, "The camera picture is too large: reload the page and try again.")
-	frameBusy     = frameError(http.StatusServiceUnavailable, "The server is busy: try again in a moment.")
-	frameUnread   = frameError(http.StatusBadRequest, "The camera picture could not be read.")
+	frameTooLarge = frameError(http.StatusRequestEntityTooLarge, "frame.toolarge")
+	frameBusy     = frameError(http.StatusServiceUnavailable, "frame.busy")
+	frameUnread   = frameError(http.StatusBadRequest, "frame.unread")
 )
 
 // readFrame reads a posted camera frame within the limits and decodes the
@@ -138,7 +140,7 @@ func (h *EnrolSite) readFrame(r *http.Request) (*oneswipe.SignIn, frameAnswer) {
 	si, err := oneswipe.ParseSignIn(text)
 	if err != nil {
 		return nil, frameAnswer{http.StatusOK, map[string]any{"found": true,
-			"error": "This QR code is not a One Swipe code: on your token, choose One Swipe and show its code."}}
+			"error": "frame.notswipe"}}
 	}
 	return &si, frameAnswer{http.StatusOK, map[string]any{"found": true, "userid": si.UserID}}
 }

@@ -19,11 +19,16 @@
 // Content-Security-Policy applies; sign-ins are rate-limited per client
 // address and per user ID, on top of the rules' throttling and lockout;
 // and a wrong user ID gets the same answer as a wrong password.
+//
+// The pages speak English and Italian (server/lang): the browser's
+// Accept-Language picks one, a switch on every page changes it, and a
+// cookie remembers the choice; on the enrol site a signed-in user's
+// choice becomes theirs, for the mails and text messages too. Every word
+// a page shows comes from the catalogues in messages/ (i18n.go).
 package web
 
 import (
 	"embed"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -34,6 +39,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/qr"
@@ -76,21 +82,26 @@ const (
 // sessions of their own kind V, rate limits, security headers and the
 // step wrappers.
 type site[V any] struct {
-	cfg      Config
-	name     string // the site's name in page titles
-	called   string // the site in a sentence: "the enrol site"
+	cfg Config
+	// key names the site in the catalogues: site.KEY.name is its name in
+	// page titles, site.KEY.start the link to its start.
+	key      string
+	called   string // the site in the audit (English): "enrol site"
 	prefix   string // where the pages live
 	cookie   string // the session cookie's name
 	limits   Limits
 	mux      *http.ServeMux
 	sessions sessions[V]
-	pages    map[string]*template.Template
+	pages    map[lang.Lang]map[string]*template.Template
+	// chose, when set, is told of a reader's choice of language (with the
+	// session locked).
+	chose func(r *http.Request, s *session[V], l lang.Lang)
 	// byAddr and byUser limit sign-ins; starts limits new sessions per
 	// client address.
 	byAddr, byUser, starts *ratelimit.Limiter
 }
 
-func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...string) *site[V] {
+func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...string) *site[V] {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -101,13 +112,24 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 	if cfg.MaxTempDays <= 0 {
 		cfg.MaxTempDays = 7
 	}
-	h := &site[V]{cfg: cfg, name: name, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits, mux: http.NewServeMux(),
-		pages: map[string]*template.Template{}, byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(),
+	h := &site[V]{cfg: cfg, key: key, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits, mux: http.NewServeMux(),
+		pages: map[lang.Lang]map[string]*template.Template{}, byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(),
 		starts: cfg.Limits.Sessions.Limiter()}
 	h.sessions.max = h.limits.MaxSessions
-	for _, name := range append(pages, "message") {
-		h.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
+	for _, l := range lang.All {
+		h.pages[l] = map[string]*template.Template{}
+		for _, name := range append(pages, "message") {
+			h.pages[l][name] = template.Must(template.New("layout.html").Funcs(funcsFor(l)).ParseFS(templateFS,
+				"templates/layout.html", "templates/codeform.html", "templates/"+name+".html"))
+		}
 	}
+	h.mux.HandleFunc("GET "+prefix+"lang", h.switchLang)
+	// Any other address under the site, or a form's address opened as a
+	// page, gets a sentence and the way to the start, not Go's "404 page
+	// not found".
+	h.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+		h.message(w, r, http.StatusNotFound, "title.notfound", say("error.notfound"))
+	})
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET "+prefix+"static/", http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
 	return h
@@ -116,10 +138,6 @@ func newSite[V any](cfg Config, name, called, prefix, cookie string, pages ...st
 // Sessions is how many sessions the site holds in memory, for the
 // metrics.
 func (h *site[V]) Sessions() int { return h.sessions.count() }
-
-var funcs = template.FuncMap{
-	"clock": func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
-}
 
 // csp allows the page's own scripts, styles and images (the QR code is an
 // image of the page's origin), the camera's stream, and nothing else.
@@ -148,29 +166,35 @@ func cacheFor(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// page is what every template sees.
+// page is what every template sees. Its words are catalogue keys (Title)
+// and msgs (Error, Notice), which the page writes in the reader's
+// language.
 type page struct {
 	Title  string
 	CSRF   string
 	UserID string
-	Error  string
-	Notice string
+	Error  msg
+	Notice msg
 	// Swipe says a One Swipe code was read and waits for the password.
 	Swipe bool
 	// Expires is when the shown One Swipe enrolment code or temporary
 	// passcode stops working.
 	Expires time.Time
 	Prefix  string
-	Site    string
+	// SiteName and StartLink are the catalogue keys of the site's name and
+	// of the link to its start.
+	SiteName, StartLink string
+	// Back is the page to come back to after a switch of language.
+	Back string
 	// Secret is a new app seed in base32, in groups of four.
 	Secret string
 	// Phone is a mobile number (typed, or masked once sent to).
 	Phone string
 	// SMS says the user gets passcodes by SMS.
 	SMS bool
-	// Questions to choose from, or the one asked (Question).
-	Questions []account.Question
-	Question  string
+	// Questions to choose from, or the one asked (QuestionID).
+	Questions  []account.Question
+	QuestionID int
 	// Days are the validities a temporary passcode may have.
 	Days []int
 	// TempPasscode is a temporary passcode just issued, shown once.
@@ -179,34 +203,40 @@ type page struct {
 	Code codeForm
 }
 
-// codeForm is a form asking for a code: where it goes, its label and its
-// button.
+// codeForm is a form asking for a code: where it goes, and the catalogue
+// keys of its label and its button.
 type codeForm struct{ Action, Label, Button string }
 
 // The forms that ask for a code.
 var (
-	appCodeForm  = codeForm{Action: "app/confirm", Label: "Code from the app", Button: "Activate"}
-	smsCodeForm  = codeForm{Action: "sms/confirm", Label: "Code from the SMS", Button: "Confirm"}
-	deskCodeForm = codeForm{Action: "confirm", Label: "Code from the SMS", Button: "Confirm"}
+	appCodeForm  = codeForm{Action: "app/confirm", Label: "code.app.label", Button: "code.app.button"}
+	smsCodeForm  = codeForm{Action: "sms/confirm", Label: "code.sms.label", Button: "code.sms.button"}
+	deskCodeForm = codeForm{Action: "confirm", Label: "code.sms.label", Button: "code.sms.button"}
 )
 
-func (h *site[V]) render(w http.ResponseWriter, status int, name string, p page) {
-	p.Prefix, p.Site = h.prefix, h.name
+// render answers the page name, in the reader's language.
+func (h *site[V]) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	p.Prefix, p.SiteName, p.StartLink = h.prefix, "site."+h.key+".name", "site."+h.key+".start"
+	p.Back = h.prefix
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, h.prefix) {
+		p.Back = r.URL.Path
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", string(langOf(r)))
 	w.WriteHeader(status)
-	if err := h.pages[name].Execute(w, p); err != nil {
+	if err := h.pages[langOf(r)][name].Execute(w, p); err != nil {
 		h.cfg.Logger.Error("render page", "page", name, "err", err)
 	}
 }
 
 // message shows a page with one sentence and a way back to the start.
-func (h *site[V]) message(w http.ResponseWriter, status int, title, text string) {
-	h.render(w, status, "message", page{Title: title, Error: text})
+func (h *site[V]) message(w http.ResponseWriter, r *http.Request, status int, title string, text msg) {
+	h.render(w, r, status, "message", page{Title: title, Error: text})
 }
 
-func (h *site[V]) serverError(w http.ResponseWriter, what string, err error) {
+func (h *site[V]) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.cfg.Logger.Error(what, "err", err)
-	h.message(w, http.StatusInternalServerError, "Something went wrong", "Something went wrong on the server: try again in a minute.")
+	h.message(w, r, http.StatusInternalServerError, "title.error", say("error.server"))
 }
 
 func (h *site[V]) setCookie(w http.ResponseWriter, s *session[V]) {
@@ -224,11 +254,11 @@ func (h *site[V]) endSession(w http.ResponseWriter, s *session[V]) {
 // renew replaces s by a new session holding v, with a new ID and CSRF
 // token: a sign-in does this, so that an ID planted before is worth
 // nothing after it. Only this request knows the new session yet.
-func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V], bool) {
+func (h *site[V]) renew(w http.ResponseWriter, r *http.Request, s *session[V], v V) (*session[V], bool) {
 	h.sessions.end(s)
 	ns := h.sessions.start(h.cfg.Now(), v)
 	if ns == nil {
-		h.full(w)
+		h.full(w, r)
 		return nil, false
 	}
 	ns.https = s.https
@@ -237,15 +267,15 @@ func (h *site[V]) renew(w http.ResponseWriter, s *session[V], v V) (*session[V],
 }
 
 // busy answers a client address that started too many sessions.
-func (h *site[V]) busy(w http.ResponseWriter) {
-	h.message(w, http.StatusTooManyRequests, "Busy", "Too many visits from this computer: wait a minute, then open the page again.")
+func (h *site[V]) busy(w http.ResponseWriter, r *http.Request) {
+	h.message(w, r, http.StatusTooManyRequests, "title.busy", say("error.busy"))
 }
 
 // full answers a visitor when the site's session table is full
 // (Limits.MaxSessions).
-func (h *site[V]) full(w http.ResponseWriter) {
+func (h *site[V]) full(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "60")
-	h.message(w, http.StatusServiceUnavailable, "Busy", "The site is busy: try again in a few minutes.")
+	h.message(w, r, http.StatusServiceUnavailable, "title.busy", say("error.full"))
 }
 
 // Steps: every handler runs inside one of these wrappers, which find the
@@ -261,11 +291,11 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 		if s == nil {
 			var zero V
 			if !h.starts.Allow(request.ClientAddr(r), time.Now()) {
-				h.busy(w)
+				h.busy(w, r)
 				return
 			}
 			if s = h.sessions.start(now, zero); s == nil {
-				h.full(w)
+				h.full(w, r)
 				return
 			}
 			s.https = request.HTTPS(r)
@@ -297,8 +327,7 @@ func (h *site[V]) form(pattern string, ready func(*V) bool, fn func(http.Respons
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		s := h.sessions.get(r, h.cookie, h.cfg.Now())
 		if s == nil || !s.checkCSRF(r) {
-			h.message(w, http.StatusForbidden, "Page expired",
-				"This page has expired, or the form was not sent from the "+h.called+". Open the page again.")
+			h.message(w, r, http.StatusForbidden, "title.expired", say("error.expired"))
 			return
 		}
 		h.atStep(w, r, s, ready, fn)
@@ -358,7 +387,7 @@ func (h *site[V]) image(pattern string, picture func(*V) (string, bool)) {
 		}
 		img, err := qr.PNG(text, 320)
 		if err != nil {
-			h.serverError(w, "draw a QR code", err)
+			h.serverError(w, r, "draw a QR code", err)
 			return
 		}
 		w.Header().Set("Content-Type", "image/png")
@@ -379,47 +408,31 @@ func (h *site[V]) origin(r *http.Request) account.Origin {
 	return account.Origin{Client: request.ClientAddr(r), Via: h.called}
 }
 
-// messages are what a user reads for each of the rules' outcomes
-// (account.Outcome), with the HTTP status of the answer: one file, so
-// that the words are written once and a language is one more file.
-//
-//go:embed messages/en.json
-var messagesJSON []byte
-
-// message is a user's sentence for an outcome.
-type message struct {
-	Status int    `json:"status"`
-	Text   string `json:"text"`
-}
-
-var messages = func() map[string]message {
-	var m map[string]message
-	if err := json.Unmarshal(messagesJSON, &m); err != nil {
-		panic("web: messages/en.json: " + err.Error())
-	}
-	return m
-}()
-
 // userMessage is what a user reads for err, with a page's own wording of
-// some outcomes, and the HTTP status of the answer; ok is false for errors
-// the rules did not decide (the caller answers those as a server error).
-func userMessage(err error, own map[error]string) (status int, msg string, ok bool) {
+// some outcomes (catalogue keys), and the HTTP status of the answer; ok is
+// false for errors the rules did not decide (the caller answers those as a
+// server error).
+func userMessage(err error, own map[error]string) (status int, m msg, ok bool) {
 	name, ok := account.Outcome(err)
 	if !ok {
-		return 0, "", false
+		return 0, msg{}, false
 	}
-	m := messages[name]
-	var soon *account.TooSoonError
-	if errors.As(err, &soon) {
-		m.Text = "The self-help desk gave you a temporary passcode or a new number on " + soon.Issued.UTC().Format("2 January 2006") +
-			": it can help again from " + soon.Next.UTC().Format("2 January 2006") + ". Until then, ask your administrator."
-	}
-	for e, text := range own {
-		if errors.Is(err, e) {
-			m.Text = text
+	for e, st := range outcomeStatus {
+		if e.Error() == name {
+			status = st
 		}
 	}
-	return m.Status, m.Text, true
+	m = say("outcome." + name)
+	var soon *account.TooSoonError
+	if errors.As(err, &soon) {
+		m = say("outcome.temporary passcode too soon, dated", soon.Issued, soon.Next)
+	}
+	for e, key := range own {
+		if errors.Is(err, e) {
+			m = say(key)
+		}
+	}
+	return status, m, true
 }
 
 // ends reports whether err ends a session: the grant no longer holds.
@@ -440,15 +453,16 @@ func cleanUserID(s string) string {
 // failed answers a refusal by the rules: a grant that no longer holds ends
 // the session; other outcomes go back to the page (again) with the
 // sentence for them; anything else is a server error.
-func (h *site[V]) failed(w http.ResponseWriter, s *session[V], what string, err error, own map[error]string, again func(status int, msg string)) {
-	status, msg, ok := userMessage(err, own)
+func (h *site[V]) failed(w http.ResponseWriter, r *http.Request, s *session[V], what string, err error, own map[error]string,
+	again func(status int, m msg)) {
+	status, m, ok := userMessage(err, own)
 	switch {
 	case !ok:
-		h.serverError(w, what, err)
+		h.serverError(w, r, what, err)
 	case ends(err):
 		h.endSession(w, s)
-		h.message(w, status, "Sign in again", msg)
+		h.message(w, r, status, "title.signinagain", m)
 	default:
-		again(status, msg)
+		again(status, m)
 	}
 }

@@ -8,6 +8,8 @@
   const camera = document.getElementById("camera");
   const video = document.getElementById("video");
   const status = document.getElementById("camera-status");
+  // The words come from the page (data-* of #camera), in its language.
+  const say = (name) => camera.dataset[name];
   const csrf = document.querySelector('meta[name="csrf"]').content;
   const maxSide = 1280;
   let stream = null, timer = null, busy = false;
@@ -38,16 +40,16 @@
         stop();
         document.getElementById("userid").value = data.userid;
         document.getElementById("swiped").hidden = false;
-        status.textContent = "One Swipe code read.";
+        status.textContent = say("read");
         camera.hidden = true;
         document.getElementById("password").focus();
       } else if (data.error) {
         status.textContent = data.error;
       } else {
-        status.textContent = "Hold the QR code up to the camera…";
+        status.textContent = say("hold");
       }
     } catch (e) {
-      status.textContent = "Could not read the camera picture: " + e.message;
+      status.textContent = say("failed");
     } finally {
       busy = false;
     }
@@ -55,21 +57,19 @@
 
   start.addEventListener("click", async () => {
     camera.hidden = false;
-    status.textContent = "Starting the camera…";
+    status.textContent = say("starting");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = "This browser cannot use a camera here: type your user ID and password instead.";
+      status.textContent = say("unsupported");
       return;
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false });
     } catch (e) {
-      status.textContent = e.name === "NotAllowedError"
-        ? "The camera was not allowed: allow it in the browser, or type your user ID and password."
-        : "No camera found: type your user ID and password instead.";
+      status.textContent = e.name === "NotAllowedError" ? say("denied") : say("none");
       return;
     }
     video.srcObject = stream;
-    status.textContent = "Hold the QR code up to the camera…";
+    status.textContent = say("hold");
     timer = setInterval(frame, 400);
   });
   document.getElementById("oneswipe-stop").addEventListener("click", () => { stop(); camera.hidden = true; });
