@@ -88,7 +88,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	}
 	release, err := instance.Acquire(sock, func() {
 		if w := shown.Load(); w != nil {
-			fyne.Do(func() { w.Win.Show(); w.Win.RequestFocus() })
+			fyne.Do(w.Show)
 		}
 	})
 	if errors.Is(err, instance.ErrRunning) {
@@ -110,18 +110,24 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
-			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { w.Win.Show(); w.Win.RequestFocus() }))
+			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, w.Show))
 		}
 	}
 	w = gui.New(a, cfg)
+	// The countdowns count every second only with the focus
+	// (gui.Window.SetFocused); the window starts without it until the
+	// desktop gives it, as a hidden one never has it.
+	a.Lifecycle().SetOnEnteredForeground(func() { w.SetFocused(true) })
+	a.Lifecycle().SetOnExitedForeground(func() { w.SetFocused(false) })
 	shown.Store(w)
 	if tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayWindow(w.Win)
-		w.Win.SetCloseIntercept(w.Win.Hide) // closing hides to the tray
+		w.Win.SetCloseIntercept(w.Hide) // closing hides to the tray
 	}
 	go tick(ctx, a, w)
 	if tray && a.Preferences().Bool(gui.PrefStartMinimised) {
+		w.SetHidden(true)
 		a.Run()
 	} else {
 		w.Win.ShowAndRun()

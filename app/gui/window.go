@@ -75,6 +75,9 @@ type Window struct {
 	// hotp holds the passcode last shown for each counter-based token, by
 	// ID, until the next one is asked for.
 	hotp map[string]string
+	// focused and hidden say how closely a trader can be watching the
+	// window, which sets how often its countdowns move (see SetFocused).
+	focused, hidden bool
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -265,6 +268,9 @@ func (w *Window) newRow(e token.Entry) *Row {
 	del.Icon = theme.DeleteIcon()
 	r.Menu = fyne.NewMenu("", rename, del)
 	r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+	// Flat, as menu buttons are; it also spares a rounded background on each
+	// row's redraw (docs/benchmarks.md, "The idle desktop app").
+	r.More.Importance = widget.LowImportance
 	r.More.OnTapped = func() {
 		// Under the button, ending at its right edge: inside the window.
 		pop := widget.NewPopUpMenu(r.Menu, w.Win.Canvas())
@@ -308,17 +314,92 @@ func (r *Row) object() fyne.CanvasObject {
 func (w *Window) Refresh() {
 	now := w.cfg.Now()
 	for _, r := range w.list {
-		r.update(now, w.hotp[r.Entry.ID])
+		r.update(now, w.hotp[r.Entry.ID], w.pace())
 	}
 	if w.Swipe != nil {
 		w.Swipe.update(now)
 	}
 }
 
+// SetFocused tells the window whether the app has the focus and brings
+// the countdowns up to date; a focused window is not hidden.
+//
+// Each change on the window costs a redraw of all of it, and a trader's
+// window sits beside the programs they work in all day. So only with the
+// focus do the seconds left count down every second. In the background
+// they move in steps of stepSeconds (30 s, 25 s, … 10 s, each shown until
+// the next, so up to 4 s more than is left), then every second from
+// warnSeconds, when the countdown turns to the warning colour. Hidden in
+// the tray, nothing moves but the passcodes. A new passcode shows as soon
+// as it starts in every case.
+func (w *Window) SetFocused(focused bool) {
+	w.focused = focused
+	if focused {
+		w.hidden = false
+	}
+	w.Refresh()
+}
+
+// SetHidden tells the window whether it is hidden (in the tray); Show and
+// Hide call it.
+func (w *Window) SetHidden(hidden bool) {
+	w.hidden = hidden
+	w.Refresh()
+}
+
+// Show shows the window and asks for the focus.
+func (w *Window) Show() {
+	w.SetHidden(false)
+	w.Win.Show()
+	w.Win.RequestFocus()
+}
+
+// Hide hides the window, to the tray.
+func (w *Window) Hide() {
+	w.SetHidden(true)
+	w.Win.Hide()
+}
+
+// pace is how often the countdowns move (SetFocused).
+type pace int
+
+const (
+	everySecond pace = iota // with the focus
+	inSteps                 // in the background
+	stillHidden             // hidden: only the passcodes change
+)
+
+func (w *Window) pace() pace {
+	switch {
+	case w.hidden:
+		return stillHidden
+	case w.focused:
+		return everySecond
+	default:
+		return inSteps
+	}
+}
+
 // warnSeconds is when the countdown turns to the warning colour.
 const warnSeconds = 5
 
-func (r *Row) update(now time.Time, hotp string) {
+// stepSeconds is the countdown's step in the background (SetFocused).
+const stepSeconds = 5
+
+// shownSeconds is the seconds left, of a period, as the countdown shows
+// them at pace p (SetFocused).
+func shownSeconds(left, period int, p pace) int {
+	switch {
+	case p == stillHidden:
+		return period
+	case p == everySecond || left <= warnSeconds:
+		return left
+	default:
+		return min((left+stepSeconds-1)/stepSeconds*stepSeconds, period)
+	}
+}
+
+func (r *Row) update(now time.Time, hotp string, p pace) {
 	e := r.Entry
 	var code string
 	left, warn, digits := 0, false, false
@@ -338,6 +419,7 @@ func (r *Row) update(now time.Time, hotp string) {
 		code, digits = Group(c), true
 		left = e.Token.SecondsLeft(now)
 		warn = left <= warnSeconds
+		left = shownSeconds(left, int(e.Token.Period), p)
 	}
 	codeChanged := code != r.lastCode || warn != r.lastWarning
 	leftChanged := left != r.lastLeft
@@ -351,7 +433,7 @@ func (r *Row) update(now time.Time, hotp string) {
 		return
 	}
 	// The digits change twice a minute: lay them out only then. The
-	// seconds and the bar change every second and are cheap.
+	// seconds and the bar change at most every second.
 	if codeChanged {
 		style := widget.RichTextStyleHeading
 		style.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}

@@ -90,6 +90,46 @@ func labelTexts(w *gui.Window) string {
 	return strings.Join(out, "\n")
 }
 
+// The countdown counts every second only with the focus; in the
+// background it moves in 5 s steps (rounded up) until its last 5 seconds;
+// hidden, only the passcode changes. The passcode is new at once in all.
+func TestCountdownPace(t *testing.T) {
+	f := newFixture(t, "alice (bank.example)")
+	r := f.w.Rows()[0]
+	// 1111111080 starts a 30 s step: seconds left = 30 - (t - 1111111080).
+	tests := []struct {
+		name            string
+		focused, hidden bool
+		at              int64
+		code, left      string
+		warning         bool
+	}{
+		{"focused", true, false, 1111111081, "0708 1804", "29 s", false},
+		{"focused", true, false, 1111111087, "0708 1804", "23 s", false},
+		{"background, step's first second", false, false, 1111111085, "0708 1804", "25 s", false},
+		{"background, rounded up", false, false, 1111111087, "0708 1804", "25 s", false},
+		{"background, next step", false, false, 1111111091, "0708 1804", "20 s", false},
+		{"background, last step", false, false, 1111111101, "0708 1804", "10 s", false},
+		{"background, before the last step", false, false, 1111111099, "0708 1804", "15 s", false},
+		{"background, warning: every second", false, false, 1111111106, "0708 1804", "4 s", true},
+		{"background, new passcode at once", false, false, 1111111111, "1405 0471", "30 s", false},
+		{"hidden", false, true, 1111111104, "0708 1804", "30 s", false},
+		{"hidden, new passcode at once", false, true, 1111111111, "1405 0471", "30 s", false},
+		{"shown again: exact at once", true, false, 1111111117, "1405 0471", "23 s", false},
+	}
+	for _, tc := range tests {
+		f.now = time.Unix(tc.at, 0)
+		f.w.SetFocused(tc.focused)
+		f.w.SetHidden(tc.hidden)
+		if got := codeText(r); got != tc.code || r.Left.Text != tc.left {
+			t.Errorf("%s, at %d: %q %q, want %q %q", tc.name, tc.at, got, r.Left.Text, tc.code, tc.left)
+		}
+		if warn := r.Left.Importance == widget.WarningImportance; warn != tc.warning {
+			t.Errorf("%s, at %d: warning %v, want %v", tc.name, tc.at, warn, tc.warning)
+		}
+	}
+}
+
 func TestEmptyState(t *testing.T) {
 	f := newFixture(t)
 	if got := labelTexts(f.w); !strings.Contains(got, "No tokens yet. Press Add") {
@@ -102,6 +142,7 @@ func TestEmptyState(t *testing.T) {
 
 func TestRowsShowPasscodesAndRollOver(t *testing.T) {
 	f := newFixture(t, "alice (bank.example)", "bob (broker.example)")
+	f.w.SetFocused(true)
 	rows := f.w.Rows()
 	if len(rows) != 2 {
 		t.Fatalf("%d rows", len(rows))
