@@ -327,11 +327,10 @@ func (w *Window) Refresh() {
 // Each change on the window costs a redraw of all of it, and a trader's
 // window sits beside the programs they work in all day. So only with the
 // focus do the seconds left count down every second. In the background
-// they move in steps of stepSeconds (30 s, 25 s, … 10 s, each shown until
-// the next, so up to 4 s more than is left), then every second from
-// warnSeconds, when the countdown turns to the warning colour. Hidden in
-// the tray, nothing moves but the passcodes. A new passcode shows as soon
-// as it starts in every case.
+// they move in steps of stepSeconds (30 s, 25 s, … 5 s, each shown until
+// the next, so up to 4 s more than is left); the warning colour still
+// comes at warnSeconds. Hidden in the tray, nothing moves but the
+// passcodes. A new passcode shows as soon as it starts in every case.
 func (w *Window) SetFocused(focused bool) {
 	w.focused = focused
 	if focused {
@@ -392,7 +391,7 @@ func shownSeconds(left, period int, p pace) int {
 	switch {
 	case p == stillHidden:
 		return period
-	case p == everySecond || left <= warnSeconds:
+	case p == everySecond:
 		return left
 	default:
 		return min((left+stepSeconds-1)/stepSeconds*stepSeconds, period)

@@ -91,8 +91,8 @@ func labelTexts(w *gui.Window) string {
 }
 
 // The countdown counts every second only with the focus; in the
-// background it moves in 5 s steps (rounded up) until its last 5 seconds;
-// hidden, only the passcode changes. The passcode is new at once in all.
+// background it moves in 5 s steps (rounded up), turning to the warning
+// colour in its last 5 seconds; hidden, only the passcode changes. The passcode is new at once in all.
 func TestCountdownPace(t *testing.T) {
 	f := newFixture(t, "alice (bank.example)")
 	r := f.w.Rows()[0]
@@ -111,7 +111,8 @@ func TestCountdownPace(t *testing.T) {
 		{"background, next step", false, false, 1111111091, "0708 1804", "20 s", false},
 		{"background, last step", false, false, 1111111101, "0708 1804", "10 s", false},
 		{"background, before the last step", false, false, 1111111099, "0708 1804", "15 s", false},
-		{"background, warning: every second", false, false, 1111111106, "0708 1804", "4 s", true},
+		{"background, warning", false, false, 1111111105, "0708 1804", "5 s", true},
+		{"background, warning, rounded up", false, false, 1111111108, "0708 1804", "5 s", true},
 		{"background, new passcode at once", false, false, 1111111111, "1405 0471", "30 s", false},
 		{"hidden", false, true, 1111111104, "0708 1804", "30 s", false},
 		{"hidden, new passcode at once", false, true, 1111111111, "1405 0471", "30 s", false},
