@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/softtoken/softtoken/app/internal/xvfb"
 )
 
 func main() {
@@ -93,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(work)
 
-	display, stopX, err := startXvfb(ctx, work)
+	display, stopX, err := xvfb.Start(ctx)
 	if err != nil {
 		return err
 	}
@@ -363,32 +365,6 @@ func residentMB(pid int) (float64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
-}
-
-// startXvfb starts a private display on the first free number from 90.
-func startXvfb(ctx context.Context, work string) (string, func(), error) {
-	for n := 90; n < 110; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		display := fmt.Sprintf(":%d", n)
-		cmd := exec.CommandContext(ctx, "Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			return "", nil, fmt.Errorf("start Xvfb: %w", err)
-		}
-		stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return display, stop, nil
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		stop()
-	}
-	return "", nil, errors.New("no free X display from :90 to :109")
 }
 
 func addTokens(ctx context.Context, softtoken string, env []string) error {
