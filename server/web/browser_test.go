@@ -39,7 +39,8 @@ func TestBrowserOneSwipe(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#submit")))
 		browsertest.WaitText(t, ctx, want)
 		if i == 0 {
-			browsertest.Screenshot(t, ctx, "web-home")
+			// docs' web-home.png is TestBrowserAppEnrolment's: one name,
+			// one maker, whatever order the tests run in.
 			browsertest.Step(t, ctx, "ask for a One Swipe enrolment code",
 				chromedp.Click(chromedp.CSS("#issue")), chromedp.WaitVisible(chromedp.CSS("#code")))
 			browsertest.WaitTrue(t, ctx, "the code image", `document.getElementById("code")?.naturalWidth > 0`)

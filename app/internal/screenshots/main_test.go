@@ -91,6 +91,8 @@ func run(m *testing.M) int {
 // reads the names from the source.
 func shoot(t *testing.T, w *gui.Window, name string) {
 	t.Helper()
+	// No blinking text cursor: the same state makes the same picture.
+	fyne.DoAndWait(func() { w.Win.Canvas().Unfocus() })
 	time.Sleep(paintWait)
 	img, err := capture(w.Win)
 	if err != nil {
