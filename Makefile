@@ -29,7 +29,8 @@ FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzD
 # JDK to run the protocol seed's Java client sample against the server, and
 # PostgreSQL, which the store's tests start themselves (server/pgtest), and
 # squid, a real HTTP proxy for the enrolment tests (enrolclient/internal/squidtest),
-# and xdotool to give a window the focus (make measure-idle, make screenshots).
+# and xdotool to give a window the focus (make measure-idle). make screenshots
+# needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
 	xclip chromium ffmpeg postgresql squid xdotool
@@ -38,7 +39,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle package package-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps clean
 
 deps: ## install the missing Debian packages
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -152,6 +153,26 @@ measure-idle: build ## idle CPU and memory of the app against Fyne's hello app
 	$(GO) build -o $(BIN)/fyne-hello fyne.io/fyne/v2/cmd/hello
 	$(GO) build -o $(BIN)/measure-idle ./app/internal/measureidle
 	$(call with_keyring,$(BIN)/measure-idle --softtoken $(BIN)/softtoken --hello $(BIN)/fyne-hello $(MEASURE_FLAGS))
+
+# make screenshots: every picture README.md and docs/*.md show, made
+# afresh with fixed demo data into a temporary folder: the app's from the
+# real app on a private Xvfb display (app/internal/screenshots, build tag
+# screenshots), the enrol site's and help desk's from server/web's browser
+# tests in Chromium (browsertest.Screenshot). When every picture the
+# documents show was made, docs/screenshots becomes exactly what was made
+# (a picture no longer made goes). TestDocsShowOnlyMadePictures, in make
+# test, fails when a document shows a picture this does not make.
+screenshots: deps ## remake docs/screenshots from the real app and pages
+	@shots=$$(mktemp -d); trap 'rm -rf "$$shots"' EXIT; \
+	echo "the app's pictures (Xvfb)"; \
+	dbus-run-session -- env SOFTTOKEN_SCREENSHOTS="$$shots" $(GO) test -tags $(APP_TAGS),screenshots -count=1 ./app/internal/screenshots/; \
+	echo "the web pages' pictures (Chromium)"; \
+	SOFTTOKEN_SCREENSHOTS="$$shots" SOFTTOKEN_REQUIRE_TOOLS=1 $(GO) test -count=1 -run '^TestBrowser' ./server/web/; \
+	missing=$$(grep -ohE 'screenshots/[A-Za-z0-9_.-]+\.png' README.md docs/*.md | sed 's|.*/||' | sort -u | \
+		while read -r f; do [ -f "$$shots/$$f" ] || echo "$$f"; done); \
+	if [ -n "$$missing" ]; then echo "make screenshots: these pictures the documents show were not made:" $$missing; exit 1; fi; \
+	rm -f docs/screenshots/*.png; cp "$$shots"/*.png docs/screenshots/; \
+	echo "docs/screenshots: $$(ls "$$shots" | wc -l) pictures made"
 
 # make package: dist/softtoken-linux-amd64.tar.xz (binary, .desktop entry,
 # icon) and dist/softtoken-windows-amd64.exe (cross-compiled with mingw-w64,
