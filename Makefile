@@ -90,6 +90,7 @@ run: build ## start the demo server and open the app
 
 vet: deps
 	$(GO) vet ./...
+	$(GO) vet -tags screenshots ./app/internal/screenshots/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \

@@ -69,9 +69,15 @@ func run(m *testing.M) int {
 		"DISPLAY": display, "FYNE_THEME": "dark", "FYNE_SCALE": "1", "LANGUAGE": "en_US",
 		"XDG_CONFIG_HOME": filepath.Join(work, "config"), "XDG_RUNTIME_DIR": filepath.Join(work, "run"),
 	} {
-		os.Setenv(k, v)
+		if err := os.Setenv(k, v); err != nil {
+			fmt.Fprintln(os.Stderr, "screenshots:", err)
+			return 1
+		}
 	}
-	os.MkdirAll(filepath.Join(work, "run"), 0o700)
+	if err := os.MkdirAll(filepath.Join(work, "run"), 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, "screenshots:", err)
+		return 1
+	}
 	time.Local = time.UTC
 	theApp = fyneapp.NewWithID("io.github.softtoken.screenshots")
 	code := 1

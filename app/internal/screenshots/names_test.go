@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,10 +59,13 @@ func madeNames(t *testing.T) map[string]bool {
 					return true
 				}
 				lit, ok := call.Args[2].(*ast.BasicLit)
-				name, err := strconv.Unquote(litValue(lit))
-				if !ok || lit.Kind != token.STRING || err != nil {
+				if !ok || lit.Kind != token.STRING {
 					t.Errorf("%s: the picture's name must be a string literal, for this test to know it", fset.Position(call.Pos()))
 					return true
+				}
+				name, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatalf("%s: %v", fset.Position(lit.Pos()), err)
 				}
 				if made[name+".png"] {
 					t.Errorf("%s: %s.png is made twice: which one lands in docs depends on the tests' order", fset.Position(call.Pos()), name)
@@ -75,13 +79,6 @@ func madeNames(t *testing.T) map[string]bool {
 		t.Fatal("found no picture producers: the producers' calls were renamed?")
 	}
 	return made
-}
-
-func litValue(l *ast.BasicLit) string {
-	if l == nil {
-		return ""
-	}
-	return l.Value
 }
 
 // calls reports whether call is fun() (pkg "") or pkg.fun().
@@ -101,14 +98,7 @@ func calls(call *ast.CallExpr, pkg, fun string) bool {
 // not in the folder, and a file in the folder that is not made (stale).
 func problems(docs map[string]string, made map[string]bool, files []string) []string {
 	var out []string
-	paths := slices.Sorted(func(yield func(string) bool) {
-		for p := range docs {
-			if !yield(p) {
-				return
-			}
-		}
-	})
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(docs)) {
 		for _, m := range pictureRef.FindAllStringSubmatch(docs[p], -1) {
 			name := m[1]
 			if !made[name] {

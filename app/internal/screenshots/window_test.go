@@ -74,14 +74,19 @@ func open(t *testing.T, lang string, tokens []token.Token, srv *servertest.Serve
 		client := &enrolclient.Client{Store: store, Now: srv.Clock.Now}
 		cfg.Begin, cfg.DefaultEnrolURL = client.Begin, srv.URL
 	}
+	var rows int
 	fyne.DoAndWait(func() {
 		theApp.Preferences().SetString(gui.PrefLanguage, lang)
 		f.w = gui.New(theApp, cfg)
 		f.w.Win.Resize(size)
 		f.w.SetFocused(true)
 		f.w.Show()
+		rows = len(f.w.Rows())
 	})
 	t.Cleanup(func() { fyne.DoAndWait(f.w.Win.Hide) })
+	if rows != len(tokens) {
+		t.Fatalf("the window shows %d rows, want %d", rows, len(tokens))
+	}
 	return f
 }
 
@@ -94,14 +99,25 @@ func (f *fixture) at(t time.Time) {
 // clears the "copied" notice it shows.
 func (f *fixture) nextCode(t *testing.T) {
 	t.Helper()
+	pressed, shown := 0, 0
 	fyne.DoAndWait(func() {
 		for _, r := range f.w.Rows() {
 			if r.Entry.Token.Type == token.HOTP {
 				r.Next.OnTapped()
+				pressed++
+			}
+		}
+		// The window rebuilt its rows: the code shows, and Copy is on.
+		for _, r := range f.w.Rows() {
+			if r.Entry.Token.Type == token.HOTP && !r.Copy.Disabled() {
+				shown++
 			}
 		}
 		f.w.Status.SetText("")
 	})
+	if pressed == 0 || shown != pressed {
+		t.Fatalf("Next code pressed on %d rows, a code shown on %d", pressed, shown)
+	}
 }
 
 func TestEmpty(t *testing.T) {
