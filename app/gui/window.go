@@ -178,6 +178,11 @@ func (w *Window) Relabel() {
 	w.Status = widget.NewLabel("")
 	w.Status.Wrapping = fyne.TextWrapWord // a long notice must not widen the window
 	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
+	// A flat toolbar, as desktop apps draw theirs: it also spares three
+	// rounded backgrounds on each redraw (docs/benchmarks.md).
+	for _, b := range []*widget.Button{w.AddButton, w.ScanButton, w.SettingsButton} {
+		b.Importance = widget.LowImportance
+	}
 	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.Reload()
