@@ -135,21 +135,27 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	return nil
 }
 
-// tick refreshes the passcodes once a second, on the second, so a new
-// passcode shows within a second of its period's start, and the idle app
-// does almost nothing in between.
+// tick refreshes the window whenever it changes by itself: every second,
+// on the second, while it has the focus, and only at a countdown's step or
+// a new passcode otherwise (gui.Window.UntilChange), so the idle app does
+// almost nothing in between.
 func tick(ctx context.Context, a fyne.App, w *gui.Window) {
-	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
 	for {
-		fyne.Do(w.Refresh)
+		var wait time.Duration
+		fyne.DoAndWait(func() {
+			w.Refresh()
+			wait = w.UntilChange(time.Now())
+		})
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			fyne.Do(a.Quit)
 			return
-		case <-t.C:
+		case <-w.Wake():
+		case <-timer.C:
 		}
+		timer.Stop()
 	}
 }
 

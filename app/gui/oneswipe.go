@@ -52,7 +52,7 @@ func (w *Window) ShowSwipe(e token.Entry) {
 		}
 	})
 	w.Swipe = v
-	v.update(w.cfg.Now())
+	w.changed() // draws it, and the ticker counts its seconds
 	w.showFitted(v.dialog, content, 420)
 }
 

@@ -76,8 +76,10 @@ type Window struct {
 	// ID, until the next one is asked for.
 	hotp map[string]string
 	// focused and hidden say how closely a trader can be watching the
-	// window, which sets how often its countdowns move (see SetFocused).
+	// window, which sets how often its countdowns move (see SetFocused);
+	// wake tells the ticker they changed (see Wake).
 	focused, hidden bool
+	wake            chan struct{}
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -154,7 +156,8 @@ func New(a fyne.App, cfg Config) *Window {
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
 	}
-	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox(), hotp: map[string]string{}}
+	w := &Window{Win: a.NewWindow("softtoken"), app: a, cfg: cfg, rows: container.NewVBox(), hotp: map[string]string{},
+		wake: make(chan struct{}, 1)}
 	w.Confirm = func(title, msg string, answer func(bool)) { dialog.ShowConfirm(title, msg, answer, w.Win) }
 	w.AskName = w.askName
 	w.Inform = func(title, msg string) { dialog.ShowInformation(title, msg, w.Win) }
@@ -178,6 +181,11 @@ func (w *Window) Relabel() {
 	w.Status = widget.NewLabel("")
 	w.Status.Wrapping = fyne.TextWrapWord // a long notice must not widen the window
 	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
+	// A flat toolbar, as desktop apps draw theirs: it also spares three
+	// rounded backgrounds on each redraw (docs/benchmarks.md).
+	for _, b := range []*widget.Button{w.AddButton, w.ScanButton, w.SettingsButton} {
+		b.Importance = widget.LowImportance
+	}
 	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.Reload()
@@ -245,7 +253,7 @@ func (w *Window) Reload() {
 		w.ScanButton.Enable()
 		w.FullNote.Hide()
 	}
-	w.Refresh()
+	w.changed()
 	if w.cfg.OnChange != nil {
 		w.cfg.OnChange(w.entries)
 	}
@@ -321,6 +329,39 @@ func (w *Window) Refresh() {
 	}
 }
 
+// UntilChange is how long after now the window next changes by itself:
+// the next second with the focus or a One Swipe code open, else the next
+// step of a countdown or the next passcode (SetFocused). The ticker sleeps
+// that long, so a window in the background or in the tray wakes only to
+// redraw.
+func (w *Window) UntilChange(now time.Time) time.Duration {
+	start := now.Truncate(time.Second)
+	next := start.Add(time.Second)
+	if w.pace() == everySecond || w.Swipe != nil {
+		return next.Sub(now)
+	}
+	const longest = 5 * time.Minute // no TOTP row: look again now and then
+	for at := next; at.Sub(start) < longest; at = at.Add(time.Second) {
+		for _, r := range w.list {
+			e := r.Entry
+			if e.Err != nil || e.Token.Type != token.TOTP {
+				continue
+			}
+			before, after := e.Token.SecondsLeft(at.Add(-time.Second)), e.Token.SecondsLeft(at)
+			period := int(e.Token.Period)
+			if after > before || shownSeconds(after, period, w.pace()) != shownSeconds(before, period, w.pace()) ||
+				(after <= warnSeconds) != (before <= warnSeconds) {
+				return at.Sub(now)
+			}
+		}
+	}
+	return start.Add(longest).Sub(now)
+}
+
+// Wake receives when the window's pace or rows change (SetFocused,
+// SetHidden, Reload), for a ticker sleeping UntilChange to look again.
+func (w *Window) Wake() <-chan struct{} { return w.wake }
+
 // SetFocused tells the window whether the app has the focus and brings
 // the countdowns up to date; a focused window is not hidden.
 //
@@ -336,14 +377,24 @@ func (w *Window) SetFocused(focused bool) {
 	if focused {
 		w.hidden = false
 	}
-	w.Refresh()
+	w.changed()
 }
 
 // SetHidden tells the window whether it is hidden (in the tray); Show and
 // Hide call it.
 func (w *Window) SetHidden(hidden bool) {
 	w.hidden = hidden
+	w.changed()
+}
+
+// changed refreshes the window and wakes the ticker (Wake): the pace or
+// the rows changed, so its sleep may be too long.
+func (w *Window) changed() {
 	w.Refresh()
+	select {
+	case w.wake <- struct{}{}:
+	default: // the ticker has yet to take the last one
+	}
 }
 
 // Show shows the window and asks for the focus.

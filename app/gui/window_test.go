@@ -320,3 +320,38 @@ func TestSettings(t *testing.T) {
 		t.Errorf("enrol URL saved as %q", again.EnrolURL.Text)
 	}
 }
+
+// The ticker sleeps until the window next changes by itself: the next
+// second with the focus, else the next step of a countdown or the next
+// passcode; a change of pace wakes it.
+func TestUntilChange(t *testing.T) {
+	f := newFixture(t, "alice (bank.example)")
+	// 1111111080 starts a 30 s step: seconds left = 30 - (t - 1111111080).
+	tests := []struct {
+		name            string
+		focused, hidden bool
+		at              time.Time
+		want            time.Duration
+	}{
+		{"focused, on the second", true, false, time.Unix(1111111081, 0), time.Second},
+		{"focused, within a second", true, false, time.Unix(1111111081, 300e6), 700 * time.Millisecond},
+		{"background: to the next step (25 s)", false, false, time.Unix(1111111082, 0), 3 * time.Second},
+		{"background, within a second", false, false, time.Unix(1111111082, 250e6), 2750 * time.Millisecond},
+		{"background: from 10 s to the warning at 5 s", false, false, time.Unix(1111111100, 0), 5 * time.Second},
+		{"background: from the warning to the next passcode", false, false, time.Unix(1111111106, 0), 4 * time.Second},
+		{"hidden: to the warning, then the next passcode", false, true, time.Unix(1111111082, 0), 23 * time.Second},
+		{"hidden, in the warning: to the next passcode", false, true, time.Unix(1111111107, 0), 3 * time.Second},
+	}
+	for _, tc := range tests {
+		f.w.SetFocused(tc.focused)
+		f.w.SetHidden(tc.hidden)
+		select {
+		case <-f.w.Wake():
+		default:
+			t.Errorf("%s: the pace changed and the ticker was not woken", tc.name)
+		}
+		if got := f.w.UntilChange(tc.at); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func TestOutboxWelcome(t *testing.T) {
 			"23 December 2026 09:00 UTC", "disabled"}},
 		{lang.Italian, []string{"Subject: Attivazione dell'autenticazione a due fattori\r\n",
 			"User ID:            BTSUser0.9999@bts.com", "Codice di accesso:  703027", "entro il 23 dicembre 2026, 09:00 UTC",
-			"verrà disattivato", "prema Aggiungi (Add)"}},
+			"verrà disattivato", "prema Aggiungi. Nei campi URL di registrazione"}},
 	}
 	for _, tt := range tests {
 		dir := filepath.Join(t.TempDir(), "outbox")

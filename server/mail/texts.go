@@ -96,10 +96,11 @@ URL di attivazione: %[2]s
 Codice di accesso:  %[3]s
 
 Soft token sul PC
-  Apra softtoken, prema Aggiungi (Add) e inserisca l'URL di attivazione
-  indicato sopra, il Suo User ID, la password (ricevuta separatamente) e
-  il codice di accesso %[3]s. Scelga poi due domande di sicurezza: da quel
-  momento il token mostra i Suoi codici di accesso.
+  Apra softtoken e prema Aggiungi. Nei campi URL di registrazione,
+  User ID, Password e Passcode inserisca l'URL di attivazione indicato
+  sopra, il Suo User ID, la password (ricevuta separatamente) e il codice
+  di accesso %[3]s. Scelga poi due domande di sicurezza: da quel momento
+  il token mostra i Suoi codici di accesso.
 
 App per smartphone o SMS
   Apra %[2]s?userid=%[4]s
