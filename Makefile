@@ -21,7 +21,7 @@ FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzD
 # oathtool as an independent OTP implementation to check codes against, a
 # JDK to run the protocol seed's Java client sample against the server, and
 # PostgreSQL, which the store's tests start themselves (server/pgtest), and
-# squid, a real HTTP proxy for the enrolment tests (enrolclient/internal/squidtest).
+# squid, a real HTTP proxy for the enrolment tests (internal/squidtest).
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
 	xclip chromium ffmpeg postgresql squid
