@@ -1,0 +1,114 @@
+//go:build wine
+
+package wintest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The window under Wine and Xvfb shows every token's name and its current
+// passcode, as oathtool computes it: read back from a screenshot by OCR, as
+// app/gui's tests read the rows' labels.
+func TestWindow(t *testing.T) {
+	svc := service(t)
+	secrets := []string{randomSecret(t), randomSecret(t)}
+	must(t, svc, "", "add", "otpauth://totp/Bank:trader?issuer=Bank&secret="+secrets[0])
+	must(t, svc, "", "add", "otpauth://totp/Broker:desk?issuer=Broker&secret="+secrets[1])
+	t.Cleanup(func() {
+		must(t, svc, "", "delete", "--yes", "2")
+		must(t, svc, "", "delete", "--yes", "1")
+	})
+	startApp(t, svc)
+	win := findWindow(t, 60*time.Second)
+
+	var text string
+	for try := 0; try < 5; try++ {
+		before := time.Now()
+		shot := capture(t, win)
+		after := time.Now()
+		text = ocr(t, shot)
+		digits := onlyDigits(text)
+		found := 0
+		for _, s := range secrets {
+			if strings.Contains(digits, oath(t, s, before, "--totp")) || strings.Contains(digits, oath(t, s, after, "--totp")) {
+				found++
+			}
+		}
+		if found == len(secrets) {
+			t.Logf("OCR read:\n%s", text)
+			for _, name := range []string{"trader (Bank)", "desk (Broker)"} {
+				if !strings.Contains(text, name) {
+					t.Errorf("the window does not show %q; OCR read:\n%s", name, text)
+				}
+			}
+			return
+		}
+		time.Sleep(time.Second) // a passcode may have turned, or the window not be drawn yet
+	}
+	t.Errorf("the window does not show the passcodes oathtool computes; OCR read:\n%s", text)
+}
+
+// startApp opens the window of the Windows binary for service; it is
+// killed when the test ends. Its output is in the returned files.
+func startApp(t *testing.T, service string) (cmd *exec.Cmd, stdout, stderr *os.File) {
+	t.Helper()
+	cmd = exec.Command(wine, exe)
+	cmd.Env = append(os.Environ(), "SOFTTOKEN_KEYRING_SERVICE="+service)
+	stdout, stderr = tempFile(t), tempFile(t)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("the app's output:\n%s%s", readBack(t, stdout), readBack(t, stderr))
+		}
+	})
+	return cmd, stdout, stderr
+}
+
+// findWindow waits for the app's window to be mapped, and returns its X id.
+func findWindow(t *testing.T, within time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^softtoken$").Output()
+	ids := strings.Fields(string(out))
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("no softtoken window after %s: %v", within, err)
+	}
+	return ids[0]
+}
+
+// capture takes a screenshot of window id.
+func capture(t *testing.T, id string) string {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), "window.png")
+	tool(t, "import", "-window", id, shot)
+	return shot
+}
+
+// ocr reads the text in a screenshot: enlarged, grey, dark text on light
+// (negated for a dark theme).
+func ocr(t *testing.T, shot string) string {
+	t.Helper()
+	prepared := strings.TrimSuffix(shot, ".png") + "-ocr.png"
+	args := []string{shot, "-resize", "300%", "-colorspace", "Gray"}
+	if mean, err := strconv.ParseFloat(tool(t, "convert", shot, "-colorspace", "Gray", "-format", "%[fx:mean]", "info:"), 64); err == nil && mean < 0.5 {
+		args = append(args, "-negate")
+	}
+	tool(t, "convert", append(args, prepared)...)
+	return tool(t, "tesseract", prepared, "-", "--psm", "6")
+}
+
+func onlyDigits(s string) string { return regexp.MustCompile(`[^0-9\n]`).ReplaceAllString(s, "") }
