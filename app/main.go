@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		return err
 	}
 	if len(args) == 0 {
-		return runGUI(ctx, store)
+		return runGUI(ctx, store, stderr)
 	}
 	interactive := term.IsTerminal(int(stdin.Fd()))
 	env := cli.Env{
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	return cli.Run(ctx, env, args)
 }
 
-func runGUI(ctx context.Context, store *keyringstore.Store) error {
+func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) error {
 	// One window per user and keyring service: a second launch brings the
 	// first to the front and ends.
 	var shown atomic.Pointer[gui.Window]
@@ -88,11 +88,11 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	}
 	release, err := instance.Acquire(sock, func() {
 		if w := shown.Load(); w != nil {
-			fyne.Do(func() { w.Win.Show(); w.Win.RequestFocus() })
+			fyne.Do(func() { raise(w.Win) })
 		}
 	})
 	if errors.Is(err, instance.ErrRunning) {
-		slog.Info("already running: showed the open window")
+		fmt.Fprintf(stderr, "softtoken: %v\n", err)
 		return nil
 	}
 	if err != nil {
@@ -159,7 +159,7 @@ func trayMenu(w **gui.Window, entries []token.Entry) *fyne.Menu {
 	if len(items) > 0 {
 		items = append(items, fyne.NewMenuItemSeparator())
 	}
-	items = append(items, fyne.NewMenuItem("Show softtoken", func() { (*w).Win.Show(); (*w).Win.RequestFocus() }))
+	items = append(items, fyne.NewMenuItem("Show softtoken", func() { raise((*w).Win) }))
 	return fyne.NewMenu("softtoken", items...)
 }
 

@@ -157,7 +157,13 @@ func service(t *testing.T) string {
 // and returns its standard output and error.
 func softtoken(t *testing.T, service, stdin string, args ...string) (string, string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return softtokenWithin(t, 2*time.Minute, service, stdin, args...)
+}
+
+// softtokenWithin is softtoken, killed after d.
+func softtokenWithin(t *testing.T, d time.Duration, service, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, wine, append([]string{exe}, args...)...)
 	cmd.Env = append(os.Environ(), "SOFTTOKEN_KEYRING_SERVICE="+service)
@@ -231,9 +237,15 @@ func tool(t *testing.T, name string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// randomSecret is a random 160-bit seed in base32.
 func randomSecret(t *testing.T) string {
 	t.Helper()
 	b := make([]byte, 20)
 	rand.Read(b)
+	return base32Of(b)
+}
+
+// base32Of is the seed b in unpadded base32.
+func base32Of(b []byte) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }

@@ -112,3 +112,47 @@ func ocr(t *testing.T, shot string) string {
 }
 
 func onlyDigits(s string) string { return regexp.MustCompile(`[^0-9\n]`).ReplaceAllString(s, "") }
+
+// A second launch of the window, while the first is minimised, ends at
+// once saying so, and the first window comes back: restored and shown,
+// the only softtoken window (the single-instance guard's named pipe).
+func TestSecondLaunchRaisesTheFirst(t *testing.T) {
+	svc := service(t)
+	must(t, svc, "", "add", "otpauth://totp/Bank:trader?issuer=Bank&secret="+randomSecret(t))
+	t.Cleanup(func() { must(t, svc, "", "delete", "--yes", "1") })
+	startApp(t, svc)
+	win := findWindow(t, 60*time.Second)
+	tool(t, "xdotool", "windowminimize", "--sync", win)
+	if state := wmState(t, win); state != "Iconic" {
+		t.Fatalf("the minimised window's WM_STATE is %q, want Iconic", state)
+	}
+
+	out, errOut, err := softtokenWithin(t, time.Minute, svc, "")
+	if err != nil || !strings.Contains(errOut, "softtoken is already running: its window was brought to the front") {
+		t.Fatalf("the second launch: %v\n%s%s", err, out, errOut)
+	}
+	var state string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if state = wmState(t, win); state == "Normal" {
+			break
+		}
+	}
+	if state != "Normal" {
+		t.Errorf("after the second launch the first window's WM_STATE is %q, want Normal", state)
+	}
+	visible, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^softtoken$").Output()
+	if ids := strings.Fields(string(visible)); len(ids) != 1 || ids[0] != win {
+		t.Errorf("visible softtoken windows: %v, want only %s", ids, win)
+	}
+}
+
+// wmState is the window's ICCCM WM_STATE as xprop tells it: Normal,
+// Iconic or Withdrawn ("" when it has none).
+func wmState(t *testing.T, win string) string {
+	t.Helper()
+	out := tool(t, "xprop", "-id", win, "WM_STATE")
+	if m := regexp.MustCompile(`window state: (\w+)`).FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return ""
+}
