@@ -208,6 +208,9 @@ func URLs(typed string) (enrolURL, wsURL string, err error) {
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
+	if n := len(u.String()); n > token.MaxURLBytes {
+		return "", "", newErr(KindBadURL, "url", fmt.Sprintf("the enrol URL is too long (%d characters, at most %d): type it as in your welcome mail", n, token.MaxURLBytes), nil)
+	}
 	ws := *u
 	ws.Scheme = map[string]string{"https": "wss", "http": "ws"}[u.Scheme]
 	ws.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "secenrol")
