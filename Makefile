@@ -179,11 +179,14 @@ package-deps: deps
 package: package-deps ## the Linux and Windows packages, in dist/
 	mkdir -p $(DIST)/stage
 	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/stage/softtoken ./app
-	# The fyne tool reads FyneApp.toml next to the main package.
+	# The fyne tool reads FyneApp.toml next to the main package, and counts
+	# its Build up after each package: a fresh copy for each, so both carry
+	# the version FyneApp.toml says (make test-windows checks the .exe's).
 	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
 	cd app && $(FYNE) package --os linux --release --exe ../$(DIST)/stage/softtoken \
 		&& mv softtoken.tar.xz ../$(DIST)/softtoken-linux-amd64.tar.xz \
 		|| { rm -f FyneApp.toml; exit 1; }
+	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
 	cd app && CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 $(FYNE) package --os windows --release \
 		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
 		|| { rm -f FyneApp.toml; exit 1; }
