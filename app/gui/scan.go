@@ -31,6 +31,10 @@ func (w *Window) ShowScan() {
 	hint := widget.NewLabel("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), copy the image and paste it, or hold it up to the webcam.")
 	hint.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(hint, screen, file, paste, camera)
+	if !scan.CameraSupported { // Windows, macOS: no webcam (docs/qr.md)
+		hint.SetText("Show the QR code on the screen, open or drop an image of it (PNG, JPEG, GIF), or copy the image and paste it.")
+		content.Remove(camera)
+	}
 	d = dialog.NewCustom("Scan a QR code", "Cancel", content, w.Win)
 	w.showFitted(d, content, 420)
 }

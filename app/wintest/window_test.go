@@ -156,3 +156,65 @@ func wmState(t *testing.T, win string) string {
 	}
 	return ""
 }
+
+// The scan dialog on Windows offers the screen, an image file and the
+// clipboard, and no webcam, which the app cannot read there (docs/qr.md).
+func TestScanDialogWithoutWebcam(t *testing.T) {
+	svc := service(t)
+	startApp(t, svc)
+	win := findWindow(t, 60*time.Second)
+	clickWord(t, win, "Scan")
+	var text string
+	for try := 0; try < 10; try++ {
+		time.Sleep(500 * time.Millisecond)
+		if text = ocr(t, capture(t, win)); strings.Contains(text, "Scan the screen") {
+			break
+		}
+	}
+	flat := strings.Join(strings.Fields(text), " ") // the hint wraps
+	for _, want := range []string{"Scan the screen", "Open an image", "Paste a copied image", "or copy the image and paste it."} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the scan dialog lacks %q; OCR read:\n%s", want, text)
+		}
+	}
+	if strings.Contains(strings.ToLower(text), "webcam") {
+		t.Errorf("the scan dialog offers a webcam; OCR read:\n%s", text)
+	}
+}
+
+// clickWord clicks, as a user would, the first word OCR reads as starting
+// with word in the window (OCR may run a button's icon or next word into
+// it), trying a few screenshots while the window draws.
+func clickWord(t *testing.T, win, word string) {
+	t.Helper()
+	for try := 0; try < 5; try++ {
+		if clickWordOnce(t, win, word) {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("no %q in the window to click", word)
+}
+
+func clickWordOnce(t *testing.T, win, word string) bool {
+	t.Helper()
+	shot := capture(t, win)
+	prepared := strings.TrimSuffix(shot, ".png") + "-ocr.png"
+	const scale = 3
+	tool(t, "convert", shot, "-resize", strconv.Itoa(100*scale)+"%", "-colorspace", "Gray", prepared)
+	// TSV: level page block par line word left top width height conf text.
+	for _, line := range strings.Split(tool(t, "tesseract", prepared, "-", "--psm", "6", "tsv"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 12 || !strings.HasPrefix(f[11], word) {
+			continue
+		}
+		n := make([]int, 4)
+		for i := range n {
+			n[i], _ = strconv.Atoi(f[6+i])
+		}
+		x, y := (n[0]+n[2]/2)/scale, (n[1]+n[3]/2)/scale
+		tool(t, "xdotool", "mousemove", "--window", win, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+		return true
+	}
+	return false
+}
