@@ -22,13 +22,13 @@ APP_TAGS := no_emoji,migrated_fynedo
 # the whole minute of make stress's run of a target).
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, a
 # JDK to run the protocol seed's Java client sample against the server, and
 # PostgreSQL, which the store's tests start themselves (server/pgtest), and
-# squid, a real HTTP proxy for the enrolment tests (enrolclient/internal/squidtest),
+# squid, a real HTTP proxy for the enrolment tests (internal/squidtest),
 # and xdotool to give a window the focus (make measure-idle). make screenshots
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
@@ -39,16 +39,22 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps test-windows test-windows-deps clean
 
-deps: ## install the missing Debian packages
-	@missing=$$(for p in $(APT_PACKAGES); do \
+# install_missing: apt-get install the packages of $(1) that are not
+# installed yet.
+define install_missing
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "Installing missing packages:" $$missing; \
 		$(SUDO) apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps: ## install the missing Debian packages
+	$(call install_missing,$(APT_PACKAGES))
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: see https://go.dev/doc/install"; exit 1; }
 
 build: deps ## build bin/softtoken and bin/softtoken-server
@@ -190,16 +196,38 @@ package-deps: deps
 package: package-deps ## the Linux and Windows packages, in dist/
 	mkdir -p $(DIST)/stage
 	$(GO) build -tags $(APP_TAGS) -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(DIST)/stage/softtoken ./app
-	# The fyne tool reads FyneApp.toml next to the main package.
+	# The fyne tool reads FyneApp.toml next to the main package, and counts
+	# its Build up after each package: a fresh copy for each, so both carry
+	# the version FyneApp.toml says (make test-windows checks the .exe's).
 	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
 	cd app && $(FYNE) package --os linux --release --exe ../$(DIST)/stage/softtoken \
 		&& mv softtoken.tar.xz ../$(DIST)/softtoken-linux-amd64.tar.xz \
 		|| { rm -f FyneApp.toml; exit 1; }
+	sed 's|Icon = "assets/|Icon = "../assets/|' FyneApp.toml > app/FyneApp.toml
 	cd app && CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 $(FYNE) package --os windows --release --tags $(APP_TAGS) \
 		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
 		|| { rm -f FyneApp.toml; exit 1; }
 	rm -f app/FyneApp.toml
 	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe
+
+# make test-windows: the Windows binary that `make package` built, run
+# under Debian's Wine (app/wintest, behind the build tag wine): its command
+# line against oathtool, enrolment through squid named by the Internet
+# Settings in Wine's registry, its window under Xvfb (read back by OCR) and
+# the single-instance guard (docs/windows.md). It never builds the binary.
+# The enrolment test puts a test CA in the system's store, which Wine
+# trusts; the trap takes out any a killed run left.
+WINDOWS_EXE := $(DIST)/softtoken-windows-amd64.exe
+WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 xvfb openbox xdotool x11-utils imagemagick tesseract-ocr oathtool squid
+
+test-windows-deps:
+	$(call install_missing,$(WINE_PACKAGES))
+
+test-windows: test-windows-deps ## the packaged Windows binary under Wine
+	@[ -f $(WINDOWS_EXE) ] || { echo "no $(WINDOWS_EXE) to test: run make package first"; exit 1; }
+	trap 'if ls /usr/local/share/ca-certificates/softtoken-wintest-*.crt >/dev/null 2>&1; then \
+		rm -f /usr/local/share/ca-certificates/softtoken-wintest-*.crt; $(SUDO) update-ca-certificates --fresh >/dev/null; fi' EXIT; \
+	SOFTTOKEN_WINDOWS_EXE=$(abspath $(WINDOWS_EXE)) $(GO) test -tags wine -count=1 -timeout 10m -v ./app/wintest
 
 clean:
 	rm -rf $(BIN) $(DIST)

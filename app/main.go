@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		return err
 	}
 	if len(args) == 0 {
-		return runGUI(ctx, store)
+		return runGUI(ctx, store, stderr)
 	}
 	interactive := term.IsTerminal(int(stdin.Fd()))
 	env := cli.Env{
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	return cli.Run(ctx, env, args)
 }
 
-func runGUI(ctx context.Context, store *keyringstore.Store) error {
+func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) error {
 	// One window per user and keyring service: a second launch brings the
 	// first to the front and ends.
 	var shown atomic.Pointer[gui.Window]
@@ -88,11 +88,11 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	}
 	release, err := instance.Acquire(sock, func() {
 		if w := shown.Load(); w != nil {
-			fyne.Do(w.Show)
+			fyne.Do(func() { show(w) })
 		}
 	})
 	if errors.Is(err, instance.ErrRunning) {
-		slog.Info("already running: showed the open window")
+		fmt.Fprintf(stderr, "softtoken: %v\n", err)
 		return nil
 	}
 	if err != nil {
@@ -110,7 +110,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store) error {
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
-			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, w.Show))
+			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { show(w) }))
 		}
 	}
 	w = gui.New(a, cfg)
@@ -157,6 +157,13 @@ func tick(ctx context.Context, a fyne.App, w *gui.Window) {
 		}
 		timer.Stop()
 	}
+}
+
+// show brings the window back from the tray, or from under other windows,
+// to the front with the focus.
+func show(w *gui.Window) {
+	w.SetHidden(false)
+	raise(w.Win)
 }
 
 // buildVersion is the version set at link time, else the module version or

@@ -65,9 +65,10 @@ type Client struct {
 	// TLS configures certificate checks; nil uses the system's roots.
 	TLS *tls.Config
 	// Proxy is the proxy for a request to a URL (https:// or http://), nil
-	// for none; a nil Proxy is EnvProxy (HTTPS_PROXY, HTTP_PROXY,
-	// NO_PROXY). Only http:// proxies are supported, with basic
-	// authentication when the proxy URL has a user and password.
+	// for none; a nil Proxy is SystemProxy (HTTPS_PROXY, HTTP_PROXY,
+	// NO_PROXY; failing those, on Windows, the user's Internet Settings).
+	// Only http:// proxies are supported, with basic authentication when
+	// the proxy URL has a user and password.
 	Proxy func(*url.URL) (*url.URL, error)
 	// StepTimeout bounds every network step (default 20 s).
 	StepTimeout time.Duration
@@ -206,6 +207,9 @@ func URLs(typed string) (enrolURL, wsURL string, err error) {
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
+	}
+	if n := len(u.String()); n > token.MaxURLBytes {
+		return "", "", newErr(KindBadURL, "url", fmt.Sprintf("the enrol URL is too long (%d characters, at most %d): type it as in your welcome mail", n, token.MaxURLBytes), nil)
 	}
 	ws := *u
 	ws.Scheme = map[string]string{"https": "wss", "http": "ws"}[u.Scheme]

@@ -285,6 +285,14 @@ func TestURLs(t *testing.T) {
 			t.Errorf("URLs(%q) = %q, %q, %v; want %q, %q", tc.in, enrol, wsURL, err, tc.enrol, tc.ws)
 		}
 	}
+	// The enrol URL is kept with the token, within the token's limit.
+	long := "https://h.example/" + strings.Repeat("p", token.MaxURLBytes-len("https://h.example/")-len("secenrol/")) + "secenrol/"
+	if enrol, _, err := enrolclient.URLs(long); err != nil || enrol != long {
+		t.Errorf("a URL of %d bytes: %q, %v", len(long), enrol, err)
+	}
+	if _, _, err := enrolclient.URLs("x" + long[len("https://"):]); err == nil || enrolclient.KindOf(err) != enrolclient.KindBadURL || !strings.Contains(err.Error(), "the enrol URL is too long (257 characters, at most 256)") {
+		t.Errorf("a URL of 257 bytes: %v", err)
+	}
 }
 
 // The old PC is gone: enrol with a temporary passcode instead, which the

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -24,11 +25,52 @@ func EnvProxy(u *url.URL) (*url.URL, error) {
 	return httpproxy.FromEnvironment().ProxyFunc()(u)
 }
 
+// envProxySet says whether the environment names a proxy, which then
+// decides alone (NO_PROXY by itself does not).
+func envProxySet() bool {
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// SystemProxy is the proxy this PC names for a request to u (an https://
+// or http:// URL), nil for none: [EnvProxy] when HTTPS_PROXY or
+// HTTP_PROXY is set; otherwise, on Windows, the user's Internet Settings
+// ([InternetSettings]: ProxyEnable, ProxyServer, ProxyOverride). It reads
+// them at every call, so a change applies to the next enrolment.
+func SystemProxy(u *url.URL) (*url.URL, error) {
+	if envProxySet() {
+		return EnvProxy(u)
+	}
+	s, ok := osInternetSettings()
+	if !ok {
+		return nil, nil
+	}
+	return s.ProxyFunc()(u)
+}
+
+// autoConfigHint is a sentence for a server that cannot be reached
+// without a proxy while this PC's Internet Settings name an automatic
+// configuration script, which softtoken does not run; "" otherwise.
+func (c *Client) autoConfigHint() string {
+	if c.Proxy != nil || envProxySet() {
+		return ""
+	}
+	s, ok := osInternetSettings()
+	if !ok || s.AutoConfigURL == "" || (s.Enable && s.Server != "") {
+		return ""
+	}
+	return fmt.Sprintf("; this PC finds its proxy with an automatic configuration script (%s), which softtoken cannot use: ask your administrator for the proxy's address and set it in Internet Options (LAN settings) or as HTTPS_PROXY", s.AutoConfigURL)
+}
+
 // proxyFor is the proxy for the websocket URL wsURL, or nil.
 func (c *Client) proxyFor(wsURL *url.URL) (*url.URL, error) {
 	find := c.Proxy
 	if find == nil {
-		find = EnvProxy
+		find = SystemProxy
 	}
 	u := *wsURL
 	u.Scheme = map[string]string{"wss": "https", "ws": "http"}[u.Scheme]
@@ -118,10 +160,10 @@ func connectVia(ctx context.Context, p *url.URL, addr string) (net.Conn, error) 
 // proxyMsg turns a proxy failure into an Error for the user.
 func proxyMsg(e *proxyErr, server string) *Error {
 	name := proxyName(e.proxy)
-	const ask = "check this PC's proxy setting (HTTPS_PROXY), or ask your administrator"
+	ask := "check this PC's proxy setting (" + proxySettingName + "), or ask your administrator"
 	switch {
 	case e.status == http.StatusProxyAuthRequired && e.proxy.User == nil:
-		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s asks for a user name and password (%s): put them in this PC's proxy setting as http://USER:PASSWORD@%s, or ask your administrator", name, e.text, name), e)
+		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s asks for a user name and password (%s): %s, or ask your administrator", name, e.text, fmt.Sprintf(proxyAuthHow, name)), e)
 	case e.status == http.StatusProxyAuthRequired:
 		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s refused the user name or password of user %s (%s): %s", name, e.proxy.User.Username(), e.text, ask), e)
 	case e.status != 0:

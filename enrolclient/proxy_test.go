@@ -2,83 +2,22 @@ package enrolclient_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"io"
-	"math/big"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/softtoken/softtoken/enrolclient"
-	"github.com/softtoken/softtoken/enrolclient/internal/squidtest"
+	"github.com/softtoken/softtoken/internal/squidtest"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/wire"
 )
 
 // enrolHost resolves through the test proxy only.
 const enrolHost = "enrol.test"
-
-// tlsFront serves the server at backend over TLS as host, with a
-// certificate of a test CA: it returns its port and the CA's pool.
-func tlsFront(t *testing.T, backend, host string) (int, *x509.CertPool) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "softtoken test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	leafKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				b, err := net.Dial("tcp", backend)
-				if err != nil {
-					return
-				}
-				defer b.Close()
-				go func() { _, _ = io.Copy(b, c); b.Close() }()
-				_, _ = io.Copy(c, b)
-			}()
-		}
-	}()
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	return l.Addr().(*net.TCPAddr).Port, pool
-}
 
 // proxied is a server behind a TLS front, reached as https://enrol.test:PORT,
 // a name this PC's resolver does not know.
@@ -88,8 +27,8 @@ func proxied(t *testing.T) (*servertest.Server, string, *x509.CertPool) {
 		t.Fatalf("%s resolves on this PC (%v): the test could not tell a proxied request from a direct one", enrolHost, addrs)
 	}
 	s := servertest.New(t)
-	port, pool := tlsFront(t, s.Addr, enrolHost)
-	return s, "https://" + enrolHost + ":" + strconv.Itoa(port) + "/secenrol/", pool
+	f := squidtest.StartTLSFront(t, s.Addr, enrolHost)
+	return s, "https://" + enrolHost + ":" + strconv.Itoa(f.Port) + "/secenrol/", f.Pool
 }
 
 func setProxy(t *testing.T, proxy string) {

@@ -39,7 +39,7 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
 	}
 	proxy, err := c.proxyFor(u)
 	if err != nil {
-		return nil, newErr(KindProxy, "", fmt.Sprintf("this PC's proxy setting is not usable (%v): check HTTPS_PROXY, or ask your administrator", err), err)
+		return nil, newErr(KindProxy, "", fmt.Sprintf("this PC's proxy setting is not usable (%v): check %s, or ask your administrator", err, proxySettingName), err)
 	}
 	// The proxy, if any, is dialled here rather than by gorilla/websocket
 	// (connectVia says why).
@@ -54,7 +54,14 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, dialErr(ctx, wsURL, err)
+		err := dialErr(ctx, wsURL, err)
+		if k := KindOf(err); proxy == nil && (k == KindUnreachable || k == KindTimeout) {
+			var e *Error
+			if hint := c.autoConfigHint(); hint != "" && errors.As(err, &e) {
+				e.Msg += hint
+			}
+		}
+		return nil, err
 	}
 	return &session{c: c, ws: conn}, nil
 }

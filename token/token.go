@@ -22,13 +22,17 @@ import (
 // PC soft token that traders know: one token per user, up to six users.
 const MaxTokens = 6
 
-// Limits on the text fields of a token. They keep one token well inside the
-// smallest per-item size of the OS keyrings (2560 bytes on Windows).
+// Limits on the text fields of a token. With them the largest token's
+// keyring entry, even with every character one that JSON escapes, fits in
+// the smallest per-item size of the OS keyrings: the Windows Credential
+// Manager's 2560 bytes (token/keyringstore tests it, on Linux and under
+// Wine).
 const (
-	maxLabelRunes  = 64
-	maxFieldBytes  = 256
-	maxURLBytes    = 512
-	maxSerialBytes = 64
+	MaxLabelRunes  = 64  // runes of the name
+	MaxLabelBytes  = 256 // bytes of the name
+	MaxFieldBytes  = 256 // bytes of the issuer, and of the account
+	MaxURLBytes    = 256 // bytes of the enrol URL
+	MaxSerialBytes = 64  // bytes of the serial
 )
 
 // Secret is a token's seed. Its String and GoString methods never show the
@@ -82,8 +86,8 @@ func DefaultLabel(issuer, account string) string {
 	if issuer != "" {
 		label = account + " (" + issuer + ")"
 	}
-	if utf8.RuneCountInString(label) > maxLabelRunes {
-		label = string([]rune(label)[:maxLabelRunes-1]) + "…"
+	if utf8.RuneCountInString(label) > MaxLabelRunes {
+		label = string([]rune(label)[:MaxLabelRunes-1]) + "…"
 	}
 	return label
 }
@@ -94,19 +98,19 @@ func (t Token) Validate() error {
 	if err := ValidateLabel(t.Label); err != nil {
 		return err
 	}
-	if err := validateText("issuer", t.Issuer, maxFieldBytes); err != nil {
+	if err := validateText("issuer", t.Issuer, MaxFieldBytes); err != nil {
 		return err
 	}
 	if strings.Contains(t.Issuer, ":") {
 		return errors.New("issuer must not contain ':'")
 	}
-	if err := validateText("account", t.Account, maxFieldBytes); err != nil {
+	if err := validateText("account", t.Account, MaxFieldBytes); err != nil {
 		return err
 	}
 	if t.Issuer == "" && strings.Contains(t.Account, ":") {
 		return errors.New("an account name with ':' needs an issuer")
 	}
-	if err := validateText("serial", t.Serial, maxSerialBytes); err != nil {
+	if err := validateText("serial", t.Serial, MaxSerialBytes); err != nil {
 		return err
 	}
 	if err := validateEnrolURL(t.EnrolURL); err != nil {
@@ -127,10 +131,10 @@ func ValidateLabel(label string) error {
 	if label != strings.TrimSpace(label) {
 		return errors.New("the name must not start or end with a space")
 	}
-	if n := utf8.RuneCountInString(label); n > maxLabelRunes {
-		return fmt.Errorf("the name is %d characters long; at most %d are allowed", n, maxLabelRunes)
+	if n := utf8.RuneCountInString(label); n > MaxLabelRunes {
+		return fmt.Errorf("the name is %d characters long; at most %d are allowed", n, MaxLabelRunes)
 	}
-	return validateText("name", label, 4*maxLabelRunes)
+	return validateText("name", label, MaxLabelBytes)
 }
 
 func validateText(field, s string, max int) error {
@@ -152,7 +156,7 @@ func validateEnrolURL(s string) error {
 	if s == "" {
 		return nil
 	}
-	if err := validateText("enrol URL", s, maxURLBytes); err != nil {
+	if err := validateText("enrol URL", s, MaxURLBytes); err != nil {
 		return err
 	}
 	u, err := url.Parse(s)
@@ -167,15 +171,15 @@ func validateEnrolURL(s string) error {
 // is one SHA-512 block, beyond which HMAC hashes the key anyway.
 const (
 	minSecretBytes = 10
-	maxSecretBytes = 128
+	MaxSecretBytes = 128 // bytes of the seed
 )
 
 func validateSecret(s Secret) error {
 	switch {
 	case len(s) < minSecretBytes:
 		return fmt.Errorf("the secret is too short (%d bits; at least %d are needed)", 8*len(s), 8*minSecretBytes)
-	case len(s) > maxSecretBytes:
-		return fmt.Errorf("the secret is too long (%d bytes; at most %d)", len(s), maxSecretBytes)
+	case len(s) > MaxSecretBytes:
+		return fmt.Errorf("the secret is too long (%d bytes; at most %d)", len(s), MaxSecretBytes)
 	}
 	return nil
 }

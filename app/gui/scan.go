@@ -31,6 +31,10 @@ func (w *Window) ShowScan() {
 	hint := widget.NewLabel(T("scan.hint"))
 	hint.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(hint, screen, file, paste, camera)
+	if !scan.CameraSupported { // Windows, macOS: no webcam (docs/qr.md)
+		hint.SetText(T("scan.hint.nocamera"))
+		content.Remove(camera)
+	}
 	d = dialog.NewCustom(T("scan.title"), T("Cancel"), content, w.Win)
 	w.showFitted(d, content, 420)
 }

@@ -380,8 +380,8 @@ func (w *Window) SetFocused(focused bool) {
 	w.changed()
 }
 
-// SetHidden tells the window whether it is hidden (in the tray); Show and
-// Hide call it.
+// SetHidden tells the window whether it is hidden (in the tray); Hide
+// calls it, and whoever shows the window again.
 func (w *Window) SetHidden(hidden bool) {
 	w.hidden = hidden
 	w.changed()
@@ -395,13 +395,6 @@ func (w *Window) changed() {
 	case w.wake <- struct{}{}:
 	default: // the ticker has yet to take the last one
 	}
-}
-
-// Show shows the window and asks for the focus.
-func (w *Window) Show() {
-	w.SetHidden(false)
-	w.Win.Show()
-	w.Win.RequestFocus()
 }
 
 // Hide hides the window, to the tray.

@@ -14,6 +14,10 @@ import (
 	"github.com/blackjack/webcam"
 )
 
+// CameraSupported says whether this system has webcam scanning: Linux
+// (V4L2) does.
+const CameraSupported = true
+
 // V4L2 pixel formats (fourcc codes) the camera reader understands.
 const (
 	pixYUYV  webcam.PixelFormat = 'Y' | 'U'<<8 | 'Y'<<16 | 'V'<<24

@@ -1,6 +1,7 @@
 package keyringstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,8 +27,14 @@ const (
 	tokenFormat  = "softtoken-token/1"
 	formatPrefix = "softtoken-"
 	// maxEntryBytes is the smallest per-entry limit of the supported
-	// keyrings: the Windows Credential Manager's 2560 bytes.
+	// keyrings: the Windows Credential Manager's 2560 bytes. The token
+	// package's limits keep every valid token within it.
 	maxEntryBytes = 2560
+	// MaxServiceBytes bounds the keyring service name, part of every
+	// entry's target name on Windows (SERVICE:token:ID): go-keyring refuses
+	// a service of 512 bytes, Wine's Credential Manager a target name over
+	// 255 characters (Windows allows 32767).
+	MaxServiceBytes = 128
 )
 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -132,7 +139,12 @@ func decodeItem(s string) (token.Token, error) {
 }
 
 func encodeItem(t token.Token) (string, error) {
-	b, err := json.Marshal(item{
+	// No HTML escaping: "<" would take six bytes ("\u003c") of the
+	// entry's 2560, and nothing here is HTML.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(item{
 		Format: tokenFormat, Label: t.Label, Issuer: t.Issuer, Account: t.Account,
 		EnrolURL: t.EnrolURL, Serial: t.Serial,
 		Type: string(t.Type), Algorithm: string(t.Algorithm),
@@ -142,6 +154,7 @@ func encodeItem(t token.Token) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode token: %w", err)
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > maxEntryBytes {
 		return "", fmt.Errorf("the token's details are too long to store (%d bytes, at most %d): use a shorter name", len(b), maxEntryBytes)
 	}

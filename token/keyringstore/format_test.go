@@ -2,10 +2,7 @@ package keyringstore
 
 import (
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/softtoken/softtoken/token"
 )
 
 func TestCheckFormat(t *testing.T) {
@@ -23,19 +20,6 @@ func TestCheckFormat(t *testing.T) {
 		if err := checkFormat(tc.got, tokenFormat); err != tc.want {
 			t.Errorf("checkFormat(%q): got %v, want %v", tc.got, err, tc.want)
 		}
-	}
-}
-
-func TestEncodeItemTooBig(t *testing.T) {
-	tok := token.Token{Label: "x", Account: strings.Repeat("a", 256), Issuer: strings.Repeat("i", 256),
-		EnrolURL: "https://example.com/" + strings.Repeat("p", 480), Serial: strings.Repeat("s", 64),
-		Secret: make(token.Secret, 128), Params: token.DefaultParams()}
-	raw, err := encodeItem(tok)
-	if err != nil {
-		t.Fatalf("the largest valid token does not fit: %v", err)
-	}
-	if len(raw) > maxEntryBytes {
-		t.Fatalf("encoded %d bytes", len(raw))
 	}
 }
 

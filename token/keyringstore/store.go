@@ -84,6 +84,9 @@ func New(cfg Config) (*Store, error) {
 	if s.service == "" {
 		s.service = DefaultService
 	}
+	if len(s.service) > MaxServiceBytes {
+		return nil, fmt.Errorf("the keyring service name is too long (%d bytes, at most %d): set %s to a shorter one", len(s.service), MaxServiceBytes, ServiceEnv)
+	}
 	if s.backend == nil {
 		s.backend = OSKeyring{}
 	}
