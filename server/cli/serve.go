@@ -151,8 +151,18 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	srv := &http.Server{}
 	handler.Serve(srv)
-	go housekeeping(ctx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.dataDir()), mf.outboxDir(c.dataDir())}, keep: sc.OutboxKeep})
-	return listenAndServe(ctx, env, srv, ln, sc, "db", c.dbName(), "sms", smsTo, "mail", mailTo)
+	// Housekeeping ends before serve returns: it must not use the database
+	// after it is closed, nor log after the caller has read the log.
+	hkCtx, stopHK := context.WithCancel(ctx)
+	hkDone := make(chan struct{})
+	go func() {
+		defer close(hkDone)
+		housekeeping(hkCtx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.dataDir()), mf.outboxDir(c.dataDir())}, keep: sc.OutboxKeep})
+	}()
+	err = listenAndServe(ctx, env, srv, ln, sc, "db", c.dbName(), "sms", smsTo, "mail", mailTo)
+	stopHK()
+	<-hkDone
+	return err
 }
 
 // listenAndServe serves srv on ln (with TLS if sc says so), logs that it
@@ -203,6 +213,9 @@ func housekeeping(ctx context.Context, env Env, accounts *account.Service, keys 
 		}
 		ob.prune(env)
 		if ids, err := accounts.DisableUnenrolled(ctx); err != nil {
+			if ctx.Err() != nil {
+				return // serve is stopping
+			}
 			env.Logger.Error("disable unenrolled users", "err", err)
 		} else {
 			for _, id := range ids {
