@@ -80,7 +80,7 @@ func open(t *testing.T, lang string, tokens []token.Token, srv *servertest.Serve
 		f.w = gui.New(theApp, cfg)
 		f.w.Win.Resize(size)
 		f.w.SetFocused(true)
-		f.w.Show()
+		f.w.Win.Show()
 		rows = len(f.w.Rows())
 	})
 	t.Cleanup(func() { fyne.DoAndWait(f.w.Win.Hide) })
