@@ -83,7 +83,7 @@ func serverFor(value, scheme string) (*url.URL, error) {
 	case all != "":
 		addr = all
 	case socks != "":
-		return nil, fmt.Errorf("the proxy setting names only a SOCKS proxy (%s) for %s://, which softtoken does not support", socks, scheme)
+		return nil, fmt.Errorf("the proxy setting names only a SOCKS proxy (%s) for %s://, which softtoken does not support", withoutUser(socks), scheme)
 	default:
 		// A per-protocol list without this protocol: Windows connects
 		// directly.
@@ -101,10 +101,10 @@ func proxyURL(addr string) (*url.URL, error) {
 	}
 	p, err := url.Parse(s)
 	if err != nil || p.Hostname() == "" || (p.Path != "" && p.Path != "/") || p.RawQuery != "" || p.Fragment != "" {
-		return nil, fmt.Errorf("the proxy address %q is not host:port", addr)
+		return nil, fmt.Errorf("the proxy address %q is not host:port", withoutUser(addr))
 	}
 	if port := p.Port(); port != "" && strings.Trim(port, "0123456789") != "" {
-		return nil, fmt.Errorf("the proxy address %q has no valid port", addr)
+		return nil, fmt.Errorf("the proxy address %q has no valid port", withoutUser(addr))
 	}
 	if p.Port() == "" {
 		// WinINet's default port for an HTTP proxy.
@@ -112,6 +112,21 @@ func proxyURL(addr string) (*url.URL, error) {
 	}
 	p.Path = ""
 	return p, nil
+}
+
+// withoutUser is a proxy address as an error may show it: without the user
+// and password that may come before its last "@", even when the rest does
+// not parse.
+func withoutUser(addr string) string {
+	at := strings.LastIndex(addr, "@")
+	if at < 0 {
+		return addr
+	}
+	scheme := ""
+	if i := strings.Index(addr, "://"); i >= 0 && i < at {
+		scheme = addr[:i+3]
+	}
+	return scheme + addr[at+1:]
 }
 
 // bypassed says whether ProxyOverride exempts u.

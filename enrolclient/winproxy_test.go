@@ -2,6 +2,7 @@ package enrolclient_test
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,6 +88,29 @@ func TestInternetSettingsProxy(t *testing.T) {
 
 // On Linux there are no Internet Settings: SystemProxy is the
 // environment's.
+// A password in ProxyServer never reaches an error, which the Add dialog
+// shows and a trader may paste into a support ticket.
+func TestInternetSettingsErrorsHideThePassword(t *testing.T) {
+	for _, server := range []string{
+		"user:s3cret@proxy:80x",
+		"http://user:s3cret@proxy:3128/path",
+		"https=http://user:s3cret@proxy:3128/x",
+		"socks=user:s3cret@proxy:1080",
+		"http://user:s3cret@proxy:3128?q",
+		"http://us@r:s3cret@proxy:3128#f",
+	} {
+		s := enrolclient.InternetSettings{Enable: true, Server: server}
+		_, err := s.ProxyFunc()(&url.URL{Scheme: "https", Host: "enrol.bank.example"})
+		if err == nil {
+			t.Errorf("ProxyServer %q: no error", server)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ProxyServer %q: the error shows the password: %v", server, err)
+		}
+	}
+}
+
 func TestSystemProxyOutsideWindows(t *testing.T) {
 	u, _ := url.Parse("https://enrol.test/secenrol/")
 	setProxy(t, "")
@@ -115,6 +139,13 @@ func FuzzInternetSettings(f *testing.F) {
 			p, err := s.ProxyFunc()(u)
 			if err == nil && p != nil && (p.Scheme == "" || p.Hostname() == "" || p.Port() == "") {
 				t.Fatalf("server %q override %q host %q: proxy %#v", server, override, host, p)
+			}
+			// The text after a proxy's last "@" is its address; what comes
+			// before is a password an error must not show.
+			if i := strings.LastIndex(server, "@"); err != nil && i > 0 {
+				if secret := server[strings.LastIndexAny(server[:i], ":;=/")+1 : i]; len(secret) > 3 && strings.Contains(err.Error(), secret) && !strings.Contains(strconv.Quote(server[i+1:]), secret) {
+					t.Fatalf("server %q: the error shows %q: %v", server, secret, err)
+				}
 			}
 		}
 	})
