@@ -33,6 +33,11 @@ const (
 	MaxFieldBytes  = 256 // bytes of the issuer, and of the account
 	MaxURLBytes    = 256 // bytes of the enrol URL
 	MaxSerialBytes = 64  // bytes of the serial
+
+	// MaxStoredURLBytes is the enrol URL a token read back from the keyring
+	// may have: earlier releases stored up to 512 bytes, and such a token
+	// must keep working after an upgrade ([Token.ValidateStored]).
+	MaxStoredURLBytes = 512
 )
 
 // Secret is a token's seed. Its String and GoString methods never show the
@@ -94,7 +99,14 @@ func DefaultLabel(issuer, account string) string {
 
 // Validate reports the first thing that makes t unusable or unsafe to store,
 // in words the user can act on. It never includes the seed.
-func (t Token) Validate() error {
+func (t Token) Validate() error { return t.validate(MaxURLBytes) }
+
+// ValidateStored is Validate for a token read back from storage, which an
+// earlier release may have written under looser limits
+// ([MaxStoredURLBytes]): the limits of today apply to new tokens only.
+func (t Token) ValidateStored() error { return t.validate(MaxStoredURLBytes) }
+
+func (t Token) validate(maxURLBytes int) error {
 	if err := ValidateLabel(t.Label); err != nil {
 		return err
 	}
@@ -113,7 +125,7 @@ func (t Token) Validate() error {
 	if err := validateText("serial", t.Serial, MaxSerialBytes); err != nil {
 		return err
 	}
-	if err := validateEnrolURL(t.EnrolURL); err != nil {
+	if err := validateEnrolURL(t.EnrolURL, maxURLBytes); err != nil {
 		return err
 	}
 	if err := validateSecret(t.Secret); err != nil {
@@ -152,11 +164,11 @@ func validateText(field, s string, max int) error {
 	return nil
 }
 
-func validateEnrolURL(s string) error {
+func validateEnrolURL(s string, maxBytes int) error {
 	if s == "" {
 		return nil
 	}
-	if err := validateText("enrol URL", s, MaxURLBytes); err != nil {
+	if err := validateText("enrol URL", s, maxBytes); err != nil {
 		return err
 	}
 	u, err := url.Parse(s)

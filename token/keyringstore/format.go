@@ -132,7 +132,7 @@ func decodeItem(s string) (token.Token, error) {
 			Digits: it.Digits, Period: it.Period, Counter: it.Counter,
 		},
 	}
-	if err := t.Validate(); err != nil {
+	if err := t.ValidateStored(); err != nil {
 		return token.Token{}, fmt.Errorf("it is damaged: %w", err)
 	}
 	return t, nil

@@ -1,6 +1,7 @@
 package keyringstore
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -100,5 +101,40 @@ func TestServiceNameLimit(t *testing.T) {
 	_, err := New(Config{Service: ok + "s", Backend: &MemoryBackend{}, LockPath: dir + "/b.lock"})
 	if err == nil || !strings.Contains(err.Error(), "the keyring service name is too long (129 bytes, at most 128): set SOFTTOKEN_KEYRING_SERVICE to a shorter one") {
 		t.Errorf("a service name of %d bytes: %v", len(ok)+1, err)
+	}
+}
+
+// A token an earlier release stored with an enrol URL up to 512 bytes (the
+// limit was 512 before 256) reads back after the upgrade: today's limits
+// apply to new tokens, and an old one must not turn "damaged". Longer
+// than any release stored, it is damaged.
+func TestEarlierReleasesLongEnrolURLStillReads(t *testing.T) {
+	entry := func(urlBytes int) string {
+		t.Helper()
+		url := "https://enrol.bank.example/secenrol/?userid="
+		url += strings.Repeat("a", urlBytes-len(url))
+		raw, err := json.Marshal(item{Format: tokenFormat, Label: "alice", EnrolURL: url, Type: "totp", Algorithm: "SHA1",
+			Digits: 6, Period: 30, Secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	for _, tc := range []struct {
+		urlBytes int
+		ok       bool
+	}{
+		{token.MaxURLBytes, true},
+		{token.MaxURLBytes + 1, true},
+		{token.MaxStoredURLBytes, true},
+		{token.MaxStoredURLBytes + 1, false},
+	} {
+		tok, err := decodeItem(entry(tc.urlBytes))
+		if (err == nil) != tc.ok {
+			t.Errorf("an entry with a %d-byte enrol URL: %v, want readable %v", tc.urlBytes, err, tc.ok)
+		}
+		if err == nil && len(tok.EnrolURL) != tc.urlBytes {
+			t.Errorf("an entry with a %d-byte enrol URL read back with %d bytes", tc.urlBytes, len(tok.EnrolURL))
+		}
 	}
 }
