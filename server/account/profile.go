@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -187,8 +188,19 @@ func (s *Service) SetLanguage(ctx context.Context, o Origin, g Grant, l lang.Lan
 		if err != nil {
 			return "", err
 		}
+		if u.Lang == code {
+			return "", errSameLanguage // nothing to write, nor to audit
+		}
 		u.Lang = code
 		return "language " + code, tx.UpdateUser(*u)
 	})
+	if errors.Is(err, errSameLanguage) {
+		return nil
+	}
 	return err
 }
+
+// errSameLanguage ends SetLanguage's transaction when the user already
+// has the language: a switch clicked again, or a page that loads the
+// switch's link over and over, writes no row and no audit record.
+var errSameLanguage = errors.New("the same language")

@@ -133,7 +133,9 @@ func (h *site[V]) switchLang(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", HttpOnly: true, Secure: request.HTTPS(r),
 			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
-		if h.chose != nil {
+		// The user's own language is stored at the pace new sessions may
+		// start from an address: flipping it cannot flood the audit.
+		if h.chose != nil && h.starts.Allow(request.ClientAddr(r), time.Now()) {
 			if s := h.sessions.get(r, h.cookie, h.cfg.Now()); s != nil {
 				s.mu.Lock()
 				h.chose(r, s, l)

@@ -285,3 +285,33 @@ func TestSignedInSwitchIsTheUsersLanguage(t *testing.T) {
 		t.Errorf("the SMS passcode is not in Italian: %q", texts)
 	}
 }
+
+// A signed-in user's switch is stored, and audited, only when it changes
+// their language, and at the pace sessions may start from an address: a
+// page that loads the switch's link over and over, to the same language or
+// back and forth, cannot flood the audit.
+func TestLanguageSwitchCannotFloodTheAudit(t *testing.T) {
+	s := servertest.New(t)
+	initial := s.AddUser("trader", "trader-pass")
+	b := servertest.NewBrowser(t, s.URL)
+	b.SignIn("trader", "trader-pass")
+	b.Post("passcode", url.Values{"passcode": {initial}})
+	records := func() int {
+		t.Helper()
+		return strings.Count(s.Admin("", "audit", "--user", "trader"), "language")
+	}
+	before := records()
+	for range 50 {
+		b.Get("lang?to=it&back=/secenrol/home")
+	}
+	if got := records() - before; got != 1 {
+		t.Errorf("50 switches to Italian wrote %d audit records, want 1", got)
+	}
+	before = records()
+	for i := range 200 {
+		b.Get("lang?to=" + []string{"en", "it"}[i%2] + "&back=/secenrol/home")
+	}
+	if got := records() - before; got > 100 {
+		t.Errorf("200 switches back and forth wrote %d audit records", got)
+	}
+}
