@@ -88,7 +88,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	}
 	release, err := instance.Acquire(sock, func() {
 		if w := shown.Load(); w != nil {
-			fyne.Do(func() { show(w) })
+			fyne.Do(func() { raise(w.Win) })
 		}
 	})
 	if errors.Is(err, instance.ErrRunning) {
@@ -110,24 +110,23 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
-			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { show(w) }))
+			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { raise(w.Win) }))
 		}
 	}
 	w = gui.New(a, cfg)
 	// The countdowns count every second only with the focus
 	// (gui.Window.SetFocused); the window starts without it until the
-	// desktop gives it, as a hidden one never has it.
+	// desktop gives it.
 	a.Lifecycle().SetOnEnteredForeground(func() { w.SetFocused(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { w.SetFocused(false) })
 	shown.Store(w)
 	if tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayWindow(w.Win)
-		w.Win.SetCloseIntercept(w.Hide) // closing hides to the tray
+		w.Win.SetCloseIntercept(w.Win.Hide) // closing hides to the tray
 	}
 	go tick(ctx, a, w)
 	if tray && a.Preferences().Bool(gui.PrefStartMinimised) {
-		w.SetHidden(true)
 		a.Run()
 	} else {
 		w.Win.ShowAndRun()
@@ -157,13 +156,6 @@ func tick(ctx context.Context, a fyne.App, w *gui.Window) {
 		}
 		timer.Stop()
 	}
-}
-
-// show brings the window back from the tray, or from under other windows,
-// to the front with the focus.
-func show(w *gui.Window) {
-	w.SetHidden(false)
-	raise(w.Win)
 }
 
 // buildVersion is the version set at link time, else the module version or

@@ -75,11 +75,11 @@ type Window struct {
 	// hotp holds the passcode last shown for each counter-based token, by
 	// ID, until the next one is asked for.
 	hotp map[string]string
-	// focused and hidden say how closely a trader can be watching the
-	// window, which sets how often its countdowns move (see SetFocused);
-	// wake tells the ticker they changed (see Wake).
-	focused, hidden bool
-	wake            chan struct{}
+	// focused says whether a trader is looking at the window, which sets
+	// how often its countdowns move (see SetFocused); wake tells the ticker
+	// it changed (see Wake).
+	focused bool
+	wake    chan struct{}
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -359,31 +359,21 @@ func (w *Window) UntilChange(now time.Time) time.Duration {
 }
 
 // Wake receives when the window's pace or rows change (SetFocused,
-// SetHidden, Reload), for a ticker sleeping UntilChange to look again.
+// Reload), for a ticker sleeping UntilChange to look again.
 func (w *Window) Wake() <-chan struct{} { return w.wake }
 
-// SetFocused tells the window whether the app has the focus and brings
-// the countdowns up to date; a focused window is not hidden.
+// SetFocused tells the window whether the app has the focus, and brings
+// the countdowns up to date.
 //
 // Each change on the window costs a redraw of all of it, and a trader's
 // window sits beside the programs they work in all day. So only with the
-// focus do the seconds left count down every second. In the background
-// they move in steps of stepSeconds (30 s, 25 s, … 5 s, each shown until
-// the next, so up to 4 s more than is left); the warning colour still
-// comes at warnSeconds. Hidden in the tray, nothing moves but the
-// passcodes. A new passcode shows as soon as it starts in every case.
+// focus do the seconds left count down every second. Without it (in the
+// background, or hidden in the tray, which Fyne does not always tell) they
+// move in steps of stepSeconds (30 s, 25 s, … 5 s, each shown until the
+// next, so up to 4 s more than is left); the warning colour still comes at
+// warnSeconds. A new passcode shows as soon as it starts either way.
 func (w *Window) SetFocused(focused bool) {
 	w.focused = focused
-	if focused {
-		w.hidden = false
-	}
-	w.changed()
-}
-
-// SetHidden tells the window whether it is hidden (in the tray); Hide
-// calls it, and whoever shows the window again.
-func (w *Window) SetHidden(hidden bool) {
-	w.hidden = hidden
 	w.changed()
 }
 
@@ -397,30 +387,19 @@ func (w *Window) changed() {
 	}
 }
 
-// Hide hides the window, to the tray.
-func (w *Window) Hide() {
-	w.SetHidden(true)
-	w.Win.Hide()
-}
-
 // pace is how often the countdowns move (SetFocused).
 type pace int
 
 const (
 	everySecond pace = iota // with the focus
-	inSteps                 // in the background
-	stillHidden             // hidden: only the passcodes change
+	inSteps                 // without it
 )
 
 func (w *Window) pace() pace {
-	switch {
-	case w.hidden:
-		return stillHidden
-	case w.focused:
+	if w.focused {
 		return everySecond
-	default:
-		return inSteps
 	}
+	return inSteps
 }
 
 // warnSeconds is when the countdown turns to the warning colour.
@@ -432,14 +411,10 @@ const stepSeconds = 5
 // shownSeconds is the seconds left, of a period, as the countdown shows
 // them at pace p (SetFocused).
 func shownSeconds(left, period int, p pace) int {
-	switch {
-	case p == stillHidden:
-		return period
-	case p == everySecond:
+	if p == everySecond {
 		return left
-	default:
-		return min((left+stepSeconds-1)/stepSeconds*stepSeconds, period)
 	}
+	return min((left+stepSeconds-1)/stepSeconds*stepSeconds, period)
 }
 
 func (r *Row) update(now time.Time, hotp string, p pace) {

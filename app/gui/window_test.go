@@ -90,38 +90,36 @@ func labelTexts(w *gui.Window) string {
 	return strings.Join(out, "\n")
 }
 
-// The countdown counts every second only with the focus; in the
-// background it moves in 5 s steps (rounded up), turning to the warning
-// colour in its last 5 seconds; hidden, only the passcode changes. The passcode is new at once in all.
+// The countdown counts every second only with the focus; without it (in
+// the background or the tray) it moves in 5 s steps (rounded up), turning
+// to the warning colour in its last 5 seconds. The passcode is new at once
+// either way.
 func TestCountdownPace(t *testing.T) {
 	f := newFixture(t, "alice (bank.example)")
 	r := f.w.Rows()[0]
 	// 1111111080 starts a 30 s step: seconds left = 30 - (t - 1111111080).
 	tests := []struct {
-		name            string
-		focused, hidden bool
-		at              int64
-		code, left      string
-		warning         bool
+		name       string
+		focused    bool
+		at         int64
+		code, left string
+		warning    bool
 	}{
-		{"focused", true, false, 1111111081, "0708 1804", "29 s", false},
-		{"focused", true, false, 1111111087, "0708 1804", "23 s", false},
-		{"background, step's first second", false, false, 1111111085, "0708 1804", "25 s", false},
-		{"background, rounded up", false, false, 1111111087, "0708 1804", "25 s", false},
-		{"background, next step", false, false, 1111111091, "0708 1804", "20 s", false},
-		{"background, last step", false, false, 1111111101, "0708 1804", "10 s", false},
-		{"background, before the last step", false, false, 1111111099, "0708 1804", "15 s", false},
-		{"background, warning", false, false, 1111111105, "0708 1804", "5 s", true},
-		{"background, warning, rounded up", false, false, 1111111108, "0708 1804", "5 s", true},
-		{"background, new passcode at once", false, false, 1111111111, "1405 0471", "30 s", false},
-		{"hidden", false, true, 1111111104, "0708 1804", "30 s", false},
-		{"hidden, new passcode at once", false, true, 1111111111, "1405 0471", "30 s", false},
-		{"shown again: exact at once", true, false, 1111111117, "1405 0471", "23 s", false},
+		{"focused", true, 1111111081, "0708 1804", "29 s", false},
+		{"focused", true, 1111111087, "0708 1804", "23 s", false},
+		{"background, step's first second", false, 1111111085, "0708 1804", "25 s", false},
+		{"background, rounded up", false, 1111111087, "0708 1804", "25 s", false},
+		{"background, next step", false, 1111111091, "0708 1804", "20 s", false},
+		{"background, last step", false, 1111111101, "0708 1804", "10 s", false},
+		{"background, before the last step", false, 1111111099, "0708 1804", "15 s", false},
+		{"background, warning", false, 1111111105, "0708 1804", "5 s", true},
+		{"background, warning, rounded up", false, 1111111108, "0708 1804", "5 s", true},
+		{"background, new passcode at once", false, 1111111111, "1405 0471", "30 s", false},
+		{"shown again: exact at once", true, 1111111117, "1405 0471", "23 s", false},
 	}
 	for _, tc := range tests {
 		f.now = time.Unix(tc.at, 0)
 		f.w.SetFocused(tc.focused)
-		f.w.SetHidden(tc.hidden)
 		if got := codeText(r); got != tc.code || r.Left.Text != tc.left {
 			t.Errorf("%s, at %d: %q %q, want %q %q", tc.name, tc.at, got, r.Left.Text, tc.code, tc.left)
 		}
@@ -328,23 +326,20 @@ func TestUntilChange(t *testing.T) {
 	f := newFixture(t, "alice (bank.example)")
 	// 1111111080 starts a 30 s step: seconds left = 30 - (t - 1111111080).
 	tests := []struct {
-		name            string
-		focused, hidden bool
-		at              time.Time
-		want            time.Duration
+		name    string
+		focused bool
+		at      time.Time
+		want    time.Duration
 	}{
-		{"focused, on the second", true, false, time.Unix(1111111081, 0), time.Second},
-		{"focused, within a second", true, false, time.Unix(1111111081, 300e6), 700 * time.Millisecond},
-		{"background: to the next step (25 s)", false, false, time.Unix(1111111082, 0), 3 * time.Second},
-		{"background, within a second", false, false, time.Unix(1111111082, 250e6), 2750 * time.Millisecond},
-		{"background: from 10 s to the warning at 5 s", false, false, time.Unix(1111111100, 0), 5 * time.Second},
-		{"background: from the warning to the next passcode", false, false, time.Unix(1111111106, 0), 4 * time.Second},
-		{"hidden: to the warning, then the next passcode", false, true, time.Unix(1111111082, 0), 23 * time.Second},
-		{"hidden, in the warning: to the next passcode", false, true, time.Unix(1111111107, 0), 3 * time.Second},
+		{"focused, on the second", true, time.Unix(1111111081, 0), time.Second},
+		{"focused, within a second", true, time.Unix(1111111081, 300e6), 700 * time.Millisecond},
+		{"background: to the next step (25 s)", false, time.Unix(1111111082, 0), 3 * time.Second},
+		{"background, within a second", false, time.Unix(1111111082, 250e6), 2750 * time.Millisecond},
+		{"background: from 10 s to the warning at 5 s", false, time.Unix(1111111100, 0), 5 * time.Second},
+		{"background: from the warning to the next passcode", false, time.Unix(1111111106, 0), 4 * time.Second},
 	}
 	for _, tc := range tests {
 		f.w.SetFocused(tc.focused)
-		f.w.SetHidden(tc.hidden)
 		select {
 		case <-f.w.Wake():
 		default:
