@@ -72,7 +72,8 @@ func answer(c io.ReadWriteCloser, onShow func()) {
 	defer c.Close()
 	timer := time.AfterFunc(dialTimeout, func() { c.Close() })
 	defer timer.Stop()
-	r := bufio.NewReader(c)
+	// A launch says one short line: read no more than that.
+	r := bufio.NewReader(io.LimitReader(c, 64))
 	line, err := r.ReadString('\n')
 	if err != nil || line != showRequest+"\n" {
 		return

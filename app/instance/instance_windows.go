@@ -53,7 +53,11 @@ func Acquire(path string, onShow func()) (release func(), err error) {
 		return nil, err
 	}
 	defer unlock()
-	if c, pid, err := dialPipe(path); err == nil {
+	// A pipe of this name held by another user (names are machine-wide
+	// and SIDs no secret: a squatter) is not softtoken: dialPipe refuses
+	// it, and this launch runs without the guard (listenPipe fails and the
+	// caller warns) rather than exit on a stranger's word.
+	if c, pid, err := dialPipe(path, sid); err == nil {
 		// Windows lets the process the user just started take the
 		// foreground, not one in the background, unless allowed.
 		_, _, _ = allowSetForegroundWindow.Call(uintptr(pid))
@@ -107,17 +111,26 @@ func lockName(name string) (unlock func(), err error) {
 	}, nil
 }
 
-// dialPipe connects to the instance at path, and tells its process id.
-func dialPipe(path string) (io.ReadWriteCloser, uint32, error) {
+// errNotOurs says the process holding the pipe runs as another user.
+var errNotOurs = errors.New("the instance pipe is held by another user's process")
+
+// dialPipe connects to the instance at path, if its process runs as the
+// user sid, and tells its process id. The pipe's server may only identify
+// this process, not act as it (SECURITY_IDENTIFICATION).
+func dialPipe(path, sid string) (io.ReadWriteCloser, uint32, error) {
 	name, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return nil, 0, err
 	}
 	for end := time.Now().Add(dialTimeout); ; time.Sleep(20 * time.Millisecond) {
-		h, err := windows.CreateFile(name, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
+		h, err := windows.CreateFile(name, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING,
+			windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
 		if err == nil {
-			var pid uint32
-			_ = windows.GetNamedPipeServerProcessId(h, &pid)
+			pid, ours := serverOf(h, sid)
+			if !ours {
+				windows.CloseHandle(h)
+				return nil, 0, errNotOurs
+			}
 			return os.NewFile(uintptr(h), path), pid, nil
 		}
 		// Busy: the instance is between two launches' connections.
@@ -127,10 +140,34 @@ func dialPipe(path string) (io.ReadWriteCloser, uint32, error) {
 	}
 }
 
+// serverOf tells the process id at the other end of the pipe h, and
+// whether that process runs as the user sid.
+func serverOf(h windows.Handle, sid string) (pid uint32, ours bool) {
+	if err := windows.GetNamedPipeServerProcessId(h, &pid); err != nil {
+		return 0, false
+	}
+	p, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pid)
+	if err != nil {
+		return pid, false
+	}
+	defer windows.CloseHandle(p)
+	var tok windows.Token
+	if err := windows.OpenProcessToken(p, windows.TOKEN_QUERY, &tok); err != nil {
+		return pid, false
+	}
+	defer tok.Close()
+	tu, err := tok.GetTokenUser()
+	if err != nil {
+		return pid, false
+	}
+	return pid, tu.User.Sid.String() == sid
+}
+
 // pipeListener hands out the connections to a named pipe: one instance of
 // the pipe always waits for the next launch.
 type pipeListener struct {
 	path   string
+	sid    string // the user, who alone may connect
 	name   *uint16
 	sa     *windows.SecurityAttributes
 	next   windows.Handle // the instance waiting, touched by accept only
@@ -145,7 +182,7 @@ func listenPipe(path, sid string) (*pipeListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &pipeListener{path: path, sa: &windows.SecurityAttributes{SecurityDescriptor: sd}}
+	l := &pipeListener{path: path, sid: sid, sa: &windows.SecurityAttributes{SecurityDescriptor: sd}}
 	l.sa.Length = uint32(unsafe.Sizeof(*l.sa))
 	if l.name, err = windows.UTF16PtrFromString(path); err != nil {
 		return nil, err
@@ -189,7 +226,7 @@ func (l *pipeListener) close() {
 	if l.closed.Swap(true) {
 		return
 	}
-	if c, _, err := dialPipe(l.path); err == nil {
+	if c, _, err := dialPipe(l.path, l.sid); err == nil {
 		c.Close()
 	}
 }
