@@ -228,7 +228,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		if u.Service {
 			admin = "service"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escaped(u.UserID), yesNo(u.Active), admin, yesNo(u.Use2FA), u.Lang, u.TokenSerial, locked)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escaped(u.UserID), yesNo(u.Active), admin, yesNo(u.Use2FA), escaped(u.Lang), u.TokenSerial, locked)
 	}
 	return w.Flush()
 }

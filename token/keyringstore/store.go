@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -360,6 +361,11 @@ func (s *Store) NextHOTPCode(id string) (string, error) {
 	err := s.update("advance the token's counter", id, func(_ index, t *token.Token) error {
 		if t.Type != token.HOTP {
 			return fmt.Errorf("%q is a time-based token, not a counter-based one", t.Label)
+		}
+		if t.Counter == math.MaxUint64 {
+			// Its last code is spent: counting on would wrap to 0 and show
+			// codes already used.
+			return fmt.Errorf("%q has used all its codes: enrol it again", t.Label)
 		}
 		var err error
 		if code, err = t.Code(time.Time{}); err != nil {

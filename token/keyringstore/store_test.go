@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -214,6 +215,24 @@ func TestNextHOTPCode(t *testing.T) {
 			totp, _ := s.Add(testToken("time"))
 			if _, err := s.NextHOTPCode(totp.ID); err == nil || !strings.Contains(err.Error(), "time-based") {
 				t.Errorf("NextHOTPCode on a TOTP token: got %v", err)
+			}
+			// The counter's last value gives its code once; the counter
+			// never wraps to 0, which would show old codes again.
+			last := h
+			last.Label, last.Counter = "last", math.MaxUint64-1
+			e, err = s.Add(last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.NextHOTPCode(e.ID); err != nil {
+				t.Fatalf("the code before the last: %v", err)
+			}
+			if _, err := s.NextHOTPCode(e.ID); err == nil || !strings.Contains(err.Error(), "enrol") {
+				t.Errorf("a counter at its end: got %v, want a refusal that says to enrol again", err)
+			}
+			entries, _ = s.List()
+			if got := entries[len(entries)-1].Token; got.Label != "last" || got.Counter != math.MaxUint64 {
+				t.Errorf("after the refusal: %q at counter %d", got.Label, got.Counter)
 			}
 		})
 	}
