@@ -41,6 +41,10 @@ type Error struct {
 	Field string
 	Msg   string
 	Err   error
+	// Proxy and ProxyAnswer name the proxy of a KindProxy error (its host
+	// and port, never a password) and what it answered ("" when it did
+	// not), for a window that words the message in its own language.
+	Proxy, ProxyAnswer string
 }
 
 // Error returns the message for the user.

@@ -161,15 +161,20 @@ func connectVia(ctx context.Context, p *url.URL, addr string) (net.Conn, error) 
 func proxyMsg(e *proxyErr, server string) *Error {
 	name := proxyName(e.proxy)
 	ask := "check this PC's proxy setting (" + proxySettingName + "), or ask your administrator"
+	var msg string
 	switch {
 	case e.status == http.StatusProxyAuthRequired && e.proxy.User == nil:
-		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s asks for a user name and password (%s): %s, or ask your administrator", name, e.text, fmt.Sprintf(proxyAuthHow, name)), e)
+		msg = fmt.Sprintf("the proxy %s asks for a user name and password (%s): %s, or ask your administrator", name, e.text, fmt.Sprintf(proxyAuthHow, name))
 	case e.status == http.StatusProxyAuthRequired:
-		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s refused the user name or password of user %s (%s): %s", name, e.proxy.User.Username(), e.text, ask), e)
+		msg = fmt.Sprintf("the proxy %s refused the user name or password of user %s (%s): %s", name, e.proxy.User.Username(), e.text, ask)
 	case e.status != 0:
-		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s refused the connection to the enrolment server %s (%s): %s", name, server, e.text, ask), e)
+		msg = fmt.Sprintf("the proxy %s refused the connection to the enrolment server %s (%s): %s", name, server, e.text, ask)
 	case isTimeout(e.err), errors.Is(e.err, context.DeadlineExceeded):
-		return newErr(KindProxy, "", fmt.Sprintf("the proxy %s did not answer in time: %s", name, ask), e)
+		msg = fmt.Sprintf("the proxy %s did not answer in time: %s", name, ask)
+	default:
+		msg = fmt.Sprintf("the proxy %s does not answer: %s", name, ask)
 	}
-	return newErr(KindProxy, "", fmt.Sprintf("the proxy %s does not answer: %s", name, ask), e)
+	err := newErr(KindProxy, "", msg, e)
+	err.Proxy, err.ProxyAnswer = name, e.text
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -87,6 +88,12 @@ func TestEnrolThroughSquidWithAuthentication(t *testing.T) {
 		if enrolclient.KindOf(err) != enrolclient.KindProxy || err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "secret") {
 			t.Errorf("through %s: got %v (kind %d), want %q", tc.proxy, err, enrolclient.KindOf(err), tc.want)
 		}
+		// The window words it in its own language from the proxy's name
+		// and answer.
+		var ee *enrolclient.Error
+		if !errors.As(err, &ee) || ee.Proxy != p.Addr || ee.ProxyAnswer != "407 Proxy Authentication Required" {
+			t.Errorf("through %s: the error names the proxy %+v", tc.proxy, ee)
+		}
 	}
 	setProxy(t, p.WithUser("jdoe", "proxy-pass"))
 	if _, err := client.Enrol(context.Background(), params); err != nil {
@@ -106,5 +113,8 @@ func TestEnrolThroughDeadProxy(t *testing.T) {
 	want := "the proxy " + addr + " does not answer: check this PC's proxy setting (HTTPS_PROXY), or ask your administrator"
 	if enrolclient.KindOf(err) != enrolclient.KindProxy || err == nil || err.Error() != want {
 		t.Errorf("got %v (kind %d), want %q", err, enrolclient.KindOf(err), want)
+	}
+	if ee := (*enrolclient.Error)(nil); !errors.As(err, &ee) || ee.Proxy != addr || ee.ProxyAnswer != "" {
+		t.Errorf("the error names the proxy %+v, want %s and no answer", ee, addr)
 	}
 }

@@ -125,5 +125,14 @@ func enrolMessage(err error, enrolURL string) string {
 	if u, perr := url.Parse(host); perr == nil && u.Host != "" {
 		host = u.Host
 	}
+	// A proxy's failure names the proxy and its answer in every language
+	// (issue #14: which proxy, and what it answered).
+	var ee *enrolclient.Error
+	if kind == enrolclient.KindProxy && errors.As(err, &ee) && ee.Proxy != "" {
+		if ee.ProxyAnswer == "" {
+			return T("enrol.proxy.silent", args{"Proxy": ee.Proxy})
+		}
+		return T("enrol.proxy.refused", args{"Proxy": ee.Proxy, "Answer": ee.ProxyAnswer})
+	}
 	return T(enrolKey(err), args{"Host": host, "Max": token.MaxTokens})
 }

@@ -31,6 +31,10 @@ func TestEnrolErrorMessages(t *testing.T) {
 		{gui.English, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail}, formError, "The" + detail[3:] + "."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail}, formError,
 			"Il proxy di questo PC non ha lasciato passare la connessione verso il server di registrazione: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, Proxy: "proxy.example:3128", ProxyAnswer: "407 Proxy Authentication Required"}, formError,
+			"Il proxy proxy.example:3128 non ha lasciato passare la connessione verso il server di registrazione (risposta del proxy: 407 Proxy Authentication Required): controllare l'impostazione del proxy o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: "the proxy 10.0.0.1:8080 does not answer", Proxy: "10.0.0.1:8080"}, formError,
+			"Il proxy 10.0.0.1:8080 non risponde: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindInput, Field: "passcode"}, passcodeError,
 			"Digitare il passcode della mail di benvenuto (6 cifre), un passcode temporaneo (8 cifre) o quello che il vecchio PC mostra ora."},
 	}
