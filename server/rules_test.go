@@ -150,7 +150,9 @@ func TestNewPasswordMustDiffer(t *testing.T) {
 }
 
 // One rule for passcodes by SMS: a new number at the help desk, like an
-// SMS enrolment on the enrol site, ends the token (which may be lost).
+// SMS enrolment on the enrol site, ends the token (which may be lost),
+// once the user confirmed it through the mail sent to the address on file
+// (docs/web.md).
 func TestHelpdeskNumberEndsTheToken(t *testing.T) {
 	s := open(t, servertest.Options{})
 	tok := enrolled(t, s, "nina")
@@ -159,8 +161,11 @@ func TestHelpdeskNumberEndsTheToken(t *testing.T) {
 	if _, body := d.Post("options", url.Values{"phone": {"+447700900123"}, "days": {"0"}}); !strings.Contains(body, "SMS") {
 		t.Fatalf("the new number: %s", errorOf(body))
 	}
-	if _, body := d.Post("confirm", url.Values{"code": {s.LastSMS("+447700900123")}}); !strings.Contains(body, "come by SMS") {
+	if _, body := d.Post("confirm", url.Values{"code": {s.LastSMS("+447700900123")}}); !strings.Contains(body, "take over from your present token") {
 		t.Fatalf("the code sent to the new number: %s", errorOf(body))
+	}
+	if _, answer, status := s.FollowDeskLink("nina", "change"); status != 200 {
+		t.Fatalf("the user's confirmation: %d %s", status, errorOf(answer))
 	}
 	s.Clock.Advance(30 * time.Second)
 	if got := s.Verify("nina", "nina-pass", codeAt(t, s, tok, 0)); got != wire.ResultInvalidToken {

@@ -101,6 +101,9 @@ func New(cfg Config) *Server {
 		cfg.Rules.Hashing = password.NewPool(password.DefaultBudget(), 0) // the rules' default, made here to be watched
 	}
 	cfg.Metrics.Hashing(cfg.Rules.Hashing)
+	if cfg.Rules.DeskURL == "" {
+		cfg.Rules.DeskURL = deskURL(cfg.EnrolURL)
+	}
 	accounts := account.New(cfg.Store, cfg.Sealer, cfg.Rules)
 	issuer := "softtoken"
 	if u, err := url.Parse(cfg.EnrolURL); err == nil && u.Hostname() != "" {
@@ -142,4 +145,15 @@ func orLogger(l, def *slog.Logger) *slog.Logger {
 		return l
 	}
 	return def
+}
+
+// deskURL is the self-help desk's public address beside the enrol page's
+// (the same scheme and host), for the links of the desk's notices.
+func deskURL(enrolURL string) string {
+	u, err := url.Parse(enrolURL)
+	if err != nil || u.Host == "" {
+		return web.HelpdeskPrefix
+	}
+	u.Path, u.RawQuery, u.Fragment = web.HelpdeskPrefix, "", ""
+	return u.String()
 }

@@ -65,7 +65,7 @@ func TestPasswordAloneDoesNotLogIn(t *testing.T) {
 		t.Errorf("the service account's logins are not audited:\n%s", audit)
 	}
 	list := s.Admin("", "user", "list")
-	if !regexpLine(list, `^admin\s+yes\s+service\s`) || !regexpLine(list, `^boss\s+yes\s+yes\s`) {
+	if !regexpLine(list, `^admin\s+yes\s+service\(verify,manage\)\s`) || !regexpLine(list, `^boss\s+yes\s+yes\s`) {
 		t.Errorf("user list does not tell the service account:\n%s", list)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/softtoken/softtoken/server/lang"
@@ -26,6 +27,8 @@ type Enrolment struct {
 	Token   token.Token
 	sealed  store.Token
 	answers []store.SecurityAnswer
+	// waits is when the completed token takes over, if it waits.
+	waits time.Time
 }
 
 // NewEnrolment offers a fresh 160-bit TOTP seed (SHA1, 6 digits, 30 s) to
@@ -101,13 +104,25 @@ func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment,
 	}
 	sealed := e.sealed
 	sealed.LastStep = step // the confirmation code cannot log in
-	var g Grant
-	replaced := false
+	var (
+		g        Grant
+		replaced bool
+		held     store.DeskCase
+	)
+	e.waits = time.Time{}
 	u, err := s.change(ctx, o, e.grant.Self(), "enrol", func(tx store.Tx, u *store.User) (string, error) {
+		c, holds, err := s.deskHolds(tx, u, e.grant.Proof)
+		if err != nil {
+			return "", err
+		}
+		if holds {
+			g, held, e.waits = e.grant, c, c.Until
+			held.Token = &sealed
+			return s.hold(tx, *u, c, &sealed, "")
+		}
 		if err := s.enrolled(tx, u, e.grant.Proof, e.answers); err != nil {
 			return "", err
 		}
-		var err error
 		if replaced, err = s.hasToken(tx, *u); err != nil {
 			return "", err
 		}
@@ -121,11 +136,20 @@ func (s *Service) CompleteEnrolment(ctx context.Context, o Origin, e *Enrolment,
 		g, err = s.moved(tx, u, ProofToken)
 		return fmt.Sprintf("token %s, proved with the %s", sealed.Serial, e.grant.Proof), err
 	})
-	if err == nil {
+	switch {
+	case err == nil && !e.waits.IsZero():
+		s.deskNotice(ctx, o, u, held, "", time.Time{})
+	case err == nil:
 		s.notify(ctx, o, u, mail.TokenNotice(lang.Or(u.Lang), "", "", u.UserID, sealed.Serial, replaced, s.now()))
 	}
 	return g, err
 }
+
+// Waits is, after CompleteEnrolment, when the new token takes over by
+// itself if it waits for the user's confirmation (it was set up with what
+// the self-help desk gave: see DeskCase); zero when it is the user's at
+// once.
+func (e *Enrolment) Waits() time.Time { return e.waits }
 
 // hasToken reports whether u has a second factor that a new token
 // replaces: a token, or SMS passcodes.
@@ -248,6 +272,11 @@ func (s *Service) NeedsAnswers(ctx context.Context, g Grant) (bool, error) {
 
 // SaveAnswers stores the security answers of a user signed in with a
 // passcode (the enrol site's questions page), replacing any.
+//
+// Answers that exist are replaced only by a user signed in with their own
+// token or SMS passcode (ErrOldFactor otherwise): the answers are what the
+// self-help desk asks, so what the desk gives must not change them. The
+// user is told by mail when answers are replaced.
 func (s *Service) SaveAnswers(ctx context.Context, o Origin, g Grant, answers map[int]string) error {
 	if !g.Proof.passcode() {
 		return ErrNotAllowed
@@ -256,32 +285,63 @@ func (s *Service) SaveAnswers(ctx context.Context, o Origin, g Grant, answers ma
 	if err != nil {
 		return err
 	}
-	_, err = s.change(ctx, o, g.Self(), "security questions", func(tx store.Tx, u *store.User) (string, error) {
-		return "", tx.SetSecurityAnswers(u.ID, hashed)
+	var replaced bool
+	u, err := s.change(ctx, o, g.Self(), "security questions", func(tx store.Tx, u *store.User) (string, error) {
+		have, err := tx.SecurityAnswers(u.ID)
+		if err != nil {
+			return "", err
+		}
+		if replaced = len(have) > 0; replaced && g.Proof != ProofToken && g.Proof != ProofSMS {
+			return "", ErrOldFactor
+		}
+		u.DeskQuestion = 0
+		if err := tx.UpdateUser(*u); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("proved with the %s", g.Proof), tx.SetSecurityAnswers(u.ID, hashed)
 	})
+	if err == nil && replaced {
+		s.notify(ctx, o, u, mail.AnswersNotice(lang.Or(u.Lang), "", "", u.UserID, s.now()))
+	}
 	return err
 }
 
-// QuestionFor picks one of the questions the user of g answered, at random,
-// for the self-help desk: ErrNoQuestions when there are none.
+// QuestionFor is the security question the self-help desk asks the user
+// of g: one of the two they answered, drawn at random the first time and
+// then kept on the account until it is answered right, so that signing
+// in again never draws the other one (someone who knows one answer must
+// not get to it by trying again). ErrNoQuestions when there are none.
 func (s *Service) QuestionFor(ctx context.Context, g Grant) (Question, error) {
-	var have []store.SecurityAnswer
-	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		var err error
-		have, err = tx.SecurityAnswers(g.id)
-		return err
+	var id int
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		u, err := s.granted(tx, g)
+		if err != nil {
+			return err
+		}
+		have, err := tx.SecurityAnswers(u.ID)
+		if err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			return ErrNoQuestions
+		}
+		for _, a := range have {
+			if a.QuestionID == u.DeskQuestion {
+				id = a.QuestionID
+				return nil
+			}
+		}
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(have))))
+		if err != nil {
+			return err
+		}
+		id = have[n.Int64()].QuestionID
+		u.DeskQuestion = id
+		return tx.UpdateUser(u)
 	})
 	if err != nil {
 		return Question{}, err
 	}
-	if len(have) == 0 {
-		return Question{}, ErrNoQuestions
-	}
-	n, err := rand.Int(rand.Reader, big.NewInt(int64(len(have))))
-	if err != nil {
-		return Question{}, err
-	}
-	id := have[n.Int64()].QuestionID
 	return Question{ID: id, Text: Questions[id]}, nil
 }
 
@@ -299,7 +359,7 @@ func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, a
 	u, err := s.reserveSecond(ctx, o, g, "security answer", func(tx store.Tx, u store.User) error {
 		have, err := tx.SecurityAnswers(u.ID)
 		for _, a := range have {
-			if a.QuestionID == qid {
+			if a.QuestionID == qid && qid == u.DeskQuestion { // only the question drawn (QuestionFor)
 				hash = a.Hash
 			}
 		}
@@ -316,12 +376,21 @@ func (s *Service) CheckAnswer(ctx context.Context, o Origin, g Grant, qid int, a
 	_, err = s.settleSecond(ctx, o, g, u, "security answer", ErrWrongAnswer, func(tx store.Tx) (Proof, string, error) {
 		detail := fmt.Sprintf("question %d", qid)
 		have, err := tx.SecurityAnswers(u.ID)
+		if err != nil {
+			return 0, detail, err
+		}
 		for _, a := range have {
 			if ok && a.QuestionID == qid && a.Hash == hash {
-				return ProofAnswer, detail, err
+				// Answered right: the next visit draws afresh.
+				cur, err := tx.UserByID(u.ID)
+				if err != nil {
+					return 0, detail, err
+				}
+				cur.DeskQuestion = 0
+				return ProofAnswer, detail, tx.UpdateUser(cur)
 			}
 		}
-		return 0, detail, err
+		return 0, detail, nil
 	})
 	if err != nil {
 		return Grant{}, err

@@ -296,7 +296,11 @@ func testNodesThirtyDayRuleRaced(t *testing.T, on func(*fixture)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ga, err := f.svc.CheckAnswer(ctx, admin, pw, 1, "First School")
+	q, err := f.svc.QuestionFor(ctx, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, err := f.svc.CheckAnswer(ctx, admin, pw, q.ID, map[int]string{1: "First School", 2: "some city"}[q.ID])
 	if err != nil {
 		t.Fatal(err)
 	}

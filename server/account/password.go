@@ -118,6 +118,25 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		default:
 			result = nil
 		}
+		if result == nil && u.Service && !fromAllowed(u, o.Client) {
+			// A service account's password from outside its networks is
+			// answered as a wrong one: the audit says why.
+			result = ErrInvalidLogin
+			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
+		}
+		if result == nil {
+			// What waited in a help desk case past its cooling-off takes
+			// over now, before the grant is made.
+			detail, err := s.deskDue(tx, &u)
+			if err != nil {
+				return err
+			}
+			if detail != "" {
+				if err := tx.Audit(s.event(o, u.UserID, "help desk cooling-off", "OK", detail)); err != nil {
+					return err
+				}
+			}
+		}
 		if result == nil && next != nil {
 			if taken, err := next(tx, u); err != nil || taken {
 				return err
@@ -264,23 +283,29 @@ func (s *Service) canGiveSecond(ctx context.Context, u store.User) error {
 // Verify is a web back-end's verifylogin: Login on behalf of the
 // administrator admin, whose grant must still hold.
 func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID string, pw []byte, code string) (SignIn, error) {
-	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin) }); err != nil {
+	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin, ScopeVerify) }); err != nil {
+		s.refused(ctx, o, userID, "verifylogin", err)
 		return SignIn{}, err
 	}
 	return s.Login(ctx, o, userID, pw, code)
 }
 
 // authorised checks, before any slow work, that an administrator's target
-// comes with a live grant of an administrator.
-func (s *Service) authorised(ctx context.Context, t Target) error {
+// comes with a live grant of an administrator who may manage users.
+func (s *Service) authorised(ctx context.Context, o Origin, t Target, name string) error {
 	if t.admin == nil {
 		return nil
 	}
-	return s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, *t.admin) })
+	err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, *t.admin, ScopeManage) })
+	if err != nil {
+		s.refused(ctx, o, t.userID, name, err)
+	}
+	return err
 }
 
-// isAdmin checks that g is a live grant of an administrator.
-func (s *Service) isAdmin(tx store.ReadTx, g Grant) error {
+// isAdmin checks that g is a live grant of an administrator who may act
+// with scope need (see Scope).
+func (s *Service) isAdmin(tx store.ReadTx, g Grant, need Scope) error {
 	u, err := tx.UserByID(g.id)
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && (u.Epoch != g.epoch || !strings.EqualFold(u.UserID, g.UserID) || !u.Active || s.locked(u)):
@@ -290,7 +315,7 @@ func (s *Service) isAdmin(tx store.ReadTx, g Grant) error {
 	case !u.IsAdmin:
 		return ErrNotAllowed
 	}
-	return nil
+	return may(u, need)
 }
 
 // ChangePassword is a password change that proves the current password
@@ -307,7 +332,7 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	case t.admin == nil && !profile.empty():
 		return Grant{}, ErrNotAllowed
 	}
-	if err := s.authorised(ctx, t); err != nil {
+	if err := s.authorised(ctx, o, t, "password change"); err != nil {
 		return Grant{}, err // no password of another user is checked for a non-administrator
 	}
 	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
@@ -327,7 +352,7 @@ func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []by
 	if err := adminOnly(t); err != nil {
 		return err
 	}
-	if err := s.authorised(ctx, t); err != nil {
+	if err := s.authorised(ctx, o, t, "password reset"); err != nil {
 		return err // before any hash work
 	}
 	hash, err := s.hashPassword(ctx, next)

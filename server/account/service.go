@@ -72,6 +72,12 @@ type Config struct {
 	// (nil: no notices); MailFrom is the sender.
 	Mail     mail.Mailer
 	MailFrom string
+	// DeskURL is the self-help desk's public address (ending in "/"), for
+	// the links of its notices; CoolingOff is how long a token or number
+	// set up with what the desk gave waits for the user's confirmation
+	// (default DefaultCoolingOff).
+	DeskURL    string
+	CoolingOff time.Duration
 	// PasswordOnly lets users without a second factor (Use2FA off) log
 	// in with their password alone: the protocol seed's site-wide use2fa
 	// switch, off by default (serve --require-2fa). Service accounts
@@ -104,6 +110,7 @@ func (c Config) withDefaults() Config {
 	positive(&c.MaxDelay, 15*time.Minute)
 	positive(&c.SMSCodeTTL, DefaultSMSCodeTTL)
 	positive(&c.SessionHold, 5*time.Minute)
+	positive(&c.CoolingOff, DefaultCoolingOff)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default
 	}
@@ -243,6 +250,9 @@ func (s *Service) userOf(tx store.Tx, t Target) (store.User, error) {
 		if !admin.IsAdmin {
 			return store.User{}, ErrNotAllowed
 		}
+		if err := may(admin, ScopeManage); err != nil {
+			return store.User{}, err
+		}
 	}
 	u, err := tx.UserByUserID(t.userID)
 	switch {
@@ -301,6 +311,10 @@ func (s *Service) change(ctx context.Context, o Origin, t Target, name string, f
 // refused audits a refusal the rules decided (not a store failure, which
 // the adapter logs).
 func (s *Service) refused(ctx context.Context, o Origin, userID, name string, err error) {
+	if se := (*ScopeError)(nil); errors.As(err, &se) {
+		s.Record(ctx, o, se.Actor, "service scope", outcome(err), fmt.Sprintf("%s of %s needs the %s scope", name, printable(userID), se.Need))
+		return
+	}
 	if out := outcome(err); out != "failed" {
 		s.Record(ctx, o, userID, name, out, "")
 	}

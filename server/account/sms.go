@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/lang"
@@ -60,6 +59,18 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 	if s.cfg.SMS == nil {
 		return "", ErrSMSOff
 	}
+	// The account is checked before the user's allowance of messages is
+	// spent: a send refused (a lock, a disabled account) costs none.
+	if err := s.st.View(ctx, func(tx store.ReadTx) error {
+		u, err := s.granted(tx, g)
+		if err == nil {
+			_, err = phoneOf(u)
+		}
+		return err
+	}); err != nil {
+		s.refused(ctx, o, g.UserID, name+" code", err)
+		return "", err
+	}
 	if !s.smsLimit.Allow(strconv.FormatInt(g.id, 10), s.now()) {
 		s.Record(ctx, o, g.UserID, name, "rate limited", "")
 		return "", ErrSMSTooMany
@@ -97,29 +108,58 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 	return sms.Mask(phone), nil
 }
 
+// PhoneSetUp is a new number for SMS passcodes, once its code came back.
+type PhoneSetUp struct {
+	// Phone is the number, masked.
+	Phone string
+	// Waits is when the number takes over by itself, if it waits for the
+	// user's confirmation (it was set up with what the self-help desk
+	// gave: see DeskCase); zero when it is the user's at once.
+	Waits time.Time
+}
+
 // CompleteSMSEnrolment checks the code sent to the new number (a second
 // factor: wrong codes count towards the lockout) and, in the settling
 // transaction, makes the user an SMS user with that number: their token is
 // revoked, and everything else a completed enrolment does is done (see
-// CompleteEnrolment). It returns the new grant and the number, masked.
-func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, code string) (Grant, string, error) {
+// CompleteEnrolment); or, set up with what the self-help desk gave, the
+// number waits for the user's confirmation (see DeskCase). It returns the
+// user's grant (a new one when the number is theirs at once).
+func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, code string) (Grant, PhoneSetUp, error) {
 	if !g.Proof.passcode() {
-		return Grant{}, "", ErrNotAllowed
+		return Grant{}, PhoneSetUp{}, ErrNotAllowed
 	}
-	var ng Grant
+	var (
+		ng   Grant
+		set  PhoneSetUp
+		held store.DeskCase
+	)
 	u, phone, err := s.confirmPhone(ctx, o, g, "sms enrolment", code, func(tx store.Tx, u *store.User, phone string) (string, error) {
+		c, holds, err := s.deskHolds(tx, u, g.Proof)
+		if err != nil {
+			return "", err
+		}
+		if holds {
+			ng, held, set.Waits = g, c, c.Until
+			held.Phone = phone
+			return s.hold(tx, *u, c, nil, phone)
+		}
 		if err := s.enrolled(tx, u, g.Proof, nil); err != nil {
 			return "", err
 		}
-		var err error
 		ng, err = s.useSMS(tx, u, phone)
 		return "passcodes by SMS to " + sms.Mask(phone), err
 	})
 	if err != nil {
-		return Grant{}, "", err
+		return Grant{}, PhoneSetUp{}, err
 	}
-	s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(phone), s.now()))
-	return ng, sms.Mask(phone), nil
+	set.Phone = sms.Mask(phone)
+	if !set.Waits.IsZero() {
+		s.deskNotice(ctx, o, u, held, "", time.Time{})
+	} else {
+		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, set.Phone, s.now()))
+	}
+	return ng, set, nil
 }
 
 // confirmPhone checks code against the code sent to a new number of the
@@ -208,8 +248,11 @@ type HelpdeskResult struct {
 	// ConfirmTo is the new number, masked, that a code was sent to: the
 	// request waits for ConfirmHelpdesk with that code.
 	ConfirmTo string
-	// Phone is the new number, masked, once it is confirmed.
+	// Phone is the new number, masked, once its code came back; it then
+	// waits until Waits for the user's confirmation by mail (see
+	// DeskCase).
 	Phone string
+	Waits time.Time
 }
 
 // Helpdesk carries out a self-help desk request of a user who gave their
@@ -218,7 +261,8 @@ type HelpdeskResult struct {
 // passcode alone is issued at once. A new number is only sent a code
 // (ConfirmTo): a password and an answer, which someone may know, must not
 // be enough to redirect the second factor; ConfirmHelpdesk with that code
-// then does the whole request.
+// then does the whole request. Either way a case is opened and the user
+// mailed at the address on file (see DeskCase).
 func (s *Service) Helpdesk(ctx context.Context, o Origin, g Grant, r HelpdeskRequest) (HelpdeskResult, error) {
 	phone, err := s.checkHelpdesk(g, r)
 	if err != nil {
@@ -270,20 +314,30 @@ func (s *Service) helpdeskTemp(ctx context.Context, o Origin, g Grant, days int)
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
+	var (
+		c      store.DeskCase
+		secret string
+	)
 	u, err := s.change(ctx, o, g.Self(), "help desk", func(tx store.Tx, u *store.User) (string, error) {
-		return s.helpdesk(tx, u, temp, "", nil)
+		var err error
+		if c, secret, err = s.helpdesk(tx, u, temp); err != nil {
+			return "", err
+		}
+		return "temporary passcode valid until " + temp.Expires.UTC().Format("2006-01-02 15:04Z"), nil
 	})
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
-	return HelpdeskResult{Temp: s.tempIssued(ctx, o, u, code, temp)}, nil
+	notice := s.deskNotice(ctx, o, u, c, secret, temp.Expires)
+	return HelpdeskResult{Temp: &TempPasscode{Code: code, Expires: temp.Expires, Notice: notice}}, nil
 }
 
-// ConfirmHelpdesk completes a help desk request with a new number: code
+// ConfirmHelpdesk goes on with a help desk request for a new number: code
 // is the one Helpdesk sent to it (wrong codes count towards the lockout).
-// In one transaction the user becomes an SMS user with that number (see
-// useSMS) and gets the temporary passcode r asks for, if any, under the
-// 30-day rule; the user is told by mail.
+// In one transaction, under the 30-day rule, the number is kept in a new
+// case to wait for the user's confirmation through the mail sent to the
+// address on file (see DeskCase), and the temporary passcode r asks for,
+// if any, is issued.
 func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code string, r HelpdeskRequest) (HelpdeskResult, error) {
 	r.Phone = ""
 	if _, err := s.checkHelpdesk(g, r); err != nil {
@@ -293,17 +347,29 @@ func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code s
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
-	var ng Grant
+	var (
+		c      store.DeskCase
+		secret string
+	)
 	u, phone, err := s.confirmPhone(ctx, o, g, "help desk number", code, func(tx store.Tx, u *store.User, phone string) (string, error) {
-		return s.helpdesk(tx, u, temp, phone, &ng)
+		var err error
+		if c, secret, err = s.helpdesk(tx, u, temp); err != nil {
+			return "", err
+		}
+		detail, err := s.hold(tx, *u, c, nil, phone)
+		c.Phone = phone
+		if temp.Hash != "" {
+			detail = "temporary passcode valid until " + temp.Expires.UTC().Format("2006-01-02 15:04Z") + "; " + detail
+		}
+		return detail, err
 	})
 	if err != nil {
 		return HelpdeskResult{}, err
 	}
-	res := HelpdeskResult{Phone: sms.Mask(phone)}
-	s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, res.Phone, s.now()))
+	res := HelpdeskResult{Phone: sms.Mask(phone), Waits: c.Until}
+	notice := s.deskNotice(ctx, o, u, c, secret, temp.Expires)
 	if r.Days != 0 {
-		res.Temp = s.tempIssued(ctx, o, u, tempCode, temp)
+		res.Temp = &TempPasscode{Code: tempCode, Expires: temp.Expires, Notice: notice}
 	}
 	return res, nil
 }
@@ -317,34 +383,20 @@ func (s *Service) newTemp(ctx context.Context, days int) (store.TempPasscode, st
 	return store.TempPasscode{Hash: hash, Issued: s.now(), Expires: s.expiresIn(time.Duration(days) * 24 * time.Hour)}, code, err
 }
 
-// tempIssued is a help desk's temporary passcode to show, its notice
-// mailed.
-func (s *Service) tempIssued(ctx context.Context, o Origin, u store.User, code string, temp store.TempPasscode) *TempPasscode {
-	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, temp.Expires, s.now()))
-	return &TempPasscode{Code: code, Expires: temp.Expires, Notice: notice}
-}
-
-// helpdesk does a help desk request in tx, under the 30-day rule, and
-// says what it did: the temporary passcode (if temp has one) and the new
-// number (if phone is set; ng gets the new grant).
-func (s *Service) helpdesk(tx store.Tx, u *store.User, temp store.TempPasscode, phone string, ng *Grant) (string, error) {
+// helpdesk does, in tx, what every use of the self-help desk does, under
+// the 30-day rule: it issues the temporary passcode (if temp has one) and
+// opens the user's case, which it returns with its secret.
+func (s *Service) helpdesk(tx store.Tx, u *store.User, temp store.TempPasscode) (store.DeskCase, string, error) {
 	if err := s.tempAllowed(*u); err != nil {
-		return "", err
+		return store.DeskCase{}, "", err
 	}
-	u.RecoveredAt = s.now()
-	var detail []string
+	if err := s.recovered(tx, u); err != nil {
+		return store.DeskCase{}, "", err
+	}
 	if temp.Hash != "" {
 		if err := tx.SetTempPasscode(u.ID, temp); err != nil {
-			return "", err
+			return store.DeskCase{}, "", err
 		}
-		detail = append(detail, "temporary passcode valid until "+temp.Expires.UTC().Format("2006-01-02 15:04Z"))
 	}
-	if phone == "" {
-		return strings.Join(detail, "; "), tx.UpdateUser(*u)
-	}
-	var err error
-	if *ng, err = s.useSMS(tx, u, phone); err != nil { // writes u, RecoveredAt too
-		return "", err
-	}
-	return strings.Join(append(detail, "passcodes by SMS to "+sms.Mask(phone)), "; "), nil
+	return s.openDeskCase(tx, *u)
 }

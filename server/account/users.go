@@ -31,8 +31,9 @@ type NewUser struct {
 	// Service makes the administrator a service account, which a web
 	// back-end signs in as (verifylogin, adduser) with its password alone:
 	// it has no token, SMS passcodes or initial passcode, and each of its
-	// logins is audited.
+	// logins is audited. Limits bound what it may do and where from.
 	Service bool
+	Limits  ServiceLimits
 	// Use2FA asks for a passcode at every login; SMS sends it by text
 	// message to Phone.
 	Use2FA, SMS  bool
@@ -81,11 +82,15 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if by != nil {
-			if err := s.isAdmin(tx, *by); err != nil {
+			if err := s.isAdmin(tx, *by, ScopeManage); err != nil {
 				return err
 			}
 		}
-		u, err := tx.CreateUser(store.User{UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
+		scope, networks := "", ""
+		if n.Service {
+			scope, networks = n.Limits.columns()
+		}
+		u, err := tx.CreateUser(store.User{Scope: scope, Networks: networks, UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
 			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang})
 		if errors.Is(err, store.ErrExists) {
@@ -138,8 +143,11 @@ func (n NewUser) checked() (NewUser, error) {
 	if n.Service && (!n.Admin || n.Use2FA || n.Seed) {
 		return n, fmt.Errorf("%w: a service account is an administrator without a second factor", ErrNotAllowed)
 	}
+	if !n.Service && (len(n.Limits.Scopes) > 0 || len(n.Limits.Networks) > 0) {
+		return n, fmt.Errorf("%w: only a service account has scopes and networks", ErrBadScope)
+	}
 	if n.Service {
-		n.InitialPasscode, n.OwnPassword = false, true
+		n.InitialPasscode, n.OwnPassword, n.Limits = false, true, n.Limits.withDefaults()
 	}
 	return n, nil
 }
@@ -279,7 +287,7 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 		if _, err := tx.DeleteToken(u.ID); err != nil {
 			return "", err
 		}
-		u.SMS = false
+		u.SMS, u.DeskQuestion = false, 0
 		for _, step := range []func() error{
 			func() error { return tx.UpdateUser(*u) },
 			func() error { return tx.SetPassword(u.ID, hash, true) },
@@ -287,6 +295,7 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 			func() error { return tx.RevokeTempPasscode(u.ID) },
 			func() error { return tx.DeleteSMSCodes(u.ID) },
 			func() error { return tx.SetSecurityAnswers(u.ID, nil) },
+			func() error { _, err := tx.DeleteDeskCase(u.ID); return err },
 			func() error { _, err := tx.DropLease(u.UserID); return err },
 			func() error { return tx.SetInitialPasscode(u.ID, initial) },
 		} {

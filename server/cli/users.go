@@ -26,6 +26,8 @@ type userJSON struct {
 	Attr               json.RawMessage `json:"attr,omitempty"`
 	Admin              bool            `json:"admin"`
 	Service            bool            `json:"service,omitempty"`
+	Scope              string          `json:"scope,omitempty"`
+	Networks           string          `json:"networks,omitempty"`
 	Active             bool            `json:"active"`
 	Use2FA             bool            `json:"use2fa"`
 	SMS                bool            `json:"sms,omitempty"`
@@ -46,7 +48,7 @@ type userJSON struct {
 }
 
 func showUser(v account.UserView) userJSON {
-	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Active: v.Active,
+	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Scope: v.Scope, Networks: v.Networks, Active: v.Active,
 		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, Lang: string(lang.Or(v.Lang)), MustChangePassword: v.MustChangePassword,
 		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
 	if !v.LockedUntil.IsZero() {
@@ -90,11 +92,20 @@ type addFlags struct {
 	email, phone, firm, roles string
 	lang                      string
 	attr                      json.RawMessage
+	limits                    account.ServiceLimits
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.admin, "admin", false, "an administrator (superuser) who may verifylogin and adduser; implies --own-password")
-	fs.BoolVar(&f.service, "service", false, "with --admin: a service account for a web back-end (verifylogin, adduser), which logs in with its password alone; every login is audited")
+	fs.BoolVar(&f.service, "service", false, "with --admin: a service account for a web back-end, which logs in with its password alone; every login is audited")
+	fs.Func("scope", "with --service: what it may do, a comma-separated list of verify (verifylogin) and manage (adduser: users, password changes and resets) (default verify)", func(v string) (err error) {
+		f.limits.Scopes, err = account.ParseScopes(v)
+		return err
+	})
+	fs.Func("from", "with --service: the networks it may log in from, comma-separated (10.0.0.0/8,192.0.2.7) (default loopback: 127.0.0.0/8,::1/128)", func(v string) (err error) {
+		f.limits.Networks, err = account.ParseNetworks(v)
+		return err
+	})
 	fs.BoolVar(&f.ownPassword, "own-password", false, "the password is its owner's (typed by them): no change forced at the first login")
 	fs.BoolVar(&f.use2fa, "use2fa", false, "require a passcode and make a seed now (printed once as 2faseed)")
 	fs.StringVar(&f.email, "email", "", "e-mail address for the welcome mail")
@@ -130,6 +141,9 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	if af.service && (!af.admin || af.use2fa || af.sms) {
 		return usagef("user add: --service needs --admin, and excludes --use2fa and --sms")
 	}
+	if !af.service && (len(af.limits.Scopes) > 0 || len(af.limits.Networks) > 0) {
+		return usagef("user add: --scope and --from are for a service account (--service)")
+	}
 	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
 		return err
@@ -140,7 +154,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
-		Attr: af.attr, Admin: af.admin, Service: af.service, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, Lang: af.lang,
+		Attr: af.attr, Admin: af.admin, Service: af.service, Limits: af.limits, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, Lang: af.lang,
 		InitialPasscode: !af.service, Seed: af.use2fa,
 		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
@@ -226,7 +240,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		}
 		admin := yesNo(u.Admin)
 		if u.Service {
-			admin = "service"
+			admin = "service(" + escaped(u.Scope) + ")"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", escaped(u.UserID), yesNo(u.Active), admin, yesNo(u.Use2FA), escaped(u.Lang), u.TokenSerial, locked)
 	}

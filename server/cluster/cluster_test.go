@@ -79,7 +79,8 @@ func newCluster(t testing.TB) *cluster {
 	}
 	t.Cleanup(func() { a.Close() })
 	c.accounts = a
-	c.addUser(account.NewUser{UserID: backendID, Password: []byte(backendPW), Admin: true, Service: true, OwnPassword: true})
+	c.addUser(account.NewUser{UserID: backendID, Password: []byte(backendPW), Admin: true, Service: true,
+		Limits: account.ServiceLimits{Scopes: account.Scopes}, OwnPassword: true})
 	return c
 }
 

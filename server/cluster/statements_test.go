@@ -105,7 +105,8 @@ func newCountedServer(b *testing.B, backend string, n *statements) *countedServe
 	b.Cleanup(srv.Close)
 	s.addr = srv.Listener.Addr().String()
 	for _, u := range []account.NewUser{
-		{UserID: backendID, Password: []byte(backendPW), Admin: true, Service: true, OwnPassword: true},
+		{UserID: backendID, Password: []byte(backendPW), Admin: true, Service: true,
+			Limits: account.ServiceLimits{Scopes: account.Scopes}, OwnPassword: true},
 		{UserID: "trader", Password: []byte("password-of-trader"), Seed: true, OwnPassword: true},
 	} {
 		made, err := handler.Accounts.CreateUser(ctx, account.Admin, nil, u)

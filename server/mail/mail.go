@@ -230,3 +230,52 @@ func PasswordNotice(l lang.Lang, from, to, userID string, byAdmin bool, now time
 	body := fmt.Sprintf(w.password, userID, how, l.DateTime(now))
 	return Message{From: from, To: to, Subject: w.passwordSubject, Body: body, Date: now}
 }
+
+// DeskChange is what the self-help desk did for a user, for DeskNotice:
+// what it issued, what waits, and the links of the case.
+type DeskChange struct {
+	// TempExpires is when the temporary passcode it issued expires (zero:
+	// none was issued).
+	TempExpires time.Time
+	// Serial is a new token waiting, Phone (masked) a new number waiting.
+	Serial, Phone string
+	// Until is when what waits replaces the user's present token or
+	// number, unless confirmed before at ConfirmURL.
+	Until      time.Time
+	ConfirmURL string
+	// NotMeURL revokes what the desk issued and locks the account.
+	NotMeURL string
+}
+
+// DeskNotice tells a user, in their language l, what the self-help desk
+// issued for their account or what was set up with it and waits for their
+// confirmation, with the link that confirms it and the one that says "this
+// was not me". It never contains a passcode or a seed.
+func DeskNotice(l lang.Lang, from, to, userID string, c DeskChange, now time.Time) Message {
+	w := wordsOf(l)
+	var b strings.Builder
+	fmt.Fprintf(&b, w.desk, userID, l.DateTime(now))
+	if !c.TempExpires.IsZero() {
+		fmt.Fprintf(&b, w.deskTemp, l.DateTime(c.TempExpires))
+	}
+	if c.Serial != "" {
+		fmt.Fprintf(&b, w.deskToken, c.Serial)
+	}
+	if c.Phone != "" {
+		fmt.Fprintf(&b, w.deskPhone, c.Phone)
+	}
+	if c.Serial != "" || c.Phone != "" {
+		fmt.Fprintf(&b, w.deskPending, l.DateTime(c.Until), c.ConfirmURL)
+	}
+	fmt.Fprintf(&b, w.deskNotMe, c.NotMeURL)
+	return Message{From: from, To: to, Subject: w.deskSubject, Body: b.String(), Date: now}
+}
+
+// AnswersNotice tells a user, in their language l, that the answers to
+// their security questions changed, so that a stranger's change does not
+// go unnoticed. It never contains an answer.
+func AnswersNotice(l lang.Lang, from, to, userID string, now time.Time) Message {
+	w := wordsOf(l)
+	body := fmt.Sprintf(w.answers, userID, l.DateTime(now))
+	return Message{From: from, To: to, Subject: w.answersSubject, Body: body, Date: now}
+}

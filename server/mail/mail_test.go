@@ -75,6 +75,10 @@ func TestNoticesInEachLanguage(t *testing.T) {
 			mail.TokenNotice(l, "a@b", "c@d", "trader", "ST1234", false, now),
 			mail.PasswordNotice(l, "a@b", "c@d", "trader", true, now),
 			mail.PasswordNotice(l, "a@b", "c@d", "trader", false, now),
+			mail.AnswersNotice(l, "a@b", "c@d", "trader", now),
+			mail.DeskNotice(l, "a@b", "c@d", "trader", mail.DeskChange{TempExpires: now.Add(48 * time.Hour), NotMeURL: "https://x/n"}, now),
+			mail.DeskNotice(l, "a@b", "c@d", "trader", mail.DeskChange{Serial: "ST1", Phone: "+39…567", Until: now.Add(time.Hour),
+				ConfirmURL: "https://x/c", NotMeURL: "https://x/n"}, now),
 		}
 		month, other := map[lang.Lang]string{lang.English: "March", lang.Italian: "marzo"}[l], map[lang.Lang]string{lang.English: "marzo", lang.Italian: "March"}[l]
 		for _, m := range mails {

@@ -16,6 +16,13 @@ type words struct {
 	tokenSubject, token, tokenReplaced string
 	// password: User ID, passwordChanged or passwordReset, when.
 	passwordSubject, password, passwordChanged, passwordReset string
+	// desk: User ID, when, then what the desk did: deskTemp (until when),
+	// deskToken (serial) and deskPhone (the number, masked), each a line;
+	// deskPending (until when, the confirmation link) when a token or
+	// number waits; deskNotMe (the link) always.
+	deskSubject, desk, deskTemp, deskToken, deskPhone, deskPending, deskNotMe string
+	// answers: User ID, when.
+	answersSubject, answers string
 }
 
 // wordsOf is the mails of l, English for a language without its own.
@@ -83,6 +90,30 @@ at once.
 `,
 		passwordChanged: "was changed",
 		passwordReset:   "was reset by an administrator (you choose a new one at your next sign-in)",
+		deskSubject:     "The self-help desk was used for your account",
+		desk: `The self-help desk was used for your User ID %[1]s on %[2]s:
+`,
+		deskTemp:  "  - a temporary passcode was issued, valid until %[1]s\n",
+		deskToken: "  - a new soft token (serial %[1]s) was set up\n",
+		deskPhone: "  - passcodes by SMS to a new number, %[1]s, were set up\n",
+		deskPending: `
+Your present token or number keeps working. What was set up replaces it
+on %[1]s, or at once when you confirm it here:
+  %[2]s
+`,
+		deskNotMe: `
+If this was NOT you, open this link and press the button: what the help
+desk issued stops working at once and your account is locked until your
+administrator unlocks it.
+  %[1]s
+`,
+		answersSubject: "Your security answers were changed",
+		answers: `The answers to the security questions of your User ID %[1]s were
+changed on %[2]s. The self-help desk asks them.
+
+If you did not change them, contact your administrator at once: someone
+may know your password and your passcode.
+`,
 	},
 	lang.Italian: {
 		welcomeSubject: "Attivazione dell'autenticazione a due fattori",
@@ -143,5 +174,29 @@ subito l'amministratore.
 `,
 		passwordChanged: "è stata cambiata",
 		passwordReset:   "è stata reimpostata da un amministratore (ne sceglierà una nuova al prossimo accesso)",
+		deskSubject:     "È stato usato l'help desk self-service per il Suo account",
+		desk: `L'help desk self-service è stato usato per il Suo User ID %[1]s il %[2]s:
+`,
+		deskTemp:  "  - è stato rilasciato un codice di accesso temporaneo, valido fino al %[1]s\n",
+		deskToken: "  - è stato configurato un nuovo soft token (numero di serie %[1]s)\n",
+		deskPhone: "  - sono stati configurati i codici via SMS verso un nuovo numero, %[1]s\n",
+		deskPending: `
+Il token o il numero attuale continua a funzionare. Ciò che è stato
+configurato lo sostituirà il %[1]s, oppure subito se lo conferma qui:
+  %[2]s
+`,
+		deskNotMe: `
+Se NON è stato Lei, apra questo collegamento e prema il pulsante: ciò che
+l'help desk ha rilasciato smette subito di funzionare e il Suo account
+resta bloccato finché l'amministratore non lo sblocca.
+  %[1]s
+`,
+		answersSubject: "Le Sue risposte di sicurezza sono state cambiate",
+		answers: `Le risposte alle domande di sicurezza del Suo User ID %[1]s sono state
+cambiate il %[2]s. L'help desk self-service le chiede.
+
+Se non le ha cambiate Lei, contatti subito l'amministratore: qualcuno
+potrebbe conoscere la Sua password e il Suo codice di accesso.
+`,
 	},
 }

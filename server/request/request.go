@@ -50,6 +50,18 @@ type Proxies struct {
 // addresses) of trusted proxies. A network of every address is refused:
 // trusting it would let every client name its own address.
 func ParseTrusted(list string) ([]netip.Prefix, error) {
+	out, err := ParseNetworks(list)
+	for _, p := range out {
+		if p.Bits() == 0 {
+			return nil, fmt.Errorf("%q is every address: any client could name its own address", p)
+		}
+	}
+	return out, err
+}
+
+// ParseNetworks reads a comma-separated list of networks (CIDR, or single
+// addresses; IPv4 written in IPv6 counts as IPv4), masked.
+func ParseNetworks(list string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)
@@ -66,9 +78,6 @@ func ParseTrusted(list string) ([]netip.Prefix, error) {
 		}
 		if p.Addr().Is4In6() && p.Bits() >= 96 {
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		if p.Bits() == 0 {
-			return nil, fmt.Errorf("%q is every address: any client could name its own address", f)
 		}
 		out = append(out, p.Masked())
 	}

@@ -18,7 +18,7 @@ import (
 // Browser is a cookie-keeping HTTP client of the server's pages that
 // remembers the last page's CSRF token, as a browser's form would send it.
 type Browser struct {
-	t *testing.T
+	t testing.TB
 	// Client is the HTTP client, with the browser's cookies.
 	Client *http.Client
 	base   string
@@ -28,18 +28,18 @@ type Browser struct {
 
 // NewBrowser is a browser at the site whose pages are under base (the
 // server's URL or Helpdesk).
-func NewBrowser(t *testing.T, base string) *Browser { return NewBrowserFrom(t, base, "") }
+func NewBrowser(t testing.TB, base string) *Browser { return NewBrowserFrom(t, base, "") }
 
 // NewBrowserFrom is NewBrowser on a computer of another address (such as
 // 127.0.0.2: every 127.0.0.0/8 address is this machine).
-func NewBrowserFrom(t *testing.T, base, localIP string) *Browser {
+func NewBrowserFrom(t testing.TB, base, localIP string) *Browser {
 	t.Helper()
 	return NewBrowserVia(t, base, localIP, nil)
 }
 
 // NewBrowserVia is NewBrowserFrom whose requests carry extra headers, as
 // a reverse proxy adds them (X-Forwarded-For, X-Forwarded-Proto).
-func NewBrowserVia(t *testing.T, base, localIP string, h http.Header) *Browser {
+func NewBrowserVia(t testing.TB, base, localIP string, h http.Header) *Browser {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	tr := http.DefaultTransport.(*http.Transport).Clone()

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,7 +130,7 @@ func NewWith(t testing.TB, o Options) *Server {
 		s.db, s.keyFile = pgtest.Start(t), filepath.Join(s.dir, "master.key")
 	}
 	s.Clock.unix.Store(1_800_000_000)
-	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "admin")
+	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
 	key, err := seal.LoadKey(s.keyFile, "")
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +355,44 @@ func (s *Server) LastSMS(phone string) string {
 		s.t.Fatalf("no code in the SMS:\n%s", raw)
 	}
 	return string(m[1])
+}
+
+var deskLink = regexp.MustCompile(`https?://\S+/sechelpdesk/(change|notme)\?c=\S+`)
+
+// DeskLink is the newest link to page ("change" or "notme") in the help
+// desk notices mailed to userID, as the user would click it.
+func (s *Server) DeskLink(userID, page string) string {
+	s.t.Helper()
+	var link string
+	for _, m := range s.Outbox(userID + "@example.com") {
+		for _, l := range deskLink.FindAllStringSubmatch(m, -1) {
+			if l[1] == page {
+				link = l[0]
+			}
+		}
+	}
+	if link == "" {
+		s.t.Fatalf("no %s link mailed to %s", page, userID)
+	}
+	return link
+}
+
+// FollowDeskLink does what a user does with the newest help desk mail of
+// userID: opens its link to page ("change" or "notme") in a browser and
+// presses the page's one button. It returns the page the link showed and
+// the answer to the button.
+func (s *Server) FollowDeskLink(userID, page string) (shown, answer string, status int) {
+	s.t.Helper()
+	u, err := url.Parse(s.DeskLink(userID, page))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b := NewBrowser(s.t, s.Helpdesk)
+	if st, body := b.Get(page + "?" + u.RawQuery); st != http.StatusOK {
+		s.t.Fatalf("%s link: %d %s", page, st, body)
+	} else {
+		shown = body
+	}
+	status, answer = b.Post(page, url.Values{"c": {u.Query().Get("c")}})
+	return shown, answer, status
 }

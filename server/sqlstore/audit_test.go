@@ -107,7 +107,8 @@ func testAuditChainBeginsOverEarlierRecords(t *testing.T, b backend) {
 	path := b.where(t)
 	db := openKeyed(t, b, path)
 	db = behindTheBack(t, b, db, path, 4, `DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
-		`ALTER TABLE users DROP COLUMN lang`,
+		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
+		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
 		`DELETE FROM schema_migrations WHERE version >= 9`) // the chain's migration and those after it
 	head, _ := walk(t, db)
 	if head.Seq != 4 || head.Earlier != 4 || head.Began.IsZero() {

@@ -244,6 +244,49 @@ var migrations = []migration{
 	// lang: the language of the user's mails and text messages; the users
 	// before it get English.
 	{sqlite: `ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';`},
+	// The self-help desk's safeguards (docs/web.md, "The self-help desk"):
+	// desk_question, the question a user is asked until it is answered
+	// right; desk_cases, what the desk issued and what waits for the
+	// confirmation sent to the contact on file. scope and networks: what a
+	// service account may do and where from; the service accounts made
+	// before them verify logins from loopback only (docs/protocol.md,
+	// "Service accounts").
+	{sqlite: `ALTER TABLE users ADD COLUMN desk_question INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN networks TEXT NOT NULL DEFAULT '';
+	UPDATE users SET scope = 'verify', networks = '127.0.0.0/8,::1/128' WHERE service = 1;
+	CREATE TABLE desk_cases (
+		user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		hash BLOB NOT NULL UNIQUE,
+		sealed BLOB NOT NULL,
+		opened_at INTEGER NOT NULL,
+		until_at INTEGER NOT NULL,
+		token_serial TEXT NOT NULL DEFAULT '',
+		token_seed BLOB,
+		token_algorithm TEXT NOT NULL DEFAULT '',
+		token_digits INTEGER NOT NULL DEFAULT 0,
+		token_period INTEGER NOT NULL DEFAULT 0,
+		token_last_step INTEGER NOT NULL DEFAULT -1,
+		phone TEXT NOT NULL DEFAULT ''
+	);`,
+		postgres: `ALTER TABLE users ADD COLUMN desk_question INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+	ALTER TABLE users ADD COLUMN networks TEXT NOT NULL DEFAULT '';
+	UPDATE users SET scope = 'verify', networks = '127.0.0.0/8,::1/128' WHERE service;
+	CREATE TABLE desk_cases (
+		user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+		hash BYTEA NOT NULL UNIQUE,
+		sealed BYTEA NOT NULL,
+		opened_at BIGINT NOT NULL,
+		until_at BIGINT NOT NULL,
+		token_serial TEXT NOT NULL DEFAULT '',
+		token_seed BYTEA,
+		token_algorithm TEXT NOT NULL DEFAULT '',
+		token_digits INTEGER NOT NULL DEFAULT 0,
+		token_period INTEGER NOT NULL DEFAULT 0,
+		token_last_step BIGINT NOT NULL DEFAULT -1,
+		phone TEXT NOT NULL DEFAULT ''
+	);`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

@@ -31,14 +31,15 @@ func attrText(a json.RawMessage) string {
 	return string(a)
 }
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang, desk_question, scope, networks`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var attr string
 	var locked, created, recovered int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
-		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch, &u.Service, &recovered, &u.Lang)
+		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch, &u.Service, &recovered, &u.Lang,
+		&u.DeskQuestion, &u.Scope, &u.Networks)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -58,10 +59,10 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Lang == "" {
 		u.Lang = "en"
 	}
-	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang, scope, networks)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch, u.Service,
-		u.Lang).Scan(&u.ID)
+		u.Lang, u.Scope, u.Networks).Scan(&u.ID)
 	if err != nil {
 		if t.d.IsUnique(err) {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
@@ -109,8 +110,10 @@ func (t tx) ListUsers() ([]store.User, error) {
 
 // UpdateUser writes u's profile fields.
 func (t tx) UpdateUser(u store.User) error {
-	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=?, recovered_at=?, lang=? WHERE id=?`,
-		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, unix(u.RecoveredAt), u.Lang, u.ID)
+	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=?, recovered_at=?, lang=?,
+		desk_question=?, scope=?, networks=? WHERE id=?`,
+		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, unix(u.RecoveredAt), u.Lang,
+		u.DeskQuestion, u.Scope, u.Networks, u.ID)
 }
 
 // SetPassword replaces a user's password hash.
@@ -239,6 +242,11 @@ func (t tx) lockState(id int64) (store.Attempt, bool, error) {
 // ResetFailures clears the failure count and any lock.
 func (t tx) ResetFailures(id int64) error {
 	return t.exec("reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
+}
+
+// Lock locks the user until until.
+func (t tx) Lock(id int64, until time.Time) error {
+	return t.exec("lock user", `UPDATE users SET locked_until=? WHERE id=?`, unix(until), id)
 }
 
 // ReserveFirstFactor counts a first-factor attempt of key from source

@@ -73,6 +73,36 @@ type User struct {
 	// Lang is the language of the user's mails and text messages (a
 	// server/lang code; "" reads as English).
 	Lang string
+	// DeskQuestion is the security question the self-help desk asks this
+	// user until it is answered right (0: none drawn yet), so that a new
+	// sign-in cannot draw the other one.
+	DeskQuestion int
+	// Scope and Networks bound a service account: what it may do (a
+	// comma-separated list of account scopes, "verify" and "manage") and
+	// the networks it may sign in from (comma-separated CIDR prefixes).
+	// Both are empty for everyone else.
+	Scope, Networks string
+}
+
+// DeskCase is what the self-help desk issued to a user and what waits for
+// the user's confirmation (docs/web.md, "The self-help desk"): a new token
+// or number set up with what the desk gave becomes the user's only when
+// the link mailed to the contact on file is followed, or once the
+// cooling-off period ends (Until); the same link's "this was not me"
+// revokes it all and locks the account. One case a user.
+type DeskCase struct {
+	// Hash is the SHA-256 of the link's secret, to find the case by;
+	// Sealed is that secret sealed with the master key, to mail the link
+	// again with a later notice.
+	Hash, Sealed []byte
+	Opened       time.Time
+	// Until is when the cooling-off period ends: a pending change then
+	// becomes the user's at their next sign-in.
+	Until time.Time
+	// Token is a new token waiting (nil: none).
+	Token *Token
+	// Phone is a new number for SMS passcodes waiting ("": none).
+	Phone string
 }
 
 // Token is a user's soft-token seed, sealed with the master key, and the
@@ -231,6 +261,11 @@ type ReadTx interface {
 	TempPasscodeOf(id int64) (TempPasscode, error)
 	// SMSCodeOf returns the user's SMS code of purpose, or ErrNotFound.
 	SMSCodeOf(id int64, purpose string) (SMSCode, error)
+	// DeskCaseOf returns the user's open help desk case, or ErrNotFound.
+	DeskCaseOf(id int64) (DeskCase, error)
+	// DeskCaseByHash returns the case whose link secret hashes to hash,
+	// and its user's row ID, or ErrNotFound.
+	DeskCaseByHash(hash []byte) (int64, DeskCase, error)
 	AuditEvents(f AuditFilter) ([]AuditEvent, error)
 	// WalkAudit reads, as of one moment (records appended meanwhile are
 	// not seen), the audit chain's head, which it gives to head, and then
@@ -252,7 +287,8 @@ type Tx interface {
 	// ErrExists.
 	CreateUser(u User) (User, error)
 	// UpdateUser writes a user's profile and flags: firm, roles, attr,
-	// admin, active, use2fa, sms, e-mail, phone, recovery time and language.
+	// admin, active, use2fa, sms, e-mail, phone, recovery time, language,
+	// the help desk's question, and a service account's scope and networks.
 	UpdateUser(u User) error
 	SetPassword(id int64, hash string, mustChange bool) error
 	// BumpEpoch moves the user's epoch on and returns the new one.
@@ -279,6 +315,8 @@ type Tx interface {
 	ReserveAttempt(id int64, max int, lockFor time.Duration, now time.Time) (a Attempt, ok bool, err error)
 	// ResetFailures clears the failure count and any lock.
 	ResetFailures(id int64) error
+	// Lock locks the user until until, whatever their failures.
+	Lock(id int64, until time.Time) error
 
 	// ReserveFirstFactor counts one first-factor attempt for the user ID
 	// key from source unless that pair is blocked at now (ok false). The
@@ -314,6 +352,13 @@ type Tx interface {
 	DeleteSMSCode(id int64, purpose, hash string) (bool, error)
 	// DeleteSMSCodes deletes all the user's SMS codes.
 	DeleteSMSCodes(id int64) error
+
+	// SetDeskCase replaces the user's help desk case.
+	SetDeskCase(id int64, c DeskCase) error
+	// DeleteDeskCase closes the user's help desk case and reports whether
+	// this call did: of a confirmation and a "this was not me" at once,
+	// one wins.
+	DeleteDeskCase(id int64) (bool, error)
 
 	// DisableUnenrolled disables every active user whose initial passcode
 	// expired unused before now and who has no token and no SMS, moves

@@ -74,8 +74,11 @@ func (h *EnrolSite) confirmApp(w http.ResponseWriter, r *http.Request, s *sessio
 		})
 		return
 	}
-	s.v.grant, s.v.app, s.v.sms = g, nil, false
 	s.v.done = say("notice.app.done")
+	if waits := s.v.app.Waits(); !waits.IsZero() {
+		s.v.done = say("notice.app.waits", dateTime(waits))
+	}
+	s.v.grant, s.v.app, s.v.sms = g, nil, false
 	h.afterEnrolment(w, r, s)
 }
 
@@ -126,8 +129,11 @@ func (h *EnrolSite) confirmPhone(w http.ResponseWriter, r *http.Request, s *sess
 		})
 		return
 	}
-	s.v.grant, s.v.smsPhone, s.v.sms = g, "", true
-	s.v.done = say("notice.sms.done", to)
+	s.v.grant, s.v.smsPhone, s.v.sms = g, "", to.Waits.IsZero()
+	s.v.done = say("notice.sms.done", to.Phone)
+	if !to.Waits.IsZero() {
+		s.v.done = say("notice.sms.waits", to.Phone, dateTime(to.Waits))
+	}
 	h.afterEnrolment(w, r, s)
 }
 

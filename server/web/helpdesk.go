@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -48,7 +49,7 @@ type Helpdesk struct{ *site[deskState] }
 // [HelpdeskPrefix].
 func NewHelpdesk(cfg Config) *Helpdesk {
 	h := &Helpdesk{newSite[deskState](cfg, "desk", "self-help desk", HelpdeskPrefix, "softtoken_helpdesk",
-		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-confirm", "desk-done")}
+		"desk-userid", "desk-password", "desk-question", "desk-options", "desk-confirm", "desk-done", "desk-change", "desk-notme")}
 	h.entry("GET "+HelpdeskPrefix+"{$}", h.start)
 	h.steps([]step[deskState]{
 		{"POST {$}", anywhere[deskState], h.typedUserID},
@@ -57,7 +58,12 @@ func NewHelpdesk(cfg Config) *Helpdesk {
 		{"GET options", answered, h.optionsPage}, {"POST options", answered, h.options},
 		{"GET confirm", codeSent, h.confirmPage}, {"POST confirm", codeSent, h.confirm},
 		{"POST logout", anywhere[deskState], h.logout},
+		{"POST change", anywhere[deskState], h.confirmChange}, {"POST notme", anywhere[deskState], h.notMe},
 	})
+	// A case's links come from a mail: they start a session, as the
+	// desk's first page does.
+	h.entry("GET "+HelpdeskPrefix+"change", h.casePage("desk-change"))
+	h.entry("GET "+HelpdeskPrefix+"notme", h.casePage("desk-notme"))
 	return h
 }
 
@@ -210,10 +216,50 @@ func (h *Helpdesk) confirm(w http.ResponseWriter, r *http.Request, s *session[de
 // done shows what the help desk did and ends the session: one use of the
 // desk per sign-in.
 func (h *Helpdesk) done(w http.ResponseWriter, r *http.Request, s *session[deskState], res account.HelpdeskResult) {
-	done := page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Phone: res.Phone, SMS: res.Phone != ""}
+	done := page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Phone: res.Phone, SMS: res.Phone != "", Waits: res.Waits}
 	if res.Temp != nil {
 		done.TempPasscode, done.Expires = res.Temp.Code, res.Temp.Expires
 	}
 	h.endSession(w, s)
 	h.render(w, r, http.StatusOK, "desk-done", done)
+}
+
+// The pages of a help desk case's links (account.DeskCase), from the mail
+// sent to the address on file: "change" confirms what waits, "notme"
+// revokes what the desk issued and locks the account. Each shows what the
+// link is about and one button: a mail scanner that opens links changes
+// nothing.
+
+// casePage shows the case of the link's secret on the page name.
+func (h *Helpdesk) casePage(name string) func(http.ResponseWriter, *http.Request, *session[deskState]) {
+	return func(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+		secret := r.URL.Query().Get("c")
+		c, err := h.cfg.Accounts.LookUpDeskCase(r.Context(), secret)
+		if err != nil {
+			h.failed(w, r, s, "help desk case", err, nil, func(status int, m msg) { h.message(w, r, status, "title.desk.case", m) })
+			return
+		}
+		h.render(w, r, http.StatusOK, name, page{Title: "title.desk.case", CSRF: s.csrf, UserID: c.UserID, Case: secret,
+			Serial: c.Serial, Phone: c.Phone, Waits: c.Until})
+	}
+}
+
+// confirmChange confirms the case: what waits takes over at once.
+func (h *Helpdesk) confirmChange(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+	h.caseAction(w, r, s, "help desk confirm", h.cfg.Accounts.ConfirmDeskChange, say("desk.change.done"))
+}
+
+// notMe is the user's "this was not me".
+func (h *Helpdesk) notMe(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
+	h.caseAction(w, r, s, "help desk not me", h.cfg.Accounts.DeskNotMe, say("desk.notme.done"))
+}
+
+// caseAction does act with the case of the form's secret and says done.
+func (h *Helpdesk) caseAction(w http.ResponseWriter, r *http.Request, s *session[deskState], what string,
+	act func(context.Context, account.Origin, string) error, done msg) {
+	if err := act(r.Context(), h.origin(r), r.PostFormValue("c")); err != nil {
+		h.failed(w, r, s, what, err, nil, func(status int, m msg) { h.message(w, r, status, "title.desk.case", m) })
+		return
+	}
+	h.message(w, r, http.StatusOK, "title.desk.case", done)
 }

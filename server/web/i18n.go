@@ -49,6 +49,10 @@ type msg struct {
 	Args []any
 }
 
+// dateTime is a message's argument written as a date and time (a plain
+// time.Time is written as a date).
+type dateTime time.Time
+
 // say makes a msg.
 func say(key string, args ...any) msg { return msg{Key: key, Args: args} }
 
@@ -72,6 +76,9 @@ func translate(l lang.Lang, key string, args ...any) template.HTML {
 			out[i] = string(translate(l, v.Key, v.Args...))
 		case time.Time:
 			out[i] = template.HTMLEscapeString(l.Date(v))
+		case dateTime:
+			t := time.Time(v)
+			out[i] = string(timeTag(t, "datetime", l.DateTime(t)))
 		case string:
 			out[i] = template.HTMLEscapeString(v)
 		default:
@@ -160,4 +167,5 @@ var outcomeStatus = map[error]int{
 	account.ErrCodeUsed: 409, account.ErrNoSuchUser: 401, account.ErrUserExists: 409, account.ErrBadAnswers: 400,
 	account.ErrBadDays: 400, account.ErrTooSoon: 409, account.ErrNoToken: 409, account.ErrSMSNotSent: 502,
 	account.ErrHeld: 409, account.ErrNoSession: 409, account.ErrNotEnrolled: 409, account.ErrBusy: 503,
+	account.ErrNoDeskCase: 404, account.ErrOldFactor: 403,
 }

@@ -127,11 +127,20 @@ func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...str
 	// Any other address under the site, or a form's address opened as a
 	// page, gets a sentence and the way to the start, not Go's "404 page
 	// not found".
-	h.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusNotFound, "title.notfound", say("error.notfound"))
-	})
+	}
+	h.mux.HandleFunc(prefix, notFound)
+	// The site's own files, and no listing of their folder.
 	static, _ := fs.Sub(staticFS, "static")
-	h.mux.Handle("GET "+prefix+"static/", http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	files := http.StripPrefix(prefix+"static/", cacheFor(time.Hour, http.FileServerFS(static)))
+	h.mux.HandleFunc("GET "+prefix+"static/", func(w http.ResponseWriter, r *http.Request) {
+		if info, err := fs.Stat(static, strings.TrimPrefix(r.URL.Path, prefix+"static/")); err != nil || info.IsDir() {
+			notFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	return h
 }
 
@@ -201,6 +210,11 @@ type page struct {
 	TempPasscode string
 	// Code is the form that asks for a code (codeform.html).
 	Code codeForm
+	// Waits is when a token or number set up with what the self-help desk
+	// gave takes over, unless the user confirms it before; Case is the
+	// secret of a help desk case's link, Serial the token that waits.
+	Waits        time.Time
+	Case, Serial string
 }
 
 // codeForm is a form asking for a code: where it goes, and the catalogue

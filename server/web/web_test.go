@@ -287,15 +287,8 @@ var questionLabel = regexp.MustCompile(`id="question">([^<]+)<`)
 // the right answer (Springfield or Rex) and returns the browser.
 func deskSignIn(t *testing.T, s *servertest.Server, userID, pw string) *servertest.Browser {
 	t.Helper()
-	b := servertest.NewBrowser(t, s.Helpdesk)
-	b.Get("")
-	b.Post("", url.Values{"userid": {userID}})
-	_, body := b.Post("password", url.Values{"password": {pw}})
-	m := questionLabel.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no question: %s", body)
-	}
-	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[m[1]]
+	b, question := deskQuestion(t, s, userID, pw)
+	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[question]
 	if status, body := b.Post("question", url.Values{"answer": {answer}}); status != 200 || !strings.Contains(body, "Temporary passcode") {
 		t.Fatalf("the answer: %d %s", status, body)
 	}
@@ -304,9 +297,11 @@ func deskSignIn(t *testing.T, s *servertest.Server, userID, pw string) *serverte
 
 // The attack: someone who knows a user's password and one security answer
 // must not take over the second factor at the help desk. A new number
-// changes nothing until the code sent to it comes back; wrong codes change
-// nothing and count towards the lockout; the change falls under the
-// 30-day rule with temporary passcodes, and an e-mail tells the user.
+// changes nothing until the code sent to it comes back, and then still
+// waits for the user's confirmation through the mail sent to the address
+// on file (or the cooling-off); wrong codes change nothing and count
+// towards the lockout; the change falls under the 30-day rule with
+// temporary passcodes.
 func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	s := servertest.New(t)
 	tok := s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
@@ -333,16 +328,23 @@ func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	if status, body := b.Post("confirm", url.Values{"code": {"000000"}}); status != 401 || !strings.Contains(body, "not the code we sent") {
 		t.Errorf("a wrong code: %d", status)
 	}
-	if status, body := b.Post("confirm", url.Values{"code": {sent}}); status != 200 || !strings.Contains(body, "come by SMS to") ||
+	if status, body := b.Post("confirm", url.Values{"code": {sent}}); status != 200 || !strings.Contains(body, "take over from your present token") ||
 		!strings.Contains(body, `id="temp-passcode"`) {
 		t.Fatalf("the right code: %d %s", status, body)
 	}
-	if !mailed(t, s, "nina", "Your mobile number for passcodes was changed") || !mailed(t, s, "nina", "A temporary passcode was issued") {
+	if !mailed(t, s, "nina", "The self-help desk was used for your account") || !mailed(t, s, "nina", "+39…567") {
 		t.Error("no e-mail about the new number and the temporary passcode")
 	}
+	// The new handset alone proves nothing: the token still works.
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("nina", "nina-pass", code(t, tok, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the old token while the number waits: %s", got)
+	}
+	// The user confirms through the mail: the number takes over.
+	confirmByMail(t, s, "nina")
 	s.Clock.Advance(30 * time.Second)
 	if got := s.Verify("nina", "nina-pass", code(t, tok, s.Clock.Now())); got != wire.ResultInvalidToken {
-		t.Errorf("the old token after the new number: %s", got)
+		t.Errorf("the old token after the number was confirmed: %s", got)
 	}
 	// Within 30 days the desk helps no more: neither number nor passcode.
 	s.Clock.Advance(24 * time.Hour)
@@ -354,6 +356,24 @@ func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	}
 	if s.LastSMS("+393337654321") != "" {
 		t.Error("a code went to a number within 30 days")
+	}
+}
+
+// confirmByMail follows the "change" link of the newest help desk mail of
+// userID, as the user would, and presses its button.
+func confirmByMail(t *testing.T, s *servertest.Server, userID string) {
+	t.Helper()
+	followMail(t, s, userID, "change", "Yes, it was me", "What you set up works now")
+}
+
+// followMail opens the link to page in userID's newest help desk mail,
+// checks the page shows button, presses it and checks the answer says
+// done.
+func followMail(t *testing.T, s *servertest.Server, userID, page, button, done string) {
+	t.Helper()
+	shown, answer, status := s.FollowDeskLink(userID, page)
+	if !strings.Contains(shown, button) || status != 200 || !strings.Contains(answer, done) {
+		t.Fatalf("%s: the link showed %s\nthe button: %d %s", page, shown, status, answer)
 	}
 }
 
@@ -409,5 +429,22 @@ func TestAppTokenIssuerIsNotTheHostHeader(t *testing.T) {
 	resp.Body.Close()
 	if uri := b.QR("app/code.png"); strings.Contains(uri, "evil.example") || !strings.Contains(uri, "issuer=127.0.0.1") {
 		t.Errorf("the app token's URI: %s", uri)
+	}
+}
+
+// The sites' own files are served; their folder is not listed (issue 21).
+func TestStaticFolderIsNotListed(t *testing.T) {
+	s := servertest.New(t)
+	for _, base := range []string{s.URL, s.Helpdesk} {
+		b := servertest.NewBrowser(t, base)
+		for _, tt := range []struct {
+			path   string
+			status int
+		}{{"static/", 404}, {"static", 404}, {"static/style.css", 200}, {"static/nothing.css", 404}} {
+			status, body := b.Get(tt.path)
+			if status != tt.status || strings.Contains(body, `<a href="style.css">`) {
+				t.Errorf("%s%s: %d, want %d: %.300s", base, tt.path, status, tt.status, body)
+			}
+		}
 	}
 }

@@ -131,6 +131,11 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 	switch {
 	case err == nil:
 		resp.Result, resp.Serial = wire.ResultOK, c.en.Token.Serial
+		if waits := c.en.Waits(); !waits.IsZero() {
+			// Set up with what the self-help desk gave (docs/web.md).
+			resp.Message = "the new token waits for your confirmation through the link e-mailed to you, or takes over on " +
+				waits.UTC().Format(time.RFC3339) + "; until then use your temporary passcode or your present token"
+		}
 		c.en = nil
 		return resp, true
 	case errors.Is(err, account.ErrInvalidCode):

@@ -72,7 +72,8 @@ func newServerRules(t *testing.T, cfg ws.Config, rules account.Config) *server {
 	rules.PasswordOnly = true
 	s := &server{t: t, path: filepath.Join(t.TempDir(), "softtoken.db"), tokens: map[string]token.Token{}, rules: rules}
 	s.start(cfg)
-	s.user(account.NewUser{UserID: "admin", Admin: true, Service: true}, "admin-password")
+	s.user(account.NewUser{UserID: "admin", Admin: true, Service: true,
+		Limits: account.ServiceLimits{Scopes: account.Scopes}}, "admin-password")
 	s.user(account.NewUser{UserID: "plain", Attr: json.RawMessage(`{"email":"p@example.com"}`)}, "plain-password")
 	s.user(account.NewUser{UserID: "julian@fundamentalinteractions.c", Use2FA: true, Attr: json.RawMessage(`{"first_name":"Julian"}`)}, "test-123")
 	return s
