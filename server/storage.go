@@ -93,6 +93,18 @@ func (s Storage) open(ctx context.Context) (opened, error) {
 	return opened{st: db, sealer: sealer, chain: auditchain.New(auditKey)}, nil
 }
 
+// chainBegun tells, in the log and in the audit, that opening the
+// database began its audit chain over records written before it: right
+// once, when a database from before the chain is first opened; after
+// that, the sign that someone rolled the schema back to pass a rewritten
+// audit off as an old one (docs/audit.md).
+func (o opened) chainBegun(ctx context.Context, a *account.Service) error {
+	if n, began := o.st.ChainBegunOver(); began && n > 0 {
+		return a.ChainBegun(ctx, n)
+	}
+	return nil
+}
+
 // Accounts is the rules service on opened storage, for the admin
 // commands, which need nothing else.
 type Accounts struct {
@@ -110,7 +122,12 @@ func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts
 		return nil, err
 	}
 	cfg.AuditChain = o.chain
-	return &Accounts{Service: account.New(o.st, o.sealer, cfg), close: o.st.Close}, nil
+	a := account.New(o.st, o.sealer, cfg)
+	if err := o.chainBegun(ctx, a); err != nil {
+		o.st.Close()
+		return nil, err
+	}
+	return &Accounts{Service: a, close: o.st.Close}, nil
 }
 
 // Open opens the storage and builds the server on it (cfg.Store,
@@ -122,7 +139,12 @@ func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func()
 		return nil, nil, err
 	}
 	cfg.Store, cfg.Sealer, cfg.Rules.AuditChain = o.st, o.sealer, o.chain
-	return New(cfg), o.st.Close, nil
+	srv = New(cfg)
+	if err := o.chainBegun(ctx, srv.Accounts); err != nil {
+		o.st.Close()
+		return nil, nil, err
+	}
+	return srv, o.st.Close, nil
 }
 
 // Migrate opens the storage, which applies the migrations the database

@@ -220,6 +220,20 @@ func (s *Service) Started(ctx context.Context, o Origin) error {
 	})
 }
 
+// ChainBegun records, and warns in the log, that the audit's hash chain
+// began just now over earlier records it cannot vouch for (see
+// sqlstore.DB.ChainBegunOver). It returns the error of the audit's
+// write.
+func (s *Service) ChainBegun(ctx context.Context, earlier int64) error {
+	detail := fmt.Sprintf("the chain began over %d records written before it, which it cannot vouch for: "+
+		"if this database had a chain before, its schema was rolled back and its audit may have been rewritten "+
+		"(check it with audit verify --expect against a witness logged earlier)", earlier)
+	s.cfg.Logger.Warn("the audit's hash chain began now", "earlier_records", earlier, "detail", detail)
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		return tx.Audit(s.event(Origin{Client: "server", Via: "start"}, "", "audit chain", "began", detail))
+	})
+}
+
 // outcome is the audit's word for an error.
 func outcome(err error) string {
 	if err == nil {

@@ -110,3 +110,47 @@ func TestAuditCutBackIsFoundAgainstAWitness(t *testing.T) {
 		t.Error("a malformed witness was taken")
 	}
 }
+
+// The attack of issue 21: someone with write access to the database (not
+// the master key) rolls its schema back to before the chain, so that the
+// next start takes a rewritten audit for one from before the chain and
+// links it. The chain cannot tell that from inside; the start that
+// begins a chain over earlier records says so, in its log as a warning
+// and in the audit itself, and a witness logged before shows the rewrite.
+func TestAuditSchemaRollbackIsTold(t *testing.T) {
+	a, _ := audited(t)
+	var logs bytes.Buffer
+	a.logs = &logs
+	_, stop := a.serve()
+	stop()
+	witness := regexp.MustCompile(`witness=(\d+:[0-9a-f]{64})`).FindStringSubmatch(logs.String())
+	if witness == nil {
+		t.Fatalf("serve logged no audit head:\n%s", logs.String())
+	}
+	raw := rawDB(t, a.db)
+	for _, stmt := range []string{
+		`UPDATE audit SET outcome = 'failed' WHERE id = 3`,
+		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
+		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
+		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
+		`DELETE FROM schema_migrations WHERE version >= 9`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	logs.Reset()
+	if _, err := a.run("", "user", "list"); err != nil { // any command an administrator runs
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "hash chain began") {
+		t.Errorf("the start that began the chain again did not warn:\n%s", logs.String())
+	}
+	if out, _ := a.run("", "audit", "--json"); !strings.Contains(out, `"event":"audit chain"`) || !strings.Contains(out, "rolled back") {
+		t.Errorf("the audit does not record the chain's new beginning:\n%s", out)
+	}
+	if out, err := a.run("", "audit", "verify", "--expect", witness[1]); err == nil {
+		t.Errorf("the rewritten audit verifies against the witness logged before: %s", out)
+	}
+}

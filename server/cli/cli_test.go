@@ -58,7 +58,7 @@ func (a *admin) run(stdin string, args ...string) (string, error) {
 			}
 			return a.env[k]
 		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(cmp.Or(a.logs, io.Discard), nil)),
 	}
 	err := cli.Run(context.Background(), env, args)
 	return out.String(), err

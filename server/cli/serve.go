@@ -49,6 +49,8 @@ type ServeConfig struct {
 // define defines serve's own flags.
 func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", 7, "the longest a temporary passcode from the self-help desk may last")
+	fs.DurationVar(&sc.Rules.CoolingOff, "desk-cooling-off", account.DefaultCoolingOff,
+		"how long a token or number set up with what the self-help desk gave waits for the user's confirmation by mail before it takes over")
 	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")

@@ -163,43 +163,47 @@ func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditE
 // that is gone is never made again (appends then fail, and `audit verify`
 // says why). It runs under the migration lock (see Open), so two nodes
 // never begin it twice.
-func startChain(ctx context.Context, c conn, d Dialect, chain *auditchain.Chain, chained, sealed bool) error {
+//
+// It returns how many records a chain it began linked (-1 when it began
+// none).
+func startChain(ctx context.Context, c conn, d Dialect, chain *auditchain.Chain, chained, sealed bool) (int64, error) {
 	if !chained && !sealed {
-		return nil
+		return -1, nil
 	}
 	sqlTx, err := c.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin the audit chain: %w", err)
+		return -1, fmt.Errorf("begin the audit chain: %w", err)
 	}
 	defer sqlTx.Rollback()
 	t := tx{ctx: ctx, q: sqlTx, d: d, chain: chain}
 	h, err := t.readHead(d.RowLock)
+	over := int64(-1)
 	switch {
 	case err == nil && sealed:
 		err = t.moveHead(h, t.chain.Seal) // a chain begun before heads were sealed
 	case errors.Is(err, errNoHead) && chained:
-		err = t.beginChain()
+		over, err = t.beginChain()
 	}
 	if err != nil {
-		return fmt.Errorf("begin the audit chain: %w", err)
+		return -1, fmt.Errorf("begin the audit chain: %w", err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("begin the audit chain: %w", err)
+		return -1, fmt.Errorf("begin the audit chain: %w", err)
 	}
-	return nil
+	return over, nil
 }
 
 // beginChain links the records written before the chain and writes its
-// sealed head.
-func (t tx) beginChain() error {
+// sealed head; it returns how many records it linked.
+func (t tx) beginChain() (int64, error) {
 	last, prev, n, err := t.linkAll(func(e store.AuditEvent) []byte { return t.chain.Link(e.Prev, e) })
 	if err != nil {
-		return err
+		return -1, err
 	}
 	h := store.AuditHead{Seq: last, Hash: prev, Began: time.Unix(time.Now().Unix(), 0), Earlier: n}
 	_, err = t.run(`INSERT INTO audit_head (id, seq, hash, began_at, earlier, mac) VALUES (1, ?, ?, ?, ?, ?)`,
 		h.Seq, h.Hash, h.Began.Unix(), h.Earlier, t.chain.Seal(h))
-	return err
+	return n, err
 }
 
 // linkAll links every record, a batch at a time, from the genesis hash:

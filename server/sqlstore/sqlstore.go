@@ -87,7 +87,17 @@ type DB struct {
 	d  Dialect
 	// chain links the audit records (see Tx.Audit).
 	chain *auditchain.Chain
+	// begunOver counts the records an audit chain begun by this Open
+	// linked (-1: this Open began none).
+	begunOver int64
 }
+
+// ChainBegunOver reports whether this Open began the audit's hash chain,
+// and over how many records written before it. It happens once in a
+// database's life, when a server first opens a database from before the
+// chain; it happens again only when someone with write access to the
+// database rolled its schema back, which the callers tell (docs/audit.md).
+func (s *DB) ChainBegunOver() (earlier int64, began bool) { return s.begunOver, s.begunOver >= 0 }
 
 var _ store.Store = (*DB)(nil)
 
@@ -107,7 +117,7 @@ func WithAuditKey(key []byte) Option {
 // both under d's lock, so that nodes started together take turns. On an
 // error db is left open: it is the caller's.
 func Open(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*DB, error) {
-	s := &DB{db: db, d: d, chain: auditchain.New(nil)}
+	s := &DB{db: db, d: d, chain: auditchain.New(nil), begunOver: -1}
 	for _, o := range opts {
 		o(s)
 	}
@@ -136,7 +146,8 @@ func (s *DB) prepare(ctx context.Context) error {
 		return err
 	}
 	applied := func(v int) bool { return first != 0 && first <= v }
-	return startChain(ctx, conn, s.d, s.chain, applied(chainMigration), applied(headSealMigration))
+	s.begunOver, err = startChain(ctx, conn, s.d, s.chain, applied(chainMigration), applied(headSealMigration))
+	return err
 }
 
 // Ready checks that the database answers and that its schema is the

@@ -218,3 +218,37 @@ func TestChangedAnswersNeedTheOldFactorAndAreMailed(t *testing.T) {
 		}
 	}
 }
+
+// The per-user allowance of text messages is spent only by messages sent:
+// a send refused because the account is locked costs none, so that
+// whoever locked the account cannot also keep the user from getting a
+// passcode once an administrator unlocked it (issue 21).
+func TestRefusedSendsDoNotSpendTheSMSAllowance(t *testing.T) {
+	s := roomy(t)
+	s.Admin("sam-pass\n", "user", "add", "--own-password", "--sms", "--phone", "+447700900111", "--email", "sam@example.com", "sam")
+	// Sessions signed in with the password before the lock: each asks
+	// for a passcode by SMS once the account is locked.
+	var sessions []*servertest.Browser
+	for range 8 {
+		b := servertest.NewBrowser(t, s.URL)
+		if status, body := b.SignIn("sam", "sam-pass"); status != 200 || !strings.Contains(body, "by SMS") {
+			t.Fatalf("sign-in: %d %s", status, body)
+		}
+		sessions = append(sessions, b)
+	}
+	for range 10 { // someone who knows the password locks the account
+		s.Verify("sam", "sam-pass", "000000")
+	}
+	for i, b := range sessions[1:] {
+		if status, body := b.Post("passcode/sms", url.Values{}); status != 401 || !strings.Contains(body, "locked") {
+			t.Fatalf("send %d while locked: %d %s", i+1, status, body)
+		}
+	}
+	if got := s.LastSMS("+447700900111"); got != "" {
+		t.Fatal("a passcode went out while the account was locked")
+	}
+	s.Admin("", "user", "unlock", "sam")
+	if status, body := sessions[0].Post("passcode/sms", url.Values{}); status != 200 || !strings.Contains(body, "was sent by SMS") {
+		t.Errorf("the first send after the unlock: %d %s", status, body)
+	}
+}
