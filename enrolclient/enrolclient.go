@@ -85,6 +85,12 @@ type Result struct {
 	// Replaced says an older token of the same account in this store was
 	// replaced (it could no longer work).
 	Replaced bool
+	// Waits, when set, is when the new token takes over at the latest:
+	// it was enrolled with what the server's self-help desk gave, so it
+	// waits for the user's confirmation through the link the server
+	// mailed them (docs/web.md). Until then the passcodes it shows are
+	// refused, and an older token of the account, kept, still works.
+	Waits time.Time
 }
 
 // MaxClockSkew is how far the PC's clock may be off before passcodes fail.

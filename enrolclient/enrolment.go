@@ -254,23 +254,28 @@ func (e *Enrolment) storeAndConfirm() (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("store the new token: %w", err)
 	}
-	if err := e.confirm(tok); err != nil {
+	waits, err := e.confirm(tok)
+	if err != nil {
 		return Result{}, e.unstore(err, entry, old, inPlace)
 	}
-	res := Result{Entry: entry, ClockSkew: e.skew, Replaced: replacing}
-	if replacing && !inPlace {
+	res := Result{Entry: entry, ClockSkew: e.skew, Replaced: replacing, Waits: waits}
+	switch {
+	case replacing && !inPlace && !waits.IsZero():
+		res.Replaced = false // the old token works until the new one takes over: it stays
+	case replacing && !inPlace:
 		res = e.takeSlot(res, old)
 	}
 	return res, nil
 }
 
-// confirm sends a code of the new token. The code is computed at the
+// confirm sends a code of the new token, and returns when it takes over
+// if it waits (see Result.Waits). The code is computed at the
 // server's time, so a wrong PC clock does not stop the enrolment; the
 // caller warns about it instead.
-func (e *Enrolment) confirm(tok token.Token) error {
+func (e *Enrolment) confirm(tok token.Token) (time.Time, error) {
 	code, err := tok.Code(e.c.now().Add(e.skew))
 	if err != nil {
-		return fmt.Errorf("compute a code of the new token: %w", err)
+		return time.Time{}, fmt.Errorf("compute a code of the new token: %w", err)
 	}
 	return e.s.confirm(code)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/store"
@@ -291,5 +292,50 @@ func TestReEnrolmentSurvivesEveryFailedWrite(t *testing.T) {
 	stored, _ := c.Store.List()
 	if len(stored) != 1 || string(stored[0].Token.Secret) == string(first.Entry.Token.Secret) || stored[0].ID != first.Entry.ID {
 		t.Errorf("after the enrolment, the store holds %v", stored)
+	}
+}
+
+// A token enrolled with the self-help desk's temporary passcode waits
+// for the user's confirmation by mail (docs/web.md): Confirm says until
+// when, and the account's older token in the store stays, since it goes
+// on working until then.
+func TestEnrolmentWithTheDesksPasscodeWaits(t *testing.T) {
+	s := servertest.New(t)
+	ctx := context.Background()
+	c := &enrolclient.Client{Store: memStore(t), Now: s.Clock.Now}
+	enrol := func(passcode string) enrolclient.Result {
+		t.Helper()
+		e, err := c.Begin(ctx, enrolclient.Params{URL: s.URL, UserID: "kim", Password: "kim-pass", Passcode: passcode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		if qs := e.Questions(); qs != nil {
+			if err := e.Answer(ctx, map[int]string{1: "Springfield", 2: "Rex"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := e.Confirm(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := enrol(s.AddUser("kim", "kim-pass"))
+	if !first.Waits.IsZero() {
+		t.Errorf("the first enrolment waits until %v", first.Waits)
+	}
+	temp := s.DeskTemporaryPasscode("kim", "kim-pass", 2)
+	second := enrol(temp)
+	if want := s.Clock.Now().Add(account.DefaultCoolingOff); !second.Waits.Equal(want) || second.Replaced {
+		t.Errorf("enrolled with the desk's passcode: waits until %v (want %v), replaced %v", second.Waits, want, second.Replaced)
+	}
+	entries, err := c.Store.List()
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("the store holds %d tokens (%v), want the old one and the new one", len(entries), err)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("kim", "kim-pass", codeOf(t, first.Entry, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the old token while the new one waits: %s", got)
 	}
 }

@@ -204,14 +204,19 @@ func (s *session) answer(ctx context.Context, answers map[int]string) (wire.Resp
 
 // confirm sends a code of the new token. It takes no context: once the
 // code is sent, the reply must be read whatever the user does, or the
-// client would not know whether the server switched to the new token.
-func (s *session) confirm(code string) error {
+// client would not know whether the server switched to the new token. It
+// returns when the token takes over if it waits for the user's
+// confirmation by mail (zero: it is the user's now).
+func (s *session) confirm(code string) (time.Time, error) {
 	resp, err := s.roundTrip(context.Background(), wire.Request{Type: wire.TypeConfirm, TwoFAToken: code})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if resp.Result != wire.ResultOK {
-		return resultErr(resp.Result, resp.Message)
+		return time.Time{}, resultErr(resp.Result, resp.Message)
 	}
-	return nil
+	if resp.ActiveFrom > 0 {
+		return time.Unix(resp.ActiveFrom, 0), nil
+	}
+	return time.Time{}, nil
 }

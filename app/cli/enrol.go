@@ -65,7 +65,13 @@ func runEnrol(ctx context.Context, env Env, in *input, p enrolclient.Params) err
 	if res.Replaced {
 		verb = "Re-enrolled (the old token of this account is deleted, it no longer works)"
 	}
-	_, err = fmt.Fprintf(env.Stdout, "%s: slot %d, %s, serial %s\n", verb, res.Entry.Slot, res.Entry.Token.Label, res.Entry.Token.Serial)
+	if _, err = fmt.Fprintf(env.Stdout, "%s: slot %d, %s, serial %s\n", verb, res.Entry.Slot, res.Entry.Token.Label, res.Entry.Token.Serial); err != nil {
+		return err
+	}
+	if !res.Waits.IsZero() {
+		_, err = fmt.Fprintf(env.Stdout, "The server holds this token until you confirm it with the link it e-mailed to you, or until %s:\n"+
+			"until then its passcodes are refused; use your temporary passcode, or your old token.\n", res.Waits.Local().Format("2006-01-02 15:04 MST"))
+	}
 	return err
 }
 

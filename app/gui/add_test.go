@@ -225,3 +225,29 @@ func TestAddDialogCancelWhileAsking(t *testing.T) {
 		t.Fatalf("after the cancelled try: stored %v, %q", entries, f.FormError.Text)
 	}
 }
+
+// A token added with the self-help desk's temporary passcode waits for
+// the user's confirmation by mail: the window says so, with the date it
+// takes over at the latest.
+func TestAddDialogSaysTheTokenWaits(t *testing.T) {
+	srv := servertest.New(t)
+	srv.Enrol("trader", "trader-pass", srv.AddUser("trader", "trader-pass")) // the lost PC's token
+	temp := srv.DeskTemporaryPasscode("trader", "trader-pass", 2)
+	w, store := addWindow(t, srv)
+	var title, msg string
+	w.Inform = func(tt, m string) { title, msg = tt, m }
+	test.Tap(w.AddButton)
+	f := w.Add
+	test.Type(f.UserID, "trader")
+	test.Type(f.Password, "trader-pass")
+	test.Type(f.Passcode, temp)
+	test.Tap(f.EnrolButton)
+	waitFor(t, "the enrolment", steps(f, 1))
+	if entries, _ := store.List(); len(entries) != 1 {
+		t.Fatalf("stored: %+v (%q)", entries, f.FormError.Text)
+	}
+	want := srv.Clock.Now().Add(24 * time.Hour).Local().Format("2006-01-02 15:04")
+	if title != "Confirm the new token" || !strings.Contains(msg, "link it e-mailed") || !strings.Contains(msg, want) {
+		t.Errorf("told %q: %q", title, msg)
+	}
+}

@@ -625,6 +625,9 @@ func (w *Window) enrolled(res enrolclient.Result) {
 	if res.ClockWarning() != "" {
 		w.Inform(T("clock.title"), clockWarning(res.ClockSkew))
 	}
+	if !res.Waits.IsZero() {
+		w.Inform(T("waits.title"), T("waits.text", args{"Date": res.Waits.Local().Format("2006-01-02 15:04")}))
+	}
 }
 
 // Group splits a passcode in two halves for reading: "123 456",

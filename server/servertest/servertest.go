@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -395,4 +396,33 @@ func (s *Server) FollowDeskLink(userID, page string) (shown, answer string, stat
 	}
 	status, answer = b.Post(page, url.Values{"c": {u.Query().Get("c")}})
 	return shown, answer, status
+}
+
+var (
+	deskQuestion = regexp.MustCompile(`id="question">([^<]+)<`)
+	deskTemp     = regexp.MustCompile(`id="temp-passcode">([0-9]{8})<`)
+)
+
+// DeskTemporaryPasscode does what a user does at the self-help desk to get
+// a temporary passcode valid for days: the user ID, the password pw, the
+// answer to the question asked (Springfield or Rex, as Enrol answers
+// them). It returns the passcode shown.
+func (s *Server) DeskTemporaryPasscode(userID, pw string, days int) string {
+	s.t.Helper()
+	b := NewBrowser(s.t, s.Helpdesk)
+	b.Get("")
+	b.Post("", url.Values{"userid": {userID}})
+	_, body := b.Post("password", url.Values{"password": {pw}})
+	q := deskQuestion.FindStringSubmatch(body)
+	if q == nil {
+		s.t.Fatalf("the help desk asked no question: %s", body)
+	}
+	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[q[1]]
+	b.Post("question", url.Values{"answer": {answer}})
+	_, body = b.Post("options", url.Values{"phone": {""}, "days": {strconv.Itoa(days)}})
+	m := deskTemp.FindStringSubmatch(body)
+	if m == nil {
+		s.t.Fatalf("the help desk gave no temporary passcode: %s", body)
+	}
+	return m[1]
 }

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +24,6 @@ func roomy(t *testing.T) *servertest.Server {
 		WS: ws.Config{Connections: lots, Challenges: lots}})
 }
 
-var tempShown = regexp.MustCompile(`id="temp-passcode">([0-9]{8})<`)
-
 // deskQuestion signs in to the help desk with the password and returns
 // the browser and the question asked.
 func deskQuestion(t *testing.T, s *servertest.Server, userID, pw string) (*servertest.Browser, string) {
@@ -46,13 +43,7 @@ func deskQuestion(t *testing.T, s *servertest.Server, userID, pw string) (*serve
 // answers are Springfield and Rex.
 func deskTemp(t *testing.T, s *servertest.Server, userID, pw string) string {
 	t.Helper()
-	b := deskSignIn(t, s, userID, pw)
-	_, body := b.Post("options", url.Values{"phone": {""}, "days": {"3"}})
-	m := tempShown.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no temporary passcode: %s", body)
-	}
-	return m[1]
+	return s.DeskTemporaryPasscode(userID, pw, 3)
 }
 
 // The attack of issue 21: someone who knows the password and one answer
@@ -102,7 +93,8 @@ func TestHelpdeskTakeoverWaitsAndTheUserStopsIt(t *testing.T) {
 		t.Fatalf("the temporary passcode: %s", got)
 	}
 	theirs, r := s.TryEnrol("vic", "vic-pass", temp)
-	if r.Result != wire.ResultOK || !strings.Contains(r.Message, "waits for your confirmation") {
+	if r.Result != wire.ResultOK || !strings.Contains(r.Message, "waits for your confirmation") ||
+		r.ActiveFrom != s.Clock.Now().Add(account.DefaultCoolingOff).Unix() {
 		t.Fatalf("enrolment with the desk's passcode: %+v", r)
 	}
 	s.Clock.Advance(30 * time.Second)

@@ -135,6 +135,11 @@ type Response struct {
 	Period     int    `json:"period,omitempty"`
 	Serial     string `json:"serial,omitempty"`
 	ServerTime int64  `json:"server_time,omitempty"`
+	// ActiveFrom (Unix seconds) is set on a confirm's OK when the new
+	// token waits for the user's confirmation by mail, having been set up
+	// with what the self-help desk gave: it takes over then at the latest
+	// (an extension of the seed: docs/protocol.md, "enrol").
+	ActiveFrom int64 `json:"active_from,omitempty"`
 	// Message explains a failure in words; clients may show it.
 	Message string `json:"message,omitempty"`
 }

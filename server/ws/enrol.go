@@ -133,6 +133,7 @@ func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bo
 		resp.Result, resp.Serial = wire.ResultOK, c.en.Token.Serial
 		if waits := c.en.Waits(); !waits.IsZero() {
 			// Set up with what the self-help desk gave (docs/web.md).
+			resp.ActiveFrom = waits.Unix()
 			resp.Message = "the new token waits for your confirmation through the link e-mailed to you, or takes over on " +
 				waits.UTC().Format(time.RFC3339) + "; until then use your temporary passcode or your present token"
 		}
