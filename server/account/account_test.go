@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/pgtest"
 	"github.com/softtoken/softtoken/server/postgres"
@@ -37,6 +38,16 @@ type fixture struct {
 	// default pool, unless a test sets them).
 	hash    password.Params
 	hashing *password.Pool
+	// mails are the notices the service sent.
+	mu    sync.Mutex
+	mails []mail.Message
+}
+
+// mailed is every notice sent so far.
+func (f *fixture) mailed() []mail.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]mail.Message(nil), f.mails...)
 }
 
 var (
@@ -84,7 +95,13 @@ func (f *fixture) open(t *testing.T) {
 	sealer, _ := seal.New(make([]byte, 32))
 	f.faults = &servertest.Faults{Store: db}
 	f.svc = account.New(f.faults, sealer, account.Config{MaxFailures: 3, LockFor: time.Minute, Hash: f.hash, Hashing: f.hashing,
-		SMS: sms.Outbox{Dir: f.outbox}, Now: func() time.Time { return f.now }})
+		SMS: sms.Outbox{Dir: f.outbox}, Now: func() time.Time { return f.now }, DeskURL: "https://desk.example/sechelpdesk/",
+		MailFrom: "no-reply@example.com", Mail: mail.MailerFunc(func(_ context.Context, m mail.Message) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.mails = append(f.mails, m)
+			return nil
+		})})
 }
 
 func (f *fixture) code(t *testing.T, offset time.Duration) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -206,18 +207,31 @@ type DeskCase struct {
 	Until time.Time
 }
 
-// caseOf finds the case of a link's secret, with its user, in tx.
+// caseOf finds the case of a link's secret, with its user, in tx. In a
+// write transaction the user's row is locked first and the case read
+// again after: a confirmation, a "this was not me" and a sign-in past the
+// cooling-off that race each decide on the case as the one before left
+// it (the lock a "not me" set is never cleared by a confirmation that
+// read the case before it).
 func (s *Service) caseOf(tx store.ReadTx, secret string) (store.User, store.DeskCase, error) {
 	sum := sha256.Sum256([]byte(secret))
-	id, c, err := tx.DeskCaseByHash(sum[:])
-	if errors.Is(err, store.ErrNotFound) || err == nil && !s.now().Before(c.Opened.Add(deskCaseLife)) {
-		return store.User{}, c, ErrNoDeskCase
+	id, _, err := tx.DeskCaseByHash(sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, store.DeskCase{}, ErrNoDeskCase
 	}
 	if err != nil {
-		return store.User{}, c, err
+		return store.User{}, store.DeskCase{}, err
 	}
 	u, err := tx.UserByID(id)
 	if errors.Is(err, store.ErrNotFound) {
+		return u, store.DeskCase{}, ErrNoDeskCase
+	}
+	if err != nil {
+		return u, store.DeskCase{}, err
+	}
+	c, err := tx.DeskCaseOf(id)
+	switch {
+	case errors.Is(err, store.ErrNotFound), err == nil && (subtle.ConstantTimeCompare(c.Hash, sum[:]) != 1 || !s.now().Before(c.Opened.Add(deskCaseLife))):
 		return u, c, ErrNoDeskCase
 	}
 	return u, c, err
