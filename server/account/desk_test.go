@@ -125,7 +125,9 @@ func testDeskNotMeHoldsAgainstARacingConfirmation(t *testing.T, on func(*fixture
 // A token that waited takes over at the user's first sign-in after the
 // cooling-off, on the row as it is then: its code works, the desk's
 // passcode no longer does; a second confirmation finds nothing to do.
-func TestDeskCoolingOffTakesOverAtSignIn(t *testing.T) { onEach(t, testDeskCoolingOffTakesOverAtSignIn) }
+func TestDeskCoolingOffTakesOverAtSignIn(t *testing.T) {
+	onEach(t, testDeskCoolingOffTakesOverAtSignIn)
+}
 
 func testDeskCoolingOffTakesOverAtSignIn(t *testing.T, on func(*fixture)) {
 	ctx := context.Background()
