@@ -26,7 +26,8 @@ import (
 // way of many sockets from one test.
 func open(t *testing.T, o servertest.Options) *servertest.Server {
 	t.Helper()
-	o.WS = ws.Config{Connections: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}, Challenges: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}}
+	o.WS = ws.Config{Connections: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}, Challenges: ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20},
+		MaxPendingPerAddr: 1 << 20}
 	o.Rules.SessionHold = time.Second
 	return servertest.NewWith(t, o)
 }

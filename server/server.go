@@ -120,6 +120,7 @@ func New(cfg Config) *Server {
 	mux.Handle(web.HelpdeskPrefix, desk)
 	cfg.Metrics.Sockets(sockets.Sockets)
 	cfg.Metrics.WebSessions(map[string]func() int{"enrol": enrol.Sessions, "helpdesk": desk.Sessions})
+	cfg.Metrics.Evictions(map[string]func() uint64{"websocket": sockets.Evicted, "enrol": enrol.Evicted, "helpdesk": desk.Evicted})
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("/readyz", readiness(cfg.Store, cfg.Logger))

@@ -18,10 +18,12 @@ func TestServeHelpShowsEveryLimit(t *testing.T) {
 		{"-frame-max-pixels", "(default 2000000)"},
 		{"-frame-decodes", "(default 2)"},
 		{"-max-web-sessions", "(default 100000)"},
+		{"-max-web-sessions-per-addr", "(default 100)"},
 		{"-hash-memory", "(default "},
 		{"-hash-wait", "(default 5s)"},
 		{"-max-sockets", "(default 20000)"},
 		{"-max-pending-logins", "(default 1000)"},
+		{"-max-pending-per-addr", "(default 10)"},
 	} {
 		_, after, found := strings.Cut(out, "  "+tt.flag+" ")
 		if line, _, _ := strings.Cut(after, "\n  -"); !found || !strings.Contains(line, tt.def) {

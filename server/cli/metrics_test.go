@@ -65,6 +65,7 @@ func TestServeMetricsCountLoginsByResult(t *testing.T) {
 		`softtoken_hashing_busy_total 0`,
 		`softtoken_sockets_open `,
 		`softtoken_web_sessions{site="enrol"} 0`,
+		`softtoken_evictions_total{table="websocket"} 0`,
 	} {
 		if !hasLine(body, want) {
 			t.Errorf("/metrics has no line %q:\n%s", want, body)

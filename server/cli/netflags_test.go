@@ -17,18 +17,28 @@ import (
 )
 
 // connect opens a websocket to the server at addr with headers h and asks
-// for a challenge, as each trader's client does; it reports whether the
-// server let it in (no 429, a challenge key).
+// for a challenge, as each trader's client does, then closes it; it
+// reports whether the server let it in (no 429, a challenge key).
 func connect(t *testing.T, addr string, h http.Header) bool {
+	t.Helper()
+	c := openSocket(t, addr, h)
+	if c != nil {
+		c.Close()
+	}
+	return c != nil
+}
+
+// openSocket is connect that leaves the socket open: nil if the server did not
+// let it in.
+func openSocket(t *testing.T, addr string, h http.Header) *websocket.Conn {
 	t.Helper()
 	c, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", h)
 	if err != nil {
 		if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
 			t.Fatalf("dial: %v", err)
 		}
-		return false
+		return nil
 	}
-	defer c.Close()
 	var r wire.Response
 	if err := c.WriteJSON(map[string]string{"type": "challenge"}); err != nil {
 		t.Fatal(err)
@@ -36,33 +46,43 @@ func connect(t *testing.T, addr string, h http.Header) bool {
 	if err := c.ReadJSON(&r); err != nil {
 		t.Fatal(err)
 	}
-	return r.Result == wire.ResultOK && r.Key != ""
+	if r.Result != wire.ResultOK || r.Key == "" {
+		c.Close()
+		return nil
+	}
+	return c
 }
 
-// Behind a bank's NAT every trader has the same address: 40 of them at
-// 9:00 exceed the default per-address limits (30 a minute, 10 at once),
-// and get in when the administrator raises them.
+// Behind a bank's NAT every trader has the same address: 40 of them
+// connecting at 9:00, all waiting for their login at once, exceed the
+// default per-address limits (30 a minute, 10 at once; 10 sockets not
+// logged in), and get in when the administrator raises them all.
 func TestServeBehindNAT(t *testing.T) {
+	rates := []string{"--conn-rate", "1000", "--challenge-rate", "1000"}
 	tests := []struct {
 		args   []string
 		allIn  bool
 		reason string
 	}{
 		{nil, false, "the defaults"},
-		{[]string{"--conn-rate", "1000", "--challenge-rate", "1000"}, true, "limits for a NAT"},
+		{rates, false, "the rates for a NAT, but the default share of sockets not logged in"},
+		{append(rates, "--max-pending-per-addr", "1000"), true, "limits for a NAT"},
 	}
 	for _, tt := range tests {
 		a := newAdmin(t)
 		addr, stop := a.serve(tt.args...)
-		in := 0
+		var in []*websocket.Conn
 		for range 40 {
-			if connect(t, addr, nil) {
-				in++
+			if c := openSocket(t, addr, nil); c != nil {
+				in = append(in, c)
 			}
 		}
+		for _, c := range in {
+			c.Close()
+		}
 		stop()
-		if (in == 40) != tt.allIn {
-			t.Errorf("with %s (%v), %d of 40 traders from one address got in", tt.reason, tt.args, in)
+		if (len(in) == 40) != tt.allIn {
+			t.Errorf("with %s (%v), %d of 40 traders from one address got in", tt.reason, tt.args, len(in))
 		}
 	}
 }

@@ -84,9 +84,15 @@ func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
 	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")
 	fs.Int64Var(&sc.Web.FrameMaxPixels, "frame-max-pixels", def.FrameMaxPixels, "most pixels (width × height) a camera frame may declare")
 	fs.IntVar(&sc.Web.FrameDecodes, "frame-decodes", def.FrameDecodes, "camera frames decoded at once; more are answered 503 at once")
-	fs.IntVar(&sc.Web.MaxSessions, "max-web-sessions", def.MaxSessions, "open sessions of each web site (enrol site, self-help desk)")
+	fs.IntVar(&sc.Web.MaxSessions, "max-web-sessions", def.MaxSessions, "open sessions of each web site (enrol site, self-help desk); "+
+		"when full, a new one takes the place of the oldest of the busiest client address, not signed in first")
+	fs.IntVar(&sc.Web.MaxSessionsPerAddr, "max-web-sessions-per-addr", def.MaxSessionsPerAddr, "open sessions of each web site from one client address "+
+		"(behind a NAT: the users who may use a site within 10 minutes); over it, a new one takes the place of the address's oldest not signed in")
 	fs.IntVar(&sc.WS.MaxSockets, "max-sockets", ws.DefaultMaxSockets, "open websockets; more are refused with HTTP 503")
-	fs.IntVar(&sc.WS.MaxPendingLogins, "max-pending-logins", ws.DefaultMaxPendingLogins, "open websockets not logged in yet (enrolments included); more are refused with HTTP 503")
+	fs.IntVar(&sc.WS.MaxPendingLogins, "max-pending-logins", ws.DefaultMaxPendingLogins, "open websockets not logged in yet (enrolments included); "+
+		"when full, a new one takes the place of the oldest idle one of the busiest client address")
+	fs.IntVar(&sc.WS.MaxPendingPerAddr, "max-pending-per-addr", ws.DefaultMaxPendingPerAddr, "open websockets not logged in yet from one client address "+
+		"(behind a NAT: the traders who may log in at once); more are refused with HTTP 429")
 }
 
 func serve(ctx context.Context, env Env, args []string) error {

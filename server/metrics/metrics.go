@@ -2,7 +2,7 @@
 // in the Prometheus format (docs/deploy.md, "Health, readiness and
 // metrics"): logins and verifications by their wire result and their
 // latency, the password-hashing pool, open sockets and pending logins,
-// the pages' sessions, lockouts, and the text messages and mails sent and
+// the pages' sessions, what made room for newer ones, lockouts, and the text messages and mails sent and
 // failed.
 //
 // Every metric is registered on the registry the caller gives (serve
@@ -159,6 +159,21 @@ func (m *Metrics) Sockets(counted func() (open, pending int64)) {
 			Help: "Open websockets not logged in yet, enrolments included (--max-pending-logins)."},
 			func() float64 { _, p := counted(); return float64(p) }),
 	)
+}
+
+// Evictions reports how many entries of each table of strangers made
+// room for newer ones (package fair): tables maps a table's name
+// ("websocket", "enrol", "helpdesk") to its count.
+func (m *Metrics) Evictions(tables map[string]func() uint64) {
+	if m == nil {
+		return
+	}
+	for name, count := range tables {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "softtoken_evictions_total",
+			Help:        "Websockets not logged in yet (--max-pending-logins) or web sessions (--max-web-sessions) ended to make room for newer ones.",
+			ConstLabels: prometheus.Labels{"table": name}},
+			func() float64 { return float64(count()) }))
+	}
 }
 
 // WebSessions reports the sessions each web site holds in memory: sites

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -80,6 +81,28 @@ func (s *Server) TryDial(localIP string, h http.Header) (c *Client, status int, 
 
 // Close closes the socket.
 func (c *Client) Close() { c.ws.Close() }
+
+// Closed waits up to wait for the server to close the socket and returns
+// the close frame's code (websocket.CloseTryAgainLater, …); 0 when the
+// socket is still open after wait, -1 when it ended without a close
+// frame. Whatever the socket receives meanwhile is read and dropped.
+func (c *Client) Closed(wait time.Duration) int {
+	_ = c.ws.SetReadDeadline(time.Now().Add(wait))
+	for {
+		_, _, err := c.ws.ReadMessage()
+		var ce *websocket.CloseError
+		var ne net.Error
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &ce):
+			return ce.Code
+		case errors.As(err, &ne) && ne.Timeout():
+			return 0
+		}
+		return -1
+	}
+}
 
 // Send sends msg and returns the reply; a closed socket replies with an
 // empty Response.

@@ -39,16 +39,23 @@ type Limits struct {
 	// answered 503 at once, never queued: the page sends the next.
 	FrameDecodes int
 	// MaxSessions bounds the open sessions of each site (the enrol site,
-	// the self-help desk): when it is full, a new visitor gets a 503 page
-	// until sessions end or expire.
-	MaxSessions int
+	// the self-help desk), and MaxSessionsPerAddr those of one client
+	// address: a new session takes the place of the oldest session of
+	// the busiest address, or of its own address, sessions that have not
+	// signed in first (sessions); a visitor finds no room (503, or 429
+	// over the address's share) only when every session that could make
+	// room has signed in.
+	MaxSessions        int
+	MaxSessionsPerAddr int
 }
 
 // DefaultLimits are the limits `serve` starts with: 10 sign-ins a minute
 // (10 at once), 60 new sessions a minute (30 at once), 600 camera frames a
-// minute (40 at once: a page scans a few a second) from one address.
+// minute (40 at once: a page scans a few a second), 100 open sessions
+// of each site from one address.
 var DefaultLimits = Limits{SignIns: ratelimit.Rate{PerMinute: 10, Burst: 10}, Sessions: ratelimit.Rate{PerMinute: 60, Burst: 30},
-	Frames: ratelimit.Rate{PerMinute: 600, Burst: 40}, FrameMaxBytes: 1 << 20, FrameMaxPixels: 2_000_000, FrameDecodes: 2, MaxSessions: 100_000}
+	Frames: ratelimit.Rate{PerMinute: 600, Burst: 40}, FrameMaxBytes: 1 << 20, FrameMaxPixels: 2_000_000, FrameDecodes: 2, MaxSessions: 100_000,
+	MaxSessionsPerAddr: 100}
 
 // withDefaults fills the zero (or negative) fields with DefaultLimits'.
 func (l Limits) withDefaults() Limits {
@@ -64,6 +71,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSessions <= 0 {
 		l.MaxSessions = DefaultLimits.MaxSessions
+	}
+	if l.MaxSessionsPerAddr <= 0 {
+		l.MaxSessionsPerAddr = DefaultLimits.MaxSessionsPerAddr
 	}
 	return l
 }

@@ -2,14 +2,21 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
+	"fmt"
 	"image"
 	"image/jpeg"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/stress"
@@ -86,24 +93,24 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 	}
 }
 
-// TestWebSessionsCapped: with at most 3 sessions a site, a 4th visitor
-// gets a 503 page that says the site is busy, whatever address they come
-// from; the self-help desk has its own sessions; a sign-in in a full
-// table still works (its new session replaces the old one).
+// TestWebSessionsCapped: with at most 3 sessions a site, all signed in,
+// from 3 addresses, a 4th visitor from one of them gets a 503 page that
+// says the site is busy: no address holds more sessions than theirs, and
+// theirs has none that has not signed in. The self-help desk has its own
+// sessions; a sign-in in a full table still works (its new session
+// replaces the old one).
 func TestWebSessionsCapped(t *testing.T) {
 	s := servertest.NewWith(t, servertest.Options{Web: web.Limits{MaxSessions: 3}})
 	s.AddUser("trader", "trader-pass")
-	first := servertest.NewBrowser(t, s.URL)
-	for i, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
-		b := first
-		if i > 0 {
-			b = servertest.NewBrowserFrom(t, s.URL, ip)
+	var first *servertest.Browser
+	for _, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		b := servertest.NewBrowserFrom(t, s.URL, ip)
+		if status, body := b.SignIn("trader", "trader-pass"); status != http.StatusOK || !strings.Contains(body, "Now the passcode") {
+			t.Fatalf("a sign-in from %s: %d %s", ip, status, body)
 		}
-		if status, _ := b.Get(""); status != http.StatusOK {
-			t.Fatalf("visitor %d: %d", i+1, status)
-		}
+		first = cmp.Or(first, b)
 	}
-	status, body := servertest.NewBrowserFrom(t, s.URL, "127.0.0.4").Get("")
+	status, body := servertest.NewBrowserFrom(t, s.URL, "127.0.0.1").Get("")
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "The site is busy") {
 		t.Fatalf("a 4th visitor: %d %s", status, body)
 	}
@@ -113,5 +120,154 @@ func TestWebSessionsCapped(t *testing.T) {
 	if status, body := first.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); status != http.StatusOK ||
 		!strings.Contains(body, "Now the passcode") {
 		t.Fatalf("a sign-in in a full table: %d %s", status, body)
+	}
+}
+
+// visitAll opens the page at url n times from each address of from,
+// eight addresses at a time, as a browser that keeps no cookie: each
+// visit starts a session. It fails the test unless every visit is
+// answered 200.
+func visitAll(t *testing.T, url string, from []string, n int) {
+	t.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(from); i = int(next.Add(1) - 1) {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from[i])}}
+				tr := &http.Transport{DialContext: d.DialContext}
+				c := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+				for v := range n {
+					resp, err := c.Get(url)
+					if err != nil {
+						t.Errorf("visit %d from %s: %v", v+1, from[i], err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						t.Errorf("visit %d from %s: HTTP %d", v+1, from[i], resp.StatusCode)
+						return
+					}
+				}
+				tr.CloseIdleConnections()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// TestIdleSessionsCannotShutOutASignIn is issue 21's figure for the
+// pages: 170 addresses each start a burst of sessions (30, the default
+// --session-rate burst) and never come back, which fills a site's table
+// of 5,100 (the default --max-web-sessions of 100,000 scaled by about
+// 30/600: ten minutes at 60 a minute is what one address keeps alive);
+// a user from another address must still sign in, on either site. The
+// oldest session of the busiest addresses makes room for them.
+func TestIdleSessionsCannotShutOutASignIn(t *testing.T) {
+	tests := []struct {
+		site string
+		url  func(*servertest.Server) string
+		// signIn goes as far as the password, and returns the page that
+		// follows, which asks for the next step (want).
+		signIn func(b *servertest.Browser) (int, string)
+		want   string
+	}{
+		{"enrol site", func(s *servertest.Server) string { return s.URL }, func(b *servertest.Browser) (int, string) {
+			return b.SignIn("trader", "trader-pass")
+		}, "Now the passcode"},
+		{"help desk", func(s *servertest.Server) string { return s.Helpdesk }, func(b *servertest.Browser) (int, string) {
+			b.Get("")
+			b.Post("", url.Values{"userid": {"trader"}})
+			return b.Post("password", url.Values{"password": {"trader-pass"}})
+		}, `name="answer"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.site, func(t *testing.T) {
+			s := servertest.NewWith(t, servertest.Options{Web: web.Limits{MaxSessions: 5_100}})
+			s.Enrol("trader", "trader-pass", s.AddUser("trader", "trader-pass"))
+			site := tt.url(s)
+			var from []string
+			for a := range 170 {
+				from = append(from, fmt.Sprintf("127.0.2.%d", a+1))
+			}
+			oldest := servertest.NewBrowserFrom(t, site, from[0])
+			if status, _ := oldest.Get(""); status != http.StatusOK {
+				t.Fatalf("the first visit: HTTP %d", status)
+			}
+			visitAll(t, site, from[:1], web.DefaultLimits.Sessions.Burst-1)
+			visitAll(t, site, from[1:], web.DefaultLimits.Sessions.Burst)
+			if status, body := tt.signIn(servertest.NewBrowser(t, site)); !strings.Contains(body, tt.want) {
+				t.Fatalf("a user's sign-in, with %d sessions open: HTTP %d, busy %v", 170*web.DefaultLimits.Sessions.Burst, status,
+					strings.Contains(body, "The site is busy"))
+			}
+			if status, body := oldest.Post("", url.Values{"userid": {"someone"}, "password": {"x"}}); status != http.StatusForbidden {
+				t.Errorf("the oldest session still works (HTTP %d): it should have made room\n%s", status, body)
+			}
+		})
+	}
+}
+
+// alive reports whether the browser's enrol-site session still exists:
+// a camera frame posted with its CSRF token is read (400 for one that is
+// not a picture) rather than refused as expired (403).
+func alive(t *testing.T, b *servertest.Browser) bool {
+	t.Helper()
+	return b.PostFrame([]byte("not a picture"), "image/png")["status"] != float64(http.StatusForbidden)
+}
+
+// TestWebSessionsShareByAddress: with room for 4 sessions, 2 from one
+// address, a third visitor from an address takes the place of its
+// oldest session; an address whose 2 sessions have signed in gets "Too
+// many visits" (429) instead. Once the table is full, a visitor from
+// elsewhere takes the place of the oldest session of the busiest
+// address that has one not signed in, or of its own; signed-in sessions
+// carry on.
+func TestWebSessionsShareByAddress(t *testing.T) {
+	s := servertest.NewWith(t, servertest.Options{Web: web.Limits{MaxSessions: 4, MaxSessionsPerAddr: 2}})
+	s.AddUser("trader", "trader-pass")
+	visit := func(from string) *servertest.Browser {
+		t.Helper()
+		b := servertest.NewBrowserFrom(t, s.URL, from)
+		if status, _ := b.Get(""); status != http.StatusOK {
+			t.Fatalf("a visitor from %s: HTTP %d", from, status)
+		}
+		return b
+	}
+	gone := func(who string, b *servertest.Browser) {
+		t.Helper()
+		if alive(t, b) {
+			t.Errorf("%s's session is still there: it should have made room", who)
+		}
+	}
+	a1, a2 := visit("127.0.4.1"), visit("127.0.4.1")
+	a3 := visit("127.0.4.1")
+	gone("a1", a1)
+	var signedIn []*servertest.Browser
+	for range 2 {
+		b := servertest.NewBrowserFrom(t, s.URL, "127.0.4.2")
+		if _, body := b.SignIn("trader", "trader-pass"); !strings.Contains(body, "Now the passcode") {
+			t.Fatalf("a sign-in from 127.0.4.2: %s", body)
+		}
+		signedIn = append(signedIn, b)
+	}
+	if status, body := servertest.NewBrowserFrom(t, s.URL, "127.0.4.2").Get(""); status != http.StatusTooManyRequests ||
+		!strings.Contains(body, "Too many visits") {
+		t.Errorf("a third visitor from an address whose two have signed in: HTTP %d", status)
+	}
+	c1 := visit("127.0.4.3")
+	gone("a2", a2)
+	visit("127.0.4.3")
+	gone("c1", c1)
+	if !alive(t, a3) {
+		t.Error("a3's session is gone: its address holds no more than the newcomer's")
+	}
+	for i, b := range signedIn {
+		if status, body := b.Get("passcode"); status != http.StatusOK || !strings.Contains(body, "Now the passcode") {
+			t.Errorf("signed-in session %d: HTTP %d", i+1, status)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/softtoken/softtoken/server/fair"
 )
 
 // Session lifetimes: the pages are for a few minutes of work, and a
@@ -30,19 +32,37 @@ type session[V any] struct {
 	// (request.HTTPS): its cookie is Secure. Set before anyone but the
 	// request that made it knows the session.
 	https bool
+	// place is the session's place in its table's share of its client
+	// address.
+	place *fair.Entry[*session[V]]
 	v     V
 }
 
 // sessions is a site's in-memory session table. A server restart signs
 // everyone out, which for pages used minutes at a time is fine.
+//
+// The table is bounded (Limits.MaxSessions), and so is each client
+// address's share of it (Limits.MaxSessionsPerAddr), so that no address,
+// nor a few hundred of them, can fill it and keep everyone else out
+// (package fair): a new session whose address already holds its share,
+// or one that finds the table full, takes the place of the oldest
+// session of the busiest address (its own, if none is busier), sessions
+// that have not signed in first; only when there is none to take is the
+// visitor refused. A session whose user has proved a password (signed
+// in) goes only when no session that has not is left.
 type sessions[V any] struct {
-	// max bounds the table (Limits.MaxSessions): beyond it no session
-	// starts until some end or expire, whatever the addresses they come
-	// from.
-	max   int
-	mu    sync.Mutex
-	byID  map[string]*session[V]
-	swept time.Time
+	max    int
+	mu     sync.Mutex
+	byID   map[string]*session[V]
+	places *fair.Table[*session[V]]
+	swept  time.Time
+}
+
+// newSessions is a table of at most max sessions, perAddr from one
+// client address.
+func newSessions[V any](max, perAddr int) *sessions[V] {
+	return &sessions[V]{max: max, byID: map[string]*session[V]{},
+		places: fair.New[*session[V]](fair.Limits{Max: max, PerAddr: perAddr, OwnFirst: true})}
 }
 
 func newID() string {
@@ -66,36 +86,56 @@ func (t *sessions[V]) get(r *http.Request, cookie string, now time.Time) *sessio
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.byID[c.Value]
-	if s == nil || expired(s.created, s.seen, now) {
-		delete(t.byID, c.Value)
+	if s == nil {
+		return nil
+	}
+	if expired(s.created, s.seen, now) {
+		t.forget(s)
 		return nil
 	}
 	s.seen = now
 	return s
 }
 
-// start makes a new session holding v, or returns nil when the table is
-// full.
-func (t *sessions[V]) start(now time.Time, v V) *session[V] {
-	s := &session[V]{id: newID(), csrf: newID(), created: now, seen: now, v: v}
+// start makes a new session holding v for a visitor from addr, signed in
+// or not; it returns the session, and the session it took the place of
+// (nil if none), or fair.ErrAddrFull or fair.ErrFull when there is no
+// place to take.
+func (t *sessions[V]) start(now time.Time, addr string, v V, signedIn bool) (s, evicted *session[V], err error) {
+	s = &session[V]{id: newID(), csrf: newID(), created: now, seen: now, v: v}
+	class := fair.Anonymous
+	if signedIn {
+		class = fair.Proved
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.byID == nil {
-		t.byID = map[string]*session[V]{}
-	}
-	if now.Sub(t.swept) > time.Minute || len(t.byID) >= t.max {
-		for id, old := range t.byID {
+	// Expired sessions are swept every minute, and before one is
+	// evicted, but at most once a second: a sweep reads the whole table.
+	if d := now.Sub(t.swept); d > time.Minute || d >= time.Second && len(t.byID) >= t.max {
+		for _, old := range t.byID {
 			if expired(old.created, old.seen, now) {
-				delete(t.byID, id)
+				t.forget(old)
 			}
 		}
 		t.swept = now
 	}
-	if len(t.byID) >= t.max {
-		return nil
+	place, victim, err := t.places.Admit(addr, s, class, false)
+	if err != nil {
+		return nil, nil, err
 	}
+	if victim != nil {
+		evicted = victim.Value
+		delete(t.byID, evicted.id)
+	}
+	s.place = place
 	t.byID[s.id] = s
-	return s
+	return s, evicted, nil
+}
+
+// forget takes s out of the table (t.mu held).
+func (t *sessions[V]) forget(s *session[V]) {
+	delete(t.byID, s.id)
+	t.places.Leave(s.place)
 }
 
 // count is how many sessions the table holds (expired ones not swept
@@ -110,7 +150,7 @@ func (t *sessions[V]) count() int {
 func (t *sessions[V]) end(s *session[V]) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.byID, s.id)
+	t.forget(s)
 }
 
 // checkCSRF compares the form's or header's token with the session's.

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/fair"
 	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
@@ -91,7 +92,7 @@ type site[V any] struct {
 	cookie   string // the session cookie's name
 	limits   Limits
 	mux      *http.ServeMux
-	sessions sessions[V]
+	sessions *sessions[V]
 	pages    map[lang.Lang]map[string]*template.Template
 	// chose, when set, is told of a reader's choice of language (with the
 	// session locked).
@@ -115,7 +116,7 @@ func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...str
 	h := &site[V]{cfg: cfg, key: key, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits, mux: http.NewServeMux(),
 		pages: map[lang.Lang]map[string]*template.Template{}, byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(),
 		starts: cfg.Limits.Sessions.Limiter()}
-	h.sessions.max = h.limits.MaxSessions
+	h.sessions = newSessions[V](h.limits.MaxSessions, h.limits.MaxSessionsPerAddr)
 	for _, l := range lang.All {
 		h.pages[l] = map[string]*template.Template{}
 		for _, name := range append(pages, "message") {
@@ -147,6 +148,10 @@ func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...str
 // Sessions is how many sessions the site holds in memory, for the
 // metrics.
 func (h *site[V]) Sessions() int { return h.sessions.count() }
+
+// Evicted is how many sessions made room for newer ones, for the
+// metrics.
+func (h *site[V]) Evicted() uint64 { return h.sessions.places.Evicted() }
 
 // csp allows the page's own scripts, styles and images (the QR code is an
 // image of the page's origin), the camera's stream, and nothing else.
@@ -265,28 +270,48 @@ func (h *site[V]) endSession(w http.ResponseWriter, s *session[V]) {
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-// renew replaces s by a new session holding v, with a new ID and CSRF
-// token: a sign-in does this, so that an ID planted before is worth
-// nothing after it. Only this request knows the new session yet.
+// renew replaces s by a new session holding v, signed in, with a new ID
+// and CSRF token: a sign-in does this, so that an ID planted before is
+// worth nothing after it. Only this request knows the new session yet.
 func (h *site[V]) renew(w http.ResponseWriter, r *http.Request, s *session[V], v V) (*session[V], bool) {
 	h.sessions.end(s)
-	ns := h.sessions.start(h.cfg.Now(), v)
-	if ns == nil {
-		h.full(w, r)
-		return nil, false
+	ns, ok := h.startSession(w, r, v, true)
+	if ok {
+		ns.https = s.https
+		h.setCookie(w, ns)
 	}
-	ns.https = s.https
-	h.setCookie(w, ns)
-	return ns, true
+	return ns, ok
 }
 
-// busy answers a client address that started too many sessions.
+// startSession starts a session holding v for the request's client, or
+// answers that there is no room for it; a session evicted to make room
+// is logged.
+func (h *site[V]) startSession(w http.ResponseWriter, r *http.Request, v V, signedIn bool) (*session[V], bool) {
+	addr := request.ClientAddr(r)
+	s, evicted, err := h.sessions.start(h.cfg.Now(), addr, v, signedIn)
+	switch {
+	case errors.Is(err, fair.ErrAddrFull):
+		h.busy(w, r)
+		return nil, false
+	case err != nil:
+		h.full(w, r)
+		return nil, false
+	case evicted != nil:
+		h.cfg.Logger.Info("ended a session to make room for a newer one", "site", h.called, "client", addr,
+			"age", h.cfg.Now().Sub(evicted.created).Round(time.Second))
+	}
+	return s, true
+}
+
+// busy answers a client address that started too many sessions, or
+// holds as many as it may, all signed in (Limits.MaxSessionsPerAddr).
 func (h *site[V]) busy(w http.ResponseWriter, r *http.Request) {
 	h.message(w, r, http.StatusTooManyRequests, "title.busy", say("error.busy"))
 }
 
 // full answers a visitor when the site's session table is full
-// (Limits.MaxSessions).
+// (Limits.MaxSessions) and no other address holds more sessions than
+// theirs, nor theirs one that has not signed in.
 func (h *site[V]) full(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "60")
 	h.message(w, r, http.StatusServiceUnavailable, "title.busy", say("error.full"))
@@ -300,16 +325,15 @@ func (h *site[V]) full(w http.ResponseWriter, r *http.Request) {
 // may start only so many.
 func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Request, *session[V])) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		now := h.cfg.Now()
-		s := h.sessions.get(r, h.cookie, now)
+		s := h.sessions.get(r, h.cookie, h.cfg.Now())
 		if s == nil {
 			var zero V
 			if !h.starts.Allow(request.ClientAddr(r), time.Now()) {
 				h.busy(w, r)
 				return
 			}
-			if s = h.sessions.start(now, zero); s == nil {
-				h.full(w, r)
+			var ok bool
+			if s, ok = h.startSession(w, r, zero, false); !ok {
 				return
 			}
 			s.https = request.HTTPS(r)

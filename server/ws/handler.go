@@ -8,7 +8,9 @@
 // and writes the reply; a second goroutine only sends pings once the user
 // is logged in, and writes are serialised by a mutex. Deadlines, on the
 // real clock, bound every wait: a socket that has not logged in within
-// LoginTimeout is closed.
+// LoginTimeout is closed. Sockets not logged in yet are bounded in all and
+// per client address (package fair): a new one may take the place of the
+// oldest idle one of the busiest address.
 package ws
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/fair"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
@@ -60,13 +63,23 @@ type Config struct {
 	// MaxCodeTries is how many wrong send2fatoken a socket may send before
 	// it is closed (default 3).
 	MaxCodeTries int
-	// MaxSockets bounds the open websockets (default DefaultMaxSockets),
-	// and MaxPendingLogins those among them that have not logged in yet,
-	// enrolments included (default DefaultMaxPendingLogins): beyond either,
-	// a new socket is refused at the upgrade with HTTP 503 and a
-	// Retry-After, whatever address it comes from.
-	MaxSockets       int
-	MaxPendingLogins int
+	// MaxSockets bounds the open websockets (default DefaultMaxSockets):
+	// beyond it a new socket is refused at the upgrade with HTTP 503 and
+	// a Retry-After, whatever address it comes from.
+	MaxSockets int
+	// MaxPendingLogins bounds the sockets that have not logged in yet,
+	// enrolments included (default DefaultMaxPendingLogins), and
+	// MaxPendingPerAddr those of one client address (default
+	// DefaultMaxPendingPerAddr): an address over its share is refused
+	// with HTTP 429. When all are taken, a newcomer takes the place of
+	// the oldest idle socket of the busiest address (package fair),
+	// which is closed with 1013 (try again later); a newcomer from an
+	// address as busy as the busiest is refused with HTTP 503. A socket
+	// that proved a password (waiting for its SMS passcode, or enrolling)
+	// goes only when no socket that proved nothing is left; one in the
+	// middle of a message, or logged in, never.
+	MaxPendingLogins  int
+	MaxPendingPerAddr int
 	// Metrics counts logins and verifications by result, and their
 	// latency (nil: not counted).
 	Metrics *metrics.Metrics
@@ -97,6 +110,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxPendingLogins <= 0 {
 		c.MaxPendingLogins = DefaultMaxPendingLogins
 	}
+	if c.MaxPendingPerAddr <= 0 {
+		c.MaxPendingPerAddr = DefaultMaxPendingPerAddr
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -116,10 +132,12 @@ var (
 
 // Defaults of the caps on sockets: a logged-in socket costs the server
 // about 20 KB, one that has not logged in may be about to cost a password
-// check.
+// check. One address's share of those not logged in is the burst of
+// DefaultConnections; behind a NAT, raise it with them (docs/deploy.md).
 const (
-	DefaultMaxSockets       = 20_000
-	DefaultMaxPendingLogins = 1_000
+	DefaultMaxSockets        = 20_000
+	DefaultMaxPendingLogins  = 1_000
+	DefaultMaxPendingPerAddr = 10
 )
 
 // Handler is the http.Handler of /ws.
@@ -130,8 +148,10 @@ type Handler struct {
 	conns    *ratelimit.Limiter
 	chals    *ratelimit.Limiter
 	upgrader websocket.Upgrader
-	// sockets counts the open sockets, pending those not logged in yet.
-	sockets, pending atomic.Int64
+	// sockets counts the open sockets; pending holds those not logged in
+	// yet.
+	sockets atomic.Int64
+	pending *fair.Table[*conn]
 }
 
 // New returns the /ws handler.
@@ -139,8 +159,9 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 	cfg = cfg.withDefaults()
 	return &Handler{
 		acct: a, keys: keys, cfg: cfg,
-		conns: cfg.Connections.Limiter(),
-		chals: cfg.Challenges.Limiter(),
+		conns:   cfg.Connections.Limiter(),
+		chals:   cfg.Challenges.Limiter(),
+		pending: fair.New[*conn](fair.Limits{Max: cfg.MaxPendingLogins, PerAddr: cfg.MaxPendingPerAddr}),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for
@@ -157,24 +178,32 @@ const (
 )
 
 // ServeHTTP upgrades a request to a websocket, within the per-address
-// connection limit, and serves it until it closes.
+// connection limit and the caps on sockets, and serves it until it
+// closes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := request.ClientAddr(r)
 	if !h.conns.Allow(addr, time.Now()) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}
-	if !h.admit() {
+	c := &conn{h: h, holder: account.NewHolder(), addr: addr, done: make(chan struct{})}
+	switch err := h.admit(c); {
+	case errors.Is(err, fair.ErrAddrFull):
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
+		return
+	case err != nil:
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, wire.ResultBusy, http.StatusServiceUnavailable)
 		return
 	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		h.leave(true)
+		h.pending.Leave(c.entry)
+		h.sockets.Add(-1)
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, holder: account.NewHolder(), addr: addr, done: make(chan struct{}), pending: true}
+	c.ws = ws
 	// The socket is served on a goroutine of its own, and ServeHTTP
 	// returns: the HTTP server's buffers and deep stack of the upgrade are
 	// let go, which an idle socket would otherwise hold for its lifetime.
@@ -183,31 +212,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go c.serve(context.WithoutCancel(r.Context()))
 }
 
-// admit counts a new socket, not logged in yet, if both caps allow it.
-func (h *Handler) admit() bool {
+// admit counts a new socket, not logged in yet, if the caps allow it,
+// busy until it waits for its first message; the socket evicted to make
+// room for it, if any, is told to close.
+func (h *Handler) admit(c *conn) error {
 	if h.sockets.Add(1) > int64(h.cfg.MaxSockets) {
 		h.sockets.Add(-1)
-		return false
+		return fair.ErrFull
 	}
-	if h.pending.Add(1) > int64(h.cfg.MaxPendingLogins) {
-		h.pending.Add(-1)
+	e, victim, err := h.pending.Admit(c.addr, c, fair.Anonymous, true)
+	if err != nil {
 		h.sockets.Add(-1)
-		return false
+		return err
 	}
-	return true
+	c.entry = e
+	if victim != nil {
+		// The victim waits for a message on its own goroutine (it is not
+		// busy): a read deadline in the past wakes it, and it closes
+		// itself (conn.close). Its net.Conn may be called from any
+		// goroutine.
+		_ = victim.Value.ws.NetConn().SetReadDeadline(time.Unix(1, 0))
+	}
+	return nil
 }
 
 // Sockets reports the open sockets and those among them not logged in
 // yet, for the metrics.
-func (h *Handler) Sockets() (open, pending int64) { return h.sockets.Load(), h.pending.Load() }
-
-// leave uncounts a socket that closed; pending says it had not logged in.
-func (h *Handler) leave(pending bool) {
-	if pending {
-		h.pending.Add(-1)
-	}
-	h.sockets.Add(-1)
+func (h *Handler) Sockets() (open, pending int64) {
+	return h.sockets.Load(), int64(h.pending.Len())
 }
+
+// Evicted reports how many sockets not logged in were closed to make
+// room for newcomers, for the metrics.
+func (h *Handler) Evicted() uint64 { return h.pending.Evicted() }
 
 // origin is where the connection's requests come from, for the rules.
 func (c *conn) origin() account.Origin { return account.Origin{Client: c.addr, Via: "websocket"} }
@@ -224,8 +261,9 @@ type conn struct {
 	// ping and keep are the logged-in socket's timers: no goroutine waits
 	// for them while the socket is idle.
 	ping, keep *time.Timer
-	// pending says the socket counts among those not logged in yet.
-	pending bool
+	// entry is the socket's place among those not logged in yet (nil once
+	// logged in); it is busy while the socket handles a message.
+	entry *fair.Entry[*conn]
 
 	key *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right (after
@@ -274,9 +312,12 @@ func (c *conn) serve(ctx context.Context) {
 		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	})
 	for {
+		if !c.setBusy(false) {
+			return // evicted
+		}
 		kind, data, err := c.ws.ReadMessage()
-		if err != nil {
-			return // closed, timed out, or over the read limit (gorilla sends close 1009)
+		if err != nil || !c.setBusy(true) {
+			return // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
 		}
 		if kind != websocket.TextMessage {
 			c.reply(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
@@ -288,6 +329,22 @@ func (c *conn) serve(ctx context.Context) {
 		if err := c.reply(resp); err != nil || closeAfter {
 			return
 		}
+	}
+}
+
+// setBusy marks a socket not logged in yet as handling a message (never
+// evicted then) or waiting for one; it reports false once the socket was
+// evicted.
+func (c *conn) setBusy(busy bool) bool {
+	return c.entry == nil || c.h.pending.SetBusy(c.entry, busy)
+}
+
+// proved moves a socket not logged in yet behind those that proved
+// nothing in the order of eviction: its password was right, and it waits
+// for a passcode or enrols.
+func (c *conn) proved() {
+	if c.entry != nil {
+		c.h.pending.Promote(c.entry)
 	}
 }
 
@@ -304,9 +361,9 @@ func (c *conn) reply(resp wire.Response) error {
 // stops.
 func (c *conn) loggedIn() {
 	c.stage = stageLoggedIn
-	if c.pending {
-		c.pending = false
-		c.h.pending.Add(-1)
+	if c.entry != nil {
+		c.h.pending.Leave(c.entry) // never evicted while it handles a message
+		c.entry = nil
 	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	keepEvery := max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3))
@@ -383,7 +440,12 @@ func (c *conn) close() {
 		}
 	}
 	c.wmu.Unlock()
-	defer c.h.leave(c.pending)
+	defer c.h.sockets.Add(-1)
+	code, reason := websocket.CloseNormalClosure, ""
+	if c.entry != nil && !c.h.pending.Leave(c.entry) {
+		code, reason = websocket.CloseTryAgainLater, "server busy: room was made for a newer socket"
+		c.h.cfg.Logger.Info("closed a socket not logged in to make room for a newer one", "client", c.addr)
+	}
 	if c.stage == stageLoggedIn && !c.user.admin {
 		// The request's context may be gone: the lease must end anyway.
 		ctx, cancel := context.WithTimeout(context.Background(), writeWait)
@@ -393,7 +455,7 @@ func (c *conn) close() {
 		cancel()
 	}
 	c.wmu.Lock()
-	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	c.wmu.Unlock()
 	c.ws.Close()
 }
