@@ -235,21 +235,23 @@ func NormaliseAnswer(a string) string {
 }
 
 // hashAnswers checks a user's answers (two different questions from the
-// list, each answer 2 to 200 characters) and hashes them.
+// list, each answer 2 to 200 characters one can type) and hashes them. All
+// are checked before any is hashed.
 func (s *Service) hashAnswers(ctx context.Context, answers map[int]string) ([]store.SecurityAnswer, error) {
 	if len(answers) != RequiredAnswers {
 		return nil, fmt.Errorf("%w: answer %d different questions", ErrBadAnswers, RequiredAnswers)
 	}
-	var out []store.SecurityAnswer
 	for id, a := range answers {
 		if id <= 0 || id >= len(Questions) {
 			return nil, fmt.Errorf("%w: there is no question %d", ErrBadAnswers, id)
 		}
-		n := NormaliseAnswer(a)
-		if utf8.RuneCountInString(n) < 2 || len(n) > 200 {
+		if n := NormaliseAnswer(a); utf8.RuneCountInString(n) < 2 || len(n) > 200 || !typeable([]byte(a)) {
 			return nil, fmt.Errorf("%w: each answer must be 2 to 200 characters", ErrBadAnswers)
 		}
-		h, err := s.hash(ctx, []byte(n))
+	}
+	var out []store.SecurityAnswer
+	for id, a := range answers {
+		h, err := s.hash(ctx, []byte(NormaliseAnswer(a)))
 		if err != nil {
 			return nil, err
 		}

@@ -41,7 +41,8 @@ var (
 	ErrUserExists = errors.New("user already exists")
 	// ErrSamePassword: the new password is the current one.
 	ErrSamePassword = errors.New("the new password is the current one")
-	// ErrWeakPassword: a new password outside the policy.
+	// ErrWeakPassword: a new password outside the policy: 8 to 200
+	// characters, text one can type (UTF-8, no control characters).
 	ErrWeakPassword = fmt.Errorf("password must be %d to %d characters", MinPasswordLen, MaxPasswordBytes)
 	// ErrBadAnswers: security answers outside the rules.
 	ErrBadAnswers = errors.New("answers not accepted")

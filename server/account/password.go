@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
@@ -20,10 +22,19 @@ const (
 
 // hashPassword checks a new password against the policy and hashes it.
 func (s *Service) hashPassword(ctx context.Context, pw []byte) (string, error) {
-	if n := len([]rune(string(pw))); n < MinPasswordLen || len(pw) > MaxPasswordBytes {
+	if n := utf8.RuneCount(pw); n < MinPasswordLen || len(pw) > MaxPasswordBytes || !typeable(pw) {
 		return "", ErrWeakPassword
 	}
 	return s.hash(ctx, pw)
+}
+
+// typeable reports text someone could type: valid UTF-8 without control
+// characters. New passwords and security answers must be. Random bytes
+// almost never are: what a protocol field that does not decrypt opens to
+// (package challenge), or a padding probe that does, is refused with the
+// same error as a password too short, whichever it was.
+func typeable(b []byte) bool {
+	return utf8.Valid(b) && !bytes.ContainsFunc(b, unicode.IsControl)
 }
 
 // slot takes room for one argon2id hash or check at a time (see
@@ -325,11 +336,13 @@ func (s *Service) isAdmin(tx store.ReadTx, g Grant, need Scope) error {
 // re-enrolment, and the first-logon flag is cleared. profile changes go
 // with it, in the same transaction (an administrator's only). Every other
 // sign-in of the user ends; a user's own change returns their new grant.
+//
+// Who may ask, and the current password, are checked before anything of
+// next: a new password that no one could type (a padding probe's random
+// bytes) tells only someone who knows the current password that it was
+// refused.
 func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, current, next []byte, profile Profile) (Grant, error) {
-	switch {
-	case bytes.Equal(current, next):
-		return Grant{}, ErrSamePassword
-	case t.admin == nil && !profile.empty():
+	if t.admin == nil && !profile.empty() {
 		return Grant{}, ErrNotAllowed
 	}
 	if err := s.authorised(ctx, o, t, "password change"); err != nil {
@@ -337,6 +350,9 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	}
 	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
 		return Grant{}, err
+	}
+	if bytes.Equal(current, next) {
+		return Grant{}, ErrSamePassword
 	}
 	hash, err := s.hashPassword(ctx, next)
 	if err != nil {

@@ -1,15 +1,16 @@
 // Package challenge holds the server's RSA key pairs for the protocol's
 // challenge step: the client encrypts the password with the public key it
-// was sent, and the server decrypts it. Keys rotate on a schedule; a
-// connection keeps the key it was handed, so a rotation never breaks a login
-// in progress.
+// was sent, and the server decrypts it. A ciphertext that does not decrypt
+// opens to a synthetic plaintext instead of an error (implicit rejection),
+// so that no answer of the server is a padding oracle. Keys rotate on a
+// schedule; a connection keeps the key it was handed, so a rotation never
+// breaks a login in progress.
 package challenge
 
 import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -29,6 +30,9 @@ type Key struct {
 	// Java sample reads with X509EncodedKeySpec.
 	Public  string
 	Created time.Time
+	// kdk derives the synthetic plaintexts of ciphertexts that do not
+	// decrypt (implicit.go).
+	kdk []byte
 }
 
 // NewKey generates a key of bits (at least MinBits).
@@ -40,20 +44,22 @@ func NewKey(bits int, now time.Time) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate RSA key: %w", err)
 	}
+	return newKey(priv, now)
+}
+
+// newKey is the Key of priv.
+func newKey(priv *rsa.PrivateKey, now time.Time) (*Key, error) {
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("encode RSA public key: %w", err)
 	}
-	return &Key{priv: priv, Public: base64.StdEncoding.EncodeToString(der), Created: now}, nil
+	return &Key{priv: priv, Public: base64.StdEncoding.EncodeToString(der), Created: now, kdk: derivationKey(priv)}, nil
 }
 
-// ErrDecrypt is the only error Decrypt returns: callers must answer it
-// exactly as they answer a wrong password, so that nothing about the
-// padding leaks.
-var ErrDecrypt = errors.New("cannot decrypt")
-
-// maxPlaintext bounds a decrypted password.
-const maxPlaintext = 256
+// ErrUnknownScheme is the only error Decrypt returns: the client named a
+// padding the server does not know. That is the client's own choice, and
+// tells nothing of any ciphertext.
+var ErrUnknownScheme = errors.New("unknown RSA padding scheme")
 
 // Scheme is the RSA padding a client used; the client says which (the
 // "enc" field of a message), so the server decrypts exactly once with one
@@ -72,27 +78,42 @@ const (
 	OAEPSHA256 Scheme = "oaep-sha256"
 )
 
+// ParseScheme is the scheme a message's "enc" names, or ErrUnknownScheme.
+func ParseScheme(enc string) (Scheme, error) {
+	switch s := Scheme(enc); s {
+	case PKCS1v15, OAEPSHA256:
+		return s, nil
+	}
+	return "", fmt.Errorf("%w %q", ErrUnknownScheme, enc)
+}
+
 // Decrypt decodes a base64 ciphertext (whitespace ignored) and decrypts it
 // with the scheme the client named.
+//
+// It never says that a ciphertext does not decrypt: that answer, for
+// ciphertexts an attacker derives from a captured one, is the oracle of
+// Bleichenbacher's attack on PKCS#1 v1.5 and of Manger's on OAEP. A
+// ciphertext whose padding does not check decrypts instead to a synthetic
+// plaintext (implicit rejection, see implicit.go): random-looking bytes
+// of a plausible length, the same every time for the same ciphertext and
+// key, which the caller's rules refuse as they refuse any wrong value.
+// Text that is not base64, or not one block of the key's size, carries no
+// secret; it is treated the same way, so that every caller has one path.
+// The only error is ErrUnknownScheme.
 func (k *Key) Decrypt(b64 string, scheme Scheme) ([]byte, error) {
-	ct, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
-	if err != nil || len(ct) != k.priv.Size() {
-		return nil, ErrDecrypt
+	text := strings.Join(strings.Fields(b64), "")
+	ct, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		ct = []byte(text) // not base64: its bytes pick the synthetic value
 	}
-	var pt []byte
 	switch scheme {
 	case PKCS1v15:
-		//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
-		pt, err = rsa.DecryptPKCS1v15(nil, k.priv, ct)
+		return k.pkcs1v15(ct), nil
 	case OAEPSHA256:
-		pt, err = rsa.DecryptOAEP(sha256.New(), nil, k.priv, ct, nil)
-	default:
-		return nil, ErrDecrypt
+		return k.oaep(ct), nil
 	}
-	if err != nil || len(pt) > maxPlaintext {
-		return nil, ErrDecrypt
-	}
-	return pt, nil
+	_, err = ParseScheme(string(scheme))
+	return nil, err
 }
 
 // PublicKey is the public half, for tests and clients in this repository.

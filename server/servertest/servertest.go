@@ -101,6 +101,10 @@ type Options struct {
 	// database of a real PostgreSQL (package pgtest) instead of SQLite,
 	// with the master key in a file of its own (--master-key).
 	Postgres bool
+	// Keys are the challenge keys (a new 2048-bit key by default): a test
+	// that holds them knows what the server decrypts, and servers that
+	// share them spare the key generation.
+	Keys *challenge.Keys
 }
 
 // OnEachStore runs test twice, as the subtests "sqlite" and "postgres",
@@ -151,9 +155,11 @@ func NewWith(t testing.TB, o Options) *Server {
 	if o.Wrap != nil {
 		st = o.Wrap(db)
 	}
-	keys, err := challenge.NewKeys(2048, 0, s.Clock.Now)
-	if err != nil {
-		t.Fatal(err)
+	keys := o.Keys
+	if keys == nil {
+		if keys, err = challenge.NewKeys(2048, 0, s.Clock.Now); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dir := s.dir
 	s.SMSOutbox = filepath.Join(dir, "sms-outbox")

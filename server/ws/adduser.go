@@ -39,7 +39,6 @@ func (c *conn) addUser(ctx context.Context, req wire.Request) wire.Response {
 		resp.Result = c.result(err)
 		resp.Message = map[string]string{
 			wire.ResultNotAllowed:   "only an administrator may do this",
-			wire.ResultMalformed:    "a password field does not decrypt with this connection's challenge key",
 			wire.ResultWeakPassword: err.Error(),
 			wire.ResultMissingField: strings.TrimPrefix(err.Error(), errMissingField.Error()+": "),
 		}[resp.Result]
@@ -52,16 +51,12 @@ func required(what string) error {
 	return errors.Join(errMissingField, errors.New(what+" is required"))
 }
 
-// newPassword decrypts a new password field.
-func (c *conn) newPassword(field, enc string) ([]byte, error) {
-	if field == "" {
+// newPassword opens the newpass field of req, which is required.
+func (c *conn) newPassword(req wire.Request) ([]byte, error) {
+	if req.NewPass == "" {
 		return nil, required("newpass")
 	}
-	pw, ok := c.decrypt(field, enc)
-	if !ok {
-		return nil, errUndecryptable
-	}
-	return pw, nil
+	return c.secret(req.NewPass, req.Enc), nil
 }
 
 // profileChange reads the profile fields a request gives; absent ones keep
@@ -93,7 +88,7 @@ func (c *conn) resetPass(ctx context.Context, req wire.Request) error {
 	if req.UserID == "" {
 		return required("userid")
 	}
-	pw, err := c.newPassword(req.NewPass, req.Enc)
+	pw, err := c.newPassword(req)
 	if err != nil {
 		return err
 	}
@@ -119,11 +114,11 @@ func (c *conn) changePass(ctx context.Context, req wire.Request) (string, error)
 	if req.Pass == "" {
 		return userID, required("pass (the current password)")
 	}
-	pw, err := c.newPassword(req.NewPass, req.Enc)
+	pw, err := c.newPassword(req)
 	if err != nil {
 		return userID, err
 	}
-	g, err := c.h.acct.ChangePassword(ctx, c.origin(), target, c.password(req.Pass, req.Enc), pw, p)
+	g, err := c.h.acct.ChangePassword(ctx, c.origin(), target, c.secret(req.Pass, req.Enc), pw, p)
 	if err == nil && own {
 		c.setGrant(g) // the socket's own login goes on
 	}
@@ -155,10 +150,7 @@ func (c *conn) create(ctx context.Context, req wire.Request) (*token.Token, erro
 	if req.Pass == "" {
 		return nil, required("pass (the new user's password)")
 	}
-	pw, ok := c.decrypt(req.Pass, req.Enc)
-	if !ok {
-		return nil, errUndecryptable
-	}
+	pw := c.secret(req.Pass, req.Enc)
 	created, err := c.h.acct.CreateUser(ctx, c.origin(), &c.grant, account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm,
 		Roles: req.Roles, Attr: req.Attr, Use2FA: !strings.EqualFold(req.Use2FA, "N"), Seed: strings.EqualFold(req.Use2FA, "Y")})
 	return created.Token, err

@@ -59,21 +59,13 @@ func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool
 // password and a passcode.
 func (c *conn) prove(ctx context.Context, req wire.Request) (account.Grant, error) {
 	if req.OneSwipe != "" {
-		code, ok := c.decrypt(req.OneSwipe, req.Enc)
-		if !ok {
-			return account.Grant{}, account.ErrInvalidCode
-		}
-		return c.h.acct.UseEnrolCode(ctx, c.origin(), req.UserID, string(code))
+		return c.h.acct.UseEnrolCode(ctx, c.origin(), req.UserID, string(c.secret(req.OneSwipe, req.Enc)))
 	}
-	g, _, err := c.h.acct.CheckPassword(ctx, c.origin(), req.UserID, c.password(req.Pass, req.Enc))
+	g, _, err := c.h.acct.CheckPassword(ctx, c.origin(), req.UserID, c.secret(req.Pass, req.Enc))
 	if err != nil {
 		return account.Grant{}, err
 	}
-	code, ok := c.decrypt(req.Passcode, req.Enc)
-	if !ok {
-		code = nil // no passcode: refused, and counted, like a wrong one
-	}
-	return c.h.acct.CheckEnrolPasscode(ctx, c.origin(), g, string(code))
+	return c.h.acct.CheckEnrolPasscode(ctx, c.origin(), g, string(c.secret(req.Passcode, req.Enc)))
 }
 
 func questionList() []wire.Question {
@@ -92,16 +84,11 @@ func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bo
 	}
 	plain := map[int]string{}
 	for _, a := range req.Answers {
-		text, ok := c.decrypt(a.Answer, req.Enc)
-		if !ok {
-			resp.Result, resp.Message = wire.ResultMalformed, "an answer does not decrypt with this connection's challenge key"
-			return resp, false
-		}
 		if _, dup := plain[a.ID]; dup {
 			resp.Result, resp.Message = wire.ResultBadAnswers, "choose two different questions"
 			return resp, false
 		}
-		plain[a.ID] = string(text)
+		plain[a.ID] = string(c.secret(a.Answer, req.Enc))
 	}
 	if err := c.h.acct.SetAnswers(ctx, c.en, plain); err != nil {
 		resp.Result, resp.Message = c.result(err), err.Error()

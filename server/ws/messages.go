@@ -26,6 +26,11 @@ func (c *conn) handle(ctx context.Context, data []byte) (resp wire.Response, clo
 	case err != nil:
 		return wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: err.Error()}, false
 	}
+	if _, err := challenge.ParseScheme(req.Enc); err != nil {
+		// The client's own choice: it tells nothing of any ciphertext.
+		return wire.Response{Type: req.Type, Result: wire.ResultMalformed,
+			Message: `unknown enc: "oaep-sha256", or none for PKCS#1 v1.5`}, false
+	}
 	if c.stage == stagePending && req.Type != wire.TypeSend2FAToken && req.Type != wire.TypeLogout {
 		return wire.Response{Type: req.Type, Result: wire.ResultNeed2FA}, false
 	}
@@ -85,26 +90,16 @@ func (c *conn) challenge() (wire.Response, bool) {
 	return wire.Response{Type: wire.TypeChallenge, Result: wire.ResultOK, Key: c.key.Public}, false
 }
 
-// decrypt opens an encrypted field with the scheme the message names.
-func (c *conn) decrypt(field, enc string) ([]byte, bool) {
-	if c.key == nil {
-		return nil, false
-	}
-	pw, err := c.key.Decrypt(field, challenge.Scheme(enc))
-	if err != nil {
-		return nil, false
-	}
-	return pw, true
-}
-
-// password decrypts a pass field. A field that does not decrypt is given
-// to the rules as a password no one has, so that it answers like a wrong
-// one, in the same time: no padding oracle.
-func (c *conn) password(field, enc string) []byte {
-	if pw, ok := c.decrypt(field, enc); ok {
-		return pw
-	}
-	return []byte("\x00undecryptable")
+// secret opens an encrypted field (pass, newpass, passcode, oneswipe, an
+// answer) with the connection's challenge key and the scheme the message
+// names, which handle has checked. A field that does not decrypt opens to
+// a synthetic value (challenge.Key.Decrypt), which the rules refuse as
+// they refuse a wrong one, counted the same, in the same time: the
+// answers are no padding oracle. Every message that carries such a field
+// is served only after a challenge, so the key is there.
+func (c *conn) secret(field, enc string) []byte {
+	pt, _ := c.key.Decrypt(field, challenge.Scheme(enc)) // nil, a wrong value, for a scheme handle refused
+	return pt
 }
 
 func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool) {
@@ -117,7 +112,7 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 		return wire.Response{Type: wire.TypeLogin, Result: wire.ResultMissingField, Message: "userid and pass are required"}, false
 	}
 	c.attempted = true
-	in, err := c.h.acct.Login(ctx, c.origin(), req.UserID, c.password(req.Pass, req.Enc), req.TwoFAToken)
+	in, err := c.h.acct.Login(ctx, c.origin(), req.UserID, c.secret(req.Pass, req.Enc), req.TwoFAToken)
 	if err != nil {
 		return wire.Response{Type: wire.TypeLogin, Result: c.result(err)}, true
 	}
@@ -226,7 +221,7 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 		resp.Result = wire.ResultMissingField
 		return resp
 	}
-	in, err := c.h.acct.Verify(ctx, c.origin(), c.grant, req.UserID, c.password(req.Pass, req.Enc), req.TwoFAToken)
+	in, err := c.h.acct.Verify(ctx, c.origin(), c.grant, req.UserID, c.secret(req.Pass, req.Enc), req.TwoFAToken)
 	level := 0
 	switch {
 	case errors.Is(err, account.ErrDisabled) && in.User.ID != 0:
@@ -293,7 +288,6 @@ var results = []struct {
 	{account.ErrBusy, wire.ResultBusy},
 	{errNoChallenge, wire.ResultNoChallenge},
 	{errMissingField, wire.ResultMissingField},
-	{errUndecryptable, wire.ResultMalformed},
 }
 
 // result is the protocol's result for err; errors the rules did not decide
@@ -310,7 +304,6 @@ func (c *conn) result(err error) string {
 
 // Failures of the adapter itself.
 var (
-	errNoChallenge   = errors.New(wire.ResultNoChallenge)
-	errMissingField  = errors.New(wire.ResultMissingField)
-	errUndecryptable = errors.New(wire.ResultMalformed)
+	errNoChallenge  = errors.New(wire.ResultNoChallenge)
+	errMissingField = errors.New(wire.ResultMissingField)
 )

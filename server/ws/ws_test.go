@@ -550,12 +550,13 @@ func TestJavaClient(t *testing.T) {
 }
 
 // Clients that can use OAEP-SHA256 say so with "enc"; the same ciphertext
-// without it is refused like a wrong password.
+// without it is refused like a wrong password, and an enc the server does
+// not know is a malformed message, which does not use up the login.
 func TestOAEPLogin(t *testing.T) {
 	s := newServer(t, ws.Config{})
 	for _, tc := range []struct {
 		enc, want string
-	}{{"oaep-sha256", wire.ResultOK}, {"", wire.ResultInvalidLogin}, {"rsa-raw", wire.ResultInvalidLogin}} {
+	}{{"oaep-sha256", wire.ResultOK}, {"", wire.ResultInvalidLogin}, {"rsa-raw", wire.ResultMalformed}} {
 		c := s.dial()
 		c.challenge()
 		der, _ := base64.StdEncoding.DecodeString(c.key)
@@ -568,8 +569,13 @@ func TestOAEPLogin(t *testing.T) {
 		if r.Result != tc.want {
 			t.Errorf("enc %q: got %+v, want %q", tc.enc, r, tc.want)
 		}
+		if r.Result == wire.ResultMalformed {
+			r = c.send(map[string]string{"type": "login", "userid": "plain", "enc": "oaep-sha256", "pass": base64.StdEncoding.EncodeToString(ct)})
+		}
 		if r.Result == wire.ResultOK {
 			c.send(`{"type":"logout"}`)
+		} else if tc.want != wire.ResultInvalidLogin {
+			t.Errorf("enc %q, then the login: %+v", tc.enc, r)
 		}
 	}
 }
