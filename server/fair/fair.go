@@ -28,6 +28,14 @@
 // victim is the oldest entry of its kind that is not busy, and when there
 // is none the newcomer is refused.
 //
+// # One user ID
+//
+// Proved entries are claimed by the user ID whose password they proved
+// (Claim): one user ID holds at most Limits.PerKey of them, its oldest
+// idle one leaving for a newer one. Otherwise a stranger who knows one
+// password would fill the table from a hundred addresses with entries
+// that are evicted last.
+//
 // A client address counts as ratelimit.Source counts it: an IPv6 client
 // as its /64. Every operation costs O(log A) for A addresses; a table of
 // N entries holds N small entries and a heap entry per address, and no
@@ -37,6 +45,8 @@ package fair
 import (
 	"container/heap"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/softtoken/softtoken/server/ratelimit"
@@ -59,6 +69,9 @@ const (
 type Limits struct {
 	// Max bounds the entries, PerAddr those of one client address.
 	Max, PerAddr int
+	// PerKey bounds the entries one key (a user ID) claims (0: no
+	// bound): see Claim.
+	PerKey int
 	// OwnFirst: a newcomer whose address holds as many entries as it may
 	// (PerAddr, or as many as the busiest when the table is full) takes
 	// the place of its own address's oldest anonymous entry, if it has
@@ -81,6 +94,7 @@ type Table[T any] struct {
 	seq     uint64
 	evicted uint64
 	byAddr  map[string]*source[T]
+	byKey   map[string][]*Entry[T]
 	// heaps[c] holds the addresses that hold entries of class c, the
 	// next to lose one first.
 	heaps [classes]addrHeap[T]
@@ -94,7 +108,8 @@ type Entry[T any] struct {
 	seq        uint64 // when it entered its list: lower is older
 	class      Class
 	busy       bool
-	in         bool // in the table: false once it left or was evicted
+	in         bool   // in the table: false once it left or was evicted
+	key        string // the key that claimed it (Claim), "" for none
 }
 
 // source is a client address and its entries, one list per class, oldest
@@ -109,7 +124,7 @@ type source[T any] struct {
 // New returns an empty table; limits below 1 count as 1.
 func New[T any](lim Limits) *Table[T] {
 	lim.Max, lim.PerAddr = max(lim.Max, 1), max(lim.PerAddr, 1)
-	t := &Table[T]{lim: lim, byAddr: map[string]*source[T]{}}
+	t := &Table[T]{lim: lim, byAddr: map[string]*source[T]{}, byKey: map[string][]*Entry[T]{}}
 	for c := range classes {
 		t.heaps[c].class = c
 	}
@@ -222,6 +237,48 @@ func (t *Table[T]) Promote(e *Entry[T]) bool {
 	return true
 }
 
+// Claim names e as one of key's entries (key: the user ID whose password
+// e proved, compared without case). When key then holds more than
+// Limits.PerKey, its oldest entry that is not busy, other than e, leaves
+// the table and is returned for the caller to close; nil when none does.
+// It returns nil, and does nothing, once e has left.
+func (t *Table[T]) Claim(e *Entry[T], key string) *Entry[T] {
+	key = strings.ToLower(key)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !e.in || key == "" || e.key == key {
+		return nil
+	}
+	t.unclaim(e)
+	e.key = key
+	t.byKey[key] = append(t.byKey[key], e)
+	if t.lim.PerKey <= 0 || len(t.byKey[key]) <= t.lim.PerKey {
+		return nil
+	}
+	for _, old := range t.byKey[key] {
+		if old != e && !old.busy {
+			t.remove(old)
+			t.evicted++
+			return old
+		}
+	}
+	return nil
+}
+
+// unclaim forgets e's key, if it has one.
+func (t *Table[T]) unclaim(e *Entry[T]) {
+	if e.key == "" {
+		return
+	}
+	list := slices.DeleteFunc(t.byKey[e.key], func(x *Entry[T]) bool { return x == e })
+	if len(list) == 0 {
+		delete(t.byKey, e.key)
+	} else {
+		t.byKey[e.key] = list
+	}
+	e.key = ""
+}
+
 // SetBusy marks e busy (never evicted) or not; it reports false if e was
 // evicted or has left, and then leaves it so.
 func (t *Table[T]) SetBusy(e *Entry[T], busy bool) bool {
@@ -268,6 +325,7 @@ func (t *Table[T]) add(src *source[T], e *Entry[T], c Class) {
 // remove takes e out, and forgets its address once it holds nothing.
 func (t *Table[T]) remove(e *Entry[T]) {
 	src := e.src
+	t.unclaim(e)
 	t.unlink(e)
 	t.place(src)
 	if src.n == 0 {

@@ -218,29 +218,35 @@ func TestChangedAnswersNeedTheOldFactorAndAreMailed(t *testing.T) {
 func TestRefusedSendsDoNotSpendTheSMSAllowance(t *testing.T) {
 	s := roomy(t)
 	s.Admin("sam-pass\n", "user", "add", "--own-password", "--sms", "--phone", "+447700900111", "--email", "sam@example.com", "sam")
-	// Sessions signed in with the password before the lock: each asks
-	// for a passcode by SMS once the account is locked.
-	var sessions []*servertest.Browser
-	for range 8 {
+	// Someone who knows the password signs in, locks the account with
+	// wrong codes and then asks for passcodes by SMS: each sign-in's
+	// session asks once (a user holds three signed-in sessions at most),
+	// and the administrator unlocks in between.
+	signIn := func() *servertest.Browser {
 		b := servertest.NewBrowser(t, s.URL)
 		if status, body := b.SignIn("sam", "sam-pass"); status != 200 || !strings.Contains(body, "by SMS") {
 			t.Fatalf("sign-in: %d %s", status, body)
 		}
-		sessions = append(sessions, b)
+		return b
 	}
-	for range 10 { // someone who knows the password locks the account
-		s.Verify("sam", "sam-pass", "000000")
-	}
-	for i, b := range sessions[1:] {
-		if status, body := b.Post("passcode/sms", url.Values{}); status != 401 || !strings.Contains(body, "locked") {
-			t.Fatalf("send %d while locked: %d %s", i+1, status, body)
+	refused := 0
+	for range 3 {
+		sessions := []*servertest.Browser{signIn(), signIn(), signIn()}
+		for range 10 {
+			s.Verify("sam", "sam-pass", "000000")
 		}
+		for _, b := range sessions {
+			if status, body := b.Post("passcode/sms", url.Values{}); status != 401 || !strings.Contains(body, "locked") {
+				t.Fatalf("send %d while locked: %d %s", refused+1, status, body)
+			}
+			refused++
+		}
+		s.Admin("", "user", "unlock", "sam")
 	}
 	if got := s.LastSMS("+447700900111"); got != "" {
 		t.Fatal("a passcode went out while the account was locked")
 	}
-	s.Admin("", "user", "unlock", "sam")
-	if status, body := sessions[0].Post("passcode/sms", url.Values{}); status != 200 || !strings.Contains(body, "was sent by SMS") {
-		t.Errorf("the first send after the unlock: %d %s", status, body)
+	if status, body := signIn().Post("passcode/sms", url.Values{}); status != 200 || !strings.Contains(body, "was sent by SMS") {
+		t.Errorf("the first send after %d refused ones: %d %s", refused, status, body)
 	}
 }

@@ -133,7 +133,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 		return
 	}
 	swipe := s.v.swipe
-	ns, ok := h.renew(w, r, s, enrolState{grant: g, sms: u.SMS})
+	ns, ok := h.renew(w, r, s, g.UserID, enrolState{grant: g, sms: u.SMS})
 	if !ok {
 		return
 	}

@@ -16,7 +16,7 @@ import (
 func TestFramesWhileDecodersAreBusy(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	h := New(Config{Limits: Limits{FrameDecodes: 2}, Now: func() time.Time { return now }})
-	s, _, err := h.sessions.start(now, "127.0.0.1", enrolState{}, false)
+	s, _, err := h.sessions.start(now, "127.0.0.1", "", enrolState{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 		})
 		return
 	}
-	if _, ok := h.renew(w, r, s, deskState{userID: g.UserID, grant: g, question: q}); ok {
+	if _, ok := h.renew(w, r, s, g.UserID, deskState{userID: g.UserID, grant: g, question: q}); ok {
 		http.Redirect(w, r, h.prefix+"question", http.StatusSeeOther)
 	}
 }

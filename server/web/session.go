@@ -58,11 +58,16 @@ type sessions[V any] struct {
 	swept  time.Time
 }
 
+// maxSignedInPerUser bounds the signed-in sessions of one user: a person
+// uses one or two browser windows; a stranger who knows the password must
+// not fill the table with sessions that are evicted last.
+const maxSignedInPerUser = 3
+
 // newSessions is a table of at most max sessions, perAddr from one
 // client address.
 func newSessions[V any](max, perAddr int) *sessions[V] {
 	return &sessions[V]{max: max, byID: map[string]*session[V]{},
-		places: fair.New[*session[V]](fair.Limits{Max: max, PerAddr: perAddr, OwnFirst: true})}
+		places: fair.New[*session[V]](fair.Limits{Max: max, PerAddr: perAddr, PerKey: maxSignedInPerUser, OwnFirst: true})}
 }
 
 func newID() string {
@@ -98,13 +103,14 @@ func (t *sessions[V]) get(r *http.Request, cookie string, now time.Time) *sessio
 }
 
 // start makes a new session holding v for a visitor from addr, signed in
-// or not; it returns the session, and the session it took the place of
-// (nil if none), or fair.ErrAddrFull or fair.ErrFull when there is no
-// place to take.
-func (t *sessions[V]) start(now time.Time, addr string, v V, signedIn bool) (s, evicted *session[V], err error) {
+// as userID ("" for none); it returns the session, and the session it
+// took the place of (nil if none), or fair.ErrAddrFull or fair.ErrFull
+// when there is no place to take. A user holds at most
+// maxSignedInPerUser sessions: a newer one ends their oldest.
+func (t *sessions[V]) start(now time.Time, addr, userID string, v V) (s, evicted *session[V], err error) {
 	s = &session[V]{id: newID(), csrf: newID(), created: now, seen: now, v: v}
 	class := fair.Anonymous
-	if signedIn {
+	if userID != "" {
 		class = fair.Proved
 	}
 	t.mu.Lock()
@@ -122,6 +128,11 @@ func (t *sessions[V]) start(now time.Time, addr string, v V, signedIn bool) (s, 
 	place, victim, err := t.places.Admit(addr, s, class, false)
 	if err != nil {
 		return nil, nil, err
+	}
+	if userID != "" {
+		if older := t.places.Claim(place, userID); older != nil {
+			delete(t.byID, older.Value.id) // the user's oldest sign-in
+		}
 	}
 	if victim != nil {
 		evicted = victim.Value

@@ -270,12 +270,13 @@ func (h *site[V]) endSession(w http.ResponseWriter, s *session[V]) {
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }
 
-// renew replaces s by a new session holding v, signed in, with a new ID
-// and CSRF token: a sign-in does this, so that an ID planted before is
-// worth nothing after it. Only this request knows the new session yet.
-func (h *site[V]) renew(w http.ResponseWriter, r *http.Request, s *session[V], v V) (*session[V], bool) {
+// renew replaces s by a new session holding v, signed in as userID, with
+// a new ID and CSRF token: a sign-in does this, so that an ID planted
+// before is worth nothing after it. Only this request knows the new
+// session yet.
+func (h *site[V]) renew(w http.ResponseWriter, r *http.Request, s *session[V], userID string, v V) (*session[V], bool) {
 	h.sessions.end(s)
-	ns, ok := h.startSession(w, r, v, true)
+	ns, ok := h.startSession(w, r, userID, v)
 	if ok {
 		ns.https = s.https
 		h.setCookie(w, ns)
@@ -286,9 +287,9 @@ func (h *site[V]) renew(w http.ResponseWriter, r *http.Request, s *session[V], v
 // startSession starts a session holding v for the request's client, or
 // answers that there is no room for it; a session evicted to make room
 // is logged.
-func (h *site[V]) startSession(w http.ResponseWriter, r *http.Request, v V, signedIn bool) (*session[V], bool) {
+func (h *site[V]) startSession(w http.ResponseWriter, r *http.Request, userID string, v V) (*session[V], bool) {
 	addr := request.ClientAddr(r)
-	s, evicted, err := h.sessions.start(h.cfg.Now(), addr, v, signedIn)
+	s, evicted, err := h.sessions.start(h.cfg.Now(), addr, userID, v)
 	switch {
 	case errors.Is(err, fair.ErrAddrFull):
 		h.busy(w, r)
@@ -333,7 +334,7 @@ func (h *site[V]) entry(pattern string, fn func(http.ResponseWriter, *http.Reque
 				return
 			}
 			var ok bool
-			if s, ok = h.startSession(w, r, zero, false); !ok {
+			if s, ok = h.startSession(w, r, "", zero); !ok {
 				return
 			}
 			s.https = request.HTTPS(r)

@@ -44,7 +44,7 @@ func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool
 		resp.Result = c.result(err)
 		return resp, true
 	}
-	c.proved()
+	c.proved(g.UserID)
 	// People type answers: give them time, but not for ever.
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.EnrolTimeout))
 	if need {

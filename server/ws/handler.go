@@ -138,6 +138,10 @@ const (
 	DefaultMaxSockets        = 20_000
 	DefaultMaxPendingLogins  = 1_000
 	DefaultMaxPendingPerAddr = 10
+	// MaxPendingPerUser bounds the sockets of one user that proved the
+	// password and wait for a passcode or enrol: a person needs one, two
+	// when a retry overlaps.
+	MaxPendingPerUser = 2
 )
 
 // Handler is the http.Handler of /ws.
@@ -161,7 +165,7 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		acct: a, keys: keys, cfg: cfg,
 		conns:   cfg.Connections.Limiter(),
 		chals:   cfg.Challenges.Limiter(),
-		pending: fair.New[*conn](fair.Limits{Max: cfg.MaxPendingLogins, PerAddr: cfg.MaxPendingPerAddr}),
+		pending: fair.New[*conn](fair.Limits{Max: cfg.MaxPendingLogins, PerAddr: cfg.MaxPendingPerAddr, PerKey: MaxPendingPerUser}),
 		// Clients are trading front-ends and back-ends, not browsers on
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for
@@ -341,10 +345,17 @@ func (c *conn) setBusy(busy bool) bool {
 
 // proved moves a socket not logged in yet behind those that proved
 // nothing in the order of eviction: its password was right, and it waits
-// for a passcode or enrols.
-func (c *conn) proved() {
-	if c.entry != nil {
-		c.h.pending.Promote(c.entry)
+// for a passcode or enrols. The socket counts among userID's: beyond
+// MaxPendingPerUser of them, that user's oldest idle one is closed, so
+// that a stranger who knows one password cannot fill the table with
+// sockets evicted last.
+func (c *conn) proved(userID string) {
+	if c.entry == nil {
+		return
+	}
+	c.h.pending.Promote(c.entry)
+	if victim := c.h.pending.Claim(c.entry, userID); victim != nil {
+		_ = victim.Value.ws.NetConn().SetReadDeadline(time.Unix(1, 0)) // as admit's victim
 	}
 }
 

@@ -119,7 +119,7 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 	c.grant, c.user = in.Grant, profileOf(in.User)
 	if in.NeedPasscode {
 		c.stage = stagePending
-		c.proved()
+		c.proved(c.grant.UserID)
 		msg := "send the passcode with send2fatoken"
 		if in.User.SMS {
 			var sent bool
