@@ -55,3 +55,34 @@ func TestAttackDeskConfirmTakesOverWhatTheUserDidNotSee(t *testing.T) {
 		t.Logf("the user's own confirmed token %s does not work: %s", mine.Serial, got)
 	}
 }
+
+// Attack on issue 21, item 1: what waits in a case outlives the user's
+// own re-enrolment with their old token. The stranger (password and one
+// answer) enrols token B with the desk's passcode: B waits. The user,
+// who still holds their token, enrols a new one with it (a new phone, say)
+// during the cooling-off: that proves the old factor is in the user's
+// hands, yet B still waits, and at the first sign-in after the
+// cooling-off (the user's own) B replaces the token the user just
+// enrolled: the user is locked out by the stranger's token.
+func TestAttackDeskWaitingTokenOutlivesTheUsersOwnReenrolment(t *testing.T) {
+	s := roomy(t)
+	own := s.Enrol("yan", "yan-pass", s.AddUser("yan", "yan-pass"))
+	temp := deskTemp(t, s, "yan", "yan-pass")
+	theirs, r := s.TryEnrol("yan", "yan-pass", temp)
+	if r.Result != wire.ResultOK || r.ActiveFrom == 0 {
+		t.Fatalf("the stranger's token should wait: %+v", r)
+	}
+	s.Clock.Advance(30 * time.Second)
+	newOwn, r := s.TryEnrol("yan", "yan-pass", code(t, own, s.Clock.Now()))
+	if r.Result != wire.ResultOK || r.ActiveFrom != 0 {
+		t.Fatalf("the user's re-enrolment with their own token: %+v", r)
+	}
+	s.Clock.Advance(24*time.Hour + time.Minute)
+	if got := s.Verify("yan", "yan-pass", code(t, newOwn, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the token the user enrolled with their own token during the case, after the cooling-off: %s", got)
+	}
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("yan", "yan-pass", code(t, theirs, s.Clock.Now())); got == wire.ResultOK {
+		t.Errorf("the stranger's token %s took over after the user re-enrolled with their own token", theirs.Serial)
+	}
+}
