@@ -8,8 +8,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
-	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/ws"
 )
 
 // Attack on issue 21, item 3: sockets that look "proved" are never
