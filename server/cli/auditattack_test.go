@@ -154,3 +154,43 @@ func TestAuditSchemaRollbackIsTold(t *testing.T) {
 		t.Errorf("the rewritten audit verifies against the witness logged before: %s", out)
 	}
 }
+
+// Attack on issue 21, item 5: the schema rollback told by every start
+// (TestAuditSchemaRollbackIsTold) is told by no one when the first
+// command to open the database afterwards is `migrate`, which an operator
+// runs first, once, before starting new nodes (docs): server.Migrate
+// opens the storage, which begins the chain over the rewritten records,
+// and never calls chainBegun. Every later start finds the chain begun
+// and says nothing: no warning in any log, no "audit chain" record.
+func TestAttackAuditSchemaRollbackHiddenByMigrate(t *testing.T) {
+	a, _ := audited(t)
+	raw := rawDB(t, a.db)
+	for _, stmt := range []string{
+		`UPDATE audit SET outcome = 'failed' WHERE id = 3`,
+		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
+		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
+		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
+		`DELETE FROM schema_migrations WHERE version >= 9`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
+	var logs bytes.Buffer
+	a.logs = &logs
+	if out, err := a.run("", "migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	if _, err := a.run("", "user", "list"); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := a.serve()
+	stop()
+	if !strings.Contains(logs.String(), "hash chain began") {
+		t.Errorf("migrate, then the admin commands and serve, began the chain over a rolled-back audit without a warning:\n%s", logs.String())
+	}
+	if out, _ := a.run("", "audit", "--json"); !strings.Contains(out, `"event":"audit chain"`) {
+		t.Errorf("the audit does not record the chain's new beginning after migrate:\n%s", out)
+	}
+}
