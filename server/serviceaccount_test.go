@@ -91,3 +91,16 @@ func TestServiceAccountNetworks(t *testing.T) {
 		}
 	}
 }
+
+// verifylogin verifies people: a service account's password, right or
+// wrong, answers as a wrong one, so that one back-end cannot try another
+// one's password (which needs no second factor) through it.
+func TestVerifyLoginDoesNotVerifyServiceAccounts(t *testing.T) {
+	s := open(t, servertest.Options{})
+	s.Admin("other-pass\n", "user", "add", "--admin", "--service", "other-backend")
+	for _, pw := range []string{"other-pass", "wrong-pass"} {
+		if got := s.Verify("other-backend", pw, ""); got != wire.ResultInvalidLogin {
+			t.Errorf("verifylogin of a service account with %q: %s", pw, got)
+		}
+	}
+}

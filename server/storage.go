@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
@@ -150,13 +151,17 @@ func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func()
 // Migrate opens the storage, which applies the migrations the database
 // lacks (one node at a time on PostgreSQL) and begins the audit's chain
 // (with the master key's audit key, hence the key), and returns the
-// schema version after.
-func Migrate(ctx context.Context, s Storage) (version int, err error) {
+// schema version after. A chain begun over earlier records is told in
+// logger's log and in the audit, as every start tells it (chainBegun).
+func Migrate(ctx context.Context, s Storage, logger *slog.Logger) (version int, err error) {
 	o, err := s.open(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer o.st.Close()
+	if err := o.chainBegun(ctx, account.New(o.st, o.sealer, account.Config{AuditChain: o.chain, Logger: logger})); err != nil {
+		return 0, err
+	}
 	version, _, err = o.st.SchemaVersion(ctx)
 	return version, err
 }

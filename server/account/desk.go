@@ -52,6 +52,10 @@ var lockedForAdmin = time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
 // ErrNoDeskCase: a help desk link that is not, or no longer, valid.
 var ErrNoDeskCase = errors.New("the link is not valid any more")
 
+// ErrDeskCaseChanged: what waits in a case is not what the page being
+// confirmed showed (something else was set up since).
+var ErrDeskCaseChanged = errors.New("what waits changed since the page was opened")
+
 // ErrOldFactor: security answers that exist are replaced only with the
 // user's own token or SMS passcode, never with a temporary passcode.
 var ErrOldFactor = errors.New("changing the security answers needs your token or SMS passcode")
@@ -80,16 +84,22 @@ func (s *Service) openDeskCase(tx store.Tx, u store.User) (store.DeskCase, strin
 // proved with proof, must wait for the user's confirmation: while a
 // case's cooling-off lasts, everything but the user's old token or number
 // waits. A case past its cooling-off lets what waited take over first.
+// One set up with the old token or number shows the user has it: what
+// waited is dropped, and the cooling-off ends (the case stays, for its
+// "this was not me").
 func (s *Service) deskHolds(tx store.Tx, u *store.User, proof Proof) (store.DeskCase, bool, error) {
-	if proof == ProofToken || proof == ProofSMS {
-		return store.DeskCase{}, false, nil
-	}
 	c, err := tx.DeskCaseOf(u.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return c, false, nil
 	case err != nil:
 		return c, false, err
+	case proof == ProofToken || proof == ProofSMS:
+		if c.Token == nil && c.Phone == "" && !s.now().Before(c.Until) {
+			return c, false, nil
+		}
+		c.Token, c.Phone, c.Until = nil, "", minTime(c.Until, s.now())
+		return c, false, tx.SetDeskCase(u.ID, c)
 	case s.now().Before(c.Until):
 		return c, true, nil
 	}
@@ -205,6 +215,25 @@ type DeskCase struct {
 	Serial, Phone string
 	// Until is when what waits takes over by itself.
 	Until time.Time
+	// Waiting names what waits, for ConfirmDeskChange: a confirmation
+	// takes over only what the page showed ("" for nothing).
+	Waiting string
+}
+
+// waiting names what waits in c: a digest of the token's serial or the
+// number, never either in clear ("" for nothing).
+func waiting(c store.DeskCase) string {
+	var what string
+	switch {
+	case c.Token != nil:
+		what = "token:" + c.Token.Serial
+	case c.Phone != "":
+		what = "phone:" + c.Phone
+	default:
+		return ""
+	}
+	sum := sha256.Sum256([]byte(what))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // caseOf finds the case of a link's secret, with its user, in tx. In a
@@ -246,7 +275,7 @@ func (s *Service) LookUpDeskCase(ctx context.Context, secret string) (DeskCase, 
 		if err != nil {
 			return err
 		}
-		v = DeskCase{UserID: u.UserID, Phone: sms.Mask(c.Phone), Until: c.Until}
+		v = DeskCase{UserID: u.UserID, Phone: sms.Mask(c.Phone), Until: c.Until, Waiting: waiting(c)}
 		if c.Phone == "" {
 			v.Phone = ""
 		}
@@ -261,8 +290,11 @@ func (s *Service) LookUpDeskCase(ctx context.Context, secret string) (DeskCase, 
 // ConfirmDeskChange is the user's confirmation, through the link mailed
 // to the address on file, that the self-help desk's use was theirs: what
 // waits takes over at once, and whatever they set up from now on needs
-// no further confirmation.
-func (s *Service) ConfirmDeskChange(ctx context.Context, o Origin, secret string) error {
+// no further confirmation. shown is DeskCase.Waiting of the page the user
+// confirmed: when something else waits now (set up since the page was
+// opened), nothing changes (ErrDeskCaseChanged), and the newest mail
+// tells of it.
+func (s *Service) ConfirmDeskChange(ctx context.Context, o Origin, secret, shown string) error {
 	var userID string
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		u, c, err := s.caseOf(tx, secret)
@@ -270,6 +302,9 @@ func (s *Service) ConfirmDeskChange(ctx context.Context, o Origin, secret string
 			return err
 		}
 		userID = u.UserID
+		if subtle.ConstantTimeCompare([]byte(waiting(c)), []byte(shown)) != 1 {
+			return ErrDeskCaseChanged
+		}
 		detail := "nothing was waiting"
 		if c.Token != nil || c.Phone != "" {
 			if detail, err = s.takeOver(tx, &u, c); err != nil {

@@ -107,10 +107,14 @@ func testDeskNotMeHoldsAgainstARacingConfirmation(t *testing.T, on func(*fixture
 		t.Fatal("the token enrolled with the desk's passcode does not wait")
 	}
 	secret := caseSecret(t, f)
+	shown, err := f.svc.LookUpDeskCase(ctx, secret)
+	if err != nil || shown.Serial != e.Token.Serial {
+		t.Fatalf("the case page shows %+v (%v), want the token %s", shown, err, e.Token.Serial)
+	}
 	nodeB, p := secondNode(t, f)
 	errB, errA := interleave(t, p,
 		func() error { return nodeB.DeskNotMe(ctx, admin, secret) },
-		func() error { return f.svc.ConfirmDeskChange(ctx, admin, secret) })
+		func() error { return f.svc.ConfirmDeskChange(ctx, admin, secret, shown.Waiting) })
 	if errB != nil || errA != nil && !errors.Is(errA, account.ErrNoDeskCase) {
 		t.Fatalf("not me: %v; confirmation: %v", errB, errA)
 	}
@@ -149,7 +153,7 @@ func testDeskCoolingOffTakesOverAtSignIn(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, temp); !errors.Is(err, account.ErrInvalidCode) {
 		t.Errorf("the desk's passcode after the token took over: %v", err)
 	}
-	if err := f.svc.ConfirmDeskChange(ctx, admin, caseSecret(t, f)); err != nil {
+	if err := f.svc.ConfirmDeskChange(ctx, admin, caseSecret(t, f), ""); err != nil {
 		t.Errorf("a confirmation after the token took over: %v", err)
 	}
 }

@@ -88,7 +88,7 @@ var (
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
 	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled, ErrBusy,
-	ErrNoDeskCase, ErrOldFactor}
+	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged}
 
 // Outcome names the outcome err is (the text of one of the errors above),
 // and is false for an error the rules did not decide: a failure of the

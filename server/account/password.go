@@ -292,13 +292,21 @@ func (s *Service) canGiveSecond(ctx context.Context, u store.User) error {
 }
 
 // Verify is a web back-end's verifylogin: Login on behalf of the
-// administrator admin, whose grant must still hold.
+// administrator admin, whose grant must still hold. It verifies people: a
+// service account's right password answers ErrInvalidLogin like a wrong
+// one (audited), so that one back-end cannot use verifylogin to try the
+// passwords of others, which need no second factor.
 func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID string, pw []byte, code string) (SignIn, error) {
 	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin, ScopeVerify) }); err != nil {
 		s.refused(ctx, o, userID, "verifylogin", err)
 		return SignIn{}, err
 	}
-	return s.Login(ctx, o, userID, pw, code)
+	in, err := s.Login(ctx, o, userID, pw, code)
+	if err == nil && in.User.Service {
+		s.Record(ctx, o, in.User.UserID, "verifylogin", outcome(ErrInvalidLogin), "a service account is not verified for "+printable(admin.UserID))
+		return SignIn{}, ErrInvalidLogin
+	}
+	return in, err
 }
 
 // authorised checks, before any slow work, that an administrator's target

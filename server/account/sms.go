@@ -16,7 +16,8 @@ import (
 // DefaultSMSCodeTTL is how long a passcode sent by SMS works.
 const DefaultSMSCodeTTL = 5 * time.Minute
 
-// smsPerHour bounds the text messages one user may be sent (in bursts of
+// smsPerHour bounds the text messages of one purpose (sign-in passcodes,
+// codes to confirm a number) one user may be sent (in bursts of
 // smsBurst): enough for every honest retry, too few for a nuisance.
 const (
 	smsPerHour = 12
@@ -71,13 +72,16 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 		s.refused(ctx, o, g.UserID, name+" code", err)
 		return "", err
 	}
-	if !s.smsLimit.Allow(strconv.FormatInt(g.id, 10), s.now()) {
-		s.Record(ctx, o, g.UserID, name, "rate limited", "")
-		return "", ErrSMSTooMany
-	}
 	code, hash, err := s.newSecret(ctx, SMSCodeDigits)
 	if err != nil {
-		return "", err
+		return "", err // a busy hashing pool costs no message either
+	}
+	// Codes for sign-ins and codes to confirm a new number have an
+	// allowance each: someone at the help desk who asks for codes to
+	// numbers of their own cannot use up the user's sign-in passcodes.
+	if !s.smsLimit.Allow(strconv.FormatInt(g.id, 10)+":"+purpose, s.now()) {
+		s.Record(ctx, o, g.UserID, name, "rate limited", "")
+		return "", ErrSMSTooMany
 	}
 	c := store.SMSCode{Purpose: purpose, Hash: hash, Expires: s.expiresIn(s.cfg.SMSCodeTTL)}
 	var l lang.Lang // the user's, for the text

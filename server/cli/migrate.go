@@ -21,7 +21,7 @@ func migrateCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	v, err := server.Migrate(ctx, storage)
+	v, err := server.Migrate(ctx, storage, env.Logger)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", c.dbName(), err)
 	}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -400,9 +401,16 @@ func (s *Server) FollowDeskLink(userID, page string) (shown, answer string, stat
 	} else {
 		shown = body
 	}
-	status, answer = b.Post(page, url.Values{"c": {u.Query().Get("c")}})
+	form := url.Values{"c": {u.Query().Get("c")}}
+	if m := waitingField.FindStringSubmatch(shown); m != nil {
+		form.Set("waiting", html.UnescapeString(m[1]))
+	}
+	status, answer = b.Post(page, form)
 	return shown, answer, status
 }
+
+// waitingField is the case page's hidden field naming what it showed.
+var waitingField = regexp.MustCompile(`name="waiting" value="([^"]*)"`)
 
 var (
 	deskQuestion = regexp.MustCompile(`id="question">([^<]+)<`)

@@ -29,6 +29,10 @@ type deskState struct {
 	// (masked).
 	request   account.HelpdeskRequest
 	confirmTo string
+	// caseLink is the secret of the help desk case link this session was
+	// opened with, so that the page survives a switch of language (whose
+	// way back keeps no query).
+	caseLink string
 }
 
 // The help desk's steps.
@@ -234,19 +238,28 @@ func (h *Helpdesk) done(w http.ResponseWriter, r *http.Request, s *session[deskS
 func (h *Helpdesk) casePage(name string) func(http.ResponseWriter, *http.Request, *session[deskState]) {
 	return func(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 		secret := r.URL.Query().Get("c")
+		if secret == "" {
+			secret = s.v.caseLink
+		}
+		s.v.caseLink = secret
 		c, err := h.cfg.Accounts.LookUpDeskCase(r.Context(), secret)
 		if err != nil {
 			h.failed(w, r, s, "help desk case", err, nil, func(status int, m msg) { h.message(w, r, status, "title.desk.case", m) })
 			return
 		}
 		h.render(w, r, http.StatusOK, name, page{Title: "title.desk.case", CSRF: s.csrf, UserID: c.UserID, Case: secret,
-			Serial: c.Serial, Phone: c.Phone, Waits: c.Until})
+			Serial: c.Serial, Phone: c.Phone, Waits: c.Until, Waiting: c.Waiting})
 	}
 }
 
-// confirmChange confirms the case: what waits takes over at once.
+// confirmChange confirms the case: what the page showed, and still
+// waits, takes over at once.
 func (h *Helpdesk) confirmChange(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
-	h.caseAction(w, r, s, "help desk confirm", h.cfg.Accounts.ConfirmDeskChange, say("desk.change.done"))
+	shown := r.PostFormValue("waiting")
+	confirm := func(ctx context.Context, o account.Origin, secret string) error {
+		return h.cfg.Accounts.ConfirmDeskChange(ctx, o, secret, shown)
+	}
+	h.caseAction(w, r, s, "help desk confirm", confirm, say("desk.change.done"))
 }
 
 // notMe is the user's "this was not me".

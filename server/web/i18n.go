@@ -167,5 +167,5 @@ var outcomeStatus = map[error]int{
 	account.ErrCodeUsed: 409, account.ErrNoSuchUser: 401, account.ErrUserExists: 409, account.ErrBadAnswers: 400,
 	account.ErrBadDays: 400, account.ErrTooSoon: 409, account.ErrNoToken: 409, account.ErrSMSNotSent: 502,
 	account.ErrHeld: 409, account.ErrNoSession: 409, account.ErrNotEnrolled: 409, account.ErrBusy: 503,
-	account.ErrNoDeskCase: 404, account.ErrOldFactor: 403,
+	account.ErrNoDeskCase: 404, account.ErrOldFactor: 403, account.ErrDeskCaseChanged: 409,
 }

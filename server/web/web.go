@@ -220,6 +220,8 @@ type page struct {
 	// secret of a help desk case's link, Serial the token that waits.
 	Waits        time.Time
 	Case, Serial string
+	// Waiting names what the case page showed as waiting (account.DeskCase).
+	Waiting string
 }
 
 // codeForm is a form asking for a code: where it goes, and the catalogue
