@@ -7,6 +7,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 GO      ?= go
+# The Go toolchain of every target, whatever Go is installed: go.mod asks
+# for at least this one, and the go command fetches it from the module
+# proxy the first time (about 10 s). Go 1.26.8 had 13 vulnerabilities our
+# code reaches (make vet's govulncheck).
+export GOTOOLCHAIN := go1.27.3
 BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
