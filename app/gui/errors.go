@@ -38,6 +38,7 @@ var known = []struct {
 	{scan.ErrNoCamera, "err.scan.nocamera"},
 	{scan.ErrNoScreen, "err.scan.noscreen"},
 	{qr.ErrTooLarge, "err.scan.toolarge"},
+	{qr.ErrFormat, "err.scan.format"},
 }
 
 // Message is what the window says of err, in the app's language: its own

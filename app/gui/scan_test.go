@@ -1,6 +1,7 @@
 package gui_test
 
 import (
+	"bytes"
 	"image"
 	"image/png"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
+	"golang.org/x/image/tiff"
 
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/app/scan"
@@ -65,26 +67,49 @@ func TestDropQRImage(t *testing.T) {
 	}
 }
 
+// TestScanMessages: what the window says of a dropped file it cannot
+// use. A TIFF file holds a token's code, and Fyne's dependencies register
+// a TIFF decoder in this very binary, yet it is refused unread, in the
+// window's words.
 func TestScanMessages(t *testing.T) {
 	f := newFixture(t)
 	var title, msg string
 	f.w.Inform = func(tt, m string) { title, msg = tt, m }
 	f.w.Confirm = func(_, _ string, _ func(bool)) { t.Fatal("asked to add something that is not a token") }
 	tests := []struct {
-		uri   fyne.URI
-		title string
+		uri        fyne.URI
+		title, msg string
 	}{
-		{qrFile(t, "https://example.com/lunch-menu"), "Not a token"},
-		{pngFile(t, image.NewGray(image.Rect(0, 0, 200, 200))), "No QR code found"},
-		{qrFile(t, "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&period=15"), "Cannot use this code"},
+		{qrFile(t, "https://example.com/lunch-menu"), "Not a token", ""},
+		{pngFile(t, image.NewGray(image.Rect(0, 0, 200, 200))), "No QR code found", ""},
+		{qrFile(t, "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&period=15"), "Cannot use this code", ""},
+		{tiffFile(t, scanURI), "Cannot use this code", "Only PNG, JPEG and GIF pictures can be read: save the QR code as one of those and try again."},
 	}
 	for _, tc := range tests {
 		title, msg = "", ""
 		f.w.Dropped(fyne.NewPos(0, 0), []fyne.URI{tc.uri})
-		if title != tc.title || msg == "" {
+		if title != tc.title || msg == "" || tc.msg != "" && msg != tc.msg {
 			t.Errorf("%s: got %q: %q", tc.uri.Name(), title, msg)
 		}
 	}
+}
+
+// tiffFile is a TIFF file of text as a QR code.
+func tiffFile(t *testing.T, text string) fyne.URI {
+	t.Helper()
+	img, err := qr.Encode(text, 260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := tiff.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "code.tiff")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return storage.NewFileURI(path)
 }
 
 // Scanning the screen hides the window, captures, shows it again and offers

@@ -111,13 +111,19 @@ var (
 	frameTooLarge = frameError(http.StatusRequestEntityTooLarge, "frame.toolarge")
 	frameBusy     = frameError(http.StatusServiceUnavailable, "frame.busy")
 	frameUnread   = frameError(http.StatusBadRequest, "frame.unread")
+	frameFormat   = frameError(http.StatusUnsupportedMediaType, "frame.format")
 )
+
+// frameFormats are the formats of the frames the reader takes: the page
+// sends JPEG, and tools and tests PNG. Any other is refused from its first
+// bytes, whatever decoders a dependency registered with the image package.
+const frameFormats = qr.FormatPNG | qr.FormatJPEG
 
 // readFrame reads a posted camera frame within the limits and decodes the
 // One Swipe sign-in code in it, if any, with one of the decoder's places:
-// the body's size and the picture's header are checked first, so that a
-// frame over the limits is refused before it takes a place or a pixel is
-// decoded.
+// the body's size, the picture's format and its header are checked first,
+// so that a frame over the limits or in another format is refused before
+// it takes a place or a pixel is decoded.
 func (h *EnrolSite) readFrame(r *http.Request) (*oneswipe.SignIn, frameAnswer) {
 	data, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
@@ -127,11 +133,13 @@ func (h *EnrolSite) readFrame(r *http.Request) (*oneswipe.SignIn, frameAnswer) {
 	case err != nil:
 		return nil, frameUnread
 	}
-	limits := qr.Limits{MaxBytes: h.limits.FrameMaxBytes, MaxPixels: h.limits.FrameMaxPixels}
+	limits := qr.Limits{MaxBytes: h.limits.FrameMaxBytes, MaxPixels: h.limits.FrameMaxPixels, Formats: frameFormats}
 	err = qr.CheckImage(data, limits)
 	switch {
 	case errors.Is(err, qr.ErrTooLarge):
 		return nil, frameTooLarge
+	case errors.Is(err, qr.ErrFormat):
+		return nil, frameFormat
 	case err != nil:
 		return nil, frameUnread
 	}

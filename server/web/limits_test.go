@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"image"
+	"image/gif"
 	"image/jpeg"
 	"io"
 	"net"
@@ -17,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/stress"
@@ -88,6 +92,43 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 			}
 			if tt.status != 200 && got["error"] == nil {
 				t.Fatalf("no error for the user to read: %v", got)
+			}
+		})
+	}
+}
+
+// TestFramesInOtherFormatsAreRefused: the reader takes the PNG and JPEG
+// frames cameras and pages make, nothing else. A TIFF, BMP or GIF frame
+// holding a valid sign-in code is refused from its first bytes, 415 with
+// a message that says so, although this test binary registers TIFF and
+// BMP decoders with the image package (as the app's dependencies do):
+// their decoders are never reached with a stranger's bytes.
+func TestFramesInOtherFormatsAreRefused(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.Enrol("trader", "trader-pass", s.AddUser("trader", "trader-pass"))
+	swipe, err := qr.Encode(oneswipe.SignIn{UserID: "trader", Passcode: code(t, tok, s.Clock.Now()), Serial: tok.Serial}.String(), 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, contentType string
+		encode            func(*bytes.Buffer) error
+	}{
+		{"TIFF", "image/tiff", func(b *bytes.Buffer) error { return tiff.Encode(b, swipe, nil) }},
+		{"BMP", "image/bmp", func(b *bytes.Buffer) error { return bmp.Encode(b, swipe) }},
+		{"GIF", "image/gif", func(b *bytes.Buffer) error { return gif.Encode(b, swipe, nil) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var frame bytes.Buffer
+			if err := tt.encode(&frame); err != nil {
+				t.Fatal(err)
+			}
+			b := servertest.NewBrowser(t, s.URL)
+			b.Get("")
+			got := b.PostFrame(frame.Bytes(), tt.contentType)
+			if got["status"] != float64(http.StatusUnsupportedMediaType) || got["error"] != "The camera picture must be a JPEG or PNG image." {
+				t.Fatalf("answer %v, want 415 and what the page must send", got)
 			}
 		})
 	}

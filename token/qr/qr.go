@@ -2,7 +2,11 @@
 // the desktop app's scanner and the companion server's One Swipe pages
 // alike. It knows nothing of what the codes hold: see app/scan and
 // token/oneswipe for that. Images come from untrusted files, clipboards
-// and cameras, so the reader bounds their size before decoding.
+// and cameras, so the reader bounds their size before decoding, and
+// decodes PNG, JPEG and GIF only, with the standard library's decoders
+// called directly: never image.Decode, which would also reach any decoder
+// a dependency registered (in the app, Fyne's dependencies register TIFF,
+// BMP and ICO).
 package qr
 
 import (
@@ -10,11 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif"  // GIF files
-	_ "image/jpeg" // JPEG files
+	"image/gif"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -25,20 +30,138 @@ var ErrNoCode = errors.New("no QR code found: make sure the whole code is visibl
 
 // Limits bound the images a reader accepts: the file's size, and the
 // pixels (width × height) its header declares, checked before a pixel is
-// decoded, so that a small file that claims a huge image costs nothing.
+// decoded, so that a small file that claims a huge image costs nothing;
+// and the file formats it takes, told from the file's first bytes.
 type Limits struct {
 	MaxBytes  int64
 	MaxPixels int64
+	// Formats are the formats taken; zero takes all the reader's (PNG,
+	// JPEG and GIF).
+	Formats Format
 }
 
 // FileLimits are ReadImage's: real screenshots and photos stay far below
 // them. A server reading camera frames from strangers sets its own, far
 // smaller (ReadImageLimited).
-var FileLimits = Limits{MaxBytes: 64 << 20, MaxPixels: 100_000_000}
+var FileLimits = Limits{MaxBytes: 64 << 20, MaxPixels: 100_000_000, Formats: allFormats}
 
 // ErrTooLarge is an image over the reader's limits (wrapped with what was
 // too large).
 var ErrTooLarge = errors.New("the image is too large")
+
+// ErrFormat is an image file in a format the reader does not take
+// (wrapped with the format found and those taken): TIFF, BMP, WebP, or a
+// GIF where only PNG and JPEG are taken.
+var ErrFormat = errors.New("unsupported image format")
+
+// Format is a set of image file formats.
+type Format uint8
+
+// The formats the reader decodes.
+const (
+	FormatPNG Format = 1 << iota
+	FormatJPEG
+	FormatGIF
+
+	allFormats = FormatPNG | FormatJPEG | FormatGIF
+)
+
+// String names the formats of f: "PNG, JPEG or GIF".
+func (f Format) String() string {
+	var names []string
+	for _, c := range codecs {
+		if f&c.format != 0 {
+			names = append(names, c.name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "no format"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// codec is a format's decoders, called directly.
+type codec struct {
+	format Format
+	name   string
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+// codecs are the formats the reader decodes, in the order they are named.
+var codecs = []codec{
+	{FormatPNG, "PNG", png.DecodeConfig, png.Decode},
+	{FormatJPEG, "JPEG", jpeg.DecodeConfig, jpeg.Decode},
+	{FormatGIF, "GIF", gif.DecodeConfig, gif.Decode},
+}
+
+// magics are how image files begin ('?' matches any byte), each with its
+// format: a codec's name, or another common format's, to name it when it
+// is refused.
+var magics = []struct{ prefix, name string }{
+	{"\x89PNG\r\n\x1a\n", "PNG"},
+	{"\xff\xd8", "JPEG"},
+	{"GIF87a", "GIF"},
+	{"GIF89a", "GIF"},
+	{"II*\x00", "TIFF"},
+	{"MM\x00*", "TIFF"},
+	{"BM", "BMP"},
+	{"RIFF????WEBP", "WebP"},
+	{"\x00\x00\x01\x00", "ICO"},
+}
+
+// sniff names the format of image file data from its first bytes ("" when
+// none is known).
+func sniff(data []byte) string {
+	for _, m := range magics {
+		if len(data) < len(m.prefix) {
+			continue
+		}
+		match := true
+		for i := range len(m.prefix) {
+			if m.prefix[i] != '?' && m.prefix[i] != data[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return m.name
+		}
+	}
+	return ""
+}
+
+// formats are the formats l takes.
+func (l Limits) formats() Format {
+	if l.Formats == 0 {
+		return allFormats
+	}
+	return l.Formats
+}
+
+// notImage is the answer for a file that is no image l takes, or a
+// damaged one.
+func (l Limits) notImage() error {
+	return fmt.Errorf("the file is not a %s image, or it is damaged", l.formats())
+}
+
+// codecFor is the codec that reads data within l: ErrFormat for a known
+// format l does not take.
+func codecFor(data []byte, l Limits) (codec, error) {
+	name := sniff(data)
+	for _, c := range codecs {
+		if c.name == name && l.formats()&c.format != 0 {
+			return c, nil
+		}
+	}
+	if name == "" {
+		return codec{}, l.notImage()
+	}
+	return codec{}, fmt.Errorf("%w: the file is a %s image; only %s images are read", ErrFormat, name, l.formats())
+}
 
 // Decode finds one QR code in img and returns its text.
 func Decode(img image.Image) (string, error) {
@@ -61,10 +184,12 @@ func Decode(img image.Image) (string, error) {
 	return res.GetText(), nil
 }
 
-// ReadImage decodes a PNG, JPEG or GIF image within FileLimits.
+// ReadImage decodes a PNG, JPEG or GIF image within FileLimits, refusing
+// any other format with ErrFormat.
 func ReadImage(r io.Reader) (image.Image, error) { return ReadImageLimited(r, FileLimits) }
 
-// ReadImageLimited decodes a PNG, JPEG or GIF image, refusing with
+// ReadImageLimited decodes an image in one of l.Formats, refusing with
+// ErrFormat a file in any other format, from its first bytes, and with
 // ErrTooLarge a file over l.MaxBytes or whose header declares more than
 // l.MaxPixels pixels, before any pixel is decoded. Bit depth is no way
 // around the pixel limit: a 16-bit image counts its pixels like any other.
@@ -73,35 +198,46 @@ func ReadImageLimited(r io.Reader, l Limits) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the image: %w", err)
 	}
-	if err := CheckImage(data, l); err != nil {
+	c, err := check(data, l)
+	if err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := c.decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, errNotImage
+		return nil, l.notImage()
 	}
 	return img, nil
 }
 
 // CheckImage checks, from its size and its header alone, that the image
-// file data is within l (ErrTooLarge otherwise) and is a PNG, JPEG or GIF
-// image: what ReadImageLimited checks before it decodes, for a caller that
-// must know before it spends anything on decoding.
+// file data is within l (ErrTooLarge otherwise) and in one of l.Formats
+// (ErrFormat otherwise): what ReadImageLimited checks before it decodes,
+// for a caller that must know before it spends anything on decoding.
 func CheckImage(data []byte, l Limits) error {
+	_, err := check(data, l)
+	return err
+}
+
+// check is CheckImage, returning the codec that reads data.
+func check(data []byte, l Limits) (codec, error) {
 	if int64(len(data)) > l.MaxBytes {
-		return fmt.Errorf("%w: over %s", ErrTooLarge, size(l.MaxBytes))
+		return codec{}, fmt.Errorf("%w: over %s", ErrTooLarge, size(l.MaxBytes))
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	c, err := codecFor(data, l)
+	if err != nil {
+		return codec{}, err
+	}
+	cfg, err := c.config(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return errNotImage
+		return codec{}, l.notImage()
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
-		return fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, format, cfg.Width, cfg.Height)
+		return codec{}, fmt.Errorf("%w: the %s image is %d×%d pixels", ErrTooLarge, c.name, cfg.Width, cfg.Height)
 	}
-	if n := jpegScans(data); format == "jpeg" && n > maxJPEGScans {
-		return fmt.Errorf("%w: the JPEG image has %d scans", ErrTooLarge, n)
+	if n := jpegScans(data); c.format == FormatJPEG && n > maxJPEGScans {
+		return codec{}, fmt.Errorf("%w: the JPEG image has %d scans", ErrTooLarge, n)
 	}
-	return nil
+	return c, nil
 }
 
 // maxJPEGScans bounds the scans of a JPEG image. A baseline JPEG (what
@@ -131,8 +267,6 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%d KB", n>>10)
 }
-
-var errNotImage = errors.New("the file is not a PNG, JPEG or GIF image, or it is damaged")
 
 // File reads the image file at path and decodes the QR code in it.
 func File(path string) (string, error) {

@@ -14,11 +14,14 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"github.com/softtoken/softtoken/token/qr"
 )
@@ -126,25 +129,32 @@ func TestFiles(t *testing.T) {
 }
 
 // camera are limits like the companion server's for camera frames.
-var camera = qr.Limits{MaxBytes: 1 << 20, MaxPixels: 2_000_000}
+var camera = qr.Limits{MaxBytes: 1 << 20, MaxPixels: 2_000_000, Formats: qr.FormatPNG | qr.FormatJPEG}
 
-// FuzzReadImage: no file content crashes the bounded image reader, and
-// none gets past its limits. The limits are a camera frame's, as the
-// server reads them: a tiny file claiming 100 megapixels (ReadImage's
-// limit) would take seconds, past the fuzzer's time.
+// FuzzReadImage: no file content crashes the bounded image reader, none
+// gets past its limits, and none is decoded but a PNG, JPEG or GIF file.
+// The size limits are a camera frame's, as the server reads them: a tiny
+// file claiming 100 megapixels (ReadImage's limit) would take seconds,
+// past the fuzzer's time; the formats are every one the reader takes.
 func FuzzReadImage(f *testing.F) {
 	var b bytes.Buffer
 	png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
 	f.Add(b.Bytes())
 	f.Add([]byte("GIF89a"))
 	f.Add(pngHeader(10000, 10000, 16))
+	l := qr.Limits{MaxBytes: camera.MaxBytes, MaxPixels: camera.MaxPixels}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := qr.ReadImageLimited(bytes.NewReader(data), camera)
+		img, err := qr.ReadImageLimited(bytes.NewReader(data), l)
 		if err != nil {
 			return
 		}
-		if r := img.Bounds(); int64(r.Dx())*int64(r.Dy()) > camera.MaxPixels {
-			t.Fatalf("a %v image got past the limit of %d pixels", r, camera.MaxPixels)
+		if r := img.Bounds(); int64(r.Dx())*int64(r.Dy()) > l.MaxPixels {
+			t.Fatalf("a %v image got past the limit of %d pixels", r, l.MaxPixels)
+		}
+		if !slices.ContainsFunc([]string{"\x89PNG\r\n\x1a\n", "\xff\xd8", "GIF87a", "GIF89a"}, func(magic string) bool {
+			return bytes.HasPrefix(data, []byte(magic))
+		}) {
+			t.Fatalf("a file that begins %q was decoded", data[:min(len(data), 8)])
 		}
 		_, _ = qr.Decode(img)
 	})
@@ -263,5 +273,55 @@ func TestJPEGScansAreBounded(t *testing.T) {
 	many = append(many, 0xFF, 0xD9)
 	if err := qr.CheckImage(many, qr.FileLimits); !errors.Is(err, qr.ErrTooLarge) {
 		t.Errorf("a JPEG of 41 scans: %v, want ErrTooLarge", err)
+	}
+}
+
+// TestOtherFormatsAreRefused: a TIFF or BMP file is refused from its first
+// bytes, naming its format, even though this test registers their
+// decoders with the image package, as the app's dependencies do (Fyne's
+// text renderer registers TIFF, its icon reader BMP): those decoders and
+// their bugs are never reached with untrusted files. A camera frame's
+// limits take PNG and JPEG only, so a GIF is refused there too.
+func TestOtherFormatsAreRefused(t *testing.T) {
+	img := qrImage(t, uri, 300, 20, 20, 340, 340)
+	encode := func(enc func(*bytes.Buffer) error) []byte {
+		var b bytes.Buffer
+		if err := enc(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		name, format string
+		data         []byte
+		l            qr.Limits
+	}{
+		{"code.tiff", "TIFF", encode(func(b *bytes.Buffer) error { return tiff.Encode(b, img, nil) }), qr.FileLimits},
+		{"code.bmp", "BMP", encode(func(b *bytes.Buffer) error { return bmp.Encode(b, img) }), qr.FileLimits},
+		{"code.webp", "WebP", []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00"), qr.FileLimits},
+		{"frame.gif", "GIF", encode(func(b *bytes.Buffer) error { return gif.Encode(b, img, nil) }), camera},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if err := os.WriteFile(path, tt.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tt.l == qr.FileLimits {
+				text, err := qr.File(path)
+				if !errors.Is(err, qr.ErrFormat) || !strings.Contains(err.Error(), "is a "+tt.format+" image") {
+					t.Fatalf("qr.File: %q, %v; want qr.ErrFormat naming %s", text, err, tt.format)
+				}
+			}
+			for _, check := range []func() error{
+				func() error { return qr.CheckImage(tt.data, tt.l) },
+				func() error { _, err := qr.ReadImageLimited(bytes.NewReader(tt.data), tt.l); return err },
+			} {
+				if err := check(); !errors.Is(err, qr.ErrFormat) {
+					t.Errorf("%v, want qr.ErrFormat", err)
+				}
+			}
+		})
 	}
 }
