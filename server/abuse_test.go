@@ -139,7 +139,7 @@ func TestHelpdeskRaceKeepsThe30DayRule(t *testing.T) {
 	p.arm(func() { _, tempBody = d2.Post("options", url.Values{"days": {"3"}}) })
 	_, numberBody := d1.Post("confirm", url.Values{"code": {s.LastSMS("+447700900666")}})
 	gotTemp := strings.Contains(tempBody, "Your temporary passcode")
-	gotNumber := strings.Contains(numberBody, "come by SMS")
+	gotNumber := strings.Contains(numberBody, "take over from your present token")
 	t.Logf("temporary passcode issued: %v; new number confirmed: %v", gotTemp, gotNumber)
 	if gotTemp && gotNumber {
 		t.Errorf("two help desk sessions got a temporary passcode and a new number within one 30-day period")

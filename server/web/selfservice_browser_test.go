@@ -160,7 +160,8 @@ func TestBrowserSMSEnrolment(t *testing.T) {
 
 // The self-help desk: a wrong answer is refused; the right one leads to a
 // temporary passcode that logs in over the websocket, and the user is
-// told by e-mail; a second one within 30 days is refused.
+// told by e-mail; a token enrolled with it waits until the user confirms
+// it through the mail's link; a second one within 30 days is refused.
 func TestBrowserHelpdesk(t *testing.T) {
 	s := servertest.New(t)
 	s.Enrol("hal", "hal-pass", s.AddUser("hal", "hal-pass")) // answers: Springfield, Rex
@@ -199,8 +200,26 @@ func TestBrowserHelpdesk(t *testing.T) {
 	if got := s.Verify("hal", "hal-pass", strings.TrimSpace(temp)); got != wire.ResultOK {
 		t.Errorf("verifylogin with the temporary passcode %q: %s", temp, got)
 	}
-	if !mailed(t, s, "hal", "A temporary passcode was issued") {
-		t.Error("no e-mail told hal that a temporary passcode was issued")
+	if !mailed(t, s, "hal", "The self-help desk was used for your account") {
+		t.Error("no e-mail told hal that the help desk issued a temporary passcode")
+	}
+
+	// The new PC's token waits; hal confirms it from the mail's link.
+	newPC, r := s.TryEnrol("hal", "hal-pass", strings.TrimSpace(temp))
+	if r.Result != wire.ResultOK || r.ActiveFrom == 0 {
+		t.Fatalf("the new PC's enrolment with the temporary passcode: %+v", r)
+	}
+	browsertest.Step(t, ctx, "open the mail's \"this was not me\" link", chromedp.Navigate(s.DeskLink("hal", "notme")))
+	browsertest.WaitText(t, ctx, "This was not me: lock my account")
+	browsertest.Screenshot(t, ctx, "desk-notme")
+	browsertest.Step(t, ctx, "open the mail's confirmation link", chromedp.Navigate(s.DeskLink("hal", "change")))
+	browsertest.WaitText(t, ctx, newPC.Serial)
+	browsertest.Screenshot(t, ctx, "desk-change")
+	browsertest.Step(t, ctx, "confirm", chromedp.Click(chromedp.CSS("#confirm-change")))
+	browsertest.WaitText(t, ctx, "What you set up works now")
+	s.Clock.Advance(30 * time.Second)
+	if got := s.Verify("hal", "hal-pass", code(t, newPC, s.Clock.Now())); got != wire.ResultOK {
+		t.Errorf("the new PC's token once confirmed: %s", got)
 	}
 
 	// A second one within 30 days.
