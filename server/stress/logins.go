@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/wire"
 )
 
 // loginBudgetMiB is the hashing memory ConcurrentLogins gives the server.
@@ -26,7 +28,10 @@ func ConcurrentLogins(n int) Scenario {
 	return Scenario{Name: "concurrent-logins", Run: func(ctx context.Context, e Env) error {
 		db := filepath.Join(e.Dir, "concurrent-logins.db")
 		const id, pw = "portal", "portal-password-1"
-		if err := addUsers(ctx, db, password.Default, account.NewUser{UserID: id, Password: []byte(pw), Admin: true, Service: true}); err != nil {
+		// The logins come from 10.x.y.z through the proxy: the service
+		// account's network (its default is loopback only).
+		from := account.ServiceLimits{Networks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+		if err := addUsers(ctx, db, password.Default, account.NewUser{UserID: id, Password: []byte(pw), Admin: true, Service: true, Limits: from}); err != nil {
 			return err
 		}
 		p, err := e.start(ctx, db, "--trusted-proxy", "127.0.0.0/8", "--hash-memory", fmt.Sprint(loginBudgetMiB),
@@ -62,6 +67,13 @@ func ConcurrentLogins(n int) Scenario {
 			n, strings.Join(counts, ", "), mb(grew), mb(before.RSS), loginBudgetMiB)
 		if answered != n {
 			e.Report.Failf("concurrent-logins: %d of %d logins were not answered", n-answered, n)
+		}
+		// The password is right: anything but OK or busy is a fault (a
+		// refused network once made every login "invalid").
+		for r, k := range results {
+			if r != wire.ResultOK && r != wire.ResultBusy && !strings.HasPrefix(r, "error: ") {
+				e.Report.Failf("concurrent-logins: %d logins answered %q, want OK or %q", k, r, wire.ResultBusy)
+			}
 		}
 		// The hashing stays within its budget by construction (the pool's
 		// own tests count it); the process also holds each waiting
