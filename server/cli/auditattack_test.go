@@ -127,19 +127,7 @@ func TestAuditSchemaRollbackIsTold(t *testing.T) {
 	if witness == nil {
 		t.Fatalf("serve logged no audit head:\n%s", logs.String())
 	}
-	raw := rawDB(t, a.db)
-	for _, stmt := range []string{
-		`UPDATE audit SET outcome = 'failed' WHERE id = 3`,
-		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
-		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
-		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
-		`DELETE FROM schema_migrations WHERE version >= 9`,
-	} {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	raw.Close()
+	rollBackSchema(t, a)
 	logs.Reset()
 	if _, err := a.run("", "user", "list"); err != nil { // any command an administrator runs
 		t.Fatal(err)
@@ -162,19 +150,7 @@ func TestAuditSchemaRollbackIsTold(t *testing.T) {
 // start found the chain begun and said nothing. migrate tells it too.
 func TestAuditSchemaRollbackIsToldByMigrate(t *testing.T) {
 	a, _ := audited(t)
-	raw := rawDB(t, a.db)
-	for _, stmt := range []string{
-		`UPDATE audit SET outcome = 'failed' WHERE id = 3`,
-		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
-		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
-		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
-		`DELETE FROM schema_migrations WHERE version >= 9`,
-	} {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	raw.Close()
+	rollBackSchema(t, a)
 	var logs bytes.Buffer
 	a.logs = &logs
 	if out, err := a.run("", "migrate"); err != nil {
@@ -191,4 +167,25 @@ func TestAuditSchemaRollbackIsToldByMigrate(t *testing.T) {
 	if out, _ := a.run("", "audit", "--json"); !strings.Contains(out, `"event":"audit chain"`) {
 		t.Errorf("the audit does not record the chain's new beginning after migrate:\n%s", out)
 	}
+}
+
+// rollBackSchema does what an intruder with write access to the database
+// (not the master key) does to pass a rewritten audit off as one from
+// before the chain: a record changed, the chain's columns and head
+// dropped, the schema put back to before the chain's migration.
+func rollBackSchema(t *testing.T, a *admin) {
+	t.Helper()
+	raw := rawDB(t, a.db)
+	for _, stmt := range []string{
+		`UPDATE audit SET outcome = 'failed' WHERE id = 3`,
+		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
+		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
+		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
+		`DELETE FROM schema_migrations WHERE version >= 9`,
+	} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	raw.Close()
 }
