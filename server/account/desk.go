@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -337,7 +338,7 @@ func (s *Service) DeskNotMe(ctx context.Context, o Origin, secret string) error 
 		}
 		userID = u.UserID
 		if closed, err := tx.DeleteDeskCase(u.ID); err != nil || !closed {
-			return cmpErr(err, ErrNoDeskCase)
+			return cmp.Or(err, ErrNoDeskCase)
 		}
 		for _, step := range []func() error{
 			func() error { return tx.RevokeTempPasscode(u.ID) },
@@ -359,12 +360,4 @@ func (s *Service) DeskNotMe(ctx context.Context, o Origin, secret string) error 
 		s.refused(ctx, o, userID, "help desk not me", err)
 	}
 	return err
-}
-
-// cmpErr is err, or def when err is nil.
-func cmpErr(err, def error) error {
-	if err != nil {
-		return err
-	}
-	return def
 }
