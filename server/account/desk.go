@@ -51,15 +51,15 @@ const deskCaseLife = TempPasscodeInterval
 var lockedForAdmin = time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
 
 // ErrNoDeskCase: a help desk link that is not, or no longer, valid.
-var ErrNoDeskCase = errors.New("the link is not valid any more")
+var ErrNoDeskCase error = &Error{Code: CodeNoDeskCase, Message: "the link is not valid any more"}
 
 // ErrDeskCaseChanged: what waits in a case is not what the page being
 // confirmed showed (something else was set up since).
-var ErrDeskCaseChanged = errors.New("what waits changed since the page was opened")
+var ErrDeskCaseChanged error = &Error{Code: CodeDeskCaseChanged, Message: "what waits changed since the page was opened"}
 
 // ErrOldFactor: security answers that exist are replaced only with the
 // user's own token or SMS passcode, never with a temporary passcode.
-var ErrOldFactor = errors.New("changing the security answers needs your token or SMS passcode")
+var ErrOldFactor error = &Error{Code: CodeOldFactor, Message: "changing the security answers needs your token or SMS passcode"}
 
 // deskCaseBinding is what a case's sealed secret is bound to.
 func deskCaseBinding(id int64) string { return "desk:" + strconv.FormatInt(id, 10) }

@@ -239,8 +239,8 @@ func outcome(err error) string {
 	if err == nil {
 		return "OK"
 	}
-	if name, ok := Outcome(err); ok {
-		return name
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Message
 	}
 	return "failed"
 }

@@ -454,10 +454,11 @@ func (h *site[V]) origin(r *http.Request) account.Origin {
 // false for errors the rules did not decide (the caller answers those as a
 // server error).
 func userMessage(err error, own map[error]string) (status int, m msg, ok bool) {
-	name, ok := account.Outcome(err)
+	outcome, ok := errors.AsType[*account.Error](err)
 	if !ok {
 		return 0, msg{}, false
 	}
+	name := outcome.Message
 	for e, st := range outcomeStatus {
 		if e.Error() == name {
 			status = st
