@@ -145,12 +145,16 @@ cross-check: ## what runs on Windows and macOS compiles and vets there
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS) || exit 1; \
 	done
 
-server-check: ## the server builds without cgo and never depends on Fyne or a client package
+server-check: ## the server builds without cgo and never depends on Fyne or a client package; the enrolment client gets only the wire format
 	CGO_ENABLED=0 $(GO) build ./server/...
 	@if $(GO) list -deps ./server/... | grep -q '^fyne.io/'; then \
 		echo "a package under server/ depends on Fyne"; exit 1; fi
 	@if $(GO) list -deps ./server/... | grep -E '/softtoken/(enrolclient|token/keyringstore|app)(/|$$)'; then \
 		echo "a package under server/ depends on a client package"; exit 1; fi
+	@if $(GO) list -deps ./server/cmd/softtoken-server | grep -E '/softtoken/server/(wire/wireclient|servertest|stress)$$'; then \
+		echo "softtoken-server depends on a protocol client"; exit 1; fi
+	@if $(GO) list -deps ./enrolclient | grep '/softtoken/server/' | grep -vE '/softtoken/server/wire(/wireclient)?$$'; then \
+		echo "enrolclient depends on server code beyond the wire format"; exit 1; fi
 
 # The tests run inside a private D-Bus session with a fresh gnome-keyring
 # (its files in a temporary folder), so they use a real Secret Service and

@@ -82,7 +82,7 @@ func (c *Client) Begin(ctx context.Context, p Params) (*Enrolment, error) {
 		e.stage, err = e.receive(resp)
 	}
 	if err != nil {
-		s.ws.Close()
+		s.conn.Close()
 		return nil, err
 	}
 	return e, nil
@@ -192,7 +192,7 @@ func (e *Enrolment) Close() {
 		return
 	}
 	e.stage = stageClosed
-	e.s.ws.Close()
+	e.s.conn.Close()
 }
 
 // start begins a step that needs the Enrolment at stage want, and moves it
@@ -224,7 +224,7 @@ func (e *Enrolment) settle(next stage, err error) error {
 	}
 	e.stage = next
 	if next == stageOver {
-		e.s.ws.Close()
+		e.s.conn.Close()
 	}
 	return err
 }

@@ -2,12 +2,8 @@ package enrolclient
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -18,18 +14,16 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/wire/wireclient"
 )
 
-// encOAEP names the padding of every secret the client encrypts
-// (wire.Request.Enc): RSA-OAEP with SHA-256.
-const encOAEP = "oaep-sha256"
-
-// session is one websocket to the server. One step uses it at a time;
-// Close of its connection may come from any goroutine.
+// session is one websocket to the server: the protocol's one client
+// (wireclient), encrypting every secret with RSA-OAEP and SHA-256, its
+// errors turned into the user's words. One step uses it at a time; Close
+// of its connection may come from any goroutine.
 type session struct {
-	c   *Client
-	ws  *websocket.Conn
-	key *rsa.PublicKey // the challenge's key, which encrypts every secret
+	c    *Client
+	conn *wireclient.Conn
 }
 
 func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
@@ -63,7 +57,7 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
 		}
 		return nil, err
 	}
-	return &session{c: c, ws: conn}, nil
+	return &session{c: c, conn: wireclient.NewConn(conn, wire.EncOAEPSHA256, c.timeout())}, nil
 }
 
 func dialErr(ctx context.Context, wsURL string, err error) error {
@@ -94,18 +88,10 @@ func isTimeout(err error) bool {
 
 // roundTrip sends one message and reads the reply, within the step
 // timeout. Cancelling ctx closes the socket, which ends the wait at once
-// (and the session: gorilla/websocket connections do not recover from a
-// failed read).
+// (and the session).
 func (s *session) roundTrip(ctx context.Context, req wire.Request) (wire.Response, error) {
-	stop := context.AfterFunc(ctx, func() { s.ws.Close() })
-	defer stop()
-	_ = s.ws.SetWriteDeadline(time.Now().Add(s.c.timeout()))
-	_ = s.ws.SetReadDeadline(time.Now().Add(s.c.timeout()))
-	if err := s.ws.WriteJSON(req); err != nil {
-		return wire.Response{}, s.netErr(ctx, err)
-	}
-	var resp wire.Response
-	if err := s.ws.ReadJSON(&resp); err != nil {
+	resp, err := s.conn.Send(ctx, req)
+	if err != nil {
 		return wire.Response{}, s.netErr(ctx, err)
 	}
 	return resp, nil
@@ -123,43 +109,22 @@ func (s *session) netErr(ctx context.Context, err error) error {
 
 // challenge asks for the key that encrypts this connection's secrets.
 func (s *session) challenge(ctx context.Context) error {
-	ch, err := s.roundTrip(ctx, wire.Request{Type: wire.TypeChallenge})
-	if err != nil {
-		return err
-	}
-	if ch.Result != wire.ResultOK {
+	ch, err := s.conn.Challenge(ctx)
+	switch {
+	case errors.Is(err, wireclient.ErrRefused):
 		return resultErr(ch.Result, ch.Message)
-	}
-	if s.key, err = parseKey(ch.Key); err != nil {
+	case errors.Is(err, wireclient.ErrBadKey):
 		return newErr(KindServer, "", "the enrolment server sent an unusable key: contact your administrator", err)
+	case err != nil:
+		return s.netErr(ctx, err)
 	}
 	return nil
 }
 
-// parseKey decodes a challenge's key: base64 of an X.509
-// SubjectPublicKeyInfo holding an RSA key.
-func parseKey(b64 string) (*rsa.PublicKey, error) {
-	der, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return nil, fmt.Errorf("decode the challenge key: %w", err)
-	}
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse the challenge key: %w", err)
-	}
-	key, ok := pub.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("the challenge key is a %T, not an RSA key", pub)
-	}
-	return key, nil
-}
-
-func (s *session) encrypt(secret string) (string, error) {
-	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, s.key, []byte(secret), nil)
-	if err != nil {
-		return "", newErr(KindServer, "", "cannot encrypt for the enrolment server: contact your administrator", err)
-	}
-	return base64.StdEncoding.EncodeToString(ct), nil
+// encryptErr is the error of a secret the challenge key could not
+// encrypt.
+func encryptErr(err error) error {
+	return newErr(KindServer, "", "cannot encrypt for the enrolment server: contact your administrator", err)
 }
 
 // prove runs the challenge and sends the user's proof (password and
@@ -169,15 +134,16 @@ func (s *session) prove(ctx context.Context, p Params) (wire.Response, error) {
 	if err := s.challenge(ctx); err != nil {
 		return wire.Response{}, err
 	}
-	req := wire.Request{Type: wire.TypeEnrol, UserID: strings.TrimSpace(p.UserID), Enc: encOAEP}
+	userID, key := strings.TrimSpace(p.UserID), s.conn.Key()
+	var req wire.Request
 	var err error
 	if p.OneSwipe != "" {
-		req.OneSwipe, err = s.encrypt(p.OneSwipe)
-	} else if req.Pass, err = s.encrypt(p.Password); err == nil {
-		req.Passcode, err = s.encrypt(strings.ReplaceAll(p.Passcode, " ", ""))
+		req, err = key.EnrolOneSwipe(userID, p.OneSwipe)
+	} else {
+		req, err = key.Enrol(userID, p.Password, strings.ReplaceAll(p.Passcode, " ", ""))
 	}
 	if err != nil {
-		return wire.Response{}, err
+		return wire.Response{}, encryptErr(err)
 	}
 	resp, err := s.roundTrip(ctx, req)
 	if err != nil {
@@ -191,13 +157,9 @@ func (s *session) prove(ctx context.Context, p Params) (wire.Response, error) {
 
 // answer sends the chosen question IDs with their answers, encrypted.
 func (s *session) answer(ctx context.Context, answers map[int]string) (wire.Response, error) {
-	req := wire.Request{Type: wire.TypeAnswers, Enc: encOAEP}
-	for id, a := range answers {
-		enc, err := s.encrypt(a)
-		if err != nil {
-			return wire.Response{}, err
-		}
-		req.Answers = append(req.Answers, wire.Answer{ID: id, Answer: enc})
+	req, err := s.conn.Key().Answers(answers)
+	if err != nil {
+		return wire.Response{}, encryptErr(err)
 	}
 	return s.roundTrip(ctx, req)
 }

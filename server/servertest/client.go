@@ -1,10 +1,7 @@
 package servertest
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,15 +11,22 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/wire/wireclient"
 )
+
+// replyWait is how long a Client waits for each reply.
+const replyWait = 30 * time.Second
 
 // Client is a raw websocket client of the protocol, as a trading
 // front-end or back-end written to the seed would be: it sends what a
 // test says and reads one reply per message.
+//
+// It wraps the protocol's one client (wireclient) with PKCS#1 v1.5, the
+// seed's padding, and fails the test where that client returns an error.
 type Client struct {
-	t   testingT
-	ws  *websocket.Conn
-	key *rsa.PublicKey
+	t    testingT
+	ws   *websocket.Conn
+	conn *wireclient.Conn
 }
 
 // testingT is what a Client needs of a test.
@@ -64,18 +68,11 @@ func (s *Server) TryDial(localIP string, h http.Header) (c *Client, status int, 
 		}
 		return nil, status, err
 	}
-	c = &Client{t: s.t, ws: ws}
-	ch := c.Send(map[string]string{"type": "challenge"})
-	der, err := base64.StdEncoding.DecodeString(ch.Key)
-	if err != nil || ch.Key == "" {
+	c = &Client{t: s.t, ws: ws, conn: wireclient.NewConn(ws, wire.EncPKCS1v15, replyWait)}
+	if ch, err := c.conn.Challenge(context.Background()); err != nil {
 		ws.Close()
-		return nil, http.StatusSwitchingProtocols, fmt.Errorf("challenge: %+v", ch)
+		return nil, http.StatusSwitchingProtocols, fmt.Errorf("%w (reply %+v)", err, ch)
 	}
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	c.key = pub.(*rsa.PublicKey)
 	return c, http.StatusSwitchingProtocols, nil
 }
 
@@ -108,12 +105,8 @@ func (c *Client) Closed(wait time.Duration) int {
 // empty Response.
 func (c *Client) Send(msg any) wire.Response {
 	c.t.Helper()
-	if err := c.ws.WriteJSON(msg); err != nil {
-		return wire.Response{}
-	}
-	var r wire.Response
-	_ = c.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-	if err := c.ws.ReadJSON(&r); err != nil {
+	r, err := c.conn.Send(context.Background(), msg)
+	if err != nil {
 		return wire.Response{}
 	}
 	return r
@@ -123,19 +116,19 @@ func (c *Client) Send(msg any) wire.Response {
 // (PKCS#1 v1.5, base64).
 func (c *Client) Enc(s string) string {
 	c.t.Helper()
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, c.key, []byte(s))
+	ct, err := c.conn.Key().Encrypt(s)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return base64.StdEncoding.EncodeToString(ct)
+	return ct
 }
 
 // Login sends a login with a password and a passcode ("" for none).
 func (c *Client) Login(userID, pw, code string) wire.Response {
 	c.t.Helper()
-	m := map[string]string{"type": "login", "userid": userID, "pass": c.Enc(pw)}
-	if code != "" {
-		m["2fatoken"] = code
+	req, err := c.conn.Key().Login(userID, pw, code)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	return c.Send(m)
+	return c.Send(req)
 }

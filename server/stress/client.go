@@ -2,10 +2,6 @@ package stress
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,13 +10,21 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/wire/wireclient"
 )
 
+// replyWait is how long a Client waits for each reply: long, since a
+// server under load answers late, and a late answer is measured, not
+// failed.
+const replyWait = 2 * time.Minute
+
 // Client speaks the websocket protocol to the server, as a trading
-// front-end or a web back-end written to the seed would.
+// front-end or a web back-end written to the seed would: the protocol's
+// one client (wireclient) with PKCS#1 v1.5, the seed's padding, on a
+// socket dialled for loopback load.
 type Client struct {
-	ws  *websocket.Conn
-	key *rsa.PublicKey
+	ws   *websocket.Conn
+	conn *wireclient.Conn
 }
 
 // Dial connects to addr's /ws from the local address from ("" for any)
@@ -39,23 +43,11 @@ func Dial(ctx context.Context, addr, from string, h http.Header) (*Client, error
 		}
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	c := &Client{ws: ws}
-	ch, err := c.Send(map[string]string{"type": "challenge"})
-	if err != nil {
+	c := &Client{ws: ws, conn: wireclient.NewConn(ws, wire.EncPKCS1v15, replyWait)}
+	if ch, err := c.conn.Challenge(ctx); err != nil {
 		ws.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (reply %+v)", err, ch)
 	}
-	der, err := base64.StdEncoding.DecodeString(ch.Key)
-	if err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("challenge: %+v", ch)
-	}
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("challenge key: %w", err)
-	}
-	c.key = pub.(*rsa.PublicKey)
 	return c, nil
 }
 
@@ -64,39 +56,27 @@ func (c *Client) Close() { c.ws.Close() }
 
 // Send sends msg and reads the reply.
 func (c *Client) Send(msg any) (wire.Response, error) {
-	var r wire.Response
-	if err := c.ws.WriteJSON(msg); err != nil {
-		return r, fmt.Errorf("send: %w", err)
-	}
-	_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Minute))
-	if err := c.ws.ReadJSON(&r); err != nil {
-		return r, fmt.Errorf("read: %w", err)
-	}
-	return r, nil
+	return c.conn.Send(context.Background(), msg)
 }
 
 // Enc encrypts a password field with the challenge key (PKCS#1 v1.5, as
 // the seed's Java sample does).
 func (c *Client) Enc(s string) string {
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, c.key, []byte(s))
+	ct, err := c.conn.Key().Encrypt(s)
 	if err != nil {
 		panic(err) // only for a message longer than the key
 	}
-	return base64.StdEncoding.EncodeToString(ct)
+	return ct
 }
 
 // Login logs in with a password and a passcode ("" for none).
 func (c *Client) Login(userID, pw, code string) (wire.Response, error) {
-	m := map[string]string{"type": "login", "userid": userID, "pass": c.Enc(pw)}
-	if code != "" {
-		m["2fatoken"] = code
-	}
-	return c.Send(m)
+	return c.conn.Login(context.Background(), userID, pw, code)
 }
 
 // Verify sends verifylogin for userID.
 func (c *Client) Verify(userID, pw, code string) (wire.Response, error) {
-	return c.Send(map[string]string{"type": "verifylogin", "userid": userID, "pass": c.Enc(pw), "2fatoken": code})
+	return c.conn.VerifyLogin(context.Background(), userID, pw, code)
 }
 
 // Idle reads (and so answers the server's pings) until the socket closes,

@@ -1,7 +1,9 @@
 // Package wire is the JSON of the websocket authentication protocol
 // (docs/protocol.md): the messages a client sends, the replies the server
 // sends, and the result strings both sides compare. The server and the
-// enrolment client import it; it holds no logic beyond decoding.
+// enrolment client import it; it holds no logic beyond decoding. The
+// client's half of the challenge (the key, the encryption, the requests)
+// is in wireclient, which the server never imports.
 package wire
 
 import (
@@ -61,6 +63,17 @@ const (
 	ResultBusy = "server busy"
 )
 
+// The values of Request.Enc: the RSA padding of a message's encrypted
+// fields (docs/protocol.md, "Passwords on the wire").
+const (
+	// EncPKCS1v15 is RSA PKCS#1 v1.5, what Java's Cipher.getInstance("RSA")
+	// sends: the protocol's default, so a message says it by naming none.
+	EncPKCS1v15 = ""
+	// EncOAEPSHA256 is RSA-OAEP with SHA-256 (and MGF1-SHA-256), the better
+	// padding, for clients that can.
+	EncOAEPSHA256 = "oaep-sha256"
+)
+
 // MaxMessageBytes is the largest message the server reads: a login with a
 // 4096-bit RSA ciphertext in base64 and generous attributes fits easily.
 const MaxMessageBytes = 16 << 10
@@ -72,8 +85,8 @@ type Request struct {
 	UserID  string `json:"userid,omitempty"`
 	Pass    string `json:"pass,omitempty"`
 	NewPass string `json:"newpass,omitempty"`
-	// Enc names the RSA padding of Pass and NewPass: empty for PKCS#1 v1.5
-	// (the seed's Java sample), "oaep-sha256" for OAEP with SHA-256.
+	// Enc names the RSA padding of every encrypted field: EncPKCS1v15
+	// (empty, the seed's Java sample) or EncOAEPSHA256.
 	Enc        string          `json:"enc,omitempty"`
 	TwoFAToken string          `json:"2fatoken,omitempty"`
 	Roles      string          `json:"roles,omitempty"`
