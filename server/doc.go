@@ -16,7 +16,9 @@
 //   - ws, web, cli: adapters that parse a request, call one method of
 //     account and render the result: the websocket protocol at /ws, the
 //     pages, and the admin commands; cmd/softtoken-server is the binary
-//   - wire: the protocol's messages, shared with clients
+//   - wire: the protocol's messages, shared with clients; wire/wireclient,
+//     the one client of the protocol (the challenge's key, encryption,
+//     requests), which enrolclient, servertest and stress wrap
 //   - request: the client's address and scheme, from the connection or a
 //     trusted proxy's headers, alike for the websocket and the pages
 //   - challenge: the RSA keys of the challenge step
@@ -29,6 +31,7 @@
 //     headless Chromium for the page tests
 //
 // All of it is pure Go: it builds with CGO_ENABLED=0, never imports Fyne or
-// a client package (enrolclient, token/keyringstore), which `make test`
-// checks.
+// a client package (enrolclient, token/keyringstore), and the
+// softtoken-server binary links no protocol client (wireclient, servertest,
+// stress), which `make test` checks.
 package server
