@@ -43,6 +43,10 @@ VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
 GOVULNCHECK_VERSION := v1.9.0
 GOVULNCHECK         := golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
 VULNDB              ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/softtoken/vulndb-$(VULNDB_VERSION)
+# make vet's linter, run at this version like govulncheck; its checks are
+# its defaults (a staticcheck.conf would say which we turn off, and why).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # Fyne's cgo build (GLFW), a virtual display, a real keyring for tests, and
 # oathtool as an independent OTP implementation to check codes against, a
@@ -114,6 +118,8 @@ run: build ## start the demo server and open the app
 		echo "make run opens a window: run it in a desktop session (DISPLAY is not set)"; exit 1; fi
 	@bash -c "$$run_demo"
 
+# make vet: go vet, then staticcheck (both also on the screenshots build
+# of app/internal/screenshots), then govulncheck.
 # govulncheck fails make vet when our code reaches a known vulnerability
 # (-show verbose lists those it imports but does not call): first the
 # default build of every package (the app's tags, APP_TAGS, change files
@@ -122,6 +128,8 @@ run: build ## start the demo server and open the app
 vet: deps $(VULNDB)/index/db.json
 	$(GO) vet ./...
 	$(GO) vet -tags screenshots ./app/internal/screenshots/
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags screenshots ./app/internal/screenshots/
 	$(GO) run $(GOVULNCHECK) -db file://$(VULNDB) ./...
 	$(GO) run -exec 'env GOOS=windows CGO_ENABLED=0' $(GOVULNCHECK) -db file://$(VULNDB) $(CROSS_PKGS)
 
