@@ -78,7 +78,6 @@ func (c *Client) Send(msg any) (wire.Response, error) {
 // Enc encrypts a password field with the challenge key (PKCS#1 v1.5, as
 // the seed's Java sample does).
 func (c *Client) Enc(s string) string {
-	//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 	ct, err := rsa.EncryptPKCS1v15(rand.Reader, c.key, []byte(s))
 	if err != nil {
 		panic(err) // only for a message longer than the key
