@@ -77,17 +77,18 @@ func (w *Window) openImage() {
 
 // Dropped scans image files dropped on the window.
 func (w *Window) Dropped(_ fyne.Position, uris []fyne.URI) {
-	for _, u := range uris {
-		r, err := storage.Reader(u)
-		if err != nil {
-			w.offer("", fmt.Errorf("open %s: %w", u.Name(), err))
-			return
-		}
-		text, err := decodeReader(r)
-		r.Close()
-		w.offer(text, err)
-		return // one code at a time
+	if len(uris) == 0 {
+		return
 	}
+	u := uris[0] // one code at a time
+	r, err := storage.Reader(u)
+	if err != nil {
+		w.offer("", fmt.Errorf("open %s: %w", u.Name(), err))
+		return
+	}
+	text, err := decodeReader(r)
+	r.Close()
+	w.offer(text, err)
 }
 
 func decodeReader(r io.Reader) (string, error) {

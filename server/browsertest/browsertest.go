@@ -2,7 +2,8 @@
 // the companion server's pages (github.com/chromedp/chromedp), and makes
 // fake webcam files for One Swipe. Under `make test`
 // (SOFTTOKEN_REQUIRE_TOOLS=1) a missing Chromium or ffmpeg fails the test;
-// elsewhere the test is skipped.
+// elsewhere the test is skipped, and so it is with -short (testing.Short):
+// a browser takes seconds.
 package browsertest
 
 import (
@@ -22,6 +23,9 @@ const Timeout = 30 * time.Second
 
 func require(t testing.TB, tool string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("%s: slow, skipped with -short", tool)
+	}
 	path, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {

@@ -4,6 +4,7 @@ package cluster_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,6 +27,11 @@ import (
 var serverBin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Every test needs PostgreSQL, which pgtest skips with -short.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "softtoken-cluster-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "temporary folder:", err)

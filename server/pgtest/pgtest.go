@@ -8,7 +8,8 @@
 //
 // Under `make test` (SOFTTOKEN_REQUIRE_TOOLS=1, and the Makefile installs
 // postgresql) a missing PostgreSQL fails the test; elsewhere the test is
-// skipped.
+// skipped, and so it is with -short (testing.Short), since the cluster
+// takes seconds to start.
 package pgtest
 
 import (
@@ -53,6 +54,9 @@ var (
 // the database is dropped when the test ends.
 func Start(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("PostgreSQL: slow, skipped with -short")
+	}
 	bin := binDir(t)
 	once.Do(func() { shared, failure = start(bin) })
 	if failure != nil {

@@ -96,6 +96,7 @@ func newFloor() (*floor, error) {
 		return nil, err
 	}
 	pw := []byte("trader-password-00000")
+	//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 	ct, err := rsa.EncryptPKCS1v15(rand.Reader, &key.PublicKey, pw)
 	if err != nil {
 		return nil, err
@@ -112,6 +113,7 @@ func (f *floor) cpu(n int) (time.Duration, error) {
 		return 0, err
 	}
 	for range n {
+		//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 		pw, err := rsa.DecryptPKCS1v15(rand.Reader, f.key, f.ct)
 		if err != nil {
 			return 0, err

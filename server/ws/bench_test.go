@@ -96,6 +96,7 @@ func BenchmarkCryptoFloor(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 	raw, err := rsa.EncryptPKCS1v15(rand.Reader, keys.Current().PublicKey().(*rsa.PublicKey), []byte("password-of-trader"))
 	if err != nil {
 		b.Fatal(err)

@@ -155,6 +155,7 @@ func encryptAs(t *testing.T, pub *rsa.PublicKey, scheme challenge.Scheme, v []by
 	if scheme == challenge.OAEPSHA256 {
 		ct, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, v, nil)
 	} else {
+		//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 		ct, err = rsa.EncryptPKCS1v15(rand.Reader, pub, v)
 	}
 	if err != nil {

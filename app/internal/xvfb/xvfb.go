@@ -54,11 +54,11 @@ func Start(ctx context.Context) (display string, stop func(), err error) {
 	case n := <-got:
 		if n == "" {
 			stop()
-			return "", nil, fmt.Errorf("Xvfb ended without opening a display")
+			return "", nil, fmt.Errorf("start Xvfb: it ended without opening a display")
 		}
 		return ":" + n, stop, nil
 	case <-time.After(startTimeout):
 		stop()
-		return "", nil, fmt.Errorf("Xvfb did not open a display within %s", startTimeout)
+		return "", nil, fmt.Errorf("start Xvfb: no display within %s", startTimeout)
 	}
 }
