@@ -87,6 +87,7 @@ func (k *Key) Encrypt(secret string) (string, error) {
 	if k.enc == wire.EncOAEPSHA256 {
 		ct, err = rsa.EncryptOAEP(sha256.New(), rand.Reader, k.pub, []byte(secret), nil)
 	} else {
+		//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
 		ct, err = rsa.EncryptPKCS1v15(rand.Reader, k.pub, []byte(secret))
 	}
 	if err != nil {
