@@ -67,6 +67,17 @@ type Timeouts struct {
 // on a slow line, short for a slow-sending attacker.
 var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 2 * time.Minute}
 
+// withDefaults fills the zero (or negative) fields with DefaultTimeouts'.
+func (t Timeouts) withDefaults() Timeouts {
+	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
+		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
+}
+
 // Server is the companion server's HTTP handler and its rules service.
 type Server struct {
 	http.Handler
@@ -124,14 +135,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("/readyz", readiness(cfg.Store, cfg.Logger))
-	t := cfg.HTTP
-	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
-		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {
-		if *f.v <= 0 {
-			*f.v = *f.def
-		}
-	}
-	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: t}
+	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: cfg.HTTP.withDefaults()}
 }
 
 func or(f, def func() time.Time) func() time.Time {

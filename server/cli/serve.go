@@ -47,32 +47,41 @@ type ServeConfig struct {
 	MetricsListen string
 }
 
+// The defaults of serve's own settings. Every other flag shows the
+// default of the package that owns the setting (account, ws, web,
+// server, challenge, password), where a zero field of its config means
+// that default too.
+const (
+	defaultListen     = "127.0.0.1:8443"
+	defaultOutboxKeep = 7 * 24 * time.Hour
+)
+
 // define defines serve's own flags.
 func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
-	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", 7, "the longest a temporary passcode from the self-help desk may last")
+	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", web.DefaultMaxTempDays, "the longest a temporary passcode from the self-help desk may last")
 	fs.DurationVar(&sc.Rules.CoolingOff, "desk-cooling-off", account.DefaultCoolingOff,
 		"how long a token or number set up with what the self-help desk gave waits for the user's confirmation by mail before it takes over")
-	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
+	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), defaultListen), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
 	fs.StringVar(&sc.EnrolURL, "enrol-url", env.Getenv("SOFTTOKEN_ENROL_URL"), "public address of the enrol page (SOFTTOKEN_ENROL_URL; default from --listen)")
-	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
-	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
-	fs.IntVar(&sc.Rules.Window, "window", 1, "passcode window in time steps either side")
-	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive wrong passcodes or answers that lock a user")
-	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
+	fs.IntVar(&sc.KeyBits, "rsa-bits", challenge.DefaultKeyBits, "size of the challenge RSA keys")
+	fs.DurationVar(&sc.KeyRotation, "key-rotation", challenge.DefaultKeyRotation, "how often the challenge key is replaced")
+	fs.IntVar(&sc.Rules.Window, "window", account.DefaultWindow, "passcode window in time steps either side")
+	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", account.DefaultMaxFailures, "consecutive wrong passcodes or answers that lock a user")
+	fs.DurationVar(&sc.Rules.LockFor, "lock-for", account.DefaultLockFor, "how long a lockout lasts")
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
-	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
+	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", account.DefaultSessionHold, "how long a user's access blocks a second one")
 	fs.Var(negated{&sc.Rules.PasswordOnly}, "require-2fa", "every login needs a second factor, but a service account's; =false lets users without a token in with their password alone, and is audited at every start")
 	fs.BoolVar(&sc.WS.VerifyHoldsSession, "verify-holds-session", false, "a portal's verifylogin holds the user as a websocket login does")
 	fs.DurationVar(&sc.HTTP.ReadHeader, "http-read-header-timeout", server.DefaultTimeouts.ReadHeader, "time a client has to send a request's headers")
 	fs.DurationVar(&sc.HTTP.Read, "http-read-timeout", server.DefaultTimeouts.Read, "time a client has to send a whole request")
 	fs.DurationVar(&sc.HTTP.Write, "http-write-timeout", server.DefaultTimeouts.Write, "time the server has to send an answer")
 	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
-	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
-	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
+	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", ws.DefaultLoginTimeout, "time a socket has to log in")
+	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", ws.DefaultSMSLoginTimeout, "time an SMS user has to send the code, from the moment it was sent")
 	fs.StringVar(&sc.MetricsListen, "metrics-listen", env.Getenv("SOFTTOKEN_METRICS_LISTEN"), "address of a listener of its own for /metrics in the Prometheus format, e.g. 127.0.0.1:9464 (SOFTTOKEN_METRICS_LISTEN; default: none)")
-	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", 7*24*time.Hour, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
+	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", defaultOutboxKeep, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
 	sc.defineLimits(fs)
 }
 
