@@ -53,6 +53,6 @@ func (w *Window) clearAfter() time.Duration {
 	if w.cfg.ClipboardClear > 0 {
 		return w.cfg.ClipboardClear
 	}
-	s := w.app.Preferences().IntWithFallback(PrefClipboardSeconds, 30)
+	s := w.app.Preferences().IntWithFallback(PrefClipboardSeconds, defaultClipboardSeconds)
 	return time.Duration(max(s, 5)) * time.Second
 }

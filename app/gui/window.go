@@ -22,13 +22,23 @@ import (
 // Preference keys. Settings live in Fyne's preferences, never with secrets.
 const (
 	// PrefClipboardSeconds is how long a copied passcode stays on the
-	// clipboard (default 30).
+	// clipboard (defaultClipboardSeconds).
 	PrefClipboardSeconds = "clipboardSeconds"
 	// PrefStartMinimised starts the app in the tray (when there is one).
 	PrefStartMinimised = "startMinimised"
 )
 
-// Config is what the window works with.
+// defaultClipboardSeconds is how long a copied passcode stays on the
+// clipboard until the user sets PrefClipboardSeconds.
+const defaultClipboardSeconds = 30
+
+// defaultHideDelay is how long the window hides before a screen scan
+// unless Config.HideDelay says otherwise.
+const defaultHideDelay = 400 * time.Millisecond
+
+// Config is what the window works with. Its zero fields take the
+// defaults: the real clock and timers, the scanners and camera of package
+// scan, and defaultHideDelay.
 type Config struct {
 	Store token.Store
 	Now   func() time.Time
@@ -44,7 +54,7 @@ type Config struct {
 	// OnChange is told when the tokens changed (the tray menu follows them).
 	OnChange func([]token.Entry)
 	// ScanScreen captures the screen and decodes a QR code (scan.Screen);
-	// HideDelay is how long the window hides first (default 400 ms).
+	// HideDelay is how long the window hides first (defaultHideDelay).
 	ScanScreen func() (string, error)
 	HideDelay  time.Duration
 	// ScanClipboard decodes a QR code in the clipboard's image
@@ -116,7 +126,7 @@ func New(a fyne.App, cfg Config) *Window {
 		cfg.ScanClipboard = scan.Clipboard
 	}
 	if cfg.HideDelay == 0 {
-		cfg.HideDelay = 400 * time.Millisecond
+		cfg.HideDelay = defaultHideDelay
 	}
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
