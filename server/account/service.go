@@ -45,8 +45,10 @@ import (
 )
 
 // Config holds the rules' parameters. Its zero value is the rules'
-// defaults: a zero (or negative) field takes the Default constant of its
-// name, which serve's flags show too.
+// defaults: a zero (or negative) field takes its default, a Default…
+// constant of this package for the numbers (which serve's flags show
+// too), the real clock, password.Default and a pool of
+// password.DefaultBudget for the others.
 type Config struct {
 	// Window is how many time steps either side of the token's expected
 	// step a code may come from (DefaultWindow).
