@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -67,6 +68,17 @@ type Timeouts struct {
 // on a slow line, short for a slow-sending attacker.
 var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 2 * time.Minute}
 
+// withDefaults fills the zero (or negative) fields with DefaultTimeouts'.
+func (t Timeouts) withDefaults() Timeouts {
+	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
+		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return t
+}
+
 // Server is the companion server's HTTP handler and its rules service.
 type Server struct {
 	http.Handler
@@ -87,23 +99,13 @@ func (s *Server) Serve(hs *http.Server) {
 // protocol at /ws, the enrol site, the self-help desk, a redirect from /
 // to the enrol site, and /healthz and /readyz for load balancers.
 func New(cfg Config) *Server {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	cfg.Rules.Now, cfg.Rules.Logger = or(cfg.Rules.Now, cfg.Now), orLogger(cfg.Rules.Logger, cfg.Logger)
-	cfg.WS.Now, cfg.WS.Logger = or(cfg.WS.Now, cfg.Now), orLogger(cfg.WS.Logger, cfg.Logger)
+	cfg = cfg.withDefaults()
 	cfg.Rules.Metrics, cfg.WS.Metrics = cfg.Metrics, cfg.Metrics
 	cfg.Rules.SMS, cfg.Rules.Mail = cfg.Metrics.SMS(cfg.Rules.SMS), cfg.Metrics.Mail(cfg.Rules.Mail)
 	if cfg.Metrics != nil && cfg.Rules.Hashing == nil {
 		cfg.Rules.Hashing = password.NewPool(password.DefaultBudget(), 0) // the rules' default, made here to be watched
 	}
 	cfg.Metrics.Hashing(cfg.Rules.Hashing)
-	if cfg.Rules.DeskURL == "" {
-		cfg.Rules.DeskURL = deskURL(cfg.EnrolURL)
-	}
 	accounts := account.New(cfg.Store, cfg.Sealer, cfg.Rules)
 	issuer := "softtoken"
 	if u, err := url.Parse(cfg.EnrolURL); err == nil && u.Hostname() != "" {
@@ -124,26 +126,30 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("/readyz", readiness(cfg.Store, cfg.Logger))
-	t := cfg.HTTP
-	for _, f := range []struct{ v, def *time.Duration }{{&t.ReadHeader, &DefaultTimeouts.ReadHeader}, {&t.Read, &DefaultTimeouts.Read},
-		{&t.Write, &DefaultTimeouts.Write}, {&t.Idle, &DefaultTimeouts.Idle}} {
-		if *f.v <= 0 {
-			*f.v = *f.def
-		}
+	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: cfg.HTTP}
+}
+
+// withDefaults fills the zero fields with the defaults: the real clock,
+// the default logger, DefaultTimeouts and the desk beside the enrol page;
+// the rules and the websocket take the server's clock and logger unless
+// they have their own.
+func (c Config) withDefaults() Config {
+	if c.Now == nil {
+		c.Now = time.Now
 	}
-	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: t}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.Rules.Now, c.Rules.Logger = or(c.Rules.Now, c.Now), cmp.Or(c.Rules.Logger, c.Logger)
+	c.WS.Now, c.WS.Logger = or(c.WS.Now, c.Now), cmp.Or(c.WS.Logger, c.Logger)
+	c.HTTP = c.HTTP.withDefaults()
+	if c.Rules.DeskURL == "" {
+		c.Rules.DeskURL = deskURL(c.EnrolURL)
+	}
+	return c
 }
 
 func or(f, def func() time.Time) func() time.Time {
 	if f != nil {
 		return f
-	}
-	return def
-}
-
-func orLogger(l, def *slog.Logger) *slog.Logger {
-	if l != nil {
-		return l
 	}
 	return def
 }

@@ -33,7 +33,7 @@ type Settings struct {
 func NewSettings(prefs fyne.Preferences, defaultURL string) *Settings {
 	s := &Settings{prefs: prefs}
 	s.ClipboardSeconds = widget.NewEntry()
-	s.ClipboardSeconds.SetText(strconv.Itoa(prefs.IntWithFallback(PrefClipboardSeconds, 30)))
+	s.ClipboardSeconds.SetText(strconv.Itoa(prefs.IntWithFallback(PrefClipboardSeconds, defaultClipboardSeconds)))
 	s.ClipboardSeconds.Validator = func(v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 5 || n > 600 {

@@ -40,15 +40,7 @@ type Proxy struct {
 // Start runs squid until the test ends.
 func Start(t testing.TB, o Options) *Proxy {
 	t.Helper()
-	bin, err := exec.LookPath("squid")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/squid"); err != nil {
-			if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
-				t.Fatalf("squid is required (apt-get install squid): %v", err)
-			}
-			t.Skipf("no squid (apt-get install squid): %v", err)
-		}
-	}
+	bin := lookSquid(t)
 	// Squid drops root for user proxy, which must reach its files: a
 	// folder of its own, not under t.TempDir (0700 and root's).
 	dir, err := os.MkdirTemp("", "squidtest-")
@@ -59,6 +51,35 @@ func Start(t testing.TB, o Options) *Proxy {
 	port := freePort(t)
 	p := &Proxy{Addr: "127.0.0.1:" + strconv.Itoa(port), dir: dir}
 	p.URL = "http://" + p.Addr
+	p.writeConfig(t, o)
+	if os.Geteuid() == 0 {
+		chownAll(t, dir)
+	}
+	p.run(t, bin)
+	return p
+}
+
+// lookSquid finds squid's program, or skips the test without it (fails
+// it under `make test`).
+func lookSquid(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("squid")
+	if err != nil {
+		if bin, err = exec.LookPath("/usr/sbin/squid"); err != nil {
+			if os.Getenv("SOFTTOKEN_REQUIRE_TOOLS") == "1" {
+				t.Fatalf("squid is required (apt-get install squid): %v", err)
+			}
+			t.Skipf("no squid (apt-get install squid): %v", err)
+		}
+	}
+	return bin
+}
+
+// writeConfig writes the proxy's hosts file, its users' passwords (if
+// o has users) and squid.conf into its folder.
+func (p *Proxy) writeConfig(t testing.TB, o Options) {
+	t.Helper()
+	dir := p.dir
 	conf := []string{
 		"http_port " + p.Addr,
 		"pid_filename " + filepath.Join(dir, "squid.pid"),
@@ -86,10 +107,13 @@ func Start(t testing.TB, o Options) *Proxy {
 	}
 	conf = append(conf, "http_access allow all")
 	write(t, filepath.Join(dir, "squid.conf"), strings.Join(conf, "\n")+"\n")
-	if os.Geteuid() == 0 {
-		chownAll(t, dir)
-	}
-	cmd := exec.Command(bin, "-f", filepath.Join(dir, "squid.conf"), "-N")
+}
+
+// run starts squid, stops it when the test ends, and waits for it to
+// listen.
+func (p *Proxy) run(t testing.TB, bin string) {
+	t.Helper()
+	cmd := exec.Command(bin, "-f", filepath.Join(p.dir, "squid.conf"), "-N")
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -109,7 +133,7 @@ func Start(t testing.TB, o Options) *Proxy {
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if c, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
 			c.Close()
-			return p
+			return
 		}
 		select {
 		case <-exited:

@@ -29,6 +29,10 @@ const (
 // Scopes are every scope, in the order they are written.
 var Scopes = []Scope{ScopeVerify, ScopeManage}
 
+// DefaultServiceScopes are the scopes of a service account made without
+// any: it may only verify.
+var DefaultServiceScopes = []Scope{ScopeVerify}
+
 // DefaultServiceNetworks are the networks a service account may sign in
 // from unless it names others: the server's own host.
 var DefaultServiceNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -75,7 +79,7 @@ func ParseNetworks(list string) ([]netip.Prefix, error) {
 // withDefaults is l with the defaults filled in.
 func (l ServiceLimits) withDefaults() ServiceLimits {
 	if len(l.Scopes) == 0 {
-		l.Scopes = []Scope{ScopeVerify}
+		l.Scopes = DefaultServiceScopes
 	}
 	if len(l.Networks) == 0 {
 		l.Networks = DefaultServiceNetworks

@@ -44,27 +44,31 @@ import (
 	"github.com/softtoken/softtoken/server/store"
 )
 
-// Config holds the rules' parameters. Zero fields take the defaults.
+// Config holds the rules' parameters. Its zero value is the rules'
+// defaults: a zero (or negative) field takes its default, a Default…
+// constant of this package for the numbers (which serve's flags show
+// too), the real clock, password.Default and a pool of
+// password.DefaultBudget for the others.
 type Config struct {
 	// Window is how many time steps either side of the token's expected
-	// step a code may come from (default 1).
+	// step a code may come from (DefaultWindow).
 	Window int
 	// MaxFailures consecutive second-factor failures lock the user
-	// (default 10) for LockFor (default 15 minutes).
+	// (DefaultMaxFailures) for LockFor (DefaultLockFor).
 	MaxFailures int
 	LockFor     time.Duration
 	// FreeFailures wrong passwords (or One Swipe codes) in a row from one
-	// source are answered at once (default 5); after that the source waits
-	// 1 s, then 2 s, 4 s, … up to MaxDelay (default 15 minutes) between
-	// tries for that user ID.
+	// source are answered at once (DefaultFreeFailures); after that the
+	// source waits 1 s, then 2 s, 4 s, … up to MaxDelay (DefaultMaxDelay)
+	// between tries for that user ID.
 	FreeFailures int
 	MaxDelay     time.Duration
-	// SMSCodeTTL is how long a passcode sent by SMS works (default 5
-	// minutes).
+	// SMSCodeTTL is how long a passcode sent by SMS works
+	// (DefaultSMSCodeTTL).
 	SMSCodeTTL time.Duration
 	// SessionHold is how long a user's session blocks a second access
 	// after its socket closed without a logout, or after its node stopped
-	// keeping it (default 5 minutes).
+	// keeping it (DefaultSessionHold).
 	SessionHold time.Duration
 	// SMS sends text messages; nil switches SMS passcodes off.
 	SMS sms.Sender
@@ -101,15 +105,34 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// The defaults of Config's fields (DefaultSMSCodeTTL and
+// DefaultCoolingOff are with the rules they time, in sms.go and desk.go).
+const (
+	// DefaultWindow: a code from the step before or after the expected
+	// one passes too, for a clock a little off.
+	DefaultWindow = 1
+	// DefaultMaxFailures consecutive second-factor failures lock a user
+	// for DefaultLockFor.
+	DefaultMaxFailures = 10
+	DefaultLockFor     = 15 * time.Minute
+	// DefaultFreeFailures wrong passwords in a row from one source are
+	// answered at once; the waits after them grow up to DefaultMaxDelay.
+	DefaultFreeFailures = 5
+	DefaultMaxDelay     = 15 * time.Minute
+	// DefaultSessionHold is how long a session left without a logout
+	// blocks a second access.
+	DefaultSessionHold = 5 * time.Minute
+)
+
 // withDefaults fills the zero (or negative) fields with the defaults.
 func (c Config) withDefaults() Config {
-	positive(&c.Window, 1)
-	positive(&c.MaxFailures, 10)
-	positive(&c.FreeFailures, 5)
-	positive(&c.LockFor, 15*time.Minute)
-	positive(&c.MaxDelay, 15*time.Minute)
+	positive(&c.Window, DefaultWindow)
+	positive(&c.MaxFailures, DefaultMaxFailures)
+	positive(&c.FreeFailures, DefaultFreeFailures)
+	positive(&c.LockFor, DefaultLockFor)
+	positive(&c.MaxDelay, DefaultMaxDelay)
 	positive(&c.SMSCodeTTL, DefaultSMSCodeTTL)
-	positive(&c.SessionHold, 5*time.Minute)
+	positive(&c.SessionHold, DefaultSessionHold)
 	positive(&c.CoolingOff, DefaultCoolingOff)
 	if c.Hash == (password.Params{}) {
 		c.Hash = password.Default

@@ -130,7 +130,14 @@ type Keys struct {
 	current *Key
 }
 
-// NewKeys generates the first key.
+// The key size and rotation period serve gives NewKeys unless told
+// otherwise (--rsa-bits, --key-rotation).
+const (
+	DefaultKeyBits     = 2048
+	DefaultKeyRotation = 24 * time.Hour
+)
+
+// NewKeys generates the first key; rotation 0 never replaces it.
 func NewKeys(bits int, rotation time.Duration, now func() time.Time) (*Keys, error) {
 	k, err := NewKey(bits, now())
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/softtoken/softtoken/server"
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/web"
@@ -46,32 +47,41 @@ type ServeConfig struct {
 	MetricsListen string
 }
 
+// The defaults of serve's own settings. Every other flag shows the
+// default of the package that owns the setting (account, ws, web,
+// server, challenge, password), where a zero field of its config means
+// that default too.
+const (
+	defaultListen     = "127.0.0.1:8443"
+	defaultOutboxKeep = 7 * 24 * time.Hour
+)
+
 // define defines serve's own flags.
 func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
-	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", 7, "the longest a temporary passcode from the self-help desk may last")
+	fs.IntVar(&sc.MaxTempDays, "temp-passcode-max-days", web.DefaultMaxTempDays, "the longest a temporary passcode from the self-help desk may last")
 	fs.DurationVar(&sc.Rules.CoolingOff, "desk-cooling-off", account.DefaultCoolingOff,
 		"how long a token or number set up with what the self-help desk gave waits for the user's confirmation by mail before it takes over")
-	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), "127.0.0.1:8443"), "address to listen on (SOFTTOKEN_LISTEN)")
+	fs.StringVar(&sc.Listen, "listen", or(env.Getenv("SOFTTOKEN_LISTEN"), defaultListen), "address to listen on (SOFTTOKEN_LISTEN)")
 	fs.StringVar(&sc.TLSCert, "tls-cert", env.Getenv("SOFTTOKEN_TLS_CERT"), "TLS certificate file (SOFTTOKEN_TLS_CERT)")
 	fs.StringVar(&sc.TLSKey, "tls-key", env.Getenv("SOFTTOKEN_TLS_KEY"), "TLS key file (SOFTTOKEN_TLS_KEY)")
 	fs.StringVar(&sc.EnrolURL, "enrol-url", env.Getenv("SOFTTOKEN_ENROL_URL"), "public address of the enrol page (SOFTTOKEN_ENROL_URL; default from --listen)")
-	fs.IntVar(&sc.KeyBits, "rsa-bits", 2048, "size of the challenge RSA keys")
-	fs.DurationVar(&sc.KeyRotation, "key-rotation", 24*time.Hour, "how often the challenge key is replaced")
-	fs.IntVar(&sc.Rules.Window, "window", 1, "passcode window in time steps either side")
-	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", 10, "consecutive wrong passcodes or answers that lock a user")
-	fs.DurationVar(&sc.Rules.LockFor, "lock-for", 15*time.Minute, "how long a lockout lasts")
+	fs.IntVar(&sc.KeyBits, "rsa-bits", challenge.DefaultKeyBits, "size of the challenge RSA keys")
+	fs.DurationVar(&sc.KeyRotation, "key-rotation", challenge.DefaultKeyRotation, "how often the challenge key is replaced")
+	fs.IntVar(&sc.Rules.Window, "window", account.DefaultWindow, "passcode window in time steps either side")
+	fs.IntVar(&sc.Rules.MaxFailures, "max-failures", account.DefaultMaxFailures, "consecutive wrong passcodes or answers that lock a user")
+	fs.DurationVar(&sc.Rules.LockFor, "lock-for", account.DefaultLockFor, "how long a lockout lasts")
 	fs.DurationVar(&sc.Rules.SMSCodeTTL, "sms-code-ttl", account.DefaultSMSCodeTTL, "how long a passcode sent by SMS works")
-	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", 5*time.Minute, "how long a user's access blocks a second one")
+	fs.DurationVar(&sc.Rules.SessionHold, "session-hold", account.DefaultSessionHold, "how long a user's access blocks a second one")
 	fs.Var(negated{&sc.Rules.PasswordOnly}, "require-2fa", "every login needs a second factor, but a service account's; =false lets users without a token in with their password alone, and is audited at every start")
 	fs.BoolVar(&sc.WS.VerifyHoldsSession, "verify-holds-session", false, "a portal's verifylogin holds the user as a websocket login does")
 	fs.DurationVar(&sc.HTTP.ReadHeader, "http-read-header-timeout", server.DefaultTimeouts.ReadHeader, "time a client has to send a request's headers")
 	fs.DurationVar(&sc.HTTP.Read, "http-read-timeout", server.DefaultTimeouts.Read, "time a client has to send a whole request")
 	fs.DurationVar(&sc.HTTP.Write, "http-write-timeout", server.DefaultTimeouts.Write, "time the server has to send an answer")
 	fs.DurationVar(&sc.HTTP.Idle, "http-idle-timeout", server.DefaultTimeouts.Idle, "time a kept-alive connection may wait for its next request")
-	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", 30*time.Second, "time a socket has to log in")
-	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", 3*time.Minute, "time an SMS user has to send the code, from the moment it was sent")
+	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", ws.DefaultLoginTimeout, "time a socket has to log in")
+	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", ws.DefaultSMSLoginTimeout, "time an SMS user has to send the code, from the moment it was sent")
 	fs.StringVar(&sc.MetricsListen, "metrics-listen", env.Getenv("SOFTTOKEN_METRICS_LISTEN"), "address of a listener of its own for /metrics in the Prometheus format, e.g. 127.0.0.1:9464 (SOFTTOKEN_METRICS_LISTEN; default: none)")
-	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", 7*24*time.Hour, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
+	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", defaultOutboxKeep, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
 	sc.defineLimits(fs)
 }
 
@@ -95,56 +105,95 @@ func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
 		"(behind a NAT: the traders who may log in at once); more are refused with HTTP 429")
 }
 
-func serve(ctx context.Context, env Env, args []string) error {
-	var c common
-	var sc ServeConfig
-	var sf smsFlags
-	var mf mailFlags
-	var nf netFlags
-	fs := newFlags(env, "serve", &c)
-	sf.define(env, fs)
-	mf.defineTransport(env, fs)
-	sc.define(env, fs)
-	nf.define(env, fs)
+// serveFlags are everything `serve` reads from its flags and the
+// environment.
+type serveFlags struct {
+	c  common
+	sc ServeConfig
+	sf smsFlags
+	mf mailFlags
+	nf netFlags
+}
+
+// parse defines the flags, parses args and checks what they say together.
+func (f *serveFlags) parse(env Env, args []string) error {
+	fs := newFlags(env, "serve", &f.c)
+	f.sf.define(env, fs)
+	f.mf.defineTransport(env, fs)
+	f.sc.define(env, fs)
+	f.nf.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err // --help too: Run prints the flags with their defaults
 	}
-	if err := nf.apply(env, &sc); err != nil {
+	if err := f.nf.apply(env, &f.sc); err != nil {
 		return err
 	}
-	if err := checkListen(sc.Listen, sc.TLSCert != "" || sc.TLSKey != ""); err != nil {
+	if err := checkListen(f.sc.Listen, f.sc.TLSCert != "" || f.sc.TLSKey != ""); err != nil {
 		return err
 	}
-	if (sc.TLSCert == "") != (sc.TLSKey == "") {
+	if (f.sc.TLSCert == "") != (f.sc.TLSKey == "") {
 		return usagef("serve: give both --tls-cert and --tls-key")
 	}
-	sender, smsTo, err := sf.sender(env, c.dataDir())
+	return nil
+}
+
+// connectRules gives the rules their SMS sender, mailer and password
+// hashing pool, and says where the texts and mails go (for the log).
+func (f *serveFlags) connectRules(env Env) (smsTo, mailTo string, err error) {
+	sender, smsTo, err := f.sf.sender(env, f.c.dataDir())
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	mailer, mailTo := mf.mailer(env, c.dataDir())
-	sc.Rules.SMS, sc.Rules.Mail, sc.Rules.MailFrom = sender, mailer, mf.from
-	sc.Rules.Hashing = password.NewPool(sc.HashMemoryMiB<<20, sc.HashWait)
-	storage, err := c.storage(env)
-	if err != nil {
-		return err
-	}
-	keys, err := challenge.NewKeys(sc.KeyBits, sc.KeyRotation, env.Now)
-	if err != nil {
-		return err
-	}
-	tls := sc.TLSCert != ""
+	mailer, mailTo := f.mf.mailer(env, f.c.dataDir())
+	f.sc.Rules.SMS, f.sc.Rules.Mail, f.sc.Rules.MailFrom = sender, mailer, f.mf.from
+	f.sc.Rules.Hashing = password.NewPool(f.sc.HashMemoryMiB<<20, f.sc.HashWait)
+	return smsTo, mailTo, nil
+}
+
+// serverConfig is the server's configuration from the flags, with keys
+// and counted (nil: nothing is counted); the enrol page's address
+// defaults to one on --listen.
+func (f *serveFlags) serverConfig(env Env, keys *challenge.Keys, counted *metrics.Metrics) server.Config {
+	sc := &f.sc
 	if sc.EnrolURL == "" {
-		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[tls] + sc.Listen + web.Prefix
+		sc.EnrolURL = map[bool]string{true: "https://", false: "http://"}[sc.TLSCert != ""] + sc.Listen + web.Prefix
 	}
-	counted, stopMetrics, err := startMetrics(env, sc.MetricsListen)
+	return server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL, Metrics: counted,
+		Proxies: sc.Proxies, Web: sc.Web, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
+}
+
+// outboxes are the folders the mails and texts are written to, and how
+// long they stay.
+func (f *serveFlags) outboxes() outboxes {
+	return outboxes{dirs: []string{f.sf.outboxDir(f.c.dataDir()), f.mf.outboxDir(f.c.dataDir())}, keep: f.sc.OutboxKeep}
+}
+
+// serve runs the server until ctx ends: the flags, the services the rules
+// use, the handler on the database, then the listener with the
+// housekeeping beside it.
+func serve(ctx context.Context, env Env, args []string) error {
+	var f serveFlags
+	if err := f.parse(env, args); err != nil {
+		return err
+	}
+	smsTo, mailTo, err := f.connectRules(env)
+	if err != nil {
+		return err
+	}
+	storage, err := f.c.storage(env)
+	if err != nil {
+		return err
+	}
+	keys, err := challenge.NewKeys(f.sc.KeyBits, f.sc.KeyRotation, env.Now)
+	if err != nil {
+		return err
+	}
+	counted, stopMetrics, err := startMetrics(env, f.sc.MetricsListen)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	srvCfg := server.Config{Keys: keys, Rules: sc.Rules, WS: sc.WS, EnrolURL: sc.EnrolURL, Metrics: counted,
-		Proxies: sc.Proxies, Web: sc.Web, MaxTempDays: sc.MaxTempDays, HTTP: sc.HTTP, Logger: env.Logger, Now: env.Now}
-	handler, closeDB, err := server.Open(ctx, storage, srvCfg)
+	handler, closeDB, err := server.Open(ctx, storage, f.serverConfig(env, keys, counted))
 	if err != nil {
 		return err
 	}
@@ -153,24 +202,32 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("record the policies: %w", err)
 	}
 	logAuditHead(ctx, env, handler.Accounts)
-	ln, err := net.Listen("tcp", sc.Listen)
+	ln, err := net.Listen("tcp", f.sc.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sc.Listen, err)
+		return fmt.Errorf("listen on %s: %w", f.sc.Listen, err)
 	}
 	srv := &http.Server{}
 	handler.Serve(srv)
-	// Housekeeping ends before serve returns: it must not use the database
-	// after it is closed, nor log after the caller has read the log.
-	hkCtx, stopHK := context.WithCancel(ctx)
-	hkDone := make(chan struct{})
-	go func() {
-		defer close(hkDone)
-		housekeeping(hkCtx, env, handler.Accounts, keys, outboxes{dirs: []string{sf.outboxDir(c.dataDir()), mf.outboxDir(c.dataDir())}, keep: sc.OutboxKeep})
-	}()
-	err = listenAndServe(ctx, env, srv, ln, sc, "db", c.dbName(), "sms", smsTo, "mail", mailTo)
-	stopHK()
-	<-hkDone
+	stopHousekeeping := startHousekeeping(ctx, env, handler.Accounts, keys, f.outboxes())
+	err = listenAndServe(ctx, env, srv, ln, f.sc, "db", f.c.dbName(), "sms", smsTo, "mail", mailTo)
+	stopHousekeeping()
 	return err
+}
+
+// startHousekeeping runs housekeeping until the function it returns is
+// called, which waits for it to end: it must not use the database after
+// serve closes it, nor log after the caller has read the log.
+func startHousekeeping(ctx context.Context, env Env, accounts *account.Service, keys *challenge.Keys, ob outboxes) (stop func()) {
+	hkCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		housekeeping(hkCtx, env, accounts, keys, ob)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // listenAndServe serves srv on ln (with TLS if sc says so), logs that it

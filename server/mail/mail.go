@@ -87,9 +87,14 @@ type SMTP struct {
 	Username, Password string // empty: no authentication
 	// TLS checks the server's certificate; nil uses the system's roots
 	// with the host of Addr.
-	TLS     *tls.Config
+	TLS *tls.Config
+	// Timeout bounds the connection and the whole exchange of a message
+	// (DefaultTimeout if not above zero).
 	Timeout time.Duration
 }
+
+// DefaultTimeout is SMTP's Timeout unless it says otherwise.
+const DefaultTimeout = 30 * time.Second
 
 // Send delivers one message.
 func (s SMTP) Send(ctx context.Context, m Message) error {
@@ -102,7 +107,7 @@ func (s SMTP) Send(ctx context.Context, m Message) error {
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = DefaultTimeout
 	}
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)

@@ -53,38 +53,46 @@ func ConcurrentLogins(n int) Scenario {
 		if err != nil {
 			return err
 		}
-		var counts []string
-		answered := 0
-		for r, k := range results {
-			counts = append(counts, fmt.Sprintf("%d %q", k, r))
-			if !strings.HasPrefix(r, "error: ") {
-				answered += k
-			}
-		}
-		sort.Strings(counts)
-		grew := after.Peak - before.RSS
-		e.Report.Printf("concurrent-logins: %d at once through a trusted proxy: %s; peak memory %.0f MB over the %.0f MB with the sockets open (hashing budget %d MB)",
-			n, strings.Join(counts, ", "), mb(grew), mb(before.RSS), loginBudgetMiB)
-		if answered != n {
-			e.Report.Failf("concurrent-logins: %d of %d logins were not answered", n-answered, n)
-		}
-		// The password is right: anything but OK or busy is a fault (a
-		// refused network once made every login "invalid").
-		for r, k := range results {
-			if r != wire.ResultOK && r != wire.ResultBusy && !strings.HasPrefix(r, "error: ") {
-				e.Report.Failf("concurrent-logins: %d logins answered %q, want OK or %q", k, r, wire.ResultBusy)
-			}
-		}
-		// The hashing stays within its budget by construction (the pool's
-		// own tests count it); the process also holds each waiting
-		// login's messages, decryption and replies, and the garbage
-		// collector's slack on them: under 100 KB a login.
-		if limit := int64(loginBudgetMiB)<<20 + int64(n)*100<<10; grew > limit {
-			e.Report.Failf("concurrent-logins: peak memory grew by %.0f MB during the logins, over the %d MB hashing budget and 100 KB for each login's messages",
-				mb(grew), loginBudgetMiB)
-		}
+		judgeLogins(e, n, results, before, after)
 		return nil
 	}}
+}
+
+// judgeLogins reports the results of n concurrent logins and the memory
+// they took (after's peak over before's resident size), and fails the
+// run if a login went unanswered, was refused, or took more memory than
+// the hashing budget and its messages allow.
+func judgeLogins(e Env, n int, results map[string]int, before, after Usage) {
+	var counts []string
+	answered := 0
+	for r, k := range results {
+		counts = append(counts, fmt.Sprintf("%d %q", k, r))
+		if !strings.HasPrefix(r, "error: ") {
+			answered += k
+		}
+	}
+	sort.Strings(counts)
+	grew := after.Peak - before.RSS
+	e.Report.Printf("concurrent-logins: %d at once through a trusted proxy: %s; peak memory %.0f MB over the %.0f MB with the sockets open (hashing budget %d MB)",
+		n, strings.Join(counts, ", "), mb(grew), mb(before.RSS), loginBudgetMiB)
+	if answered != n {
+		e.Report.Failf("concurrent-logins: %d of %d logins were not answered", n-answered, n)
+	}
+	// The password is right: anything but OK or busy is a fault (a
+	// refused network once made every login "invalid").
+	for r, k := range results {
+		if r != wire.ResultOK && r != wire.ResultBusy && !strings.HasPrefix(r, "error: ") {
+			e.Report.Failf("concurrent-logins: %d logins answered %q, want OK or %q", k, r, wire.ResultBusy)
+		}
+	}
+	// The hashing stays within its budget by construction (the pool's
+	// own tests count it); the process also holds each waiting
+	// login's messages, decryption and replies, and the garbage
+	// collector's slack on them: under 100 KB a login.
+	if limit := int64(loginBudgetMiB)<<20 + int64(n)*100<<10; grew > limit {
+		e.Report.Failf("concurrent-logins: peak memory grew by %.0f MB during the logins, over the %d MB hashing budget and 100 KB for each login's messages",
+			mb(grew), loginBudgetMiB)
+	}
 }
 
 // loginAll connects n clients, each from a forwarded address of its own,

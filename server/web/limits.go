@@ -57,6 +57,10 @@ var DefaultLimits = Limits{SignIns: ratelimit.Rate{PerMinute: 10, Burst: 10}, Se
 	Frames: ratelimit.Rate{PerMinute: 600, Burst: 40}, FrameMaxBytes: 1 << 20, FrameMaxPixels: 2_000_000, FrameDecodes: 2, MaxSessions: 100_000,
 	MaxSessionsPerAddr: 100}
 
+// DefaultMaxTempDays is the longest a temporary passcode from the
+// self-help desk may last when Config.MaxTempDays is zero.
+const DefaultMaxTempDays = 7
+
 // withDefaults fills the zero (or negative) fields with DefaultLimits'.
 func (l Limits) withDefaults() Limits {
 	l.SignIns, l.Sessions, l.Frames = l.SignIns.Or(DefaultLimits.SignIns), l.Sessions.Or(DefaultLimits.Sessions), l.Frames.Or(DefaultLimits.Frames)

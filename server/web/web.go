@@ -111,7 +111,7 @@ func newSite[V any](cfg Config, key, called, prefix, cookie string, pages ...str
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.MaxTempDays <= 0 {
-		cfg.MaxTempDays = 7
+		cfg.MaxTempDays = DefaultMaxTempDays
 	}
 	h := &site[V]{cfg: cfg, key: key, called: called, prefix: prefix, cookie: cookie, limits: cfg.Limits, mux: http.NewServeMux(),
 		pages: map[lang.Lang]map[string]*template.Template{}, byAddr: cfg.Limits.SignIns.Limiter(), byUser: cfg.Limits.SignIns.Limiter(),

@@ -96,13 +96,13 @@ func (c Config) withDefaults() Config {
 			*v = d
 		}
 	}
-	def(&c.LoginTimeout, 30*time.Second)
-	def(&c.SMSLoginTimeout, 3*time.Minute)
-	def(&c.IdleTimeout, 2*time.Minute)
-	def(&c.EnrolTimeout, 5*time.Minute)
+	def(&c.LoginTimeout, DefaultLoginTimeout)
+	def(&c.SMSLoginTimeout, DefaultSMSLoginTimeout)
+	def(&c.IdleTimeout, DefaultIdleTimeout)
+	def(&c.EnrolTimeout, DefaultEnrolTimeout)
 	c.Connections, c.Challenges = c.Connections.Or(DefaultConnections), c.Challenges.Or(DefaultChallenges)
 	if c.MaxCodeTries <= 0 {
-		c.MaxCodeTries = 3
+		c.MaxCodeTries = DefaultMaxCodeTries
 	}
 	if c.MaxSockets <= 0 {
 		c.MaxSockets = DefaultMaxSockets

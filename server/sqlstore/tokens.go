@@ -1,0 +1,53 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/softtoken/softtoken/server/store"
+)
+
+// The tokens table: each user's token and the last step it accepted.
+
+// SetToken replaces the user's token.
+func (t tx) SetToken(id int64, tok store.Token) error {
+	if tok.Created.IsZero() {
+		tok.Created = time.Now()
+	}
+	_, err := t.run(`INSERT INTO tokens (user_id, serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET serial=excluded.serial, sealed_seed=excluded.sealed_seed,
+		algorithm=excluded.algorithm, digits=excluded.digits, period=excluded.period, last_step=excluded.last_step, drift=excluded.drift, created_at=excluded.created_at`, id, tok.Serial, tok.SealedSeed, tok.Algorithm, tok.Digits, tok.Period, tok.LastStep, tok.Drift, unix(tok.Created))
+	if err != nil {
+		return fmt.Errorf("set token: %w", err)
+	}
+	return nil
+}
+
+// TokenOf returns the user's token, or ErrNotFound.
+func (t tx) TokenOf(id int64) (store.Token, error) {
+	var tok store.Token
+	var created int64
+	err := t.row(`SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`, id).
+		Scan(&tok.Serial, &tok.SealedSeed, &tok.Algorithm, &tok.Digits, &tok.Period, &tok.LastStep, &tok.Drift, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Token{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Token{}, fmt.Errorf("read token: %w", err)
+	}
+	tok.Created = fromUnix(created)
+	return tok, nil
+}
+
+// DeleteToken revokes the user's token.
+func (t tx) DeleteToken(id int64) (bool, error) {
+	return t.changed("delete token", `DELETE FROM tokens WHERE user_id=?`, id)
+}
+
+// AcceptStep is one conditional UPDATE, so two racing verifications of
+// one code cannot both succeed.
+func (t tx) AcceptStep(id int64, step int64, drift int) (bool, error) {
+	return t.changed("accept step", `UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ?`, step, drift, id, step)
+}
