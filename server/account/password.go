@@ -143,7 +143,7 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 				return err
 			}
 			if detail != "" {
-				if err := tx.Audit(s.event(o, u.UserID, "help desk cooling-off", "OK", detail)); err != nil {
+				if err := tx.Audit(s.event(o, u.UserID, "help desk cooling-off", CodeOK, detail)); err != nil {
 					return err
 				}
 			}
@@ -188,7 +188,7 @@ func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte,
 	}
 	if !s.twoFactor(u) {
 		if u.Service {
-			s.Record(ctx, o, u.UserID, "service login", "OK", "password alone: a service account")
+			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
 		return SignIn{Grant: g, User: u}, nil
 	}
@@ -238,7 +238,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 		return SignIn{User: u}, err
 	case !s.twoFactor(u):
 		if u.Service {
-			s.Record(ctx, o, u.UserID, "service login", "OK", "password alone: a service account")
+			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
 		return SignIn{Grant: g, User: u}, nil
 	case reserved.ID == 0:

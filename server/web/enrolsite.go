@@ -123,7 +123,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 		return
 	}
 	if !h.signInAllowed(r, userID) {
-		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", "rate limited", "")
+		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: userID, Error: say("error.toomany")})
 		return
 	}

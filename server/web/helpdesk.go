@@ -101,7 +101,7 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 		h.render(w, r, status, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Error: m})
 	}
 	if !h.signInAllowed(r, s.v.userID) {
-		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", "rate limited", "")
+		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID,
 			Error: say("error.toomany")})
 		return
