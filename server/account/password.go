@@ -136,16 +136,8 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
 		}
 		if result == nil {
-			// What waited in a help desk case past its cooling-off takes
-			// over now, before the grant is made.
-			detail, err := s.deskDue(tx, &u)
-			if err != nil {
+			if err := s.deskTakesOver(tx, o, &u); err != nil {
 				return err
-			}
-			if detail != "" {
-				if err := tx.Audit(s.event(o, u.UserID, "help desk cooling-off", CodeOK, detail)); err != nil {
-					return err
-				}
 			}
 		}
 		if result == nil && next != nil {
@@ -164,6 +156,16 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		return Grant{}, u, result
 	}
 	return Grant{}, store.User{}, result
+}
+
+// deskTakesOver lets what waited in a help desk case past its cooling-off
+// take over u, before a grant is made, and audits it.
+func (s *Service) deskTakesOver(tx store.Tx, o Origin, u *store.User) error {
+	detail, err := s.deskDue(tx, u)
+	if err != nil || detail == "" {
+		return err
+	}
+	return tx.Audit(s.event(o, u.UserID, "help desk cooling-off", CodeOK, detail))
 }
 
 // SignIn is a completed or half-done login.
