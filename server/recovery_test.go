@@ -60,7 +60,7 @@ func TestUnlockLetsALockedUserLogInWithTheirToken(t *testing.T) {
 	if after.LockedUntil != nil || after.Failures != 0 || after.TokenSerial != before.TokenSerial || !after.Active {
 		t.Errorf("after user unlock: %+v, before the lock: %+v", after, before)
 	}
-	if got := audited(t, s, "trader", "user unlock"); len(got) != 1 || !strings.HasPrefix(got[0], "OK: was locked until") {
+	if got := audited(t, s, "trader", "user unlock"); len(got) != 1 || !strings.HasPrefix(got[0], "ok: was locked until") {
 		t.Errorf("audit: %q", got)
 	}
 }
@@ -108,7 +108,7 @@ func TestUpdateChangesOnlyTheNamedFields(t *testing.T) {
 	if got := s.Verify("trader", "trader-pass", codeAt(t, s, tok, 0)); got != wire.ResultOK {
 		t.Errorf("the token after a profile change: %s", got)
 	}
-	if got := audited(t, s, "trader", "profile"); len(got) != 1 || got[0] != "OK: changed attr, email" {
+	if got := audited(t, s, "trader", "profile"); len(got) != 1 || got[0] != "ok: changed attr, email" {
 		t.Errorf("audit: %q", got)
 	}
 }
@@ -150,7 +150,7 @@ func TestNewNumberOfAnSMSUserEndsTheirSignIns(t *testing.T) {
 	if notices != 1 {
 		t.Errorf("%d mail notices of the new number, want 1", notices)
 	}
-	if got := audited(t, s, "sally", "profile"); len(got) != 1 || got[0] != "OK: changed phone; passcodes by SMS to +44…456" {
+	if got := audited(t, s, "sally", "profile"); len(got) != 1 || got[0] != "ok: changed phone; passcodes by SMS to +44…456" {
 		t.Errorf("audit: %q", got)
 	}
 }
@@ -181,7 +181,7 @@ func TestOverrideIssuesASecondTempPasscodeWithin30Days(t *testing.T) {
 		t.Errorf("the overriding passcode: %s", got)
 	}
 	got := audited(t, s, "trader", "temporary passcode")
-	if len(got) != 3 || !strings.HasPrefix(got[1], "temporary passcode too soon") ||
+	if len(got) != 3 || !strings.HasPrefix(got[1], "too_soon") ||
 		!strings.HasSuffix(got[2], "; 30-day rule overridden (the last was issued on 2027-01-15): trader at the desk, passport checked by J. Smith") ||
 		strings.Contains(got[2], out.Code) {
 		t.Errorf("audit: %q", got)

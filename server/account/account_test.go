@@ -18,7 +18,6 @@ import (
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/sms"
 	"github.com/softtoken/softtoken/server/sqlite"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -207,7 +206,7 @@ func testLockout(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, good); !errors.Is(err, account.ErrLocked) {
 		t.Fatalf("locked user with a good code: got %v", err)
 	}
-	events, _ := f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "alice"})
+	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
 	found := false
 	for _, e := range events {
 		found = found || e.Event == "lockout"

@@ -109,7 +109,7 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 			if err := tx.ResetFailures(u.ID); err != nil {
 				return err
 			}
-			return tx.Audit(s.event(o, u.UserID, name, "OK", strings.Trim(detail+"; "+p.String(), "; ")))
+			return tx.Audit(s.event(o, u.UserID, name, CodeOK, strings.Trim(detail+"; "+p.String(), "; ")))
 		}
 		failure := wrong
 		if p == proofExpired {
@@ -121,7 +121,7 @@ func (s *Service) settleSecond(ctx context.Context, o Origin, g Grant, u store.U
 		if u.LockedUntil.IsZero() {
 			return nil
 		}
-		return tx.Audit(s.event(o, u.UserID, "lockout", "locked", fmt.Sprintf("locked until %s after %d consecutive failures",
+		return tx.Audit(s.event(o, u.UserID, "lockout", CodeLocked, fmt.Sprintf("locked until %s after %d consecutive failures",
 			u.LockedUntil.UTC().Format(time.RFC3339), s.cfg.MaxFailures)))
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/store"
@@ -40,4 +41,146 @@ func (s *Service) AuditHead(ctx context.Context) (store.AuditHead, error) {
 		return err
 	})
 	return h, err
+}
+
+// The codes of what the audit records besides the rules' outcomes (see
+// Codes): words of the audit's own, stable like the others.
+const (
+	// CodeBegan: the audit's hash chain began (ChainBegun).
+	CodeBegan Code = "began"
+	// CodeRateLimited: a source asked too often and was not answered (a
+	// sign-in page, SMS passcodes).
+	CodeRateLimited Code = "rate_limited"
+	// CodeSecondFactorOff: the server started with the second factor
+	// not required (Started).
+	CodeSecondFactorOff Code = "second_factor_off"
+)
+
+// AuditCodes are every code the audit records: the rules' outcomes
+// (Codes), CodeOK, CodeFailed, and the audit's own words.
+func AuditCodes() []Code {
+	return append([]Code{CodeOK, CodeFailed, CodeBegan, CodeRateLimited, CodeSecondFactorOff}, Codes()...)
+}
+
+// legacyOutcomes are the words the audit recorded before its outcomes
+// were codes (records before AuditCodesFrom), each with its code; the
+// table is docs/audit.md's. Never change a word here: it is what old
+// records hold.
+var legacyOutcomes = map[string]Code{
+	"OK":                                        CodeOK,
+	"failed":                                    CodeFailed,
+	"began":                                     CodeBegan,
+	"locked":                                    CodeLocked,
+	"rate limited":                              CodeRateLimited,
+	"second factor not required":                CodeSecondFactorOff,
+	"invalid user ID or password":               CodeInvalidLogin,
+	"invalid passcode":                          CodeInvalidCode,
+	"account locked":                            CodeLocked,
+	"account disabled":                          CodeDisabled,
+	"too many attempts":                         CodeThrottled,
+	"passcode expired":                          CodePasscodeExpired,
+	"code already used":                         CodeCodeUsed,
+	"signed out: the account changed":           CodeSignedOut,
+	"not allowed":                               CodeNotAllowed,
+	"no such user":                              CodeNoSuchUser,
+	"user already exists":                       CodeUserExists,
+	"the new password is the current one":       CodeSamePassword,
+	"password must be 8 to 200 characters":      CodeWeakPassword,
+	"answers not accepted":                      CodeBadAnswers,
+	"wrong answer":                              CodeWrongAnswer,
+	"no security questions":                     CodeNoQuestions,
+	"temporary passcode too soon":               CodeTooSoon,
+	"temporary passcode validity out of range":  CodeBadDays,
+	"not a mobile number in international form": CodeBadPhone,
+	"passcodes by SMS are switched off on this server":               CodeSMSOff,
+	"too many text messages: wait a few minutes":                     CodeSMSTooMany,
+	"the user gets no passcodes by SMS":                              CodeNotSMSUser,
+	"the user has no token":                                          CodeNoToken,
+	"the SMS could not be sent":                                      CodeSMSNotSent,
+	"user already logged in":                                         CodeHeld,
+	"no session holds the user":                                      CodeNoSession,
+	"no second factor enrolled":                                      CodeNotEnrolled,
+	"server busy":                                                    CodeBusy,
+	"the link is not valid any more":                                 CodeNoDeskCase,
+	"changing the security answers needs your token or SMS passcode": CodeOldFactor,
+	"what waits changed since the page was opened":                   CodeDeskCaseChanged,
+}
+
+// AuditEvent is one audit record as the admin commands read it.
+type AuditEvent struct {
+	// Seq is the record's sequence number in the hash chain.
+	Seq    int64
+	At     time.Time
+	UserID string
+	Client string
+	Event  string
+	// Outcome is what the record holds: a Code, or in a record from
+	// before the codes (Legacy) the word of its time.
+	Outcome string
+	// Code is the outcome's code, the word of an old record translated
+	// (docs/audit.md).
+	Code   Code
+	Legacy bool
+	Detail string
+	// Prev and Hash link the record into the hash chain (package
+	// server/auditchain).
+	Prev, Hash []byte
+}
+
+// AuditFilter selects audit records; zero fields match everything.
+type AuditFilter struct {
+	UserID string
+	Since  time.Time
+	// Outcome matches a record of this code, old records by their word's
+	// code.
+	Outcome Code
+}
+
+// AuditEvents reads the audit (admin command line), oldest first.
+func (s *Service) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	var rows []store.AuditEvent
+	var from int64
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		if from, err = tx.AuditCodesFrom(); err != nil {
+			return err
+		}
+		rows, err = tx.AuditEvents(store.AuditFilter{UserID: f.UserID, Since: f.Since})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []AuditEvent
+	for _, r := range rows {
+		e := auditEvent(r, from)
+		if f.Outcome == "" || e.Code == f.Outcome {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// auditEvent is the record r, whose outcome is a code from record from
+// on.
+func auditEvent(r store.AuditEvent, from int64) AuditEvent {
+	e := AuditEvent{Seq: r.ID, At: r.At, UserID: r.UserID, Client: r.Client, Event: r.Event, Outcome: r.Outcome,
+		Code: Code(r.Outcome), Legacy: r.ID < from, Detail: r.Detail, Prev: r.Prev, Hash: r.Hash}
+	if c, ok := legacyOutcomes[r.Outcome]; ok && e.Legacy {
+		e.Code = c
+	}
+	return e
+}
+
+// AuditCodesFrom is the sequence number of the audit's first record
+// whose outcome is a code: the records before it hold the words of
+// their time (docs/audit.md).
+func (s *Service) AuditCodesFrom(ctx context.Context) (int64, error) {
+	var from int64
+	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		var err error
+		from, err = tx.AuditCodesFrom()
+		return err
+	})
+	return from, err
 }

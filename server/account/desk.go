@@ -317,7 +317,7 @@ func (s *Service) ConfirmDeskChange(ctx context.Context, o Origin, secret, shown
 				return err
 			}
 		}
-		return tx.Audit(s.event(o, u.UserID, "help desk confirm", "OK", detail))
+		return tx.Audit(s.event(o, u.UserID, "help desk confirm", CodeOK, detail))
 	})
 	if err != nil {
 		s.refused(ctx, o, userID, "help desk confirm", err)
@@ -353,7 +353,7 @@ func (s *Service) DeskNotMe(ctx context.Context, o Origin, secret string) error 
 		if _, err := s.moved(tx, &u, ProofPassword); err != nil {
 			return err
 		}
-		return tx.Audit(s.event(o, u.UserID, "help desk not me", "OK",
+		return tx.Audit(s.event(o, u.UserID, "help desk not me", CodeOK,
 			"the desk's temporary passcode revoked, what waited dropped, the account locked for an administrator"))
 	})
 	if err != nil {

@@ -165,15 +165,3 @@ func Codes() []Code {
 	}
 	return out
 }
-
-// Outcomes are the messages of every outcome: the web catalogues' keys
-// until they are keyed by Code.
-//
-// Deprecated: use Codes.
-func Outcomes() []string {
-	out := make([]string, len(knownErrors))
-	for i, e := range knownErrors {
-		out[i] = e.Error()
-	}
-	return out
-}

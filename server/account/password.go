@@ -136,16 +136,8 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
 		}
 		if result == nil {
-			// What waited in a help desk case past its cooling-off takes
-			// over now, before the grant is made.
-			detail, err := s.deskDue(tx, &u)
-			if err != nil {
+			if err := s.deskTakesOver(tx, o, &u); err != nil {
 				return err
-			}
-			if detail != "" {
-				if err := tx.Audit(s.event(o, u.UserID, "help desk cooling-off", "OK", detail)); err != nil {
-					return err
-				}
 			}
 		}
 		if result == nil && next != nil {
@@ -164,6 +156,16 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		return Grant{}, u, result
 	}
 	return Grant{}, store.User{}, result
+}
+
+// deskTakesOver lets what waited in a help desk case past its cooling-off
+// take over u, before a grant is made, and audits it.
+func (s *Service) deskTakesOver(tx store.Tx, o Origin, u *store.User) error {
+	detail, err := s.deskDue(tx, u)
+	if err != nil || detail == "" {
+		return err
+	}
+	return tx.Audit(s.event(o, u.UserID, "help desk cooling-off", CodeOK, detail))
 }
 
 // SignIn is a completed or half-done login.
@@ -188,7 +190,7 @@ func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte,
 	}
 	if !s.twoFactor(u) {
 		if u.Service {
-			s.Record(ctx, o, u.UserID, "service login", "OK", "password alone: a service account")
+			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
 		return SignIn{Grant: g, User: u}, nil
 	}
@@ -238,7 +240,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 		return SignIn{User: u}, err
 	case !s.twoFactor(u):
 		if u.Service {
-			s.Record(ctx, o, u.UserID, "service login", "OK", "password alone: a service account")
+			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
 		return SignIn{Grant: g, User: u}, nil
 	case reserved.ID == 0:

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
-	"github.com/softtoken/softtoken/server/store"
 )
 
 // Unlock clears the lock and the count, and nothing else: the token, the
@@ -45,14 +44,14 @@ func testUnlock(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.Unlock(ctx, admin, account.ByAdmin("bob")); !errors.Is(err, account.ErrNoSuchUser) {
 		t.Errorf("Unlock of no one: %v", err)
 	}
-	events, _ := f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "alice"})
+	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
 	var details []string
 	for _, e := range events {
 		if e.Event == "user unlock" {
 			details = append(details, e.Outcome+": "+e.Detail)
 		}
 	}
-	if len(details) != 2 || !strings.HasPrefix(details[0], "OK: was locked until") || !strings.HasSuffix(details[0], "3 failures cleared") {
+	if len(details) != 2 || !strings.HasPrefix(details[0], "ok: was locked until") || !strings.HasSuffix(details[0], "3 failures cleared") {
 		t.Errorf("audit of the unlocks: %q", details)
 	}
 }
@@ -99,8 +98,8 @@ func testTempPasscodeOverride(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.CheckPasscode(ctx, admin, f.password(t), temp.Code); err != nil {
 		t.Errorf("the overriding passcode: %v", err)
 	}
-	var last store.AuditEvent
-	events, _ := f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "alice"})
+	var last account.AuditEvent
+	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
 	for _, e := range events {
 		if e.Event == "temporary passcode" {
 			last = e
@@ -113,7 +112,7 @@ func testTempPasscodeOverride(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.IssueTempPasscodeOverride(ctx, admin, account.ByAdmin("root"), 2, 7, "in person"); err != nil {
 		t.Fatal(err)
 	}
-	events, _ = f.svc.AuditEvents(ctx, store.AuditFilter{UserID: "root"})
+	events, _ = f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "root"})
 	if e := events[len(events)-1]; !strings.HasSuffix(e.Detail, "; an override was asked for but not needed: in person") {
 		t.Errorf("audit of an override not needed: %+v", e)
 	}

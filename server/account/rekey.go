@@ -44,7 +44,7 @@ func (s *Service) Rekey(ctx context.Context, o Origin, to *seal.Sealer, chain *a
 			return err
 		}
 		detail := fmt.Sprintf("new master key: %d seeds re-sealed; the audit's %d records linked again under the new key", n, sum.Records+1)
-		if err := tx.Audit(s.event(o, "", "rekey", "OK", detail)); err != nil {
+		if err := tx.Audit(s.event(o, "", "rekey", CodeOK, detail)); err != nil {
 			return err
 		}
 		return tx.RelinkAudit(func(e store.AuditEvent) []byte { return chain.Link(e.Prev, e) }, chain.Seal)

@@ -189,11 +189,11 @@ func (s *Service) now() time.Time { return s.cfg.Now() }
 // event is an audit record of a request from o. What a client typed (the
 // user ID) is cut short and stripped of control characters, so that it
 // cannot pose as other records when the audit is printed.
-func (s *Service) event(o Origin, userID, name, outcome, detail string) store.AuditEvent {
+func (s *Service) event(o Origin, userID, name string, outcome Code, detail string) store.AuditEvent {
 	if o.Via != "" && o.Via != Admin.Via {
 		detail = strings.TrimPrefix(detail+"; via "+o.Via, "; ")
 	}
-	return store.AuditEvent{At: s.now(), UserID: printable(userID), Client: printable(o.Client), Event: name, Outcome: outcome,
+	return store.AuditEvent{At: s.now(), UserID: printable(userID), Client: printable(o.Client), Event: name, Outcome: string(outcome),
 		Detail: clipped(detail, maxDetail)}
 }
 
@@ -219,8 +219,9 @@ func clipped(s string, n int) string {
 }
 
 // Record audits an event of an adapter's own (a logout, a refused second
-// session, a mail that could not be sent) that changes nothing here.
-func (s *Service) Record(ctx context.Context, o Origin, userID, name, outcome, detail string) {
+// session, a mail that could not be sent) that changes nothing here, with
+// its outcome's code.
+func (s *Service) Record(ctx context.Context, o Origin, userID, name string, outcome Code, detail string) {
 	err := s.st.Update(ctx, func(tx store.Tx) error { return tx.Audit(s.event(o, userID, name, outcome, detail)) })
 	if err != nil {
 		s.cfg.Logger.Error("audit failed", "event", name, "err", err)
@@ -239,7 +240,7 @@ func (s *Service) Started(ctx context.Context, o Origin) error {
 	const detail = "users without a token log in with their password alone (serve --require-2fa=false)"
 	s.cfg.Logger.Warn("the second factor is not required: " + detail)
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		return tx.Audit(s.event(o, "", "policy", "second factor not required", detail))
+		return tx.Audit(s.event(o, "", "policy", CodeSecondFactorOff, detail))
 	})
 }
 
@@ -253,19 +254,20 @@ func (s *Service) ChainBegun(ctx context.Context, earlier int64) error {
 		"(check it with audit verify --expect against a witness logged earlier)", earlier)
 	s.cfg.Logger.Warn("the audit's hash chain began now", "earlier_records", earlier, "detail", detail)
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		return tx.Audit(s.event(Origin{Client: "server", Via: "start"}, "", "audit chain", "began", detail))
+		return tx.Audit(s.event(Origin{Client: "server", Via: "start"}, "", "audit chain", CodeBegan, detail))
 	})
 }
 
-// outcome is the audit's word for an error.
-func outcome(err error) string {
+// outcome is the audit's code for an error: CodeOK for none, and
+// CodeFailed for a failure of the server.
+func outcome(err error) Code {
 	if err == nil {
-		return "OK"
+		return CodeOK
 	}
-	if e, ok := errors.AsType[*Error](err); ok {
-		return e.Message
+	if c, ok := CodeOf(err); ok {
+		return c
 	}
-	return "failed"
+	return CodeFailed
 }
 
 // userOf reads the user a target names, with the authority it carries:
@@ -337,7 +339,7 @@ func (s *Service) change(ctx context.Context, o Origin, t Target, name string, f
 		if err != nil {
 			return err
 		}
-		return tx.Audit(s.event(o, u.UserID, name, "OK", detail))
+		return tx.Audit(s.event(o, u.UserID, name, CodeOK, detail))
 	})
 	if err != nil {
 		s.refused(ctx, o, t.name(), name, err)
@@ -352,7 +354,7 @@ func (s *Service) refused(ctx context.Context, o Origin, userID, name string, er
 		s.Record(ctx, o, se.Actor, "service scope", outcome(err), fmt.Sprintf("%s of %s needs the %s scope", name, printable(userID), se.Need))
 		return
 	}
-	if out := outcome(err); out != "failed" {
+	if out := outcome(err); out != CodeFailed {
 		s.Record(ctx, o, userID, name, out, "")
 	}
 }
@@ -370,7 +372,7 @@ func (s *Service) notify(ctx context.Context, o Origin, u store.User, m mail.Mes
 	m.From, m.To = s.cfg.MailFrom, u.Email
 	if err := s.cfg.Mail.Send(ctx, m); err != nil {
 		s.cfg.Logger.Error("mail notice", "userid", u.UserID, "err", err)
-		s.Record(ctx, o, u.UserID, "mail notice", "failed", m.Subject)
+		s.Record(ctx, o, u.UserID, "mail notice", CodeFailed, m.Subject)
 		return "not sent: " + err.Error()
 	}
 	return "sent to " + u.Email

@@ -80,7 +80,7 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 	// allowance each: someone at the help desk who asks for codes to
 	// numbers of their own cannot use up the user's sign-in passcodes.
 	if !s.smsLimit.Allow(strconv.FormatInt(g.id, 10)+":"+purpose, s.now()) {
-		s.Record(ctx, o, g.UserID, name, "rate limited", "")
+		s.Record(ctx, o, g.UserID, name, CodeRateLimited, "")
 		return "", ErrSMSTooMany
 	}
 	c := store.SMSCode{Purpose: purpose, Hash: hash, Expires: s.expiresIn(s.cfg.SMSCodeTTL)}
@@ -100,9 +100,9 @@ func (s *Service) sendCode(ctx context.Context, o Origin, g Grant, purpose strin
 	kind := map[string]string{store.SMSLogin: sms.ForSignIn, store.SMSPhone: sms.ForNumber}[purpose]
 	text := sms.CodeText(l, kind, code, int(s.cfg.SMSCodeTTL.Minutes()))
 	err = s.cfg.SMS.Send(ctx, sms.Message{To: phone, Text: text, Date: s.now()})
-	outcome, detail := "OK", fmt.Sprintf("%s sent to %s", what, sms.Mask(phone))
+	outcome, detail := CodeOK, fmt.Sprintf("%s sent to %s", what, sms.Mask(phone))
 	if err != nil {
-		outcome, detail = "failed", fmt.Sprintf("%s to %s not sent", what, sms.Mask(phone))
+		outcome, detail = CodeFailed, fmt.Sprintf("%s to %s not sent", what, sms.Mask(phone))
 		s.cfg.Logger.Error("send SMS", "userid", g.UserID, "to", sms.Mask(phone), "err", err)
 	}
 	s.Record(ctx, o, g.UserID, name, outcome, detail)

@@ -110,7 +110,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 			}
 		}
 		c.User = u
-		return tx.Audit(s.event(o, u.UserID, "user add", "OK", ""))
+		return tx.Audit(s.event(o, u.UserID, "user add", CodeOK, ""))
 	})
 	if err != nil {
 		s.refused(ctx, o, n.UserID, "user add", err)
@@ -402,22 +402,11 @@ func (s *Service) DisableUnenrolled(ctx context.Context) ([]string, error) {
 			return err
 		}
 		for _, id := range ids {
-			if err := tx.Audit(s.event(Admin, id, "disable unenrolled", "OK", "the initial passcode expired unused")); err != nil {
+			if err := tx.Audit(s.event(Admin, id, "disable unenrolled", CodeOK, "the initial passcode expired unused")); err != nil {
 				return err
 			}
 		}
 		return tx.ForgetFirstFactors(s.now().Add(-24 * time.Hour))
 	})
 	return ids, err
-}
-
-// AuditEvents reads the audit (admin command line).
-func (s *Service) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
-	var out []store.AuditEvent
-	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		var err error
-		out, err = tx.AuditEvents(f)
-		return err
-	})
-	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
-	"github.com/softtoken/softtoken/server/store"
 )
 
 // audit prints the audit: a table a person reads, with every field that
@@ -26,22 +26,9 @@ func audit(ctx context.Context, env Env, args []string) error {
 		return auditVerify(ctx, env, args[1:])
 	}
 	var c common
-	var user, since string
-	fs := newFlags(env, "audit", &c)
-	fs.StringVar(&user, "user", "", "only this user's events")
-	fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
-	if _, err := parse(fs, args, 0); err != nil {
+	f, err := auditFlags(env, &c, args)
+	if err != nil {
 		return err
-	}
-	f := store.AuditFilter{UserID: user}
-	if since != "" {
-		if d, err := time.ParseDuration(since); err == nil {
-			f.Since = env.Now().Add(-d)
-		} else if t, err := time.Parse(time.RFC3339, since); err == nil {
-			f.Since = t
-		} else {
-			return usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
-		}
 	}
 	d, err := c.open(ctx, env, account.Config{})
 	if err != nil {
@@ -58,10 +45,48 @@ func audit(ctx context.Context, env Env, args []string) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SEQ\tTIME\tUSER\tCLIENT\tEVENT\tOUTCOME")
 	for _, e := range events {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.At.UTC().Format(time.RFC3339),
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.UTC().Format(time.RFC3339),
 			escaped(e.UserID), escaped(e.Client), escaped(e.Event), escaped(e.Outcome))
 	}
 	return w.Flush()
+}
+
+// auditFlags parses the flags of `audit` into the records to print.
+func auditFlags(env Env, c *common, args []string) (account.AuditFilter, error) {
+	var f account.AuditFilter
+	var since, outcome string
+	fs := newFlags(env, "audit", c)
+	fs.StringVar(&f.UserID, "user", "", "only this user's events")
+	fs.StringVar(&since, "since", "", "only events since a time (RFC 3339) or a duration ago (e.g. 24h)")
+	fs.StringVar(&outcome, "outcome", "", "only events of this outcome `code` (ok, failed, invalid_login, …: docs/audit.md), old records by their words' code")
+	if _, err := parse(fs, args, 0); err != nil {
+		return f, err
+	}
+	if since != "" {
+		if d, err := time.ParseDuration(since); err == nil {
+			f.Since = env.Now().Add(-d)
+		} else if t, err := time.Parse(time.RFC3339, since); err == nil {
+			f.Since = t
+		} else {
+			return f, usagef("audit: --since takes a time like 2026-01-02T15:04:05Z or a duration like 24h")
+		}
+	}
+	if outcome != "" {
+		f.Outcome = account.Code(outcome)
+		if !slices.Contains(account.AuditCodes(), f.Outcome) {
+			return f, usagef("audit: --outcome takes a code: %s", joinCodes(account.AuditCodes()))
+		}
+	}
+	return f, nil
+}
+
+// joinCodes is codes separated by commas.
+func joinCodes(codes []account.Code) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }
 
 // auditLine is one audit record as `audit --json` prints it.
@@ -72,7 +97,10 @@ type auditLine struct {
 	Client  string `json:"client"`
 	Event   string `json:"event"`
 	Outcome string `json:"outcome"`
-	Detail  string `json:"detail"`
+	// Code is the outcome's code: an old record's word translated
+	// (docs/audit.md).
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
 	// Prev and Hash link the record into the chain, in hex.
 	Prev string `json:"prev"`
 	Hash string `json:"hash"`
@@ -80,11 +108,11 @@ type auditLine struct {
 
 // auditLines prints each event as one line of JSON: JSON escapes every
 // control character, so that no field can break a line.
-func auditLines(env Env, events []store.AuditEvent) error {
+func auditLines(env Env, events []account.AuditEvent) error {
 	enc := json.NewEncoder(env.Stdout)
 	for _, e := range events {
-		l := auditLine{Seq: e.ID, At: e.At.UTC().Format(time.RFC3339), UserID: e.UserID, Client: e.Client, Event: e.Event,
-			Outcome: e.Outcome, Detail: e.Detail, Prev: hex.EncodeToString(e.Prev), Hash: hex.EncodeToString(e.Hash)}
+		l := auditLine{Seq: e.Seq, At: e.At.UTC().Format(time.RFC3339), UserID: e.UserID, Client: e.Client, Event: e.Event,
+			Outcome: e.Outcome, Code: string(e.Code), Detail: e.Detail, Prev: hex.EncodeToString(e.Prev), Hash: hex.EncodeToString(e.Hash)}
 		if err := enc.Encode(l); err != nil {
 			return err
 		}
@@ -140,14 +168,21 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	from, err := d.acct.AuditCodesFrom(ctx)
+	if err != nil {
+		return err
+	}
 	h := sum.Head
 	text := fmt.Sprintf("The audit holds: %d records, none changed, removed or inserted; the last is record %d, hash %x.", sum.Records, h.Seq, h.Hash)
 	if h.Earlier > 0 {
 		text += fmt.Sprintf(" The chain began on %s: the %d records before it were linked then, and are checked from then on only.",
 			h.Began.UTC().Format(time.RFC3339), h.Earlier)
 	}
+	if from > 1 {
+		text += fmt.Sprintf(" Outcomes are codes from record %d on; the records before hold the words of their time (docs/audit.md).", from)
+	}
 	return c.report(env, map[string]any{"ok": true, "records": sum.Records, "head_seq": h.Seq, "head_hash": hex.EncodeToString(h.Hash),
-		"began": jsonTime(h.Began), "earlier": h.Earlier}, text)
+		"began": jsonTime(h.Began), "earlier": h.Earlier, "codes_from": from}, text)
 }
 
 // jsonTime is t in RFC 3339, or "" for no time.

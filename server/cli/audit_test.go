@@ -184,3 +184,58 @@ func TestUserListEscapesUserIDs(t *testing.T) {
 		t.Errorf("user list printed the user ID raw:\n%q", out)
 	}
 }
+
+// `audit --outcome CODE` finds the records of that code, and the records
+// from before the codes (docs/audit.md) by their word's code; a record
+// written after the codes began is taken at its word.
+func TestAuditFiltersByOutcomeCode(t *testing.T) {
+	a, n := audited(t)
+	db := rawDB(t, a.db)
+	for i, stmt := range []string{
+		`INSERT INTO audit (id, at, userid, event, outcome) VALUES (?, 1800000000, 'old', 'login', 'OK')`,
+		`INSERT INTO audit (id, at, userid, event, outcome) VALUES (?, 1800000000, 'old', 'login', 'invalid user ID or password')`,
+		`UPDATE audit_codes SET first_seq = ? + 1`,
+		`INSERT INTO audit (id, at, userid, event, outcome) VALUES (?, 1800000000, 'new', 'login', 'invalid passcode')`,
+	} {
+		if _, err := db.Exec(stmt, n+1+i); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	tests := []struct {
+		code string
+		want []string // userid outcome code of each record
+	}{
+		{"invalid_login", []string{"old invalid user ID or password invalid_login"}},
+		{"invalid_code", nil},
+		{"no_token", nil},
+		{"ok", []string{"old OK ok"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			out, err := a.run("", "audit", "--json", "--outcome", tt.code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for line := range strings.Lines(out) {
+				var e struct{ UserID, Outcome, Code string }
+				if err := json.Unmarshal([]byte(line), &e); err != nil {
+					t.Fatalf("%q: %v", line, err)
+				}
+				if e.Code != tt.code {
+					t.Errorf("--outcome %s printed a record of %q", tt.code, e.Code)
+				}
+				if e.UserID == "old" || e.UserID == "new" {
+					got = append(got, e.UserID+" "+e.Outcome+" "+e.Code)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("--outcome %s: %q, want %q", tt.code, got, tt.want)
+			}
+		})
+	}
+	var usage *cli.UsageError
+	if _, err := a.run("", "audit", "--outcome", "OK"); !errors.As(err, &usage) {
+		t.Errorf("--outcome OK (a word, not a code): %v, want a usage error", err)
+	}
+}

@@ -75,7 +75,7 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
       identity overrides the rule; the reason is audited and must hold no secret)
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
-  softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h]
+  softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h] [--outcome CODE]
       (control characters print escaped; --json prints one JSON object a line)
   softtoken-server migrate   (applies the schema migrations the database lacks; serve and
       every command do it too, one node at a time on PostgreSQL)

@@ -444,12 +444,12 @@ func TestRequire2FAOffIsAudited(t *testing.T) {
 	a := newAdmin(t)
 	_, stop := a.serve()
 	stop()
-	if out, _ := a.run("", "audit"); strings.Contains(out, "second factor not required") {
+	if out, _ := a.run("", "audit"); strings.Contains(out, "second_factor_off") {
 		t.Errorf("a default start recorded the policy as off:\n%s", out)
 	}
 	_, stop = a.serve("--require-2fa=false")
 	stop()
-	if out, _ := a.run("", "audit"); !strings.Contains(out, "second factor not required") {
+	if out, _ := a.run("", "audit"); !strings.Contains(out, "second_factor_off") {
 		t.Errorf("a start with --require-2fa=false is not in the audit:\n%s", out)
 	}
 	help, err := a.run("", "serve", "--help")

@@ -196,12 +196,12 @@ func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, dataDir s
 	if err := m.Send(ctx, msg); err != nil {
 		out.Mail = "not sent: " + err.Error()
 		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the welcome mail to %s was not sent (%v): hand the passcode over yourself\n", u.Email, err)
-		d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "failed", err.Error())
+		d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", account.CodeFailed, err.Error())
 		return
 	}
 	sent = true
 	out.Mail = "sent to " + u.Email + " via " + where
-	d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", "OK", "to "+u.Email)
+	d.acct.Record(ctx, account.Admin, u.UserID, "welcome mail", account.CodeOK, "to "+u.Email)
 }
 
 // userList lists the users, or those the filters select (all of them).

@@ -69,6 +69,16 @@ func (t tx) moveHead(h store.AuditHead, seal func(store.AuditHead) []byte) error
 	return err
 }
 
+// AuditCodesFrom reads where the audit's outcomes become codes (see
+// store.ReadTx.AuditCodesFrom), which codesMigration marked.
+func (t tx) AuditCodesFrom() (int64, error) {
+	var from int64
+	if err := t.row(`SELECT first_seq FROM audit_codes`).Scan(&from); err != nil {
+		return 0, fmt.Errorf("read where the audit's codes begin: %w", err)
+	}
+	return from, nil
+}
+
 const auditColumns = `id, at, userid, client, event, outcome, detail, prev, hash`
 
 func scanAudit(rows *sql.Rows) (store.AuditEvent, error) {

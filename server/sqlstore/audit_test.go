@@ -168,3 +168,44 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 		}
 	}
 }
+
+// The migration to codes marks where they begin: a new database's first
+// record, an old one's next record after those it holds, and a schema
+// rolled back and migrated again the next record after all of them.
+func TestAuditCodesBeginAfterTheOldRecords(t *testing.T) {
+	onEach(t, testAuditCodesBeginAfterTheOldRecords)
+}
+
+func testAuditCodesBeginAfterTheOldRecords(t *testing.T, b backend) {
+	path := b.where(t)
+	db := openKeyed(t, b, path)
+	if got := codesFrom(t, db); got != 1 {
+		t.Errorf("a new database's codes begin at record %d, want 1", got)
+	}
+	db = behindTheBack(t, b, db, path, 3, `DROP TABLE audit_codes`, `DELETE FROM schema_migrations WHERE version >= 13`)
+	if got := codesFrom(t, db); got != 4 {
+		t.Errorf("after 3 old records the codes begin at record %d, want 4", got)
+	}
+	db = behindTheBack(t, b, db, path, 2, `DELETE FROM schema_migrations WHERE version >= 13`)
+	if got := codesFrom(t, db); got != 6 {
+		t.Errorf("migrated again after 5 records, the codes begin at record %d, want 6", got)
+	}
+	if sum, err := verify(t, db, auditKey); err != nil || sum.Records != 5 {
+		t.Errorf("verify: %+v, %v", sum, err)
+	}
+}
+
+// codesFrom is where db's audit outcomes become codes.
+func codesFrom(t *testing.T, db *sqlstore.DB) int64 {
+	t.Helper()
+	var from int64
+	err := db.View(context.Background(), func(tx store.ReadTx) error {
+		var err error
+		from, err = tx.AuditCodesFrom()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return from
+}

@@ -287,6 +287,15 @@ var migrations = []migration{
 		token_last_step BIGINT NOT NULL DEFAULT -1,
 		phone TEXT NOT NULL DEFAULT ''
 	);`},
+	// The audit's outcomes are codes (account.Code) from the next record
+	// on; the records before hold the words of their time, which the
+	// admin commands translate (docs/audit.md, "Outcomes"). No record is
+	// rewritten: the chain vouches for them as they were written. The
+	// table is emptied first, so that a schema rolled back and migrated
+	// again marks the new start.
+	{sqlite: `CREATE TABLE IF NOT EXISTS audit_codes (first_seq BIGINT NOT NULL);
+	DELETE FROM audit_codes;
+	INSERT INTO audit_codes (first_seq) SELECT COALESCE(MAX(id), 0) + 1 FROM audit;`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

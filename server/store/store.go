@@ -275,6 +275,10 @@ type ReadTx interface {
 	// AuditHead reads the audit chain's head (ErrNotFound when it is
 	// gone).
 	AuditHead() (AuditHead, error)
+	// AuditCodesFrom reads the sequence number from which the audit's
+	// outcomes are codes (account.Code); the records before it hold the
+	// words of their time (docs/audit.md).
+	AuditCodesFrom() (int64, error)
 	// Leases lists the leases that last past now.
 	Leases(now time.Time) ([]Lease, error)
 }

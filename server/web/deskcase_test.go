@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ func TestHelpdeskQuestionStaysUntilAnsweredRight(t *testing.T) {
 	// (either question), and the desk still works.
 	right := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[first]
 	b, _ := deskQuestion(t, s, "quinn", "quinn-pass")
-	if status, body := b.Post("question", url.Values{"answer": {right}}); status != 200 || !strings.Contains(body, "Temporary passcode") {
+	if status, body := b.Post("question", url.Values{"answer": {right}}); status != http.StatusOK || !strings.Contains(body, "Temporary passcode") {
 		t.Fatalf("the right answer: %d %s", status, body)
 	}
 }
@@ -108,7 +109,7 @@ func TestHelpdeskTakeoverWaitsAndTheUserStopsIt(t *testing.T) {
 	b := servertest.NewBrowser(t, s.URL)
 	b.SignIn("vic", "vic-pass")
 	b.Post("passcode", url.Values{"passcode": {temp}})
-	if status, body := b.Post("questions", url.Values{"q1": {"3"}, "a1": {"Fiat"}, "q2": {"4"}, "a2": {"Smith"}}); status != 403 ||
+	if status, body := b.Post("questions", url.Values{"q1": {"3"}, "a1": {"Fiat"}, "q2": {"4"}, "a2": {"Smith"}}); status != http.StatusForbidden ||
 		!strings.Contains(body, "not with a temporary passcode") {
 		t.Errorf("new answers with the desk's passcode: %d %s", status, body)
 	}
@@ -144,7 +145,7 @@ func TestHelpdeskTakeoverWaitsAndTheUserStopsIt(t *testing.T) {
 	// The link works once.
 	link, _ := url.Parse(s.DeskLink("vic", "notme"))
 	status, body := servertest.NewBrowser(t, s.Helpdesk).Get("notme?" + link.RawQuery)
-	if status != 404 || !strings.Contains(body, "not valid any more") {
+	if status != http.StatusNotFound || !strings.Contains(body, "not valid any more") {
 		t.Errorf("the link a second time: %d", status)
 	}
 }
@@ -198,7 +199,7 @@ func TestChangedAnswersNeedTheOldFactorAndAreMailed(t *testing.T) {
 	b := servertest.NewBrowser(t, s.URL)
 	b.SignIn("ann", "ann-pass")
 	b.Post("passcode", url.Values{"passcode": {code(t, tok, s.Clock.Now())}})
-	if status, body := b.Post("questions", url.Values{"q1": {"3"}, "a1": {"Fiat"}, "q2": {"4"}, "a2": {"Smith"}}); status != 200 {
+	if status, body := b.Post("questions", url.Values{"q1": {"3"}, "a1": {"Fiat"}, "q2": {"4"}, "a2": {"Smith"}}); status != http.StatusOK {
 		t.Fatalf("new answers with the token: %d %s", status, body)
 	}
 	if !mailed(t, s, "ann", "Your security answers were changed") {
@@ -224,7 +225,7 @@ func TestRefusedSendsDoNotSpendTheSMSAllowance(t *testing.T) {
 	// and the administrator unlocks in between.
 	signIn := func() *servertest.Browser {
 		b := servertest.NewBrowser(t, s.URL)
-		if status, body := b.SignIn("sam", "sam-pass"); status != 200 || !strings.Contains(body, "by SMS") {
+		if status, body := b.SignIn("sam", "sam-pass"); status != http.StatusOK || !strings.Contains(body, "by SMS") {
 			t.Fatalf("sign-in: %d %s", status, body)
 		}
 		return b
@@ -236,7 +237,7 @@ func TestRefusedSendsDoNotSpendTheSMSAllowance(t *testing.T) {
 			s.Verify("sam", "sam-pass", "000000")
 		}
 		for _, b := range sessions {
-			if status, body := b.Post("passcode/sms", url.Values{}); status != 401 || !strings.Contains(body, "locked") {
+			if status, body := b.Post("passcode/sms", url.Values{}); status != http.StatusUnauthorized || !strings.Contains(body, "locked") {
 				t.Fatalf("send %d while locked: %d %s", refused+1, status, body)
 			}
 			refused++
@@ -246,7 +247,7 @@ func TestRefusedSendsDoNotSpendTheSMSAllowance(t *testing.T) {
 	if got := s.LastSMS("+447700900111"); got != "" {
 		t.Fatal("a passcode went out while the account was locked")
 	}
-	if status, body := signIn().Post("passcode/sms", url.Values{}); status != 200 || !strings.Contains(body, "was sent by SMS") {
+	if status, body := signIn().Post("passcode/sms", url.Values{}); status != http.StatusOK || !strings.Contains(body, "was sent by SMS") {
 		t.Errorf("the first send after %d refused ones: %d %s", refused, status, body)
 	}
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -37,7 +38,7 @@ func TestDeskConfirmTakesOverOnlyWhatThePageShowed(t *testing.T) {
 	link, _ := url.Parse(s.DeskLink("zoe", "change"))
 	b := servertest.NewBrowser(t, s.Helpdesk)
 	status, shown := b.Get("change?" + link.RawQuery)
-	if status != 200 || !strings.Contains(shown, mine.Serial) {
+	if status != http.StatusOK || !strings.Contains(shown, mine.Serial) {
 		t.Fatalf("the confirm page does not show the user's token %s: %d %s", mine.Serial, status, shown)
 	}
 	// Meanwhile the stranger enrols their own token with the same
@@ -48,7 +49,7 @@ func TestDeskConfirmTakesOverOnlyWhatThePageShowed(t *testing.T) {
 	}
 	// The user presses the button of the page that showed A.
 	form := url.Values{"c": {link.Query().Get("c")}, "waiting": {waitingField.FindStringSubmatch(shown)[1]}}
-	if status, body := b.Post("change", form); status != 409 || !strings.Contains(body, "Something else was set up") {
+	if status, body := b.Post("change", form); status != http.StatusConflict || !strings.Contains(body, "Something else was set up") {
 		t.Errorf("confirm of the page that showed %s while %s waits: %d %s", mine.Serial, theirs.Serial, status, body)
 	}
 	s.Clock.Advance(30 * time.Second)

@@ -69,7 +69,7 @@ func (h *EnrolSite) confirmApp(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	g, err := h.cfg.Accounts.CompleteEnrolment(r.Context(), h.origin(r), s.v.app, r.PostFormValue("code"))
 	if err != nil {
-		h.failed(w, r, s, "enrol app", err, map[error]string{account.ErrInvalidCode: "error.app.code"}, func(status int, m msg) {
+		h.failed(w, r, s, "enrol app", err, map[account.Code]string{account.CodeInvalidCode: "error.app.code"}, func(status int, m msg) {
 			h.render(w, r, status, "app", h.appView(s, m))
 		})
 		return
@@ -103,8 +103,8 @@ func (h *EnrolSite) sendPhoneCode(w http.ResponseWriter, r *http.Request, s *ses
 	typed := r.PostFormValue("phone")
 	to, err := h.cfg.Accounts.SendPhoneCode(r.Context(), h.origin(r), s.v.grant, typed)
 	if err != nil {
-		h.failed(w, r, s, "send SMS", err, map[error]string{
-			account.ErrSMSOff: "error.sms.off.enrol",
+		h.failed(w, r, s, "send SMS", err, map[account.Code]string{
+			account.CodeSMSOff: "error.sms.off.enrol",
 		}, func(status int, m msg) {
 			h.render(w, r, status, "sms", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: typed, Error: m})
 		})
@@ -123,7 +123,7 @@ func (h *EnrolSite) confirmPhone(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	g, to, err := h.cfg.Accounts.CompleteSMSEnrolment(r.Context(), h.origin(r), s.v.grant, r.PostFormValue("code"))
 	if err != nil {
-		h.failed(w, r, s, "enrol SMS", err, map[error]string{account.ErrInvalidCode: "error.sms.code"}, func(status int, m msg) {
+		h.failed(w, r, s, "enrol SMS", err, map[account.Code]string{account.CodeInvalidCode: "error.sms.code"}, func(status int, m msg) {
 			h.render(w, r, status, "smsconfirm", page{Title: "title.sms", CSRF: s.csrf, UserID: s.v.grant.UserID, Phone: s.v.smsPhone,
 				Error: m, Code: smsCodeForm})
 		})
@@ -200,7 +200,7 @@ func (h *EnrolSite) changePassword(w http.ResponseWriter, r *http.Request, s *se
 	}
 	g, err := h.cfg.Accounts.ChangePassword(r.Context(), h.origin(r), s.v.grant.Self(), []byte(current), []byte(next), account.Profile{})
 	if err != nil {
-		h.failed(w, r, s, "change password", err, map[error]string{account.ErrInvalidLogin: "error.password.current"}, again)
+		h.failed(w, r, s, "change password", err, map[account.Code]string{account.CodeInvalidLogin: "error.password.current"}, again)
 		return
 	}
 	s.v.grant = g

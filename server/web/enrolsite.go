@@ -123,7 +123,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 		return
 	}
 	if !h.signInAllowed(r, userID) {
-		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", "rate limited", "")
+		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: userID, Error: say("error.toomany")})
 		return
 	}
@@ -148,7 +148,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session[enrolState], si oneswipe.SignIn) {
 	g, err := h.cfg.Accounts.CheckOneSwipeSignIn(r.Context(), h.origin(r), s.v.grant, si.Serial, si.Passcode)
 	if err != nil {
-		h.codeFailed(w, r, s, err, map[error]string{account.ErrInvalidCode: "error.swipe.code"})
+		h.codeFailed(w, r, s, err, map[account.Code]string{account.CodeInvalidCode: "error.swipe.code"})
 		return
 	}
 	s.v.grant = g
@@ -179,7 +179,7 @@ func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[
 
 // codeFailed answers a refused passcode; after maxCodeTries the session
 // ends and the user starts again from the password.
-func (h *EnrolSite) codeFailed(w http.ResponseWriter, r *http.Request, s *session[enrolState], err error, own map[error]string) {
+func (h *EnrolSite) codeFailed(w http.ResponseWriter, r *http.Request, s *session[enrolState], err error, own map[account.Code]string) {
 	h.failed(w, r, s, "check passcode", err, own, func(status int, m msg) {
 		if s.v.codeTries++; s.v.codeTries >= maxCodeTries {
 			h.endSession(w, s)
@@ -199,8 +199,8 @@ func (h *EnrolSite) passcodeBySMS(w http.ResponseWriter, r *http.Request, s *ses
 		h.render(w, r, http.StatusOK, "passcode", p)
 		return
 	}
-	h.failed(w, r, s, "send SMS passcode", err, map[error]string{
-		account.ErrSMSOff: "error.sms.off.signin",
+	h.failed(w, r, s, "send SMS passcode", err, map[account.Code]string{
+		account.CodeSMSOff: "error.sms.off.signin",
 	}, func(status int, m msg) {
 		p.Error = m
 		h.render(w, r, status, "passcode", p)

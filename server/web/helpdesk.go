@@ -101,7 +101,7 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 		h.render(w, r, status, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Error: m})
 	}
 	if !h.signInAllowed(r, s.v.userID) {
-		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", "rate limited", "")
+		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID,
 			Error: say("error.toomany")})
 		return
@@ -180,8 +180,8 @@ func (h *Helpdesk) options(w http.ResponseWriter, r *http.Request, s *session[de
 	req := account.HelpdeskRequest{Phone: phone, Days: days, MaxDays: h.cfg.MaxTempDays}
 	res, err := h.cfg.Accounts.Helpdesk(r.Context(), h.origin(r), s.v.grant, req)
 	if err != nil {
-		h.failed(w, r, s, "help desk", err, map[error]string{
-			account.ErrSMSOff: "error.sms.off.desk",
+		h.failed(w, r, s, "help desk", err, map[account.Code]string{
+			account.CodeSMSOff: "error.sms.off.desk",
 		}, again)
 		return
 	}
@@ -203,7 +203,7 @@ func (h *Helpdesk) confirmPage(w http.ResponseWriter, r *http.Request, s *sessio
 func (h *Helpdesk) confirm(w http.ResponseWriter, r *http.Request, s *session[deskState]) {
 	res, err := h.cfg.Accounts.ConfirmHelpdesk(r.Context(), h.origin(r), s.v.grant, r.PostFormValue("code"), s.v.request)
 	if err != nil {
-		h.failed(w, r, s, "help desk number", err, map[error]string{account.ErrInvalidCode: "error.desk.code"}, func(status int, m msg) {
+		h.failed(w, r, s, "help desk number", err, map[account.Code]string{account.CodeInvalidCode: "error.desk.code"}, func(status int, m msg) {
 			if s.v.tries++; s.v.tries >= maxAnswerTries {
 				h.endSession(w, s)
 				h.message(w, r, status, "title.startagain", say("error.then.startagain", m))

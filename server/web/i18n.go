@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/request"
 )
@@ -155,17 +154,4 @@ func (h *site[V]) switchLang(w http.ResponseWriter, r *http.Request) {
 		back = h.prefix
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
-}
-
-// outcomeStatus is the HTTP status of each of the rules' outcomes
-// (account.Outcome); their words are the catalogues' "outcome.NAME".
-var outcomeStatus = map[error]int{
-	account.ErrInvalidLogin: 401, account.ErrThrottled: 429, account.ErrLocked: 401, account.ErrDisabled: 403,
-	account.ErrSignedOut: 401, account.ErrPasscodeExpired: 401, account.ErrInvalidCode: 401, account.ErrWrongAnswer: 401,
-	account.ErrNoQuestions: 409, account.ErrBadPhone: 400, account.ErrSMSOff: 409, account.ErrSMSTooMany: 429,
-	account.ErrWeakPassword: 400, account.ErrSamePassword: 400, account.ErrNotSMSUser: 409, account.ErrNotAllowed: 403,
-	account.ErrCodeUsed: 409, account.ErrNoSuchUser: 401, account.ErrUserExists: 409, account.ErrBadAnswers: 400,
-	account.ErrBadDays: 400, account.ErrTooSoon: 409, account.ErrNoToken: 409, account.ErrSMSNotSent: 502,
-	account.ErrHeld: 409, account.ErrNoSession: 409, account.ErrNotEnrolled: 409, account.ErrBusy: 503,
-	account.ErrNoDeskCase: 404, account.ErrOldFactor: 403, account.ErrDeskCaseChanged: 409,
 }

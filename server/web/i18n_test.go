@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,7 +78,7 @@ func usedKeys(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	looksLikeKey := regexp.MustCompile(`^(title|label|button|nav|code|error|notice|frame|camera|site|outcome|question)\.[A-Za-z0-9 .,:_-]+$`)
+	looksLikeKey := regexp.MustCompile(`^(title|label|button|nav|code|error|notice|frame|camera|site|outcome|question)\.[A-Za-z0-9._-]+$`)
 	fset, files := goFiles(t)
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -93,9 +94,8 @@ func usedKeys(t *testing.T) map[string]string {
 	for _, site := range []string{"enrol", "desk"} {
 		used["site."+site+".name"], used["site."+site+".start"] = "newSite", "newSite"
 	}
-	//lint:ignore SA1019 the catalogues are keyed by outcome text until they are keyed by Code.
-	for _, name := range account.Outcomes() {
-		used["outcome."+name] = "account.Outcomes"
+	for _, code := range account.Codes() {
+		used["outcome."+string(code)] = "account.Codes"
 	}
 	for _, q := range account.QuestionList() {
 		used[fmt.Sprintf("question.%d", q.ID)] = "account.QuestionList"
@@ -106,7 +106,7 @@ func usedKeys(t *testing.T) map[string]string {
 // keyPlaces are the string literals of the package's Go files that must
 // be catalogue keys, whatever they look like: the first argument of say,
 // a page's Title, a code form's Label and Button, and a page's own words
-// for an outcome (map[error]string values keyed by account.Err…).
+// for an outcome (map[account.Code]string values keyed by account.Code…).
 func keyPlaces(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -122,8 +122,8 @@ func keyPlaces(t *testing.T) map[string]string {
 		case *ast.Ident:
 			return e.Name
 		case *ast.SelectorExpr:
-			if x, ok := e.X.(*ast.Ident); ok && x.Name == "account" && strings.HasPrefix(e.Sel.Name, "Err") {
-				return "Err"
+			if x, ok := e.X.(*ast.Ident); ok && x.Name == "account" && strings.HasPrefix(e.Sel.Name, "Code") {
+				return "Code"
 			}
 			return e.Sel.Name
 		}
@@ -138,7 +138,7 @@ func keyPlaces(t *testing.T) map[string]string {
 				}
 			case *ast.KeyValueExpr:
 				switch named(n.Key) {
-				case "Title", "Label", "Button", "Err":
+				case "Title", "Label", "Button", "Code":
 					literal(n.Value)
 				}
 			case *ast.AssignStmt:
@@ -179,31 +179,42 @@ func TestEveryKeyUsedIsTranslated(t *testing.T) {
 	}
 }
 
-// Every outcome of the rules has a status and words for the user, and
-// only those do.
+// Every outcome of the rules has an error status and words for the user
+// in every language, and only those do.
 func TestEveryOutcomeHasAMessage(t *testing.T) {
-	names := map[string]bool{"temporary passcode too soon, dated": true}
-	//lint:ignore SA1019 the catalogues are keyed by outcome text until they are keyed by Code.
-	for _, name := range account.Outcomes() {
-		names[name] = true
-		found := false
-		for e, status := range outcomeStatus {
-			if e.Error() == name {
-				found = status >= 400
+	codes := map[string]bool{"too_soon.dated": true}
+	for _, code := range account.Codes() {
+		codes[string(code)] = true
+		if status := outcomeStatus[code]; status < http.StatusBadRequest {
+			t.Errorf("outcome %q: HTTP status %d, want an error's", code, status)
+		}
+		for _, l := range lang.All {
+			if catalogues[l]["outcome."+string(code)] == "" {
+				t.Errorf("outcome %q has no words in messages/%s.json", code, l)
 			}
 		}
-		if !found {
-			t.Errorf("no HTTP status for the outcome %q", name)
+	}
+	if len(outcomeStatus) != len(account.Codes()) {
+		t.Errorf("%d statuses for %d outcomes", len(outcomeStatus), len(account.Codes()))
+	}
+	for _, l := range lang.All {
+		for key := range catalogues[l] {
+			if code, ok := strings.CutPrefix(key, "outcome."); ok && !codes[code] {
+				t.Errorf("messages/%s.json has words for %q, which is no outcome of the rules", l, code)
+			}
 		}
 	}
-	//lint:ignore SA1019 the catalogues are keyed by outcome text until they are keyed by Code.
-	if len(outcomeStatus) != len(account.Outcomes()) {
-		//lint:ignore SA1019 the catalogues are keyed by outcome text until they are keyed by Code.
-		t.Errorf("%d statuses for %d outcomes", len(outcomeStatus), len(account.Outcomes()))
-	}
-	for key := range catalogues[lang.English] {
-		if name, ok := strings.CutPrefix(key, "outcome."); ok && !names[name] {
-			t.Errorf("words for %q, which is no outcome of the rules", name)
+}
+
+// Every catalogue key is a dotted identifier (outcome.invalid_login), never
+// a sentence: the words may change, the keys may not.
+func TestCatalogueKeysAreIdentifiers(t *testing.T) {
+	identifier := regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
+	for _, l := range lang.All {
+		for key := range catalogues[l] {
+			if strings.Contains(key, " ") || !identifier.MatchString(key) {
+				t.Errorf("messages/%s.json: the key %q is not a dotted identifier", l, key)
+			}
 		}
 	}
 }

@@ -72,9 +72,9 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 		status      float64
 		userID      string
 	}{
-		{"a 16-bit 10000×10000 PNG", stress.PNGBomb(10000, 10000), "image/png", 413, ""},
-		{"a file over 1 MiB", huge, "image/jpeg", 413, ""},
-		{"a 1280×720 camera frame", cameraFrame(t, swipe), "image/jpeg", 200, "trader"},
+		{"a 16-bit 10000×10000 PNG", stress.PNGBomb(10000, 10000), "image/png", http.StatusRequestEntityTooLarge, ""},
+		{"a file over 1 MiB", huge, "image/jpeg", http.StatusRequestEntityTooLarge, ""},
+		{"a 1280×720 camera frame", cameraFrame(t, swipe), "image/jpeg", http.StatusOK, "trader"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,10 +87,10 @@ func TestFrameBombsAreRefusedBeforeDecoding(t *testing.T) {
 			if got["status"] != tt.status || tt.userID != "" && got["userid"] != tt.userID {
 				t.Fatalf("answer %v, want status %v and user ID %q", got, tt.status, tt.userID)
 			}
-			if alloc := after.TotalAlloc - before.TotalAlloc; tt.status == 413 && alloc > 16<<20 {
+			if alloc := after.TotalAlloc - before.TotalAlloc; tt.status == http.StatusRequestEntityTooLarge && alloc > 16<<20 {
 				t.Fatalf("the refused frame cost %d MB of allocations: it was decoded", alloc>>20)
 			}
-			if tt.status != 200 && got["error"] == nil {
+			if tt.status != http.StatusOK && got["error"] == nil {
 				t.Fatalf("no error for the user to read: %v", got)
 			}
 		})

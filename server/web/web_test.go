@@ -30,19 +30,19 @@ func TestSignInWithPasscode(t *testing.T) {
 	initial := s.AddUser("trader", "trader-pass")
 	b := servertest.NewBrowser(t, s.URL)
 	status, body := b.Get("?userid=trader")
-	if status != 200 || !strings.Contains(body, `value="trader"`) {
+	if status != http.StatusOK || !strings.Contains(body, `value="trader"`) {
 		t.Fatalf("the user ID is not pre-filled: %d", status)
 	}
 	if _, body := b.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}}); !strings.Contains(body, "Now the passcode") {
 		t.Fatalf("after the password: %s", body)
 	}
-	if status, body := b.Post("passcode", url.Values{"passcode": {"000000"}}); status != 401 || !strings.Contains(body, "passcode is wrong") {
+	if status, body := b.Post("passcode", url.Values{"passcode": {"000000"}}); status != http.StatusUnauthorized || !strings.Contains(body, "passcode is wrong") {
 		t.Errorf("a wrong passcode: %d %s", status, body)
 	}
 	if _, body := b.Post("passcode", url.Values{"passcode": {initial}}); !strings.Contains(body, "Signed in as <b>trader</b>") {
 		t.Fatalf("after the initial passcode: %s", body)
 	}
-	if status, body := b.Post("logout", url.Values{}); status != 200 || !strings.Contains(body, `id="signin"`) {
+	if status, body := b.Post("logout", url.Values{}); status != http.StatusOK || !strings.Contains(body, `id="signin"`) {
 		t.Errorf("after signing out: %d", status)
 	}
 	if _, body := b.Get("home"); !strings.Contains(body, `id="signin"`) {
@@ -60,11 +60,11 @@ func TestSignInFailures(t *testing.T) {
 		status                 int
 		has                    string
 	}{
-		{"wrong password", "trader", "nope", "", 401, "The User ID or password is wrong."},
-		{"unknown user", "nobody", "trader-pass", "", 401, "The User ID or password is wrong."},
-		{"empty", "", "", "", 400, "Type your User ID and password."},
-		{"no CSRF token", "trader", "trader-pass", "-", 403, "not sent from this site"},
-		{"another CSRF token", "trader", "trader-pass", "forged", 403, "not sent from this site"},
+		{"wrong password", "trader", "nope", "", http.StatusUnauthorized, "The User ID or password is wrong."},
+		{"unknown user", "nobody", "trader-pass", "", http.StatusUnauthorized, "The User ID or password is wrong."},
+		{"empty", "", "", "", http.StatusBadRequest, "Type your User ID and password."},
+		{"no CSRF token", "trader", "trader-pass", "-", http.StatusForbidden, "not sent from this site"},
+		{"another CSRF token", "trader", "trader-pass", "forged", http.StatusForbidden, "not sent from this site"},
 	}
 	for _, tt := range tests {
 		b := servertest.NewBrowser(t, s.URL)
@@ -154,7 +154,7 @@ func TestOneSwipeSignIn(t *testing.T) {
 	again.Get("")
 	again.Frame(swipe)
 	status, body := again.Post("", url.Values{"userid": {"trader"}, "password": {"trader-pass"}})
-	if status != 401 || !strings.Contains(body, "used already") {
+	if status != http.StatusUnauthorized || !strings.Contains(body, "used already") {
 		t.Errorf("the same One Swipe code again: %d %s", status, body)
 	}
 
@@ -162,7 +162,7 @@ func TestOneSwipeSignIn(t *testing.T) {
 	forged := servertest.NewBrowser(t, s.URL)
 	forged.Get("")
 	forged.CSRF = "forged"
-	if got := forged.Frame(swipe); got["status"] != float64(403) {
+	if got := forged.Frame(swipe); got["status"] != float64(http.StatusForbidden) {
 		t.Errorf("a frame with a forged CSRF token: %v", got)
 	}
 }
@@ -176,7 +176,7 @@ func TestIssueEnrolCode(t *testing.T) {
 	b.SignIn("trader", "trader-pass")
 	b.Post("passcode", url.Values{"passcode": {initial}})
 	status, body := b.Post("oneswipe/issue", url.Values{})
-	if status != 200 || !strings.Contains(body, "Works once, until") {
+	if status != http.StatusOK || !strings.Contains(body, "Works once, until") {
 		t.Fatalf("the code page: %d %s", status, body)
 	}
 	e, err := oneswipe.ParseEnrolment(b.QR("oneswipe/code.png"))
@@ -184,7 +184,7 @@ func TestIssueEnrolCode(t *testing.T) {
 		t.Errorf("the code: %#v, %v", e, err)
 	}
 	// Signed out, the image is gone.
-	if resp, _ := http.Get(s.URL + "oneswipe/code.png"); resp.StatusCode != 404 {
+	if resp, _ := http.Get(s.URL + "oneswipe/code.png"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("the code image without a session: %d", resp.StatusCode)
 	}
 }
@@ -259,11 +259,11 @@ func TestPasswordChange(t *testing.T) {
 		status                int
 		has                   string
 	}{
-		{"pat-pass-1", "pat-pass-2", "pat-pass-3", 400, "differ"},
-		{"pat-pass-1", "short", "short", 400, "must be 8 to"},
-		{"pat-pass-1", "pat-pass-1", "pat-pass-1", 400, "different from the current"},
-		{"wrong-pass", "pat-pass-2", "pat-pass-2", 401, "The current password is wrong."},
-		{"pat-pass-1", "pat-pass-2", "pat-pass-2", 200, "Your password is changed."},
+		{"pat-pass-1", "pat-pass-2", "pat-pass-3", http.StatusBadRequest, "differ"},
+		{"pat-pass-1", "short", "short", http.StatusBadRequest, "must be 8 to"},
+		{"pat-pass-1", "pat-pass-1", "pat-pass-1", http.StatusBadRequest, "different from the current"},
+		{"wrong-pass", "pat-pass-2", "pat-pass-2", http.StatusUnauthorized, "The current password is wrong."},
+		{"pat-pass-1", "pat-pass-2", "pat-pass-2", http.StatusOK, "Your password is changed."},
 	}
 	for _, tt := range tests {
 		status, body := b.Post("password", url.Values{"current": {tt.current}, "new": {tt.next}, "repeat": {tt.repeat}})
@@ -289,7 +289,7 @@ func deskSignIn(t *testing.T, s *servertest.Server, userID, pw string) *serverte
 	t.Helper()
 	b, question := deskQuestion(t, s, userID, pw)
 	answer := map[string]string{account.Questions[1]: "Springfield", account.Questions[2]: "Rex"}[question]
-	if status, body := b.Post("question", url.Values{"answer": {answer}}); status != 200 || !strings.Contains(body, "Temporary passcode") {
+	if status, body := b.Post("question", url.Values{"answer": {answer}}); status != http.StatusOK || !strings.Contains(body, "Temporary passcode") {
 		t.Fatalf("the answer: %d %s", status, body)
 	}
 	return b
@@ -306,11 +306,11 @@ func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	s := servertest.New(t)
 	tok := s.Enrol("nina", "nina-pass", s.AddUser("nina", "nina-pass")) // answers: Springfield, Rex
 	b := deskSignIn(t, s, "nina", "nina-pass")
-	if status, body := b.Post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != 400 || !strings.Contains(body, "international form") {
+	if status, body := b.Post("options", url.Values{"phone": {"12"}, "days": {"0"}}); status != http.StatusBadRequest || !strings.Contains(body, "international form") {
 		t.Errorf("a bad number: %d", status)
 	}
 	status, body := b.Post("options", url.Values{"phone": {"+39 333 1234567"}, "days": {"2"}})
-	if status != 200 || !strings.Contains(body, "Type it here") || strings.Contains(body, "come by SMS to") {
+	if status != http.StatusOK || !strings.Contains(body, "Type it here") || strings.Contains(body, "come by SMS to") {
 		t.Fatalf("the new number: %d %s", status, body)
 	}
 	sent := s.LastSMS("+393331234567")
@@ -325,10 +325,10 @@ func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	if got := s.Verify("nina", "nina-pass", sent); got != wire.ResultInvalidToken {
 		t.Errorf("the confirmation code as a passcode: %s", got)
 	}
-	if status, body := b.Post("confirm", url.Values{"code": {"000000"}}); status != 401 || !strings.Contains(body, "not the code we sent") {
+	if status, body := b.Post("confirm", url.Values{"code": {"000000"}}); status != http.StatusUnauthorized || !strings.Contains(body, "not the code we sent") {
 		t.Errorf("a wrong code: %d", status)
 	}
-	if status, body := b.Post("confirm", url.Values{"code": {sent}}); status != 200 || !strings.Contains(body, "take over from your present token") ||
+	if status, body := b.Post("confirm", url.Values{"code": {sent}}); status != http.StatusOK || !strings.Contains(body, "take over from your present token") ||
 		!strings.Contains(body, `id="temp-passcode"`) {
 		t.Fatalf("the right code: %d %s", status, body)
 	}
@@ -350,7 +350,7 @@ func TestHelpdeskNewNumberIsConfirmed(t *testing.T) {
 	s.Clock.Advance(24 * time.Hour)
 	b = deskSignIn(t, s, "nina", "nina-pass")
 	for _, ask := range []url.Values{{"phone": {"+39 333 7654321"}, "days": {"0"}}, {"phone": {""}, "days": {"1"}}} {
-		if status, body := b.Post("options", ask); status != 409 || !strings.Contains(body, "it can help again from") {
+		if status, body := b.Post("options", ask); status != http.StatusConflict || !strings.Contains(body, "it can help again from") {
 			t.Errorf("%v within 30 days: %d", ask, status)
 		}
 	}
@@ -372,7 +372,7 @@ func confirmByMail(t *testing.T, s *servertest.Server, userID string) {
 func followMail(t *testing.T, s *servertest.Server, userID, page, button, done string) {
 	t.Helper()
 	shown, answer, status := s.FollowDeskLink(userID, page)
-	if !strings.Contains(shown, button) || status != 200 || !strings.Contains(answer, done) {
+	if !strings.Contains(shown, button) || status != http.StatusOK || !strings.Contains(answer, done) {
 		t.Fatalf("%s: the link showed %s\nthe button: %d %s", page, shown, status, answer)
 	}
 }
@@ -440,7 +440,7 @@ func TestStaticFolderIsNotListed(t *testing.T) {
 		for _, tt := range []struct {
 			path   string
 			status int
-		}{{"static/", 404}, {"static", 404}, {"static/style.css", 200}, {"static/nothing.css", 404}} {
+		}{{"static/", http.StatusNotFound}, {"static", http.StatusNotFound}, {"static/style.css", http.StatusOK}, {"static/nothing.css", http.StatusNotFound}} {
 			status, body := b.Get(tt.path)
 			if status != tt.status || strings.Contains(body, `<a href="style.css">`) {
 				t.Errorf("%s%s: %d, want %d: %.300s", base, tt.path, status, tt.status, body)

@@ -77,7 +77,7 @@ func (c *conn) logout(ctx context.Context) wire.Response {
 		if err := c.h.acct.EndSession(ctx, c.grant.UserID, c.holder, true); err != nil {
 			c.h.cfg.Logger.Error("end session", "userid", c.grant.UserID, "err", err)
 		}
-		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, "logout", wire.ResultOK, "")
+		c.h.acct.Record(ctx, c.origin(), c.grant.UserID, "logout", account.CodeOK, "")
 	}
 	return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}
 }

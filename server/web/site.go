@@ -46,9 +46,6 @@ import (
 	"github.com/softtoken/softtoken/token/qr"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
 //go:embed static
 var staticFS embed.FS
 
@@ -180,86 +177,6 @@ func cacheFor(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// page is what every template sees. Its words are catalogue keys (Title)
-// and msgs (Error, Notice), which the page writes in the reader's
-// language.
-type page struct {
-	Title  string
-	CSRF   string
-	UserID string
-	Error  msg
-	Notice msg
-	// Swipe says a One Swipe code was read and waits for the password.
-	Swipe bool
-	// Expires is when the shown One Swipe enrolment code or temporary
-	// passcode stops working.
-	Expires time.Time
-	Prefix  string
-	// SiteName and StartLink are the catalogue keys of the site's name and
-	// of the link to its start.
-	SiteName, StartLink string
-	// Back is the page to come back to after a switch of language.
-	Back string
-	// Secret is a new app seed in base32, in groups of four.
-	Secret string
-	// Phone is a mobile number (typed, or masked once sent to).
-	Phone string
-	// SMS says the user gets passcodes by SMS.
-	SMS bool
-	// Questions to choose from, or the one asked (QuestionID).
-	Questions  []account.Question
-	QuestionID int
-	// Days are the validities a temporary passcode may have.
-	Days []int
-	// TempPasscode is a temporary passcode just issued, shown once.
-	TempPasscode string
-	// Code is the form that asks for a code (codeform.html).
-	Code codeForm
-	// Waits is when a token or number set up with what the self-help desk
-	// gave takes over, unless the user confirms it before; Case is the
-	// secret of a help desk case's link, Serial the token that waits.
-	Waits        time.Time
-	Case, Serial string
-	// Waiting names what the case page showed as waiting (account.DeskCase).
-	Waiting string
-}
-
-// codeForm is a form asking for a code: where it goes, and the catalogue
-// keys of its label and its button.
-type codeForm struct{ Action, Label, Button string }
-
-// The forms that ask for a code.
-var (
-	appCodeForm  = codeForm{Action: "app/confirm", Label: "code.app.label", Button: "code.app.button"}
-	smsCodeForm  = codeForm{Action: "sms/confirm", Label: "code.sms.label", Button: "code.sms.button"}
-	deskCodeForm = codeForm{Action: "confirm", Label: "code.sms.label", Button: "code.sms.button"}
-)
-
-// render answers the page name, in the reader's language.
-func (h *site[V]) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	p.Prefix, p.SiteName, p.StartLink = h.prefix, "site."+h.key+".name", "site."+h.key+".start"
-	p.Back = h.prefix
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, h.prefix) {
-		p.Back = r.URL.Path
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", string(langOf(r)))
-	w.WriteHeader(status)
-	if err := h.pages[langOf(r)][name].Execute(w, p); err != nil {
-		h.cfg.Logger.Error("render page", "page", name, "err", err)
-	}
-}
-
-// message shows a page with one sentence and a way back to the start.
-func (h *site[V]) message(w http.ResponseWriter, r *http.Request, status int, title string, text msg) {
-	h.render(w, r, status, "message", page{Title: title, Error: text})
-}
-
-func (h *site[V]) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	h.cfg.Logger.Error(what, "err", err)
-	h.message(w, r, http.StatusInternalServerError, "title.error", say("error.server"))
-}
-
 func (h *site[V]) setCookie(w http.ResponseWriter, s *session[V]) {
 	http.SetCookie(w, &http.Cookie{Name: h.cookie, Value: s.id, Path: h.prefix, HttpOnly: true, Secure: s.https,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionMax.Seconds())})
@@ -304,20 +221,6 @@ func (h *site[V]) startSession(w http.ResponseWriter, r *http.Request, userID st
 			"age", h.cfg.Now().Sub(evicted.created).Round(time.Second))
 	}
 	return s, true
-}
-
-// busy answers a client address that started too many sessions, or
-// holds as many as it may, all signed in (Limits.MaxSessionsPerAddr).
-func (h *site[V]) busy(w http.ResponseWriter, r *http.Request) {
-	h.message(w, r, http.StatusTooManyRequests, "title.busy", say("error.busy"))
-}
-
-// full answers a visitor when the site's session table is full
-// (Limits.MaxSessions) and no other address holds more sessions than
-// theirs, nor theirs one that has not signed in.
-func (h *site[V]) full(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Retry-After", "60")
-	h.message(w, r, http.StatusServiceUnavailable, "title.busy", say("error.full"))
 }
 
 // Steps: every handler runs inside one of these wrappers, which find the
@@ -449,40 +352,6 @@ func (h *site[V]) origin(r *http.Request) account.Origin {
 	return account.Origin{Client: request.ClientAddr(r), Via: h.called}
 }
 
-// userMessage is what a user reads for err, with a page's own wording of
-// some outcomes (catalogue keys), and the HTTP status of the answer; ok is
-// false for errors the rules did not decide (the caller answers those as a
-// server error).
-func userMessage(err error, own map[error]string) (status int, m msg, ok bool) {
-	outcome, ok := errors.AsType[*account.Error](err)
-	if !ok {
-		return 0, msg{}, false
-	}
-	name := outcome.Message
-	for e, st := range outcomeStatus {
-		if e.Error() == name {
-			status = st
-		}
-	}
-	m = say("outcome." + name)
-	var soon *account.TooSoonError
-	if errors.As(err, &soon) {
-		m = say("outcome.temporary passcode too soon, dated", soon.Issued, soon.Next)
-	}
-	for e, key := range own {
-		if errors.Is(err, e) {
-			m = say(key)
-		}
-	}
-	return status, m, true
-}
-
-// ends reports whether err ends a session: the grant no longer holds.
-func ends(err error) bool {
-	return errors.Is(err, account.ErrSignedOut) || errors.Is(err, account.ErrLocked) || errors.Is(err, account.ErrDisabled) ||
-		errors.Is(err, account.ErrNotAllowed)
-}
-
 // cleanUserID trims a typed user ID; "" for one that cannot be one.
 func cleanUserID(s string) string {
 	s = strings.TrimSpace(s)
@@ -490,21 +359,4 @@ func cleanUserID(s string) string {
 		return ""
 	}
 	return s
-}
-
-// failed answers a refusal by the rules: a grant that no longer holds ends
-// the session; other outcomes go back to the page (again) with the
-// sentence for them; anything else is a server error.
-func (h *site[V]) failed(w http.ResponseWriter, r *http.Request, s *session[V], what string, err error, own map[error]string,
-	again func(status int, m msg)) {
-	status, m, ok := userMessage(err, own)
-	switch {
-	case !ok:
-		h.serverError(w, r, what, err)
-	case ends(err):
-		h.endSession(w, s)
-		h.message(w, r, status, "title.signinagain", m)
-	default:
-		again(status, m)
-	}
 }
