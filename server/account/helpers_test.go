@@ -96,7 +96,7 @@ func isAny(err error, want ...error) bool {
 }
 
 // texting makes the fixture keep the text messages the service sends in
-// f.texts (and f.sendErr, when set, fail them).
+// f.texts (and f.sendErr, when set, fail them after that).
 func texting(f *fixture) {
 	prev := f.tune
 	f.tune = func(c *account.Config) {
@@ -106,11 +106,8 @@ func texting(f *fixture) {
 		c.SMS = sms.SenderFunc(func(_ context.Context, m sms.Message) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			if f.sendErr != nil {
-				return f.sendErr
-			}
 			f.texts = append(f.texts, m)
-			return nil
+			return f.sendErr
 		})
 	}
 }
