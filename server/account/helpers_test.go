@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"testing"
 	"time"
@@ -13,7 +12,7 @@ import (
 )
 
 // newService is the rules service on a fresh SQLite file (see newFixture)
-// with cfg's changes to the fixture's configuration, and alice.
+// with tune's changes to the fixture's configuration, and alice.
 func newService(t *testing.T, tune func(*account.Config), opts ...func(*fixture)) *fixture {
 	t.Helper()
 	return newFixture(t, append([]func(*fixture){func(f *fixture) { f.tune = tune }}, opts...)...)
@@ -83,16 +82,6 @@ func events(t *testing.T, f *fixture, userID, name string) []store.AuditEvent {
 // succeeded: the one place that knows how the audit words it.
 func succeeded(e store.AuditEvent) bool {
 	return e.Outcome == "OK" || e.Outcome == string(account.CodeOK)
-}
-
-// isAny says whether err is one of the outcomes in want (nil: none).
-func isAny(err error, want ...error) bool {
-	for _, w := range want {
-		if errors.Is(err, w) {
-			return true
-		}
-	}
-	return len(want) == 0 && err == nil
 }
 
 // texting makes the fixture keep the text messages the service sends in
