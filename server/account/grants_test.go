@@ -120,13 +120,37 @@ func TestWhatAGrantAllows(t *testing.T) {
 // saying why. Changes that are not of credentials leave them be.
 func TestGrantsEndWithTheCredentials(t *testing.T) {
 	ctx := context.Background()
+	for _, tc := range accountChanges() {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			g := signedIn(t, f, f.svc)
+			if err := tc.change(t, f); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.NewEnrolment(ctx, g); !errors.Is(err, tc.want) {
+				t.Errorf("an enrolment on the grant of before: %v, want %v", err, tc.want)
+			}
+			if err := f.svc.TakeSession(ctx, admin, g, account.NewHolder()); !errors.Is(err, tc.want) {
+				t.Errorf("a session on the grant of before: %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// accountChange is a change to alice's account, and what it makes of the
+// grants of before (nil: they hold).
+type accountChange struct {
+	name   string
+	change func(t *testing.T, f *fixture) error
+	want   error
+}
+
+// accountChanges are the changes TestGrantsEndWithTheCredentials makes.
+func accountChanges() []accountChange {
+	ctx := context.Background()
 	alice := account.ByAdmin("alice")
 	off, firm := false, "ACME"
-	for _, tc := range []struct {
-		name   string
-		change func(t *testing.T, f *fixture) error
-		want   error
-	}{
+	return []accountChange{
 		{"password changed by the user", func(t *testing.T, f *fixture) error {
 			_, err := f.svc.ChangePassword(ctx, admin, alice, []byte("correct horse"), []byte("battery staple"), account.Profile{})
 			return err
@@ -194,20 +218,6 @@ func TestGrantsEndWithTheCredentials(t *testing.T) {
 			_, err := f.svc.Unlock(ctx, admin, alice)
 			return err
 		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			g := signedIn(t, f, f.svc)
-			if err := tc.change(t, f); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.NewEnrolment(ctx, g); !errors.Is(err, tc.want) {
-				t.Errorf("an enrolment on the grant of before: %v, want %v", err, tc.want)
-			}
-			if err := f.svc.TakeSession(ctx, admin, g, account.NewHolder()); !errors.Is(err, tc.want) {
-				t.Errorf("a session on the grant of before: %v, want %v", err, tc.want)
-			}
-		})
 	}
 }
 
