@@ -17,7 +17,7 @@ import (
 // internal topology an attacker maps the network with. The load balancer
 // needs the status alone; the reason belongs in the node's log (where it
 // already goes).
-func TestNodesReadyzLeaksDatabase(t *testing.T) {
+func TestReadyzTellsNoDatabaseDetails(t *testing.T) {
 	s := servertest.NewWith(t, servertest.Options{Postgres: true})
 	dsn, err := url.Parse(s.DB())
 	if err != nil {

@@ -37,9 +37,16 @@ type fixture struct {
 	// default pool, unless a test sets them).
 	hash    password.Params
 	hashing *password.Pool
+	// tune, when set, changes the service's configuration before it
+	// starts (a test's own limits, SMS switched off, …).
+	tune func(*account.Config)
 	// mails are the notices the service sent.
 	mu    sync.Mutex
 	mails []mail.Message
+	// texts are the text messages sent, when the fixture is texting;
+	// sendErr, when set, fails them.
+	texts   []sms.Message
+	sendErr error
 }
 
 // mailed is every notice sent so far.
@@ -93,14 +100,18 @@ func (f *fixture) open(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	sealer, _ := seal.New(make([]byte, 32))
 	f.faults = &servertest.Faults{Store: db}
-	f.svc = account.New(f.faults, sealer, account.Config{MaxFailures: 3, LockFor: time.Minute, Hash: f.hash, Hashing: f.hashing,
+	cfg := account.Config{MaxFailures: 3, LockFor: time.Minute, Hash: f.hash, Hashing: f.hashing,
 		SMS: sms.Outbox{Dir: f.outbox}, Now: func() time.Time { return f.now }, DeskURL: "https://desk.example/sechelpdesk/",
 		MailFrom: "no-reply@example.com", Mail: mail.MailerFunc(func(_ context.Context, m mail.Message) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.mails = append(f.mails, m)
 			return nil
-		})})
+		})}
+	if f.tune != nil {
+		f.tune(&cfg)
+	}
+	f.svc = account.New(f.faults, sealer, cfg)
 }
 
 func (f *fixture) code(t *testing.T, offset time.Duration) string {

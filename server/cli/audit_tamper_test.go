@@ -9,11 +9,10 @@ import (
 	"testing"
 )
 
-// Findings of the security review of issue 12 (branch attack) about the
-// audit's hash chain: each test fails while its finding stands. The
-// intruder writes to the database file but has not the master key.
+// Tampering with the audit's hash chain is found or told. The intruder
+// writes to the database file but has not the master key.
 
-// Finding 4: the chain's head is a plain row beside the records. An
+// The chain's head is a plain row beside the records. An
 // intruder who deletes the last records and copies the hash of the new
 // last one into the head leaves a chain that verifies: the most recent
 // records (what they did) vanish without a trace.
@@ -36,7 +35,7 @@ func TestAuditTailTruncationIsFound(t *testing.T) {
 	}
 }
 
-// Finding 5: a database whose chain has no head and no linked record is
+// A database whose chain has no head and no linked record is
 // taken for one made before the chain existed, and the next command that
 // opens it with the key (serve, any admin command) links every record as
 // it stands. An intruder who rewrites records, clears prev and hash and
@@ -111,7 +110,7 @@ func TestAuditCutBackIsFoundAgainstAWitness(t *testing.T) {
 	}
 }
 
-// The attack of issue 21: someone with write access to the database (not
+// Someone with write access to the database (not
 // the master key) rolls its schema back to before the chain, so that the
 // next start takes a rewritten audit for one from before the chain and
 // links it. The chain cannot tell that from inside; the start that
@@ -143,7 +142,7 @@ func TestAuditSchemaRollbackIsTold(t *testing.T) {
 	}
 }
 
-// Found by the independent attacker of issue 21: the schema rollback told
+// The schema rollback told
 // by every start (TestAuditSchemaRollbackIsTold) was told by no one when
 // the first command to open the database afterwards was `migrate`, which
 // an operator runs first, once, before starting new nodes: every later
