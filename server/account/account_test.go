@@ -66,7 +66,14 @@ var (
 func onEach(t *testing.T, test func(t *testing.T, on func(*fixture))) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { test(t, func(*fixture) {}) })
-	t.Run("postgres", func(t *testing.T) { test(t, func(f *fixture) { f.dsn = pgtest.Start(t) }) })
+	t.Run("postgres", func(t *testing.T) {
+		if testing.Short() {
+			// Skipped here, not in pgtest.Start: test calls on from its
+			// own subtests, where this t may not be skipped.
+			t.Skip("PostgreSQL: slow, skipped with -short")
+		}
+		test(t, func(f *fixture) { f.dsn = pgtest.Start(t) })
+	})
 }
 
 func newFixture(t *testing.T, opts ...func(*fixture)) *fixture {

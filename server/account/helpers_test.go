@@ -8,7 +8,6 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/store"
 )
 
 // newService is the rules service on a fresh SQLite file (see newFixture)
@@ -63,13 +62,13 @@ func passwordOf(t *testing.T, f *fixture, userID string) account.Grant {
 }
 
 // events are userID's audit records of the event name.
-func events(t *testing.T, f *fixture, userID, name string) []store.AuditEvent {
+func events(t *testing.T, f *fixture, userID, name string) []account.AuditEvent {
 	t.Helper()
-	all, err := f.svc.AuditEvents(context.Background(), store.AuditFilter{UserID: userID})
+	all, err := f.svc.AuditEvents(context.Background(), account.AuditFilter{UserID: userID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []store.AuditEvent
+	var out []account.AuditEvent
 	for _, e := range all {
 		if e.Event == name {
 			out = append(out, e)
@@ -80,8 +79,8 @@ func events(t *testing.T, f *fixture, userID, name string) []store.AuditEvent {
 
 // succeeded says whether an audit record is of an outcome that
 // succeeded: the one place that knows how the audit words it.
-func succeeded(e store.AuditEvent) bool {
-	return e.Outcome == "OK" || e.Outcome == string(account.CodeOK)
+func succeeded(e account.AuditEvent) bool {
+	return e.Code == account.CodeOK
 }
 
 // texting makes the fixture keep the text messages the service sends in
