@@ -329,7 +329,7 @@ func (c *conn) serve(ctx context.Context) {
 		}
 		start := time.Now()
 		resp, closeAfter := c.handle(ctx, data)
-		c.h.cfg.Metrics.Reply(resp.Type, resp.Result, time.Since(start))
+		count(c.h.cfg.Metrics, resp, time.Since(start))
 		if err := c.reply(resp); err != nil || closeAfter {
 			return
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/challenge"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 )
 
@@ -137,7 +136,7 @@ func (c *conn) login(ctx context.Context, req wire.Request) (wire.Response, bool
 	return c.finishLogin(ctx, wire.TypeLogin)
 }
 
-func profileOf(u store.User) profile {
+func profileOf(u account.UserView) profile {
 	return profile{id: strings.ToLower(u.UserID), admin: u.IsAdmin, mustChange: u.MustChangePassword}
 }
 
@@ -224,7 +223,7 @@ func (c *conn) verifyLogin(ctx context.Context, req wire.Request) wire.Response 
 	in, err := c.h.acct.Verify(ctx, c.origin(), c.grant, req.UserID, c.secret(req.Pass, req.Enc), req.TwoFAToken)
 	level := 0
 	switch {
-	case errors.Is(err, account.ErrDisabled) && in.User.ID != 0:
+	case errors.Is(err, account.ErrDisabled) && in.User.UserID != "":
 		// Right password, disabled account: the web back-end learns it is inactive.
 		resp.Result, resp.Active, resp.Attr, resp.VerifyLevel = wire.ResultOK, "N", in.User.Attr, &level
 		return resp
@@ -262,48 +261,3 @@ func attrOrEmpty(a json.RawMessage) json.RawMessage {
 	}
 	return a
 }
-
-// results maps the rules' outcomes to the protocol's results: the one
-// place where they meet.
-var results = []struct {
-	err    error
-	result string
-}{
-	{account.ErrInvalidLogin, wire.ResultInvalidLogin},
-	{account.ErrInvalidCode, wire.ResultInvalidToken},
-	{account.ErrLocked, wire.ResultLocked},
-	{account.ErrNotEnrolled, wire.ResultNotEnrolled},
-	{account.ErrDisabled, wire.ResultDisabled},
-	{account.ErrThrottled, wire.ResultRateLimited},
-	{account.ErrPasscodeExpired, wire.ResultPasscodeExpired},
-	{account.ErrCodeUsed, wire.ResultCodeUsed},
-	{account.ErrSignedOut, wire.ResultNotLoggedIn},
-	{account.ErrHeld, wire.ResultAlreadyLoggedIn},
-	{account.ErrNotAllowed, wire.ResultNotAllowed},
-	{account.ErrNoSuchUser, wire.ResultInvalidLogin},
-	{account.ErrWeakPassword, wire.ResultWeakPassword},
-	{account.ErrSamePassword, wire.ResultWeakPassword},
-	{account.ErrBadAnswers, wire.ResultBadAnswers},
-	{account.ErrBadPhone, wire.ResultMissingField},
-	{account.ErrBusy, wire.ResultBusy},
-	{errNoChallenge, wire.ResultNoChallenge},
-	{errMissingField, wire.ResultMissingField},
-}
-
-// result is the protocol's result for err; errors the rules did not decide
-// are logged and answered "internal error".
-func (c *conn) result(err error) string {
-	for _, r := range results {
-		if errors.Is(err, r.err) {
-			return r.result
-		}
-	}
-	c.h.cfg.Logger.Error("request failed", "client", c.addr, "err", err)
-	return wire.ResultInternal
-}
-
-// Failures of the adapter itself.
-var (
-	errNoChallenge  = errors.New(wire.ResultNoChallenge)
-	errMissingField = errors.New(wire.ResultMissingField)
-)
