@@ -55,11 +55,11 @@ func resultOf(err error) (string, bool) {
 
 // result is the protocol's result for err; errors the rules did not
 // decide are logged and answered "internal error".
-func (c *conn) result(err error) string {
+func (p peer) result(err error) string {
 	if r, ok := resultOf(err); ok {
 		return r
 	}
-	c.h.cfg.Logger.Error("request failed", "client", c.addr, "err", err)
+	p.h.cfg.Logger.Error("request failed", "client", p.addr, "err", err)
 	return wire.ResultInternal
 }
 
