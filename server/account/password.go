@@ -183,6 +183,11 @@ type SignIn struct {
 	// NeedPasscode says the password was right and a passcode is owed:
 	// CheckPasscode with Grant completes the login.
 	NeedPasscode bool
+	// SentTo is where LogIn or VerifyLogIn sent by SMS the passcode that
+	// an SMS user owes (the number masked); SMSErr says why none was sent
+	// (ErrSMSOff, ErrSMSTooMany, or a failure of the gateway).
+	SentTo string
+	SMSErr error
 }
 
 // Login checks a password and, for a user with two factors, the passcode

@@ -23,18 +23,19 @@ func (p peer) login(ctx context.Context, st *state, req wire.Request) reply {
 		return answer(wire.Response{Type: wire.TypeLogin, Result: wire.ResultMissingField, Message: "userid and pass are required"})
 	}
 	st.attempted = true
-	in, err := p.h.acct.Login(ctx, p.origin(), req.UserID, st.secret(req.Pass, req.Enc), req.TwoFAToken)
+	in, err := p.h.acct.LogIn(ctx, p.origin(), p.holder, account.Attempt{UserID: req.UserID, Password: st.secret(req.Pass, req.Enc), Passcode: req.TwoFAToken})
 	if err != nil {
-		return closing(wire.Response{Type: wire.TypeLogin, Result: p.result(err)})
+		return closing(wire.Response{Type: wire.TypeLogin, Result: p.result(err), Message: heldMessage(err)})
 	}
 	st.grant, st.user = in.Grant, profileOf(in.User)
 	if !in.NeedPasscode {
-		return p.finishLogin(ctx, st, wire.TypeLogin)
+		st.stage = stageLoggedIn
+		return answer(wire.Response{Type: wire.TypeLogin, Result: wire.ResultOK, MustChangePassword: st.user.mustChange})
 	}
 	st.stage = stagePending
 	r := reply{Response: wire.Response{Type: wire.TypeLogin, Result: wire.ResultNeed2FA, Message: "send the passcode with send2fatoken"}, proved: st.grant.UserID}
 	if in.User.SMS {
-		msg, sent := p.sendSMS(ctx, st.grant)
+		msg, sent := p.smsMessage(in)
 		if sent {
 			// The text takes time to arrive and be typed: the socket
 			// waits longer than a login does, counted from now.
@@ -52,19 +53,19 @@ func profileOf(u account.UserView) profile {
 	return profile{id: strings.ToLower(u.UserID), admin: u.IsAdmin, mustChange: u.MustChangePassword}
 }
 
-// sendSMS sends the SMS user of g a passcode for their login and says so,
-// or says why not; sent reports that the text went to the gateway.
-func (p peer) sendSMS(ctx context.Context, g account.Grant) (msg string, sent bool) {
-	to, err := p.h.acct.SendLoginCode(ctx, p.origin(), g)
-	switch {
+// smsMessage says where the passcode of the sign-in in went by SMS, or
+// why it did not; sent reports that the text went to the gateway.
+func (p peer) smsMessage(in account.SignIn) (msg string, sent bool) {
+	switch err := in.SMSErr; {
 	case err == nil:
-		return "a passcode was sent by SMS to " + to, true
+		return "a passcode was sent by SMS to " + in.SentTo, true
 	case errors.Is(err, account.ErrSMSOff):
 		return "passcodes by SMS are switched off: use a temporary passcode from the self-help desk", false
 	case errors.Is(err, account.ErrSMSTooMany):
 		return "too many text messages in a short time: wait a few minutes, or use a temporary passcode from the self-help desk", false
+	default:
+		p.h.cfg.Logger.Error("send SMS passcode", "userid", in.Grant.UserID, "err", err)
 	}
-	p.h.cfg.Logger.Error("send SMS passcode", "userid", g.UserID, "err", err)
 	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk", false
 }
 
@@ -90,18 +91,8 @@ func minutes(d time.Duration) string {
 	return d.String()
 }
 
-// finishLogin takes the user's session lease and completes the login.
-func (p peer) finishLogin(ctx context.Context, st *state, typ string) reply {
-	if !st.user.admin {
-		if err := p.h.acct.TakeSession(ctx, p.origin(), st.grant, p.holder); err != nil {
-			return closing(wire.Response{Type: typ, Result: p.result(err), Message: heldMessage(err)})
-		}
-	}
-	st.stage = stageLoggedIn
-	return answer(wire.Response{Type: typ, Result: wire.ResultOK, MustChangePassword: st.user.mustChange})
-}
-
-// send2FAToken completes a login that owes a passcode.
+// send2FAToken completes a login that owes a passcode, and takes the
+// user's session.
 func (p peer) send2FAToken(ctx context.Context, st *state, req wire.Request) reply {
 	if st.stage != stagePending {
 		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultNotAllowed, Message: "no login is waiting for a passcode"})
@@ -109,7 +100,7 @@ func (p peer) send2FAToken(ctx context.Context, st *state, req wire.Request) rep
 	if req.TwoFAToken == "" {
 		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultTokenMissing})
 	}
-	g, err := p.h.acct.CheckPasscode(ctx, p.origin(), st.grant, req.TwoFAToken)
+	g, err := p.h.acct.FinishLogIn(ctx, p.origin(), p.holder, st.grant, req.TwoFAToken)
 	if errors.Is(err, account.ErrBusy) {
 		// Nothing was checked: the client sends the code again shortly.
 		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultBusy})
@@ -117,9 +108,9 @@ func (p peer) send2FAToken(ctx context.Context, st *state, req wire.Request) rep
 	if err != nil {
 		st.codeTries++
 		result := p.result(err)
-		return reply{Response: wire.Response{Type: wire.TypeSend2FAToken, Result: result},
+		return reply{Response: wire.Response{Type: wire.TypeSend2FAToken, Result: result, Message: heldMessage(err)},
 			close: result != wire.ResultInvalidToken || st.codeTries >= p.h.cfg.MaxCodeTries}
 	}
-	st.grant = g
-	return p.finishLogin(ctx, st, wire.TypeSend2FAToken)
+	st.grant, st.stage = g, stageLoggedIn
+	return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultOK, MustChangePassword: st.user.mustChange})
 }

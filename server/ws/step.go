@@ -152,10 +152,9 @@ func (p peer) logout(ctx context.Context, st *state) wire.Response {
 	if st.stage == stageLoggedIn {
 		// Free the session before replying, so that a client that logs
 		// in again right after the reply is not refused.
-		if err := p.h.acct.EndSession(ctx, st.grant.UserID, p.holder, true); err != nil {
+		if err := p.h.acct.LogOut(ctx, p.origin(), st.grant, p.holder); err != nil {
 			p.h.cfg.Logger.Error("end session", "userid", st.grant.UserID, "err", err)
 		}
-		p.h.acct.Record(ctx, p.origin(), st.grant.UserID, "logout", wire.ResultOK, "")
 	}
 	return wire.Response{Type: wire.TypeLogout, Result: wire.ResultOK}
 }

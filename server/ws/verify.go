@@ -21,7 +21,12 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		resp.Result = wire.ResultMissingField
 		return resp
 	}
-	in, err := p.h.acct.Verify(ctx, p.origin(), st.grant, req.UserID, st.secret(req.Pass, req.Enc), req.TwoFAToken)
+	holder := ""
+	if p.h.cfg.VerifyHoldsSession {
+		holder = p.holder
+	}
+	in, err := p.h.acct.VerifyLogIn(ctx, p.origin(), st.grant,
+		account.Attempt{UserID: req.UserID, Password: st.secret(req.Pass, req.Enc), Passcode: req.TwoFAToken}, holder)
 	level := 0
 	switch {
 	case errors.Is(err, account.ErrDisabled) && in.User.UserID != "":
@@ -29,24 +34,18 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		resp.Result, resp.Active, resp.Attr, resp.VerifyLevel = wire.ResultOK, "N", in.User.Attr, &level
 		return resp
 	case err != nil:
-		resp.Result = p.result(err)
+		resp.Result, resp.Message = p.result(err), heldMessage(err)
 		return resp
 	case in.NeedPasscode && in.User.SMS:
 		// The seed: "verifylogin will generate token afterwards, if no 2fa
 		// token is present". The back-end sends verifylogin again with
 		// the code the user got.
-		msg, _ := p.sendSMS(ctx, in.Grant)
+		msg, _ := p.smsMessage(in)
 		resp.Result, resp.Message = wire.ResultNeed2FA, msg+"; send verifylogin again with the password and the code"
 		return resp
 	case in.NeedPasscode:
 		resp.Result = wire.ResultTokenMissing
 		return resp
-	}
-	if p.h.cfg.VerifyHoldsSession && !in.User.IsAdmin {
-		if err := p.h.acct.HoldUser(ctx, p.origin(), in.Grant, p.holder); err != nil {
-			resp.Result, resp.Message = p.result(err), heldMessage(err)
-			return resp
-		}
 	}
 	if in.Grant.Proof != account.ProofPassword {
 		level = 1
