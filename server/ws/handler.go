@@ -3,10 +3,12 @@
 // and logout, exactly as the protocol seed describes them.
 //
 // The package parses messages, calls one method of the rules service
-// (server/account) and renders its result; it holds no store. Each
-// connection is served by one goroutine that reads a message, handles it
-// and writes the reply; a second goroutine only sends pings once the user
-// is logged in, and writes are serialised by a mutex. Deadlines, on the
+// (server/account) for each and renders its result; it holds no store and
+// knows users only by the rules' views. Each connection is served by one
+// goroutine (conn.go) that reads a message, takes the connection's step
+// (step.go: state and message in, state and reply out, with no socket)
+// and writes the reply; timers only send pings and keep the session lease
+// once the user is logged in, and writes are serialised by a mutex. Deadlines, on the
 // real clock, bound every wait: a socket that has not logged in within
 // LoginTimeout is closed. Sockets not logged in yet are bounded in all and
 // per client address (package fair): a new one may take the place of the

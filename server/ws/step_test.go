@@ -232,3 +232,31 @@ var enrolment = []move{
 		return wire.Request{Type: wire.TypeConfirm, TwoFAToken: m.code(st.en.Token)}
 	}, wire.ResultOK, stageNew, true},
 }
+
+// A proved password that owes a passcode, or an enrolment begun, names
+// its user for the socket's place among those not logged in; an
+// enrolment waits longer for its typist. A failed login proves nothing.
+func TestStepTellsTheSocket(t *testing.T) {
+	tests := []struct {
+		name   string
+		msg    func(m *machine, st state) wire.Request
+		proved string
+		wait   time.Duration
+	}{
+		{"a passcode owed", login("tok", "tok-password", ""), "tok", 0},
+		{"a wrong password", login("tok", "wrong", ""), "", 0},
+		{"a complete login", login("plain", "plain-password", ""), "", 0},
+		{"an enrolment", enrolment[1].msg, "fresh", 5 * time.Minute},
+	}
+	for _, tc := range tests {
+		m := newMachine(t)
+		st, _ := m.p.step(context.Background(), state{}, []byte(`{"type":"challenge"}`))
+		data, err := json.Marshal(tc.msg(m, st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, r := m.p.step(context.Background(), st, data); r.proved != tc.proved || r.wait != tc.wait {
+			t.Errorf("%s: proved %q, wait %v; want %q, %v (%s)", tc.name, r.proved, r.wait, tc.proved, tc.wait, r.Result)
+		}
+	}
+}
