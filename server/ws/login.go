@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
@@ -50,7 +49,7 @@ func (p peer) login(ctx context.Context, st *state, req wire.Request) reply {
 }
 
 func profileOf(u account.UserView) profile {
-	return profile{id: strings.ToLower(u.UserID), admin: u.IsAdmin, mustChange: u.MustChangePassword}
+	return profile{admin: u.IsAdmin, mustChange: u.MustChangePassword}
 }
 
 // smsMessage says where the passcode of the sign-in in went by SMS, or

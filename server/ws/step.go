@@ -25,9 +25,9 @@ type state struct {
 	stage stage
 	key   *challenge.Key // handed out by challenge
 	// grant is what the login proved, once the password is right; user is
-	// the profile it returned: what replies say, the key of the session
-	// lease, and a first, cheap refusal of a non-administrator's admin
-	// messages. The rules decide every request on the current account.
+	// what the login told of the user: what replies say, and a first,
+	// cheap refusal of a non-administrator's admin messages. The rules
+	// decide every request on the current account.
 	grant     account.Grant
 	user      profile
 	attempted bool // the one login or enrolment of this socket
@@ -38,7 +38,6 @@ type state struct {
 
 // profile is what a reply tells of the logged-in user.
 type profile struct {
-	id                string
 	admin, mustChange bool
 }
 
