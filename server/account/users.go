@@ -402,8 +402,8 @@ func (s *Service) DisableUnenrolled(ctx context.Context) ([]string, error) {
 }
 
 // AuditEvents reads the audit (admin command line).
-func (s *Service) AuditEvents(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
-	var out []store.AuditEvent
+func (s *Service) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	var out []AuditEvent
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		var err error
 		out, err = tx.AuditEvents(f)

@@ -67,3 +67,11 @@ type Session struct {
 	Open   bool
 	Until  time.Time
 }
+
+// AuditFilter selects audit events (AuditEvents): the audit's own
+// reading, named here so that an adapter needs no store.
+type AuditFilter = store.AuditFilter
+
+// AuditEvent is one record of the audit as AuditEvents reads it: it holds
+// no secret by design (docs/audit.md).
+type AuditEvent = store.AuditEvent
