@@ -35,8 +35,9 @@ var SharedKeys = sync.OnceValue(func() *challenge.Keys {
 
 // machine is a connection's steps with no socket: the rules on a real
 // SQLite file, an administrator "admin", a user "plain" who logs in with
-// the password alone, "tok" with a token, and "fresh", who has only the
-// initial passcode of the welcome mail.
+// the password alone, "tok" with a token, "fresh", who has only the
+// initial passcode of the welcome mail, and "forced", whose password an
+// administrator set.
 type machine struct {
 	t       *testing.T
 	p       peer
@@ -61,8 +62,9 @@ func newMachine(t *testing.T) *machine {
 		{UserID: "plain"},
 		{UserID: "tok", Use2FA: true, Seed: true},
 		{UserID: "fresh", InitialPasscode: true},
+		{UserID: "forced"}, // must change the password an administrator set
 	} {
-		u.Password, u.OwnPassword = []byte(u.UserID+"-password"), true
+		u.Password, u.OwnPassword = []byte(u.UserID+"-password"), u.UserID != "forced"
 		c, err := acct.CreateUser(context.Background(), account.Admin, nil, u)
 		if err != nil {
 			t.Fatal(err)
@@ -187,6 +189,13 @@ func TestStep(t *testing.T) {
 			{func(m *machine, st state) wire.Request {
 				return wire.Request{Type: wire.TypeVerifyLogin, UserID: "tok", Pass: m.seal(st, "tok-password"), TwoFAToken: m.code(m.tok)}
 			}, wire.ResultOK, stageLoggedIn, false}}},
+		{"a password set by an administrator must be changed first", []move{ok,
+			{login("forced", "forced-password", ""), wire.ResultOK, stageLoggedIn, false},
+			{typed(wire.TypeVerifyLogin), wire.ResultChangePassword, stageLoggedIn, false},
+			{func(m *machine, st state) wire.Request {
+				return wire.Request{Type: wire.TypeAddUser, UpdateProf: true, Pass: m.seal(st, "forced-password"), NewPass: m.seal(st, "chosen-password")}
+			}, wire.ResultOK, stageLoggedIn, false},
+			{typed(wire.TypeVerifyLogin), wire.ResultNotAllowed, stageLoggedIn, false}}},
 		{"logout closes the socket", []move{ok,
 			{login("plain", "plain-password", ""), wire.ResultOK, stageLoggedIn, false},
 			{typed(wire.TypeLogout), wire.ResultOK, stageLoggedIn, true}}},
