@@ -29,6 +29,9 @@ type Enrolment struct {
 	answers []store.SecurityAnswer
 	// waits is when the completed token takes over, if it waits.
 	waits time.Time
+	// questions says the user has yet to choose security questions:
+	// SetAnswers comes before CompleteEnrolment.
+	questions bool
 }
 
 // NewEnrolment offers a fresh 160-bit TOTP seed (SHA1, 6 digits, 30 s) to
@@ -55,7 +58,7 @@ func (s *Service) SetAnswers(ctx context.Context, e *Enrolment, answers map[int]
 	if err != nil {
 		return err
 	}
-	e.answers = hashed
+	e.answers, e.questions = hashed, false
 	return nil
 }
 

@@ -58,6 +58,8 @@ type Grant struct {
 	// who must change it before anything else (it changes only with the
 	// password, which moves the epoch on, so it never goes stale).
 	mustChange bool
+	// admin: the user is an administrator, whom no session holds.
+	admin bool
 }
 
 // MustChangePassword reports that the user signed in with a password an
@@ -73,7 +75,7 @@ func (s *Service) with(g Grant, p Proof) Grant {
 
 // grant is a Grant of u's current row.
 func (s *Service) grant(u store.User, p Proof) Grant {
-	return Grant{UserID: u.UserID, Proof: p, At: s.now(), id: u.ID, epoch: u.Epoch, mustChange: u.MustChangePassword}
+	return Grant{UserID: u.UserID, Proof: p, At: s.now(), id: u.ID, epoch: u.Epoch, mustChange: u.MustChangePassword, admin: u.IsAdmin}
 }
 
 // granted reads the user of g and checks that g still holds: the user

@@ -166,16 +166,16 @@ func testNodesAdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
 		name string
 		do   func(*account.Service) error
 		// holds checks what the administrator's change guarantees.
-		holds func(v account.UserView) bool
+		holds func(v account.UserDetail) bool
 	}{
 		{"user disable", func(s *account.Service) error { return s.SetActive(ctx, admin, account.ByAdmin("alice"), false) },
-			func(v account.UserView) bool { return !v.Active }},
+			func(v account.UserDetail) bool { return !v.Active }},
 		{"user reset", func(s *account.Service) error {
 			_, err := s.Reset(ctx, admin, account.ByAdmin("alice"), []byte("reset password 1"))
 			return err
-		}, func(v account.UserView) bool { return v.TokenSerial == "" && v.MustChangePassword }},
+		}, func(v account.UserDetail) bool { return v.TokenSerial == "" && v.MustChangePassword }},
 		{"token revoke", func(s *account.Service) error { return s.RevokeToken(ctx, admin, account.ByAdmin("alice")) },
-			func(v account.UserView) bool { return v.TokenSerial == "" }},
+			func(v account.UserDetail) bool { return v.TokenSerial == "" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, on)

@@ -78,7 +78,14 @@ func compare(sl *password.Slot, hash string, secret []byte) (bool, error) {
 // a disabled user gets ErrDisabled and the user's profile (verifylogin
 // tells a back-end the account is inactive); otherwise the grant, of
 // ProofPassword, and the profile to render.
-func (s *Service) CheckPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
+func (s *Service) CheckPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, UserView, error) {
+	g, u, err := s.checkPassword(ctx, o, userID, pw)
+	return g, viewOf(u), err
+}
+
+// checkPassword is CheckPassword with the user's row, which the rules
+// decide with.
+func (s *Service) checkPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
 	sl, err := s.slot(ctx)
 	if err != nil {
 		return Grant{}, store.User{}, err
@@ -172,10 +179,15 @@ func (s *Service) deskTakesOver(tx store.Tx, o Origin, u *store.User) error {
 type SignIn struct {
 	Grant Grant
 	// User is the profile to render (attributes, first-logon flag).
-	User store.User
+	User UserView
 	// NeedPasscode says the password was right and a passcode is owed:
 	// CheckPasscode with Grant completes the login.
 	NeedPasscode bool
+	// SentTo is where LogIn or VerifyLogIn sent by SMS the passcode that
+	// an SMS user owes (the number masked); SMSErr says why none was sent
+	// (ErrSMSOff, ErrSMSTooMany, or a failure of the gateway).
+	SentTo string
+	SMSErr error
 }
 
 // Login checks a password and, for a user with two factors, the passcode
@@ -184,21 +196,21 @@ func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte,
 	if code != "" {
 		return s.loginWithCode(ctx, o, userID, pw, code)
 	}
-	g, u, err := s.CheckPassword(ctx, o, userID, pw)
+	g, u, err := s.checkPassword(ctx, o, userID, pw)
 	if err != nil {
-		return SignIn{User: u}, err
+		return SignIn{User: viewOf(u)}, err
 	}
 	if !s.twoFactor(u) {
 		if u.Service {
 			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
-		return SignIn{Grant: g, User: u}, nil
+		return SignIn{Grant: g, User: viewOf(u)}, nil
 	}
 	if err := s.canGiveSecond(ctx, u); err != nil {
 		s.Record(ctx, o, u.UserID, "login", outcome(err), "")
 		return SignIn{}, err
 	}
-	return SignIn{Grant: g, User: u, NeedPasscode: true}, nil
+	return SignIn{Grant: g, User: viewOf(u), NeedPasscode: true}, nil
 }
 
 // loginWithCode is a login whose passcode came with the password
@@ -237,12 +249,12 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	})
 	switch {
 	case err != nil:
-		return SignIn{User: u}, err
+		return SignIn{User: viewOf(u)}, err
 	case !s.twoFactor(u):
 		if u.Service {
 			s.Record(ctx, o, u.UserID, "service login", CodeOK, "password alone: a service account")
 		}
-		return SignIn{Grant: g, User: u}, nil
+		return SignIn{Grant: g, User: viewOf(u)}, nil
 	case reserved.ID == 0:
 		s.refused(ctx, o, u.UserID, "passcode", ErrLocked)
 		return SignIn{}, ErrLocked
@@ -258,7 +270,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	if err != nil {
 		return SignIn{}, err
 	}
-	return SignIn{Grant: s.with(g, proof), User: u}, nil
+	return SignIn{Grant: s.with(g, proof), User: viewOf(u)}, nil
 }
 
 // twoFactor says whether u's logins need a second factor: everyone's but

@@ -131,11 +131,13 @@ func (s *Service) Logout(ctx context.Context, o Origin, t Target) error {
 }
 
 // Sessions lists the sessions that hold users now (`session list`).
-func (s *Service) Sessions(ctx context.Context) ([]store.Lease, error) {
-	var out []store.Lease
+func (s *Service) Sessions(ctx context.Context) ([]Session, error) {
+	var out []Session
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		var err error
-		out, err = tx.Leases(s.now())
+		leases, err := tx.Leases(s.now())
+		for _, l := range leases {
+			out = append(out, Session{UserID: l.UserID, Open: l.Open, Until: l.Until})
+		}
 		return err
 	})
 	return out, err

@@ -54,7 +54,7 @@ type NewUser struct {
 
 // Created is a new user, with the secrets to hand over once.
 type Created struct {
-	User            store.User
+	User            UserView
 	InitialPasscode string
 	// Token is the new seed, when NewUser.Seed asked for one.
 	Token *token.Token
@@ -109,7 +109,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 				return err
 			}
 		}
-		c.User = u
+		c.User = viewOf(u)
 		return tx.Audit(s.event(o, u.UserID, "user add", CodeOK, ""))
 	})
 	if err != nil {
@@ -307,17 +307,7 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 		_, err := s.moved(tx, u, ProofPassword)
 		return "", err
 	})
-	return Created{User: u, InitialPasscode: code}, err
-}
-
-// UserView is what an administrator sees of a user: never a hash or a
-// seed.
-type UserView struct {
-	store.User
-	// TokenSerial is the serial of the user's token, "" for none.
-	TokenSerial string
-	// Locked says the user is locked now.
-	Locked bool
+	return Created{User: viewOf(u), InitialPasscode: code}, err
 }
 
 // UserFilter selects users to list: the zero filter selects everyone, and
@@ -334,21 +324,21 @@ type UserFilter struct {
 }
 
 // match reports whether f selects v.
-func (f UserFilter) match(v UserView) bool {
+func (f UserFilter) match(v UserDetail) bool {
 	unenrolled := v.Active && !v.Service && v.TokenSerial == "" && !v.SMS
 	return (!f.Locked || v.Locked) && (!f.Unenrolled || unenrolled) && (!f.Disabled || !v.Active)
 }
 
 // Users lists the users f selects (admin command line).
-func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserView, error) {
-	var out []UserView
+func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserDetail, error) {
+	var out []UserDetail
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		users, err := tx.ListUsers()
 		if err != nil {
 			return fmt.Errorf("list the users: %w", err)
 		}
 		for _, u := range users {
-			v, err := s.view(tx, u)
+			v, err := s.detail(tx, u)
 			if err != nil {
 				return err
 			}
@@ -362,8 +352,8 @@ func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserView, error) {
 }
 
 // User shows one user (admin command line).
-func (s *Service) User(ctx context.Context, userID string) (UserView, error) {
-	var v UserView
+func (s *Service) User(ctx context.Context, userID string) (UserDetail, error) {
+	var v UserDetail
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		u, err := tx.UserByUserID(userID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -372,15 +362,15 @@ func (s *Service) User(ctx context.Context, userID string) (UserView, error) {
 		if err != nil {
 			return err
 		}
-		v, err = s.view(tx, u)
+		v, err = s.detail(tx, u)
 		return err
 	})
 	return v, err
 }
 
-func (s *Service) view(tx store.ReadTx, u store.User) (UserView, error) {
-	v := UserView{User: u, Locked: s.locked(u)}
-	v.PassHash = ""
+// detail is what an administrator sees of the row u.
+func (s *Service) detail(tx store.ReadTx, u store.User) (UserDetail, error) {
+	v := UserDetail{UserView: viewOf(u), Failures: u.Failures, LockedUntil: u.LockedUntil, Locked: s.locked(u)}
 	tok, err := tx.TokenOf(u.ID)
 	if err == nil {
 		v.TokenSerial = tok.Serial

@@ -14,7 +14,6 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/lang"
 	"github.com/softtoken/softtoken/server/mail"
-	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/token/qr"
 )
 
@@ -47,7 +46,7 @@ type userJSON struct {
 	MailSent *bool  `json:"mail_sent,omitempty"`
 }
 
-func showUser(v account.UserView) userJSON {
+func showUser(v account.UserDetail) userJSON {
 	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Scope: v.Scope, Networks: v.Networks, Active: v.Active,
 		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, Lang: string(lang.Or(v.Lang)), MustChangePassword: v.MustChangePassword,
 		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
@@ -172,7 +171,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 
 // printable is a new user or a reset as the admin sees it.
 func printable(c account.Created) userJSON {
-	out := showUser(account.UserView{User: c.User})
+	out := showUser(account.UserDetail{UserView: c.User})
 	out.InitialPasscode = c.InitialPasscode
 	if c.Token != nil {
 		out.TwoFASeed, out.TokenSerial = c.Token.Secret.Base32(), c.Token.Serial
@@ -183,7 +182,7 @@ func printable(c account.Created) userJSON {
 // sendWelcome mails the welcome mail and notes the outcome in out. A mail
 // that cannot be sent is reported, not fatal: the admin still has the
 // passcode in the output.
-func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, dataDir string, u store.User, out *userJSON) {
+func (d *deps) sendWelcome(ctx context.Context, env Env, mf mailFlags, dataDir string, u account.UserView, out *userJSON) {
 	sent := false
 	out.MailSent = &sent
 	if u.Email == "" {

@@ -1,17 +1,19 @@
 // Package metrics defines the companion server's metrics for operators,
 // in the Prometheus format (docs/deploy.md, "Health, readiness and
-// metrics"): logins and verifications by their wire result and their
-// latency, the password-hashing pool, open sockets and pending logins,
-// the pages' sessions, what made room for newer ones, lockouts, and the text messages and mails sent and
-// failed.
+// metrics"): logins and verifications by their result and their latency,
+// the password-hashing pool, open sockets and pending logins, the pages'
+// sessions, what made room for newer ones, lockouts, and the text
+// messages and mails sent and failed.
 //
 // Every metric is registered on the registry the caller gives (serve
 // makes one; nothing here touches Prometheus' global default), and the
 // adapters report at their single points: the websocket protocol where it
-// answers a message (Reply), the rules where a lockout begins (Lockout),
-// and the SMS and mail senders, wrapped once where the server is built.
-// A nil *Metrics counts nothing, so that code paths without metrics (the
-// admin commands, most tests) need no checks.
+// answers a message (Login, Verification and Latency, labelled with the
+// protocol's own words, which this package does not know), the rules
+// where a lockout begins (Lockout), and the SMS and mail senders, wrapped
+// once where the server is built. A nil *Metrics counts nothing, so that
+// code paths without metrics (the admin commands, most tests) need no
+// checks.
 package metrics
 
 import (
@@ -25,7 +27,6 @@ import (
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/wire"
 )
 
 // Metrics are the server's counters and histograms on one registry.
@@ -65,26 +66,31 @@ func Handler(g prometheus.Gatherer) http.Handler {
 	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
 }
 
-// Reply counts the answer of type typ and result to one websocket
-// message that took took. Only logins and verifications are counted:
-// other types, and types a client made up, are not.
-func (m *Metrics) Reply(typ, result string, took time.Duration) {
-	if m == nil {
-		return
-	}
-	switch typ {
-	case wire.TypeLogin:
-		if result != wire.ResultNeed2FA {
-			m.logins.WithLabelValues(result).Inc()
-		}
-	case wire.TypeSend2FAToken:
+// Login counts the outcome of a login, labelled with result: the
+// adapter's own word for it (the websocket's protocol result). What
+// counts as an outcome is the adapter's to say: a login that still owes a
+// passcode is not one yet.
+func (m *Metrics) Login(result string) {
+	if m != nil {
 		m.logins.WithLabelValues(result).Inc()
-	case wire.TypeVerifyLogin:
-		m.verifications.WithLabelValues(result).Inc()
-	default:
-		return
 	}
-	m.latency.WithLabelValues(typ).Observe(took.Seconds())
+}
+
+// Verification counts the outcome of a back-end's verification of a
+// user (verifylogin), labelled with result as Login is.
+func (m *Metrics) Verification(result string) {
+	if m != nil {
+		m.verifications.WithLabelValues(result).Inc()
+	}
+}
+
+// Latency records that a request of kind (the websocket's message type:
+// login, send2fatoken, verifylogin) took took to answer, password hashing
+// included.
+func (m *Metrics) Latency(kind string, took time.Duration) {
+	if m != nil {
+		m.latency.WithLabelValues(kind).Observe(took.Seconds())
+	}
 }
 
 // Lockout counts a user locked by failures.

@@ -12,7 +12,6 @@ import (
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/sms"
-	"github.com/softtoken/softtoken/server/wire"
 )
 
 // Mails and text messages are counted as sent or failed by what their
@@ -41,30 +40,33 @@ func TestSendsCountedByOutcome(t *testing.T) {
 	}
 }
 
-// A login that asks for a passcode is not an outcome yet; message types
-// other than logins and verifications, made up ones included, are not
-// counted at all; nil metrics count nothing and do not panic.
-func TestReplyCountsOutcomesOnly(t *testing.T) {
+// Each outcome is counted under the label the adapter gave, latency by
+// kind; nil metrics count nothing and do not panic.
+func TestOutcomesCountedByLabel(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	m.Reply(wire.TypeLogin, wire.ResultNeed2FA, time.Millisecond)
-	m.Reply(wire.TypeSend2FAToken, wire.ResultOK, time.Millisecond)
-	m.Reply(wire.TypeVerifyLogin, wire.ResultInvalidLogin, time.Millisecond)
-	m.Reply("made-up", wire.ResultUnknownType, time.Millisecond)
-	if got := count(t, reg, "softtoken_logins_total", wire.ResultOK); got != 1 {
-		t.Errorf("logins OK = %v, want 1", got)
+	m.Login("OK")
+	m.Login("OK")
+	m.Login("invalid user/password")
+	m.Verification("account locked")
+	m.Latency("login", time.Millisecond)
+	m.Latency("verifylogin", time.Millisecond)
+	for _, c := range []struct {
+		name, result string
+		want         float64
+	}{{"softtoken_logins_total", "OK", 2}, {"softtoken_logins_total", "invalid user/password", 1}, {"softtoken_logins_total", "account locked", 0},
+		{"softtoken_verifications_total", "account locked", 1}, {"softtoken_verifications_total", "OK", 0}} {
+		if got := count(t, reg, c.name, c.result); got != c.want {
+			t.Errorf("%s{result=%q} = %v, want %v", c.name, c.result, got, c.want)
+		}
 	}
-	if got := count(t, reg, "softtoken_logins_total", wire.ResultNeed2FA); got != 0 {
-		t.Errorf("logins NEED2FA = %v, want 0", got)
-	}
-	if got := count(t, reg, "softtoken_verifications_total", wire.ResultInvalidLogin); got != 1 {
-		t.Errorf("verifications = %v, want 1", got)
-	}
-	if n := testutil.CollectAndCount(reg, "softtoken_request_duration_seconds"); n != 3 {
-		t.Errorf("latency series: %d, want 3 (login, send2fatoken, verifylogin; not the made-up type)", n)
+	if n := testutil.CollectAndCount(reg, "softtoken_request_duration_seconds"); n != 2 {
+		t.Errorf("latency series: %d, want 2 (login, verifylogin)", n)
 	}
 	var none *metrics.Metrics
-	none.Reply(wire.TypeLogin, wire.ResultOK, 0)
+	none.Login("OK")
+	none.Verification("OK")
+	none.Latency("login", 0)
 	none.Lockout()
 	if none.SMS(nil) != nil || none.Mail(nil) != nil {
 		t.Error("nil metrics made a sender")

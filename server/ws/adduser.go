@@ -18,25 +18,25 @@ import (
 //     by an administrator naming the user in userid;
 //   - updateprof with resetpass and newpass alone: an administrator resets
 //     a password; the user must change it at the next login.
-func (c *conn) addUser(ctx context.Context, req wire.Request) wire.Response {
+func (p peer) addUser(ctx context.Context, st *state, req wire.Request) wire.Response {
 	resp := wire.Response{Type: wire.TypeAddUser, UserID: req.UserID, Firm: req.Firm, Roles: req.Roles,
 		Attr: req.Attr, UpdateProf: req.UpdateProf, ResetPass: req.ResetPass}
-	if c.stage != stageLoggedIn {
+	if st.stage != stageLoggedIn {
 		resp.Result = wire.ResultNotAllowed
 		return resp
 	}
 	var err error
 	switch {
 	case req.UpdateProf && req.ResetPass:
-		err = c.resetPass(ctx, req)
+		err = p.resetPass(ctx, st, req)
 	case req.UpdateProf:
-		resp.UserID, err = c.changePass(ctx, req)
+		resp.UserID, err = p.changePass(ctx, st, req)
 	default:
-		resp.TwoFASeed, err = c.upsertUser(ctx, req)
+		resp.TwoFASeed, err = p.upsertUser(ctx, st, req)
 	}
 	resp.Result = wire.ResultOK
 	if err != nil {
-		resp.Result = c.result(err)
+		resp.Result = p.result(err)
 		resp.Message = map[string]string{
 			wire.ResultNotAllowed:   "only an administrator may do this",
 			wire.ResultWeakPassword: err.Error(),
@@ -52,11 +52,11 @@ func required(what string) error {
 }
 
 // newPassword opens the newpass field of req, which is required.
-func (c *conn) newPassword(req wire.Request) ([]byte, error) {
+func (st *state) newPassword(req wire.Request) ([]byte, error) {
 	if req.NewPass == "" {
 		return nil, required("newpass")
 	}
-	return c.secret(req.NewPass, req.Enc), nil
+	return st.secret(req.NewPass, req.Enc), nil
 }
 
 // profileChange reads the profile fields a request gives; absent ones keep
@@ -81,63 +81,62 @@ func profileChange(req wire.Request) account.Profile {
 	return p
 }
 
-func (c *conn) resetPass(ctx context.Context, req wire.Request) error {
-	if !c.user.admin {
+func (p peer) resetPass(ctx context.Context, st *state, req wire.Request) error {
+	if !st.user.admin {
 		return account.ErrNotAllowed // the rules refuse it too
 	}
 	if req.UserID == "" {
 		return required("userid")
 	}
-	pw, err := c.newPassword(req)
+	pw, err := st.newPassword(req)
 	if err != nil {
 		return err
 	}
-	p := profileChange(req)
-	p.NewSeed = false
-	return c.h.acct.SetPassword(ctx, c.origin(), c.grant.For(req.UserID), pw, p)
+	change := profileChange(req)
+	change.NewSeed = false
+	return p.h.acct.SetPassword(ctx, p.origin(), st.grant.For(req.UserID), pw, change)
 }
 
-func (c *conn) changePass(ctx context.Context, req wire.Request) (string, error) {
-	userID := c.grant.UserID
+func (p peer) changePass(ctx context.Context, st *state, req wire.Request) (string, error) {
+	userID := st.grant.UserID
 	if req.UserID != "" {
 		userID = req.UserID
 	}
-	own := strings.EqualFold(userID, c.grant.UserID)
-	target, p := c.grant.For(userID), account.Profile{}
+	own := strings.EqualFold(userID, st.grant.UserID)
+	target, change := st.grant.For(userID), account.Profile{}
 	switch {
-	case c.user.admin:
-		p = profileChange(req)
-		p.NewSeed = false
+	case st.user.admin:
+		change = profileChange(req)
+		change.NewSeed = false
 	case own:
-		target = c.grant.Self()
+		target = st.grant.Self()
 	}
 	if req.Pass == "" {
 		return userID, required("pass (the current password)")
 	}
-	pw, err := c.newPassword(req)
+	pw, err := st.newPassword(req)
 	if err != nil {
 		return userID, err
 	}
-	g, err := c.h.acct.ChangePassword(ctx, c.origin(), target, c.secret(req.Pass, req.Enc), pw, p)
+	g, err := p.h.acct.ChangePassword(ctx, p.origin(), target, st.secret(req.Pass, req.Enc), pw, change)
 	if err == nil && own {
-		c.setGrant(g) // the socket's own login goes on
+		st.grant = g // the socket's own login goes on
 	}
 	return userID, err
 }
 
 // upsertUser creates a user with the password in pass, or updates an
 // existing one's profile; with use2fa "Y" it returns a new seed in base32.
-func (c *conn) upsertUser(ctx context.Context, req wire.Request) (string, error) {
-	if !c.user.admin {
+func (p peer) upsertUser(ctx context.Context, st *state, req wire.Request) (string, error) {
+	if !st.user.admin {
 		return "", account.ErrNotAllowed
 	}
 	if req.UserID == "" {
 		return "", required("userid")
 	}
-	p := profileChange(req)
-	tok, err := c.h.acct.UpdateProfile(ctx, c.origin(), c.grant.For(req.UserID), p)
+	tok, err := p.h.acct.UpdateProfile(ctx, p.origin(), st.grant.For(req.UserID), profileChange(req))
 	if errors.Is(err, account.ErrNoSuchUser) {
-		tok, err = c.create(ctx, req)
+		tok, err = p.create(ctx, st, req)
 	}
 	if err != nil || tok == nil {
 		return "", err
@@ -146,12 +145,12 @@ func (c *conn) upsertUser(ctx context.Context, req wire.Request) (string, error)
 }
 
 // create makes the user an adduser names; 2FA is on unless use2fa is "N".
-func (c *conn) create(ctx context.Context, req wire.Request) (*token.Token, error) {
+func (p peer) create(ctx context.Context, st *state, req wire.Request) (*token.Token, error) {
 	if req.Pass == "" {
 		return nil, required("pass (the new user's password)")
 	}
-	pw := c.secret(req.Pass, req.Enc)
-	created, err := c.h.acct.CreateUser(ctx, c.origin(), &c.grant, account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm,
+	pw := st.secret(req.Pass, req.Enc)
+	created, err := p.h.acct.CreateUser(ctx, p.origin(), &st.grant, account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm,
 		Roles: req.Roles, Attr: req.Attr, Use2FA: !strings.EqualFold(req.Use2FA, "N"), Seed: strings.EqualFold(req.Use2FA, "Y")})
 	return created.Token, err
 }

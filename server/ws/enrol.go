@@ -18,54 +18,39 @@ import (
 // Nothing changes on the server until confirm: a client that fails to
 // store the seed, or vanishes, leaves the user's previous token working.
 
-func (c *conn) enrol(ctx context.Context, req wire.Request) (wire.Response, bool) {
+func (p peer) enrol(ctx context.Context, st *state, req wire.Request) reply {
 	resp := wire.Response{Type: wire.TypeEnrol, UserID: req.UserID}
 	switch {
-	case c.stage != stageNew || c.attempted:
+	case st.stage != stageNew || st.attempted:
 		resp.Result, resp.Message = wire.ResultNotAllowed, "one login or enrolment per connection"
-		return resp, true
-	case c.key == nil:
+		return closing(resp)
+	case st.key == nil:
 		resp.Result, resp.Message = wire.ResultNoChallenge, "send a challenge first"
-		return resp, false
+		return answer(resp)
 	case req.UserID == "" || (req.OneSwipe == "" && (req.Pass == "" || req.Passcode == "")):
 		resp.Result, resp.Message = wire.ResultMissingField, "userid, and pass and passcode or oneswipe, are required"
-		return resp, false
+		return answer(resp)
 	}
-	c.attempted = true
-	g, err := c.prove(ctx, req)
-	if err == nil {
-		c.en, err = c.h.acct.NewEnrolment(ctx, g)
-	}
-	var need bool
-	if err == nil {
-		need, err = c.h.acct.NeedsAnswers(ctx, g)
-	}
-	if err != nil {
-		resp.Result = c.result(err)
-		return resp, true
-	}
-	c.proved(g.UserID)
-	// People type answers: give them time, but not for ever.
-	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.EnrolTimeout))
-	if need {
-		c.questions = true
-		resp.Result, resp.Questions = wire.ResultQuestions, questionList()
-		return resp, false
-	}
-	return c.offerSeed(wire.TypeEnrol), false
-}
-
-// prove checks what an enrol message proves: a One Swipe code, or the
-// password and a passcode.
-func (c *conn) prove(ctx context.Context, req wire.Request) (account.Grant, error) {
+	st.attempted = true
+	proof := account.EnrolProof{Password: st.secret(req.Pass, req.Enc), Passcode: string(st.secret(req.Passcode, req.Enc))}
 	if req.OneSwipe != "" {
-		return c.h.acct.UseEnrolCode(ctx, c.origin(), req.UserID, string(c.secret(req.OneSwipe, req.Enc)))
+		proof = account.EnrolProof{OneSwipe: string(st.secret(req.OneSwipe, req.Enc))}
 	}
-	g, _, err := c.h.acct.CheckPassword(ctx, c.origin(), req.UserID, c.secret(req.Pass, req.Enc))
+	en, err := p.h.acct.BeginEnrolment(ctx, p.origin(), req.UserID, proof)
 	if err != nil {
-		return account.Grant{}, err
+		resp.Result = p.result(err)
+		return closing(resp)
 	}
-	return c.h.acct.CheckEnrolPasscode(ctx, c.origin(), g, string(c.secret(req.Passcode, req.Enc)))
+	st.en = en
+	// People type answers: give them time, but not for ever.
+	r := reply{proved: en.UserID(), wait: p.h.cfg.EnrolTimeout}
+	if en.NeedsAnswers() {
+		resp.Result, resp.Questions = wire.ResultQuestions, questionList()
+		r.Response = resp
+		return r
+	}
+	r.Response = p.offerSeed(st.en, wire.TypeEnrol)
+	return r
 }
 
 func questionList() []wire.Question {
@@ -76,65 +61,64 @@ func questionList() []wire.Question {
 	return qs
 }
 
-func (c *conn) answers(ctx context.Context, req wire.Request) (wire.Response, bool) {
+func (p peer) answers(ctx context.Context, st *state, req wire.Request) reply {
 	resp := wire.Response{Type: wire.TypeAnswers}
-	if c.en == nil || !c.questions {
+	if st.en == nil || !st.en.NeedsAnswers() {
 		resp.Result = wire.ResultNotAllowed
-		return resp, false
+		return answer(resp)
 	}
 	plain := map[int]string{}
 	for _, a := range req.Answers {
 		if _, dup := plain[a.ID]; dup {
 			resp.Result, resp.Message = wire.ResultBadAnswers, "choose two different questions"
-			return resp, false
+			return answer(resp)
 		}
-		plain[a.ID] = string(c.secret(a.Answer, req.Enc))
+		plain[a.ID] = string(st.secret(a.Answer, req.Enc))
 	}
-	if err := c.h.acct.SetAnswers(ctx, c.en, plain); err != nil {
-		resp.Result, resp.Message = c.result(err), err.Error()
-		return resp, resp.Result == wire.ResultInternal
+	if err := p.h.acct.SetAnswers(ctx, st.en, plain); err != nil {
+		resp.Result, resp.Message = p.result(err), err.Error()
+		return reply{Response: resp, close: resp.Result == wire.ResultInternal}
 	}
-	c.questions = false
-	return c.offerSeed(wire.TypeAnswers), false
+	return answer(p.offerSeed(st.en, wire.TypeAnswers))
 }
 
 // offerSeed sends the enrolment's new seed; it becomes the user's token
 // only when the client confirms.
-func (c *conn) offerSeed(typ string) wire.Response {
-	seed := c.en.Token
+func (p peer) offerSeed(en *account.Enrolment, typ string) wire.Response {
+	seed := en.Token
 	return wire.Response{
 		Type: typ, Result: wire.ResultOK, UserID: seed.Account, TwoFASeed: seed.Secret.Base32(),
-		Issuer: c.h.cfg.Issuer, Algorithm: string(seed.Algorithm), Digits: seed.Digits, Period: seed.Period,
-		Serial: seed.Serial, ServerTime: c.h.cfg.Now().Unix(),
+		Issuer: p.h.cfg.Issuer, Algorithm: string(seed.Algorithm), Digits: seed.Digits, Period: seed.Period,
+		Serial: seed.Serial, ServerTime: p.h.cfg.Now().Unix(),
 	}
 }
 
-func (c *conn) confirm(ctx context.Context, req wire.Request) (wire.Response, bool) {
+func (p peer) confirm(ctx context.Context, st *state, req wire.Request) reply {
 	resp := wire.Response{Type: wire.TypeConfirm}
-	if c.en == nil || c.questions {
+	if st.en == nil || st.en.NeedsAnswers() {
 		resp.Result = wire.ResultNotAllowed
-		return resp, false
+		return answer(resp)
 	}
-	_, err := c.h.acct.CompleteEnrolment(ctx, c.origin(), c.en, req.TwoFAToken)
+	_, err := p.h.acct.CompleteEnrolment(ctx, p.origin(), st.en, req.TwoFAToken)
 	switch {
 	case err == nil:
-		resp.Result, resp.Serial = wire.ResultOK, c.en.Token.Serial
-		if waits := c.en.Waits(); !waits.IsZero() {
+		resp.Result, resp.Serial = wire.ResultOK, st.en.Token.Serial
+		if waits := st.en.Waits(); !waits.IsZero() {
 			// Set up with what the self-help desk gave (docs/web.md).
 			resp.ActiveFrom = waits.Unix()
 			resp.Message = "the new token waits for your confirmation through the link e-mailed to you, or takes over on " +
 				waits.UTC().Format(time.RFC3339) + "; until then use your temporary passcode or your present token"
 		}
-		c.en = nil
-		return resp, true
+		st.en = nil
+		return closing(resp)
 	case errors.Is(err, account.ErrInvalidCode):
-		c.codeTries++
+		st.codeTries++
 		resp.Result, resp.Message = wire.ResultInvalidToken, "the code does not match the new token: is the PC's clock right?"
-		return resp, c.codeTries >= c.h.cfg.MaxCodeTries
+		return reply{Response: resp, close: st.codeTries >= p.h.cfg.MaxCodeTries}
 	case errors.Is(err, account.ErrSignedOut):
 		resp.Result, resp.Message = wire.ResultInvalidToken, "the account changed meanwhile (another enrolment, a reset, or the initial passcode used): enrol again"
-		return resp, true
+		return closing(resp)
 	}
-	resp.Result = c.result(err)
-	return resp, true
+	resp.Result = p.result(err)
+	return closing(resp)
 }

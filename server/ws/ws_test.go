@@ -23,7 +23,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/softtoken/softtoken/server/account"
-	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/seal"
@@ -35,13 +34,7 @@ import (
 
 var (
 	cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
-	keys  = sync.OnceValue(func() *challenge.Keys {
-		k, err := challenge.NewKeys(2048, 0, time.Now)
-		if err != nil {
-			panic(err)
-		}
-		return k
-	})
+	keys  = ws.SharedKeys
 )
 
 // server is a protocol server on 127.0.0.1 with a real SQLite file.
@@ -185,17 +178,7 @@ func (c *client) challenge() {
 // encrypt is the Java sample: X509EncodedKeySpec, Cipher "RSA" (PKCS#1 v1.5), base64.
 func (c *client) encrypt(pw string) string {
 	c.t.Helper()
-	der, _ := base64.StdEncoding.DecodeString(c.key)
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	//lint:ignore SA1019 the protocol's Java clients send PKCS#1 v1.5.
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub.(*rsa.PublicKey), []byte(pw))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(ct)
+	return ws.SealFor(c.t, c.key, pw)
 }
 
 func (c *client) login(user, pw, code string) wire.Response {
