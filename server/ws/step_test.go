@@ -2,10 +2,6 @@ package ws
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,6 +16,7 @@ import (
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/wire"
+	"github.com/softtoken/softtoken/server/wire/wireclient"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -93,16 +90,15 @@ func (m *machine) seal(st state, v string) string {
 // sample does: X509EncodedKeySpec, Cipher "RSA" (PKCS#1 v1.5), base64.
 func SealFor(t testing.TB, public, v string) string {
 	t.Helper()
-	der, _ := base64.StdEncoding.DecodeString(public)
-	pub, err := x509.ParsePKIXPublicKey(der)
+	key, err := wireclient.ParseKey(public, wire.EncPKCS1v15)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub.(*rsa.PublicKey), []byte(v))
+	ct, err := key.Encrypt(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return base64.StdEncoding.EncodeToString(ct)
+	return ct
 }
 
 // code is a code of tok now.
