@@ -104,6 +104,11 @@ var legacyOutcomes = map[string]Code{
 	"the link is not valid any more":                                 CodeNoDeskCase,
 	"changing the security answers needs your token or SMS passcode": CodeOldFactor,
 	"what waits changed since the page was opened":                   CodeDeskCaseChanged,
+	// Words of the first versions, which named outcomes by the
+	// protocol's results.
+	"invalid user/password": CodeInvalidLogin,
+	"invalid token":         CodeInvalidCode,
+	"already exists":        CodeUserExists,
 }
 
 // AuditEvent is one audit record as the admin commands read it.
