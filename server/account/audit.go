@@ -167,11 +167,16 @@ func (s *Service) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent,
 }
 
 // auditEvent is the record r, whose outcome is a code from record from
-// on.
+// on. An old word takes its code wherever it stands: a node of the
+// version before the codes, still serving the sockets it had when another
+// node migrated the database, writes words after the mark; and the mark
+// is outside the hash chain, so what a record means must not hang on it.
+// No code is an old word of another meaning (TestAuditCodesAreWordsOfTheirOwn),
+// so a code reads as itself either way.
 func auditEvent(r store.AuditEvent, from int64) AuditEvent {
 	e := AuditEvent{Seq: r.ID, At: r.At, UserID: r.UserID, Client: r.Client, Event: r.Event, Outcome: r.Outcome,
 		Code: Code(r.Outcome), Legacy: r.ID < from, Detail: r.Detail, Prev: r.Prev, Hash: r.Hash}
-	if c, ok := legacyOutcomes[r.Outcome]; ok && e.Legacy {
+	if c, ok := legacyOutcomes[r.Outcome]; ok {
 		e.Code = c
 	}
 	return e

@@ -29,10 +29,14 @@ func TestAuditCodesAreWordsOfTheirOwn(t *testing.T) {
 		if !slices.Contains(codes, c) {
 			t.Errorf("the old word %q translates to %q, not a code the audit records", word, c)
 		}
+		if slices.Contains(codes, Code(word)) && Code(word) != c {
+			t.Errorf("the old word %q is the code %q too, but translates to %q: a code must read as itself", word, word, c)
+		}
 	}
 }
 
-// A record takes its word's code only when it is from before the codes.
+// An old word takes its code wherever it stands (a node of the version
+// before writes words after the mark); a code is itself.
 func TestAuditEventTranslatesOldWordsOnly(t *testing.T) {
 	tests := []struct {
 		seq     int64
@@ -43,7 +47,8 @@ func TestAuditEventTranslatesOldWordsOnly(t *testing.T) {
 		{1, "account locked", CodeLocked},
 		{1, "ok", CodeOK},
 		{5, "invalid_login", CodeInvalidLogin},
-		{5, "OK", "OK"},
+		{5, "OK", CodeOK},
+		{5, "locked", CodeLocked},
 	}
 	for _, tt := range tests {
 		if got := auditEvent(store.AuditEvent{ID: tt.seq, Outcome: tt.outcome}, 5).Code; got != tt.want {
