@@ -67,3 +67,27 @@ func TestAuditOutcomeDoesNotDependOnTheMark(t *testing.T) {
 		t.Errorf("--outcome invalid_login with the mark moved to 1: %q; before: %q", after, before)
 	}
 }
+
+// A mark deleted or doubled (the table is outside the chain) does not
+// stop the audit from being read or verified: the mark decides nothing
+// but what `audit verify` reports.
+func TestAuditReadsWhateverTheMark(t *testing.T) {
+	for _, stmt := range []string{
+		`DELETE FROM audit_codes`,
+		`INSERT INTO audit_codes (first_seq) VALUES (2)`,
+	} {
+		t.Run(stmt, func(t *testing.T) {
+			a, _ := audited(t)
+			before := userIDsOf(t, a, "ok")
+			if _, err := rawDB(t, a.db).Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := a.run("", "audit", "verify"); err != nil || !strings.Contains(out, "The audit holds") {
+				t.Errorf("audit verify: %q, %v; want it to hold", out, err)
+			}
+			if after := userIDsOf(t, a, "ok"); len(after) == 0 || fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("--outcome ok: %q; before: %q", after, before)
+			}
+		})
+	}
+}

@@ -70,10 +70,14 @@ func (t tx) moveHead(h store.AuditHead, seal func(store.AuditHead) []byte) error
 }
 
 // AuditCodesFrom reads where the audit's outcomes become codes (see
-// store.ReadTx.AuditCodesFrom), which codesMigration marked.
+// store.ReadTx.AuditCodesFrom), which codesMigration marked: the lowest
+// mark if rows were added, 0 if the mark was deleted. The mark is
+// outside the hash chain and decides nothing but that report (every old
+// word translates wherever it stands), so a table tampered with is no
+// reason to refuse to read the audit.
 func (t tx) AuditCodesFrom() (int64, error) {
 	var from int64
-	if err := t.row(`SELECT first_seq FROM audit_codes`).Scan(&from); err != nil {
+	if err := t.row(`SELECT COALESCE(MIN(first_seq), 0) FROM audit_codes`).Scan(&from); err != nil {
 		return 0, fmt.Errorf("read where the audit's codes begin: %w", err)
 	}
 	return from, nil

@@ -277,7 +277,7 @@ type ReadTx interface {
 	AuditHead() (AuditHead, error)
 	// AuditCodesFrom reads the sequence number from which the audit's
 	// outcomes are codes (account.Code); the records before it hold the
-	// words of their time (docs/audit.md).
+	// words of their time (docs/audit.md); 0 when the mark is gone.
 	AuditCodesFrom() (int64, error)
 	// Leases lists the leases that last past now.
 	Leases(now time.Time) ([]Lease, error)
