@@ -51,8 +51,19 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		level = 1
 	}
 	resp.Result, resp.Active, resp.UserID, resp.Attr = wire.ResultOK, "Y", in.User.UserID, attrOrEmpty(in.User.Attr)
+	resp.SecondFactor = secondFactors[in.Grant.Proof]
 	resp.VerifyLevel, resp.MustChangePassword = &level, in.User.MustChangePassword
 	return resp
+}
+
+// secondFactors names, for verifylogin's reply, the second factors a
+// sign-in can prove: the back-end may treat a temporary passcode, which
+// rests on the password and a security answer, as weaker than a device.
+// A proof not here (the password alone) names none.
+var secondFactors = map[account.Proof]string{
+	account.ProofToken:     wire.SecondFactorToken,
+	account.ProofSMS:       wire.SecondFactorSMS,
+	account.ProofTemporary: wire.SecondFactorTemporary,
 }
 
 func attrOrEmpty(a json.RawMessage) json.RawMessage {
