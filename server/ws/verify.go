@@ -34,8 +34,8 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		resp.Result, resp.Active, resp.Attr, resp.VerifyLevel = wire.ResultOK, "N", in.User.Attr, &level
 		return resp
 	case err != nil:
-		resp.Result, resp.Message = p.result(err), heldMessage(err)
-		return resp
+		resp.Result = p.result(err)
+		return p.held(resp, err)
 	case in.NeedPasscode && in.User.SMS:
 		// The seed: "verifylogin will generate token afterwards, if no 2fa
 		// token is present". The back-end sends verifylogin again with

@@ -95,3 +95,34 @@ func TestVerifyLogoutWithoutHolds(t *testing.T) {
 		t.Errorf("a release of nothing: %+v", r)
 	}
 }
+
+// A refused second access keeps the result clients match, and says what
+// to do: while the other session is open, log out of it; once it closed
+// without a logout, when to try again, in words and in retry_after
+// seconds, which a portal words in its user's language and time zone.
+func TestHeldReplySaysWhatToDo(t *testing.T) {
+	s := newServerRules(t, ws.Config{VerifyHoldsSession: true}, account.Config{SessionHold: 5 * time.Minute})
+	first := s.dial()
+	first.login("plain", "plain-password", "")
+	r := s.dial().login("plain", "plain-password", "")
+	if r.Result != wire.ResultAlreadyLoggedIn || r.RetryAfter != 0 || !strings.Contains(r.Message, "log out of it first") {
+		t.Errorf("while the first socket is open: %+v", r)
+	}
+	first.c.Close() // no logout
+	time.Sleep(100 * time.Millisecond)
+	checkRetry := func(what string, r wire.Response) {
+		t.Helper()
+		if r.Result != wire.ResultAlreadyLoggedIn || r.RetryAfter < 240 || r.RetryAfter > 300 {
+			t.Errorf("%s: %+v, want retry_after within the 5 minutes' hold", what, r)
+		}
+		for _, words := range []string{"try again after", "in 5 minutes", "with the next passcode"} {
+			if !strings.Contains(r.Message, words) {
+				t.Errorf("%s: the message %q does not say %q", what, r.Message, words)
+			}
+		}
+	}
+	checkRetry("a login after a close without logout", s.dial().login("plain", "plain-password", ""))
+	admin := s.dial()
+	admin.login("admin", "admin-password", "")
+	checkRetry("a portal's verifylogin", admin.verify("plain", "plain-password", ""))
+}
