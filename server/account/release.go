@@ -24,6 +24,14 @@ func (s *Service) ReleaseHold(ctx context.Context, o Origin, admin Grant, userID
 		if err := s.isAdmin(tx, admin, ScopeVerify); err != nil {
 			return err
 		}
+		u, err := tx.UserByUserID(userID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return ErrNoSession
+		case err != nil:
+			return err
+		}
+		userID = u.UserID // the audit names the user as the store does
 		ended, err := tx.EndLease(userID, holder, time.Time{})
 		switch {
 		case err != nil:
