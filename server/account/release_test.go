@@ -13,9 +13,8 @@ import (
 // not by a back-end without the verify scope, not by the user. Every
 // request is audited; the refused ones leave the hold as it was.
 func TestReleaseHoldOnlyByItsHolder(t *testing.T) {
-	ctx := context.Background()
 	f := newFixture(t)
-	from := account.Origin{Client: "127.0.0.1", Via: "websocket"}
+	ctx, from := context.Background(), account.Origin{Client: "127.0.0.1", Via: "websocket"}
 	portal := service(t, f, "portal", "127.0.0.1", account.ServiceLimits{})
 	other := service(t, f, "portal2", "127.0.0.1", account.ServiceLimits{})
 	manager := service(t, f, "provisioning", "127.0.0.1", account.ServiceLimits{Scopes: []account.Scope{account.ScopeManage}})
