@@ -276,7 +276,7 @@ func outcome(err error) Code {
 // and the administrator themselves, never another administrator: those
 // are the admin command line's, so that one leaked service account cannot
 // take over the others.
-func (s *Service) userOf(tx store.Tx, t Target) (store.User, error) {
+func (s *Service) userOf(tx store.ReadTx, t Target) (store.User, error) {
 	if t.self != nil {
 		return s.granted(tx, *t.self)
 	}

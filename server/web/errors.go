@@ -66,10 +66,24 @@ func userMessage(err error, own map[account.Code]string) (status int, m msg, ok 
 	if soon, ok := errors.AsType[*account.TooSoonError](err); ok {
 		m = say("outcome.too_soon.dated", soon.Issued, soon.Next)
 	}
+	if held, ok := errors.AsType[*account.HeldError](err); ok {
+		m = heldMessage(held)
+	}
 	if key, ok := own[code]; ok {
 		m = say(key)
 	}
 	return outcomeStatus[code], m, true
+}
+
+// heldMessage says to a user held by another session what to do: sign
+// out there, or wait until the hold ends, a time the page shows in the
+// reader's own zone (time.js); then sign in with the next passcode, since
+// the one just typed was used.
+func heldMessage(h *account.HeldError) msg {
+	if h.Open {
+		return say("outcome.held.open")
+	}
+	return say("outcome.held.until", clockTime(h.Until))
 }
 
 // ends reports whether err ends a session: the grant no longer holds.

@@ -52,6 +52,10 @@ type msg struct {
 // time.Time is written as a date).
 type dateTime time.Time
 
+// clockTime is a message's argument written as a time of day, which
+// time.js rewrites in the reader's zone.
+type clockTime time.Time
+
 // say makes a msg.
 func say(key string, args ...any) msg { return msg{Key: key, Args: args} }
 
@@ -78,6 +82,9 @@ func translate(l lang.Lang, key string, args ...any) template.HTML {
 		case dateTime:
 			t := time.Time(v)
 			out[i] = string(timeTag(t, "datetime", l.DateTime(t)))
+		case clockTime:
+			t := time.Time(v)
+			out[i] = string(timeTag(t, "time", l.Clock(t)))
 		case string:
 			out[i] = template.HTMLEscapeString(v)
 		default:

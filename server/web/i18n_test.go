@@ -182,7 +182,7 @@ func TestEveryKeyUsedIsTranslated(t *testing.T) {
 // Every outcome of the rules has an error status and words for the user
 // in every language, and only those do.
 func TestEveryOutcomeHasAMessage(t *testing.T) {
-	codes := map[string]bool{"too_soon.dated": true}
+	codes := map[string]bool{"too_soon.dated": true, "held.open": true, "held.until": true}
 	for _, code := range account.Codes() {
 		codes[string(code)] = true
 		if status := outcomeStatus[code]; status < http.StatusBadRequest {

@@ -21,6 +21,10 @@ const (
 	TypeVerifyLogin  = "verifylogin"
 	TypeAddUser      = "adduser"
 	TypeLogout       = "logout"
+	// TypeVerifyLogout releases the hold a back-end's verifylogin took
+	// on its user, when the user signs out of the portal (an extension
+	// of the seed: docs/protocol.md, "verifylogout").
+	TypeVerifyLogout = "verifylogout"
 	// Enrolment (docs/protocol.md, "Enrolment").
 	TypeEnrol   = "enrol"
 	TypeAnswers = "answers"
@@ -72,6 +76,19 @@ const (
 	// EncOAEPSHA256 is RSA-OAEP with SHA-256 (and MGF1-SHA-256), the better
 	// padding, for clients that can.
 	EncOAEPSHA256 = "oaep-sha256"
+)
+
+// The values of Response.SecondFactor: what verified the user besides the
+// password (docs/protocol.md, "verifylogin").
+const (
+	// SecondFactorToken: a passcode of the user's token.
+	SecondFactorToken = "token"
+	// SecondFactorSMS: a passcode sent by SMS.
+	SecondFactorSMS = "sms"
+	// SecondFactorTemporary: a temporary passcode (guide, section 5),
+	// which rests on the password and a security answer, not on a device
+	// the user holds.
+	SecondFactorTemporary = "temporary"
 )
 
 // MaxMessageBytes is the largest message the server reads: a login with a
@@ -129,8 +146,20 @@ type Response struct {
 	Attr        json.RawMessage `json:"attr,omitempty"`
 	Firm        string          `json:"firm,omitempty"`
 	Roles       string          `json:"roles,omitempty"`
-	UpdateProf  bool            `json:"updateprof,omitempty"`
-	ResetPass   bool            `json:"resetpass,omitempty"`
+	// BrokerCommRate is the user's broker commission rate, on the replies
+	// to a password change or reset, as the seed's sample shows: the
+	// user's attribute "broker_comm_rate", "0" when unset.
+	BrokerCommRate string `json:"broker_comm_rate,omitempty"`
+	UpdateProf     bool   `json:"updateprof,omitempty"`
+	ResetPass      bool   `json:"resetpass,omitempty"`
+	// SecondFactor says, on verifylogin's OK, which second factor the
+	// user gave: SecondFactorToken, SecondFactorSMS or
+	// SecondFactorTemporary; absent when none was (verify_level 0).
+	SecondFactor string `json:"second_factor,omitempty"`
+	// RetryAfter is, with "user already logged in" for a session that
+	// ended without a logout, how many seconds remain until the hold
+	// ends (absent while the other session is open).
+	RetryAfter int64 `json:"retry_after,omitempty"`
 	// TwoFASeed is a new seed in base32, sent once by adduser with use2fa "Y".
 	TwoFASeed string `json:"2faseed,omitempty"`
 	// MustChangePassword is set on a successful login or verifylogin of a
@@ -166,7 +195,7 @@ var (
 
 var knownTypes = map[string]bool{
 	TypeChallenge: true, TypeLogin: true, TypeSend2FAToken: true,
-	TypeVerifyLogin: true, TypeAddUser: true, TypeLogout: true,
+	TypeVerifyLogin: true, TypeAddUser: true, TypeLogout: true, TypeVerifyLogout: true,
 	TypeEnrol: true, TypeAnswers: true, TypeConfirm: true,
 }
 

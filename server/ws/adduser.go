@@ -35,6 +35,9 @@ func (p peer) addUser(ctx context.Context, st *state, req wire.Request) wire.Res
 		resp.TwoFASeed, err = p.upsertUser(ctx, st, req)
 	}
 	resp.Result = wire.ResultOK
+	if err == nil && req.UpdateProf {
+		resp.BrokerCommRate = p.commRateOf(ctx, st, resp.UserID)
+	}
 	if err != nil {
 		resp.Result = p.result(err)
 		resp.Message = map[string]string{

@@ -1,6 +1,8 @@
 // Package ws serves the websocket authentication protocol at /ws
 // (docs/protocol.md): challenge, login, send2fatoken, verifylogin, adduser
-// and logout, exactly as the protocol seed describes them.
+// and logout, exactly as the protocol seed describes them; and this
+// server's extensions: the enrolment (enrol, answers, confirm) and
+// verifylogout, which releases a verifylogin's hold.
 //
 // The package parses messages, calls one method of the rules service
 // (server/account) for each and renders its result; it holds no store and

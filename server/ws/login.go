@@ -24,7 +24,7 @@ func (p peer) login(ctx context.Context, st *state, req wire.Request) reply {
 	st.attempted = true
 	in, err := p.h.acct.LogIn(ctx, p.origin(), p.holder, account.Attempt{UserID: req.UserID, Password: st.secret(req.Pass, req.Enc), Passcode: req.TwoFAToken})
 	if err != nil {
-		return closing(wire.Response{Type: wire.TypeLogin, Result: p.result(err), Message: heldMessage(err)})
+		return closing(p.held(wire.Response{Type: wire.TypeLogin, Result: p.result(err)}, err))
 	}
 	st.grant, st.user = in.Grant, profileOf(in.User)
 	if !in.NeedPasscode {
@@ -68,20 +68,6 @@ func (p peer) smsMessage(in account.SignIn) (msg string, sent bool) {
 	return "the SMS could not be sent: try again in a minute, or use a temporary passcode from the self-help desk", false
 }
 
-// heldMessage tells a user held by another session when they may try
-// again ("" for other errors).
-func heldMessage(err error) string {
-	var held *account.HeldError
-	switch {
-	case !errors.As(err, &held):
-		return ""
-	case held.Open:
-		return "another session of this user is open: log out of it first"
-	}
-	return "another session of this user ended without a logout: try again after " + held.Until.UTC().Format("15:04:05") + " UTC (" +
-		held.Until.UTC().Format(time.RFC3339) + ")"
-}
-
 // minutes says a duration in words.
 func minutes(d time.Duration) string {
 	if d%time.Minute == 0 {
@@ -107,7 +93,7 @@ func (p peer) send2FAToken(ctx context.Context, st *state, req wire.Request) rep
 	if err != nil {
 		st.codeTries++
 		result := p.result(err)
-		return reply{Response: wire.Response{Type: wire.TypeSend2FAToken, Result: result, Message: heldMessage(err)},
+		return reply{Response: p.held(wire.Response{Type: wire.TypeSend2FAToken, Result: result}, err),
 			close: result != wire.ResultInvalidToken || st.codeTries >= p.h.cfg.MaxCodeTries}
 	}
 	st.grant, st.stage = g, stageLoggedIn

@@ -23,6 +23,7 @@ var results = map[account.Code]string{
 	account.CodeCodeUsed:        wire.ResultCodeUsed,
 	account.CodeSignedOut:       wire.ResultNotLoggedIn,
 	account.CodeHeld:            wire.ResultAlreadyLoggedIn,
+	account.CodeNoSession:       wire.ResultNotAllowed,
 	account.CodeNotAllowed:      wire.ResultNotAllowed,
 	account.CodeNoSuchUser:      wire.ResultInvalidLogin,
 	account.CodeWeakPassword:    wire.ResultWeakPassword,

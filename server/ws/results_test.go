@@ -28,6 +28,7 @@ func TestResultOf(t *testing.T) {
 		{"wrapped", fmt.Errorf("user x: %w", account.ErrNoSuchUser), wire.ResultInvalidLogin},
 		{"held error", &account.HeldError{Open: true}, wire.ResultAlreadyLoggedIn},
 		{"scope error", &account.ScopeError{}, wire.ResultNotAllowed},
+		{"no hold of this back-end to release", account.ErrNoSession, wire.ResultNotAllowed},
 		{"same password reads as weak", account.ErrSamePassword, wire.ResultWeakPassword},
 		{"missing field of the adapter", required("userid"), wire.ResultMissingField},
 		{"an outcome the protocol does not word", account.ErrUserExists, ""},

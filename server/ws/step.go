@@ -126,6 +126,8 @@ func (p peer) dispatch(ctx context.Context, st *state, req wire.Request) reply {
 		return answer(p.verifyLogin(ctx, st, req))
 	case wire.TypeAddUser:
 		return answer(p.addUser(ctx, st, req))
+	case wire.TypeVerifyLogout:
+		return answer(p.verifyLogout(ctx, st, req))
 	case wire.TypeEnrol:
 		return p.enrol(ctx, st, req)
 	case wire.TypeAnswers:

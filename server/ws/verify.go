@@ -34,8 +34,8 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		resp.Result, resp.Active, resp.Attr, resp.VerifyLevel = wire.ResultOK, "N", in.User.Attr, &level
 		return resp
 	case err != nil:
-		resp.Result, resp.Message = p.result(err), heldMessage(err)
-		return resp
+		resp.Result = p.result(err)
+		return p.held(resp, err)
 	case in.NeedPasscode && in.User.SMS:
 		// The seed: "verifylogin will generate token afterwards, if no 2fa
 		// token is present". The back-end sends verifylogin again with
@@ -51,8 +51,19 @@ func (p peer) verifyLogin(ctx context.Context, st *state, req wire.Request) wire
 		level = 1
 	}
 	resp.Result, resp.Active, resp.UserID, resp.Attr = wire.ResultOK, "Y", in.User.UserID, attrOrEmpty(in.User.Attr)
+	resp.SecondFactor = secondFactors[in.Grant.Proof]
 	resp.VerifyLevel, resp.MustChangePassword = &level, in.User.MustChangePassword
 	return resp
+}
+
+// secondFactors names, for verifylogin's reply, the second factors a
+// sign-in can prove: the back-end may treat a temporary passcode, which
+// rests on the password and a security answer, as weaker than a device.
+// A proof not here (the password alone) names none.
+var secondFactors = map[account.Proof]string{
+	account.ProofToken:     wire.SecondFactorToken,
+	account.ProofSMS:       wire.SecondFactorSMS,
+	account.ProofTemporary: wire.SecondFactorTemporary,
 }
 
 func attrOrEmpty(a json.RawMessage) json.RawMessage {
