@@ -171,6 +171,7 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 	})
 	if err == nil && newNumber {
 		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(u.Phone), s.now()))
+		_, _ = s.preload(ctx, o, u.UserID, false) // audited; the change stands
 	}
 	if err == nil && tok != nil {
 		s.notify(ctx, o, u, mail.TokenNotice(lang.Or(u.Lang), "", "", u.UserID, tok.Serial, replaced, s.now()))
