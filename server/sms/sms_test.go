@@ -120,8 +120,8 @@ func TestCodeTexts(t *testing.T) {
 		{lang.Italian, sms.ForSignIn, "Codice di accesso softtoken: 123456. Vale una sola volta, per 5 minuti."},
 		{lang.Italian, sms.ForNumber, "Codice softtoken per confermare questo numero: 123456."},
 		{"xx", sms.ForSignIn, "softtoken passcode: 123456."},
-		{lang.English, sms.ForNextLogon, "softtoken passcode for your next logon: 123456. Keep this message. It works once, within 5 days."},
-		{lang.Italian, sms.ForNextLogon, "Codice softtoken per il prossimo accesso: 123456. Lo conservi. Vale una sola volta, entro 5 giorni."},
+		{lang.English, sms.ForNextLogon, "softtoken passcode for your next logon: 123456. It works once, within 5 days. Keep this message"},
+		{lang.Italian, sms.ForNextLogon, "Codice softtoken per il prossimo accesso: 123456. Vale una sola volta, entro 5 giorni."},
 	}
 	for _, tt := range tests {
 		got := sms.CodeText(tt.l, tt.purpose, "123456", 5)

@@ -22,12 +22,12 @@ var texts = map[lang.Lang]map[string]string{
 	lang.English: {
 		ForSignIn:    "softtoken passcode: %s. It works once, for %d minutes. Never give it to anyone.",
 		ForNumber:    "softtoken code to confirm this number: %s. It works once, for %d minutes. Never give it to anyone.",
-		ForNextLogon: "softtoken passcode for your next logon: %s. Keep this message. It works once, within %d days. Never give it to anyone.",
+		ForNextLogon: "softtoken passcode for your next logon: %s. It works once, within %d days. Keep this message; never give it to anyone.",
 	},
 	lang.Italian: {
 		ForSignIn:    "Codice di accesso softtoken: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
 		ForNumber:    "Codice softtoken per confermare questo numero: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
-		ForNextLogon: "Codice softtoken per il prossimo accesso: %s. Lo conservi. Vale una sola volta, entro %d giorni. Non lo comunichi mai a nessuno.",
+		ForNextLogon: "Codice softtoken per il prossimo accesso: %s. Vale una sola volta, entro %d giorni. Lo conservi e non lo comunichi mai a nessuno.",
 	},
 }
 
