@@ -303,3 +303,24 @@ func TestPreloadSMSUsersOnly(t *testing.T) {
 		t.Errorf("%d texts to users with tokens", got)
 	}
 }
+
+// An administrator who makes a user with a token an SMS user (user update
+// --sms) revokes the token, and the number is sent the passcode for the
+// next logon; a user with no number on file cannot become one.
+func TestPreloadAdminMakesSMSUser(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, texting)
+	if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("alice"), account.Profile{SMS: true}); !errors.Is(err, account.ErrBadPhone) {
+		t.Errorf("no number: %v, want %v", err, account.ErrBadPhone)
+	}
+	phone := "+447700900333"
+	if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("alice"), account.Profile{Phone: &phone, SMS: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := stateOf(t, f, "alice"), (userState{active: true, sms: true, twoFAs: true}); got != want {
+		t.Errorf("alice after: %+v, want %+v", got, want)
+	}
+	if _, err := f.svc.Login(ctx, admin, "alice", []byte("correct horse"), f.lastText(t, phone)); err != nil {
+		t.Errorf("the pre-loaded passcode: %v", err)
+	}
+}

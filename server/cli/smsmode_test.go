@@ -92,6 +92,23 @@ func TestUserUpdateNewNumberSendsThePreloadedPasscode(t *testing.T) {
 	}
 }
 
+// user update --sms makes a user with a token an SMS user, whose number
+// is sent the passcode for the next logon.
+func TestUserUpdateSMSSendsThePreloadedPasscode(t *testing.T) {
+	a := newAdmin(t)
+	a.add("trader-pass-1\n", "--use2fa", "trader")
+	out, err := a.run("", "user", "update", "--sms", "--phone", "+447700900789", "trader")
+	if err != nil || !strings.Contains(out, "sms") {
+		t.Fatalf("user update --sms: %q, %v", out, err)
+	}
+	if out, _ := a.run("", "user", "show", "trader"); !strings.Contains(out, `"sms": true`) || strings.Contains(out, "token_serial") {
+		t.Errorf("the user after: %s", out)
+	}
+	if texts := a.smsTo("+447700900789"); len(texts) != 1 || !strings.Contains(texts[0], "passcode for your next logon") {
+		t.Errorf("texts to the number: %q", texts)
+	}
+}
+
 // serve --help shows the SMS mode and the pre-loaded passcodes' maximum
 // age with their defaults, as docs/deploy.md states them.
 func TestServeHelpShowsSMSMode(t *testing.T) {
