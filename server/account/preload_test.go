@@ -324,3 +324,57 @@ func TestPreloadAdminMakesSMSUser(t *testing.T) {
 		t.Errorf("the pre-loaded passcode: %v", err)
 	}
 }
+
+// A new number from the self-help desk waits for the user's confirmation
+// and is sent no passcode meanwhile; once it takes over (confirmed by the
+// mailed link, or at the user's first password after the cooling-off) it
+// is sent the passcode for the next logon.
+func TestPreloadDeskNumberOnceItTakesOver(t *testing.T) {
+	ctx := context.Background()
+	const phone = "+447700900444"
+	for _, tc := range []struct {
+		name     string
+		takeOver func(t *testing.T, f *fixture)
+	}{
+		{"confirmed by the mailed link", func(t *testing.T, f *fixture) {
+			secret := caseSecret(t, f)
+			c, err := f.svc.LookUpDeskCase(ctx, secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.ConfirmDeskChange(ctx, admin, secret, c.Waiting); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"after the cooling-off, at a login", func(t *testing.T, f *fixture) {
+			f.now = f.now.Add(account.DefaultCoolingOff)
+			in, err := f.svc.LogIn(ctx, admin, "socket 1", account.Attempt{UserID: "alice", Password: []byte("correct horse")})
+			if err != nil || in.SentTo == "" {
+				t.Fatalf("the login that let the number take over: %+v, %v", in, err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, texting)
+			email := "alice@example.com" // for the desk's mails and their links
+			if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("alice"), account.Profile{Email: &email}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.svc.Helpdesk(ctx, admin, deskGrant(t, f), account.HelpdeskRequest{Phone: phone, MaxDays: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err = f.svc.ConfirmHelpdesk(ctx, admin, deskGrant(t, f), f.lastText(t, phone), account.HelpdeskRequest{MaxDays: 7}); err != nil || res.Waits.IsZero() {
+				t.Fatalf("the desk's number: %+v, %v", res, err)
+			}
+			before := f.textCount()
+			tc.takeOver(t, f)
+			if got := f.textCount() - before; got != 1 {
+				t.Fatalf("%d texts when the number took over, want the passcode for the next logon", got)
+			}
+			if _, err := f.svc.Login(ctx, admin, "alice", []byte("correct horse"), f.lastText(t, phone)); err != nil {
+				t.Errorf("the pre-loaded passcode: %v", err)
+			}
+		})
+	}
+}
