@@ -49,7 +49,7 @@ func ParseSMSMode(v string) (SMSMode, error) {
 	case SMSBoth, SMSPreload, SMSOnDemand:
 		return m, nil
 	}
-	return "", fmt.Errorf("SMS mode %q: say preload, on-demand or both", v)
+	return "", fmt.Errorf("%q is no SMS mode: say preload, on-demand or both", v)
 }
 
 func (m SMSMode) preloads() bool { return m != SMSOnDemand }

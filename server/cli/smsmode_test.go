@@ -121,4 +121,8 @@ func TestServeHelpShowsSMSMode(t *testing.T) {
 			t.Errorf("serve --help shows no %q", want)
 		}
 	}
+	var ue *cli.UsageError
+	if _, err := newAdmin(t).run("", "serve", "--sms-mode", "sometimes"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "say preload, on-demand or both") {
+		t.Errorf("serve --sms-mode sometimes: %v, want a usage error", err)
+	}
 }
