@@ -321,8 +321,10 @@ func (s *Service) ConfirmDeskChange(ctx context.Context, o Origin, secret, shown
 	})
 	if err != nil {
 		s.refused(ctx, o, userID, "help desk confirm", err)
+		return err
 	}
-	return err
+	_, _ = s.preload(ctx, o, userID, true) // a number that took over: audited
+	return nil
 }
 
 // DeskNotMe is the user's "this was not me", through the link mailed to

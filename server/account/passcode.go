@@ -36,6 +36,7 @@ type passcodeCheck struct {
 	token   *store.Token
 	temp    *store.TempPasscode
 	sms     *store.SMSCode
+	preload *store.SMSCode // pre-loaded, for this number
 	// serial, when set, is the token the code must come from (One Swipe
 	// sign-in): no other kind of passcode is accepted.
 	serial string
@@ -44,6 +45,7 @@ type passcodeCheck struct {
 // matches is what matched, outside any transaction.
 type matches struct {
 	initial, initialExpired, sms, temp bool
+	preload                            bool
 	step                               int64
 	drift                              int
 	token                              bool
@@ -52,11 +54,16 @@ type matches struct {
 // CheckPasscode completes a sign-in begun with the password (g of
 // ProofPassword, or a later proof): code is a passcode of the user's
 // token, which is then used up (the same code, or any of an earlier step,
-// never works again), an SMS passcode of an SMS user (used up), or a valid
+// never works again), an SMS passcode of an SMS user (sent when asked for,
+// or pre-loaded: used up, and the next one is pre-loaded), or a valid
 // temporary passcode. It returns the grant of the proof. Wrong codes count
 // towards the lockout.
 func (s *Service) CheckPasscode(ctx context.Context, o Origin, g Grant, code string) (Grant, error) {
-	return s.checkPasscode(ctx, o, g, "passcode", passcodeCheck{code: code})
+	g, err := s.checkPasscode(ctx, o, g, "passcode", passcodeCheck{code: code})
+	if err == nil && g.Proof == ProofSMS {
+		_, _ = s.preload(ctx, o, g.UserID, false) // audited; the sign-in stands
+	}
+	return g, err
 }
 
 // CheckEnrolPasscode is CheckPasscode for an enrolment, which also takes
@@ -132,12 +139,18 @@ func (s *Service) loadPasscode(tx store.Tx, u store.User, c *passcodeCheck) erro
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if u.SMS {
-		if sc, err := tx.SMSCodeOf(u.ID, store.SMSLogin); err == nil {
-			c.sms = &sc
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	if !u.SMS {
+		return nil
+	}
+	if sc, err := tx.SMSCodeOf(u.ID, store.SMSLogin); err == nil {
+		c.sms = &sc
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if sc, err := tx.SMSCodeOf(u.ID, store.SMSPreload); err == nil && sc.Phone == u.Phone {
+		c.preload = &sc
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	return nil
 }
@@ -156,6 +169,11 @@ func (s *Service) match(sl *password.Slot, u store.User, c passcodeCheck) (match
 	}
 	if c.sms != nil && len(c.code) == SMSCodeDigits && now.Before(c.sms.Expires) {
 		if m.sms, err = sl.Check(c.sms.Hash, []byte(c.code)); err != nil {
+			return m, err
+		}
+	}
+	if c.preload != nil && len(c.code) == SMSCodeDigits && now.Before(c.preload.Expires) {
+		if m.preload, err = sl.Check(c.preload.Hash, []byte(c.code)); err != nil {
 			return m, err
 		}
 	}
@@ -190,6 +208,11 @@ func (s *Service) usePasscode(tx store.Tx, u store.User, c passcodeCheck, m matc
 	if m.sms {
 		if used, err := tx.DeleteSMSCode(u.ID, store.SMSLogin, c.sms.Hash); err != nil || used {
 			return ProofSMS, "", err
+		}
+	}
+	if m.preload {
+		if used, err := tx.DeleteSMSCode(u.ID, store.SMSPreload, c.preload.Hash); err != nil || used {
+			return ProofSMS, "pre-loaded", err
 		}
 	}
 	if m.token {

@@ -190,9 +190,8 @@ type SignIn struct {
 	SMSErr error
 }
 
-// Login checks a password and, for a user with two factors, the passcode
-// code that came with it ("" when it comes later: NeedPasscode).
-func (s *Service) Login(ctx context.Context, o Origin, userID string, pw []byte, code string) (SignIn, error) {
+// login is Login without the pre-loaded passcodes that follow it.
+func (s *Service) login(ctx context.Context, o Origin, userID string, pw []byte, code string) (SignIn, error) {
 	if code != "" {
 		return s.loginWithCode(ctx, o, userID, pw, code)
 	}

@@ -32,6 +32,11 @@ type Profile struct {
 	Lang *string
 	// Use2FA false also revokes the token and ends SMS passcodes.
 	Use2FA *bool
+	// SMS makes the user an SMS user, on Phone or the number on file: as
+	// the enrol site's SMS enrolment does, the token is revoked, every
+	// sign-in ends, and the number is sent the passcode for the next
+	// logon.
+	SMS bool
 	// NewSeed gives the user a new token at once (returned once by
 	// UpdateProfile), replacing any other.
 	NewSeed bool
@@ -46,7 +51,7 @@ func (p Profile) Changes() []string {
 		name  string
 		given bool
 	}{{"firm", p.Firm != nil}, {"roles", p.Roles != nil}, {"attr", len(p.Attr) > 0 && string(p.Attr) != "null"},
-		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}, {"lang", p.Lang != nil}} {
+		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}, {"lang", p.Lang != nil}, {"sms", p.SMS}} {
 		if f.given {
 			names = append(names, f.name)
 		}
@@ -77,6 +82,12 @@ func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) (newNumber
 	if newNumber, err = p.set(u); err != nil {
 		return false, err
 	}
+	if p.SMS && !u.SMS {
+		if err := s.profileToSMS(tx, u, p); err != nil {
+			return false, err
+		}
+		newNumber = true
+	}
 	noTwoFactor := p.Use2FA != nil && u.Use2FA && !*p.Use2FA
 	if noTwoFactor {
 		u.Use2FA, u.SMS, newNumber = false, false, false
@@ -97,6 +108,19 @@ func (s *Service) applyProfile(tx store.Tx, u *store.User, p Profile) (newNumber
 	}
 	_, err = s.moved(tx, u, ProofPassword)
 	return newNumber, err
+}
+
+// profileToSMS makes u an SMS user on the number on file (p.SMS), in tx:
+// useSMS's rule, for an administrator.
+func (s *Service) profileToSMS(tx store.Tx, u *store.User, p Profile) error {
+	switch {
+	case u.Phone == "":
+		return fmt.Errorf("%w: an SMS user needs a number", ErrBadPhone)
+	case p.Use2FA != nil && !*p.Use2FA:
+		return fmt.Errorf("%w: SMS passcodes are a second factor: they exclude use2fa off", ErrNotAllowed)
+	}
+	_, err := s.useSMS(tx, u, u.Phone)
+	return err
 }
 
 // set writes p's profile fields (not Use2FA) to u and reports whether an
@@ -171,6 +195,7 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 	})
 	if err == nil && newNumber {
 		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(u.Phone), s.now()))
+		_, _ = s.preload(ctx, o, u.UserID, false) // audited; the change stands
 	}
 	if err == nil && tok != nil {
 		s.notify(ctx, o, u, mail.TokenNotice(lang.Or(u.Lang), "", "", u.UserID, tok.Serial, replaced, s.now()))

@@ -72,6 +72,12 @@ type Config struct {
 	SessionHold time.Duration
 	// SMS sends text messages; nil switches SMS passcodes off.
 	SMS sms.Sender
+	// SMSMode says when SMS users are sent passcodes (SMSBoth): before
+	// they are needed (pre-loaded), when a login asks, or both; and
+	// SMSPreloadMaxAge how long a pre-loaded passcode works at most
+	// (DefaultSMSPreloadMaxAge). See preload.go.
+	SMSMode          SMSMode
+	SMSPreloadMaxAge time.Duration
 	// Mail tells users by e-mail of a temporary passcode or a new number
 	// (nil: no notices); MailFrom is the sender.
 	Mail     mail.Mailer
@@ -105,8 +111,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// The defaults of Config's fields (DefaultSMSCodeTTL and
-// DefaultCoolingOff are with the rules they time, in sms.go and desk.go).
+// The defaults of Config's fields (DefaultSMSCodeTTL,
+// DefaultSMSPreloadMaxAge and DefaultCoolingOff are with the rules they
+// time, in sms.go, preload.go and desk.go).
 const (
 	// DefaultWindow: a code from the step before or after the expected
 	// one passes too, for a clock a little off.
@@ -132,6 +139,8 @@ func (c Config) withDefaults() Config {
 	positive(&c.LockFor, DefaultLockFor)
 	positive(&c.MaxDelay, DefaultMaxDelay)
 	positive(&c.SMSCodeTTL, DefaultSMSCodeTTL)
+	positive(&c.SMSPreloadMaxAge, DefaultSMSPreloadMaxAge)
+	c.SMSMode = cmp.Or(c.SMSMode, SMSBoth)
 	positive(&c.SessionHold, DefaultSessionHold)
 	positive(&c.CoolingOff, DefaultCoolingOff)
 	if c.Hash == (password.Params{}) {

@@ -62,11 +62,17 @@ func (s *Service) LogOut(ctx context.Context, o Origin, g Grant, holder string) 
 }
 
 // owed sends the passcode that the sign-in in, which ended with err,
-// owes an SMS user; it reports whether in is settled: failed, or owing a
-// passcode.
+// owes an SMS user, unless Login pre-loaded one just now; under
+// SMSPreload it sends none (ErrSMSPreloaded: the user has one). It
+// reports whether in is settled: failed, or owing a passcode.
 func (s *Service) owed(ctx context.Context, o Origin, in *SignIn, err error) bool {
-	if err == nil && in.NeedPasscode && in.User.SMS {
-		in.SentTo, in.SMSErr = s.SendLoginCode(ctx, o, in.Grant)
+	if err == nil && in.NeedPasscode && in.User.SMS && in.SentTo == "" {
+		switch {
+		case s.cfg.SMSMode.onDemand():
+			in.SentTo, in.SMSErr = s.SendLoginCode(ctx, o, in.Grant)
+		case in.SMSErr == nil:
+			in.SMSErr = ErrSMSPreloaded
+		}
 	}
 	return err != nil || in.NeedPasscode
 }

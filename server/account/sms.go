@@ -162,6 +162,7 @@ func (s *Service) CompleteSMSEnrolment(ctx context.Context, o Origin, g Grant, c
 		s.deskNotice(ctx, o, u, held, "", time.Time{})
 	} else {
 		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, set.Phone, s.now()))
+		_, _ = s.preload(ctx, o, u.UserID, false) // audited; the enrolment stands
 	}
 	return ng, set, nil
 }

@@ -58,6 +58,10 @@ type Created struct {
 	InitialPasscode string
 	// Token is the new seed, when NewUser.Seed asked for one.
 	Token *token.Token
+	// SMSTo is where an SMS user's first passcode, pre-loaded, went (the
+	// number masked); SMSErr says why none went (see Config.SMSMode).
+	SMSTo  string
+	SMSErr error
 }
 
 // CreateUser adds a user, in one transaction with their initial passcode
@@ -114,6 +118,8 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 	})
 	if err != nil {
 		s.refused(ctx, o, n.UserID, "user add", err)
+	} else if n.SMS {
+		c.SMSTo, c.SMSErr = s.preload(ctx, o, c.User.UserID, false)
 	}
 	return c, err
 }

@@ -59,9 +59,13 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
   softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] [--lang en|it] USERID
-  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--firm F] [--roles R] [--lang en|it] USERID
+  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--sms] [--firm F] [--roles R] [--lang en|it] USERID
       (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins;
+      --sms makes an SMS user, on --phone or the number on file: their token is revoked;
       --lang: the language of the user's mails and text messages, English unless given)
+      (an SMS user made by user add, or given a new number, is sent the passcode for their next
+      logon at once, unless --sms-mode on-demand; the texts leave as serve's do: --sms-transport
+      outbox|http|off and the --sms-… flags, or the same SOFTTOKEN_SMS… variables as serve)
   softtoken-server user list [--locked] [--unenrolled] [--disabled]
       (--locked: locked now; --unenrolled: active, with no token and no SMS passcodes;
       --disabled: not active; flags given together list the users who match them all)

@@ -44,12 +44,15 @@ func userUnlock(ctx context.Context, env Env, args []string) error {
 // told by mail.
 func userUpdate(ctx context.Context, env Env, args []string) error {
 	var mf mailFlags
+	var sf smsFlags
 	var p account.Profile
 	define := func(env Env, fs *flag.FlagSet) {
 		mf.defineTransport(env, fs)
+		sf.defineAs(env, fs, "sms-transport")
 		for name, field := range map[string]**string{"firm": &p.Firm, "roles": &p.Roles, "email": &p.Email, "phone": &p.Phone} {
 			fs.Func(name, "the new "+name+` ("" clears it)`, func(v string) error { *field = &v; return nil })
 		}
+		fs.BoolVar(&p.SMS, "sms", false, "make the user an SMS user, on --phone or the number on file: their token is revoked, and the number sent the passcode for the next logon")
 		fs.Func("attr", "the new attributes, a JSON object", func(v string) (err error) {
 			p.Attr, err = attrFlag(v)
 			return err
@@ -60,14 +63,26 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 			return err
 		})
 	}
-	return onUser(ctx, env, "user update", args, define, &mf, func(d *deps, c common, userID string) error {
+	connect := func(c common, ac *account.Config) error {
+		ac.Mail, _ = mf.mailer(env, c.dataDir())
+		ac.MailFrom = mf.from
+		if p.Phone == nil && !p.SMS {
+			return nil
+		}
+		_, err := sf.rules(env, c.dataDir(), ac) // an SMS user's new number is sent their next passcode
+		return err
+	}
+	return onUserWith(ctx, env, "user update", args, define, connect, func(d *deps, c common, userID string) error {
 		changed := p.Changes()
 		if len(changed) == 0 {
-			return usagef("user update: give what to change: --attr, --email, --phone, --firm, --roles or --lang")
+			return usagef("user update: give what to change: --attr, --email, --phone, --sms, --firm, --roles or --lang")
 		}
 		_, err := d.acct.UpdateProfile(ctx, account.Admin, account.ByAdmin(userID), p)
 		if errors.Is(err, account.ErrBadPhone) {
 			return usagef("user update: --phone: %v", err)
+		}
+		if errors.Is(err, account.ErrNotAllowed) {
+			return usagef("user update: %v", err)
 		}
 		if err != nil {
 			return err

@@ -140,12 +140,12 @@ func (f *serveFlags) parse(env Env, args []string) error {
 // connectRules gives the rules their SMS sender, mailer and password
 // hashing pool, and says where the texts and mails go (for the log).
 func (f *serveFlags) connectRules(env Env) (smsTo, mailTo string, err error) {
-	sender, smsTo, err := f.sf.sender(env, f.c.dataDir())
+	smsTo, err = f.sf.rules(env, f.c.dataDir(), &f.sc.Rules)
 	if err != nil {
 		return "", "", err
 	}
 	mailer, mailTo := f.mf.mailer(env, f.c.dataDir())
-	f.sc.Rules.SMS, f.sc.Rules.Mail, f.sc.Rules.MailFrom = sender, mailer, f.mf.from
+	f.sc.Rules.Mail, f.sc.Rules.MailFrom = mailer, f.mf.from
 	f.sc.Rules.Hashing = password.NewPool(f.sc.HashMemoryMiB<<20, f.sc.HashWait)
 	return smsTo, mailTo, nil
 }

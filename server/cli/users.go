@@ -41,6 +41,9 @@ type userJSON struct {
 	// Set only by add and reset, which hand these to the admin once.
 	InitialPasscode string `json:"initial_passcode,omitempty"`
 	TwoFASeed       string `json:"2faseed,omitempty"`
+	// SMSPreload says where an SMS user's first passcode went, or why it
+	// did not (pre-loaded: see --sms-mode).
+	SMSPreload string `json:"sms_preload,omitempty"`
 	// Mail says where the welcome mail went, or why it did not.
 	Mail     string `json:"mail,omitempty"`
 	MailSent *bool  `json:"mail_sent,omitempty"`
@@ -127,8 +130,10 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	var c common
 	var mf mailFlags
 	var af addFlags
+	var sf smsFlags
 	fs := newFlags(env, "user add", &c)
 	mf.define(env, fs)
+	sf.defineAs(env, fs, "sms-transport")
 	af.define(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
@@ -143,7 +148,13 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	if !af.service && (len(af.limits.Scopes) > 0 || len(af.limits.Networks) > 0) {
 		return usagef("user add: --scope and --from are for a service account (--service)")
 	}
-	d, err := c.open(ctx, env, account.Config{})
+	var ac account.Config
+	if af.sms {
+		if _, err := sf.rules(env, c.dataDir(), &ac); err != nil {
+			return err
+		}
+	}
+	d, err := c.open(ctx, env, ac)
 	if err != nil {
 		return err
 	}
@@ -163,10 +174,24 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := printable(created)
+	out.SMSPreload = smsPreload(env, created)
 	if !af.service {
 		d.sendWelcome(ctx, env, mf, c.dataDir(), created.User, &out)
 	}
 	return printJSON(env.Stdout, out)
+}
+
+// smsPreload says where a new SMS user's first passcode went, or why it
+// did not ("" when none was to go).
+func smsPreload(env Env, c account.Created) string {
+	switch {
+	case c.SMSTo != "":
+		return "passcode for the next logon sent to " + c.SMSTo
+	case c.SMSErr != nil:
+		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the user's first SMS passcode was not sent (%v): they ask for one at their first logon\n", c.SMSErr)
+		return "not sent: " + c.SMSErr.Error()
+	}
+	return ""
 }
 
 // printable is a new user or a reset as the admin sees it.
@@ -259,6 +284,19 @@ func yesNo(b bool) string {
 // common flags (the database path, --json) and the user ID.
 func onUser(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet), mf *mailFlags,
 	do func(d *deps, c common, userID string) error) error {
+	return onUserWith(ctx, env, name, args, define, func(c common, ac *account.Config) error {
+		if mf != nil {
+			ac.Mail, _ = mf.mailer(env, c.dataDir())
+			ac.MailFrom = mf.from
+		}
+		return nil
+	}, do)
+}
+
+// onUserWith is onUser with the rules' configuration from connect, which
+// sees the parsed flags.
+func onUserWith(ctx context.Context, env Env, name string, args []string, define func(Env, *flag.FlagSet),
+	connect func(c common, ac *account.Config) error, do func(d *deps, c common, userID string) error) error {
 	var c common
 	fs := newFlags(env, name, &c)
 	if define != nil {
@@ -269,9 +307,8 @@ func onUser(ctx context.Context, env Env, name string, args []string, define fun
 		return err
 	}
 	var ac account.Config
-	if mf != nil {
-		ac.Mail, _ = mf.mailer(env, c.dataDir())
-		ac.MailFrom = mf.from
+	if err := connect(c, &ac); err != nil {
+		return err
 	}
 	d, err := c.open(ctx, env, ac)
 	if err != nil {

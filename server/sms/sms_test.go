@@ -120,11 +120,18 @@ func TestCodeTexts(t *testing.T) {
 		{lang.Italian, sms.ForSignIn, "Codice di accesso softtoken: 123456. Vale una sola volta, per 5 minuti."},
 		{lang.Italian, sms.ForNumber, "Codice softtoken per confermare questo numero: 123456."},
 		{"xx", sms.ForSignIn, "softtoken passcode: 123456."},
+		{lang.English, sms.ForNextLogon, "softtoken passcode for your next logon: 123456. It works once, within 5 days. Keep this message"},
+		{lang.Italian, sms.ForNextLogon, "Codice softtoken per il prossimo accesso: 123456. Vale una sola volta, entro 5 giorni."},
 	}
 	for _, tt := range tests {
 		got := sms.CodeText(tt.l, tt.purpose, "123456", 5)
 		if !strings.Contains(got, tt.want) || strings.Contains(got, "%!") || len(got) > 160 {
 			t.Errorf("%s %s: %q", tt.l, tt.purpose, got)
+		}
+	}
+	for _, l := range []lang.Lang{lang.English, lang.Italian} {
+		if got := sms.PreloadText(l, "123456", 0); !strings.Contains(got, " 1 ") || len(got) > 160 {
+			t.Errorf("PreloadText(%s, 0 days) = %q: want at least 1 day, in one message", l, got)
 		}
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"github.com/softtoken/softtoken/server/lang"
 )
 
-// What a code is for: a passcode to sign in with, or a code that confirms
-// a new number.
+// What a code is for: a passcode to sign in with, a passcode sent before
+// the next logon needs it (pre-loaded), or a code that confirms a new
+// number.
 const (
-	ForSignIn = "passcode"
-	ForNumber = "number"
+	ForSignIn    = "passcode"
+	ForNextLogon = "next"
+	ForNumber    = "number"
 )
 
 // texts are each language's text messages by purpose, fmt formats of the
@@ -18,12 +20,14 @@ const (
 // a message fits one SMS.
 var texts = map[lang.Lang]map[string]string{
 	lang.English: {
-		ForSignIn: "softtoken passcode: %s. It works once, for %d minutes. Never give it to anyone.",
-		ForNumber: "softtoken code to confirm this number: %s. It works once, for %d minutes. Never give it to anyone.",
+		ForSignIn:    "softtoken passcode: %s. It works once, for %d minutes. Never give it to anyone.",
+		ForNumber:    "softtoken code to confirm this number: %s. It works once, for %d minutes. Never give it to anyone.",
+		ForNextLogon: "softtoken passcode for your next logon: %s. It works once, within %d days. Keep this message; never give it to anyone.",
 	},
 	lang.Italian: {
-		ForSignIn: "Codice di accesso softtoken: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
-		ForNumber: "Codice softtoken per confermare questo numero: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
+		ForSignIn:    "Codice di accesso softtoken: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
+		ForNumber:    "Codice softtoken per confermare questo numero: %s. Vale una sola volta, per %d minuti. Non lo comunichi mai a nessuno.",
+		ForNextLogon: "Codice softtoken per il prossimo accesso: %s. Vale una sola volta, entro %d giorni. Lo conservi e non lo comunichi mai a nessuno.",
 	},
 }
 
@@ -36,4 +40,11 @@ func CodeText(l lang.Lang, purpose, code string, minutes int) string {
 		t = texts[lang.English]
 	}
 	return fmt.Sprintf(t[purpose], code, minutes)
+}
+
+// PreloadText is the text message of a pre-loaded passcode, the one for
+// the user's next logon, in the user's language l: the code, the days it
+// works within (at least 1), and the warning never to give it away.
+func PreloadText(l lang.Lang, code string, days int) string {
+	return CodeText(l, ForNextLogon, code, max(days, 1))
 }

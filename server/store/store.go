@@ -140,7 +140,10 @@ type TempPasscode struct {
 }
 
 // SMSCode is a passcode sent by text message, hashed. Purpose says what
-// it proves: SMSLogin for a login, SMSPhone for owning a new number.
+// it proves: SMSLogin for a login (sent when asked for), SMSPreload for
+// the next login (sent before it is needed), SMSPhone for owning a new
+// number. A user has at most one code of each purpose: a new one
+// replaces the last, and codes of other purposes stay.
 type SMSCode struct {
 	Purpose string
 	Hash    string
@@ -150,8 +153,9 @@ type SMSCode struct {
 
 // The purposes of SMS codes.
 const (
-	SMSLogin = "login"
-	SMSPhone = "phone"
+	SMSLogin   = "login"
+	SMSPreload = "preload"
+	SMSPhone   = "phone"
 )
 
 // SecurityAnswer is a user's answer to one of the server's security

@@ -277,7 +277,12 @@ func TestSignedInSwitchIsTheUsersLanguage(t *testing.T) {
 	if !mailed(t, s, "trader", "Il numero di cellulare per i codici di accesso via SMS del Suo User ID") {
 		t.Error("the notice of the new number is not in Italian")
 	}
-	// The next passcode by SMS is in Italian too.
+	// The passcode for the next logon, sent at once (pre-loaded), and the
+	// next passcode by SMS are in Italian too.
+	if texts := smsTexts(t, s, "+393331234567"); len(texts) != 1 || !strings.Contains(texts[0], "Codice softtoken per il prossimo accesso: ") {
+		t.Errorf("the pre-loaded passcode is not in Italian: %q", texts)
+	}
+	s.LastSMS("+393331234567")
 	b = servertest.NewBrowser(t, s.URL)
 	b.SignIn("trader", "trader-pass")
 	b.Post("passcode/sms", url.Values{})

@@ -53,11 +53,14 @@ func profileOf(u account.UserView) profile {
 }
 
 // smsMessage says where the passcode of the sign-in in went by SMS, or
-// why it did not; sent reports that the text went to the gateway.
+// why it did not; sent reports that the user has one to type (the text
+// went to the gateway, now or pre-loaded before).
 func (p peer) smsMessage(in account.SignIn) (msg string, sent bool) {
 	switch err := in.SMSErr; {
 	case err == nil:
 		return "a passcode was sent by SMS to " + in.SentTo, true
+	case errors.Is(err, account.ErrSMSPreloaded):
+		return "type the passcode for this logon that came by SMS", true
 	case errors.Is(err, account.ErrSMSOff):
 		return "passcodes by SMS are switched off: use a temporary passcode from the self-help desk", false
 	case errors.Is(err, account.ErrSMSTooMany):

@@ -38,6 +38,7 @@ func TestSMSLogin(t *testing.T) {
 	outbox := t.TempDir()
 	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
 	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	readSMS(t, outbox) // the passcode for the next logon, pre-loaded when sally was made
 	c := s.dial()
 	r := c.login("sally", "sms-pass-1", "")
 	if r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "sent by SMS to +44…123") {
@@ -71,6 +72,7 @@ func TestSMSRateLimited(t *testing.T) {
 	outbox := t.TempDir()
 	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
 	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	readSMS(t, outbox) // the passcode for the next logon, pre-loaded when sally was made
 	var last wire.Response
 	for range 6 {
 		last = s.dial().login("sally", "sms-pass-1", "")
@@ -88,6 +90,7 @@ func TestSMSLoginHasTimeToType(t *testing.T) {
 	outbox := t.TempDir()
 	s := newServerRules(t, ws.Config{LoginTimeout: time.Second, SMSLoginTimeout: 5 * time.Second}, account.Config{SMS: sms.Outbox{Dir: outbox}})
 	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	readSMS(t, outbox) // the passcode for the next logon, pre-loaded when sally was made
 	c := s.dial()
 	if r := c.login("sally", "sms-pass-1", ""); r.Result != wire.ResultNeed2FA || !strings.Contains(r.Message, "within 5s") {
 		t.Fatalf("login: %+v", r)
@@ -112,6 +115,7 @@ func TestVerifyLoginSendsTheSMS(t *testing.T) {
 	outbox := t.TempDir()
 	s := newServerRules(t, ws.Config{}, account.Config{SMS: sms.Outbox{Dir: outbox}})
 	s.user(account.NewUser{UserID: "sally", SMS: true, Phone: "+447700900123"}, "sms-pass-1")
+	readSMS(t, outbox) // the passcode for the next logon, pre-loaded when sally was made
 	admin := s.dial()
 	admin.login("admin", "admin-password", "")
 	r := admin.verify("sally", "sms-pass-1", "")
@@ -122,6 +126,7 @@ func TestVerifyLoginSendsTheSMS(t *testing.T) {
 	if r.Result != wire.ResultOK || r.VerifyLevel == nil || *r.VerifyLevel != 1 {
 		t.Errorf("verifylogin with the code: %+v", r)
 	}
+	readSMS(t, outbox) // the passcode for the next logon, pre-loaded after this one
 	if r := admin.verify("sally", "wrong-pass-1", ""); r.Result != wire.ResultInvalidLogin {
 		t.Errorf("a wrong password sends nothing: %+v", r)
 	}
