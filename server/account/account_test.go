@@ -500,7 +500,8 @@ func testOwnGrantCannotDoAdministratorsWork(t *testing.T, on func(*fixture)) {
 			return err
 		},
 		"password reset": func() error {
-			return f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{})
+			_, err := f.svc.SetPassword(ctx, admin, g.Self(), []byte("new password"), account.Profile{})
+			return err
 		},
 		"unlock": func() error {
 			_, err := f.svc.Unlock(ctx, admin, g.Self())

@@ -49,6 +49,7 @@ const (
 	CodeNoDeskCase      Code = "no_desk_case"
 	CodeOldFactor       Code = "old_factor"
 	CodeDeskCaseChanged Code = "desk_case_changed"
+	CodePasswordNeeded  Code = "password_needed"
 )
 
 // Error is an outcome the rules decide: a stable Code for adapters and
@@ -154,7 +155,7 @@ var (
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
 	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled, ErrBusy,
-	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged}
+	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged, ErrPasswordNeeded}
 
 // Codes are the codes of every outcome the rules decide, for adapters to
 // test that they word them all.

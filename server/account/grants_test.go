@@ -152,11 +152,12 @@ func accountChanges() []accountChange {
 	off, firm := false, "ACME"
 	return []accountChange{
 		{"password changed by the user", func(t *testing.T, f *fixture) error {
-			_, err := f.svc.ChangePassword(ctx, admin, alice, []byte("correct horse"), []byte("battery staple"), account.Profile{})
+			_, _, err := f.svc.ChangePassword(ctx, admin, alice, []byte("correct horse"), []byte("battery staple"), account.Profile{})
 			return err
 		}, account.ErrSignedOut},
 		{"password set by an administrator", func(t *testing.T, f *fixture) error {
-			return f.svc.SetPassword(ctx, admin, alice, []byte("battery staple"), account.Profile{})
+			_, err := f.svc.SetPassword(ctx, admin, alice, []byte("battery staple"), account.Profile{})
+			return err
 		}, account.ErrSignedOut},
 		{"reset", func(t *testing.T, f *fixture) error {
 			_, err := f.svc.Reset(ctx, admin, alice, []byte("battery staple"))
@@ -229,7 +230,7 @@ func TestOwnPasswordChangeKeepsTheSession(t *testing.T) {
 	other := signedIn(t, f, f.svc)
 	f.tick()
 	mine := signedIn(t, f, f.svc)
-	g, err := f.svc.ChangePassword(ctx, admin, mine.Self(), []byte("correct horse"), []byte("battery staple"), account.Profile{})
+	g, _, err := f.svc.ChangePassword(ctx, admin, mine.Self(), []byte("correct horse"), []byte("battery staple"), account.Profile{})
 	if err != nil {
 		t.Fatal(err)
 	}

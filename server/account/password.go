@@ -356,53 +356,56 @@ func (s *Service) isAdmin(tx store.ReadTx, g Grant, need Scope) error {
 // differ from the current one and meet the policy; it needs no
 // re-enrolment, and the first-logon flag is cleared. profile changes go
 // with it, in the same transaction (an administrator's only). Every other
-// sign-in of the user ends; a user's own change returns their new grant.
+// sign-in of the user ends; a user's own change returns their new grant,
+// and every change the user as it left them (for the reply).
 //
 // Who may ask, and the current password, are checked before anything of
 // next: a new password that no one could type (a padding probe's random
 // bytes) tells only someone who knows the current password that it was
 // refused.
-func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, current, next []byte, profile Profile) (Grant, error) {
+func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, current, next []byte, profile Profile) (Grant, UserView, error) {
 	if t.admin == nil && !profile.empty() {
-		return Grant{}, ErrNotAllowed
+		return Grant{}, UserView{}, ErrNotAllowed
 	}
 	if err := s.authorised(ctx, o, t, "password change"); err != nil {
-		return Grant{}, err // no password of another user is checked for a non-administrator
+		return Grant{}, UserView{}, err // no password of another user is checked for a non-administrator
 	}
 	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
-		return Grant{}, err
+		return Grant{}, UserView{}, err
 	}
 	if bytes.Equal(current, next) {
-		return Grant{}, ErrSamePassword
+		return Grant{}, UserView{}, ErrSamePassword
 	}
 	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return Grant{}, err
+		return Grant{}, UserView{}, err
 	}
 	return s.setPassword(ctx, o, t, "password change", hash, false, profile)
 }
 
 // SetPassword is an administrator's reset of userID's password without the
 // current one (protocol: adduser with updateprof and resetpass): the user
-// must change it at the next login. profile changes go with it.
-func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) error {
+// must change it at the next login. profile changes go with it. It
+// returns the user as the change left them (for the reply).
+func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) (UserView, error) {
 	if err := adminOnly(t); err != nil {
-		return err
+		return UserView{}, err
 	}
 	if err := s.authorised(ctx, o, t, "password reset"); err != nil {
-		return err // before any hash work
+		return UserView{}, err // before any hash work
 	}
 	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return err
+		return UserView{}, err
 	}
-	_, err = s.setPassword(ctx, o, t, "password reset", hash, true, profile)
-	return err
+	_, v, err := s.setPassword(ctx, o, t, "password reset", hash, true, profile)
+	return v, err
 }
 
 // setPassword stores a new password hash with the profile changes, and
-// ends every other grant of the user.
-func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, error) {
+// ends every other grant of the user; it returns the user's new grant
+// (for their own change) and the user as the change left them.
+func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, UserView, error) {
 	var g Grant
 	u, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
 		if _, err := s.applyProfile(tx, u, profile); err != nil {
@@ -426,8 +429,9 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 		g, err = s.moved(tx, u, proof)
 		return "", err
 	})
-	if err == nil {
-		s.notify(ctx, o, u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
+	if err != nil {
+		return Grant{}, UserView{}, err
 	}
-	return g, err
+	s.notify(ctx, o, u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
+	return g, viewOf(u), nil
 }

@@ -49,7 +49,7 @@ func TestServiceAccountScopes(t *testing.T) {
 			return err
 		}},
 		{"change a password", func(g account.Grant) error {
-			_, err := f.svc.ChangePassword(ctx, from, g.For("alice"), []byte("wrong"), []byte("attacker password"), account.Profile{})
+			_, _, err := f.svc.ChangePassword(ctx, from, g.For("alice"), []byte("wrong"), []byte("attacker password"), account.Profile{})
 			return err
 		}},
 		{"temporary passcode", func(g account.Grant) error {
@@ -57,7 +57,8 @@ func TestServiceAccountScopes(t *testing.T) {
 			return err
 		}},
 		{"reset a password", func(g account.Grant) error {
-			return f.svc.SetPassword(ctx, from, g.For("alice"), []byte("attacker password"), account.Profile{})
+			_, err := f.svc.SetPassword(ctx, from, g.For("alice"), []byte("attacker password"), account.Profile{})
+			return err
 		}},
 		{"a new seed", func(g account.Grant) error {
 			_, err := f.svc.UpdateProfile(ctx, from, g.For("alice"), account.Profile{NewSeed: true})

@@ -20,10 +20,13 @@ func TestNewSecretsAreTypedText(t *testing.T) {
 			_, err := f.svc.CreateUser(ctx, admin, nil, account.NewUser{UserID: "bob", Password: v})
 			return err
 		},
-		"reset":          func(f *fixture, v []byte) error { _, err := f.svc.Reset(ctx, admin, alice, v); return err },
-		"password reset": func(f *fixture, v []byte) error { return f.svc.SetPassword(ctx, admin, alice, v, account.Profile{}) },
+		"reset": func(f *fixture, v []byte) error { _, err := f.svc.Reset(ctx, admin, alice, v); return err },
+		"password reset": func(f *fixture, v []byte) error {
+			_, err := f.svc.SetPassword(ctx, admin, alice, v, account.Profile{})
+			return err
+		},
 		"change": func(f *fixture, v []byte) error {
-			_, err := f.svc.ChangePassword(ctx, admin, alice, []byte("correct horse"), v, account.Profile{})
+			_, _, err := f.svc.ChangePassword(ctx, admin, alice, []byte("correct horse"), v, account.Profile{})
 			return err
 		},
 		"answers": func(f *fixture, v []byte) error {
@@ -72,7 +75,7 @@ func TestChangePasswordChecksTheCurrentFirst(t *testing.T) {
 		{"right current, untypeable new", "correct horse", "\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", account.ErrWeakPassword},
 		{"right current sent as new too", "correct horse", "correct horse", account.ErrSamePassword},
 	} {
-		_, err := f.svc.ChangePassword(ctx, admin, account.ByAdmin("alice"), []byte(tc.current), []byte(tc.next), account.Profile{})
+		_, _, err := f.svc.ChangePassword(ctx, admin, account.ByAdmin("alice"), []byte(tc.current), []byte(tc.next), account.Profile{})
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}

@@ -198,7 +198,7 @@ func (h *EnrolSite) changePassword(w http.ResponseWriter, r *http.Request, s *se
 		again(http.StatusTooManyRequests, say("error.toomany"))
 		return
 	}
-	g, err := h.cfg.Accounts.ChangePassword(r.Context(), h.origin(r), s.v.grant.Self(), []byte(current), []byte(next), account.Profile{})
+	g, _, err := h.cfg.Accounts.ChangePassword(r.Context(), h.origin(r), s.v.grant.Self(), []byte(current), []byte(next), account.Profile{})
 	if err != nil {
 		h.failed(w, r, s, "change password", err, map[account.Code]string{account.CodeInvalidLogin: "error.password.current"}, again)
 		return

@@ -50,7 +50,7 @@ var outcomeStatus = map[account.Code]int{
 	account.CodeHeld: http.StatusConflict, account.CodeNoSession: http.StatusConflict,
 	account.CodeNotEnrolled: http.StatusConflict, account.CodeBusy: http.StatusServiceUnavailable,
 	account.CodeNoDeskCase: http.StatusNotFound, account.CodeOldFactor: http.StatusForbidden,
-	account.CodeDeskCaseChanged: http.StatusConflict,
+	account.CodeDeskCaseChanged: http.StatusConflict, account.CodePasswordNeeded: http.StatusBadRequest,
 }
 
 // userMessage is what a user reads for err, with a page's own wording of

@@ -7,7 +7,6 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/wire"
-	"github.com/softtoken/softtoken/token"
 )
 
 // addUser serves the three uses of "adduser" in the seed:
@@ -26,17 +25,18 @@ func (p peer) addUser(ctx context.Context, st *state, req wire.Request) wire.Res
 		return resp
 	}
 	var err error
+	var changed account.UserView
 	switch {
 	case req.UpdateProf && req.ResetPass:
-		err = p.resetPass(ctx, st, req)
+		changed, err = p.resetPass(ctx, st, req)
 	case req.UpdateProf:
-		resp.UserID, err = p.changePass(ctx, st, req)
+		resp.UserID, changed, err = p.changePass(ctx, st, req)
 	default:
 		resp.TwoFASeed, err = p.upsertUser(ctx, st, req)
 	}
 	resp.Result = wire.ResultOK
 	if err == nil && req.UpdateProf {
-		resp.BrokerCommRate = p.commRateOf(ctx, st, resp.UserID)
+		resp.BrokerCommRate = brokerCommRate(changed.Attr)
 	}
 	if err != nil {
 		resp.Result = p.result(err)
@@ -84,23 +84,23 @@ func profileChange(req wire.Request) account.Profile {
 	return p
 }
 
-func (p peer) resetPass(ctx context.Context, st *state, req wire.Request) error {
+func (p peer) resetPass(ctx context.Context, st *state, req wire.Request) (account.UserView, error) {
 	if !st.user.admin {
-		return account.ErrNotAllowed // the rules refuse it too
+		return account.UserView{}, account.ErrNotAllowed // the rules refuse it too
 	}
 	if req.UserID == "" {
-		return required("userid")
+		return account.UserView{}, required("userid")
 	}
 	pw, err := st.newPassword(req)
 	if err != nil {
-		return err
+		return account.UserView{}, err
 	}
 	change := profileChange(req)
 	change.NewSeed = false
 	return p.h.acct.SetPassword(ctx, p.origin(), st.grant.For(req.UserID), pw, change)
 }
 
-func (p peer) changePass(ctx context.Context, st *state, req wire.Request) (string, error) {
+func (p peer) changePass(ctx context.Context, st *state, req wire.Request) (string, account.UserView, error) {
 	userID := st.grant.UserID
 	if req.UserID != "" {
 		userID = req.UserID
@@ -115,21 +115,23 @@ func (p peer) changePass(ctx context.Context, st *state, req wire.Request) (stri
 		target = st.grant.Self()
 	}
 	if req.Pass == "" {
-		return userID, required("pass (the current password)")
+		return userID, account.UserView{}, required("pass (the current password)")
 	}
 	pw, err := st.newPassword(req)
 	if err != nil {
-		return userID, err
+		return userID, account.UserView{}, err
 	}
-	g, err := p.h.acct.ChangePassword(ctx, p.origin(), target, st.secret(req.Pass, req.Enc), pw, change)
+	g, changed, err := p.h.acct.ChangePassword(ctx, p.origin(), target, st.secret(req.Pass, req.Enc), pw, change)
 	if err == nil && own {
 		st.grant = g // the socket's own login goes on
 	}
-	return userID, err
+	return userID, changed, err
 }
 
 // upsertUser creates a user with the password in pass, or updates an
-// existing one's profile; with use2fa "Y" it returns a new seed in base32.
+// existing one's profile (account.SaveUser); 2FA is on for a new user
+// unless use2fa is "N", and with use2fa "Y" it returns a new seed in
+// base32.
 func (p peer) upsertUser(ctx context.Context, st *state, req wire.Request) (string, error) {
 	if !st.user.admin {
 		return "", account.ErrNotAllowed
@@ -137,23 +139,18 @@ func (p peer) upsertUser(ctx context.Context, st *state, req wire.Request) (stri
 	if req.UserID == "" {
 		return "", required("userid")
 	}
-	tok, err := p.h.acct.UpdateProfile(ctx, p.origin(), st.grant.For(req.UserID), profileChange(req))
-	if errors.Is(err, account.ErrNoSuchUser) {
-		tok, err = p.create(ctx, st, req)
+	var pw []byte
+	if req.Pass != "" {
+		pw = st.secret(req.Pass, req.Enc)
+	}
+	n := account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm, Roles: req.Roles, Attr: req.Attr,
+		Use2FA: !strings.EqualFold(req.Use2FA, "N"), Seed: strings.EqualFold(req.Use2FA, "Y")}
+	tok, err := p.h.acct.SaveUser(ctx, p.origin(), st.grant, n, profileChange(req))
+	if errors.Is(err, account.ErrPasswordNeeded) {
+		return "", required("pass (the new user's password)")
 	}
 	if err != nil || tok == nil {
 		return "", err
 	}
 	return tok.Secret.Base32(), nil
-}
-
-// create makes the user an adduser names; 2FA is on unless use2fa is "N".
-func (p peer) create(ctx context.Context, st *state, req wire.Request) (*token.Token, error) {
-	if req.Pass == "" {
-		return nil, required("pass (the new user's password)")
-	}
-	pw := st.secret(req.Pass, req.Enc)
-	created, err := p.h.acct.CreateUser(ctx, p.origin(), &st.grant, account.NewUser{UserID: req.UserID, Password: pw, Firm: req.Firm,
-		Roles: req.Roles, Attr: req.Attr, Use2FA: !strings.EqualFold(req.Use2FA, "N"), Seed: strings.EqualFold(req.Use2FA, "Y")})
-	return created.Token, err
 }

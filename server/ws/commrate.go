@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 )
@@ -30,20 +29,4 @@ func brokerCommRate(attr json.RawMessage) string {
 		return n.String()
 	}
 	return "0"
-}
-
-// commRateOf is the broker commission rate of userID, whose password this
-// socket just changed or reset, read with the socket's authority: its
-// own (st.grant, renewed by its own change) or an administrator's.
-func (p peer) commRateOf(ctx context.Context, st *state, userID string) string {
-	target := st.grant.For(userID)
-	if strings.EqualFold(userID, st.grant.UserID) {
-		target = st.grant.Self()
-	}
-	v, err := p.h.acct.ViewUser(ctx, target)
-	if err != nil {
-		// The change stands; the rate is only read for the reply.
-		p.h.cfg.Logger.Warn("read the user's attributes for the reply", "userid", userID, "err", err)
-	}
-	return brokerCommRate(v.Attr)
 }

@@ -30,6 +30,7 @@ var results = map[account.Code]string{
 	account.CodeSamePassword:    wire.ResultWeakPassword,
 	account.CodeBadAnswers:      wire.ResultBadAnswers,
 	account.CodeBadPhone:        wire.ResultMissingField,
+	account.CodePasswordNeeded:  wire.ResultMissingField,
 	account.CodeBusy:            wire.ResultBusy,
 }
 
