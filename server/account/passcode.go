@@ -147,6 +147,9 @@ func (s *Service) loadPasscode(tx store.Tx, u store.User, c *passcodeCheck) erro
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	if !s.cfg.SMSMode.preloads() {
+		return nil // a site on demand: the ones sent before no longer work
+	}
 	if sc, err := tx.SMSCodeOf(u.ID, store.SMSPreload); err == nil && sc.Phone == u.Phone {
 		c.preload = &sc
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
