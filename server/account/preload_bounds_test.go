@@ -1,0 +1,58 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/server/account"
+)
+
+// A site that switches to on-demand passcodes ("would rather no passcode
+// waited on a handset", docs/deploy.md) no longer accepts the pre-loaded
+// ones already sent: they wait on handsets for up to the maximum age.
+func TestPreloadRefusedOnceTheSiteIsOnDemand(t *testing.T) {
+	f := preloaded(t, account.SMSBoth)
+	code := f.lastText(t, carolsPhone)
+	f.tune = func(c *account.Config) { c.SMSMode = account.SMSOnDemand }
+	texting(f)
+	f.open(t) // the restart with --sms-mode on-demand
+	if _, err := f.oneForm(code); !errors.Is(err, account.ErrInvalidCode) {
+		t.Errorf("a pre-loaded passcode at an on-demand site: %v, want %v", err, account.ErrInvalidCode)
+	}
+}
+
+// A desk number that takes over at the user's first password after the
+// cooling-off is sent the passcode for the next logon, whichever door
+// that password came through: the enrol site and the self-help desk
+// sign in with the password alone (CheckPassword), as a login does.
+func TestPreloadDeskNumberTakesOverAtAWebSignIn(t *testing.T) {
+	ctx := context.Background()
+	const phone = "+447700900444"
+	f := newFixture(t, texting)
+	email := "alice@example.com"
+	if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("alice"), account.Profile{Email: &email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Helpdesk(ctx, admin, deskGrant(t, f), account.HelpdeskRequest{Phone: phone, MaxDays: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.ConfirmHelpdesk(ctx, admin, deskGrant(t, f), f.lastText(t, phone), account.HelpdeskRequest{MaxDays: 7}); err != nil || res.Waits.IsZero() {
+		t.Fatalf("the desk's number: %+v, %v", res, err)
+	}
+	f.now = f.now.Add(account.DefaultCoolingOff + time.Minute)
+	before := f.textCount()
+	if _, _, err := f.svc.CheckPassword(ctx, admin, "alice", []byte("correct horse")); err != nil {
+		t.Fatal(err) // the enrol site's or the desk's sign-in
+	}
+	if got := stateOf(t, f, "alice"); !got.sms {
+		t.Fatalf("the number did not take over: %+v", got)
+	}
+	if got := f.textCount() - before; got != 1 {
+		t.Fatalf("%d texts when the number took over, want the passcode for the next logon", got)
+	}
+	if _, err := f.svc.Login(ctx, admin, "alice", []byte("correct horse"), f.lastText(t, phone)); err != nil {
+		t.Errorf("the one-form logon with the pre-loaded passcode: %v", err)
+	}
+}
