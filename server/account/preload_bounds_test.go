@@ -56,3 +56,22 @@ func TestPreloadDeskNumberTakesOverAtAWebSignIn(t *testing.T) {
 		t.Errorf("the one-form logon with the pre-loaded passcode: %v", err)
 	}
 }
+
+// A pre-loaded passcode used to sign in to the enrol site (an enrolment's
+// passcode) is followed by the next, as after every use of an SMS
+// passcode: a user who signs in there and leaves without enrolling
+// anything still has the passcode for their next one-form logon.
+func TestPreloadNextAfterAnEnrolSiteSignIn(t *testing.T) {
+	ctx := context.Background()
+	f := preloaded(t, account.SMSBoth)
+	before := f.textCount()
+	if _, err := f.svc.CheckEnrolPasscode(ctx, admin, passwordOf(t, f, "carol"), f.lastText(t, carolsPhone)); err != nil {
+		t.Fatalf("the enrol site's sign-in with the pre-loaded passcode: %v", err)
+	}
+	if got := f.textCount() - before; got != 1 {
+		t.Errorf("%d texts after the pre-loaded passcode was used, want the next one", got)
+	}
+	if _, err := f.oneForm(f.lastText(t, carolsPhone)); err != nil {
+		t.Errorf("the next one-form logon: %v", err)
+	}
+}
