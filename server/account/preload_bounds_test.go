@@ -75,3 +75,18 @@ func TestPreloadNextAfterAnEnrolSiteSignIn(t *testing.T) {
 		t.Errorf("the next one-form logon: %v", err)
 	}
 }
+
+// An administrator who asks for an SMS user and a new token at once is
+// refused: the token would win, with an audit record and a notice saying
+// passcodes go by SMS, and no passcode sent.
+func TestPreloadAdminSMSAndTokenAtOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, texting)
+	phone := "+447700900333"
+	if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("alice"), account.Profile{Phone: &phone, SMS: true, NewSeed: true}); !errors.Is(err, account.ErrNotAllowed) {
+		t.Errorf("--sms with --new-seed: %v, want %v", err, account.ErrNotAllowed)
+	}
+	if got, want := stateOf(t, f, "alice"), (userState{active: true, twoFAs: true, serial: f.tok.Serial}); got != want {
+		t.Errorf("alice after: %+v, want %+v (unchanged)", got, want)
+	}
+}
