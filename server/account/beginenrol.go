@@ -21,7 +21,7 @@ func (s *Service) BeginEnrolment(ctx context.Context, o Origin, userID string, p
 	var err error
 	if p.OneSwipe != "" {
 		g, err = s.UseEnrolCode(ctx, o, userID, p.OneSwipe)
-	} else if g, _, err = s.checkPassword(ctx, o, userID, p.Password); err == nil {
+	} else if g, _, err = s.checkPasswordAlone(ctx, o, userID, p.Password); err == nil {
 		g, err = s.CheckEnrolPasscode(ctx, o, g, p.Passcode)
 	}
 	if err != nil {

@@ -71,8 +71,16 @@ func (s *Service) CheckPasscode(ctx context.Context, o Origin, g Grant, code str
 // (ProofInitial). That is not used up here: only the completed enrolment
 // spends it. A right initial passcode that has expired answers
 // ErrPasscodeExpired.
+//
+// An SMS user who signed in with their pre-loaded passcode is sent the
+// next, as after a login: one who leaves without enrolling anything still
+// has it for their next logon.
 func (s *Service) CheckEnrolPasscode(ctx context.Context, o Origin, g Grant, code string) (Grant, error) {
-	return s.checkPasscode(ctx, o, g, "enrol passcode", passcodeCheck{code: code, initial: &store.InitialPasscode{}})
+	g, err := s.checkPasscode(ctx, o, g, "enrol passcode", passcodeCheck{code: code, initial: &store.InitialPasscode{}})
+	if err == nil && g.Proof == ProofSMS {
+		_, _ = s.preload(ctx, o, g.UserID, true) // audited; the sign-in stands
+	}
+	return g, err
 }
 
 // CheckOneSwipeSignIn checks the passcode of a One Swipe sign-in code,
@@ -146,6 +154,9 @@ func (s *Service) loadPasscode(tx store.Tx, u store.User, c *passcodeCheck) erro
 		c.sms = &sc
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
+	}
+	if !s.cfg.SMSMode.preloads() {
+		return nil // a site on demand: the ones sent before no longer work
 	}
 	if sc, err := tx.SMSCodeOf(u.ID, store.SMSPreload); err == nil && sc.Phone == u.Phone {
 		c.preload = &sc

@@ -79,28 +79,48 @@ func compare(sl *password.Slot, hash string, secret []byte) (bool, error) {
 // tells a back-end the account is inactive); otherwise the grant, of
 // ProofPassword, and the profile to render.
 func (s *Service) CheckPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, UserView, error) {
-	g, u, err := s.checkPassword(ctx, o, userID, pw)
+	g, u, err := s.checkPasswordAlone(ctx, o, userID, pw)
 	return g, viewOf(u), err
+}
+
+// checkPasswordAlone is checkPassword for a sign-in that is not a login
+// (the enrol site, the self-help desk, an enrolment over the protocol):
+// a number that took over at this password (a help desk case past its
+// cooling-off) is sent the passcode for the next logon, as Login sends
+// it when it lets one take over.
+func (s *Service) checkPasswordAlone(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
+	g, before, u, err := s.passwordOn(ctx, o, userID, pw)
+	if err == nil && u.SMS && (!before.SMS || before.Phone != u.Phone) {
+		_, _ = s.preload(ctx, o, u.UserID, true) // audited; the sign-in stands
+	}
+	return g, u, err
 }
 
 // checkPassword is CheckPassword with the user's row, which the rules
 // decide with.
 func (s *Service) checkPassword(ctx context.Context, o Origin, userID string, pw []byte) (Grant, store.User, error) {
+	g, _, u, err := s.passwordOn(ctx, o, userID, pw)
+	return g, u, err
+}
+
+// passwordOn is checkPassword that also returns the row as it was before
+// the password settled (before a help desk case could take over).
+func (s *Service) passwordOn(ctx context.Context, o Origin, userID string, pw []byte) (g Grant, before, after store.User, err error) {
 	sl, err := s.slot(ctx)
 	if err != nil {
-		return Grant{}, store.User{}, err
+		return Grant{}, before, after, err
 	}
 	defer sl.Release()
-	u, err := s.reserveFirst(ctx, o, userID)
-	if err != nil {
-		return Grant{}, store.User{}, err
+	if before, err = s.reserveFirst(ctx, o, userID); err != nil {
+		return Grant{}, before, after, err
 	}
-	ok, err := compare(sl, u.PassHash, pw)
+	ok, err := compare(sl, before.PassHash, pw)
 	if err != nil {
-		return Grant{}, store.User{}, err
+		return Grant{}, before, after, err
 	}
 	sl.Release()
-	return s.settleFirst(ctx, o, userID, u, ok, nil)
+	g, after, err = s.settleFirst(ctx, o, userID, before, ok, nil)
+	return g, before, after, err
 }
 
 // settleFirst ends a password check on the current row: a right password

@@ -39,7 +39,8 @@ const (
 	// sent, so that no user is left without one.
 	SMSPreload SMSMode = "preload"
 	// SMSOnDemand: a passcode is sent when a login asks for it, and no
-	// other (the behaviour before pre-loaded passcodes).
+	// other (the behaviour before pre-loaded passcodes); the pre-loaded
+	// ones sent before no longer work.
 	SMSOnDemand SMSMode = "on-demand"
 )
 

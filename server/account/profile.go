@@ -118,6 +118,8 @@ func (s *Service) profileToSMS(tx store.Tx, u *store.User, p Profile) error {
 		return fmt.Errorf("%w: an SMS user needs a number", ErrBadPhone)
 	case p.Use2FA != nil && !*p.Use2FA:
 		return fmt.Errorf("%w: SMS passcodes are a second factor: they exclude use2fa off", ErrNotAllowed)
+	case p.NewSeed:
+		return fmt.Errorf("%w: an SMS user has no token: make them one or the other", ErrNotAllowed)
 	}
 	_, err := s.useSMS(tx, u, u.Phone)
 	return err
