@@ -66,3 +66,19 @@ func TestSaveUserNeedsAnAdministrator(t *testing.T) {
 		t.Errorf("bob after the refusal: %v, want no such user", err)
 	}
 }
+
+// A new user's passcodes come by SMS or from a token, never both: the
+// rule refuses the pair whichever door asks (the admin command refuses
+// its flags too), and makes no one.
+func TestCreateUserSMSOrTokenNotBoth(t *testing.T) {
+	ctx := context.Background()
+	f := newService(t, nil)
+	_, err := f.svc.CreateUser(ctx, admin, nil, account.NewUser{UserID: "bob", Password: []byte("bob's password"), OwnPassword: true,
+		SMS: true, Phone: "+447700900123", Seed: true})
+	if !errors.Is(err, account.ErrNotAllowed) {
+		t.Fatalf("CreateUser with SMS and a seed = %v, want ErrNotAllowed", err)
+	}
+	if _, err := f.svc.User(ctx, "bob"); !errors.Is(err, account.ErrNoSuchUser) {
+		t.Errorf("bob after the refusal: %v, want no such user", err)
+	}
+}

@@ -145,6 +145,9 @@ func (n NewUser) checked() (NewUser, error) {
 		}
 		n.Phone = phone
 	}
+	if n.SMS && n.Seed {
+		return n, fmt.Errorf("%w: passcodes come by SMS or from a token, not both", ErrNotAllowed)
+	}
 	n.Use2FA = n.Use2FA || n.SMS
 	if n.Service && (!n.Admin || n.Use2FA || n.Seed) {
 		return n, fmt.Errorf("%w: a service account is an administrator without a second factor", ErrNotAllowed)
