@@ -14,6 +14,16 @@ import (
 	"github.com/softtoken/softtoken/server/metrics"
 )
 
+// The metrics listener's limits: a scraper asks often and quickly, so
+// slow or idle connections are cut as the pages' are (server.Timeouts),
+// and a shutdown waits a few seconds for a scrape under way.
+const (
+	metricsHeaderTimeout = 10 * time.Second
+	metricsTimeout       = 30 * time.Second
+	metricsIdleTimeout   = 2 * time.Minute
+	metricsShutdown      = 5 * time.Second
+)
+
 // startMetrics serves the metrics at /metrics on a listener of their own
 // at addr (--metrics-listen), never on the public one: they hold no
 // secret, but tell how busy the server is and how many logins fail, which
@@ -32,8 +42,8 @@ func startMetrics(env Env, addr string) (m *metrics.Metrics, stop func(), err er
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler(reg))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: metricsHeaderTimeout, ReadTimeout: metricsTimeout,
+		WriteTimeout: metricsTimeout, IdleTimeout: metricsIdleTimeout}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -46,7 +56,7 @@ func startMetrics(env Env, addr string) (m *metrics.Metrics, stop func(), err er
 		env.MetricsListening(ln.Addr().String())
 	}
 	return m, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), metricsShutdown)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		<-done

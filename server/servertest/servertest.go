@@ -158,7 +158,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	}
 	keys := o.Keys
 	if keys == nil {
-		if keys, err = challenge.NewKeys(2048, 0, s.Clock.Now); err != nil {
+		if keys, err = challenge.NewKeys(challenge.DefaultKeyBits, 0, s.Clock.Now); err != nil {
 			t.Fatal(err)
 		}
 	}
