@@ -144,6 +144,7 @@ func (c Config) withDefaults() Config {
 	if c.Rules.DeskURL == "" {
 		c.Rules.DeskURL = deskURL(c.EnrolURL)
 	}
+	c.Rules.EnrolURL = cmp.Or(c.Rules.EnrolURL, c.EnrolURL)
 	return c
 }
 

@@ -224,7 +224,7 @@ func testLockout(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, good); !errors.Is(err, account.ErrLocked) {
 		t.Fatalf("locked user with a good code: got %v", err)
 	}
-	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
+	events, _ := f.svc.AuditEvents(ctx, account.CommandLine, account.AuditFilter{UserID: "alice"})
 	found := false
 	for _, e := range events {
 		found = found || e.Event == "lockout"
@@ -283,7 +283,7 @@ func testConcurrentGuessesOfEveryKind(t *testing.T, on func(*fixture)) {
 			if results[k.wrong] != 3 || results[account.ErrLocked] != 21 {
 				t.Errorf("24 concurrent wrong guesses: %d evaluated, %d refused; want 3 and 21", results[k.wrong], results[account.ErrLocked])
 			}
-			if v, _ := f.svc.User(ctx, "alice"); v.Failures != 3 || !v.Locked {
+			if v, _ := f.svc.User(ctx, account.CommandLine, "alice"); v.Failures != 3 || !v.Locked {
 				t.Errorf("after them: %d failures, locked %v", v.Failures, v.Locked)
 			}
 		})
@@ -379,7 +379,7 @@ func testPasswordThrottle(t *testing.T, on func(*fixture)) {
 	if _, _, err := f.svc.CheckPassword(ctx, from("10.0.0.2"), "alice", []byte("correct horse")); err != nil {
 		t.Errorf("the right password from another source: %v", err)
 	}
-	if v, _ := f.svc.User(ctx, "alice"); v.Failures != 0 || v.Locked {
+	if v, _ := f.svc.User(ctx, account.CommandLine, "alice"); v.Failures != 0 || v.Locked {
 		t.Errorf("wrong passwords counted against the account: %+v", v)
 	}
 	// Unknown user IDs are throttled alike: the throttle tells nothing.
@@ -512,7 +512,7 @@ func testOwnGrantCannotDoAdministratorsWork(t *testing.T, on func(*fixture)) {
 			t.Errorf("%s with the user's own grant: %v", name, err)
 		}
 	}
-	if v, _ := f.svc.User(ctx, "alice"); !v.Use2FA || v.TokenSerial == "" || !v.Active {
+	if v, _ := f.svc.User(ctx, account.CommandLine, "alice"); !v.Use2FA || v.TokenSerial == "" || !v.Active {
 		t.Errorf("alice changed: %+v", v)
 	}
 }

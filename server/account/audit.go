@@ -139,18 +139,28 @@ type AuditFilter struct {
 	// Outcome matches a record of this code, old records by their word's
 	// code.
 	Outcome Code
+	// Limit keeps the newest Limit records (0: all); with Outcome, of
+	// the newest Limit records those of the outcome.
+	Limit int
 }
 
-// AuditEvents reads the audit (admin command line), oldest first.
-func (s *Service) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+// AuditEvents reads the audit, oldest first, as by may see it: the whole
+// audit for the admin command line, an admin and an auditor; for a
+// help-desk operator, without the records of other operators and of
+// administrators (see Role).
+func (s *Service) AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]AuditEvent, error) {
 	var rows []store.AuditEvent
 	var from int64
+	hidden := func(string) bool { return false }
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
 		var err error
+		if hidden, err = s.hiddenFrom(tx, by); err != nil {
+			return err
+		}
 		if from, err = tx.AuditCodesFrom(); err != nil {
 			return err
 		}
-		rows, err = tx.AuditEvents(store.AuditFilter{UserID: f.UserID, Since: f.Since})
+		rows, err = tx.AuditEvents(store.AuditFilter{UserID: f.UserID, Since: f.Since, Limit: f.Limit})
 		return err
 	})
 	if err != nil {
@@ -159,7 +169,7 @@ func (s *Service) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent,
 	var out []AuditEvent
 	for _, r := range rows {
 		e := auditEvent(r, from)
-		if f.Outcome == "" || e.Code == f.Outcome {
+		if (f.Outcome == "" || e.Code == f.Outcome) && !hidden(e.UserID) {
 			out = append(out, e)
 		}
 	}

@@ -118,7 +118,7 @@ func testDeskNotMeHoldsAgainstARacingConfirmation(t *testing.T, on func(*fixture
 	if errB != nil || errA != nil && !errors.Is(errA, account.ErrNoDeskCase) {
 		t.Fatalf("not me: %v; confirmation: %v", errB, errA)
 	}
-	if v, err := f.svc.User(ctx, "bob"); err != nil || !v.Locked {
+	if v, err := f.svc.User(ctx, account.CommandLine, "bob"); err != nil || !v.Locked {
 		t.Errorf("after \"not me\" and a racing confirmation bob is not locked: %+v %v", v, err)
 	}
 	if _, _, err := f.svc.CheckPassword(ctx, admin, "bob", []byte("bob's password")); !errors.Is(err, account.ErrLocked) {

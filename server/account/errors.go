@@ -50,6 +50,8 @@ const (
 	CodeOldFactor       Code = "old_factor"
 	CodeDeskCaseChanged Code = "desk_case_changed"
 	CodePasswordNeeded  Code = "password_needed"
+	CodeBadKey          Code = "bad_key"
+	CodeEnrolled        Code = "already_enrolled"
 )
 
 // Error is an outcome the rules decide: a stable Code for adapters and
@@ -149,13 +151,18 @@ var (
 	// ErrBusy: the server is too busy checking passwords to check this one
 	// now (Config.Hashing); nothing was counted: try again shortly.
 	ErrBusy error = &Error{Code: CodeBusy, Message: "server busy"}
+	// ErrBadKey: an admin API key that is not one, or was revoked.
+	ErrBadKey error = &Error{Code: CodeBadKey, Message: "the API key is not valid"}
+	// ErrEnrolled: a new initial passcode asked for a user who has a
+	// token or SMS passcodes already.
+	ErrEnrolled error = &Error{Code: CodeEnrolled, Message: "the user has enrolled already"}
 )
 
 // knownErrors are every outcome the rules decide.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
 	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled, ErrBusy,
-	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged, ErrPasswordNeeded}
+	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged, ErrPasswordNeeded, ErrBadKey, ErrEnrolled}
 
 // Codes are the codes of every outcome the rules decide, for adapters to
 // test that they word them all.

@@ -101,6 +101,8 @@ type Target struct {
 	userID string
 	self   *Grant
 	admin  *Grant
+	// actor: an operator's or an API key's request (Actor.For).
+	actor *Actor
 }
 
 // Self is the target of the user's own request.
@@ -115,6 +117,14 @@ func ByAdmin(userID string) Target { return Target{userID: userID} }
 
 // name is the user ID the target names, for the audit.
 func (t Target) name() string { return t.userID }
+
+// origin is o naming the target's actor, if any, for the audit.
+func (t Target) origin(o Origin) Origin {
+	if t.actor != nil {
+		return t.actor.Origin(o)
+	}
+	return o
+}
 
 // moved moves u's epoch on: every grant of u ends, as do the One Swipe
 // enrolment codes not used yet, and the returned grant (of proof p) is the

@@ -32,7 +32,7 @@ type userState struct {
 // stateOf is userID's state now.
 func stateOf(t *testing.T, f *fixture, userID string) userState {
 	t.Helper()
-	v, err := f.svc.User(context.Background(), userID)
+	v, err := f.svc.User(context.Background(), account.CommandLine, userID)
 	if err != nil {
 		t.Fatalf("user %s: %v", userID, err)
 	}
@@ -64,7 +64,7 @@ func passwordOf(t *testing.T, f *fixture, userID string) account.Grant {
 // events are userID's audit records of the event name.
 func events(t *testing.T, f *fixture, userID, name string) []account.AuditEvent {
 	t.Helper()
-	all, err := f.svc.AuditEvents(context.Background(), account.AuditFilter{UserID: userID})
+	all, err := f.svc.AuditEvents(context.Background(), account.CommandLine, account.AuditFilter{UserID: userID})
 	if err != nil {
 		t.Fatal(err)
 	}

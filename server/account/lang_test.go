@@ -22,7 +22,7 @@ func testUserLanguage(t *testing.T, on func(*fixture)) {
 	f := newFixture(t, on)
 	langOf := func(userID string) string {
 		t.Helper()
-		v, err := f.svc.User(ctx, userID)
+		v, err := f.svc.User(ctx, account.CommandLine, userID)
 		if err != nil {
 			t.Fatal(err)
 		}

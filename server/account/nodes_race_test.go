@@ -195,7 +195,7 @@ func testNodesAdminChangeUndoneByEnrolment(t *testing.T, on func(*fixture)) {
 			if errA != nil {
 				t.Fatalf("the administrator's %s failed: %v", c.name, errA)
 			}
-			v, err := f.svc.User(ctx, "alice")
+			v, err := f.svc.User(ctx, account.CommandLine, "alice")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func testNodesSessionTakenAcrossDisable(t *testing.T, on func(*fixture)) {
 	if errA != nil {
 		t.Fatal(errA)
 	}
-	leases, err := f.svc.Sessions(ctx)
+	leases, err := f.svc.Sessions(ctx, account.CommandLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func testNodesTwoEnrolmentsBothSucceed(t *testing.T, on func(*fixture)) {
 	errB, errA := interleave(t, p, func() error { _, err := nodeB.CompleteEnrolment(ctx, admin, e1, c1); return err },
 		func() error { _, err := f.svc.CompleteEnrolment(ctx, admin, e2, c2); return err })
 	if errA == nil && errB == nil {
-		v, _ := f.svc.User(ctx, "alice")
+		v, _ := f.svc.User(ctx, account.CommandLine, "alice")
 		t.Errorf("two enrolments of one grant both succeeded (tokens %s and %s; the user's is %s): the first client holds a token that is not the user's",
 			e2.Token.Serial, e1.Token.Serial, v.TokenSerial)
 	}

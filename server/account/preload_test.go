@@ -72,7 +72,7 @@ func TestPreloadOneFormLogon(t *testing.T) {
 // noCodeInAudit checks that no passcode texted is in userID's audit.
 func noCodeInAudit(t *testing.T, f *fixture, userID string) {
 	t.Helper()
-	all, err := f.svc.AuditEvents(context.Background(), account.AuditFilter{UserID: userID})
+	all, err := f.svc.AuditEvents(context.Background(), account.CommandLine, account.AuditFilter{UserID: userID})
 	if err != nil {
 		t.Fatal(err)
 	}

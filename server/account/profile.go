@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,10 @@ type Profile struct {
 	// NewSeed gives the user a new token at once (returned once by
 	// UpdateProfile), replacing any other.
 	NewSeed bool
+	// ConsoleRole grants (or, with "", takes away) a role in the
+	// operators' console: only the admin command line and an admin
+	// operator or key may.
+	ConsoleRole *Role
 }
 
 func (p Profile) empty() bool { return len(p.Changes()) == 0 && !p.NewSeed }
@@ -51,7 +56,8 @@ func (p Profile) Changes() []string {
 		name  string
 		given bool
 	}{{"firm", p.Firm != nil}, {"roles", p.Roles != nil}, {"attr", len(p.Attr) > 0 && string(p.Attr) != "null"},
-		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}, {"lang", p.Lang != nil}, {"sms", p.SMS}} {
+		{"email", p.Email != nil}, {"phone", p.Phone != nil}, {"use2fa", p.Use2FA != nil}, {"lang", p.Lang != nil}, {"sms", p.SMS},
+		{"console_role", p.ConsoleRole != nil}} {
 		if f.given {
 			names = append(names, f.name)
 		}
@@ -140,6 +146,13 @@ func (p Profile) set(u *store.User) (newNumber bool, err error) {
 			return false, err
 		}
 	}
+	if p.ConsoleRole != nil {
+		r, err := ParseRole(string(*p.ConsoleRole))
+		if err != nil {
+			return false, err
+		}
+		u.ConsoleRole = string(r)
+	}
 	for _, f := range []struct{ to, from *string }{{&u.Firm, p.Firm}, {&u.Roles, p.Roles}, {&u.Email, p.Email}} {
 		if f.from != nil {
 			*f.to = *f.from
@@ -165,14 +178,34 @@ func (p Profile) set(u *store.User) (newNumber bool, err error) {
 // UpdateProfile changes a user's profile (websocket adduser for an
 // existing user, softtoken-server user update): only the fields p gives,
 // in one transaction. With p.NewSeed it returns the new token, once. An
-// SMS user given a new number is told by e-mail.
+// SMS user given a new number is told by e-mail. A console role is
+// granted by the admin command line or an admin operator only.
 func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profile) (*token.Token, error) {
 	if err := adminOnly(t); err != nil {
 		return nil, err
 	}
+	if p.ConsoleRole != nil && t.admin != nil {
+		return nil, fmt.Errorf("%w: console roles are granted by an administrator, not a service account", ErrNotAllowed)
+	}
+	return s.updateProfile(ctx, o, t, "profile", p)
+}
+
+// SetPhone gives the target user a new mobile number (a help-desk
+// operator's "set a number"): for an SMS user a change of credentials,
+// as UpdateProfile has it.
+func (s *Service) SetPhone(ctx context.Context, o Origin, t Target, phone string) error {
+	if err := adminOnly(t); err != nil {
+		return err
+	}
+	_, err := s.updateProfile(ctx, o, t, "phone", Profile{Phone: &phone})
+	return err
+}
+
+// updateProfile is UpdateProfile's change, audited as name.
+func (s *Service) updateProfile(ctx context.Context, o Origin, t Target, name string, p Profile) (*token.Token, error) {
 	var tok *token.Token
 	var newNumber, replaced bool
-	u, err := s.change(ctx, o, t, "profile", func(tx store.Tx, u *store.User) (string, error) {
+	u, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
 		var err error
 		if newNumber, err = s.applyProfile(tx, u, p); err != nil {
 			return "", err
@@ -180,6 +213,9 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 		var detail []string
 		if changed := p.Changes(); len(changed) > 0 {
 			detail = append(detail, "changed "+strings.Join(changed, ", "))
+		}
+		if p.ConsoleRole != nil {
+			detail = append(detail, "console role "+cmp.Or(u.ConsoleRole, "none"))
 		}
 		if newNumber {
 			detail = append(detail, "passcodes by SMS to "+sms.Mask(u.Phone))
@@ -195,6 +231,7 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 		}
 		return strings.Join(detail, "; "), nil
 	})
+	o = t.origin(o)
 	if err == nil && newNumber {
 		s.notify(ctx, o, u, mail.PhoneNotice(lang.Or(u.Lang), "", "", u.UserID, sms.Mask(u.Phone), s.now()))
 		_, _ = s.preload(ctx, o, u.UserID, false) // audited; the change stands

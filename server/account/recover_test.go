@@ -29,7 +29,7 @@ func testUnlock(t *testing.T, on func(*fixture)) {
 	if err != nil || was.Failures != 3 || !was.LockedUntil.After(f.now) {
 		t.Fatalf("Unlock: %+v, %v", was, err)
 	}
-	if v, _ := f.svc.User(ctx, "alice"); v.Locked || v.Failures != 0 || v.TokenSerial == "" {
+	if v, _ := f.svc.User(ctx, account.CommandLine, "alice"); v.Locked || v.Failures != 0 || v.TokenSerial == "" {
 		t.Errorf("after Unlock: %+v", v)
 	}
 	if _, err := f.svc.CheckPasscode(ctx, admin, g, f.code(t, 0)); err != nil {
@@ -44,7 +44,7 @@ func testUnlock(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.Unlock(ctx, admin, account.ByAdmin("bob")); !errors.Is(err, account.ErrNoSuchUser) {
 		t.Errorf("Unlock of no one: %v", err)
 	}
-	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
+	events, _ := f.svc.AuditEvents(ctx, account.CommandLine, account.AuditFilter{UserID: "alice"})
 	var details []string
 	for _, e := range events {
 		if e.Event == "user unlock" {
@@ -99,7 +99,7 @@ func testTempPasscodeOverride(t *testing.T, on func(*fixture)) {
 		t.Errorf("the overriding passcode: %v", err)
 	}
 	var last account.AuditEvent
-	events, _ := f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "alice"})
+	events, _ := f.svc.AuditEvents(ctx, account.CommandLine, account.AuditFilter{UserID: "alice"})
 	for _, e := range events {
 		if e.Event == "temporary passcode" {
 			last = e
@@ -112,7 +112,7 @@ func testTempPasscodeOverride(t *testing.T, on func(*fixture)) {
 	if _, err := f.svc.IssueTempPasscodeOverride(ctx, admin, account.ByAdmin("root"), 2, 7, "in person"); err != nil {
 		t.Fatal(err)
 	}
-	events, _ = f.svc.AuditEvents(ctx, account.AuditFilter{UserID: "root"})
+	events, _ = f.svc.AuditEvents(ctx, account.CommandLine, account.AuditFilter{UserID: "root"})
 	if e := events[len(events)-1]; !strings.HasSuffix(e.Detail, "; an override was asked for but not needed: in person") {
 		t.Errorf("audit of an override not needed: %+v", e)
 	}

@@ -41,7 +41,7 @@ func TestSaveUserCreatesOrChanges(t *testing.T) {
 			if got := tok != nil; got != tt.wantSeed {
 				t.Errorf("a new token returned: %v, want %v", got, tt.wantSeed)
 			}
-			v, err := f.svc.User(ctx, tt.n.UserID)
+			v, err := f.svc.User(ctx, account.CommandLine, tt.n.UserID)
 			switch {
 			case tt.wantFirm == "" && !errors.Is(err, account.ErrNoSuchUser):
 				t.Errorf("the user after a refusal: %+v, %v; want none", v, err)
@@ -62,7 +62,7 @@ func TestSaveUserNeedsAnAdministrator(t *testing.T) {
 	if !errors.Is(err, account.ErrNotAllowed) {
 		t.Fatalf("SaveUser with alice's grant = %v, want ErrNotAllowed", err)
 	}
-	if _, err := f.svc.User(ctx, "bob"); !errors.Is(err, account.ErrNoSuchUser) {
+	if _, err := f.svc.User(ctx, account.CommandLine, "bob"); !errors.Is(err, account.ErrNoSuchUser) {
 		t.Errorf("bob after the refusal: %v, want no such user", err)
 	}
 }
@@ -78,7 +78,7 @@ func TestCreateUserSMSOrTokenNotBoth(t *testing.T) {
 	if !errors.Is(err, account.ErrNotAllowed) {
 		t.Fatalf("CreateUser with SMS and a seed = %v, want ErrNotAllowed", err)
 	}
-	if _, err := f.svc.User(ctx, "bob"); !errors.Is(err, account.ErrNoSuchUser) {
+	if _, err := f.svc.User(ctx, account.CommandLine, "bob"); !errors.Is(err, account.ErrNoSuchUser) {
 		t.Errorf("bob after the refusal: %v, want no such user", err)
 	}
 }

@@ -88,6 +88,9 @@ type Config struct {
 	// (default DefaultCoolingOff).
 	DeskURL    string
 	CoolingOff time.Duration
+	// EnrolURL is the enrol site's public address, for the welcome mails
+	// the rules send (NewInitialPasscode).
+	EnrolURL string
 	// PasswordOnly lets users without a second factor (Use2FA off) log
 	// in with their password alone: the protocol seed's site-wide use2fa
 	// switch, off by default (serve --require-2fa). Service accounts
@@ -183,6 +186,9 @@ func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
 type Origin struct {
 	Client string
 	Via    string
+	// by names the operator or API key acting (Actor.Origin), for the
+	// audit.
+	by string
 }
 
 // source is what the first-factor throttle counts the origin's client as
@@ -199,6 +205,9 @@ func (s *Service) now() time.Time { return s.cfg.Now() }
 // user ID) is cut short and stripped of control characters, so that it
 // cannot pose as other records when the audit is printed.
 func (s *Service) event(o Origin, userID, name string, outcome Code, detail string) store.AuditEvent {
+	if o.by != "" {
+		detail = strings.TrimPrefix(detail+"; by "+o.by, "; ")
+	}
 	if o.Via != "" && o.Via != Admin.Via {
 		detail = strings.TrimPrefix(detail+"; via "+o.Via, "; ")
 	}
@@ -285,9 +294,12 @@ func outcome(err error) Code {
 // and the administrator themselves, never another administrator: those
 // are the admin command line's, so that one leaked service account cannot
 // take over the others.
-func (s *Service) userOf(tx store.ReadTx, t Target) (store.User, error) {
+func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, error) {
 	if t.self != nil {
 		return s.granted(tx, *t.self)
+	}
+	if t.actor != nil {
+		return s.actorsTarget(tx, t, name)
 	}
 	var admin store.User
 	if t.admin != nil {
@@ -314,6 +326,25 @@ func (s *Service) userOf(tx store.ReadTx, t Target) (store.User, error) {
 	return u, nil
 }
 
+// actorsTarget reads the user t names for the change name by t's actor,
+// if the actor may make it (see permits). A user the actor may not see is
+// refused as it is, so that a help-desk key cannot learn which operators
+// exist by probing.
+func (s *Service) actorsTarget(tx store.ReadTx, t Target, name string) (store.User, error) {
+	op, err := s.holds(tx, *t.actor)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := tx.UserByUserID(t.userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, fmt.Errorf("user %s: %w", t.userID, ErrNoSuchUser)
+	}
+	if err != nil {
+		return u, err
+	}
+	return u, permits(*t.actor, op, u, name)
+}
+
 // adminOnly refuses a user's own grant for what only an administrator
 // does (profile, disable, delete, reset, token revoke).
 func adminOnly(t Target) error {
@@ -323,10 +354,11 @@ func adminOnly(t Target) error {
 	return nil
 }
 
-// commandLineOnly refuses every target but the admin command line's, for
-// what only an administrator with the database in hand may do (override
-// the 30-day rule of temporary passcodes).
-func commandLineOnly(t Target) error {
+// operatorOnly refuses the users' own grants and the websocket's
+// administrators, for what only a person at the admin command line or in
+// the console may do (override the 30-day rule of temporary passcodes):
+// the actor's role decides the rest.
+func operatorOnly(t Target) error {
 	if t.self != nil || t.admin != nil {
 		return ErrNotAllowed
 	}
@@ -339,9 +371,10 @@ func commandLineOnly(t Target) error {
 // needs a live grant (see granted).
 func (s *Service) change(ctx context.Context, o Origin, t Target, name string, fn func(tx store.Tx, u *store.User) (detail string, err error)) (store.User, error) {
 	var u store.User
+	o = t.origin(o)
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		if u, err = s.userOf(tx, t); err != nil {
+		if u, err = s.userOf(tx, t, name); err != nil {
 			return err
 		}
 		detail, err := fn(tx, &u)

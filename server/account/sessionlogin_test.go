@@ -14,7 +14,7 @@ import (
 // "closed".
 func holders(t *testing.T, f *fixture) map[string]string {
 	t.Helper()
-	ss, err := f.svc.Sessions(context.Background())
+	ss, err := f.svc.Sessions(context.Background(), account.CommandLine)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,13 +130,20 @@ func (s *Service) Logout(ctx context.Context, o Origin, t Target) error {
 	return err
 }
 
-// Sessions lists the sessions that hold users now (`session list`).
-func (s *Service) Sessions(ctx context.Context) ([]Session, error) {
+// Sessions lists the sessions that hold users now that by may see
+// (`session list`, the console; see Role).
+func (s *Service) Sessions(ctx context.Context, by Actor) ([]Session, error) {
 	var out []Session
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
+		hidden, err := s.hiddenFrom(tx, by)
+		if err != nil {
+			return err
+		}
 		leases, err := tx.Leases(s.now())
 		for _, l := range leases {
-			out = append(out, Session{UserID: l.UserID, Open: l.Open, Until: l.Until})
+			if !hidden(l.UserID) {
+				out = append(out, Session{UserID: l.UserID, Open: l.Open, Until: l.Until})
+			}
 		}
 		return err
 	})

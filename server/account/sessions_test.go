@@ -115,7 +115,7 @@ func TestLogout(t *testing.T) {
 	if err := f.svc.TakeSession(ctx, admin, g, account.NewHolder()); err != nil {
 		t.Fatal(err)
 	}
-	leases, err := f.svc.Sessions(ctx)
+	leases, err := f.svc.Sessions(ctx, account.CommandLine)
 	if err != nil || len(leases) != 1 || leases[0].UserID != "alice" || !leases[0].Open {
 		t.Errorf("sessions: %+v, %v", leases, err)
 	}
@@ -125,7 +125,7 @@ func TestLogout(t *testing.T) {
 	if err := f.svc.Logout(ctx, admin, account.ByAdmin("alice")); err != nil {
 		t.Fatal(err)
 	}
-	if leases, _ := f.svc.Sessions(ctx); len(leases) != 0 {
+	if leases, _ := f.svc.Sessions(ctx, account.CommandLine); len(leases) != 0 {
 		t.Errorf("sessions after the logout: %+v", leases)
 	}
 	if err := f.svc.TakeSession(ctx, admin, g, account.NewHolder()); err != nil {

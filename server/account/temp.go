@@ -55,12 +55,13 @@ const MaxReason = 200
 
 // IssueTempPasscodeOverride is IssueTempPasscode despite the 30-day rule,
 // for an administrator who has checked the user's identity (the trader in
-// front of them). Only the admin command line (ByAdmin) may: any other
-// target is refused (ErrNotAllowed), so the self-help desk and an
+// front of them). Only the admin command line (ByAdmin) and an operator
+// or API key whose role issues temporary passcodes (Actor.For) may: any
+// other target is refused (ErrNotAllowed), so the self-help desk and an
 // administrator's socket keep the rule. reason is required and goes into
 // the audit record, cut to MaxReason characters; it must hold no secret.
 func (s *Service) IssueTempPasscodeOverride(ctx context.Context, o Origin, t Target, days, maxDays int, reason string) (TempPasscode, error) {
-	if err := commandLineOnly(t); err != nil {
+	if err := operatorOnly(t); err != nil {
 		return TempPasscode{}, err
 	}
 	reason = strings.TrimSpace(reason)

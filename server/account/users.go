@@ -50,6 +50,9 @@ type NewUser struct {
 	// the first login. Otherwise an administrator chose it for the user,
 	// who must change it before anything else.
 	OwnPassword bool
+	// ConsoleRole makes the user an operator of the console (see Role);
+	// only the admin command line and an admin operator or key may.
+	ConsoleRole Role
 }
 
 // Created is a new user, with the secrets to hand over once.
@@ -62,6 +65,10 @@ type Created struct {
 	// number masked); SMSErr says why none went (see Config.SMSMode).
 	SMSTo  string
 	SMSErr error
+	// Mail says where the welcome mail with the initial passcode went, or
+	// why it did not (NewInitialPasscode; the admin command line mails
+	// its own).
+	Mail string
 }
 
 // CreateUser adds a user, in one transaction with their initial passcode
@@ -69,6 +76,35 @@ type Created struct {
 // the admin command line. Unless n.OwnPassword, the first login must
 // change the password.
 func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser) (Created, error) {
+	return s.createUser(ctx, o, n, func(tx store.ReadTx) error {
+		switch {
+		case by == nil:
+			return nil
+		case n.ConsoleRole != "":
+			return fmt.Errorf("%w: console roles are granted by an administrator, not a service account", ErrNotAllowed)
+		}
+		return s.isAdmin(tx, *by, ScopeManage)
+	})
+}
+
+// AddUser is CreateUser by an operator or API key whose role adds users
+// (an admin), recorded under its name.
+func (s *Service) AddUser(ctx context.Context, o Origin, by Actor, n NewUser) (Created, error) {
+	o = by.Origin(o)
+	return s.createUser(ctx, o, n, func(tx store.ReadTx) error {
+		if _, err := s.holds(tx, by); err != nil {
+			return err
+		}
+		if !by.role.may("user add") {
+			return fmt.Errorf("%w: the %s role may not add users", ErrNotAllowed, by.role)
+		}
+		return nil
+	})
+}
+
+// createUser adds n, in one transaction with its initial passcode and
+// seed, once allowed says the request may.
+func (s *Service) createUser(ctx context.Context, o Origin, n NewUser, allowed func(store.ReadTx) error) (Created, error) {
 	n, err := n.checked()
 	if err != nil {
 		return Created{}, err
@@ -85,10 +121,8 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 		}
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		if by != nil {
-			if err := s.isAdmin(tx, *by, ScopeManage); err != nil {
-				return err
-			}
+		if err := allowed(tx); err != nil {
+			return err
 		}
 		scope, networks := "", ""
 		if n.Service {
@@ -96,7 +130,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 		}
 		u, err := tx.CreateUser(store.User{Scope: scope, Networks: networks, UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
-			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang})
+			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang, ConsoleRole: string(n.ConsoleRole)})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
 		}
@@ -114,7 +148,11 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 			}
 		}
 		c.User = viewOf(u)
-		return tx.Audit(s.event(o, u.UserID, "user add", CodeOK, ""))
+		detail := ""
+		if n.ConsoleRole != "" {
+			detail = "console role " + string(n.ConsoleRole)
+		}
+		return tx.Audit(s.event(o, u.UserID, "user add", CodeOK, detail))
 	})
 	if err != nil {
 		s.refused(ctx, o, n.UserID, "user add", err)
@@ -136,6 +174,9 @@ func (n NewUser) checked() (NewUser, error) {
 		return n, err
 	}
 	if n.Lang, err = checkLang(n.Lang); err != nil {
+		return n, err
+	}
+	if n.ConsoleRole, err = ParseRole(string(n.ConsoleRole)); err != nil {
 		return n, err
 	}
 	if n.Phone != "" || n.SMS {
@@ -317,76 +358,6 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 		return "", err
 	})
 	return Created{User: viewOf(u), InitialPasscode: code}, err
-}
-
-// UserFilter selects users to list: the zero filter selects everyone, and
-// each field set narrows the list (they combine as AND).
-type UserFilter struct {
-	// Locked selects the users locked now.
-	Locked bool
-	// Unenrolled selects the active users with no token and no SMS
-	// passcodes: not enrolled yet, or reset since (never a service
-	// account, which has neither by design).
-	Unenrolled bool
-	// Disabled selects the users who are not active.
-	Disabled bool
-}
-
-// match reports whether f selects v.
-func (f UserFilter) match(v UserDetail) bool {
-	unenrolled := v.Active && !v.Service && v.TokenSerial == "" && !v.SMS
-	return (!f.Locked || v.Locked) && (!f.Unenrolled || unenrolled) && (!f.Disabled || !v.Active)
-}
-
-// Users lists the users f selects (admin command line).
-func (s *Service) Users(ctx context.Context, f UserFilter) ([]UserDetail, error) {
-	var out []UserDetail
-	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		users, err := tx.ListUsers()
-		if err != nil {
-			return fmt.Errorf("list the users: %w", err)
-		}
-		for _, u := range users {
-			v, err := s.detail(tx, u)
-			if err != nil {
-				return err
-			}
-			if f.match(v) {
-				out = append(out, v)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// User shows one user (admin command line).
-func (s *Service) User(ctx context.Context, userID string) (UserDetail, error) {
-	var v UserDetail
-	err := s.st.View(ctx, func(tx store.ReadTx) error {
-		u, err := tx.UserByUserID(userID)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("user %s: %w", userID, ErrNoSuchUser)
-		}
-		if err != nil {
-			return err
-		}
-		v, err = s.detail(tx, u)
-		return err
-	})
-	return v, err
-}
-
-// detail is what an administrator sees of the row u.
-func (s *Service) detail(tx store.ReadTx, u store.User) (UserDetail, error) {
-	v := UserDetail{UserView: viewOf(u), Failures: u.Failures, LockedUntil: u.LockedUntil, Locked: s.locked(u)}
-	tok, err := tx.TokenOf(u.ID)
-	if err == nil {
-		v.TokenSerial = tok.Serial
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return v, err
-	}
-	return v, nil
 }
 
 // DisableUnenrolled disables every user who let their welcome mail's

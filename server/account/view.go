@@ -35,6 +35,9 @@ type UserView struct {
 	// server/lang code; "" reads as English).
 	Lang    string
 	Created time.Time
+	// ConsoleRole is the user's role in the operators' console ("" for
+	// none: see Role).
+	ConsoleRole Role
 }
 
 // viewOf is what adapters may know of the row u; the zero row gives the
@@ -42,7 +45,8 @@ type UserView struct {
 func viewOf(u store.User) UserView {
 	return UserView{UserID: u.UserID, Firm: u.Firm, Roles: u.Roles, Attr: u.Attr, IsAdmin: u.IsAdmin, Service: u.Service,
 		Scope: u.Scope, Networks: u.Networks, Active: u.Active, Use2FA: u.Use2FA, SMS: u.SMS,
-		MustChangePassword: u.MustChangePassword, Email: u.Email, Phone: u.Phone, Lang: u.Lang, Created: u.Created}
+		MustChangePassword: u.MustChangePassword, Email: u.Email, Phone: u.Phone, Lang: u.Lang, Created: u.Created,
+		ConsoleRole: Role(u.ConsoleRole)}
 }
 
 // UserDetail is what an administrator sees of a user (the admin command

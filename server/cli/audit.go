@@ -35,7 +35,7 @@ func audit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	events, err := d.acct.AuditEvents(ctx, f)
+	events, err := d.acct.AuditEvents(ctx, account.CommandLine, f)
 	if err != nil {
 		return err
 	}

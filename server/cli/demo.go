@@ -86,7 +86,7 @@ func demoUser(ctx context.Context, env Env, c common, dir, enrolURL string) (dem
 		return demoInfo{}, err
 	}
 	mf := mailFlags{enrolURL: enrolURL, from: "no-reply-softtoken@localhost", outbox: filepath.Join(dir, "outbox")}
-	v, err := d.acct.User(ctx, DemoUserID)
+	v, err := d.acct.User(ctx, account.CommandLine, DemoUserID)
 	var created account.Created
 	switch {
 	case errors.Is(err, account.ErrNoSuchUser):
@@ -113,7 +113,7 @@ func demoBackend(ctx context.Context, d *deps, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := d.acct.User(ctx, DemoBackendID); !errors.Is(err, account.ErrNoSuchUser) {
+	if _, err := d.acct.User(ctx, account.CommandLine, DemoBackendID); !errors.Is(err, account.ErrNoSuchUser) {
 		return pw, err
 	}
 	_, err = d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: DemoBackendID, Password: []byte(pw), Admin: true, Service: true})

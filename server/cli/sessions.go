@@ -35,7 +35,7 @@ func sessionList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	leases, err := d.acct.Sessions(ctx)
+	leases, err := d.acct.Sessions(ctx, account.CommandLine)
 	if err != nil {
 		return err
 	}

@@ -244,7 +244,7 @@ func userList(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
-	users, err := d.acct.Users(ctx, f)
+	users, err := d.acct.Users(ctx, account.CommandLine, f)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func userOne(ctx context.Context, env Env, verb string, args []string) error {
 		var err error
 		switch verb {
 		case "show":
-			v, err := d.acct.User(ctx, userID)
+			v, err := d.acct.User(ctx, account.CommandLine, userID)
 			if err != nil {
 				return err
 			}

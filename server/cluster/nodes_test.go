@@ -195,7 +195,7 @@ func TestSessionAcrossNodes(t *testing.T) {
 // leaseEnd is when the user's session lease ends, as the database says.
 func leaseEnd(t *testing.T, c *cluster, userID string) time.Time {
 	t.Helper()
-	leases, err := c.accounts.Sessions(context.Background())
+	leases, err := c.accounts.Sessions(context.Background(), account.CommandLine)
 	if err != nil {
 		t.Fatal(err)
 	}

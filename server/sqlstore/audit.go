@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/softtoken/softtoken/server/auditchain"
@@ -95,7 +96,8 @@ func scanAudit(rows *sql.Rows) (store.AuditEvent, error) {
 	return e, nil
 }
 
-// AuditEvents returns matching events, oldest first.
+// AuditEvents returns matching events, oldest first (with a limit, the
+// newest that many).
 func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 	query := `SELECT ` + auditColumns + ` FROM audit WHERE at >= ?`
 	args := []any{unix(f.Since)}
@@ -103,12 +105,12 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 		query += ` AND userid = ?` + t.d.NoCase
 		args = append(args, f.UserID)
 	}
-	query += ` ORDER BY id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
+	if f.Limit <= 0 {
+		return auditRecords(t.rows(query+` ORDER BY id`, args...))
 	}
-	return auditRecords(t.rows(query, args...))
+	out, err := auditRecords(t.rows(query+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...))
+	slices.Reverse(out)
+	return out, err
 }
 
 // auditRecords reads the records a query selected (auditColumns).

@@ -296,6 +296,29 @@ var migrations = []migration{
 	{sqlite: `CREATE TABLE IF NOT EXISTS audit_codes (first_seq BIGINT NOT NULL);
 	DELETE FROM audit_codes;
 	INSERT INTO audit_codes (first_seq) SELECT COALESCE(MAX(id), 0) + 1 FROM audit;`},
+	// Operators' console roles, and the admin API's keys (stored as
+	// SHA-256: a key is 256 random bits). A name is unique among the keys
+	// not revoked.
+	{sqlite: `ALTER TABLE users ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
+	CREATE TABLE api_keys (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		role TEXT NOT NULL,
+		hash BLOB NOT NULL UNIQUE,
+		created_at BIGINT NOT NULL,
+		revoked_at BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE UNIQUE INDEX api_keys_working_name ON api_keys (name) WHERE revoked_at = 0;`,
+		postgres: `ALTER TABLE users ADD COLUMN console_role TEXT NOT NULL DEFAULT '';
+	CREATE TABLE api_keys (
+		id BIGSERIAL PRIMARY KEY,
+		name TEXT NOT NULL,
+		role TEXT NOT NULL,
+		hash BYTEA NOT NULL UNIQUE,
+		created_at BIGINT NOT NULL,
+		revoked_at BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE UNIQUE INDEX api_keys_working_name ON api_keys (name) WHERE revoked_at = 0;`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

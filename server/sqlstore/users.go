@@ -12,7 +12,7 @@ import (
 
 // The users table: accounts, their profile, password and epoch.
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang, desk_question, scope, networks`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang, desk_question, scope, networks, console_role`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
@@ -20,7 +20,7 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var locked, created, recovered int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
 		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch, &u.Service, &recovered, &u.Lang,
-		&u.DeskQuestion, &u.Scope, &u.Networks)
+		&u.DeskQuestion, &u.Scope, &u.Networks, &u.ConsoleRole)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -40,10 +40,10 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Lang == "" {
 		u.Lang = "en"
 	}
-	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang, scope, networks)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang, scope, networks, console_role)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch, u.Service,
-		u.Lang, u.Scope, u.Networks).Scan(&u.ID)
+		u.Lang, u.Scope, u.Networks, u.ConsoleRole).Scan(&u.ID)
 	if err != nil {
 		if t.d.IsUnique(err) {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
@@ -92,9 +92,9 @@ func (t tx) ListUsers() ([]store.User, error) {
 // UpdateUser writes u's profile fields.
 func (t tx) UpdateUser(u store.User) error {
 	return t.exec("update user "+u.UserID, `UPDATE users SET firm=?, roles=?, attr=?, is_admin=?, active=?, use2fa=?, email=?, phone=?, sms=?, recovered_at=?, lang=?,
-		desk_question=?, scope=?, networks=? WHERE id=?`,
+		desk_question=?, scope=?, networks=?, console_role=? WHERE id=?`,
 		u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.Email, u.Phone, u.SMS, unix(u.RecoveredAt), u.Lang,
-		u.DeskQuestion, u.Scope, u.Networks, u.ID)
+		u.DeskQuestion, u.Scope, u.Networks, u.ConsoleRole, u.ID)
 }
 
 // SetPassword replaces a user's password hash.

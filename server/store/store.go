@@ -82,6 +82,24 @@ type User struct {
 	// the networks it may sign in from (comma-separated CIDR prefixes).
 	// Both are empty for everyone else.
 	Scope, Networks string
+	// ConsoleRole is the user's role in the operators' console and admin
+	// API ("admin", "helpdesk", "auditor"; "" for none): see
+	// account.Role.
+	ConsoleRole string
+}
+
+// APIKey is a key of the admin API (`apikey add`): its name, its role
+// (as ConsoleRole) and the SHA-256 of the key, which is never stored in
+// clear. A revoked key stays, so that the audit's names keep their
+// meaning; its name may be given to a new key.
+type APIKey struct {
+	ID      int64
+	Name    string
+	Role    string
+	Hash    []byte
+	Created time.Time
+	// Revoked is when the key was revoked (zero: it works).
+	Revoked time.Time
 }
 
 // DeskCase is what the self-help desk issued to a user and what waits for
@@ -205,7 +223,9 @@ type AuditHead struct {
 type AuditFilter struct {
 	UserID string
 	Since  time.Time
-	Limit  int
+	// Limit keeps the newest Limit records of those selected (still
+	// oldest first); 0 keeps all.
+	Limit int
 }
 
 // Attempt is the state of a user's second-factor attempts after a
@@ -285,6 +305,11 @@ type ReadTx interface {
 	AuditCodesFrom() (int64, error)
 	// Leases lists the leases that last past now.
 	Leases(now time.Time) ([]Lease, error)
+	// APIKeyByHash finds the key (revoked or not) whose SHA-256 is hash,
+	// or ErrNotFound.
+	APIKeyByHash(hash []byte) (APIKey, error)
+	// APIKeys lists every key, revoked ones too, by name.
+	APIKeys() ([]APIKey, error)
 }
 
 // Tx reads and writes the store inside one transaction.
@@ -389,6 +414,13 @@ type Tx interface {
 	EndLease(userID, holder string, until time.Time) (bool, error)
 	// DropLease deletes userID's lease, whoever holds it.
 	DropLease(userID string) (bool, error)
+
+	// CreateAPIKey stores k; a name that a key not revoked has is
+	// ErrExists.
+	CreateAPIKey(k APIKey) (APIKey, error)
+	// RevokeAPIKey revokes the working key named name at at, and reports
+	// whether there was one.
+	RevokeAPIKey(name string, at time.Time) (bool, error)
 
 	// ResealTokens replaces every token's sealed seed with what reseal
 	// returns for it (given its user's row ID and the sealed seed), and

@@ -34,7 +34,7 @@ func TestAdministratorsAreNeverHeld(t *testing.T) {
 	if r.Result != wire.ResultOK {
 		t.Fatalf("verifylogin of root: %+v", r)
 	}
-	ss, err := s.acct.Sessions(context.Background())
+	ss, err := s.acct.Sessions(context.Background(), account.CommandLine)
 	if err != nil || len(ss) != 0 {
 		t.Fatalf("sessions after administrators' logins and verification: %+v, %v; want none", ss, err)
 	}
@@ -42,7 +42,7 @@ func TestAdministratorsAreNeverHeld(t *testing.T) {
 	if r.Result != wire.ResultOK {
 		t.Fatalf("verifylogin of plain: %+v", r)
 	}
-	if ss, err := s.acct.Sessions(context.Background()); err != nil || len(ss) != 1 || ss[0].UserID != "plain" || ss[0].Open {
+	if ss, err := s.acct.Sessions(context.Background(), account.CommandLine); err != nil || len(ss) != 1 || ss[0].UserID != "plain" || ss[0].Open {
 		t.Fatalf("sessions after plain's verification: %+v, %v; want plain held, closed", ss, err)
 	}
 	for _, c := range socks {

@@ -65,7 +65,7 @@ func TestVerifyLogoutReleasesTheHold(t *testing.T) {
 // audit holds, by outcome and back-end.
 func checkReleaseAudit(t *testing.T, s *server, want map[string]int) {
 	t.Helper()
-	events, err := s.acct.AuditEvents(context.Background(), account.AuditFilter{UserID: "plain"})
+	events, err := s.acct.AuditEvents(context.Background(), account.CommandLine, account.AuditFilter{UserID: "plain"})
 	if err != nil {
 		t.Fatal(err)
 	}

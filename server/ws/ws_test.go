@@ -419,7 +419,7 @@ func TestAddUser(t *testing.T) {
 	if cr.Result != wire.ResultOK {
 		t.Fatalf("password change: %+v", cr)
 	}
-	if got, _ := s.acct.User(context.Background(), "denis@finteractions.com"); got.MustChangePassword {
+	if got, _ := s.acct.User(context.Background(), account.CommandLine, "denis@finteractions.com"); got.MustChangePassword {
 		t.Error("must-change flag still set after the user's change")
 	}
 	if r := u.send(map[string]any{"type": "adduser", "updateprof": true, "pass": u.encrypt("my-own-pass"), "newpass": u.encrypt("short")}); r.Result != wire.ResultWeakPassword {
