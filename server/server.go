@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/adminapi"
+	"github.com/softtoken/softtoken/server/console"
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
@@ -82,6 +84,10 @@ func (t Timeouts) withDefaults() Timeouts {
 // Server is the companion server's HTTP handler and its rules service.
 type Server struct {
 	http.Handler
+	// Admin is the operators' side: the console at /admin/ and the admin
+	// API at /api/v1/, served on a listener of its own (serve
+	// --admin-listen), never on the public one.
+	Admin http.Handler
 	// Accounts is the rules service, for the housekeeping the caller runs.
 	Accounts *account.Service
 	timeouts Timeouts
@@ -90,7 +96,17 @@ type Server struct {
 // Serve sets up hs to serve s: the handler and the timeouts. serve and
 // servertest both use it, so that tests meet the limits users do.
 func (s *Server) Serve(hs *http.Server) {
-	hs.Handler = s
+	s.serve(hs, s.Handler)
+}
+
+// ServeAdmin sets up hs to serve the operators' side (Admin) with the
+// public listener's timeouts.
+func (s *Server) ServeAdmin(hs *http.Server) {
+	s.serve(hs, s.Admin)
+}
+
+func (s *Server) serve(hs *http.Server, h http.Handler) {
+	hs.Handler = h
 	hs.ReadHeaderTimeout, hs.ReadTimeout = s.timeouts.ReadHeader, s.timeouts.Read
 	hs.WriteTimeout, hs.IdleTimeout = s.timeouts.Write, s.timeouts.Idle
 }
@@ -126,7 +142,17 @@ func New(cfg Config) *Server {
 	mux.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.Handle("/readyz", readiness(cfg.Store, cfg.Logger))
-	return &Server{Handler: cfg.Proxies.Handler(mux), Accounts: accounts, timeouts: cfg.HTTP}
+	return &Server{Handler: cfg.Proxies.Handler(mux), Admin: cfg.Proxies.Handler(admin(cfg, accounts)), Accounts: accounts, timeouts: cfg.HTTP}
+}
+
+// admin is the operators' side: the console and the admin API.
+func admin(cfg Config, accounts *account.Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, console.New(console.Config{Accounts: accounts, MaxTempDays: cfg.MaxTempDays, Logger: cfg.Logger, Now: cfg.Now}))
+	mux.Handle(adminapi.Prefix, adminapi.New(adminapi.Config{Accounts: accounts, MaxTempDays: cfg.MaxTempDays, Logger: cfg.Logger, Now: cfg.Now}))
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusSeeOther))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return mux
 }
 
 // withDefaults fills the zero fields with the defaults: the real clock,

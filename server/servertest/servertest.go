@@ -79,6 +79,10 @@ type Server struct {
 	WS string
 	// SMSOutbox is the folder the server's text messages go to.
 	SMSOutbox string
+	// AdminURL is the admin listener (http://127.0.0.1:PORT), another
+	// port than the public one: the console at /admin/, the admin API at
+	// /api/v1/.
+	AdminURL string
 }
 
 // Options change the server a test gets.
@@ -171,11 +175,16 @@ func NewWith(t testing.TB, o Options) *Server {
 	}
 	rules.Mail, rules.MailFrom = mail.Outbox{Dir: filepath.Join(dir, "outbox")}, "no-reply@example.com"
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewUnstartedServer(nil)
-	server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, HTTP: o.HTTP, Proxies: o.Proxies, Web: o.Web,
-		EnrolURL: "http://" + srv.Listener.Addr().String() + web.Prefix, Logger: quiet, Now: s.Clock.Now}).Serve(srv.Config)
+	srv, adminSrv := httptest.NewUnstartedServer(nil), httptest.NewUnstartedServer(nil)
+	handler := server.New(server.Config{Store: st, Sealer: sealer, Keys: keys, Rules: rules, WS: o.WS, HTTP: o.HTTP, Proxies: o.Proxies, Web: o.Web,
+		EnrolURL: "http://" + srv.Listener.Addr().String() + web.Prefix, Logger: quiet, Now: s.Clock.Now})
+	handler.Serve(srv.Config)
+	handler.ServeAdmin(adminSrv.Config)
 	srv.Start()
+	adminSrv.Start()
 	t.Cleanup(srv.Close)
+	t.Cleanup(adminSrv.Close)
+	s.AdminURL = adminSrv.URL
 	s.Addr = srv.Listener.Addr().String()
 	s.URL = srv.URL + web.Prefix
 	s.Helpdesk = srv.URL + web.HelpdeskPrefix
