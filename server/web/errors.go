@@ -51,6 +51,7 @@ var outcomeStatus = map[account.Code]int{
 	account.CodeNotEnrolled: http.StatusConflict, account.CodeBusy: http.StatusServiceUnavailable,
 	account.CodeNoDeskCase: http.StatusNotFound, account.CodeOldFactor: http.StatusForbidden,
 	account.CodeDeskCaseChanged: http.StatusConflict, account.CodePasswordNeeded: http.StatusBadRequest,
+	account.CodeBadKey: http.StatusUnauthorized, account.CodeEnrolled: http.StatusConflict,
 }
 
 // userMessage is what a user reads for err, with a page's own wording of

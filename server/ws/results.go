@@ -32,6 +32,8 @@ var results = map[account.Code]string{
 	account.CodeBadPhone:        wire.ResultMissingField,
 	account.CodePasswordNeeded:  wire.ResultMissingField,
 	account.CodeBusy:            wire.ResultBusy,
+	account.CodeBadKey:          wire.ResultNotAllowed,
+	account.CodeEnrolled:        wire.ResultNotAllowed,
 }
 
 // Failures of the adapter itself.
