@@ -331,6 +331,9 @@ func TestConsoleRolesAreGrantedByAdministrators(t *testing.T) {
 		t.Errorf("a websocket administrator makes an operator: %v", err)
 	}
 	boss, _ := operator(t, f, "adam", account.RoleAdmin)
+	if _, err := f.svc.SetPassword(ctx, admin, root.For("adam"), []byte("taken over"), account.Profile{}); !errors.Is(err, account.ErrNotAllowed) {
+		t.Errorf("a websocket administrator sets an operator's password: %v", err)
+	}
 	h := account.RoleHelpdesk
 	if _, err := f.svc.UpdateProfile(ctx, admin, boss.For("alice"), account.Profile{ConsoleRole: &h}); err != nil {
 		t.Errorf("an admin operator grants a role: %v", err)
