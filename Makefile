@@ -57,7 +57,7 @@ STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql squid xdotool
+	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.
