@@ -139,6 +139,12 @@ func (f *fixture) callAt(base, method, path, auth, body string, withAuth bool) a
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return f.do(req)
+}
+
+// do sends req and reads the answer.
+func (f *fixture) do(req *http.Request) answer {
+	f.t.Helper()
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		f.t.Fatal(err)
