@@ -57,11 +57,9 @@ func TestRolesRefuseWhatTheyMayNotDo(t *testing.T) {
 // A key revoked while a script uses it is refused at its next request.
 func TestKeyRevokedMidUse(t *testing.T) {
 	f := start(t)
-	key := f.key("nightly", account.RoleAdmin)
+	key := f.cliKey("nightly", account.RoleAdmin)
 	f.call("GET", "/api/v1/users", key, "").must(t, 200)
-	if err := f.acct.RevokeAPIKey(context.Background(), account.Admin, "nightly"); err != nil {
-		t.Fatal(err)
-	}
+	f.Admin("", "apikey", "revoke", "nightly")
 	got := f.call("GET", "/api/v1/users", key, "")
 	if got.status != 401 || got.code() != "bad_key" || !strings.HasPrefix(got.header.Get("WWW-Authenticate"), "Bearer") {
 		t.Fatalf("a revoked key: %d %v %s", got.status, got.header, got.raw)

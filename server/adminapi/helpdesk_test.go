@@ -18,7 +18,7 @@ import (
 // command line reads it.
 func TestHelpdeskKeyRecoversAUser(t *testing.T) {
 	f := start(t)
-	desk, auditor := f.key("desk-script", account.RoleHelpdesk), f.key("audit-script", account.RoleAuditor)
+	desk, auditor := f.cliKey("desk-script", account.RoleHelpdesk), f.cliKey("audit-script", account.RoleAuditor)
 	tok := f.seeded("trader")
 	for range 10 {
 		f.Verify("trader", "trader-pass", "000000")

@@ -58,6 +58,19 @@ func (f *fixture) key(name string, role account.Role) string {
 	return k
 }
 
+// cliKey makes an API key with `softtoken-server apikey add --json`.
+func (f *fixture) cliKey(name string, role account.Role) string {
+	f.t.Helper()
+	var out struct {
+		Key string `json:"key"`
+	}
+	raw := f.Admin("", "apikey", "add", "--role", string(role), "--json", name)
+	if err := json.Unmarshal([]byte(raw), &out); err != nil || out.Key == "" {
+		f.t.Fatalf("apikey add printed %q: %v", raw, err)
+	}
+	return out.Key
+}
+
 // operator makes a user with a console role.
 func (f *fixture) operator(userID string, role account.Role) {
 	f.t.Helper()
