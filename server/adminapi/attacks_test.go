@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/store"
 )
 
 // What a key's role does not allow is refused with 403, and nothing
@@ -137,5 +139,25 @@ func TestBadInputIsRefused(t *testing.T) {
 	}
 	if u, _ := f.acct.User(context.Background(), account.CommandLine, "trader"); u.Phone != "" {
 		t.Fatalf("a refused body changed the user: %+v", u)
+	}
+}
+
+// A failure of the server is answered 500 internal, and its words (the
+// database's error) stay in the log; the change rolled back.
+func TestInternalErrorsSayNothing(t *testing.T) {
+	faults := &servertest.Faults{}
+	f := startWith(t, func(st store.Store) store.Store { faults.Store = st; return faults })
+	key := f.key("admin-script", account.RoleAdmin)
+	f.seeded("trader")
+	faults.Arm(1)
+	got := f.call("POST", "/api/v1/users/trader/disable", key, "")
+	if got.status != 500 || got.code() != "internal" || got.body["error"].(map[string]any)["message"] != "internal error" {
+		t.Fatalf("a store failure: %d %s", got.status, got.raw)
+	}
+	if faults.Failed() == "" || strings.Contains(got.raw, "injected") {
+		t.Fatalf("failed %q, answered %s", faults.Failed(), got.raw)
+	}
+	if u, _ := f.acct.User(context.Background(), account.CommandLine, "trader"); !u.Active {
+		t.Fatal("the failed change stands")
 	}
 }

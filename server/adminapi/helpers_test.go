@@ -16,6 +16,7 @@ import (
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/sqlite"
 	"github.com/softtoken/softtoken/server/sqlstore"
+	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/ws"
 	"github.com/softtoken/softtoken/token"
 )
@@ -30,10 +31,13 @@ type fixture struct {
 }
 
 // start starts a server for t.
-func start(t *testing.T) *fixture {
+func start(t *testing.T) *fixture { t.Helper(); return startWith(t, nil) }
+
+// startWith starts a server for t whose store wrap wraps (nil: none).
+func startWith(t *testing.T, wrap func(store.Store) store.Store) *fixture {
 	t.Helper()
 	lots := ratelimit.Rate{PerMinute: 1 << 20, Burst: 1 << 20}
-	s := servertest.NewWith(t, servertest.Options{WS: ws.Config{Connections: lots, Challenges: lots, MaxPendingPerAddr: 1 << 20}})
+	s := servertest.NewWith(t, servertest.Options{Wrap: wrap, WS: ws.Config{Connections: lots, Challenges: lots, MaxPendingPerAddr: 1 << 20}})
 	key, err := seal.LoadKey(s.DB()+".key", "")
 	if err != nil {
 		t.Fatal(err)
