@@ -86,13 +86,13 @@ func (a *api) tempPasscode(r *http.Request, by account.Actor) (int, any, error) 
 	if req.Reason != "" && !req.Override {
 		return 0, nil, badRequest("a reason goes with override_30_days")
 	}
-	id, max := r.PathValue("id"), a.cfg.MaxTempDays
+	id, maxDays := r.PathValue("id"), a.cfg.MaxTempDays
 	var tp account.TempPasscode
 	var err error
 	if req.Override {
-		tp, err = a.cfg.Accounts.IssueTempPasscodeOverride(r.Context(), origin(r), by.For(id), req.Days, max, req.Reason)
+		tp, err = a.cfg.Accounts.IssueTempPasscodeOverride(r.Context(), origin(r), by.For(id), req.Days, maxDays, req.Reason)
 	} else {
-		tp, err = a.cfg.Accounts.IssueTempPasscode(r.Context(), origin(r), by.For(id), req.Days, max)
+		tp, err = a.cfg.Accounts.IssueTempPasscode(r.Context(), origin(r), by.For(id), req.Days, maxDays)
 	}
 	if err != nil {
 		return 0, nil, err

@@ -108,8 +108,8 @@ type newUser struct {
 	ConsoleRole     string          `json:"console_role"`
 }
 
-// account is n as the rules take it, with the password pw.
-func (n newUser) account(pw []byte) account.NewUser {
+// rules is n as the rules take it, with the password pw.
+func (n newUser) rules(pw []byte) account.NewUser {
 	return account.NewUser{UserID: n.UserID, Password: pw, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, Email: n.Email,
 		Phone: n.Phone, SMS: n.SMS, Use2FA: n.Use2FA, Lang: n.Lang, InitialPasscode: n.InitialPasscode,
 		ConsoleRole: account.Role(n.ConsoleRole)}
@@ -136,7 +136,7 @@ func (a *api) addUser(r *http.Request, by account.Actor) (int, any, error) {
 	} else {
 		out.Password = pw
 	}
-	c, err := a.cfg.Accounts.AddUser(r.Context(), origin(r), by, n.account([]byte(pw)))
+	c, err := a.cfg.Accounts.AddUser(r.Context(), origin(r), by, n.rules([]byte(pw)))
 	if err != nil {
 		return 0, nil, err
 	}
