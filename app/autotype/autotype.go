@@ -11,6 +11,7 @@ package autotype
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/softtoken/softtoken/token"
@@ -36,6 +37,20 @@ type Typer interface {
 	// between keys, once the keys of a hotkey still held are released.
 	Type(ctx context.Context, text string, delay time.Duration) error
 	Close() error
+}
+
+// Passcode is the passcode of the entry e to type at now, by the rules
+// the window's Copy and Next code follow: a TOTP token's by CodeToType,
+// an HOTP token's next code, its counter advanced in the store first (a
+// code typed is a code used).
+func Passcode(st token.Store, e token.Entry, now time.Time) (string, error) {
+	if e.Err != nil {
+		return "", fmt.Errorf("%s: %w", e.Name(), e.Err)
+	}
+	if e.Token.Type == token.HOTP {
+		return st.NextHOTPCode(e.ID)
+	}
+	return CodeToType(e.Token, now)
 }
 
 // CodeToType is the passcode of a TOTP token to type at now: the
