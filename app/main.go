@@ -108,7 +108,8 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	tray := ok && trayAvailable()
 	client := &enrolclient.Client{Store: store}
 	var w *gui.Window
-	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL")}
+	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL"),
+		Typer: autotype.Open, Listen: autotype.Listen}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
 			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { raise(w.Win) }))
@@ -121,6 +122,8 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	a.Lifecycle().SetOnEnteredForeground(func() { w.SetFocused(true) })
 	a.Lifecycle().SetOnExitedForeground(func() { w.SetFocused(false) })
 	shown.Store(w)
+	w.StartHotkeys()
+	defer w.StopHotkeys()
 	if tray {
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayWindow(w.Win)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
@@ -39,6 +40,7 @@ var known = []struct {
 	{scan.ErrNoScreen, "err.scan.noscreen"},
 	{qr.ErrTooLarge, "err.scan.toolarge"},
 	{qr.ErrFormat, "err.scan.format"},
+	{autotype.ErrNoDisplay, "err.nodisplay"},
 }
 
 // Message is what the window says of err, in the app's language: its own

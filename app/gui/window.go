@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
 )
@@ -62,6 +63,15 @@ type Config struct {
 	ScanClipboard func() (string, error)
 	// OpenCamera opens the webcam (scan.OpenCamera).
 	OpenCamera func() (scan.FrameSource, error)
+	// Typer types into the focused window (autotype.Open), and Listen
+	// grabs the hotkeys that ask for it (autotype.ListenX11); nil: no
+	// hotkeys (StartHotkeys).
+	Typer  func() (autotype.Typer, error)
+	Listen ListenFunc
+	// Beside runs f beside the Fyne thread (typing waits for the
+	// hotkey's keys to be let go); a goroutine by default, and at once in
+	// tests.
+	Beside func(f func())
 }
 
 // Window shows up to six tokens, one row each: the name, the passcode in
@@ -83,6 +93,8 @@ type Window struct {
 	// it changed (see Wake).
 	focused bool
 	wake    chan struct{}
+	// keys are the hotkeys that type passcodes (StartHotkeys).
+	keys hotkeys
 
 	// AddButton opens the Add dialog; Add is the open dialog's form, if any.
 	AddButton *widget.Button
@@ -127,6 +139,9 @@ func New(a fyne.App, cfg Config) *Window {
 	}
 	if cfg.HideDelay == 0 {
 		cfg.HideDelay = defaultHideDelay
+	}
+	if cfg.Beside == nil {
+		cfg.Beside = func(f func()) { go f() }
 	}
 	if cfg.After == nil {
 		cfg.After = func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) }
