@@ -161,9 +161,9 @@ server-check: ## the server builds without cgo, never depends on Fyne or a clien
 		echo "a package under server/ depends on Fyne"; exit 1; fi
 	@if $(GO) list -deps ./server/... | grep -E '/softtoken/(enrolclient|token/keyringstore|app)(/|$$)'; then \
 		echo "a package under server/ depends on a client package"; exit 1; fi
-	@if $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./server/ws/... ./server/web/... ./server/cli/... | grep -E ' github.com/softtoken/softtoken/server/store( |$$)'; then \
+	@if $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./server/ws/... ./server/web/... ./server/cli/... ./server/console/... ./server/adminapi/... | grep -E ' github.com/softtoken/softtoken/server/store( |$$)'; then \
 		echo "an adapter imports server/store: it takes server/account's own views"; exit 1; fi
-	@if $(GO) list -deps ./server/account | grep -E '/softtoken/server/(wire|ws|web|cli)(/|$$)'; then \
+	@if $(GO) list -deps ./server/account | grep -E '/softtoken/server/(wire|ws|web|cli|console|adminapi)(/|$$)'; then \
 		echo "server/account depends on a protocol package"; exit 1; fi
 	@if $(GO) list -deps ./server/cmd/softtoken-server | grep -E '/softtoken/server/(wire/wireclient|servertest|stress)$$'; then \
 		echo "softtoken-server depends on a protocol client"; exit 1; fi

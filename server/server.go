@@ -10,8 +10,8 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/adminapi"
-	"github.com/softtoken/softtoken/server/console"
 	"github.com/softtoken/softtoken/server/challenge"
+	"github.com/softtoken/softtoken/server/console"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/server/request"

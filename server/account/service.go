@@ -290,10 +290,11 @@ func outcome(err error) Code {
 
 // userOf reads the user a target names, with the authority it carries:
 // the user's own grant, an administrator's grant, or the admin command
-// line. An administrator's grant over the websocket reaches ordinary users
-// and the administrator themselves, never another administrator: those
-// are the admin command line's, so that one leaked service account cannot
-// take over the others.
+// line, or an operator's or API key's (see permits). An administrator's
+// grant over the websocket reaches ordinary users and the administrator
+// themselves, never another administrator or an operator of the console:
+// those are the admin command line's and the console admins', so that one
+// leaked service account cannot take over the others.
 func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, error) {
 	if t.self != nil {
 		return s.granted(tx, *t.self)
@@ -320,8 +321,8 @@ func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, er
 		return u, fmt.Errorf("user %s: %w", t.userID, ErrNoSuchUser)
 	case err != nil:
 		return u, err
-	case t.admin != nil && u.IsAdmin && u.ID != admin.ID:
-		return store.User{}, fmt.Errorf("%w: another administrator is changed with the admin commands", ErrNotAllowed)
+	case t.admin != nil && (u.IsAdmin || u.ConsoleRole != "") && u.ID != admin.ID:
+		return store.User{}, fmt.Errorf("%w: another administrator or an operator is changed with the admin commands or the console", ErrNotAllowed)
 	}
 	return u, nil
 }

@@ -43,6 +43,9 @@ type Env struct {
 	// MetricsListening, if set, is told the address serve's metrics
 	// listener (--metrics-listen) listens on.
 	MetricsListening func(addr string)
+	// AdminListening, if set, is told the address of serve's admin
+	// listener (--admin-listen) once it listens.
+	AdminListening func(addr string)
 }
 
 // UsageError is a command line that makes no sense (exit status 2).
@@ -58,8 +61,8 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
-  softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] [--lang en|it] USERID
-  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--sms] [--firm F] [--roles R] [--lang en|it] USERID
+  softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] [--lang en|it] [--console-role ROLE] USERID
+  softtoken-server user update [--attr JSON] [--email E] [--phone P] [--sms] [--firm F] [--roles R] [--lang en|it] [--console-role ROLE|none] USERID
       (only the fields given change; "" clears one; a new number of an SMS user ends their sign-ins;
       --sms makes an SMS user, on --phone or the number on file: their token is revoked;
       --lang: the language of the user's mails and text messages, English unless given)
@@ -79,6 +82,12 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
       identity overrides the rule; the reason is audited and must hold no secret)
   softtoken-server user oneswipe [--enrol-url URL] [--qr FILE.png] USERID   (a One Swipe enrolment code: once, 10 minutes)
   softtoken-server token revoke USERID
+      (--console-role admin|helpdesk|auditor makes the user an operator of the console and admin API
+      on serve's --admin-listen; they sign in with their password and their own token or SMS
+      passcode: docs/console.md)
+  softtoken-server apikey add --role admin|helpdesk|auditor NAME   (a key of the admin API, printed once;
+      --json prints {"name", "role", "key"})
+  softtoken-server apikey list | revoke NAME   (a revoked key's next request is refused: docs/api.md)
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h] [--outcome CODE]
       (control characters print escaped; --json prints one JSON object a line)
   softtoken-server migrate   (applies the schema migrations the database lacks; serve and
@@ -148,6 +157,8 @@ func dispatch(ctx context.Context, env Env, args []string) error {
 		return tokenRevoke(ctx, env, args[2:])
 	case "audit":
 		return audit(ctx, env, args[1:])
+	case "apikey":
+		return apikeyCmd(ctx, env, args[1:])
 	case "backup":
 		return backup(ctx, env, args[1:])
 	case "rekey":

@@ -37,8 +37,9 @@ type admin struct {
 	env map[string]string
 	// logs, if set, gets serve's log.
 	logs io.Writer
-	// metrics, if set, gets the address of serve's metrics listener.
-	metrics chan string
+	// metrics, if set, gets the address of serve's metrics listener;
+	// adminAddr, of its admin listener.
+	metrics, adminAddr chan string
 }
 
 func newAdmin(t *testing.T) *admin {
@@ -229,6 +230,9 @@ func (a *admin) serve(args ...string) (addr string, stop func()) {
 			Listening: func(addr string) { addrc <- addr }}
 		if a.metrics != nil {
 			env.MetricsListening = func(addr string) { a.metrics <- addr }
+		}
+		if a.adminAddr != nil {
+			env.AdminListening = func(addr string) { a.adminAddr <- addr }
 		}
 		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	}()

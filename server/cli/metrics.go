@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -44,21 +42,9 @@ func startMetrics(env Env, addr string) (m *metrics.Metrics, stop func(), err er
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: metricsHeaderTimeout, ReadTimeout: metricsTimeout,
 		WriteTimeout: metricsTimeout, IdleTimeout: metricsIdleTimeout}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			env.Logger.Error("metrics listener", "err", err)
-		}
-	}()
 	env.Logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	if env.MetricsListening != nil {
 		env.MetricsListening(ln.Addr().String())
 	}
-	return m, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), metricsShutdown)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
-	}, nil
+	return m, serveAside(env, "metrics", srv, ln, "", "", metricsShutdown), nil
 }

@@ -62,6 +62,11 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 			p.Lang = &code
 			return err
 		})
+		fs.Func("console-role", consoleRoleHelp, func(v string) error {
+			r, err := account.ParseRole(v)
+			p.ConsoleRole = &r
+			return err
+		})
 	}
 	connect := func(c common, ac *account.Config) error {
 		ac.Mail, _ = mf.mailer(env, c.dataDir())
@@ -75,7 +80,7 @@ func userUpdate(ctx context.Context, env Env, args []string) error {
 	return onUserWith(ctx, env, "user update", args, define, connect, func(d *deps, c common, userID string) error {
 		changed := p.Changes()
 		if len(changed) == 0 {
-			return usagef("user update: give what to change: --attr, --email, --phone, --sms, --firm, --roles or --lang")
+			return usagef("user update: give what to change: --attr, --email, --phone, --sms, --firm, --roles, --lang or --console-role")
 		}
 		_, err := d.acct.UpdateProfile(ctx, account.Admin, account.ByAdmin(userID), p)
 		if errors.Is(err, account.ErrBadPhone) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/softtoken/softtoken/server"
@@ -45,6 +46,9 @@ type ServeConfig struct {
 	HashWait      time.Duration
 	// MetricsListen is where /metrics is served ("": nowhere).
 	MetricsListen string
+	// AdminListen is where the operators' console and the admin API are
+	// served ("": nowhere; never on Listen).
+	AdminListen string
 }
 
 // The defaults of serve's own settings. Every other flag shows the
@@ -81,6 +85,8 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 	fs.DurationVar(&sc.WS.LoginTimeout, "login-timeout", ws.DefaultLoginTimeout, "time a socket has to log in")
 	fs.DurationVar(&sc.WS.SMSLoginTimeout, "sms-login-timeout", ws.DefaultSMSLoginTimeout, "time an SMS user has to send the code, from the moment it was sent")
 	fs.StringVar(&sc.MetricsListen, "metrics-listen", env.Getenv("SOFTTOKEN_METRICS_LISTEN"), "address of a listener of its own for /metrics in the Prometheus format, e.g. 127.0.0.1:9464 (SOFTTOKEN_METRICS_LISTEN; default: none)")
+	fs.StringVar(&sc.AdminListen, "admin-listen", env.Getenv("SOFTTOKEN_ADMIN_LISTEN"), "address of a listener of its own for the operators' console (/admin/) and the admin API (/api/v1/), "+
+		"e.g. 127.0.0.1:8444; with TLS when --tls-cert is given, plain HTTP only on loopback (SOFTTOKEN_ADMIN_LISTEN; default: none)")
 	fs.DurationVar(&sc.OutboxKeep, "outbox-keep", defaultOutboxKeep, "how long mails and text messages stay in the outbox folders (they hold passcodes; 0: for ever)")
 	sc.defineLimits(fs)
 }
@@ -130,6 +136,14 @@ func (f *serveFlags) parse(env Env, args []string) error {
 	}
 	if err := checkListen(f.sc.Listen, f.sc.TLSCert != "" || f.sc.TLSKey != ""); err != nil {
 		return err
+	}
+	if f.sc.AdminListen != "" {
+		if err := checkListen(f.sc.AdminListen, f.sc.TLSCert != "" || f.sc.TLSKey != ""); err != nil {
+			return fmt.Errorf("--admin-listen: %w", err)
+		}
+		if f.sc.AdminListen == f.sc.Listen && !strings.HasSuffix(f.sc.Listen, ":0") {
+			return usagef("serve: --admin-listen must be another address than --listen: the console is never on the public listener")
+		}
 	}
 	if (f.sc.TLSCert == "") != (f.sc.TLSKey == "") {
 		return usagef("serve: give both --tls-cert and --tls-key")
@@ -208,6 +222,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	srv := &http.Server{}
 	handler.Serve(srv)
+	stopAdmin, err := startAdmin(env, handler, f.sc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAdmin()
 	stopHousekeeping := startHousekeeping(ctx, env, handler.Accounts, keys, f.outboxes())
 	err = listenAndServe(ctx, env, srv, ln, f.sc, "db", f.c.dbName(), "sms", smsTo, "mail", mailTo)
 	stopHousekeeping()

@@ -17,48 +17,6 @@ import (
 	"github.com/softtoken/softtoken/token/qr"
 )
 
-// userJSON is how the admin commands show a user: never a hash or a seed.
-type userJSON struct {
-	UserID             string          `json:"userid"`
-	Firm               string          `json:"firm,omitempty"`
-	Roles              string          `json:"roles,omitempty"`
-	Attr               json.RawMessage `json:"attr,omitempty"`
-	Admin              bool            `json:"admin"`
-	Service            bool            `json:"service,omitempty"`
-	Scope              string          `json:"scope,omitempty"`
-	Networks           string          `json:"networks,omitempty"`
-	Active             bool            `json:"active"`
-	Use2FA             bool            `json:"use2fa"`
-	SMS                bool            `json:"sms,omitempty"`
-	Email              string          `json:"email,omitempty"`
-	Phone              string          `json:"phone,omitempty"`
-	Lang               string          `json:"lang"`
-	MustChangePassword bool            `json:"must_change_password"`
-	Failures           int             `json:"failures"`
-	LockedUntil        *time.Time      `json:"locked_until,omitempty"`
-	TokenSerial        string          `json:"token_serial,omitempty"`
-	Created            time.Time       `json:"created"`
-	// Set only by add and reset, which hand these to the admin once.
-	InitialPasscode string `json:"initial_passcode,omitempty"`
-	TwoFASeed       string `json:"2faseed,omitempty"`
-	// SMSPreload says where an SMS user's first passcode went, or why it
-	// did not (pre-loaded: see --sms-mode).
-	SMSPreload string `json:"sms_preload,omitempty"`
-	// Mail says where the welcome mail went, or why it did not.
-	Mail     string `json:"mail,omitempty"`
-	MailSent *bool  `json:"mail_sent,omitempty"`
-}
-
-func showUser(v account.UserDetail) userJSON {
-	j := userJSON{UserID: v.UserID, Firm: v.Firm, Roles: v.Roles, Attr: v.Attr, Admin: v.IsAdmin, Service: v.Service, Scope: v.Scope, Networks: v.Networks, Active: v.Active,
-		Use2FA: v.Use2FA, SMS: v.SMS, Email: v.Email, Phone: v.Phone, Lang: string(lang.Or(v.Lang)), MustChangePassword: v.MustChangePassword,
-		Failures: v.Failures, Created: v.Created, TokenSerial: v.TokenSerial}
-	if !v.LockedUntil.IsZero() {
-		j.LockedUntil = &v.LockedUntil
-	}
-	return j
-}
-
 func userCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("user: say add, update, list, show, disable, enable, delete, unlock, logout, reset, temp-passcode or oneswipe")
@@ -95,6 +53,7 @@ type addFlags struct {
 	lang                      string
 	attr                      json.RawMessage
 	limits                    account.ServiceLimits
+	consoleRole               account.Role
 }
 
 func (f *addFlags) define(fs *flag.FlagSet) {
@@ -124,7 +83,15 @@ func (f *addFlags) define(fs *flag.FlagSet) {
 		f.attr, err = attrFlag(v)
 		return err
 	})
+	fs.Func("console-role", consoleRoleHelp, func(v string) (err error) {
+		f.consoleRole, err = account.ParseRole(v)
+		return err
+	})
 }
+
+// consoleRoleHelp describes --console-role.
+const consoleRoleHelp = "a role in the operators' console and admin API: admin, helpdesk or auditor (none takes it away); " +
+	"an operator signs in with their password and their own token or SMS passcode"
 
 func userAdd(ctx context.Context, env Env, args []string) error {
 	var c common
@@ -165,7 +132,7 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 	}
 	created, err := d.acct.CreateUser(ctx, account.Admin, nil, account.NewUser{UserID: rest[0], Password: pw, Firm: af.firm, Roles: af.roles,
 		Attr: af.attr, Admin: af.admin, Service: af.service, Limits: af.limits, Use2FA: af.use2fa, SMS: af.sms, Email: af.email, Phone: af.phone, Lang: af.lang,
-		InitialPasscode: !af.service, Seed: af.use2fa,
+		InitialPasscode: !af.service, Seed: af.use2fa, ConsoleRole: af.consoleRole,
 		OwnPassword: af.ownPassword || af.admin})
 	if errors.Is(err, account.ErrBadPhone) {
 		return usagef("user add: --phone: %v", err)
@@ -179,29 +146,6 @@ func userAdd(ctx context.Context, env Env, args []string) error {
 		d.sendWelcome(ctx, env, mf, c.dataDir(), created.User, &out)
 	}
 	return printJSON(env.Stdout, out)
-}
-
-// smsPreload says where a new SMS user's first passcode went, or why it
-// did not ("" when none was to go).
-func smsPreload(env Env, c account.Created) string {
-	switch {
-	case c.SMSTo != "":
-		return "passcode for the next logon sent to " + c.SMSTo
-	case c.SMSErr != nil:
-		fmt.Fprintf(env.Stderr, "softtoken-server: warning: the user's first SMS passcode was not sent (%v): they ask for one at their first logon\n", c.SMSErr)
-		return "not sent: " + c.SMSErr.Error()
-	}
-	return ""
-}
-
-// printable is a new user or a reset as the admin sees it.
-func printable(c account.Created) userJSON {
-	out := showUser(account.UserDetail{UserView: c.User})
-	out.InitialPasscode = c.InitialPasscode
-	if c.Token != nil {
-		out.TwoFASeed, out.TokenSerial = c.Token.Secret.Base32(), c.Token.Serial
-	}
-	return out
 }
 
 // sendWelcome mails the welcome mail and notes the outcome in out. A mail
