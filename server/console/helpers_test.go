@@ -28,10 +28,7 @@ func start(t *testing.T) *servertest.Server {
 func operator(t *testing.T, s *servertest.Server, userID string, role account.Role) token.Token {
 	t.Helper()
 	tok := user(t, s, userID)
-	if _, err := s.Accounts.UpdateProfile(context.Background(), account.Admin, account.ByAdmin(userID),
-		account.Profile{ConsoleRole: &role}); err != nil {
-		t.Fatalf("make %s a %s operator: %v", userID, role, err)
-	}
+	s.Admin("", "user", "update", "--console-role", string(role), userID)
 	return tok
 }
 
