@@ -71,3 +71,20 @@ func TestAdminActions(t *testing.T) {
 		})
 	}
 }
+
+// A refusal about the user acted on (disabled, locked) leaves the
+// operator signed in.
+func TestTargetsStateIsNotTheOperators(t *testing.T) {
+	s := start(t)
+	b := signIn(t, s, "alice", operator(t, s, "alice", account.RoleHelpdesk))
+	user(t, s, "bob")
+	lock(t, s, "bob")
+	s.Admin("", "user", "disable", "bob")
+	b.Get("user?id=bob")
+	for _, action := range []string{"unlock", "temp", "initial"} {
+		status, body := b.Post("user/"+action, url.Values{"id": {"bob"}, "days": {"1"}})
+		if status == http.StatusUnauthorized || !strings.Contains(body, `id="nav-users"`) {
+			t.Fatalf("%s on a disabled, locked user signed the operator out: %d %s", action, status, errorOf(body))
+		}
+	}
+}

@@ -168,6 +168,14 @@ func ends(err error) bool {
 	return errors.Is(err, account.ErrSignedOut) || errors.Is(err, account.ErrLocked) || errors.Is(err, account.ErrDisabled)
 }
 
+// gone reports whether s's operator no longer holds: err says so, and
+// the rules confirm it (a refusal about the user acted on, who may be
+// locked or disabled, is not the operator's). Before the sign-in there
+// is no operator: a locked user reads why on the sign-in page.
+func (c *console) gone(r *http.Request, s *session, err error) bool {
+	return s.actor != nil && ends(err) && c.cfg.Accounts.Check(r.Context(), *s.actor) != nil
+}
+
 // failed answers a refusal by the rules: an operator who no longer holds
 // is signed out and asked to sign in again; other refusals go back to
 // the page (again, or a message page when nil) with the sentence of
@@ -177,7 +185,7 @@ func (c *console) failed(w http.ResponseWriter, r *http.Request, s *session, wha
 	switch {
 	case !ok:
 		c.serverError(w, r, s, what, err)
-	case ends(err):
+	case c.gone(r, s, err):
 		c.sessions.end(s)
 		clearCookie(w, s.https)
 		c.render(w, r, nil, http.StatusUnauthorized, "message", page{Title: "title.signinagain", Error: say("error.signinagain"), SignIn: true})
