@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/wire"
 )
 
 var resetPassword = regexp.MustCompile(`id="password">([^<]+)<`)
@@ -86,5 +87,41 @@ func TestTargetsStateIsNotTheOperators(t *testing.T) {
 		if status == http.StatusUnauthorized || !strings.Contains(body, `id="nav-users"`) {
 			t.Fatalf("%s on a disabled, locked user signed the operator out: %d %s", action, status, errorOf(body))
 		}
+	}
+}
+
+// A second temporary passcode within 30 days needs the override, its
+// reason and a confirmation; the reason goes into the audit.
+func TestOverride(t *testing.T) {
+	s := start(t)
+	b := signIn(t, s, "alice", operator(t, s, "alice", account.RoleHelpdesk))
+	user(t, s, "bob")
+	b.Get("user?id=bob")
+	form := url.Values{"id": {"bob"}, "days": {"1"}}
+	if status, body := b.Post("user/temp", form); status != http.StatusOK || !tempCode.MatchString(body) {
+		t.Fatalf("the first temporary passcode: %d %s", status, errorOf(body))
+	}
+	if status, body := b.Post("user/temp", form); status != http.StatusConflict || tempCode.MatchString(body) {
+		t.Fatalf("a second one without the override: %d %s", status, errorOf(body))
+	}
+	form.Set("override", "1")
+	form.Set("reason", "called from the trading floor, identity checked by video")
+	if _, body := b.Post("user/temp", form); !strings.Contains(body, `id="confirm"`) || tempCode.MatchString(body) {
+		t.Fatalf("the override ran without a confirmation: %s", errorOf(body))
+	}
+	form.Set("confirmed", "yes")
+	status, body := b.Post("user/temp", form)
+	m := tempCode.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("the override: %d %s", status, errorOf(body))
+	}
+	if !audited(t, s, "bob", "temporary passcode", "identity checked by video") {
+		t.Error("the reason is not in the audit")
+	}
+	if r := s.Verify("bob", "bob-pass", m[1]); r != wire.ResultOK {
+		t.Errorf("the overriding passcode verified as %q", r)
+	}
+	if audited(t, s, "bob", "temporary passcode", m[1]) {
+		t.Error("the audit holds the temporary passcode")
 	}
 }
