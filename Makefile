@@ -27,11 +27,11 @@ APP_TAGS := no_emoji,migrated_fynedo
 # the whole minute of make stress's run of a target).
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).
-CROSS_PKGS := ./token/... ./enrolclient/... ./app/cli/ ./app/instance/ ./app/scan/ ./server/...
+CROSS_PKGS := ./token/... ./enrolclient/... ./app/autotype/ ./app/cli/ ./app/instance/ ./app/scan/ ./server/...
 
 # make vet runs govulncheck against an offline copy of the Go vulnerability
 # database (the public one is out of reach here): the module
@@ -57,7 +57,7 @@ STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql squid xdotool
+	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

@@ -25,6 +25,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"golang.org/x/term"
 
+	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/app/cli"
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/app/instance"
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	interactive := term.IsTerminal(int(stdin.Fd()))
 	env := cli.Env{
 		Store: store, Now: time.Now, Stdin: stdin, Stdout: stdout, Stderr: stderr,
-		Interactive: interactive, Version: buildVersion(),
+		Interactive: interactive, Version: buildVersion(), Typer: autotype.Open,
 	}
 	if interactive {
 		env.ReadSecret = func() (string, error) {

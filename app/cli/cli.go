@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -34,6 +35,9 @@ type Env struct {
 	// Stdin is not a terminal.
 	ReadSecret func() (string, error)
 	Version    string
+	// Typer opens what types into the focused window (autotype.Open; nil:
+	// nothing can).
+	Typer func() (autotype.Typer, error)
 }
 
 // UsageError is a command line that does not make sense; the program exits
@@ -61,6 +65,9 @@ Usage:
   softtoken scan [--yes] --clipboard the same for a copied image of a QR code
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
+  softtoken type [--delay D] [--enter] NAME
+                                     type a token's passcode into the window that has the focus (X11),
+                                     after D (e.g. 2s); the next period's when fewer than 3 s are left
   softtoken rename OLD NEW           rename a token
   softtoken delete [--yes] NAME      delete a token (asks first unless --yes)
   softtoken version                  print the version
@@ -87,6 +94,8 @@ func Run(ctx context.Context, env Env, args []string) error {
 		return list(env, rest)
 	case "code":
 		return code(env, rest)
+	case "type":
+		return typeCode(ctx, env, rest)
 	case "rename":
 		return rename(env, rest)
 	case "delete":

@@ -59,9 +59,10 @@ func (w *Window) Wake() <-chan struct{} { return w.wake }
 // window sits beside the programs they work in all day. So only with the
 // focus do the seconds left count down every second. Without it (in the
 // background, or hidden in the tray, which Fyne does not always tell) they
-// move in steps of stepSeconds (30 s, 25 s, … 5 s, each shown until the
-// next, so up to 4 s more than is left); the warning colour still comes at
-// warnSeconds. A new passcode shows as soon as it starts either way.
+// move in steps of stepSeconds, rounded down (30 s, then 25 s from 29 s
+// left, … 10 s, 5 s), and one by one in the last warnSeconds, with the
+// warning colour: never more than is left. A new passcode shows as soon
+// as it starts either way.
 func (w *Window) SetFocused(focused bool) {
 	w.focused = focused
 	w.changed()
@@ -99,10 +100,13 @@ const warnSeconds = 5
 const stepSeconds = 5
 
 // shownSeconds is the seconds left, of a period, as the countdown shows
-// them at pace p (SetFocused).
+// them at pace p (SetFocused): in the background rounded down to a step,
+// and one by one from warnSeconds, so that it never shows more time than
+// is left (a trader reading it from another window must never type a code
+// that ends before they expect).
 func shownSeconds(left, period int, p pace) int {
-	if p == everySecond {
+	if p == everySecond || left <= warnSeconds {
 		return left
 	}
-	return min((left+stepSeconds-1)/stepSeconds*stepSeconds, period)
+	return min(left/stepSeconds*stepSeconds, period)
 }

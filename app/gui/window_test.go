@@ -3,6 +3,7 @@ package gui_test
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,8 @@ func labelTexts(w *gui.Window) string {
 }
 
 // The countdown counts every second only with the focus; without it (in
-// the background or the tray) it moves in 5 s steps (rounded up), turning
+// the background or the tray) it moves in 5 s steps (rounded down, and
+// one by one at the end), turning
 // to the warning colour in its last 5 seconds. The passcode is new at once
 // either way.
 func TestCountdownPace(t *testing.T) {
@@ -107,14 +109,14 @@ func TestCountdownPace(t *testing.T) {
 	}{
 		{"focused", true, 1111111081, "0708 1804", "29 s", false},
 		{"focused", true, 1111111087, "0708 1804", "23 s", false},
-		{"background, step's first second", false, 1111111085, "0708 1804", "25 s", false},
-		{"background, rounded up", false, 1111111087, "0708 1804", "25 s", false},
-		{"background, next step", false, 1111111091, "0708 1804", "20 s", false},
-		{"background, last step", false, 1111111101, "0708 1804", "10 s", false},
-		{"background, before the last step", false, 1111111099, "0708 1804", "15 s", false},
+		{"background, a step's own second", false, 1111111085, "0708 1804", "25 s", false},
+		{"background, rounded down", false, 1111111087, "0708 1804", "20 s", false},
+		{"background, next step", false, 1111111091, "0708 1804", "15 s", false},
+		{"background, last step", false, 1111111101, "0708 1804", "5 s", false},
+		{"background, before the last step", false, 1111111099, "0708 1804", "10 s", false},
 		{"background, warning", false, 1111111105, "0708 1804", "5 s", true},
-		{"background, warning, rounded up", false, 1111111108, "0708 1804", "5 s", true},
-		{"background, new passcode at once", false, 1111111111, "1405 0471", "30 s", false},
+		{"background, warning, one by one", false, 1111111108, "0708 1804", "2 s", true},
+		{"background, new passcode at once", false, 1111111111, "1405 0471", "25 s", false},
 		{"shown again: exact at once", true, 1111111117, "1405 0471", "23 s", false},
 	}
 	for _, tc := range tests {
@@ -319,6 +321,36 @@ func TestSettings(t *testing.T) {
 	}
 }
 
+// Without the focus the countdown steps, rounded down: at no moment of a
+// period does it show more seconds than are left (a trader reading it
+// from another window types the code in time).
+func TestBackgroundCountdownNeverOverstates(t *testing.T) {
+	f := newFixture(t, "alice (bank.example)")
+	f.w.SetFocused(false)
+	r := f.w.Rows()[0]
+	const start = 1111111080 // a 30 s step begins
+	steps := map[string]bool{}
+	for at := time.Unix(start, 0); at.Before(time.Unix(start+30, 0)); at = at.Add(250 * time.Millisecond) {
+		f.now = at
+		f.w.Refresh()
+		left := 30 - int(at.Unix()-start)
+		shown, err := strconv.Atoi(strings.TrimSuffix(r.Left.Text, " s"))
+		if err != nil {
+			t.Fatalf("countdown %q", r.Left.Text)
+		}
+		if shown > left {
+			t.Errorf("%d s left, the countdown shows %d s", left, shown)
+		}
+		if left-shown >= 5 {
+			t.Errorf("%d s left, the countdown shows %d s: behind by a step", left, shown)
+		}
+		steps[r.Left.Text] = true
+	}
+	if len(steps) > 10 {
+		t.Errorf("the background countdown changed %d times a period (redraws cost the idle app)", len(steps))
+	}
+}
+
 // The ticker sleeps until the window next changes by itself: the next
 // second with the focus, else the next step of a countdown or the next
 // passcode; a change of pace wakes it.
@@ -333,10 +365,11 @@ func TestUntilChange(t *testing.T) {
 	}{
 		{"focused, on the second", true, time.Unix(1111111081, 0), time.Second},
 		{"focused, within a second", true, time.Unix(1111111081, 300e6), 700 * time.Millisecond},
-		{"background: to the next step (25 s)", false, time.Unix(1111111082, 0), 3 * time.Second},
-		{"background, within a second", false, time.Unix(1111111082, 250e6), 2750 * time.Millisecond},
-		{"background: from 10 s to the warning at 5 s", false, time.Unix(1111111100, 0), 5 * time.Second},
-		{"background: from the warning to the next passcode", false, time.Unix(1111111106, 0), 4 * time.Second},
+		{"background: to the next step (20 s, from 24 s left)", false, time.Unix(1111111082, 0), 4 * time.Second},
+		{"background, within a second", false, time.Unix(1111111082, 250e6), 3750 * time.Millisecond},
+		{"background: from 10 s to 5 s (9 s left)", false, time.Unix(1111111100, 0), time.Second},
+		{"background: from 5 s to the warning at 5 s left", false, time.Unix(1111111101, 0), 4 * time.Second},
+		{"background: the last seconds one by one", false, time.Unix(1111111106, 0), time.Second},
 	}
 	for _, tc := range tests {
 		f.w.SetFocused(tc.focused)

@@ -23,6 +23,8 @@ func TestAdminListenerIsApart(t *testing.T) {
 		{"http://" + addr + "/api/v1/users", http.StatusNotFound},
 		{"http://" + addr + "/api/v1/openapi.json", http.StatusNotFound},
 		{"http://" + adminAddr + "/healthz", http.StatusOK},
+		{"http://" + adminAddr + "/api/v1/users", http.StatusUnauthorized},
+		{"http://" + adminAddr + "/api/v1/openapi.json", http.StatusOK},
 		{"http://" + adminAddr + "/ws", http.StatusNotFound},
 		{"http://" + adminAddr + "/secenrol/", http.StatusNotFound},
 	} {
