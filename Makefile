@@ -228,6 +228,7 @@ screenshots: deps ## remake docs/screenshots from the real app and pages
 	dbus-run-session -- env SOFTTOKEN_SCREENSHOTS="$$shots" $(GO) test -tags $(APP_TAGS),screenshots -count=1 ./app/internal/screenshots/; \
 	echo "the web pages' pictures (Chromium)"; \
 	SOFTTOKEN_SCREENSHOTS="$$shots" SOFTTOKEN_REQUIRE_TOOLS=1 $(GO) test -count=1 -run '^TestBrowser' ./server/web/; \
+	SOFTTOKEN_SCREENSHOTS="$$shots" SOFTTOKEN_REQUIRE_TOOLS=1 $(GO) test -count=1 -run '^TestBrowser' ./server/console/; \
 	missing=$$(grep -ohE 'screenshots/[A-Za-z0-9_.-]+\.png' README.md docs/*.md | sed 's|.*/||' | sort -u | \
 		while read -r f; do [ -f "$$shots/$$f" ] || echo "$$f"; done); \
 	if [ -n "$$missing" ]; then echo "make screenshots: these pictures the documents show were not made:" $$missing; exit 1; fi; \

@@ -83,6 +83,9 @@ type Server struct {
 	// port than the public one: the console at /admin/, the admin API at
 	// /api/v1/.
 	AdminURL string
+	// Accounts is the server's rules service, for tests that set up what
+	// no command does yet.
+	Accounts *account.Service
 }
 
 // Options change the server a test gets.
@@ -184,7 +187,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	adminSrv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(adminSrv.Close)
-	s.AdminURL = adminSrv.URL
+	s.AdminURL, s.Accounts = adminSrv.URL, handler.Accounts
 	s.Addr = srv.Listener.Addr().String()
 	s.URL = srv.URL + web.Prefix
 	s.Helpdesk = srv.URL + web.HelpdeskPrefix

@@ -144,8 +144,7 @@ func langOf(r *http.Request) lang.Lang {
 func (h *site[V]) switchLang(w http.ResponseWriter, r *http.Request) {
 	l, err := lang.Parse(r.URL.Query().Get("to"))
 	if err == nil {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", HttpOnly: true, Secure: request.HTTPS(r),
-			SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+		RememberLang(w, r, l)
 		// The user's own language is stored at the pace new sessions may
 		// start from an address: flipping it cannot flood the audit.
 		if h.chose != nil && h.starts.Allow(request.ClientAddr(r), time.Now()) {

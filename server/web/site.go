@@ -157,16 +157,7 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 
 // ServeHTTP sets the security headers every answer carries and routes.
 func (h *site[V]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", csp)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-	hd.Set("Cache-Control", "no-store")
-	if request.HTTPS(r) {
-		hd.Set("Strict-Transport-Security", "max-age=31536000")
-	}
+	SetSecurityHeaders(w, r)
 	h.mux.ServeHTTP(w, r)
 }
 
