@@ -37,6 +37,11 @@ var Roles = []Role{RoleAdmin, RoleHelpdesk, RoleAuditor}
 // ErrBadRole: a role the console does not have.
 var ErrBadRole = fmt.Errorf("%w: not a console role (choose admin, helpdesk or auditor)", ErrNotAllowed)
 
+// errServiceOperator: a service account, which signs in with its
+// password alone (and may give itself a token over the websocket), is
+// never an operator of the console.
+var errServiceOperator = fmt.Errorf("%w: a service account is no operator of the console", ErrNotAllowed)
+
 // ParseRole reads a role; "" and "none" are no role.
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
@@ -196,6 +201,8 @@ func (s *Service) OperatorSignIn(ctx context.Context, o Origin, g Grant) (Actor,
 			return fmt.Errorf("%w: an operator signs in with their own token or SMS passcode", ErrNotAllowed)
 		case u.ConsoleRole == "":
 			return fmt.Errorf("%w: %s is not an operator", ErrNotAllowed, u.UserID)
+		case u.Service:
+			return errServiceOperator
 		case u.MustChangePassword:
 			return fmt.Errorf("%w: change the password on the enrol site first", ErrNotAllowed)
 		}

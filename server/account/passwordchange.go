@@ -26,6 +26,9 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	if t.admin == nil && !profile.empty() {
 		return Grant{}, UserView{}, ErrNotAllowed
 	}
+	if err := profile.grantedBy(t); err != nil {
+		return Grant{}, UserView{}, err
+	}
 	if err := s.authorised(ctx, o, t, "password change"); err != nil {
 		return Grant{}, UserView{}, err // no password of another user is checked for a non-administrator
 	}
@@ -48,6 +51,9 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 // returns the user as the change left them (for the reply).
 func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) (UserView, error) {
 	if err := adminOnly(t); err != nil {
+		return UserView{}, err
+	}
+	if err := profile.grantedBy(t); err != nil {
 		return UserView{}, err
 	}
 	if err := s.authorised(ctx, o, t, "password reset"); err != nil {

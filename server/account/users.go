@@ -193,6 +193,9 @@ func (n NewUser) checked() (NewUser, error) {
 	if n.Service && (!n.Admin || n.Use2FA || n.Seed) {
 		return n, fmt.Errorf("%w: a service account is an administrator without a second factor", ErrNotAllowed)
 	}
+	if n.Service && n.ConsoleRole != "" {
+		return n, errServiceOperator
+	}
 	if !n.Service && (len(n.Limits.Scopes) > 0 || len(n.Limits.Networks) > 0) {
 		return n, fmt.Errorf("%w: only a service account has scopes and networks", ErrBadScope)
 	}
