@@ -171,19 +171,31 @@ func (s *Service) holds(tx store.ReadTx, a Actor) (store.User, error) {
 }
 
 // permits checks that a, whose row (for an operator) is op, may make
-// the change name to u: its role allows the change and sees u, and u is
-// not the operator themselves.
+// the change name to u: u is not the operator themselves, a's role sees
+// u (a user it does not see is answered as one nobody has: see unseen)
+// and allows the change.
 func permits(a Actor, op, u store.User, name string) error {
 	switch {
 	case a.kind == actorOperator && op.ID == u.ID:
 		return fmt.Errorf("%w: an operator does not change their own account through the console", ErrNotAllowed)
+	case !a.role.sees(u):
+		return &unseenError{userID: u.UserID}
 	case !a.role.may(name):
 		return fmt.Errorf("%w: the %s role may not do %s", ErrNotAllowed, a.role, name)
-	case !a.role.sees(u):
-		return fmt.Errorf("%w: operators and administrators are changed by an administrator", ErrNotAllowed)
 	}
 	return nil
 }
+
+// unseenError answers a request about a user the actor's role does not
+// see (an operator or an administrator, to a help-desk operator or key)
+// as one about a user nobody has, word for word, so that probing user
+// IDs finds no operator; the audit records it as the refusal it is.
+type unseenError struct{ userID string }
+
+func (e *unseenError) Error() string { return fmt.Sprintf("user %s: %v", e.userID, ErrNoSuchUser) }
+
+// Unwrap makes errors.Is(err, ErrNoSuchUser) hold.
+func (e *unseenError) Unwrap() error { return ErrNoSuchUser }
 
 // OperatorSignIn makes the actor of an operator who signed in to the
 // console with their password and then a passcode of their own second

@@ -88,3 +88,46 @@ func TestWebsocketAdministratorGrantsNoRoleWithAPassword(t *testing.T) {
 		}
 	}
 }
+
+// A help-desk operator or key cannot tell an operator or an
+// administrator from a user ID nobody has: reading or acting on either
+// answers the same (no such user), so probing finds no operator.
+func TestHelpdeskCannotProbeForOperators(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	help, _ := operator(t, f, "olga", account.RoleHelpdesk)
+	f.tick()
+	operator(t, f, "adam", account.RoleAdmin)
+	key, err := f.svc.AddAPIKey(ctx, admin, "desk", account.RoleHelpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.svc.APIKeyActor(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []account.Actor{help, k} {
+		for _, c := range []struct {
+			name string
+			do   func(userID string) error
+		}{
+			{"read", func(id string) error { _, err := f.svc.User(ctx, by, id); return err }},
+			{"unlock", func(id string) error { _, err := f.svc.Unlock(ctx, admin, by.For(id)); return err }},
+			{"log out", func(id string) error { return f.svc.Logout(ctx, admin, by.For(id)) }},
+			{"temporary passcode", func(id string) error { _, err := f.svc.IssueTempPasscode(ctx, admin, by.For(id), 1, 7); return err }},
+			{"set a number", func(id string) error { return f.svc.SetPhone(ctx, admin, by.For(id), "+447700900123") }},
+			{"delete", func(id string) error { return f.svc.DeleteUser(ctx, admin, by.For(id)) }},
+		} {
+			ghost, adam := c.do("ghost"), c.do("adam")
+			if !errors.Is(ghost, account.ErrNoSuchUser) && !errors.Is(ghost, account.ErrNotAllowed) {
+				t.Fatalf("%s: %s of a user nobody has: %v", by, c.name, ghost)
+			}
+			if errors.Is(ghost, account.ErrNoSuchUser) != errors.Is(adam, account.ErrNoSuchUser) {
+				t.Errorf("%s tells an admin from nobody by %s: %v / %v", by, c.name, adam, ghost)
+			}
+		}
+	}
+	if v := stateOf(t, f, "adam"); !v.active || v.serial == "" {
+		t.Errorf("adam after the probes: %+v", v)
+	}
+}

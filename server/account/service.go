@@ -329,8 +329,8 @@ func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, er
 
 // actorsTarget reads the user t names for the change name by t's actor,
 // if the actor may make it (see permits). A user the actor may not see is
-// refused as it is, so that a help-desk key cannot learn which operators
-// exist by probing.
+// answered as a user nobody has (see unseenError), so that a help-desk
+// key cannot learn which operators exist by probing.
 func (s *Service) actorsTarget(tx store.ReadTx, t Target, name string) (store.User, error) {
 	op, err := s.holds(tx, *t.actor)
 	if err != nil {
@@ -393,6 +393,10 @@ func (s *Service) change(ctx context.Context, o Origin, t Target, name string, f
 // refused audits a refusal the rules decided (not a store failure, which
 // the adapter logs).
 func (s *Service) refused(ctx context.Context, o Origin, userID, name string, err error) {
+	if ue := (*unseenError)(nil); errors.As(err, &ue) {
+		s.Record(ctx, o, userID, name, CodeNotAllowed, "a user the role does not see")
+		return
+	}
 	if se := (*ScopeError)(nil); errors.As(err, &se) {
 		s.Record(ctx, o, se.Actor, "service scope", outcome(err), fmt.Sprintf("%s of %s needs the %s scope", name, printable(userID), se.Need))
 		return
