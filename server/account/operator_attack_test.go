@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/softtoken/softtoken/server/account"
@@ -129,5 +130,50 @@ func TestHelpdeskCannotProbeForOperators(t *testing.T) {
 	}
 	if v := stateOf(t, f, "adam"); !v.active || v.serial == "" {
 		t.Errorf("adam after the probes: %+v", v)
+	}
+}
+
+// An operator or a key never checks someone's password: a password
+// change through an actor (which proves the current password) is refused
+// before the password is looked at, so that it is no oracle for the
+// passwords of administrators; and a refused reset is refused for the
+// role, audited under the actor, whatever the new password.
+func TestActorsCheckNoPasswords(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	help, _ := operator(t, f, "olga", account.RoleHelpdesk)
+	f.tick()
+	audit, _ := operator(t, f, "otto", account.RoleAuditor)
+	f.tick()
+	operator(t, f, "adam", account.RoleAdmin)
+	for _, by := range []account.Actor{help, audit} {
+		before := len(events(t, f, "adam", "password"))
+		right, wrong := []byte("adam password"), []byte("not adam's password")
+		_, _, errRight := f.svc.ChangePassword(ctx, admin, by.For("adam"), right, []byte("a new password"), account.Profile{})
+		_, _, errWrong := f.svc.ChangePassword(ctx, admin, by.For("adam"), wrong, []byte("a new password"), account.Profile{})
+		if errRight == nil || errors.Is(errRight, account.ErrInvalidLogin) != errors.Is(errWrong, account.ErrInvalidLogin) ||
+			errors.Is(errWrong, account.ErrInvalidLogin) {
+			t.Errorf("%s checks adam's password: right %v, wrong %v", by, errRight, errWrong)
+		}
+		if n := len(events(t, f, "adam", "password")); n != before {
+			t.Errorf("%s had adam's password checked (%d checks)", by, n-before)
+		}
+		if _, err := f.svc.SetPassword(ctx, admin, by.For("alice"), []byte("x"), account.Profile{}); !errors.Is(err, account.ErrNotAllowed) {
+			t.Errorf("%s resets a password: %v", by, err)
+		}
+		if e := lastEvent(t, f, "alice", "password reset"); e.Code != account.CodeNotAllowed || !strings.Contains(e.Detail, "by "+by.String()) {
+			t.Errorf("audit of %s's refused password reset: %+v", by, e)
+		}
+		if by.Role() == account.RoleAuditor {
+			if _, err := f.svc.IssueTempPasscode(ctx, admin, by.For("alice"), 0, 7); !errors.Is(err, account.ErrNotAllowed) {
+				t.Errorf("%s issues a temporary passcode of 0 days: %v", by, err)
+			}
+		}
+		if _, err := f.svc.Reset(ctx, admin, by.For("alice"), []byte("x")); !errors.Is(err, account.ErrNotAllowed) {
+			t.Errorf("%s resets alice: %v", by, err)
+		}
+		if e := lastEvent(t, f, "alice", "user reset"); e.Code != account.CodeNotAllowed || !strings.Contains(e.Detail, "by "+by.String()) {
+			t.Errorf("audit of %s's refused reset: %+v", by, e)
+		}
 	}
 }

@@ -328,6 +328,9 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 	if err := adminOnly(t); err != nil {
 		return Created{}, err
 	}
+	if err := s.authorised(ctx, o, t, "user reset"); err != nil {
+		return Created{}, err // before any hash work
+	}
 	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {
 		return Created{}, err
