@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/mail"
 )
 
 // wsAdmin is a websocket service account that may manage users, signed
@@ -175,5 +176,40 @@ func TestActorsCheckNoPasswords(t *testing.T) {
 		if e := lastEvent(t, f, "alice", "user reset"); e.Code != account.CodeNotAllowed || !strings.Contains(e.Detail, "by "+by.String()) {
 			t.Errorf("audit of %s's refused reset: %+v", by, e)
 		}
+	}
+}
+
+// A notice that could not be mailed after an operator's temporary
+// passcode or password reset is recorded under the operator's name, as
+// the change is.
+func TestOperatorsMailFailuresNameThem(t *testing.T) {
+	ctx := context.Background()
+	down := false
+	f := newService(t, func(c *account.Config) {
+		c.Mail = mail.MailerFunc(func(context.Context, mail.Message) error {
+			if down {
+				return errors.New("the mail server is down")
+			}
+			return nil
+		})
+	})
+	help, _ := operator(t, f, "olga", account.RoleHelpdesk)
+	addUser(t, f, account.NewUser{UserID: "bob", Seed: true, Email: "bob@example.com"})
+	down = true
+	if _, err := f.svc.IssueTempPasscode(ctx, admin, help.For("bob"), 1, 7); err != nil {
+		t.Fatal(err)
+	}
+	if e := lastEvent(t, f, "bob", "mail notice"); !strings.Contains(e.Detail, "by helpdesk operator olga") {
+		t.Errorf("audit of the failed notice of a temporary passcode: %+v", e)
+	}
+	down = false
+	f.tick()
+	boss, _ := operator(t, f, "adam", account.RoleAdmin)
+	down = true
+	if _, err := f.svc.SetPassword(ctx, admin, boss.For("bob"), []byte("a password for bob"), account.Profile{}); err != nil {
+		t.Fatal(err)
+	}
+	if e := lastEvent(t, f, "bob", "mail notice"); !strings.Contains(e.Detail, "by admin operator adam") {
+		t.Errorf("audit of the failed notice of a password reset: %+v", e)
 	}
 }

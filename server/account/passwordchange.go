@@ -97,6 +97,6 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 	if err != nil {
 		return Grant{}, UserView{}, err
 	}
-	s.notify(ctx, o, u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
+	s.notify(ctx, t.origin(o), u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
 	return g, viewOf(u), nil
 }

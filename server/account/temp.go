@@ -101,7 +101,7 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	if err != nil {
 		return TempPasscode{}, err
 	}
-	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, p.Expires, s.now()))
+	notice := s.notify(ctx, t.origin(o), u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, p.Expires, s.now()))
 	return TempPasscode{Code: code, Expires: p.Expires, Notice: notice}, nil
 }
 
