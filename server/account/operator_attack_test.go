@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/mail"
@@ -211,5 +212,78 @@ func TestOperatorsMailFailuresNameThem(t *testing.T) {
 	}
 	if e := lastEvent(t, f, "bob", "mail notice"); !strings.Contains(e.Detail, "by admin operator adam") {
 		t.Errorf("audit of the failed notice of a password reset: %+v", e)
+	}
+}
+
+// An operator's password and one security answer (things someone close
+// to them may know) never become a way into the console: the self-help
+// desk gives an operator nothing, so no token or number set up with what
+// it gave takes over after the cooling-off and signs them in.
+func TestSelfHelpDeskGivesAnOperatorNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	pw := []byte("adam password")
+	c, err := f.svc.CreateUser(ctx, admin, nil, account.NewUser{UserID: "adam", Password: pw, Email: "adam@example.com",
+		Seed: true, OwnPassword: true, ConsoleRole: account.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _, err := f.svc.CheckPassword(ctx, admin, "adam", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := c.Token.Code(f.now)
+	if g, err = f.svc.CheckPasscode(ctx, admin, g, code); err != nil {
+		t.Fatal(err)
+	}
+	answers := map[int]string{1: "Springfield", 2: "Rex"}
+	if err := f.svc.SaveAnswers(ctx, admin, g, answers); err != nil {
+		t.Fatal(err)
+	}
+	// Someone who knows adam's password and an answer, at the desk.
+	desk := account.Origin{Client: "203.0.113.9", Via: "help desk"}
+	if g, _, err = f.svc.CheckPassword(ctx, desk, "adam", pw); err != nil {
+		t.Fatal(err)
+	}
+	q, err := f.svc.QuestionFor(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err = f.svc.CheckAnswer(ctx, desk, g, q.ID, answers[q.ID]); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Helpdesk(ctx, desk, g, account.HelpdeskRequest{Days: 2, MaxDays: 7})
+	if !errors.Is(err, account.ErrNotAllowed) {
+		t.Errorf("the self-help desk serves an operator: %v", err)
+	}
+	if err != nil {
+		return
+	}
+	// With the desk's passcode, a token of the attacker's, which takes
+	// over after the cooling-off.
+	if g, _, err = f.svc.CheckPassword(ctx, desk, "adam", pw); err != nil {
+		t.Fatal(err)
+	}
+	if g, err = f.svc.CheckEnrolPasscode(ctx, desk, g, res.Temp.Code); err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.svc.NewEnrolment(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ = e.Token.Code(f.now)
+	if _, err := f.svc.CompleteEnrolment(ctx, desk, e, code); err != nil {
+		t.Fatal(err)
+	}
+	f.now = e.Waits().Add(time.Minute)
+	if g, _, err = f.svc.CheckPassword(ctx, desk, "adam", pw); err != nil {
+		t.Fatal(err)
+	}
+	code, _ = e.Token.Code(f.now)
+	if g, err = f.svc.CheckPasscode(ctx, desk, g, code); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := f.svc.OperatorSignIn(ctx, desk, g); err == nil {
+		t.Errorf("a password and a security answer sign in to the console as %s", a)
 	}
 }
