@@ -287,3 +287,32 @@ func TestSelfHelpDeskGivesAnOperatorNothing(t *testing.T) {
 		t.Errorf("a password and a security answer sign in to the console as %s", a)
 	}
 }
+
+// The lock of a user's "this was not me" (someone else had their password
+// and an answer) is lifted by an administrator, who then resets what the
+// stranger knew: a help-desk operator or key, who cannot reset, cannot
+// unlock it either, and so cannot hand the account back to the stranger
+// who still knows the password.
+func TestHelpdeskDoesNotLiftANotMeLock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	deskUser(t, f)
+	if err := f.svc.DeskNotMe(ctx, admin, caseSecret(t, f)); err != nil {
+		t.Fatal(err)
+	}
+	help, _ := operator(t, f, "olga", account.RoleHelpdesk)
+	f.tick()
+	boss, _ := operator(t, f, "adam", account.RoleAdmin)
+	if _, err := f.svc.Unlock(ctx, admin, help.For("bob")); !errors.Is(err, account.ErrNotAllowed) {
+		t.Errorf("a help-desk operator lifts the lock of \"this was not me\": %v", err)
+	}
+	if !stateOf(t, f, "bob").locked {
+		t.Fatal("bob is not locked any more")
+	}
+	if e := lastEvent(t, f, "bob", "user unlock"); e.Code != account.CodeNotAllowed || !strings.Contains(e.Detail, "by helpdesk operator olga") {
+		t.Errorf("audit of the refused unlock: %+v", e)
+	}
+	if _, err := f.svc.Unlock(ctx, admin, boss.For("bob")); err != nil {
+		t.Errorf("an admin operator lifts the lock of \"this was not me\": %v", err)
+	}
+}
