@@ -316,3 +316,41 @@ func TestHelpdeskDoesNotLiftANotMeLock(t *testing.T) {
 		t.Errorf("an admin operator lifts the lock of \"this was not me\": %v", err)
 	}
 }
+
+// A websocket administrator who is also an operator of the console does
+// not change their own account over the websocket either: signed in
+// there with their password alone (a site without the second factor),
+// they could otherwise make themselves a token and sign in to the
+// console with it.
+func TestWebsocketAdministratorDoesNotChangeTheirOwnOperatorAccount(t *testing.T) {
+	ctx := context.Background()
+	f := newService(t, func(c *account.Config) { c.PasswordOnly = true })
+	pw := []byte("root password")
+	if _, err := f.svc.CreateUser(ctx, admin, nil, account.NewUser{UserID: "root", Password: pw, Admin: true, OwnPassword: true,
+		ConsoleRole: account.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.svc.Login(ctx, fromPortal, "root", pw, "")
+	if err != nil || in.NeedPasscode {
+		t.Fatalf("root's websocket login with the password alone: %+v, %v", in, err)
+	}
+	tok, err := f.svc.UpdateProfile(ctx, fromPortal, in.Grant.For("root"), account.Profile{NewSeed: true})
+	if !errors.Is(err, account.ErrNotAllowed) {
+		t.Errorf("a websocket administrator gives their own operator account a token: %v", err)
+	}
+	if tok == nil {
+		return
+	}
+	f.tick()
+	g, _, err := f.svc.CheckPassword(ctx, fromPortal, "root", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := tok.Code(f.now)
+	if g, err = f.svc.CheckPasscode(ctx, fromPortal, g, code); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := f.svc.OperatorSignIn(ctx, fromPortal, g); err == nil {
+		t.Errorf("a password alone signs in to the console as %s", a)
+	}
+}
