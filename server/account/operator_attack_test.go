@@ -354,3 +354,42 @@ func TestWebsocketAdministratorDoesNotChangeTheirOwnOperatorAccount(t *testing.T
 		t.Errorf("a password alone signs in to the console as %s", a)
 	}
 }
+
+// A key revoked while one of its requests is in flight on another node:
+// once the revocation has returned, no request of the key commits. The
+// request either commits before the revocation (which waits for it) or
+// is refused. On PostgreSQL the key's row was read without a lock, so a
+// request that read it before the revocation committed after it.
+func TestKeyRevokedMidRequestOnAnotherNode(t *testing.T) { onEach(t, testKeyRevokedMidRequestOnAnotherNode) }
+
+func testKeyRevokedMidRequestOnAnotherNode(t *testing.T, on func(*fixture)) {
+	ctx := context.Background()
+	f := newFixture(t, on)
+	key, err := f.svc.AddAPIKey(ctx, admin, "desk", account.RoleHelpdesk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeB, p := secondNode(t, f)
+	k, err := nodeB.APIKeyActor(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revokedFirst bool
+	errB, errA := interleave(t, p,
+		func() error { _, err := nodeB.Unlock(ctx, admin, k.For("alice")); return err },
+		func() error {
+			err := f.svc.RevokeAPIKey(ctx, admin, "desk")
+			select {
+			case <-p.resume:
+			default:
+				revokedFirst = true // returned while node B's request was in flight
+			}
+			return err
+		})
+	if errA != nil {
+		t.Fatal(errA)
+	}
+	if revokedFirst && errB == nil {
+		t.Error("a request of a key committed after the key's revocation returned")
+	}
+}
