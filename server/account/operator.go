@@ -250,8 +250,9 @@ func (s *Service) reads(tx store.ReadTx, a Actor) (Role, error) {
 
 // hiddenFrom checks that a holds and may read, and tells which user IDs'
 // sessions and audit records a may not see: for a help-desk operator,
-// the other operators' and the administrators' (see Role.sees); for the
-// rest, none.
+// the other operators' and the administrators' (see Role.sees), and the
+// records of no user (the admin API's keys made and revoked, the
+// server's own policies and rekeys); for the rest, none.
 func (s *Service) hiddenFrom(tx store.ReadTx, a Actor) (func(userID string) bool, error) {
 	op, err := s.holds(tx, a)
 	if err != nil || a.role != RoleHelpdesk {
@@ -261,7 +262,7 @@ func (s *Service) hiddenFrom(tx store.ReadTx, a Actor) (func(userID string) bool
 	if err != nil {
 		return nil, fmt.Errorf("list the users: %w", err)
 	}
-	hidden := map[string]bool{}
+	hidden := map[string]bool{"": true}
 	for _, u := range users {
 		if !a.role.sees(u) && u.ID != op.ID {
 			hidden[strings.ToLower(u.UserID)] = true

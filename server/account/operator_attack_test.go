@@ -393,3 +393,31 @@ func testKeyRevokedMidRequestOnAnotherNode(t *testing.T, on func(*fixture)) {
 		t.Error("a request of a key committed after the key's revocation returned")
 	}
 }
+
+// A help-desk operator reading the audit does not learn the admin API's
+// keys (their names and roles, who made and revoked them): those records
+// are the administrators', as the operators' own are.
+func TestHelpdeskDoesNotReadTheKeysInTheAudit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.svc.AddAPIKey(ctx, admin, "provisioning", account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RevokeAPIKey(ctx, admin, "provisioning"); err != nil {
+		t.Fatal(err)
+	}
+	help, _ := operator(t, f, "olga", account.RoleHelpdesk)
+	seen, err := f.svc.AuditEvents(ctx, help, account.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range seen {
+		if strings.HasPrefix(e.Event, "apikey") {
+			t.Errorf("a help-desk operator reads %+v", e)
+		}
+	}
+	all, _ := f.svc.AuditEvents(ctx, account.CommandLine, account.AuditFilter{})
+	if len(seen) == 0 || len(seen) >= len(all) {
+		t.Errorf("the help desk reads %d of %d records", len(seen), len(all))
+	}
+}
