@@ -421,3 +421,19 @@ func TestHelpdeskDoesNotReadTheKeysInTheAudit(t *testing.T) {
 		t.Errorf("the help desk reads %d of %d records", len(seen), len(all))
 	}
 }
+
+// The check of the current password in an operator's password change is
+// recorded under the operator's name, as the change is: a wrong guess
+// through the console is on record as theirs.
+func TestOperatorsPasswordChecksNameThem(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	boss, _ := operator(t, f, "adam", account.RoleAdmin)
+	addUser(t, f, account.NewUser{UserID: "bob", Seed: true})
+	if _, _, err := f.svc.ChangePassword(ctx, admin, boss.For("bob"), []byte("a guess"), []byte("a new password"), account.Profile{}); !errors.Is(err, account.ErrInvalidLogin) {
+		t.Fatalf("a wrong current password: %v", err)
+	}
+	if e := lastEvent(t, f, "bob", "password"); !strings.Contains(e.Detail, "by admin operator adam") {
+		t.Errorf("audit of the password checked for an operator: %+v", e)
+	}
+}

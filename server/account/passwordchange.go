@@ -32,7 +32,7 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	if err := s.authorised(ctx, o, t, "password change"); err != nil {
 		return Grant{}, UserView{}, err // no password of another user is checked for a non-administrator
 	}
-	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
+	if _, _, err := s.CheckPassword(ctx, t.origin(o), t.userID, current); err != nil {
 		return Grant{}, UserView{}, err
 	}
 	if bytes.Equal(current, next) {
