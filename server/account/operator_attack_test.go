@@ -437,3 +437,17 @@ func TestOperatorsPasswordChecksNameThem(t *testing.T) {
 		t.Errorf("audit of the password checked for an operator: %+v", e)
 	}
 }
+
+// A role that adds no users is refused for that, before any hash work,
+// and on record under its name, whatever it asked for.
+func TestAddUserIsRefusedForTheRoleFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	audit, _ := operator(t, f, "otto", account.RoleAuditor)
+	if _, err := f.svc.AddUser(ctx, admin, audit, account.NewUser{UserID: "eve", Password: []byte("x")}); !errors.Is(err, account.ErrNotAllowed) || errors.Is(err, account.ErrWeakPassword) {
+		t.Errorf("an auditor adds a user with a short password: %v", err)
+	}
+	if e := lastEvent(t, f, "eve", "user add"); e.Code != account.CodeNotAllowed || !strings.Contains(e.Detail, "by auditor operator otto") {
+		t.Errorf("audit of the refused user add: %+v", e)
+	}
+}

@@ -91,7 +91,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 // (an admin), recorded under its name.
 func (s *Service) AddUser(ctx context.Context, o Origin, by Actor, n NewUser) (Created, error) {
 	o = by.Origin(o)
-	return s.createUser(ctx, o, n, func(tx store.ReadTx) error {
+	allowed := func(tx store.ReadTx) error {
 		if _, err := s.holds(tx, by); err != nil {
 			return err
 		}
@@ -99,7 +99,15 @@ func (s *Service) AddUser(ctx context.Context, o Origin, by Actor, n NewUser) (C
 			return fmt.Errorf("%w: the %s role may not add users", ErrNotAllowed, by.role)
 		}
 		return nil
-	})
+	}
+	// A role that adds no users is refused for that (and on record)
+	// before anything of n is checked or hashed; the transaction that
+	// adds checks again.
+	if err := s.st.View(ctx, func(tx store.ReadTx) error { return allowed(tx) }); err != nil {
+		s.refused(ctx, o, n.UserID, "user add", err)
+		return Created{}, err
+	}
+	return s.createUser(ctx, o, n, allowed)
 }
 
 // createUser adds n, in one transaction with its initial passcode and
