@@ -37,6 +37,11 @@ var Roles = []Role{RoleAdmin, RoleHelpdesk, RoleAuditor}
 // ErrBadRole: a role the console does not have.
 var ErrBadRole = fmt.Errorf("%w: not a console role (choose admin, helpdesk or auditor)", ErrNotAllowed)
 
+// errServiceOperator: a service account, which signs in with its
+// password alone (and may give itself a token over the websocket), is
+// never an operator of the console.
+var errServiceOperator = fmt.Errorf("%w: a service account is no operator of the console", ErrNotAllowed)
+
 // ParseRole reads a role; "" and "none" are no role.
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToLower(strings.TrimSpace(s)))
@@ -166,19 +171,31 @@ func (s *Service) holds(tx store.ReadTx, a Actor) (store.User, error) {
 }
 
 // permits checks that a, whose row (for an operator) is op, may make
-// the change name to u: its role allows the change and sees u, and u is
-// not the operator themselves.
+// the change name to u: u is not the operator themselves, a's role sees
+// u (a user it does not see is answered as one nobody has: see unseen)
+// and allows the change.
 func permits(a Actor, op, u store.User, name string) error {
 	switch {
 	case a.kind == actorOperator && op.ID == u.ID:
 		return fmt.Errorf("%w: an operator does not change their own account through the console", ErrNotAllowed)
+	case !a.role.sees(u):
+		return &unseenError{userID: u.UserID}
 	case !a.role.may(name):
 		return fmt.Errorf("%w: the %s role may not do %s", ErrNotAllowed, a.role, name)
-	case !a.role.sees(u):
-		return fmt.Errorf("%w: operators and administrators are changed by an administrator", ErrNotAllowed)
 	}
 	return nil
 }
+
+// unseenError answers a request about a user the actor's role does not
+// see (an operator or an administrator, to a help-desk operator or key)
+// as one about a user nobody has, word for word, so that probing user
+// IDs finds no operator; the audit records it as the refusal it is.
+type unseenError struct{ userID string }
+
+func (e *unseenError) Error() string { return fmt.Sprintf("user %s: %v", e.userID, ErrNoSuchUser) }
+
+// Unwrap makes errors.Is(err, ErrNoSuchUser) hold.
+func (e *unseenError) Unwrap() error { return ErrNoSuchUser }
 
 // OperatorSignIn makes the actor of an operator who signed in to the
 // console with their password and then a passcode of their own second
@@ -196,6 +213,8 @@ func (s *Service) OperatorSignIn(ctx context.Context, o Origin, g Grant) (Actor,
 			return fmt.Errorf("%w: an operator signs in with their own token or SMS passcode", ErrNotAllowed)
 		case u.ConsoleRole == "":
 			return fmt.Errorf("%w: %s is not an operator", ErrNotAllowed, u.UserID)
+		case u.Service:
+			return errServiceOperator
 		case u.MustChangePassword:
 			return fmt.Errorf("%w: change the password on the enrol site first", ErrNotAllowed)
 		}
@@ -231,8 +250,9 @@ func (s *Service) reads(tx store.ReadTx, a Actor) (Role, error) {
 
 // hiddenFrom checks that a holds and may read, and tells which user IDs'
 // sessions and audit records a may not see: for a help-desk operator,
-// the other operators' and the administrators' (see Role.sees); for the
-// rest, none.
+// the other operators' and the administrators' (see Role.sees), and the
+// records of no user (the admin API's keys made and revoked, the
+// server's own policies and rekeys); for the rest, none.
 func (s *Service) hiddenFrom(tx store.ReadTx, a Actor) (func(userID string) bool, error) {
 	op, err := s.holds(tx, a)
 	if err != nil || a.role != RoleHelpdesk {
@@ -242,7 +262,7 @@ func (s *Service) hiddenFrom(tx store.ReadTx, a Actor) (func(userID string) bool
 	if err != nil {
 		return nil, fmt.Errorf("list the users: %w", err)
 	}
-	hidden := map[string]bool{}
+	hidden := map[string]bool{"": true}
 	for _, u := range users {
 		if !a.role.sees(u) && u.ID != op.ID {
 			hidden[strings.ToLower(u.UserID)] = true

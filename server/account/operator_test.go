@@ -159,7 +159,8 @@ func testRolesRefuseWhatTheyDoNotAllow(t *testing.T, on func(*fixture)) {
 
 // An operator never acts on their own account through the console, and a
 // help-desk operator neither sees nor changes another operator or an
-// administrator; an auditor sees everyone and changes no one.
+// administrator (who are to them as users nobody has); an auditor sees
+// everyone and changes no one.
 func TestOperatorsAndThemselves(t *testing.T) { onEach(t, testOperatorsAndThemselves) }
 
 func testOperatorsAndThemselves(t *testing.T, on func(*fixture)) {
@@ -173,15 +174,19 @@ func testOperatorsAndThemselves(t *testing.T, on func(*fixture)) {
 	for _, c := range []struct {
 		by     account.Actor
 		userID string
-	}{{help, "olga"}, {boss, "adam"}, {help, "adam"}, {help, "otto"}} {
-		if _, err := f.svc.Unlock(ctx, admin, c.by.For(c.userID)); !errors.Is(err, account.ErrNotAllowed) {
+		want   error
+	}{{help, "olga", account.ErrNotAllowed}, {boss, "adam", account.ErrNotAllowed}, {help, "adam", account.ErrNoSuchUser}, {help, "otto", account.ErrNoSuchUser}} {
+		if _, err := f.svc.Unlock(ctx, admin, c.by.For(c.userID)); !errors.Is(err, c.want) {
 			t.Errorf("%s unlocks %s: %v", c.by.Name(), c.userID, err)
 		}
+	}
+	if e := lastEvent(t, f, "otto", "user unlock"); e.Code != account.CodeNotAllowed {
+		t.Errorf("audit of the unlock of an operator the help desk does not see: %+v", e)
 	}
 	if _, err := f.svc.Unlock(ctx, admin, boss.For("olga")); err != nil {
 		t.Errorf("an admin unlocks a help-desk operator: %v", err)
 	}
-	if _, err := f.svc.User(ctx, help, "adam"); !errors.Is(err, account.ErrNotAllowed) {
+	if _, err := f.svc.User(ctx, help, "adam"); !errors.Is(err, account.ErrNoSuchUser) {
 		t.Errorf("a help-desk operator reads an admin: %v", err)
 	}
 	seen := func(by account.Actor) string {

@@ -340,15 +340,22 @@ func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID stri
 	return in, err
 }
 
-// authorised checks, before any slow work, that an administrator's target
-// comes with a live grant of an administrator who may manage users.
+// authorised checks, before any slow work (a hash, a check of a
+// password), that an administrator's target comes with a live grant of an
+// administrator who may manage users, and that an operator's or key's
+// target is one its role may make the change name to (see permits): a
+// help-desk key never has a password checked, nor a hash made, for what
+// its role refuses. The change checks again in its own transaction.
 func (s *Service) authorised(ctx context.Context, o Origin, t Target, name string) error {
-	if t.admin == nil {
-		return nil
+	var err error
+	switch {
+	case t.admin != nil:
+		err = s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, *t.admin, ScopeManage) })
+	case t.actor != nil:
+		err = s.st.View(ctx, func(tx store.ReadTx) error { _, err := s.actorsTarget(tx, t, name); return err })
 	}
-	err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, *t.admin, ScopeManage) })
 	if err != nil {
-		s.refused(ctx, o, t.userID, name, err)
+		s.refused(ctx, t.origin(o), t.userID, name, err)
 	}
 	return err
 }

@@ -26,10 +26,13 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 	if t.admin == nil && !profile.empty() {
 		return Grant{}, UserView{}, ErrNotAllowed
 	}
+	if err := profile.grantedBy(t); err != nil {
+		return Grant{}, UserView{}, err
+	}
 	if err := s.authorised(ctx, o, t, "password change"); err != nil {
 		return Grant{}, UserView{}, err // no password of another user is checked for a non-administrator
 	}
-	if _, _, err := s.CheckPassword(ctx, o, t.userID, current); err != nil {
+	if _, _, err := s.CheckPassword(ctx, t.origin(o), t.userID, current); err != nil {
 		return Grant{}, UserView{}, err
 	}
 	if bytes.Equal(current, next) {
@@ -48,6 +51,9 @@ func (s *Service) ChangePassword(ctx context.Context, o Origin, t Target, curren
 // returns the user as the change left them (for the reply).
 func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []byte, profile Profile) (UserView, error) {
 	if err := adminOnly(t); err != nil {
+		return UserView{}, err
+	}
+	if err := profile.grantedBy(t); err != nil {
 		return UserView{}, err
 	}
 	if err := s.authorised(ctx, o, t, "password reset"); err != nil {
@@ -91,6 +97,6 @@ func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, has
 	if err != nil {
 		return Grant{}, UserView{}, err
 	}
-	s.notify(ctx, o, u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
+	s.notify(ctx, t.origin(o), u, mail.PasswordNotice(lang.Or(u.Lang), "", "", u.UserID, mustChange, s.now()))
 	return g, viewOf(u), nil
 }

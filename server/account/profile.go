@@ -151,6 +151,9 @@ func (p Profile) set(u *store.User) (newNumber bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		if r != "" && u.Service {
+			return false, errServiceOperator
+		}
 		u.ConsoleRole = string(r)
 	}
 	for _, f := range []struct{ to, from *string }{{&u.Firm, p.Firm}, {&u.Roles, p.Roles}, {&u.Email, p.Email}} {
@@ -184,10 +187,20 @@ func (s *Service) UpdateProfile(ctx context.Context, o Origin, t Target, p Profi
 	if err := adminOnly(t); err != nil {
 		return nil, err
 	}
-	if p.ConsoleRole != nil && t.admin != nil {
-		return nil, fmt.Errorf("%w: console roles are granted by an administrator, not a service account", ErrNotAllowed)
+	if err := p.grantedBy(t); err != nil {
+		return nil, err
 	}
 	return s.updateProfile(ctx, o, t, "profile", p)
+}
+
+// grantedBy refuses a console role in p from a websocket administrator,
+// with whatever change it comes (a profile, a password's): roles are
+// granted by the admin command line or an admin operator only.
+func (p Profile) grantedBy(t Target) error {
+	if p.ConsoleRole != nil && t.admin != nil {
+		return fmt.Errorf("%w: console roles are granted by an administrator, not a service account", ErrNotAllowed)
+	}
+	return nil
 }
 
 // SetPhone gives the target user a new mobile number (a help-desk

@@ -21,7 +21,9 @@ type Unlocked struct {
 // factors, and nothing else: the password, the token, the number for SMS
 // passcodes, the security answers and any temporary passcode stay, so the
 // user logs in with what they have at once. Only an administrator
-// unlocks. Someone who caused the lock still knows the password: when the
+// unlocks (an operator whose role unlocks too, but not the lock of a
+// user's "this was not me", which is an administrator's who then resets
+// them). Someone who caused the lock still knows the password: when the
 // user did not, reset them instead (see Reset).
 func (s *Service) Unlock(ctx context.Context, o Origin, t Target) (Unlocked, error) {
 	if err := adminOnly(t); err != nil {
@@ -29,6 +31,11 @@ func (s *Service) Unlock(ctx context.Context, o Origin, t Target) (Unlocked, err
 	}
 	var was Unlocked
 	_, err := s.change(ctx, o, t, "user unlock", func(tx store.Tx, u *store.User) (string, error) {
+		if u.LockedUntil.Equal(lockedForAdmin) && t.actor != nil && !t.actor.role.may("user reset") {
+			// "This was not me": whoever lifts it resets what the
+			// stranger knew next, so only a role that resets lifts it.
+			return "", fmt.Errorf("%w: the user said \"this was not me\": an administrator unlocks and resets them", ErrNotAllowed)
+		}
 		was.Failures = u.Failures
 		if s.locked(*u) {
 			was.LockedUntil = u.LockedUntil

@@ -292,9 +292,11 @@ func outcome(err error) Code {
 // the user's own grant, an administrator's grant, or the admin command
 // line, or an operator's or API key's (see permits). An administrator's
 // grant over the websocket reaches ordinary users and the administrator
-// themselves, never another administrator or an operator of the console:
-// those are the admin command line's and the console admins', so that one
-// leaked service account cannot take over the others.
+// themselves, never another administrator or an operator of the console
+// (themselves included: a websocket sign-in may be the password alone,
+// and a token made there would sign them in to the console): those are
+// the admin command line's and the console admins', so that one leaked
+// service account cannot take over the others.
 func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, error) {
 	if t.self != nil {
 		return s.granted(tx, *t.self)
@@ -321,7 +323,7 @@ func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, er
 		return u, fmt.Errorf("user %s: %w", t.userID, ErrNoSuchUser)
 	case err != nil:
 		return u, err
-	case t.admin != nil && (u.IsAdmin || u.ConsoleRole != "") && u.ID != admin.ID:
+	case t.admin != nil && (u.IsAdmin && u.ID != admin.ID || u.ConsoleRole != ""):
 		return store.User{}, fmt.Errorf("%w: another administrator or an operator is changed with the admin commands or the console", ErrNotAllowed)
 	}
 	return u, nil
@@ -329,8 +331,8 @@ func (s *Service) userOf(tx store.ReadTx, t Target, name string) (store.User, er
 
 // actorsTarget reads the user t names for the change name by t's actor,
 // if the actor may make it (see permits). A user the actor may not see is
-// refused as it is, so that a help-desk key cannot learn which operators
-// exist by probing.
+// answered as a user nobody has (see unseenError), so that a help-desk
+// key cannot learn which operators exist by probing.
 func (s *Service) actorsTarget(tx store.ReadTx, t Target, name string) (store.User, error) {
 	op, err := s.holds(tx, *t.actor)
 	if err != nil {
@@ -393,6 +395,10 @@ func (s *Service) change(ctx context.Context, o Origin, t Target, name string, f
 // refused audits a refusal the rules decided (not a store failure, which
 // the adapter logs).
 func (s *Service) refused(ctx context.Context, o Origin, userID, name string, err error) {
+	if ue := (*unseenError)(nil); errors.As(err, &ue) {
+		s.Record(ctx, o, userID, name, CodeNotAllowed, "a user the role does not see")
+		return
+	}
 	if se := (*ScopeError)(nil); errors.As(err, &se) {
 		s.Record(ctx, o, se.Actor, "service scope", outcome(err), fmt.Sprintf("%s of %s needs the %s scope", name, printable(userID), se.Need))
 		return

@@ -279,6 +279,9 @@ func (s *Service) Helpdesk(ctx context.Context, o Origin, g Grant, r HelpdeskReq
 	if err := s.st.View(ctx, func(tx store.ReadTx) error {
 		u, err := s.granted(tx, g)
 		if err == nil {
+			err = deskServes(u)
+		}
+		if err == nil {
 			err = s.tempAllowed(u)
 		}
 		return err
@@ -379,6 +382,17 @@ func (s *Service) ConfirmHelpdesk(ctx context.Context, o Origin, g Grant, code s
 	return res, nil
 }
 
+// deskServes refuses the self-help desk to an operator of the console:
+// a password and a security answer must never become, after the
+// cooling-off, the second factor that signs someone in to the console
+// (an operator's own, always). An administrator recovers operators.
+func deskServes(u store.User) error {
+	if u.ConsoleRole != "" {
+		return fmt.Errorf("%w: an operator of the console is helped by an administrator, not the self-help desk", ErrNotAllowed)
+	}
+	return nil
+}
+
 // newTemp makes a temporary passcode valid for days (none for 0).
 func (s *Service) newTemp(ctx context.Context, days int) (store.TempPasscode, string, error) {
 	if days == 0 {
@@ -392,6 +406,9 @@ func (s *Service) newTemp(ctx context.Context, days int) (store.TempPasscode, st
 // the 30-day rule: it issues the temporary passcode (if temp has one) and
 // opens the user's case, which it returns with its secret.
 func (s *Service) helpdesk(tx store.Tx, u *store.User, temp store.TempPasscode) (store.DeskCase, string, error) {
+	if err := deskServes(*u); err != nil {
+		return store.DeskCase{}, "", err
+	}
 	if err := s.tempAllowed(*u); err != nil {
 		return store.DeskCase{}, "", err
 	}

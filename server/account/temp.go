@@ -77,6 +77,9 @@ func (s *Service) IssueTempPasscodeOverride(ctx context.Context, o Origin, t Tar
 // issueTemp issues a temporary passcode, under the 30-day rule unless an
 // override's reason is given (see tempRule), and mails the user a notice.
 func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDays int, override string) (TempPasscode, error) {
+	if err := s.authorised(ctx, o, t, "temporary passcode"); err != nil {
+		return TempPasscode{}, err
+	}
 	if days < 1 || days > maxDays {
 		return TempPasscode{}, fmt.Errorf("%w: choose 1 to %d days", ErrBadDays, maxDays)
 	}
@@ -98,7 +101,7 @@ func (s *Service) issueTemp(ctx context.Context, o Origin, t Target, days, maxDa
 	if err != nil {
 		return TempPasscode{}, err
 	}
-	notice := s.notify(ctx, o, u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, p.Expires, s.now()))
+	notice := s.notify(ctx, t.origin(o), u, mail.TempPasscodeNotice(lang.Or(u.Lang), "", "", u.UserID, p.Expires, s.now()))
 	return TempPasscode{Code: code, Expires: p.Expires, Notice: notice}, nil
 }
 

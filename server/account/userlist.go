@@ -67,8 +67,8 @@ func (s *Service) Users(ctx context.Context, by Actor, f UserFilter) ([]UserDeta
 	return out, err
 }
 
-// User shows one user to by: ErrNoSuchUser when there is none, and
-// ErrNotAllowed when by's role may not see them (see Role).
+// User shows one user to by: ErrNoSuchUser when there is none, or when
+// by's role may not see them (see Role), in the same words.
 func (s *Service) User(ctx context.Context, by Actor, userID string) (UserDetail, error) {
 	var v UserDetail
 	err := s.st.View(ctx, func(tx store.ReadTx) error {
@@ -84,7 +84,7 @@ func (s *Service) User(ctx context.Context, by Actor, userID string) (UserDetail
 			return err
 		}
 		if !role.sees(u) {
-			return fmt.Errorf("%w: operators and administrators are shown to an administrator", ErrNotAllowed)
+			return &unseenError{userID: userID}
 		}
 		v, err = s.detail(tx, u)
 		return err

@@ -91,7 +91,7 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, by *Grant, n NewUser
 // (an admin), recorded under its name.
 func (s *Service) AddUser(ctx context.Context, o Origin, by Actor, n NewUser) (Created, error) {
 	o = by.Origin(o)
-	return s.createUser(ctx, o, n, func(tx store.ReadTx) error {
+	allowed := func(tx store.ReadTx) error {
 		if _, err := s.holds(tx, by); err != nil {
 			return err
 		}
@@ -99,7 +99,15 @@ func (s *Service) AddUser(ctx context.Context, o Origin, by Actor, n NewUser) (C
 			return fmt.Errorf("%w: the %s role may not add users", ErrNotAllowed, by.role)
 		}
 		return nil
-	})
+	}
+	// A role that adds no users is refused for that (and on record)
+	// before anything of n is checked or hashed; the transaction that
+	// adds checks again.
+	if err := s.st.View(ctx, func(tx store.ReadTx) error { return allowed(tx) }); err != nil {
+		s.refused(ctx, o, n.UserID, "user add", err)
+		return Created{}, err
+	}
+	return s.createUser(ctx, o, n, allowed)
 }
 
 // createUser adds n, in one transaction with its initial passcode and
@@ -192,6 +200,9 @@ func (n NewUser) checked() (NewUser, error) {
 	n.Use2FA = n.Use2FA || n.SMS
 	if n.Service && (!n.Admin || n.Use2FA || n.Seed) {
 		return n, fmt.Errorf("%w: a service account is an administrator without a second factor", ErrNotAllowed)
+	}
+	if n.Service && n.ConsoleRole != "" {
+		return n, errServiceOperator
 	}
 	if !n.Service && (len(n.Limits.Scopes) > 0 || len(n.Limits.Networks) > 0) {
 		return n, fmt.Errorf("%w: only a service account has scopes and networks", ErrBadScope)
@@ -324,6 +335,9 @@ func (s *Service) RevokeToken(ctx context.Context, o Origin, t Target) error {
 func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Created, error) {
 	if err := adminOnly(t); err != nil {
 		return Created{}, err
+	}
+	if err := s.authorised(ctx, o, t, "user reset"); err != nil {
+		return Created{}, err // before any hash work
 	}
 	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {

@@ -20,6 +20,9 @@ func (s *Service) NewInitialPasscode(ctx context.Context, o Origin, t Target) (C
 	if err := adminOnly(t); err != nil {
 		return Created{}, err
 	}
+	if err := s.authorised(ctx, o, t, "initial passcode"); err != nil {
+		return Created{}, err // before any hash work
+	}
 	code, initial, err := s.newInitialPasscode(ctx)
 	if err != nil {
 		return Created{}, err

@@ -45,9 +45,13 @@ func (t tx) RevokeAPIKey(name string, at time.Time) (bool, error) {
 	return t.changed("revoke API key", `UPDATE api_keys SET revoked_at=? WHERE name=? AND revoked_at=0`, max(at.Unix(), 1), name)
 }
 
-// APIKeyByHash finds a key by the SHA-256 of its secret.
+// APIKeyByHash finds a key by the SHA-256 of its secret. In a write
+// transaction (a request of the key checking that it still holds) the
+// row stays locked to its end, as a user's does: a revocation waits for
+// a request in flight, so that once it has returned no request of the
+// key commits.
 func (t tx) APIKeyByHash(hash []byte) (store.APIKey, error) {
-	return scanAPIKey(t.row(`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash=?`, hash))
+	return scanAPIKey(t.row(`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash=?`+t.userLock, hash))
 }
 
 // APIKeys lists every key by name, the working one of a name first.

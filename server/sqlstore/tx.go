@@ -37,8 +37,8 @@ type tx struct {
 	// it read, so that row stays locked until the change commits, and two
 	// nodes changing one user take turns, as SQLite's one writer makes
 	// them (a disable on one node was otherwise undone by an enrolment on
-	// another that had read the row before it). Reads in a View lock
-	// nothing.
+	// another that had read the row before it). An API key's row is read
+	// with it too (APIKeyByHash). Reads in a View lock nothing.
 	userLock string
 }
 
