@@ -457,3 +457,36 @@ func TestAddUserIsRefusedForTheRoleFirst(t *testing.T) {
 		t.Errorf("audit of the refused user add: %+v", e)
 	}
 }
+
+// A help-desk operator's new number for an SMS user moves where the
+// passcodes go: it is a recovery under the 30-day rule, as a temporary
+// passcode is (a number of a user who gets no SMS passcodes is not).
+func TestHelpdeskNumberKeepsTheThirtyDayRule(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, texting)
+	help, tok := operator(t, f, "olga", account.RoleHelpdesk)
+	smsUser(t, f, "+447700900001")
+	if _, err := f.svc.IssueTempPasscode(ctx, admin, help.For("carol"), 1, 7); err != nil {
+		t.Fatal(err)
+	}
+	for i, phone := range []string{"+447700900666", "+447700900667"} {
+		if err := f.svc.SetPhone(ctx, admin, help.For("carol"), phone); !errors.Is(err, account.ErrTooSoon) {
+			t.Errorf("new number %d within 30 days of a temporary passcode: %v", i+1, err)
+		}
+	}
+	if err := f.svc.SetPhone(ctx, admin, help.For("alice"), "+447700900668"); err != nil {
+		t.Errorf("a number for a user with a token: %v", err)
+	}
+	f.now = f.now.Add(account.TempPasscodeInterval + time.Hour)
+	help = signIn(t, f, "olga", tok) // the sign-in of a month ago is over
+	if err := f.svc.SetPhone(ctx, admin, help.For("carol"), "+447700900669"); err != nil {
+		t.Fatalf("a new number after 30 days: %v", err)
+	}
+	if _, err := f.svc.IssueTempPasscode(ctx, admin, help.For("carol"), 1, 7); !errors.Is(err, account.ErrTooSoon) {
+		t.Errorf("a temporary passcode the day of a new number: %v", err)
+	}
+	boss, _ := operator(t, f, "adam", account.RoleAdmin)
+	if err := f.svc.SetPhone(ctx, admin, boss.For("carol"), "+447700900670"); err != nil {
+		t.Errorf("an admin's new number: %v", err)
+	}
+}

@@ -205,7 +205,10 @@ func (p Profile) grantedBy(t Target) error {
 
 // SetPhone gives the target user a new mobile number (a help-desk
 // operator's "set a number"): for an SMS user a change of credentials,
-// as UpdateProfile has it.
+// as UpdateProfile has it. A new number of an SMS user is where their
+// passcodes go from then on, so from a help-desk operator or key it is a
+// recovery under the 30-day rule, as the self-help desk's number change
+// and a temporary passcode are (ErrTooSoon; an admin is not bound).
 func (s *Service) SetPhone(ctx context.Context, o Origin, t Target, phone string) error {
 	if err := adminOnly(t); err != nil {
 		return err
@@ -222,6 +225,14 @@ func (s *Service) updateProfile(ctx context.Context, o Origin, t Target, name st
 		var err error
 		if newNumber, err = s.applyProfile(tx, u, p); err != nil {
 			return "", err
+		}
+		if newNumber && name == "phone" && t.actor != nil && t.actor.role != RoleAdmin {
+			if err := s.tempAllowed(*u); err != nil {
+				return "", err
+			}
+			if err := s.recovered(tx, u); err != nil {
+				return "", err
+			}
 		}
 		var detail []string
 		if changed := p.Changes(); len(changed) > 0 {

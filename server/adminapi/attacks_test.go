@@ -28,9 +28,6 @@ func TestRolesRefuseWhatTheyMayNotDo(t *testing.T) {
 		{"helpdesk resets a user", account.RoleHelpdesk, "POST", "/api/v1/users/trader/reset", ""},
 		{"helpdesk disables a user", account.RoleHelpdesk, "POST", "/api/v1/users/trader/disable", ""},
 		{"helpdesk adds a user", account.RoleHelpdesk, "POST", "/api/v1/users", `{"userid": "mallory", "console_role": "admin"}`},
-		{"helpdesk reads an administrator", account.RoleHelpdesk, "GET", "/api/v1/users/admin", ""},
-		{"helpdesk reads an operator", account.RoleHelpdesk, "GET", "/api/v1/users/ops", ""},
-		{"helpdesk unlocks an operator", account.RoleHelpdesk, "POST", "/api/v1/users/ops/unlock", ""},
 		{"auditor unlocks", account.RoleAuditor, "POST", "/api/v1/users/trader/unlock", ""},
 		{"auditor issues a temporary passcode", account.RoleAuditor, "POST", "/api/v1/users/trader/temp-passcode", `{"days": 1}`},
 		{"auditor logs out", account.RoleAuditor, "POST", "/api/v1/users/trader/logout", ""},
@@ -42,6 +39,17 @@ func TestRolesRefuseWhatTheyMayNotDo(t *testing.T) {
 				t.Fatalf("%s %s by a %s key: %d %s", c.method, c.path, c.role, got.status, got.raw)
 			}
 		})
+	}
+	// Operators and administrators are hidden from the help desk as users
+	// who are not there, in the same words: not even their existence is
+	// told.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/users/admin"}, {"GET", "/api/v1/users/ops"}, {"POST", "/api/v1/users/ops/unlock"}, {"GET", "/api/v1/users/nobody"},
+	} {
+		got := f.call(c.method, c.path, keys[account.RoleHelpdesk], "")
+		if got.status != http.StatusNotFound || got.code() != "no_such_user" {
+			t.Errorf("%s %s by a helpdesk key: %d %s", c.method, c.path, got.status, got.raw)
+		}
 	}
 	u, err := f.acct.User(context.Background(), account.CommandLine, "trader")
 	if err != nil || !u.Active || u.TokenSerial == "" || u.Phone != "" {

@@ -93,7 +93,7 @@ func TestRefused(t *testing.T) {
 		{"an auditor unlocking", auditor, "user/unlock", url.Values{"id": {"bob"}}, http.StatusForbidden, "Your role may not"},
 		{"a helpdesk operator unlocking themselves", helpdesk, "user/unlock", url.Values{"id": {"alice"}}, http.StatusForbidden, "Your role may not"},
 		{"a helpdesk operator logging themselves out", helpdesk, "user/logout", url.Values{"id": {"alice"}, "confirmed": {"yes"}}, http.StatusForbidden, "Your role may not"},
-		{"a helpdesk operator unlocking an auditor", helpdesk, "user/unlock", url.Values{"id": {"carol"}}, http.StatusForbidden, "Your role may not"},
+		{"a helpdesk operator unlocking an auditor", helpdesk, "user/unlock", url.Values{"id": {"carol"}}, http.StatusNotFound, "There is no such user"},
 		{"a helpdesk operator deleting", helpdesk, "user/delete", url.Values{"id": {"bob"}, "confirmed": {"yes"}}, http.StatusForbidden, "Your role may not"},
 		{"the override without a reason", helpdesk, "user/temp", url.Values{"id": {"bob"}, "days": {"1"}, "override": {"1"}, "confirmed": {"yes"}}, http.StatusBadRequest, "needs a reason"},
 	} {
@@ -110,9 +110,11 @@ func TestRefused(t *testing.T) {
 	if _, body := auditor.Get("user?id=bob"); strings.Contains(body, `id="do-unlock"`) {
 		t.Error("an auditor is offered the unlock")
 	}
-	for _, id := range []string{"admin", "carol"} {
-		if status, _ := helpdesk.Get("user?id=" + id); status != http.StatusForbidden {
-			t.Errorf("a helpdesk operator opened %s's page: %d", id, status)
+	// Operators are hidden from the help desk as users who are not
+	// there: not even their existence is told.
+	for _, id := range []string{"admin", "carol", "nobody"} {
+		if status, body := helpdesk.Get("user?id=" + id); status != http.StatusNotFound || !strings.Contains(errorOf(body), "There is no such user") {
+			t.Errorf("a helpdesk operator opened %s's page: %d %s", id, status, errorOf(body))
 		}
 	}
 }

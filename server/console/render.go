@@ -190,8 +190,19 @@ func (c *console) failed(w http.ResponseWriter, r *http.Request, s *session, wha
 		clearCookie(w, s.https)
 		c.render(w, r, nil, http.StatusUnauthorized, "message", page{Title: "title.signinagain", Error: say("error.signinagain"), SignIn: true})
 	case again != nil:
-		again(web.OutcomeStatus(code), say("outcome."+string(code)))
+		again(status(code), say("outcome."+string(code)))
 	default:
-		c.message(w, r, s, web.OutcomeStatus(code), "title.refused", say("outcome."+string(code)))
+		c.message(w, r, s, status(code), "title.refused", say("outcome."+string(code)))
 	}
+}
+
+// status is the HTTP status of an outcome in the console: the enrol
+// site's, but for a user the operator names who is not there (or whom
+// their role may not see): not found, where the enrol site answers a
+// sign-in's unknown user as unauthorised.
+func status(code account.Code) int {
+	if code == account.CodeNoSuchUser {
+		return http.StatusNotFound
+	}
+	return web.OutcomeStatus(code)
 }
