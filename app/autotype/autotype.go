@@ -23,6 +23,11 @@ import (
 // the typing and the trader's Enter.
 const MinSecondsLeft = 3
 
+// releaseWait is how long typing waits for the keys of a hotkey to be
+// released before it releases them itself (a trader who holds Ctrl+Alt
+// would otherwise type Ctrl+Alt+digits).
+const releaseWait = 2 * time.Second
+
 // DefaultDelay is the pause between two keys typed: some login pages
 // (and remote desktop clients) drop keys typed faster.
 const DefaultDelay = 12 * time.Millisecond

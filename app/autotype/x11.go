@@ -28,11 +28,6 @@ type X11 struct {
 	max  xproto.Keycode
 }
 
-// releaseWait is how long typing waits for the keys of a hotkey to be
-// released before it releases them itself (a trader who holds Ctrl+Alt
-// would otherwise type Ctrl+Alt+digits).
-const releaseWait = 2 * time.Second
-
 // remapSettle is how long a client is given to see a temporary keyboard
 // mapping before a key of it is typed (as xdotool waits).
 const remapSettle = 30 * time.Millisecond

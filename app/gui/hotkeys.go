@@ -90,10 +90,10 @@ func (w *Window) StartHotkeys() {
 	go func() {
 		err := w.cfg.Listen(ctx, keys, func(i int) { fyne.Do(func() { w.TypeSlot(i + 1) }) })
 		if err != nil && ctx.Err() == nil {
-			w.keys.mu.Lock()
-			w.keys.err = err
-			w.keys.mu.Unlock()
 			fyne.Do(func() { w.notice(T("hotkeys.off", args{"Reason": Message(err)})) })
+			w.keys.mu.Lock()
+			w.keys.err = err // after the notice: who sees the error sees it told
+			w.keys.mu.Unlock()
 		}
 	}()
 }

@@ -21,11 +21,13 @@ import (
 const root = "../../.."
 
 // producers are the calls that make a picture, by folder: make
-// screenshots runs this package's tests (shoot) and server/web's browser
-// tests (browsertest.Screenshot). The name is always the third argument.
+// screenshots runs this package's tests (shoot), and server/web's and
+// server/console's browser tests (browsertest.Screenshot). The name is
+// always the third argument.
 var producers = []struct{ dir, pkg, fun string }{
 	{"app/internal/screenshots", "", "shoot"},
 	{"server/web", "browsertest", "Screenshot"},
+	{"server/console", "browsertest", "Screenshot"},
 }
 
 // pictureRef is how the documents show or link a picture.
