@@ -1,7 +1,9 @@
 /* editbox: a Windows window with one focused edit control, for the typing
    tests under Wine. Every 100 ms it writes the control's text to the file
    named by its argument, so the test reads back what was typed into a
-   Windows edit control, as a login form's field receives it. */
+   Windows edit control, as a login form's field receives it. Its title is
+   "wintest edit box " and that file's name, so that a test finds its own
+   window and never one a test before it left. */
 #include <windows.h>
 #include <stdio.h>
 
@@ -35,7 +37,9 @@ int WINAPI WinMain(HINSTANCE h, HINSTANCE prev, LPSTR cmd, int show) {
 	wc.lpszClassName = "editbox";
 	wc.hbrBackground = (HBRUSH)(COLOR_WINDOW + 1);
 	RegisterClassA(&wc);
-	HWND w = CreateWindowA("editbox", "wintest edit box", WS_OVERLAPPEDWINDOW | WS_VISIBLE, 100, 100, 400, 160, 0, 0, h, 0);
+	char title[300];
+	snprintf(title, sizeof title, "wintest edit box %s", cmd);
+	HWND w = CreateWindowA("editbox", title, WS_OVERLAPPEDWINDOW | WS_VISIBLE, 100, 100, 400, 160, 0, 0, h, 0);
 	edit = CreateWindowA("EDIT", "", WS_CHILD | WS_VISIBLE | WS_BORDER | ES_MULTILINE | ES_WANTRETURN, 10, 10, 360, 90, w, 0, h, 0);
 	SetFocus(edit);
 	SetTimer(w, 1, 100, 0);
