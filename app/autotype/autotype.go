@@ -4,8 +4,9 @@
 // that splits the code into six boxes takes typed digits where it refuses
 // a paste. On X11 it speaks the X protocol itself (XTEST to type, a key
 // grab for the hotkeys), with the keycodes the current layout gives each
-// digit, so that a French AZERTY keyboard types digits as a US one does
-// (docs/window.md, "Typing the passcode").
+// digit, so that a French AZERTY keyboard types digits as a US one does;
+// on Windows it sends Unicode keys (SendInput) and registers the hotkeys
+// (RegisterHotKey) (docs/window.md, "Typing the passcode").
 package autotype
 
 import (

@@ -66,7 +66,7 @@ Usage:
   softtoken list                     list the tokens: slot, name, kind
   softtoken code [--next] [NAME]     print a token's passcode, or with --next the one after it
   softtoken type [--delay D] [--enter] NAME
-                                     type a token's passcode into the window that has the focus (X11),
+                                     type a token's passcode into the window that has the focus (X11, Windows),
                                      after D (e.g. 2s); the next period's when fewer than 3 s are left
   softtoken rename OLD NEW           rename a token
   softtoken delete [--yes] NAME      delete a token (asks first unless --yes)
