@@ -40,8 +40,17 @@ var Dialect = sqlstore.Dialect{
 
 // Open opens (creating if needed) the database at path, migrates it to
 // the current schema, and begins the audit's hash chain if it has not
-// begun yet.
+// begun yet; processes that open one file at once do so one after the
+// other (startLock).
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: no path given")
+	}
+	unlock, err := startLock(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	db, err := OpenRaw(path)
 	if err != nil {
 		return nil, err
