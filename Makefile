@@ -31,7 +31,7 @@ FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzD
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).
-CROSS_PKGS := ./token/... ./enrolclient/... ./app/autotype/ ./app/cli/ ./app/instance/ ./app/scan/ ./server/...
+CROSS_PKGS := ./token/... ./enrolclient/... ./app/autotype/ ./app/ontop/ ./app/cli/ ./app/instance/ ./app/scan/ ./server/...
 
 # make vet runs govulncheck against an offline copy of the Go vulnerability
 # database (the public one is out of reach here): the module
@@ -53,11 +53,13 @@ STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 # JDK to run the protocol seed's Java client sample against the server, and
 # PostgreSQL, which the store's tests start themselves (server/pgtest), and
 # squid, a real HTTP proxy for the enrolment tests (internal/squidtest),
-# and xdotool to give a window the focus (make measure-idle). make screenshots
+# and xdotool to give a window the focus (make measure-idle), xterm and
+# the keyboard tools for the typing tests (app/autotype), and openbox, a
+# window manager to keep the compact window on top (app/ontop). make screenshots
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils
+	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils openbox
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

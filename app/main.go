@@ -29,6 +29,7 @@ import (
 	"github.com/softtoken/softtoken/app/cli"
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/app/instance"
+	"github.com/softtoken/softtoken/app/ontop"
 	"github.com/softtoken/softtoken/assets"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
@@ -89,7 +90,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	}
 	release, err := instance.Acquire(sock, func() {
 		if w := shown.Load(); w != nil {
-			fyne.Do(func() { raise(w.Win) })
+			fyne.Do(func() { raise(w.Front()) })
 		}
 	})
 	if errors.Is(err, instance.ErrRunning) {
@@ -109,10 +110,10 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	client := &enrolclient.Client{Store: store}
 	var w *gui.Window
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL"),
-		Typer: autotype.Open, Listen: autotype.Listen}
+		Typer: autotype.Open, Listen: autotype.Listen, KeepOnTop: ontop.Keep}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
-			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { raise(w.Win) }))
+			desk.SetSystemTrayMenu(gui.TrayMenu(entries, func(slot int) { w.CopySlot(slot) }, func() { raise(w.Front()) }))
 		}
 	}
 	w = gui.New(a, cfg)
@@ -128,13 +129,16 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 		desk.SetSystemTrayIcon(icon)
 		desk.SetSystemTrayWindow(w.Win)
 		w.Win.SetCloseIntercept(w.Win.Hide) // closing hides to the tray
+	} else {
+		// Closing the main window quits, even with the compact one
+		// hidden behind it.
+		w.Win.SetMaster()
 	}
 	go tick(ctx, a, w)
-	if tray && a.Preferences().Bool(gui.PrefStartMinimised) {
-		a.Run()
-	} else {
-		w.Win.ShowAndRun()
+	if !tray || !a.Preferences().Bool(gui.PrefStartMinimised) {
+		w.Show() // the main window or the compact one, as last chosen
 	}
+	a.Run()
 	return nil
 }
 

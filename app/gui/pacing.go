@@ -14,6 +14,11 @@ func (w *Window) Refresh() {
 	for _, r := range w.list {
 		r.update(now, w.hotp[r.Entry.ID], w.pace())
 	}
+	if w.Compact != nil {
+		for _, r := range w.Compact.Rows {
+			r.update(now, w.hotp[r.Entry.ID], w.pace())
+		}
+	}
 	if w.Swipe != nil {
 		w.Swipe.update(now)
 	}

@@ -68,6 +68,9 @@ type Config struct {
 	// hotkeys (StartHotkeys).
 	Typer  func() (autotype.Typer, error)
 	Listen ListenFunc
+	// KeepOnTop keeps the compact window above the others (ontop.Keep);
+	// nil: it is an ordinary window.
+	KeepOnTop func(fyne.Window) error
 	// Beside runs f beside the Fyne thread (typing waits for the
 	// hotkey's keys to be let go); a goroutine by default, and at once in
 	// tests.
@@ -120,6 +123,10 @@ type Window struct {
 	Inform func(title, message string)
 	// ScanButton opens the Scan dialog.
 	ScanButton *widget.Button
+	// CompactButton shows the compact window (ShowCompact), the open one
+	// if any.
+	CompactButton *widget.Button
+	Compact       *Compact
 }
 
 // New builds the window on a and loads the tokens; call Refresh once a
@@ -166,17 +173,24 @@ func (w *Window) Relabel() {
 	SetLanguage(w.app.Preferences().String(PrefLanguage))
 	w.ScanButton = widget.NewButtonWithIcon(T("window.scan"), theme.SearchIcon(), w.ShowScan)
 	w.AddButton = widget.NewButtonWithIcon(T("window.add"), theme.ContentAddIcon(), w.ShowAdd)
-	w.FullNote = widget.NewLabel(T("window.full", args{"Max": token.MaxTokens}))
+	// Under the toolbar, wrapped: in the toolbar it would widen the
+	// window past a laptop's half screen.
+	w.FullNote = wrapped(T("window.full", args{"Max": token.MaxTokens}))
 	w.FullNote.Hide()
 	w.Status = widget.NewLabel("")
 	w.Status.Wrapping = fyne.TextWrapWord // a long notice must not widen the window
 	w.SettingsButton = widget.NewButtonWithIcon(T("window.settings"), theme.SettingsIcon(), w.ShowSettings)
-	// A flat toolbar, as desktop apps draw theirs: it also spares three
+	w.CompactButton = widget.NewButtonWithIcon(T("window.compact"), theme.ViewRestoreIcon(), w.ShowCompact)
+	// A flat toolbar, as desktop apps draw theirs: it also spares
 	// rounded backgrounds on each redraw (docs/benchmarks.md).
-	for _, b := range []*widget.Button{w.AddButton, w.ScanButton, w.SettingsButton} {
+	for _, b := range []*widget.Button{w.AddButton, w.ScanButton, w.CompactButton, w.SettingsButton} {
 		b.Importance = widget.LowImportance
 	}
-	top := container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton, w.FullNote), w.SettingsButton)
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(w.AddButton, w.ScanButton),
+		container.NewHBox(w.CompactButton, w.SettingsButton)), w.FullNote)
+	if w.Compact != nil {
+		w.relabelCompact()
+	}
 	w.Win.SetContent(container.NewBorder(top, w.Status, nil, nil, container.NewVScroll(w.rows)))
 	w.Reload()
 }
@@ -225,6 +239,7 @@ func (w *Window) Reload() {
 		w.rows.Add(r.object())
 		w.rows.Add(widget.NewSeparator())
 	}
+	w.reloadCompact()
 	if w.Swipe != nil {
 		// Follow the token: it may have been re-enrolled, or deleted.
 		if i := slices.IndexFunc(w.entries, func(e token.Entry) bool { return e.ID == w.Swipe.Entry.ID }); i >= 0 {

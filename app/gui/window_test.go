@@ -61,6 +61,13 @@ func memApp(t *testing.T) (fyne.App, *keyringstore.Store) {
 
 func newFixture(t *testing.T, labels ...string) *fixture {
 	t.Helper()
+	return configuredFixture(t, nil, labels...)
+}
+
+// configuredFixture is newFixture with the window's configuration changed
+// by configure first, when given.
+func configuredFixture(t *testing.T, configure func(*gui.Config), labels ...string) *fixture {
+	t.Helper()
 	a, store := memApp(t)
 	for _, l := range labels {
 		if _, err := store.Add(rfcToken(l)); err != nil {
@@ -68,8 +75,12 @@ func newFixture(t *testing.T, labels ...string) *fixture {
 		}
 	}
 	f := &fixture{store: store, now: time.Unix(1111111111, 0)}
-	f.w = gui.New(a, gui.Config{Store: store, Now: func() time.Time { return f.now },
-		After: func(d time.Duration, fn func()) { f.later = append(f.later, timer{d, fn}) }})
+	cfg := gui.Config{Store: store, Now: func() time.Time { return f.now },
+		After: func(d time.Duration, fn func()) { f.later = append(f.later, timer{d, fn}) }}
+	if configure != nil {
+		configure(&cfg)
+	}
+	f.w = gui.New(a, cfg)
 	return f
 }
 
@@ -81,9 +92,12 @@ func codeText(r *gui.Row) string {
 	return b.String()
 }
 
-func labelTexts(w *gui.Window) string {
+func labelTexts(w *gui.Window) string { return windowLabels(w.Win) }
+
+// windowLabels is the text of every label win shows, a line each.
+func windowLabels(win fyne.Window) string {
 	var out []string
-	for _, o := range test.LaidOutObjects(w.Win.Content()) {
+	for _, o := range test.LaidOutObjects(win.Content()) {
 		if l, ok := o.(*widget.Label); ok {
 			out = append(out, l.Text)
 		}

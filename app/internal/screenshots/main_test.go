@@ -91,16 +91,17 @@ func run(m *testing.M) int {
 	return code
 }
 
-// shoot saves the window as NAME.png in the pictures' folder once what
+// shoot saves the window (the compact one when it is shown) as NAME.png in the pictures' folder once what
 // the test changed is on the screen. It fails when the window is blank.
 // Its name argument must be a string literal: TestDocsShowOnlyMadePictures
 // reads the names from the source.
 func shoot(t *testing.T, w *gui.Window, name string) {
 	t.Helper()
 	// No blinking text cursor: the same state makes the same picture.
-	fyne.DoAndWait(func() { w.Win.Canvas().Unfocus() })
+	var win fyne.Window
+	fyne.DoAndWait(func() { win = w.Front(); win.Canvas().Unfocus() })
 	time.Sleep(paintWait)
-	img, err := capture(w.Win)
+	img, err := capture(win)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

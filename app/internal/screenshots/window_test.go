@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/ontop"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/token"
@@ -69,7 +70,7 @@ func open(t *testing.T, lang string, tokens []token.Token, srv *servertest.Serve
 	cfg := gui.Config{Store: store, Now: func() time.Time { return f.now }, DefaultEnrolURL: enrolURL,
 		// Notices stay and the clipboard is not cleared: nothing changes
 		// behind the picture's back.
-		After: func(time.Duration, func()) {}}
+		After: func(time.Duration, func()) {}, KeepOnTop: ontop.Keep}
 	if srv != nil {
 		client := &enrolclient.Client{Store: store, Now: srv.Clock.Now}
 		cfg.Begin, cfg.DefaultEnrolURL = client.Begin, srv.URL
@@ -83,7 +84,14 @@ func open(t *testing.T, lang string, tokens []token.Token, srv *servertest.Serve
 		f.w.Win.Show()
 		rows = len(f.w.Rows())
 	})
-	t.Cleanup(func() { fyne.DoAndWait(f.w.Win.Hide) })
+	t.Cleanup(func() {
+		fyne.DoAndWait(func() {
+			if f.w.Compact != nil {
+				f.w.ShowFull() // the next window opens in full
+			}
+			f.w.Win.Hide()
+		})
+	})
 	if rows != len(tokens) {
 		t.Fatalf("the window shows %d rows, want %d", rows, len(tokens))
 	}
