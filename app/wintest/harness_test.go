@@ -69,7 +69,7 @@ func setUp(m *testing.M) (int, error) {
 	if err := makePrefix(); err != nil {
 		return 0, err
 	}
-	defer exec.Command("/usr/lib/wine/wineserver", "-k").Run() // WINEPREFIX is in our environment
+	defer stopWineserver() // WINEPREFIX is in our environment
 	return m.Run(), nil
 }
 
@@ -132,10 +132,9 @@ func makePrefix() error {
 		return err
 	}
 	// A wineserver that stays between the tests' commands: each would
-	// otherwise start one of its own, seconds each.
-	// (No pipe for its output: the server keeps it open.)
-	if err := exec.Command("/usr/lib/wine/wineserver", "-p").Run(); err != nil {
-		return fmt.Errorf("wineserver -p: %v", err)
+	// otherwise start one of its own, seconds each (wineserver_test.go).
+	if err := startWineserver(); err != nil {
+		return err
 	}
 	dll := filepath.Join(prefix, "drive_c", "windows", "system32", "bcryptprimitives.dll")
 	if out, err := exec.Command("x86_64-w64-mingw32-gcc", "-shared", "-o", dll, src, "-ladvapi32").CombinedOutput(); err != nil {

@@ -72,3 +72,82 @@ func TestTypeCommand(t *testing.T) {
 		t.Errorf("softtoken type typed %q, oathtool says %s", got, a)
 	}
 }
+
+// With the softtoken window in the background and a Windows edit control
+// focused, Ctrl+Alt+2 (sent to the X server, which Wine turns into the
+// hotkey RegisterHotKey asked for) types token 2's passcode, as oathtool
+// computes it, into the edit control (SendInput, Unicode keys). When
+// Wine's wineserver crashes on the way (wineserver_test.go), the test
+// starts again on a new one, up to six times.
+func TestHotkeyTypes(t *testing.T) {
+	const attempts = 6
+	for attempt := 1; attempt <= attempts; attempt++ {
+		crashes := wineserverCrashes()
+		if hotkeyTypes(t, crashes) {
+			return
+		}
+		afterCrash(t)
+	}
+	t.Fatalf("Wine's wineserver crashed in each of %d attempts", attempts)
+}
+
+// hotkeyTypes is one attempt of TestHotkeyTypes: false when the
+// wineserver crashed since crashes, before the test could tell.
+func hotkeyTypes(t *testing.T, crashes int) bool {
+	t.Helper()
+	crashed := func() bool { return wineserverCrashes() != crashes }
+	svc := service(t)
+	secrets := []string{randomSecret(t), randomSecret(t)}
+	must(t, svc, "", "add", "otpauth://totp/Bank:trader?issuer=Bank&secret="+secrets[0])
+	must(t, svc, "", "add", "otpauth://totp/Broker:desk?issuer=Broker&secret="+secrets[1])
+	t.Cleanup(func() {
+		if !crashed() { // else the tokens went with it
+			must(t, svc, "", "delete", "--yes", "2")
+			must(t, svc, "", "delete", "--yes", "1")
+		}
+	})
+	startApp(t, svc)
+	findWindow(t, 60*time.Second)
+	typed, win := editBox(t)
+	var got string
+	for try := 0; try < 3 && got == ""; try++ { // the app may not hold its hotkeys yet
+		// As focus does, but a window a crash took away is not a failure.
+		_ = exec.Command("xdotool", "windowactivate", "--sync", win).Run()
+		time.Sleep(300 * time.Millisecond)
+		before := time.Now()
+		if err := exec.Command("xdotool", "key", "--clearmodifiers", "ctrl+alt+2").Run(); err != nil {
+			t.Fatalf("xdotool key: %v", err)
+		}
+		got = waitDigits(t, typed, 5*time.Second)
+		if crashed() {
+			return false
+		}
+		if got == "" {
+			continue
+		}
+		after := time.Now().Add(3 * time.Second) // the next code, when fewer than 3 s were left
+		if got != oath(t, secrets[1], before, "--totp") && got != oath(t, secrets[1], after, "--totp") {
+			t.Errorf("Ctrl+Alt+2 typed %q; token 2's passcode is %s (token 1's %s)", got,
+				oath(t, secrets[1], before, "--totp"), oath(t, secrets[0], before, "--totp"))
+		}
+	}
+	if got == "" {
+		t.Fatalf("Ctrl+Alt+2 typed nothing into the edit box: it holds %q", typed())
+	}
+	return true
+}
+
+// waitDigits waits up to d for the edit box to hold six digits and no
+// more coming, and returns them; "" if it holds none by then.
+func waitDigits(t *testing.T, typed func() string, d time.Duration) string {
+	t.Helper()
+	last := ""
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		s := strings.TrimSpace(typed())
+		if len(s) >= 6 && s == last {
+			return s
+		}
+		last = s
+	}
+	return strings.TrimSpace(typed())
+}
