@@ -274,7 +274,7 @@ package: package-deps ## the Linux and Windows packages, in dist/
 # The enrolment test puts a test CA in the system's store, which Wine
 # trusts; the trap takes out any a killed run left.
 WINDOWS_EXE := $(DIST)/softtoken-windows-amd64.exe
-WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 xvfb openbox xdotool x11-utils imagemagick tesseract-ocr oathtool squid
+WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 xvfb openbox xdotool x11-utils x11-xkb-utils imagemagick tesseract-ocr oathtool squid
 
 test-windows-deps:
 	$(call install_missing,$(WINE_PACKAGES))

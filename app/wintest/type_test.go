@@ -76,24 +76,33 @@ func TestTypeCommand(t *testing.T) {
 // With the softtoken window in the background and a Windows edit control
 // focused, Ctrl+Alt+2 (sent to the X server, which Wine turns into the
 // hotkey RegisterHotKey asked for) types token 2's passcode, as oathtool
-// computes it, into the edit control (SendInput, Unicode keys). When
+// computes it, into the edit control (SendInput, Unicode keys); on a US
+// keyboard, and on a French one, where the key of 2 is "é" unshifted and
+// Windows still calls it VK_2. When
 // Wine's wineserver crashes on the way (wineserver_test.go), the test
 // starts again on a new one, up to six times.
 func TestHotkeyTypes(t *testing.T) {
-	const attempts = 6
-	for attempt := 1; attempt <= attempts; attempt++ {
-		crashes := wineserverCrashes()
-		if hotkeyTypes(t, crashes) {
-			return
-		}
-		afterCrash(t)
+	for _, kb := range []struct{ layout, key string }{{"us", "2"}, {"fr", "eacute"}} {
+		t.Run(kb.layout, func(t *testing.T) {
+			tool(t, "setxkbmap", "-display", display, kb.layout)
+			t.Cleanup(func() { tool(t, "setxkbmap", "-display", display, "us") })
+			const attempts = 6
+			for attempt := 1; attempt <= attempts; attempt++ {
+				crashes := wineserverCrashes()
+				if hotkeyTypes(t, kb.key, crashes) {
+					return
+				}
+				afterCrash(t)
+			}
+			t.Fatalf("Wine's wineserver crashed in each of %d attempts", attempts)
+		})
 	}
-	t.Fatalf("Wine's wineserver crashed in each of %d attempts", attempts)
 }
 
-// hotkeyTypes is one attempt of TestHotkeyTypes: false when the
+// hotkeyTypes is one attempt of TestHotkeyTypes, with Ctrl+Alt and the
+// key of 2 named as the layout names it: false when the
 // wineserver crashed since crashes, before the test could tell.
-func hotkeyTypes(t *testing.T, crashes int) bool {
+func hotkeyTypes(t *testing.T, key string, crashes int) bool {
 	t.Helper()
 	crashed := func() bool { return wineserverCrashes() != crashes }
 	svc := service(t)
@@ -115,7 +124,7 @@ func hotkeyTypes(t *testing.T, crashes int) bool {
 		_ = exec.Command("xdotool", "windowactivate", "--sync", win).Run()
 		time.Sleep(300 * time.Millisecond)
 		before := time.Now()
-		if err := exec.Command("xdotool", "key", "--clearmodifiers", "ctrl+alt+2").Run(); err != nil {
+		if err := exec.Command("xdotool", "key", "--clearmodifiers", "ctrl+alt+"+key).Run(); err != nil {
 			t.Fatalf("xdotool key: %v", err)
 		}
 		got = waitDigits(t, typed, 5*time.Second)
