@@ -46,6 +46,9 @@ type Env struct {
 	// AdminListening, if set, is told the address of serve's admin
 	// listener (--admin-listen) once it listens.
 	AdminListening func(addr string)
+	// RADIUSListening, if set, is told the UDP address of serve's RADIUS
+	// door (--radius-listen) once it listens.
+	RADIUSListening func(addr string)
 }
 
 // UsageError is a command line that makes no sense (exit status 2).
