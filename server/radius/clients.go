@@ -41,6 +41,14 @@ func (cs Clients) find(addr netip.Addr) *Client {
 	return best
 }
 
+// Name is the name of the client addr sends from, "" for none.
+func (cs Clients) Name(addr netip.Addr) string {
+	if c := cs.find(addr); c != nil {
+		return c.Name
+	}
+	return ""
+}
+
 // LoadClients reads the clients file at path (see ParseClients). It
 // refuses a file that its group or others may read, since it holds the
 // shared secrets.

@@ -47,23 +47,9 @@ func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []by
 		s.cfg.Metrics.RADIUS(unknownClient, resultUnknownClient)
 		return nil
 	}
-	if len(b) < 20 || int(binary.BigEndian.Uint16(b[2:4])) < 20 || int(binary.BigEndian.Uint16(b[2:4])) > len(b) {
-		s.cfg.Metrics.RADIUS(c.Name, resultMalformed)
-		return nil
-	}
-	b = b[:binary.BigEndian.Uint16(b[2:4])]
-	if radius.Code(b[0]) != radius.CodeAccessRequest {
-		s.cfg.Metrics.RADIUS(c.Name, resultUnsupported)
-		return nil
-	}
-	if err := checkAuthenticator(b, c.Secret); err != nil {
-		result := map[bool]string{true: resultNoAuthenticator, false: resultBadAuthenticator}[errors.Is(err, errNoAuthenticator)]
+	p, result := parseRequest(b, c.Secret)
+	if p == nil {
 		s.cfg.Metrics.RADIUS(c.Name, result)
-		return nil
-	}
-	p, err := radius.Parse(b, c.Secret)
-	if err != nil {
-		s.cfg.Metrics.RADIUS(c.Name, resultMalformed)
 		return nil
 	}
 	now := s.cfg.Now()
@@ -85,6 +71,7 @@ func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []by
 	}
 	answer, result := s.decide(ctx, c, from.Addr(), p)
 	if answer != nil {
+		var err error
 		if out, err = encodeSigned(answer); err != nil {
 			s.cfg.Logger.Error("radius: answer not encoded", "client", c.Name, "err", err)
 			out, result = nil, resultFailed
@@ -92,6 +79,34 @@ func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []by
 	}
 	s.cfg.Metrics.RADIUS(c.Name, result)
 	return out
+}
+
+// parseRequest reads the Access-Request b (the datagram) signed with
+// secret; nil and why when it is dropped: too short, not an
+// Access-Request, without exactly one right Message-Authenticator, or
+// malformed. Bytes after the packet's length are ignored (RFC 2865).
+func parseRequest(b, secret []byte) (*radius.Packet, string) {
+	if len(b) < 20 {
+		return nil, resultMalformed
+	}
+	n := int(binary.BigEndian.Uint16(b[2:4]))
+	if n < 20 || n > len(b) || n > radius.MaxPacketLength {
+		return nil, resultMalformed
+	}
+	b = b[:n]
+	if radius.Code(b[0]) != radius.CodeAccessRequest {
+		return nil, resultUnsupported
+	}
+	if err := checkAuthenticator(b, secret); errors.Is(err, errNoAuthenticator) {
+		return nil, resultNoAuthenticator
+	} else if err != nil {
+		return nil, resultBadAuthenticator
+	}
+	p, err := radius.Parse(b, secret)
+	if err != nil {
+		return nil, resultMalformed
+	}
+	return p, ""
 }
 
 // decide runs the rules on the request p of client c from addr: an
