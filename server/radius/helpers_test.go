@@ -33,7 +33,7 @@ type door struct {
 
 // open starts a server and its RADIUS door, answering 127.0.0.1 as the
 // client "vpn"; change changes the door's configuration first.
-func open(t *testing.T, o servertest.Options, change func(*radius.Config)) *door {
+func open(t testing.TB, o servertest.Options, change func(*radius.Config)) *door {
 	t.Helper()
 	s := servertest.NewWith(t, o)
 	reg := prometheus.NewRegistry()
@@ -59,7 +59,7 @@ func open(t *testing.T, o servertest.Options, change func(*radius.Config)) *door
 	return &door{s: s, addr: conn.LocalAddr().String(), reg: reg}
 }
 
-func mustClients(t *testing.T, text string) radius.Clients {
+func mustClients(t testing.TB, text string) radius.Clients {
 	t.Helper()
 	cs, err := radius.ParseClients(strings.NewReader(text))
 	if err != nil {
