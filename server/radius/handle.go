@@ -71,6 +71,7 @@ func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []by
 	}
 	answer, result := s.decide(ctx, c, from.Addr(), p)
 	if answer != nil {
+		copyProxyState(p, answer)
 		var err error
 		if out, err = encodeSigned(answer); err != nil {
 			s.cfg.Logger.Error("radius: answer not encoded", "client", c.Name, "err", err)
@@ -107,6 +108,20 @@ func parseRequest(b, secret []byte) (*radius.Packet, string) {
 		return nil, resultMalformed
 	}
 	return p, ""
+}
+
+// typeProxyState is attribute 33, which a proxy adds to a request and
+// the server must copy, in order, into its answer (RFC 2865, 5.33).
+const typeProxyState = 33
+
+// copyProxyState copies the request's Proxy-State attributes into its
+// answer.
+func copyProxyState(req, answer *radius.Packet) {
+	for _, a := range req.Attributes {
+		if a.Type == typeProxyState {
+			answer.Add(typeProxyState, a.Attribute)
+		}
+	}
 }
 
 // decide runs the rules on the request p of client c from addr: an

@@ -28,19 +28,30 @@ func request(t testing.TB, sec, user, pw string, st []byte, unsigned bool) []byt
 	if st != nil {
 		_ = rfc2865.State_Set(p, st)
 	}
-	if !unsigned {
-		ma := make(radius.Attribute, 16)
-		p.Add(80, ma)
-		b, err := p.MarshalBinary()
+	if unsigned {
+		b, err := p.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
-		mac := hmac.New(md5.New, []byte(sec))
-		mac.Write(b)
-		copy(ma, mac.Sum(nil))
+		return b
 	}
-	b, err := p.Encode()
+	return sign(t, p)
+}
+
+// sign is the wire form of the request p with a right
+// Message-Authenticator.
+func sign(t testing.TB, p *radius.Packet) []byte {
+	t.Helper()
+	ma := make(radius.Attribute, 16)
+	p.Add(80, ma)
+	b, err := p.MarshalBinary()
 	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(md5.New, p.Secret)
+	mac.Write(b)
+	copy(ma, mac.Sum(nil))
+	if b, err = p.Encode(); err != nil {
 		t.Fatal(err)
 	}
 	return b

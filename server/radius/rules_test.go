@@ -1,13 +1,16 @@
 package radius_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 
 	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/password"
 	radiusdoor "github.com/softtoken/softtoken/server/radius"
 	"github.com/softtoken/softtoken/server/servertest"
 )
@@ -133,5 +136,66 @@ func TestSMSUserInItalian(t *testing.T) {
 	}
 	if got := code(handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "sara", sent, rfc2865.State_Get(p), false))); got != "Access-Accept" {
 		t.Errorf("the code from the SMS: %s, want Access-Accept", got)
+	}
+}
+
+// A server too busy to check a secret does not answer (nothing is
+// counted): the client's retransmission is answered once there is room,
+// its State still good.
+func TestBusyUnanswered(t *testing.T) {
+	pool := password.NewPool(2*int64(servertest.Cheap.Memory)<<10, time.Millisecond)
+	s, srv := server(t, servertest.Options{Rules: account.Config{Hashing: pool}}, nil)
+	tok := enrolled(t, s, "trader")
+	s.Clock.Advance(30 * time.Second)
+	p := handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "trader", "trader-pass", nil, false))
+	if code(p) != "Access-Challenge" {
+		t.Fatalf("password: %s", code(p))
+	}
+	held, err := pool.Acquire(context.Background(), servertest.Cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := request(t, secret, "trader", codeAt(t, s, tok, 0), rfc2865.State_Get(p), false)
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, req)); got != "none" {
+		t.Errorf("passcode while busy: %s, want no answer", got)
+	}
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "trader", "trader-pass", nil, false))); got != "none" {
+		t.Errorf("password while busy: %s, want no answer", got)
+	}
+	held.Release()
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, req)); got != "Access-Accept" {
+		t.Errorf("the passcode's retransmission once there is room: %s, want Access-Accept", got)
+	}
+}
+
+// A proxy's Proxy-State attributes come back in the answer, in order.
+func TestProxyStateCopied(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, nil)
+	enrolled(t, s, "trader")
+	p := radius.New(radius.CodeAccessRequest, []byte(secret))
+	_ = rfc2865.UserName_SetString(p, "trader")
+	_ = rfc2865.UserPassword_SetString(p, "wrong-password")
+	p.Add(33, radius.Attribute("first"))
+	p.Add(33, radius.Attribute("second"))
+	req := sign(t, p)
+	a := handled(t, srv, "127.0.0.1:4000", secret, req)
+	var got []string
+	for _, avp := range a.Attributes {
+		if avp.Type == 33 {
+			got = append(got, string(avp.Attribute))
+		}
+	}
+	if strings.Join(got, ",") != "first,second" {
+		t.Errorf("Proxy-State in the answer: %q, want first, second", got)
+	}
+}
+
+// The audit names the RADIUS client the request came through.
+func TestAuditNamesClient(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, nil)
+	enrolled(t, s, "trader")
+	handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "trader", "wrong-password", nil, false))
+	if out := s.Admin("", "audit", "--json", "--user", "trader"); !strings.Contains(out, "via RADIUS client vpn") || !strings.Contains(out, "127.0.0.1") {
+		t.Errorf("the audit does not name the RADIUS client:\n%s", out)
 	}
 }
