@@ -72,10 +72,3 @@ func (s *states) restore(key string, p pending) {
 	defer s.mu.Unlock()
 	s.m[key] = p
 }
-
-// len is how many logins wait.
-func (s *states) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
-}
