@@ -36,12 +36,14 @@ const (
 // client has.
 const unknownClient = "unknown"
 
-// Handle answers the request b that came from from: the wire bytes of
-// the answer, or nil when it is dropped. A request from an address not
-// listed, without a right Message-Authenticator, or malformed is dropped
-// unread; a retransmission of a request answered in the last seconds
-// gets that answer again, without the rules running twice.
+// Handle answers the request b (a datagram) that came from from: the
+// wire bytes of the answer, or nil when it is dropped. A request from an
+// address not listed, without a right Message-Authenticator, or
+// malformed is dropped unread; a retransmission of a request answered in
+// the last seconds gets that answer again, without the rules running
+// twice.
 func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []byte {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) // an IPv4 client of a socket on [::]
 	c := s.cfg.Clients.find(from.Addr())
 	if c == nil {
 		s.cfg.Metrics.RADIUS(unknownClient, resultUnknownClient)
@@ -137,7 +139,7 @@ func (s *Server) decide(ctx context.Context, c *Client, addr netip.Addr, p *radi
 		return p.Response(radius.CodeAccessReject), resultReject
 	}
 	o := account.Origin{Client: addr.String(), Via: "RADIUS client " + c.Name}
-	if state, ok := rfc2865.State_Lookup(p); ok == nil {
+	if state, err := rfc2865.State_Lookup(p); err == nil {
 		return s.second(ctx, o, c, addr, p, userID, string(state), string(pw))
 	}
 	if !s.userRate.Allow("user:"+strings.ToLower(userID), s.cfg.Now()) {
