@@ -199,3 +199,28 @@ func TestAuditNamesClient(t *testing.T) {
 		t.Errorf("the audit does not name the RADIUS client:\n%s", out)
 	}
 }
+
+// A disabled user, and a user ID throttled after wrong passwords, are
+// rejected even with the right password, as on the websocket.
+func TestDisabledAndThrottledRejected(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, nil)
+	enrolled(t, s, "gone")
+	enrolled(t, s, "trader")
+	s.Admin("", "user", "disable", "gone")
+	send := func(user, pw string) string {
+		return code(handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, user, pw, nil, false)))
+	}
+	if got := send("gone", "gone-pass"); got != "Access-Reject" {
+		t.Errorf("disabled user: %s, want Access-Reject", got)
+	}
+	for range 2 * account.DefaultFreeFailures {
+		send("trader", "wrong-password")
+	}
+	if got := send("trader", "trader-pass"); got != "Access-Reject" {
+		t.Errorf("the right password while throttled: %s, want Access-Reject", got)
+	}
+	s.Clock.Advance(account.DefaultMaxDelay)
+	if got := send("trader", "trader-pass"); got != "Access-Challenge" {
+		t.Errorf("the right password after the wait: %s, want Access-Challenge", got)
+	}
+}
