@@ -115,14 +115,16 @@ func parseClient(line string) (Client, error) {
 	if err != nil {
 		a, aerr := netip.ParseAddr(f[0])
 		if aerr != nil {
-			return Client{}, fmt.Errorf("%q is not an address or CIDR prefix", f[0])
+			// Not quoted: a line with its fields swapped would show
+			// its secret.
+			return Client{}, errors.New("the first field is not an address or CIDR prefix")
 		}
 		a = a.Unmap()
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
 	if p.Addr().Is4In6() {
 		if p.Bits() < 96 {
-			return Client{}, fmt.Errorf("%q: write an IPv4 prefix as such", f[0])
+			return Client{}, errors.New("the first field is an IPv4-mapped prefix: write it as an IPv4 one")
 		}
 		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 	}

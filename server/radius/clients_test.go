@@ -25,6 +25,7 @@ func TestParseClients(t *testing.T) {
 		{"bad address", "# c\n192.0.2.300 " + s16 + " vpn\n", "line 2"},
 		{"bad prefix", "10.0.0.0/33 " + s16 + " vpn\n", "line 1"},
 		{"short secret", "192.0.2.10 short vpn\n", "shorter than 16"},
+		{"fields swapped", s16 + " 192.0.2.10 vpn\n", "line 1"},
 		{"same name twice", "192.0.2.10 " + s16 + " vpn\n192.0.2.11 " + s16 + " vpn\n", "line 2"},
 		{"empty", "# nothing\n", "no clients"},
 	} {
