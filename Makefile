@@ -27,7 +27,7 @@ APP_TAGS := no_emoji,migrated_fynedo
 # the whole minute of make stress's run of a target).
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing ./server/radius:FuzzPacket
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).
@@ -54,12 +54,13 @@ STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 # PostgreSQL, which the store's tests start themselves (server/pgtest), and
 # squid, a real HTTP proxy for the enrolment tests (internal/squidtest),
 # and xdotool to give a window the focus (make measure-idle), xterm and
-# the keyboard tools for the typing tests (app/autotype), and openbox, a
-# window manager to keep the compact window on top (app/ontop). make screenshots
+# the keyboard tools for the typing tests (app/autotype), openbox, a
+# window manager to keep the compact window on top (app/ontop), and
+# FreeRADIUS's radclient to test the RADIUS door with. make screenshots
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils openbox
+	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils openbox freeradius-utils
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.
@@ -163,9 +164,9 @@ server-check: ## the server builds without cgo, never depends on Fyne or a clien
 		echo "a package under server/ depends on Fyne"; exit 1; fi
 	@if $(GO) list -deps ./server/... | grep -E '/softtoken/(enrolclient|token/keyringstore|app)(/|$$)'; then \
 		echo "a package under server/ depends on a client package"; exit 1; fi
-	@if $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./server/ws/... ./server/web/... ./server/cli/... ./server/console/... ./server/adminapi/... | grep -E ' github.com/softtoken/softtoken/server/store( |$$)'; then \
+	@if $(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./server/ws/... ./server/web/... ./server/cli/... ./server/console/... ./server/adminapi/... ./server/radius/... | grep -E ' github.com/softtoken/softtoken/server/store( |$$)'; then \
 		echo "an adapter imports server/store: it takes server/account's own views"; exit 1; fi
-	@if $(GO) list -deps ./server/account | grep -E '/softtoken/server/(wire|ws|web|cli|console|adminapi)(/|$$)'; then \
+	@if $(GO) list -deps ./server/account | grep -E '/softtoken/server/(wire|ws|web|cli|console|adminapi|radius)(/|$$)'; then \
 		echo "server/account depends on a protocol package"; exit 1; fi
 	@if $(GO) list -deps ./server/cmd/softtoken-server | grep -E '/softtoken/server/(wire/wireclient|servertest|stress)$$'; then \
 		echo "softtoken-server depends on a protocol client"; exit 1; fi

@@ -46,6 +46,9 @@ type Env struct {
 	// AdminListening, if set, is told the address of serve's admin
 	// listener (--admin-listen) once it listens.
 	AdminListening func(addr string)
+	// RADIUSListening, if set, is told the UDP address of serve's RADIUS
+	// door (--radius-listen) once it listens.
+	RADIUSListening func(addr string)
 }
 
 // UsageError is a command line that makes no sense (exit status 2).
@@ -60,6 +63,9 @@ func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Spri
 const Usage = `softtoken-server: users, enrolment and verification for softtoken.
 
   softtoken-server serve [--listen ADDR] [--tls-cert F --tls-key F] [limits]
+      [--radius-listen UDPADDR --radius-clients FILE [--radius-one-step]]
+      (--radius-listen: the RADIUS door for VPNs and gateways, PAP with a challenge for the
+      passcode; FILE lists the clients, one a line "ADDR|CIDR SECRET NAME", mode 600: docs/radius.md)
   softtoken-server demo [--data DIR] [--listen ADDR]   (what make run starts: serve with a demo user)
   softtoken-server user add [--admin [--service]] [--own-password] [--use2fa|--sms] [--email E] [--phone P] [--firm F] [--roles R] [--attr JSON] [--lang en|it] [--console-role ROLE] USERID
   softtoken-server user update [--attr JSON] [--email E] [--phone P] [--sms] [--firm F] [--roles R] [--lang en|it] [--console-role ROLE|none] USERID

@@ -40,6 +40,8 @@ type admin struct {
 	// metrics, if set, gets the address of serve's metrics listener;
 	// adminAddr, of its admin listener.
 	metrics, adminAddr chan string
+	// radiusAddr, if set, gets the address of its RADIUS door.
+	radiusAddr chan string
 }
 
 func newAdmin(t *testing.T) *admin {
@@ -233,6 +235,9 @@ func (a *admin) serve(args ...string) (addr string, stop func()) {
 		}
 		if a.adminAddr != nil {
 			env.AdminListening = func(addr string) { a.adminAddr <- addr }
+		}
+		if a.radiusAddr != nil {
+			env.RADIUSListening = func(addr string) { a.radiusAddr <- addr }
 		}
 		done <- cli.Run(ctx, env, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	}()

@@ -16,6 +16,7 @@ import (
 	"github.com/softtoken/softtoken/server/challenge"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
+	"github.com/softtoken/softtoken/server/radius"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/server/web"
 	"github.com/softtoken/softtoken/server/ws"
@@ -119,6 +120,9 @@ type serveFlags struct {
 	sf smsFlags
 	mf mailFlags
 	nf netFlags
+	rf radiusFlags
+	// radiusClients are the clients file's, once checked.
+	radiusClients radius.Clients
 }
 
 // parse defines the flags, parses args and checks what they say together.
@@ -128,6 +132,7 @@ func (f *serveFlags) parse(env Env, args []string) error {
 	f.mf.defineTransport(env, fs)
 	f.sc.define(env, fs)
 	f.nf.define(env, fs)
+	f.rf.define(env, fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err // --help too: Run prints the flags with their defaults
 	}
@@ -148,7 +153,9 @@ func (f *serveFlags) parse(env Env, args []string) error {
 	if (f.sc.TLSCert == "") != (f.sc.TLSKey == "") {
 		return usagef("serve: give both --tls-cert and --tls-key")
 	}
-	return nil
+	var err error
+	f.radiusClients, err = f.rf.check()
+	return err
 }
 
 // connectRules gives the rules their SMS sender, mailer and password
@@ -228,6 +235,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer stopAdmin()
+	stopRADIUS, err := startRADIUS(ctx, env, f.rf, f.radiusClients, handler.Accounts, counted)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopRADIUS()
 	stopHousekeeping := startHousekeeping(ctx, env, handler.Accounts, keys, f.outboxes())
 	err = listenAndServe(ctx, env, srv, ln, f.sc, "db", f.c.dbName(), "sms", smsTo, "mail", mailTo)
 	stopHousekeeping()

@@ -37,6 +37,7 @@ type Metrics struct {
 	latency       *prometheus.HistogramVec
 	lockouts      prometheus.Counter
 	sms, mail     *prometheus.CounterVec
+	radius        *prometheus.CounterVec
 }
 
 // New defines the metrics on reg.
@@ -56,8 +57,11 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Text messages handed to the gateway (sent) or not (failed)."}, []string{"result"}),
 		mail: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_mail_total",
 			Help: "Mails handed to the mail server or outbox (sent) or not (failed)."}, []string{"result"}),
+		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_radius_requests_total",
+			Help: "RADIUS requests by client (its name in --radius-clients, or unknown) and result: accept, challenge, reject, or why one was dropped."},
+			[]string{"client", "result"}),
 	}
-	reg.MustRegister(m.logins, m.verifications, m.latency, m.lockouts, m.sms, m.mail)
+	reg.MustRegister(m.logins, m.verifications, m.latency, m.lockouts, m.sms, m.mail, m.radius)
 	return m
 }
 
@@ -90,6 +94,15 @@ func (m *Metrics) Verification(result string) {
 func (m *Metrics) Latency(kind string, took time.Duration) {
 	if m != nil {
 		m.latency.WithLabelValues(kind).Observe(took.Seconds())
+	}
+}
+
+// RADIUS counts a RADIUS request of client (a name of the clients file,
+// or "unknown") by result, the RADIUS door's own word for it (an answer's
+// kind, or why the request was dropped).
+func (m *Metrics) RADIUS(client, result string) {
+	if m != nil {
+		m.radius.WithLabelValues(client, result).Inc()
 	}
 }
 

@@ -1,0 +1,235 @@
+package radius
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+
+	"github.com/softtoken/softtoken/server/account"
+)
+
+// Results, for the metrics: an answer's kind, or why a request was
+// dropped without one.
+const (
+	resultAccept           = "accept"
+	resultChallenge        = "challenge"
+	resultReject           = "reject"
+	resultUserRate         = "reject_user_rate_limited" // too many logins of one user begun
+	resultDuplicate        = "duplicate"                // the kept answer sent again
+	resultUnknownClient    = "dropped_unknown_client"
+	resultNoAuthenticator  = "dropped_no_message_authenticator"
+	resultBadAuthenticator = "dropped_bad_message_authenticator"
+	resultMalformed        = "dropped_malformed"
+	resultUnsupported      = "dropped_unsupported"
+	resultInFlight         = "dropped_in_flight"
+	resultClientRate       = "dropped_rate_limited"
+	resultBusy             = "dropped_busy"
+	resultFailed           = "dropped_failed"
+)
+
+// unknownClient is the client label of a request from an address no
+// client has.
+const unknownClient = "unknown"
+
+// Handle answers the request b (a datagram) that came from from: the
+// wire bytes of the answer, or nil when it is dropped. A request from an
+// address not listed, without a right Message-Authenticator, or
+// malformed is dropped unread; a retransmission of a request answered in
+// the last seconds gets that answer again, without the rules running
+// twice.
+func (s *Server) Handle(ctx context.Context, b []byte, from netip.AddrPort) []byte {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) // an IPv4 client of a socket on [::]
+	c := s.cfg.Clients.find(from.Addr())
+	if c == nil {
+		s.cfg.Metrics.RADIUS(unknownClient, resultUnknownClient)
+		return nil
+	}
+	p, result := parseRequest(b, c.Secret)
+	if p == nil {
+		s.cfg.Metrics.RADIUS(c.Name, result)
+		return nil
+	}
+	now := s.cfg.Now()
+	key := requestKey{from: from, id: p.Identifier, auth: p.Authenticator}
+	kept, isNew := s.answers.begin(key, now)
+	switch {
+	case !isNew && kept != nil:
+		s.cfg.Metrics.RADIUS(c.Name, resultDuplicate)
+		return kept
+	case !isNew:
+		s.cfg.Metrics.RADIUS(c.Name, resultInFlight)
+		return nil
+	}
+	var out []byte
+	defer func() { s.answers.done(key, out, s.cfg.Now()) }()
+	if !s.clientRate.Allow("client:"+c.Name, now) {
+		s.cfg.Metrics.RADIUS(c.Name, resultClientRate)
+		return nil
+	}
+	answer, result := s.decide(ctx, c, from.Addr(), p)
+	if answer != nil {
+		copyProxyState(p, answer)
+		var err error
+		if out, err = encodeSigned(answer); err != nil {
+			s.cfg.Logger.Error("radius: answer not encoded", "client", c.Name, "err", err)
+			out, result = nil, resultFailed
+		}
+	}
+	s.cfg.Metrics.RADIUS(c.Name, result)
+	return out
+}
+
+// parseRequest reads the Access-Request b (the datagram) signed with
+// secret; nil and why when it is dropped: too short, not an
+// Access-Request, without exactly one right Message-Authenticator, or
+// malformed. Bytes after the packet's length are ignored (RFC 2865).
+func parseRequest(b, secret []byte) (*radius.Packet, string) {
+	if len(b) < 20 {
+		return nil, resultMalformed
+	}
+	n := int(binary.BigEndian.Uint16(b[2:4]))
+	if n < 20 || n > len(b) || n > radius.MaxPacketLength {
+		return nil, resultMalformed
+	}
+	b = b[:n]
+	if radius.Code(b[0]) != radius.CodeAccessRequest {
+		return nil, resultUnsupported
+	}
+	if err := checkAuthenticator(b, secret); errors.Is(err, errNoAuthenticator) {
+		return nil, resultNoAuthenticator
+	} else if err != nil {
+		return nil, resultBadAuthenticator
+	}
+	p, err := radius.Parse(b, secret)
+	if err != nil {
+		return nil, resultMalformed
+	}
+	return p, ""
+}
+
+// typeProxyState is attribute 33, which a proxy adds to a request and
+// the server must copy, in order, into its answer (RFC 2865, 5.33).
+const typeProxyState = 33
+
+// copyProxyState copies the request's Proxy-State attributes into its
+// answer.
+func copyProxyState(req, answer *radius.Packet) {
+	for _, a := range req.Attributes {
+		if a.Type == typeProxyState {
+			answer.Add(typeProxyState, a.Attribute)
+		}
+	}
+}
+
+// decide runs the rules on the request p of client c from addr: an
+// answer and its result, or a nil answer when the server could not
+// decide (busy, or the store failed): the client retransmits, or asks
+// its other server.
+func (s *Server) decide(ctx context.Context, c *Client, addr netip.Addr, p *radius.Packet) (*radius.Packet, string) {
+	userID := rfc2865.UserName_GetString(p)
+	pw, err := rfc2865.UserPassword_Lookup(p)
+	if userID == "" || err != nil || len(pw) == 0 {
+		// No PAP password (CHAP, EAP, a malformed one): only PAP is
+		// spoken here.
+		return p.Response(radius.CodeAccessReject), resultReject
+	}
+	o := account.Origin{Client: addr.String(), Via: "RADIUS client " + c.Name}
+	if state, err := rfc2865.State_Lookup(p); err == nil {
+		return s.second(ctx, o, c, addr, p, userID, string(state), string(pw))
+	}
+	if !s.userRate.Allow("user:"+strings.ToLower(userID), s.cfg.Now()) {
+		return p.Response(radius.CodeAccessReject), resultUserRate
+	}
+	a := account.Attempt{UserID: userID, Password: pw}
+	if s.cfg.OneStep {
+		a.Password, a.Passcode = splitPasscode(pw)
+	}
+	in, err := s.cfg.Accounts.NetworkLogIn(ctx, o, a)
+	switch {
+	case undecided(err):
+		s.failed(c, userID, err)
+		return nil, resultFailure(err)
+	case err != nil:
+		return p.Response(radius.CodeAccessReject), resultReject
+	case !in.NeedPasscode:
+		return p.Response(radius.CodeAccessAccept), resultAccept
+	}
+	state, ok := s.states.add(pending{grant: in.Grant, userID: userID, client: c.Name, addr: addr,
+		expires: s.cfg.Now().Add(s.cfg.StateTTL)}, s.cfg.Now())
+	if !ok {
+		s.cfg.Logger.Warn("radius: too many logins wait for a passcode: one was refused", "client", c.Name)
+		return p.Response(radius.CodeAccessReject), resultReject
+	}
+	q := p.Response(radius.CodeAccessChallenge)
+	_ = rfc2865.State_SetString(q, state)
+	_ = rfc2865.ReplyMessage_SetString(q, prompt(in))
+	return q, resultChallenge
+}
+
+// second completes the login that the request's State names with the
+// passcode in its User-Password. The State works once, only for the user,
+// client and address it was given to, and only for StateTTL.
+func (s *Server) second(ctx context.Context, o account.Origin, c *Client, addr netip.Addr, p *radius.Packet, userID, state, code string) (*radius.Packet, string) {
+	w, ok := s.states.take(state, s.cfg.Now())
+	if !ok || w.client != c.Name || w.addr != addr || !strings.EqualFold(w.userID, userID) {
+		return p.Response(radius.CodeAccessReject), resultReject
+	}
+	_, err := s.cfg.Accounts.CheckPasscode(ctx, o, w.grant, code)
+	switch {
+	case undecided(err):
+		s.states.restore(state, w)
+		s.failed(c, userID, err)
+		return nil, resultFailure(err)
+	case err != nil:
+		return p.Response(radius.CodeAccessReject), resultReject
+	}
+	return p.Response(radius.CodeAccessAccept), resultAccept
+}
+
+// splitPasscode is a one-step password: the password and the passcode
+// of its last six characters, when they are digits and something comes
+// before them; otherwise the password alone, whose passcode a challenge
+// asks for.
+func splitPasscode(pw []byte) ([]byte, string) {
+	n := len(pw) - oneStepDigits
+	if n < 1 {
+		return pw, ""
+	}
+	for _, d := range pw[n:] {
+		if d < '0' || d > '9' {
+			return pw, ""
+		}
+	}
+	return pw[:n], string(pw[n:])
+}
+
+// undecided reports an error after which the rules decided nothing: the
+// hashing pool was busy (nothing was counted), or the server failed.
+func undecided(err error) bool {
+	if err == nil {
+		return false
+	}
+	code, ok := account.CodeOf(err)
+	return !ok || code == account.CodeBusy
+}
+
+// resultFailure is the result of an undecided request.
+func resultFailure(err error) string {
+	if errors.Is(err, account.ErrBusy) {
+		return resultBusy
+	}
+	return resultFailed
+}
+
+// failed logs a failure of the server (a busy pool is logged by the
+// rules).
+func (s *Server) failed(c *Client, userID string, err error) {
+	if !errors.Is(err, account.ErrBusy) {
+		s.cfg.Logger.Error("radius: request not decided", "client", c.Name, "userid", userID, "err", err)
+	}
+}
