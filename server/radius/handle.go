@@ -179,7 +179,7 @@ func (s *Server) second(ctx context.Context, o account.Origin, c *Client, addr n
 	if !ok || w.client != c.Name || w.addr != addr || !strings.EqualFold(w.userID, userID) {
 		return p.Response(radius.CodeAccessReject), resultReject
 	}
-	_, err := s.cfg.Accounts.CheckPasscode(ctx, o, w.grant, code)
+	_, err := s.cfg.Accounts.NetworkPasscode(ctx, o, w.grant, code)
 	switch {
 	case undecided(err):
 		s.states.restore(state, w)
