@@ -1,10 +1,15 @@
 package radius_test
 
 import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/softtoken/softtoken/server/radius"
+	radiusdoor "github.com/softtoken/softtoken/server/radius"
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
 )
 
@@ -32,10 +37,34 @@ func TestMustChangePasswordRejected(t *testing.T) {
 // The same with --radius-one-step: the password and passcode in one
 // request are rejected too.
 func TestMustChangePasswordRejectedOneStep(t *testing.T) {
-	d := open(t, servertest.Options{}, func(c *radius.Config) { c.OneStep = true })
+	d := open(t, servertest.Options{}, func(c *radiusdoor.Config) { c.OneStep = true })
 	tok := d.s.Enrol("trader", "trader-pass", d.s.AddUserToChange("trader", "trader-pass"))
 	d.s.Clock.Advance(30 * time.Second)
 	if r := d.radclient(t, secret, signed("trader", "trader-pass"+codeAt(t, d.s, tok, 0), "")...); r.Code != "Access-Reject" {
 		t.Errorf("password and passcode of a user who must change their password: %+v, want Access-Reject", r)
+	}
+}
+
+// Wrong passcodes sent in parallel in one-step requests (the per-user
+// rate opened wide, so that only the rules stand) lock the user after
+// the lockout's number, as sequential ones do: the right passcode after
+// them is rejected.
+func TestParallelOneStepGuessesLock(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, func(c *radiusdoor.Config) {
+		c.OneStep = true
+		c.UserRate = ratelimit.Rate{PerMinute: 10000, Burst: 10000}
+	})
+	tok := enrolled(t, s, "trader")
+	s.Clock.Advance(30 * time.Second)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			req := request(t, secret, "trader", fmt.Sprintf("trader-pass%06d", i), nil, false)
+			srv.Handle(context.Background(), req, netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", 5000+i)))
+		})
+	}
+	wg.Wait()
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "trader", "trader-pass"+codeAt(t, s, tok, 0), nil, false))); got != "Access-Reject" {
+		t.Errorf("the right passcode after 40 parallel wrong ones: %s, want Access-Reject (locked)", got)
 	}
 }
