@@ -5,7 +5,8 @@ import "context"
 // NetworkLogIn is a login on behalf of a network device that asks for
 // the user (a RADIUS client: a VPN concentrator, a remote desktop
 // gateway, a firewall): Login, with a service account's right password
-// answered as a wrong one, as Verify answers it (audited), since the
+// answered as a wrong one, as Verify answers it (audited, and the
+// throttle left as a wrong password leaves it), since the
 // device's address is not the account's and a service account needs no
 // second factor; and the passcode an SMS user owes sent, as LogIn sends
 // it, unless a pre-loaded one waits (SignIn.SentTo, SignIn.SMSErr). No
@@ -14,11 +15,8 @@ import "context"
 // completed login of a user who must change the password an
 // administrator chose is refused (see NetworkPasscode).
 func (s *Service) NetworkLogIn(ctx context.Context, o Origin, a Attempt) (SignIn, error) {
+	o.peopleOnly = "a service account is not verified for a network device"
 	in, err := s.Login(ctx, o, a.UserID, a.Password, a.Passcode)
-	if err == nil && in.User.Service {
-		s.Record(ctx, o, in.User.UserID, "login", outcome(ErrInvalidLogin), "a service account is not verified for a network device")
-		return SignIn{}, ErrInvalidLogin
-	}
 	if err == nil && !in.NeedPasscode && in.Grant.mustChange {
 		return SignIn{}, s.mustChangeFirst(ctx, o, in.Grant)
 	}

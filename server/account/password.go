@@ -143,6 +143,15 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		case err != nil:
 			return err
 		}
+		// A service account's right password answered as a wrong one
+		// leaves the throttle as a wrong one would: nothing tells it was
+		// right. The audit says why.
+		if u.Service && o.peopleOnly != "" {
+			return tx.Audit(s.event(o, u.UserID, "login", outcome(ErrInvalidLogin), o.peopleOnly))
+		}
+		if u.Service && !fromAllowed(u, o.Client) {
+			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
+		}
 		if err := tx.ClearFirstFactor(throttleKey(userID), o.source()); err != nil {
 			return err
 		}
@@ -153,12 +162,6 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 			result = ErrDisabled
 		default:
 			result = nil
-		}
-		if result == nil && u.Service && !fromAllowed(u, o.Client) {
-			// A service account's password from outside its networks is
-			// answered as a wrong one: the audit says why.
-			result = ErrInvalidLogin
-			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
 		}
 		if result == nil {
 			if err := s.deskTakesOver(tx, o, &u); err != nil {

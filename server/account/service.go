@@ -189,6 +189,10 @@ type Origin struct {
 	// by names the operator or API key acting (Actor.Origin), for the
 	// audit.
 	by string
+	// peopleOnly, when not "", says why a service account's right
+	// password is answered as a wrong one here (a door that verifies
+	// people: NetworkLogIn), for the audit.
+	peopleOnly string
 }
 
 // source is what the first-factor throttle counts the origin's client as
