@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/softtoken/softtoken/server/account"
 	radiusdoor "github.com/softtoken/softtoken/server/radius"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
@@ -46,25 +48,31 @@ func TestMustChangePasswordRejectedOneStep(t *testing.T) {
 }
 
 // Wrong passcodes sent in parallel in one-step requests (the per-user
-// rate opened wide, so that only the rules stand) lock the user after
-// the lockout's number, as sequential ones do: the right passcode after
-// them is rejected.
+// rate opened wide, so that only the rules stand) never get more checks
+// than the lockout allows: after bursts of them the user is locked, and
+// exactly the lockout's number of wrong passcodes were checked.
 func TestParallelOneStepGuessesLock(t *testing.T) {
 	s, srv := server(t, servertest.Options{}, func(c *radiusdoor.Config) {
 		c.OneStep = true
 		c.UserRate = ratelimit.Rate{PerMinute: 10000, Burst: 10000}
 	})
 	tok := enrolled(t, s, "trader")
-	s.Clock.Advance(30 * time.Second)
-	var wg sync.WaitGroup
-	for i := range 40 {
-		wg.Go(func() {
-			req := request(t, secret, "trader", fmt.Sprintf("trader-pass%06d", i), nil, false)
-			srv.Handle(context.Background(), req, netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", 5000+i)))
-		})
+	for burst := range 4 {
+		s.Clock.Advance(time.Minute) // past the throttle of passwords in flight
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Go(func() {
+				req := request(t, secret, "trader", fmt.Sprintf("trader-pass%03d%03d", burst, i), nil, false)
+				srv.Handle(context.Background(), req, netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", 5000+i)))
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	if got := code(handled(t, srv, "127.0.0.1:4000", secret, request(t, secret, "trader", "trader-pass"+codeAt(t, s, tok, 0), nil, false))); got != "Access-Reject" {
-		t.Errorf("the right passcode after 40 parallel wrong ones: %s, want Access-Reject (locked)", got)
+		t.Errorf("the right passcode after bursts of parallel wrong ones: %s, want Access-Reject (locked)", got)
+	}
+	out := s.Admin("", "audit", "--user", "trader", "--outcome", "invalid_code")
+	if n := strings.Count(out, "invalid_code"); n != account.DefaultMaxFailures {
+		t.Errorf("%d wrong passcodes checked, want the lockout's %d:\n%s", n, account.DefaultMaxFailures, out)
 	}
 }
