@@ -19,13 +19,17 @@ func TestRefusedServicePasswordKeepsThrottle(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
-		try  func(f *fixture, pw string) error
+		try  func(f *fixture, backend account.Grant, pw string) error
 	}{
-		{"network device", func(f *fixture, pw string) error {
+		{"network device", func(f *fixture, backend account.Grant, pw string) error {
 			_, err := f.svc.NetworkLogIn(ctx, radiusVPN, account.Attempt{UserID: "portal", Password: []byte(pw)})
 			return err
 		}},
-		{"outside its networks", func(f *fixture, pw string) error {
+		{"verifylogin", func(f *fixture, backend account.Grant, pw string) error {
+			_, err := f.svc.Verify(ctx, account.Origin{Client: "127.0.0.1", Via: "websocket"}, backend, "portal", []byte(pw), "")
+			return err
+		}},
+		{"outside its networks", func(f *fixture, backend account.Grant, pw string) error {
 			_, err := f.svc.Login(ctx, account.Origin{Client: "192.0.2.1", Via: "websocket"}, "portal", []byte(pw), "")
 			return err
 		}},
@@ -33,16 +37,17 @@ func TestRefusedServicePasswordKeepsThrottle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			addUser(t, f, account.NewUser{UserID: "portal", Admin: true, Service: true})
+			backend := service(t, f, "backend", "127.0.0.1", account.ServiceLimits{})
 			for i := range account.DefaultFreeFailures + 1 {
-				if err := tc.try(f, "wrong password"); !errors.Is(err, account.ErrInvalidLogin) {
+				if err := tc.try(f, backend, "wrong password"); !errors.Is(err, account.ErrInvalidLogin) {
 					t.Fatalf("wrong password %d: %v", i+1, err)
 				}
 			}
 			f.now = f.now.Add(time.Second) // the first wait ends
-			if err := tc.try(f, "portal password"); !errors.Is(err, account.ErrInvalidLogin) {
+			if err := tc.try(f, backend, "portal password"); !errors.Is(err, account.ErrInvalidLogin) {
 				t.Fatalf("the right password: %v, want %v", err, account.ErrInvalidLogin)
 			}
-			if err := tc.try(f, "wrong password"); !errors.Is(err, account.ErrThrottled) {
+			if err := tc.try(f, backend, "wrong password"); !errors.Is(err, account.ErrThrottled) {
 				t.Errorf("a wrong password right after the refused right one: %v, want %v, as after a wrong one", err, account.ErrThrottled)
 			}
 		})
