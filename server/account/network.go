@@ -15,7 +15,7 @@ import "context"
 // completed login of a user who must change the password an
 // administrator chose is refused (see NetworkPasscode).
 func (s *Service) NetworkLogIn(ctx context.Context, o Origin, a Attempt) (SignIn, error) {
-	o.peopleOnly = "a service account is not verified for a network device"
+	o.peopleOnly = refusal{"login", "a service account is not verified for a network device"}
 	in, err := s.Login(ctx, o, a.UserID, a.Password, a.Passcode)
 	if err == nil && !in.NeedPasscode && in.Grant.mustChange {
 		return SignIn{}, s.mustChangeFirst(ctx, o, in.Grant)
