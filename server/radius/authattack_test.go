@@ -71,6 +71,7 @@ func TestMessageAuthenticatorTricks(t *testing.T) {
 		{"another client's secret", tampered(t, secret+"2", true, nil, ma), "none"},
 		{"only after the length", append(tampered(t, secret, true, nil), tampered(t, secret, true, nil, ma)[20:]...), "none"},
 		{"then an attribute of length 1", tampered(t, secret, true, nil, ma, []byte{18, 1}), "none"},
+		{"then one stray byte", tampered(t, secret, true, nil, ma, []byte{18}), "none"},
 		{"then an attribute past the end", tampered(t, secret, true, nil, ma, []byte{18, 9, 'x'}), "none"},
 	} {
 		if got := code(handled(t, srv, "127.0.0.1:4000", secret, tc.req)); got != tc.want {
