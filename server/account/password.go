@@ -143,6 +143,15 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 		case err != nil:
 			return err
 		}
+		// A service account's right password answered as a wrong one
+		// leaves the throttle as a wrong one would: nothing tells it was
+		// right. The audit says why.
+		if u.Service && o.peopleOnly.detail != "" {
+			return tx.Audit(s.event(o, u.UserID, o.peopleOnly.event, outcome(ErrInvalidLogin), o.peopleOnly.detail))
+		}
+		if u.Service && !fromAllowed(u, o.Client) {
+			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
+		}
 		if err := tx.ClearFirstFactor(throttleKey(userID), o.source()); err != nil {
 			return err
 		}
@@ -153,12 +162,6 @@ func (s *Service) settleFirst(ctx context.Context, o Origin, userID string, chec
 			result = ErrDisabled
 		default:
 			result = nil
-		}
-		if result == nil && u.Service && !fromAllowed(u, o.Client) {
-			// A service account's password from outside its networks is
-			// answered as a wrong one: the audit says why.
-			result = ErrInvalidLogin
-			return tx.Audit(s.event(o, u.UserID, "service login", outcome(ErrNotAllowed), "from "+printable(o.Client)+", outside the account's networks"))
 		}
 		if result == nil {
 			if err := s.deskTakesOver(tx, o, &u); err != nil {
@@ -325,19 +328,16 @@ func (s *Service) canGiveSecond(ctx context.Context, u store.User) error {
 // Verify is a web back-end's verifylogin: Login on behalf of the
 // administrator admin, whose grant must still hold. It verifies people: a
 // service account's right password answers ErrInvalidLogin like a wrong
-// one (audited), so that one back-end cannot use verifylogin to try the
-// passwords of others, which need no second factor.
+// one (audited, and the throttle left as a wrong one leaves it), so that
+// one back-end cannot use verifylogin to try the passwords of others,
+// which need no second factor.
 func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID string, pw []byte, code string) (SignIn, error) {
 	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin, ScopeVerify) }); err != nil {
 		s.refused(ctx, o, userID, "verifylogin", err)
 		return SignIn{}, err
 	}
-	in, err := s.Login(ctx, o, userID, pw, code)
-	if err == nil && in.User.Service {
-		s.Record(ctx, o, in.User.UserID, "verifylogin", outcome(ErrInvalidLogin), "a service account is not verified for "+printable(admin.UserID))
-		return SignIn{}, ErrInvalidLogin
-	}
-	return in, err
+	o.peopleOnly = refusal{"verifylogin", "a service account is not verified for " + printable(admin.UserID)}
+	return s.Login(ctx, o, userID, pw, code)
 }
 
 // authorised checks, before any slow work (a hash, a check of a

@@ -189,7 +189,14 @@ type Origin struct {
 	// by names the operator or API key acting (Actor.Origin), for the
 	// audit.
 	by string
+	// peopleOnly, when its detail is not "", is the audit record of a
+	// service account's right password answered as a wrong one here (a
+	// door that verifies people: NetworkLogIn, Verify).
+	peopleOnly refusal
 }
+
+// refusal is an audit record's event name and detail.
+type refusal struct{ event, detail string }
 
 // source is what the first-factor throttle counts the origin's client as
 // (an IPv6 client's /64: see ratelimit.Source).

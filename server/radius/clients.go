@@ -75,11 +75,11 @@ func LoadClients(path string) (Clients, error) {
 // ParseClients reads one client a line: an address or CIDR prefix, the
 // shared secret (at least 16 characters, no spaces) and a name (the rest
 // of the line), separated by spaces; blank lines and lines starting with
-// # are skipped. A malformed line is refused, named by its number (never
-// its secret).
+// # are skipped. A malformed line, or one whose name or address or prefix
+// another line has, is refused, named by its number (never its secret).
 func ParseClients(r io.Reader) (Clients, error) {
 	var cs Clients
-	names := map[string]bool{}
+	names, prefixes := map[string]bool{}, map[netip.Prefix]bool{}
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -87,13 +87,19 @@ func ParseClients(r io.Reader) (Clients, error) {
 			continue
 		}
 		c, err := parseClient(line)
-		if err == nil && names[c.Name] {
+		switch {
+		case err != nil:
+		case names[c.Name]:
 			err = fmt.Errorf("the name %q is listed twice", c.Name)
+		case prefixes[c.Prefix]:
+			// Only the first would be answered: the other's secret
+			// would never work, and nothing would say why.
+			err = fmt.Errorf("the address or prefix %s is listed twice", c.Prefix)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		names[c.Name] = true
+		names[c.Name], prefixes[c.Prefix] = true, true
 		cs = append(cs, c)
 	}
 	if err := sc.Err(); err != nil {
@@ -119,6 +125,10 @@ func parseClient(line string) (Client, error) {
 			// its secret.
 			return Client{}, errors.New("the first field is not an address or CIDR prefix")
 		}
+		if a.Zone() != "" {
+			// A zoned (link-local) address matches no sender.
+			return Client{}, errors.New("the first field has an IPv6 zone: list the address without it, or a prefix")
+		}
 		a = a.Unmap()
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
@@ -127,6 +137,9 @@ func parseClient(line string) (Client, error) {
 			return Client{}, errors.New("the first field is an IPv4-mapped prefix: write it as an IPv4 one")
 		}
 		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	if !p.IsValid() {
+		return Client{}, errors.New("the first field is not an address or CIDR prefix")
 	}
 	if len(f[1]) < minSecret {
 		return Client{}, fmt.Errorf("the shared secret is shorter than %d characters", minSecret)

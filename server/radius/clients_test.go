@@ -28,6 +28,9 @@ func TestParseClients(t *testing.T) {
 		{"fields swapped", s16 + " 192.0.2.10 vpn\n", "line 1"},
 		{"same name twice", "192.0.2.10 " + s16 + " vpn\n192.0.2.11 " + s16 + " vpn\n", "line 2"},
 		{"empty", "# nothing\n", "no clients"},
+		{"same address twice", "192.0.2.10 " + s16 + " vpn\n192.0.2.10/32 " + s16 + "x other\n", "line 2"},
+		{"same prefix, once IPv4-mapped", "10.0.0.0/8 " + s16 + " vpn\n::ffff:10.0.0.0/104 " + s16 + "x other\n", "line 2"},
+		{"zoned address", "fe80::1%eth0 " + s16 + " vpn\n", "line 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := radius.ParseClients(strings.NewReader(tc.text))

@@ -116,6 +116,19 @@ func parseRequest(b, secret []byte) (*radius.Packet, string) {
 // the server must copy, in order, into its answer (RFC 2865, 5.33).
 const typeProxyState = 33
 
+// Attributes of the methods not spoken: CHAP-Password (RFC 2865, 5.3)
+// and EAP-Message (RFC 3579, 3.1).
+const (
+	typeCHAPPassword = 3
+	typeEAPMessage   = 79
+)
+
+// has reports whether p carries an attribute of type typ.
+func has(p *radius.Packet, typ radius.Type) bool {
+	_, ok := p.Attributes.Lookup(typ)
+	return ok
+}
+
 // copyProxyState copies the request's Proxy-State attributes into its
 // answer.
 func copyProxyState(req, answer *radius.Packet) {
@@ -133,9 +146,10 @@ func copyProxyState(req, answer *radius.Packet) {
 func (s *Server) decide(ctx context.Context, c *Client, addr netip.Addr, p *radius.Packet) (*radius.Packet, string) {
 	userID := rfc2865.UserName_GetString(p)
 	pw, err := rfc2865.UserPassword_Lookup(p)
-	if userID == "" || err != nil || len(pw) == 0 {
-		// No PAP password (CHAP, EAP, a malformed one): only PAP is
-		// spoken here.
+	if userID == "" || err != nil || len(pw) == 0 || has(p, typeEAPMessage) || has(p, typeCHAPPassword) {
+		// No PAP password (CHAP, EAP, a malformed one), or another
+		// method's besides it (RFC 3579, 2.1 and 3.1: a server that does
+		// not speak EAP rejects it): only PAP is spoken here.
 		return p.Response(radius.CodeAccessReject), resultReject
 	}
 	o := account.Origin{Client: addr.String(), Via: "RADIUS client " + c.Name}
@@ -179,7 +193,7 @@ func (s *Server) second(ctx context.Context, o account.Origin, c *Client, addr n
 	if !ok || w.client != c.Name || w.addr != addr || !strings.EqualFold(w.userID, userID) {
 		return p.Response(radius.CodeAccessReject), resultReject
 	}
-	_, err := s.cfg.Accounts.CheckPasscode(ctx, o, w.grant, code)
+	_, err := s.cfg.Accounts.NetworkPasscode(ctx, o, w.grant, code)
 	switch {
 	case undecided(err):
 		s.states.restore(state, w)
