@@ -13,6 +13,7 @@ import (
 	radiusdoor "github.com/softtoken/softtoken/server/radius"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/servertest"
+	"github.com/softtoken/softtoken/server/wire"
 )
 
 // A user whose password an administrator chose must change it before
@@ -74,5 +75,29 @@ func TestParallelOneStepGuessesLock(t *testing.T) {
 	out := s.Admin("", "audit", "--user", "trader", "--outcome", "invalid_code")
 	if n := strings.Count(out, "invalid_code"); n != account.DefaultMaxFailures {
 		t.Errorf("%d wrong passcodes checked, want the lockout's %d:\n%s", n, account.DefaultMaxFailures, out)
+	}
+}
+
+// A one-step request captured on the wire and sent again from the
+// client's address, past the retransmission window, is dropped unchecked:
+// otherwise ten resends, their passcode by then wrong, would lock the
+// user out without anyone knowing the password.
+func TestReplayedOneStepRequestDoesNotLock(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, func(c *radiusdoor.Config) { c.OneStep = true })
+	tok := enrolled(t, s, "trader")
+	s.Clock.Advance(30 * time.Second)
+	captured := request(t, secret, "trader", "trader-pass"+codeAt(t, s, tok, 0), nil, false)
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, captured)); got != "Access-Accept" {
+		t.Fatalf("the user's own request: %s", got)
+	}
+	for i := range 12 {
+		s.Clock.Advance(11 * time.Second) // past the retransmission window
+		if out := srv.Handle(context.Background(), captured, netip.MustParseAddrPort("127.0.0.1:4000")); out != nil {
+			t.Fatalf("replay %d got an answer: %s", i+1, code(answer(t, secret, captured, out)))
+		}
+	}
+	s.Clock.Advance(time.Minute)
+	if r := s.Dial().Login("trader", "trader-pass", codeAt(t, s, tok, 0)); r.Result != wire.ResultOK {
+		t.Errorf("the user's next websocket login after replays of their captured RADIUS request: %+v, want ok", r)
 	}
 }

@@ -30,6 +30,7 @@ const (
 	resultClientRate       = "dropped_rate_limited"
 	resultBusy             = "dropped_busy"
 	resultFailed           = "dropped_failed"
+	resultReplayed         = "dropped_replayed" // a one-step request seen before (replays)
 )
 
 // unknownClient is the client label of a request from an address no
@@ -156,16 +157,23 @@ func (s *Server) decide(ctx context.Context, c *Client, addr netip.Addr, p *radi
 	if state, err := rfc2865.State_Lookup(p); err == nil {
 		return s.second(ctx, o, c, addr, p, userID, string(state), string(pw))
 	}
-	if !s.userRate.Allow("user:"+strings.ToLower(userID), s.cfg.Now()) {
-		return p.Response(radius.CodeAccessReject), resultUserRate
-	}
 	a := account.Attempt{UserID: userID, Password: pw}
 	if s.cfg.OneStep {
 		a.Password, a.Passcode = splitPasscode(pw)
 	}
+	once := replayKey{client: c.Name, auth: p.Authenticator}
+	if a.Passcode != "" && !s.oneStep.first(once, s.cfg.Now()) {
+		return nil, resultReplayed
+	}
+	if !s.userRate.Allow("user:"+strings.ToLower(userID), s.cfg.Now()) {
+		return p.Response(radius.CodeAccessReject), resultUserRate
+	}
 	in, err := s.cfg.Accounts.NetworkLogIn(ctx, o, a)
 	switch {
 	case undecided(err):
+		if a.Passcode != "" {
+			s.oneStep.forget(once) // its retransmission is answered afresh
+		}
 		s.failed(c, userID, err)
 		return nil, resultFailure(err)
 	case err != nil:

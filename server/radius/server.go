@@ -61,6 +61,11 @@ const (
 	maxAnswers    = 1 << 16
 	keepAnswers   = 10 * time.Second
 	maxConcurrent = 64
+	// One-step requests are remembered for an hour, longer than a
+	// lockout lasts by default, so that a replayed one never counts; at
+	// the default client rate that is at most 72,000 a client.
+	keepOneStep = time.Hour
+	maxOneStep  = 1 << 18
 	// oneStepDigits is how many trailing digits are the passcode of a
 	// one-step request: a token's, and an SMS passcode's.
 	oneStepDigits = account.SMSCodeDigits
@@ -71,6 +76,7 @@ type Server struct {
 	cfg        Config
 	states     *states
 	answers    *duplicates
+	oneStep    *replays
 	clientRate *ratelimit.Limiter
 	userRate   *ratelimit.Limiter
 }
@@ -85,6 +91,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	return &Server{cfg: cfg, states: newStates(maxStates), answers: newDuplicates(keepAnswers, maxAnswers),
+		oneStep:    newReplays(keepOneStep, maxOneStep),
 		clientRate: ratelimit.New(cfg.ClientRate.PerMinute, cfg.ClientRate.Burst),
 		userRate:   ratelimit.New(cfg.UserRate.PerMinute, cfg.UserRate.Burst)}
 }
