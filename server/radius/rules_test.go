@@ -168,6 +168,28 @@ func TestBusyUnanswered(t *testing.T) {
 	}
 }
 
+// A one-step request that got no answer while the server was busy is
+// answered when its retransmission comes after room was made: it is not
+// taken for a replay.
+func TestBusyOneStepRetransmitted(t *testing.T) {
+	pool := password.NewPool(2*int64(servertest.Cheap.Memory)<<10, time.Millisecond)
+	s, srv := server(t, servertest.Options{Rules: account.Config{Hashing: pool}}, func(c *radiusdoor.Config) { c.OneStep = true })
+	tok := enrolled(t, s, "trader")
+	s.Clock.Advance(30 * time.Second)
+	held, err := pool.Acquire(context.Background(), servertest.Cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := request(t, secret, "trader", "trader-pass"+codeAt(t, s, tok, 0), nil, false)
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, req)); got != "none" {
+		t.Errorf("one step while busy: %s, want no answer", got)
+	}
+	held.Release()
+	if got := code(handled(t, srv, "127.0.0.1:4000", secret, req)); got != "Access-Accept" {
+		t.Errorf("its retransmission once there is room: %s, want Access-Accept", got)
+	}
+}
+
 // A proxy's Proxy-State attributes come back in the answer, in order.
 func TestProxyStateCopied(t *testing.T) {
 	s, srv := server(t, servertest.Options{}, nil)
