@@ -81,27 +81,16 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 }
 
 func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) error {
-	// One window per user and keyring service: a second launch brings the
-	// first to the front and ends.
 	var shown atomic.Pointer[gui.Window]
-	sock, err := instance.Path(store.Service())
-	if err != nil {
-		return err
-	}
-	release, err := instance.Acquire(sock, func() {
-		if w := shown.Load(); w != nil {
-			fyne.Do(func() { raise(w.Front()) })
-		}
-	})
+	release, err := onlyInstance(store, &shown)
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintf(stderr, "softtoken: %v\n", err)
 		return nil
 	}
 	if err != nil {
-		slog.Warn("cannot make sure only one softtoken runs", "err", err)
-	} else {
-		defer release()
+		return err
 	}
+	defer release()
 	a := fyneapp.NewWithID(appID)
 	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
 	a.SetIcon(icon)
@@ -140,6 +129,27 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	}
 	a.Run()
 	return nil
+}
+
+// onlyInstance makes this the one window per user and keyring service: a
+// second launch brings the window shown (once there is one) to the front
+// and ends with instance.ErrRunning. When that cannot be made sure, it is
+// logged and the app runs anyway.
+func onlyInstance(store *keyringstore.Store, shown *atomic.Pointer[gui.Window]) (release func(), err error) {
+	sock, err := instance.Path(store.Service())
+	if err != nil {
+		return nil, err
+	}
+	release, err = instance.Acquire(sock, func() {
+		if w := shown.Load(); w != nil {
+			fyne.Do(func() { raise(w.Front()) })
+		}
+	})
+	if err != nil && !errors.Is(err, instance.ErrRunning) {
+		slog.Warn("cannot make sure only one softtoken runs", "err", err)
+		return func() {}, nil
+	}
+	return release, err
 }
 
 // tick refreshes the window whenever it changes by itself: every second,
