@@ -153,7 +153,7 @@ func (s *Server) decide(ctx context.Context, c *Client, addr netip.Addr, p *radi
 		// not speak EAP rejects it): only PAP is spoken here.
 		return p.Response(radius.CodeAccessReject), resultReject
 	}
-	o := account.Origin{Client: addr.String(), Via: "RADIUS client " + c.Name}
+	o := account.Origin{Client: source(p, addr).String(), Via: "RADIUS client " + c.Name}
 	if state, err := rfc2865.State_Lookup(p); err == nil {
 		return s.second(ctx, o, c, addr, p, userID, string(state), string(pw))
 	}
@@ -254,4 +254,17 @@ func (s *Server) failed(c *Client, userID string, err error) {
 	if !errors.Is(err, account.ErrBusy) {
 		s.cfg.Logger.Error("radius: request not decided", "client", c.Name, "userid", userID, "err", err)
 	}
+}
+
+// source is where a request comes from, for the rules' throttle of wrong
+// passwords and the audit: the user's own address when the client names
+// it in Calling-Station-Id (a VPN sends the address the user connects
+// from), else the client's. Counted by the client's address alone, every
+// user behind one VPN would share one source, and anyone at the VPN's
+// login page could throttle a colleague's logins there.
+func source(p *radius.Packet, client netip.Addr) netip.Addr {
+	if a, err := netip.ParseAddr(strings.TrimSpace(rfc2865.CallingStationID_GetString(p))); err == nil && !a.IsUnspecified() {
+		return a.Unmap().WithZone("")
+	}
+	return client
 }

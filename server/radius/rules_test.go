@@ -246,3 +246,34 @@ func TestDisabledAndThrottledRejected(t *testing.T) {
 		t.Errorf("the right password after the wait: %s, want Access-Challenge", got)
 	}
 }
+
+// The rules count wrong passwords by user ID and source: with
+// Calling-Station-Id the source is the user's own address, so wrong
+// passwords typed at a VPN's login page from one address do not throttle
+// the same user ID from another; one not an address (a MAC, a number) is
+// the client's address, as without it.
+func TestCallingStationIsTheSource(t *testing.T) {
+	s, srv := server(t, servertest.Options{}, nil)
+	enrolled(t, s, "trader")
+	send := func(station, pw string) string {
+		p := radius.New(radius.CodeAccessRequest, []byte(secret))
+		_ = rfc2865.UserName_SetString(p, "trader")
+		_ = rfc2865.UserPassword_SetString(p, pw)
+		if station != "" {
+			_ = rfc2865.CallingStationID_SetString(p, station)
+		}
+		return code(handled(t, srv, "127.0.0.1:4000", secret, sign(t, p)))
+	}
+	for range 2 * account.DefaultFreeFailures {
+		send("198.51.100.7", "wrong-password")
+	}
+	for _, tc := range []struct{ station, want string }{
+		{"198.51.100.7", "Access-Reject"},         // throttled
+		{"203.0.113.9", "Access-Challenge"},       // another address: not
+		{"00-11-22-33-44-55", "Access-Challenge"}, // the client's address: not yet
+	} {
+		if got := send(tc.station, "trader-pass"); got != tc.want {
+			t.Errorf("right password from %q: %s, want %s", tc.station, got, tc.want)
+		}
+	}
+}
