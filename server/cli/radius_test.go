@@ -41,7 +41,7 @@ func radclient(t *testing.T, addr, user, pw, state string) (kind, st string) {
 	if state != "" {
 		in += "State = " + state + "\n"
 	}
-	cmd := exec.Command("radclient", "-x", "-r", "1", "-t", "2", addr, "auth", radiusSecret)
+	cmd := exec.Command("radclient", "-x", "-r", "1", "-t", "15", addr, "auth", radiusSecret) // long: a loaded machine, the race detector
 	cmd.Stdin = strings.NewReader(in)
 	out, _ := cmd.CombinedOutput()
 	if m := radiusReceived.FindSubmatch(out); m != nil {

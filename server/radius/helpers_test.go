@@ -1,6 +1,7 @@
 package radius_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,10 @@ type door struct {
 	s    *servertest.Server
 	addr string
 	reg  *prometheus.Registry
+	// wait is how long radclient waits for an answer, in seconds: long,
+	// for a loaded machine running the race detector, unless a test
+	// expects none.
+	wait string
 }
 
 // open starts a server and its RADIUS door, answering 127.0.0.1 as the
@@ -90,7 +95,7 @@ func (d *door) radclient(t *testing.T, sec string, attrs ...string) reply {
 	if _, err := exec.LookPath("radclient"); err != nil {
 		t.Fatal("radclient is missing: apt-get install freeradius-utils (make deps installs it)")
 	}
-	cmd := exec.Command("radclient", "-x", "-r", "1", "-t", "1", d.addr, "auth", sec)
+	cmd := exec.Command("radclient", "-x", "-r", "1", "-t", cmp.Or(d.wait, "15"), d.addr, "auth", sec)
 	cmd.Stdin = strings.NewReader(strings.Join(attrs, "\n") + "\n")
 	out, err := cmd.CombinedOutput()
 	m := receivedRe.FindSubmatch(out)
