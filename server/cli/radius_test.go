@@ -54,7 +54,9 @@ func radclient(t *testing.T, addr, user, pw, state string) (kind, st string) {
 }
 
 // serve --radius-listen: radclient's password gets a challenge, the
-// passcode with its State an Accept; the door shuts down with serve.
+// passcode with its State an Accept, the same passcode again a Reject, a
+// request without a Message-Authenticator no answer; the door shuts down
+// with serve.
 func TestServeRADIUS(t *testing.T) {
 	a := newAdmin(t)
 	u := a.add("trader-pass\n", "--use2fa", "--own-password", "trader")
@@ -70,6 +72,19 @@ func TestServeRADIUS(t *testing.T) {
 	code, _ := token.Token{Secret: seed, Params: token.DefaultParams()}.Code(time.Now())
 	if kind, _ := radclient(t, addr, "trader", code, state); kind != "Access-Accept" {
 		t.Errorf("passcode: %q, want Access-Accept", kind)
+	}
+	// The same passcode again, with a new challenge's State: used up.
+	if kind, state = radclient(t, addr, "trader", "trader-pass", ""); kind != "Access-Challenge" {
+		t.Fatalf("password again: %q, want a challenge", kind)
+	}
+	if kind, _ := radclient(t, addr, "trader", code, state); kind != "Access-Reject" {
+		t.Errorf("the same passcode again: %q, want Access-Reject", kind)
+	}
+	// Unsigned: no answer at all.
+	cmd := exec.Command("radclient", "-x", "-r", "1", "-t", "2", addr, "auth", radiusSecret)
+	cmd.Stdin = strings.NewReader("User-Name = \"trader\"\nUser-Password = \"trader-pass\"\n")
+	if out, _ := cmd.CombinedOutput(); radiusReceived.Match(out) || !strings.Contains(string(out), "No reply") {
+		t.Errorf("a request without Message-Authenticator: radclient says\n%s\nwant no reply", out)
 	}
 }
 
