@@ -112,7 +112,7 @@ func (s *Service) passwordOn(ctx context.Context, o Origin, userID string, pw []
 	if before, err = s.reserveFirst(ctx, o, userID); err != nil {
 		return Grant{}, before, after, err
 	}
-	ok, err := compare(sl, before.PassHash, pw)
+	ok, err := s.firstFactor(ctx, o, sl, before, userID, pw)
 	if err != nil {
 		return Grant{}, before, after, err
 	}
@@ -246,7 +246,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	if err != nil {
 		return SignIn{}, err
 	}
-	ok, err := compare(sl, checked.PassHash, pw)
+	ok, err := s.firstFactor(ctx, o, sl, checked, userID, pw)
 	if err != nil {
 		return SignIn{}, err
 	}
