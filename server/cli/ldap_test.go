@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/softtoken/softtoken/server/ldaptest"
+	"github.com/softtoken/softtoken/server/wire"
 )
 
 // ldapArgs are the --ldap-… flags of srv, with the service account's
@@ -59,5 +61,36 @@ func TestLDAPSync(t *testing.T) {
 	}
 	if _, err := a.run("", append([]string{"ldap", "sync"}, args...)...); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("a password file others may read: %v", err)
+	}
+}
+
+// serve with the --ldap-… flags syncs at once, and its websocket checks a
+// directory user's password with the directory: right, wrong, and busy
+// while the directory is down.
+func TestServeWithDirectory(t *testing.T) {
+	srv := ldaptest.Start(t, ldaptest.User{UID: "dana", Password: "dana-dir-pass-1", Mail: "dana@bank.test", Member: true})
+	a := newAdmin(t)
+	addr, stop := a.serve(append(ldapArgs(t, srv), "--ldap-sync-every", "1h")...)
+	defer stop()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if list, _ := a.run("", "user", "list"); strings.Contains(list, "dana") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve's sync made no user dana")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		pw      string
+		invalid bool
+	}{{"dana-dir-pass-1", false}, {"dana-dir-pass-2", true}} {
+		if r := wsLogin(t, addr, "dana", tc.pw, ""); (r.Result == wire.ResultInvalidLogin) != tc.invalid {
+			t.Errorf("login with %s: %+v", tc.pw, r)
+		}
+	}
+	srv.Stop()
+	if r := wsLogin(t, addr, "dana", "dana-dir-pass-1", ""); r.Result != wire.ResultBusy {
+		t.Errorf("login with the directory down: %+v, want %q", r, wire.ResultBusy)
 	}
 }
