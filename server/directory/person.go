@@ -2,12 +2,13 @@ package directory
 
 import (
 	"fmt"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/softtoken/softtoken/server/lang"
+	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/sms"
 )
 
@@ -20,7 +21,7 @@ type entryValues struct {
 }
 
 // person maps what the directory gave into a Person: the user ID
-// trimmed, the mail a bare address, the number in E.164 form, the
+// trimmed, the mail a bare address the mailer takes, the number in E.164 form, the
 // language a server/lang code (the first of an RFC 2798 list; "" when the
 // server does not speak it). A user ID that is not one is an error (no
 // person); a bad mail, number or userAccountControl makes the person
@@ -32,8 +33,9 @@ func person(v entryValues, ad bool) (Person, error) {
 	}
 	p := Person{UserID: id, DN: v.dn, Lang: language(v.lang)}
 	if m := strings.TrimSpace(v.mail); m != "" {
-		a, err := mail.ParseAddress(m)
-		if err != nil || a.Name != "" || a.Address != m || len(m) > 254 {
+		a, err := netmail.ParseAddress(m)
+		plain := mail.Message{From: m, To: m}.Validate() == nil // what the mailer will send to
+		if err != nil || a.Name != "" || a.Address != m || len(m) > 254 || !plain {
 			p.Invalid = "the mail is not an address"
 		} else {
 			p.Email = m
