@@ -34,11 +34,15 @@ var errDirectoryPassword = fmt.Errorf("%w: the user's password is the directory'
 // directory (and never locks the directory's account by hammering it).
 // When the directory does not answer, the reservation is refunded, the
 // outage audited, and ErrDirectoryUnavailable returned. The password is
-// never stored, nor kept past the check.
+// never stored, nor kept past the check. The bind runs without the
+// hashing slot sl (released first): a directory slow to answer must not
+// hold the pool's memory, and make the local users' sign-ins (a
+// break-glass administrator's during an outage) busy; see reslot.
 func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, u store.User, userID string, pw []byte) (bool, error) {
-	if u.ID == 0 || u.Source != SourceDirectory {
+	if !byDirectory(u) {
 		return compare(sl, u.PassHash, pw)
 	}
+	sl.Release()
 	err := directory.ErrUnavailable
 	if s.cfg.Directory != nil {
 		err = s.cfg.Directory.CheckPassword(ctx, u.UserID, pw)
@@ -60,4 +64,22 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 		return false, err
 	}
 	return false, ErrDirectoryUnavailable
+}
+
+// byDirectory says whether u's password is the directory's.
+func byDirectory(u store.User) bool { return u.ID != 0 && u.Source == SourceDirectory }
+
+// reslot takes a hashing slot again after a directory's check (which ran
+// without one), for the passcode that came with the password. When the
+// pool is busy, the first factor's reservation is refunded, as it is
+// when the directory does not answer: ErrBusy counts nothing.
+func (s *Service) reslot(ctx context.Context, o Origin, userID string) (*password.Slot, error) {
+	sl, err := s.slot(ctx)
+	if err == nil {
+		return sl, nil
+	}
+	if rerr := s.st.Update(ctx, func(tx store.Tx) error { return tx.RefundFirstFactor(throttleKey(userID), o.source()) }); rerr != nil {
+		return nil, rerr
+	}
+	return nil, err
 }

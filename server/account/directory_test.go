@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/directory"
 	"github.com/softtoken/softtoken/server/ldaptest"
+	"github.com/softtoken/softtoken/server/password"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -209,5 +211,39 @@ func TestDirectoryThrottleFirstAndOutage(t *testing.T) {
 	}
 	if _, err := g.svc.Reset(ctx, admin, account.ByAdmin("gina"), []byte("local-pass-1")); !errors.Is(err, account.ErrNotAllowed) {
 		t.Errorf("a local password for a directory user: %v, want ErrNotAllowed", err)
+	}
+}
+
+// slowDirectory holds each password check until release is closed.
+type slowDirectory struct {
+	fakeDirectory
+	entered, release chan struct{}
+}
+
+func (d *slowDirectory) CheckPassword(ctx context.Context, userID string, pw []byte) error {
+	d.entered <- struct{}{}
+	<-d.release
+	return nil
+}
+
+// A directory slow to answer holds no room of the hashing pool: while a
+// directory user's password waits for it, a local administrator signs
+// in, on a pool with room for one check; the directory user's login with
+// a passcode then completes.
+func TestSlowDirectoryHoldsNoHashingSlot(t *testing.T) {
+	ctx := context.Background()
+	dir := &slowDirectory{entered: make(chan struct{}), release: make(chan struct{})}
+	pool := password.NewPool(int64(cheap.Memory)<<10, 10*time.Millisecond)
+	f := newService(t, func(c *account.Config) { c.Directory = dir }, func(f *fixture) { f.hashing = pool })
+	syncDir(t, f, false)
+	tok := seed(t, f, "gina")
+	code, _ := tok.Code(f.now)
+	done := make(chan error, 1)
+	go func() { _, err := f.svc.Login(ctx, admin, "gina", []byte("right-1"), code); done <- err }()
+	<-dir.entered
+	f.password(t) // alice, local: not busy
+	close(dir.release)
+	if err := <-done; err != nil {
+		t.Errorf("gina's login once the directory answered: %v", err)
 	}
 }

@@ -250,6 +250,12 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	if err != nil {
 		return SignIn{}, err
 	}
+	if byDirectory(checked) {
+		if sl, err = s.reslot(ctx, o, userID); err != nil {
+			return SignIn{}, err
+		}
+		defer sl.Release()
+	}
 	c := passcodeCheck{code: strings.ReplaceAll(strings.TrimSpace(code), " ", "")}
 	var reserved store.User // the row the passcode's attempt was reserved on
 	g, u, err := s.settleFirst(ctx, o, userID, checked, ok, func(tx store.Tx, cur store.User) (bool, error) {
