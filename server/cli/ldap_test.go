@@ -32,7 +32,7 @@ func TestLDAPSync(t *testing.T) {
 		ldaptest.User{UID: "erin", Password: "erin-dir-pass-1", Mail: "erin@bank.test", Member: true})
 	a := newAdmin(t)
 	args := ldapArgs(t, srv)
-	out, err := a.run("", append(append([]string{"ldap", "sync", "--dry-run"}, args...))...)
+	out, err := a.run("", append([]string{"ldap", "sync", "--dry-run"}, args...)...)
 	if err != nil || !strings.Contains(out, "dry run") || !strings.Contains(out, "add dana") || !strings.Contains(out, "add erin") {
 		t.Fatalf("dry run: %s, %v", out, err)
 	}
