@@ -123,6 +123,7 @@ func (s *Server) run(conf string) error {
 	}
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
+	reapWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
