@@ -157,10 +157,12 @@ func noPasswordIn(t *testing.T, dir string, pws ...string) {
 	}
 }
 
-// fakeDirectory answers err to every password, and counts the checks.
+// fakeDirectory answers err to every password, and counts the checks;
+// its members are people (gina when nil).
 type fakeDirectory struct {
 	err    error
 	checks int
+	people []directory.Person
 }
 
 func (d *fakeDirectory) CheckPassword(context.Context, string, []byte) error {
@@ -169,6 +171,9 @@ func (d *fakeDirectory) CheckPassword(context.Context, string, []byte) error {
 }
 
 func (d *fakeDirectory) Members(context.Context) ([]directory.Person, error) {
+	if d.people != nil {
+		return d.people, nil
+	}
 	return []directory.Person{{UserID: "gina", Email: "gina@bank.test"}}, nil
 }
 
@@ -245,5 +250,33 @@ func TestSlowDirectoryHoldsNoHashingSlot(t *testing.T) {
 	close(dir.release)
 	if err := <-done; err != nil {
 		t.Errorf("gina's login once the directory answered: %v", err)
+	}
+}
+
+// A new number in the directory for an SMS user is a change of
+// credentials, as user update has it: the sync ends their sign-ins and
+// the new number gets the passcode for the next logon.
+func TestDirectorySyncNewNumberOfSMSUser(t *testing.T) {
+	ctx := context.Background()
+	dir := &fakeDirectory{people: []directory.Person{{UserID: "gina", Email: "gina@bank.test", Phone: "+447700900111"}}}
+	f := newService(t, func(c *account.Config) { c.Directory = dir }, texting)
+	syncDir(t, f, false)
+	if _, err := f.svc.UpdateProfile(ctx, admin, account.ByAdmin("gina"), account.Profile{SMS: true}); err != nil {
+		t.Fatal(err)
+	}
+	g, _, err := f.svc.CheckPassword(ctx, admin, "gina", []byte("right-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir.people[0].Phone = "+447700900222"
+	if plan := syncDir(t, f, false); plan["gina"].Action != "update" || plan["gina"].Detail != "phone" {
+		t.Fatalf("sync of a new number: %+v", plan)
+	}
+	f.lastText(t, "+447700900222")
+	if _, err := f.svc.CheckPasscode(ctx, admin, g, "000000"); !errors.Is(err, account.ErrSignedOut) {
+		t.Errorf("a sign-in from before the new number: %v, want ErrSignedOut", err)
+	}
+	if recs := events(t, f, "gina", "profile"); len(recs) == 0 || !strings.Contains(recs[len(recs)-1].Detail, "via directory sync") {
+		t.Errorf("the new number's audit: %+v", recs)
 	}
 }
