@@ -280,3 +280,21 @@ func TestDirectorySyncNewNumberOfSMSUser(t *testing.T) {
 		t.Errorf("the new number's audit: %+v", recs)
 	}
 }
+
+// A user disabled in the directory is disabled by the sync; a group that
+// lists nobody disables nobody (a wrong group must not disable everyone).
+func TestDirectorySyncDisabledAndEmptyGroup(t *testing.T) {
+	ctx := context.Background()
+	dir := &fakeDirectory{}
+	f := newService(t, func(c *account.Config) { c.Directory = dir })
+	syncDir(t, f, false)
+	dir.people = []directory.Person{}
+	if _, err := f.svc.SyncDirectory(ctx, false); err == nil || !stateOf(t, f, "gina").active {
+		t.Errorf("an empty group: %v, gina active %v; want refused, gina active", err, stateOf(t, f, "gina").active)
+	}
+	dir.people = []directory.Person{{UserID: "gina", Email: "gina@bank.test", Disabled: true}, {UserID: "hal", Disabled: true}}
+	plan := syncDir(t, f, false)
+	if plan["gina"].Action != "disable" || len(plan) != 1 || stateOf(t, f, "gina").active {
+		t.Errorf("gina disabled in the directory: %+v", plan)
+	}
+}
