@@ -27,7 +27,7 @@ APP_TAGS := no_emoji,migrated_fynedo
 # the whole minute of make stress's run of a target).
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing ./server/radius:FuzzPacket
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing ./server/radius:FuzzPacket ./server/directory:FuzzPerson
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).
@@ -56,11 +56,12 @@ STATICCHECK         := honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 # and xdotool to give a window the focus (make measure-idle), xterm and
 # the keyboard tools for the typing tests (app/autotype), openbox, a
 # window manager to keep the compact window on top (app/ontop), and
-# FreeRADIUS's radclient to test the RADIUS door with. make screenshots
+# FreeRADIUS's radclient to test the RADIUS door with, OpenLDAP's slapd and
+# ldap-utils for the directory tests (server/ldaptest). make screenshots
 # needs nothing more: Xvfb, D-Bus, chromium and ffmpeg are above.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	xvfb gnome-keyring dbus-x11 libsecret-tools oathtool openjdk-17-jdk-headless \
-	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils openbox freeradius-utils
+	xclip chromium ffmpeg postgresql squid xdotool xterm x11-xkb-utils x11-xserver-utils openbox freeradius-utils slapd ldap-utils
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fyne logs a locale error under the C locale without this.

@@ -112,7 +112,7 @@ func (s *Service) passwordOn(ctx context.Context, o Origin, userID string, pw []
 	if before, err = s.reserveFirst(ctx, o, userID); err != nil {
 		return Grant{}, before, after, err
 	}
-	ok, err := compare(sl, before.PassHash, pw)
+	ok, err := s.firstFactor(ctx, o, sl, before, userID, pw)
 	if err != nil {
 		return Grant{}, before, after, err
 	}
@@ -249,9 +249,15 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	if err != nil {
 		return SignIn{}, err
 	}
-	ok, err := compare(sl, checked.PassHash, pw)
+	ok, err := s.firstFactor(ctx, o, sl, checked, userID, pw)
 	if err != nil {
 		return SignIn{}, err
+	}
+	if byDirectory(checked) {
+		if sl, err = s.reslot(ctx, o, userID); err != nil {
+			return SignIn{}, err
+		}
+		defer sl.Release()
 	}
 	c := passcodeCheck{code: strings.ReplaceAll(strings.TrimSpace(code), " ", "")}
 	var reserved store.User // the row the passcode's attempt was reserved on

@@ -73,6 +73,9 @@ func (s *Service) SetPassword(ctx context.Context, o Origin, t Target, next []by
 func (s *Service) setPassword(ctx context.Context, o Origin, t Target, name, hash string, mustChange bool, profile Profile) (Grant, UserView, error) {
 	var g Grant
 	u, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
+		if u.Source == SourceDirectory {
+			return "", errDirectoryPassword
+		}
 		if _, err := s.applyProfile(tx, u, profile); err != nil {
 			return "", err
 		}

@@ -35,6 +35,7 @@ import (
 	"unicode"
 
 	"github.com/softtoken/softtoken/server/auditchain"
+	"github.com/softtoken/softtoken/server/directory"
 	"github.com/softtoken/softtoken/server/mail"
 	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/password"
@@ -107,6 +108,11 @@ type Config struct {
 	// and check of a secret takes room in it first, and a pool that stays
 	// full answers ErrBusy before any attempt is counted.
 	Hashing *password.Pool
+	// Directory checks the passwords of the users whose Source is
+	// SourceDirectory, and lists the people the directory sync makes
+	// users of (nil: no directory; its users' passwords are answered
+	// ErrDirectoryUnavailable).
+	Directory directory.Directory
 	// Metrics counts the lockouts (nil: not counted).
 	Metrics *metrics.Metrics
 	// Now is the clock of the rules (tests move it).

@@ -53,6 +53,9 @@ type NewUser struct {
 	// ConsoleRole makes the user an operator of the console (see Role);
 	// only the admin command line and an admin operator or key may.
 	ConsoleRole Role
+	// source is SourceDirectory for a user the directory sync makes
+	// (no password here); "" for everyone else.
+	source string
 }
 
 // Created is a new user, with the secrets to hand over once.
@@ -117,9 +120,11 @@ func (s *Service) createUser(ctx context.Context, o Origin, n NewUser, allowed f
 	if err != nil {
 		return Created{}, err
 	}
-	hash, err := s.hashPassword(ctx, n.Password)
-	if err != nil {
-		return Created{}, err
+	hash := "" // a directory user's password is the directory's, never stored
+	if n.source != SourceDirectory {
+		if hash, err = s.hashPassword(ctx, n.Password); err != nil {
+			return Created{}, err
+		}
 	}
 	var c Created
 	var initial store.InitialPasscode
@@ -138,7 +143,7 @@ func (s *Service) createUser(ctx context.Context, o Origin, n NewUser, allowed f
 		}
 		u, err := tx.CreateUser(store.User{Scope: scope, Networks: networks, UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
-			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang, ConsoleRole: string(n.ConsoleRole)})
+			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang, ConsoleRole: string(n.ConsoleRole), Source: n.source})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
 		}
@@ -272,6 +277,11 @@ func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool
 	if err := adminOnly(t); err != nil {
 		return err
 	}
+	return s.setActive(ctx, o, t, active, "")
+}
+
+// setActive is SetActive, with detail for its audit record.
+func (s *Service) setActive(ctx context.Context, o Origin, t Target, active bool, detail string) error {
 	name := map[bool]string{true: "user enable", false: "user disable"}[active]
 	_, err := s.change(ctx, o, t, name, func(tx store.Tx, u *store.User) (string, error) {
 		u.Active = active
@@ -283,9 +293,9 @@ func (s *Service) SetActive(ctx context.Context, o Origin, t Target, active bool
 				return "", err
 			}
 			_, err := s.moved(tx, u, ProofPassword)
-			return "", err
+			return detail, err
 		}
-		return "", nil
+		return detail, nil
 	})
 	return err
 }
@@ -348,6 +358,9 @@ func (s *Service) Reset(ctx context.Context, o Origin, t Target, pw []byte) (Cre
 		return Created{}, err
 	}
 	u, err := s.change(ctx, o, t, "user reset", func(tx store.Tx, u *store.User) (string, error) {
+		if u.Source == SourceDirectory {
+			return "", errDirectoryPassword
+		}
 		if _, err := tx.DeleteToken(u.ID); err != nil {
 			return "", err
 		}

@@ -94,6 +94,11 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
   softtoken-server apikey add --role admin|helpdesk|auditor NAME   (a key of the admin API, printed once;
       --json prints {"name", "role", "key"})
   softtoken-server apikey list | revoke NAME   (a revoked key's next request is refused: docs/api.md)
+  softtoken-server ldap sync [--dry-run] --ldap-url URL --ldap-bind-dn DN --ldap-bind-password-file F
+      --ldap-base DN --ldap-group DN [--ldap-user-filter F] [--ldap-ca F] [--ldap-ad]
+      (makes users of the directory group's members, welcome mail included; updates their mail,
+      number and language; disables those who left the group or were disabled there; never deletes.
+      serve takes the same flags, and syncs every --ldap-sync-every: docs/directory.md)
   softtoken-server audit [--user U] [--since 2026-01-02T15:04:05Z|24h] [--outcome CODE]
       (control characters print escaped; --json prints one JSON object a line)
   softtoken-server migrate   (applies the schema migrations the database lacks; serve and
@@ -165,6 +170,8 @@ func dispatch(ctx context.Context, env Env, args []string) error {
 		return audit(ctx, env, args[1:])
 	case "apikey":
 		return apikeyCmd(ctx, env, args[1:])
+	case "ldap":
+		return ldapCmd(ctx, env, args[1:])
 	case "backup":
 		return backup(ctx, env, args[1:])
 	case "rekey":

@@ -121,6 +121,7 @@ type serveFlags struct {
 	mf mailFlags
 	nf netFlags
 	rf radiusFlags
+	lf ldapFlags
 	// radiusClients are the clients file's, once checked.
 	radiusClients radius.Clients
 }
@@ -133,6 +134,7 @@ func (f *serveFlags) parse(env Env, args []string) error {
 	f.sc.define(env, fs)
 	f.nf.define(env, fs)
 	f.rf.define(env, fs)
+	f.lf.define(env, fs, true)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err // --help too: Run prints the flags with their defaults
 	}
@@ -158,11 +160,14 @@ func (f *serveFlags) parse(env Env, args []string) error {
 	return err
 }
 
-// connectRules gives the rules their SMS sender, mailer and password
-// hashing pool, and says where the texts and mails go (for the log).
+// connectRules gives the rules their SMS sender, mailer, directory and
+// password hashing pool, and says where the texts and mails go (for the log).
 func (f *serveFlags) connectRules(env Env) (smsTo, mailTo string, err error) {
 	smsTo, err = f.sf.rules(env, f.c.dataDir(), &f.sc.Rules)
 	if err != nil {
+		return "", "", err
+	}
+	if f.sc.Rules.Directory, err = f.lf.directory(); err != nil {
 		return "", "", err
 	}
 	mailer, mailTo := f.mf.mailer(env, f.c.dataDir())
@@ -241,6 +246,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer stopRADIUS()
+	defer startDirectorySync(ctx, env, handler.Accounts, f.sc.Rules.Directory, f.lf.every)()
 	stopHousekeeping := startHousekeeping(ctx, env, handler.Accounts, keys, f.outboxes())
 	err = listenAndServe(ctx, env, srv, ln, f.sc, "db", f.c.dbName(), "sms", smsTo, "mail", mailTo)
 	stopHousekeeping()

@@ -129,6 +129,10 @@ func (t faultyTx) ReserveFirstFactor(key, source string, now time.Time, delay fu
 	return t.Tx.ReserveFirstFactor(key, source, now, delay)
 }
 
+func (t faultyTx) RefundFirstFactor(key, source string) error {
+	return t.do("RefundFirstFactor", func() error { return t.Tx.RefundFirstFactor(key, source) })
+}
+
 func (t faultyTx) ClearFirstFactor(key, source string) error {
 	return t.do("ClearFirstFactor", func() error { return t.Tx.ClearFirstFactor(key, source) })
 }

@@ -319,6 +319,9 @@ var migrations = []migration{
 		revoked_at BIGINT NOT NULL DEFAULT 0
 	);
 	CREATE UNIQUE INDEX api_keys_working_name ON api_keys (name) WHERE revoked_at = 0;`},
+	// Where a user's password is checked: '' here, 'directory' the bank's
+	// directory (docs/directory.md), whose passwords are never stored.
+	{sqlite: `ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT '';`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

@@ -87,6 +87,16 @@ func (t tx) ClearFirstFactor(key, source string) error {
 	return nil
 }
 
+// RefundFirstFactor takes back one counted attempt of key from source and
+// its block.
+func (t tx) RefundFirstFactor(key, source string) error {
+	_, err := t.run(`UPDATE first_factor_throttle SET failures=failures-1, blocked_until=0 WHERE userid=? AND source=? AND failures > 0`, key, source)
+	if err != nil {
+		return fmt.Errorf("refund throttle: %w", err)
+	}
+	return nil
+}
+
 // ForgetFirstFactors deletes throttles untouched since before.
 func (t tx) ForgetFirstFactors(before time.Time) error {
 	_, err := t.run(`DELETE FROM first_factor_throttle WHERE touched_at < ?`, before.Unix())

@@ -86,6 +86,10 @@ type User struct {
 	// API ("admin", "helpdesk", "auditor"; "" for none): see
 	// account.Role.
 	ConsoleRole string
+	// Source is where the user's password is checked: "" here (PassHash),
+	// "directory" the bank's directory, by a bind as the user (PassHash
+	// is then empty: a directory password is never stored).
+	Source string
 }
 
 // APIKey is a key of the admin API (`apikey add`): its name, its role
@@ -358,6 +362,10 @@ type Tx interface {
 	ReserveFirstFactor(key, source string, now time.Time, delay func(failures int) time.Duration) (t Throttle, ok bool, err error)
 	// ClearFirstFactor forgets the failures of key from source.
 	ClearFirstFactor(key, source string) error
+	// RefundFirstFactor takes back one attempt ReserveFirstFactor counted
+	// for key from source, and the block it set: an attempt whose check
+	// could not be made (the directory did not answer) counts nothing.
+	RefundFirstFactor(key, source string) error
 	// ForgetFirstFactors deletes the throttles last touched before.
 	ForgetFirstFactors(before time.Time) error
 
