@@ -65,7 +65,7 @@ func (w *Window) Wake() <-chan struct{} { return w.wake }
 // focus do the seconds left count down every second. Without it (in the
 // background, or hidden in the tray, which Fyne does not always tell) they
 // move in steps of stepSeconds, rounded down (30 s, then 25 s from 29 s
-// left, … 10 s, 5 s), and one by one in the last warnSeconds, with the
+// left, … 10 s, 5 s), and show "≤ 5 s" in the last warnSeconds, with the
 // warning colour: never more than is left. A new passcode shows as soon
 // as it starts either way.
 func (w *Window) SetFocused(focused bool) {
@@ -106,12 +106,20 @@ const stepSeconds = 5
 
 // shownSeconds is the seconds left, of a period, as the countdown shows
 // them at pace p (SetFocused): in the background rounded down to a step,
-// and one by one from warnSeconds, so that it never shows more time than
-// is left (a trader reading it from another window must never type a code
-// that ends before they expect).
+// and in the last warnSeconds "at most warnSeconds" (atMost, in the
+// warning colour), so that it never shows more time than is left (a
+// trader reading it from another window must never type a code that ends
+// before they expect), and redraws the window seven times a period.
 func shownSeconds(left, period int, p pace) int {
-	if p == everySecond || left <= warnSeconds {
+	switch {
+	case p == everySecond:
 		return left
+	case atMost(left, p):
+		return warnSeconds
 	}
 	return min(left/stepSeconds*stepSeconds, period)
 }
+
+// atMost says the countdown shows "at most warnSeconds" rather than the
+// seconds left: in the background, in the last warnSeconds.
+func atMost(left int, p pace) bool { return p == inSteps && left <= warnSeconds }

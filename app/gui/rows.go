@@ -40,6 +40,7 @@ type Row struct {
 	lastCode    string
 	lastLeft    int
 	lastWarning bool
+	lastUpTo    bool
 }
 
 func (w *Window) newRow(e token.Entry) *Row {
@@ -102,7 +103,7 @@ func (r *Row) object() fyne.CanvasObject {
 func (r *Row) update(now time.Time, hotp string, p pace) {
 	e := r.Entry
 	var code string
-	left, warn, digits := 0, false, false
+	left, warn, upTo, digits := 0, false, false, false
 	switch {
 	case e.Err != nil:
 		code = T("row.unreadable")
@@ -118,12 +119,12 @@ func (r *Row) update(now time.Time, hotp string, p pace) {
 		}
 		code, digits = Group(c), true
 		left = e.Token.SecondsLeft(now)
-		warn = left <= warnSeconds
+		warn, upTo = left <= warnSeconds, atMost(left, p)
 		left = shownSeconds(left, int(e.Token.Period), p)
 	}
 	codeChanged := code != r.lastCode || warn != r.lastWarning
-	leftChanged := left != r.lastLeft
-	r.lastCode, r.lastLeft, r.lastWarning = code, left, warn
+	leftChanged := left != r.lastLeft || upTo != r.lastUpTo
+	r.lastCode, r.lastLeft, r.lastWarning, r.lastUpTo = code, left, warn, upTo
 	if !digits {
 		if codeChanged {
 			r.Code.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: code, Style: widget.RichTextStyleParagraph}}
@@ -147,7 +148,11 @@ func (r *Row) update(now time.Time, hotp string, p pace) {
 		r.Code.Refresh()
 	}
 	if e.Token.Type == token.TOTP && (leftChanged || codeChanged) {
-		r.Left.SetText(T("row.seconds", args{"Seconds": left}))
+		seconds := "row.seconds"
+		if upTo {
+			seconds = "row.secondsatmost"
+		}
+		r.Left.SetText(T(seconds, args{"Seconds": left}))
 		r.Bar.Set(float64(left)/float64(e.Token.Period), warn)
 	}
 }
