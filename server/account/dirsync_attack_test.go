@@ -1,0 +1,46 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/softtoken/softtoken/server/account"
+	"github.com/softtoken/softtoken/server/directory"
+	"github.com/softtoken/softtoken/server/ldaptest"
+)
+
+// Two members of the group with one user ID (a second entry elsewhere in
+// the tree, or a person given a second uid) are nobody's: the password
+// check refuses a user ID the directory does not have exactly once, so
+// the sync must not make or update that user from either entry, or the
+// welcome mail with the initial passcode, and later the mail and number,
+// could be the other entry's.
+func TestDirectorySyncSkipsAUserIDTwoMembersHave(t *testing.T) {
+	ctx := context.Background()
+	srv := ldaptest.Start(t, ldaptest.User{UID: "nina", Password: "nina-dir-pass-1", Mail: "nina@bank.test", Member: true})
+	srv.AddEntry(t, "cn=nina,ou=groups,"+ldaptest.Base, map[string][]string{"objectClass": {"inetOrgPerson"},
+		"uid": {"nina"}, "cn": {"nina"}, "sn": {"impostor"}, "mail": {"mallory@evil.test"}, "mobile": {"+447700900999"}}, true)
+	d, err := directory.New(directory.Config{URL: srv.URL, BindDN: ldaptest.BindDN, BindPassword: ldaptest.BindPW, Base: ldaptest.Base, Group: ldaptest.Group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := withDirectory(t, d)
+	plan, err := f.svc.SyncDirectory(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range plan {
+		if c.UserID == "nina" && c.Action != "skip" {
+			t.Errorf("sync of a user ID two members have: %s %s (%v), want skip", c.Action, c.Detail, c.Err)
+		}
+	}
+	for _, m := range f.mailed() {
+		if m.To == "mallory@evil.test" {
+			t.Error("the other entry's mail got nina's welcome mail")
+		}
+	}
+	if v, err := f.svc.User(ctx, account.CommandLine, "nina"); !errors.Is(err, account.ErrNoSuchUser) {
+		t.Errorf("nina made from one of two entries: %+v, %v", v, err)
+	}
+}
