@@ -23,6 +23,13 @@ const SourceDirectory = "directory"
 // directory named, and the log has the cause.
 var ErrDirectoryUnavailable = fmt.Errorf("%w: the directory does not answer", ErrBusy)
 
+// MaxDirectoryPasswordBytes bounds a password sent to the directory
+// (Active Directory's longest is 256 characters, 1024 bytes at most in
+// UTF-8). A longer one is wrong without asking: a directory drops or
+// refuses a bind too large for it, which would otherwise look like an
+// outage, refunded, and let anyone send such passwords without end.
+const MaxDirectoryPasswordBytes = 1024
+
 // errDirectoryPassword refuses a local password for a directory user: the
 // directory's is changed or reset in the directory.
 var errDirectoryPassword = fmt.Errorf("%w: the user's password is the directory's: change or reset it there", ErrNotAllowed)
@@ -43,6 +50,9 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 		return compare(sl, u.PassHash, pw)
 	}
 	sl.Release()
+	if len(pw) > MaxDirectoryPasswordBytes {
+		return false, nil
+	}
 	err := directory.ErrUnavailable
 	if s.cfg.Directory != nil {
 		err = s.cfg.Directory.CheckPassword(ctx, u.UserID, pw)
