@@ -80,7 +80,8 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 func byDirectory(u store.User) bool { return u.ID != 0 && u.Source == SourceDirectory }
 
 // reslot takes a hashing slot again after a directory's check (which ran
-// without one), for the passcode that came with the password. When the
+// without one), for the passcode that came with a right password (a wrong
+// one needs none, and must stay counted). When the
 // pool is busy, the first factor's reservation is refunded, as it is
 // when the directory does not answer: ErrBusy counts nothing.
 func (s *Service) reslot(ctx context.Context, o Origin, userID string) (*password.Slot, error) {
