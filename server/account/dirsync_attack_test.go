@@ -44,3 +44,26 @@ func TestDirectorySyncSkipsAUserIDTwoMembersHave(t *testing.T) {
 		t.Errorf("nina made from one of two entries: %+v, %v", v, err)
 	}
 }
+
+// A member of the group whose entry is outside --ldap-base (the group is
+// a list of DNs anyone who may edit it can point anywhere) is not made a
+// user: the password check searches the base only, so such a user could
+// never sign in, and their welcome passcode would go to a mail nobody
+// vetted.
+func TestDirectorySyncLeavesMembersOutsideTheBase(t *testing.T) {
+	srv := ldaptest.Start(t, ldaptest.User{UID: "rosa", Password: "rosa-dir-pass-1", Mail: "rosa@bank.test", Member: true})
+	srv.AddEntry(t, "cn=quinn,ou=groups,"+ldaptest.Base, map[string][]string{"objectClass": {"inetOrgPerson"},
+		"uid": {"quinn"}, "cn": {"quinn"}, "sn": {"quinn"}, "mail": {"quinn@evil.test"}}, true)
+	d, err := directory.New(directory.Config{URL: srv.URL, BindDN: ldaptest.BindDN, BindPassword: ldaptest.BindPW, Base: ldaptest.People, Group: ldaptest.Group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := withDirectory(t, d)
+	plan := syncDir(t, f, false)
+	if plan["rosa"].Action != "add" {
+		t.Errorf("rosa, in the base: %+v", plan["rosa"])
+	}
+	if c, ok := plan["quinn"]; ok {
+		t.Errorf("quinn, outside the base: %s %s", c.Action, c.Detail)
+	}
+}
