@@ -67,3 +67,17 @@ func TestDirectorySyncLeavesMembersOutsideTheBase(t *testing.T) {
 		t.Errorf("quinn, outside the base: %s %s", c.Action, c.Detail)
 	}
 }
+
+// A user the directory disabled is disabled by the sync even when their
+// entry also has a mail or number softtoken cannot use: the leaver's
+// sign-ins must end whatever else the entry holds.
+func TestDirectorySyncDisablesAnInvalidEntryTheDirectoryDisabled(t *testing.T) {
+	dir := &fakeDirectory{}
+	f := newService(t, func(c *account.Config) { c.Directory = dir })
+	syncDir(t, f, false)
+	dir.people = []directory.Person{{UserID: "gina", Disabled: true, Invalid: "the mobile is not a number in international form"}}
+	plan := syncDir(t, f, false)
+	if plan["gina"].Action != "disable" || stateOf(t, f, "gina").active {
+		t.Errorf("gina disabled in the directory, with a bad number: %+v, active %v", plan["gina"], stateOf(t, f, "gina").active)
+	}
+}
