@@ -91,14 +91,14 @@ func syncPlan(people []directory.Person, users []store.User) ([]SyncChange, erro
 			members[key] = -1
 		case ok && u.Source != SourceDirectory:
 			c.Action, c.Detail = "skip", "a local user has this user ID"
-		case p.Invalid != "":
-			c.Action, c.Detail = "skip", p.Invalid
 		case !ok && p.Disabled:
 			continue
+		case ok && p.Disabled && u.Active: // whatever else the entry holds
+			c.Action, c.Detail = "disable", "disabled in the directory"
+		case p.Invalid != "":
+			c.Action, c.Detail = "skip", p.Invalid
 		case !ok:
 			c.Action, c.Detail = "add", "initial passcode by welcome mail"
-		case p.Disabled && u.Active:
-			c.Action, c.Detail = "disable", "disabled in the directory"
 		default:
 			if c.Detail = changes(u, p); c.Detail == "" {
 				continue
