@@ -23,6 +23,13 @@ const SourceDirectory = "directory"
 // directory named, and the log has the cause.
 var ErrDirectoryUnavailable = fmt.Errorf("%w: the directory does not answer", ErrBusy)
 
+// MaxDirectoryPasswordBytes bounds a password sent to the directory
+// (Active Directory's longest is 256 characters, 1024 bytes at most in
+// UTF-8). A longer one is wrong without asking: a directory drops or
+// refuses a bind too large for it, which would otherwise look like an
+// outage, refunded, and let anyone send such passwords without end.
+const MaxDirectoryPasswordBytes = 1024
+
 // errDirectoryPassword refuses a local password for a directory user: the
 // directory's is changed or reset in the directory.
 var errDirectoryPassword = fmt.Errorf("%w: the user's password is the directory's: change or reset it there", ErrNotAllowed)
@@ -43,6 +50,9 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 		return compare(sl, u.PassHash, pw)
 	}
 	sl.Release()
+	if len(pw) > MaxDirectoryPasswordBytes {
+		return false, nil
+	}
 	err := directory.ErrUnavailable
 	if s.cfg.Directory != nil {
 		err = s.cfg.Directory.CheckPassword(ctx, u.UserID, pw)
@@ -70,7 +80,8 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 func byDirectory(u store.User) bool { return u.ID != 0 && u.Source == SourceDirectory }
 
 // reslot takes a hashing slot again after a directory's check (which ran
-// without one), for the passcode that came with the password. When the
+// without one), for the passcode that came with a right password (a wrong
+// one needs none, and must stay counted). When the
 // pool is busy, the first factor's reservation is refunded, as it is
 // when the directory does not answer: ErrBusy counts nothing.
 func (s *Service) reslot(ctx context.Context, o Origin, userID string) (*password.Slot, error) {

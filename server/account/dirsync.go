@@ -34,7 +34,8 @@ type SyncChange struct {
 // language of members who are users; and every directory user who left
 // the group, or whom the directory disabled, disabled here. It never
 // deletes, never touches a local user (one with the same user ID is
-// skipped), and never enables again a user disabled here. dryRun says
+// skipped, as is a user ID several members have, which the password
+// check refuses too), and never enables again a user disabled here. dryRun says
 // what it would do and changes nothing. A group that lists nobody while
 // directory users are active is refused (a wrong --ldap-group would
 // disable them all).
@@ -74,23 +75,30 @@ func syncPlan(people []directory.Person, users []store.User) ([]SyncChange, erro
 		return nil, fmt.Errorf("directory sync: the group lists nobody, and %d directory users are active: nothing disabled (check the group)", activeDir)
 	}
 	var plan []SyncChange
-	members := make(map[string]bool, len(people))
+	members := make(map[string]int, len(people))
+	for _, p := range people {
+		members[throttleKey(p.UserID)]++
+	}
 	for _, p := range people {
 		key := throttleKey(p.UserID)
-		members[key] = true
 		u, ok := byID[key]
 		c := SyncChange{UserID: p.UserID, person: p}
 		switch {
+		case members[key] < 0:
+			continue // a user ID of several members, told once
+		case members[key] > 1:
+			c.Action, c.Detail = "skip", fmt.Sprintf("%d members of the group have this user ID: the directory's password check refuses it", members[key])
+			members[key] = -1
 		case ok && u.Source != SourceDirectory:
 			c.Action, c.Detail = "skip", "a local user has this user ID"
-		case p.Invalid != "":
-			c.Action, c.Detail = "skip", p.Invalid
 		case !ok && p.Disabled:
 			continue
+		case ok && p.Disabled && u.Active: // whatever else the entry holds
+			c.Action, c.Detail = "disable", "disabled in the directory"
+		case p.Invalid != "":
+			c.Action, c.Detail = "skip", p.Invalid
 		case !ok:
 			c.Action, c.Detail = "add", "initial passcode by welcome mail"
-		case p.Disabled && u.Active:
-			c.Action, c.Detail = "disable", "disabled in the directory"
 		default:
 			if c.Detail = changes(u, p); c.Detail == "" {
 				continue
@@ -100,7 +108,7 @@ func syncPlan(people []directory.Person, users []store.User) ([]SyncChange, erro
 		plan = append(plan, c)
 	}
 	for _, u := range users {
-		if u.Source == SourceDirectory && u.Active && !members[throttleKey(u.UserID)] {
+		if u.Source == SourceDirectory && u.Active && members[throttleKey(u.UserID)] == 0 {
 			plan = append(plan, SyncChange{UserID: u.UserID, Action: "disable", Detail: "no longer in the directory's group"})
 		}
 	}

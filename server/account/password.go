@@ -253,7 +253,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	if err != nil {
 		return SignIn{}, err
 	}
-	if byDirectory(checked) {
+	if byDirectory(checked) && ok { // a wrong password needs no slot: it stays counted
 		if sl, err = s.reslot(ctx, o, userID); err != nil {
 			return SignIn{}, err
 		}

@@ -180,7 +180,8 @@ func (d *LDAP) values(e *ldap.Entry) entryValues {
 // Members lists the group's people: on AD by a paged search of the nested
 // membership, elsewhere by reading each member entry of the groupOfNames
 // (entries the user filter does not match, such as other groups or
-// service accounts, are left out).
+// service accounts, and entries outside the base, where the password
+// check does not search, are left out).
 func (d *LDAP) Members(ctx context.Context) ([]Person, error) {
 	if d.cfg.Group == "" {
 		return nil, errors.New("directory: no group to sync")
@@ -205,8 +206,15 @@ func (d *LDAP) Members(ctx context.Context) ([]Person, error) {
 		if err != nil || len(g.Entries) != 1 {
 			return nil, unavailable("group", fmt.Errorf("read %s: %v", d.cfg.Group, err))
 		}
+		base, err := ldap.ParseDN(d.cfg.Base)
+		if err != nil {
+			return nil, fmt.Errorf("directory base %q: %w", d.cfg.Base, err)
+		}
 		dns := append(g.Entries[0].GetAttributeValues("member"), g.Entries[0].GetAttributeValues("uniqueMember")...)
 		for _, dn := range dns {
+			if in, err := ldap.ParseDN(dn); err != nil || !base.AncestorOfFold(in) {
+				continue // outside the base, where no password is checked
+			}
 			res, err := c.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false, all, d.attrs(), nil))
 			switch {
 			case ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject):

@@ -120,3 +120,21 @@ func (s *Server) RemoveMember(t testing.TB, uid string) {
 		return c.Modify(m)
 	})
 }
+
+// AddEntry adds an entry of dn with attrs, as the directory's
+// administrator (to the group too when member): an entry the User helpers
+// do not make, such as a second person with a user ID already taken.
+func (s *Server) AddEntry(t testing.TB, dn string, attrs map[string][]string, member bool) {
+	t.Helper()
+	s.root(t, func(c *ldap.Conn) error {
+		if err := c.Add(add(dn, attrs)); err != nil {
+			return err
+		}
+		if !member {
+			return nil
+		}
+		m := ldap.NewModifyRequest(Group, nil)
+		m.Add("member", []string{dn})
+		return c.Modify(m)
+	})
+}
