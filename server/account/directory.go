@@ -55,7 +55,7 @@ func (s *Service) firstFactor(ctx context.Context, o Origin, sl *password.Slot, 
 	}
 	err := directory.ErrUnavailable
 	if s.cfg.Directory != nil {
-		err = s.cfg.Directory.CheckPassword(ctx, u.UserID, pw)
+		err = s.cfg.Directory.CheckPassword(ctx, u.UserID, u.DirectoryKey, pw)
 	}
 	switch {
 	case err == nil:

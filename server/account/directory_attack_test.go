@@ -48,9 +48,9 @@ type poolTaker struct {
 	binds int
 }
 
-func (d *poolTaker) CheckPassword(ctx context.Context, userID string, pw []byte) error {
+func (d *poolTaker) CheckPassword(ctx context.Context, userID, key string, pw []byte) error {
 	d.binds++
-	err := d.Directory.CheckPassword(ctx, userID, pw)
+	err := d.Directory.CheckPassword(ctx, userID, key, pw)
 	var aerr error
 	if d.held, aerr = d.pool.Acquire(ctx, cheap); aerr != nil {
 		panic(aerr)

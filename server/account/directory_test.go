@@ -165,7 +165,7 @@ type fakeDirectory struct {
 	people []directory.Person
 }
 
-func (d *fakeDirectory) CheckPassword(context.Context, string, []byte) error {
+func (d *fakeDirectory) CheckPassword(context.Context, string, string, []byte) error {
 	d.checks++
 	return d.err
 }
@@ -225,7 +225,7 @@ type slowDirectory struct {
 	entered, release chan struct{}
 }
 
-func (d *slowDirectory) CheckPassword(ctx context.Context, userID string, pw []byte) error {
+func (d *slowDirectory) CheckPassword(ctx context.Context, userID, key string, pw []byte) error {
 	d.entered <- struct{}{}
 	<-d.release
 	return nil

@@ -91,6 +91,10 @@ func syncPlan(people []directory.Person, users []store.User) ([]SyncChange, erro
 			members[key] = -1
 		case ok && u.Source != SourceDirectory:
 			c.Action, c.Detail = "skip", "a local user has this user ID"
+		case ok && u.DirectoryKey != "" && p.Key != "" && p.Key != u.DirectoryKey && u.Active:
+			c.Action, c.Detail = "disable", "another person has this user ID in the directory now: delete the user here for the sync to add them"
+		case ok && u.DirectoryKey != "" && p.Key != "" && p.Key != u.DirectoryKey:
+			c.Action, c.Detail = "skip", "another person has this user ID in the directory now: delete the user here for the sync to add them"
 		case !ok && p.Disabled:
 			continue
 		case ok && p.Disabled && u.Active: // whatever else the entry holds
@@ -137,7 +141,7 @@ func (s *Service) syncOne(ctx context.Context, c *SyncChange) error {
 	switch c.Action {
 	case "add":
 		created, err := s.createUser(ctx, o, NewUser{UserID: p.UserID, Email: p.Email, Phone: p.Phone, Lang: p.Lang, Use2FA: true,
-			InitialPasscode: true, OwnPassword: true, source: SourceDirectory}, func(store.ReadTx) error { return nil })
+			InitialPasscode: true, OwnPassword: true, source: SourceDirectory, directoryKey: p.Key}, func(store.ReadTx) error { return nil })
 		if err != nil {
 			return err
 		}

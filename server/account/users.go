@@ -56,6 +56,9 @@ type NewUser struct {
 	// source is SourceDirectory for a user the directory sync makes
 	// (no password here); "" for everyone else.
 	source string
+	// directoryKey is the entry's identity of such a user
+	// (store.User.DirectoryKey).
+	directoryKey string
 }
 
 // Created is a new user, with the secrets to hand over once.
@@ -143,7 +146,8 @@ func (s *Service) createUser(ctx context.Context, o Origin, n NewUser, allowed f
 		}
 		u, err := tx.CreateUser(store.User{Scope: scope, Networks: networks, UserID: n.UserID, Firm: n.Firm, Roles: n.Roles, Attr: n.Attr, IsAdmin: n.Admin, Service: n.Service, Active: true,
 			Use2FA: n.Use2FA || n.Seed, SMS: n.SMS, PassHash: hash, MustChangePassword: !n.OwnPassword, Email: n.Email, Phone: n.Phone,
-			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang, ConsoleRole: string(n.ConsoleRole), Source: n.source})
+			Created: s.now(), Epoch: firstEpoch(), Lang: n.Lang, ConsoleRole: string(n.ConsoleRole), Source: n.source,
+			DirectoryKey: n.directoryKey})
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("user %s: %w", n.UserID, ErrUserExists)
 		}

@@ -32,9 +32,11 @@ var (
 type Directory interface {
 	// CheckPassword binds as userID's entry with pw: nil when the
 	// password is right and the user is an enabled member of the group,
-	// ErrWrongPassword when not (an empty password is never sent),
-	// ErrUnavailable when the directory does not answer.
-	CheckPassword(ctx context.Context, userID string, pw []byte) error
+	// ErrWrongPassword when not (an empty password is never sent), or
+	// when key is not "" and the entry's Key is another (a new person
+	// who was given a leaver's user ID), ErrUnavailable when the
+	// directory does not answer.
+	CheckPassword(ctx context.Context, userID, key string, pw []byte) error
 	// Members lists the group's people, each mapped to a user record.
 	Members(ctx context.Context) ([]Person, error)
 }
@@ -45,6 +47,11 @@ type Person struct {
 	// sAMAccountName).
 	UserID string
 	DN     string
+	// Key is the entry's own identity, which a rename keeps and a new
+	// person never has: entryUUID (RFC 4530), or Active Directory's
+	// objectGUID in hexadecimal; "" when the directory gives none. A user
+	// ID can be given again to someone else; the key cannot.
+	Key string
 	// Email and Phone (E.164) are "" when the directory has none; Lang is
 	// a server/lang code, "" when the directory's is none or not spoken.
 	Email, Phone, Lang string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -102,7 +103,7 @@ func (d *LDAP) userFilter(userID string) string {
 // CheckPassword finds userID with the service account, checks it is an
 // enabled member of the group, then binds as its entry with pw on a
 // fresh connection.
-func (d *LDAP) CheckPassword(ctx context.Context, userID string, pw []byte) error {
+func (d *LDAP) CheckPassword(ctx context.Context, userID, key string, pw []byte) error {
 	if len(pw) == 0 {
 		return ErrWrongPassword // an empty password is an unauthenticated bind, which succeeds
 	}
@@ -110,7 +111,7 @@ func (d *LDAP) CheckPassword(ctx context.Context, userID string, pw []byte) erro
 	if err != nil {
 		return err
 	}
-	if p.Disabled {
+	if p.Disabled || key != "" && p.Key != key {
 		return ErrWrongPassword
 	}
 	c, done, err := d.dial(ctx)
@@ -163,7 +164,7 @@ func (d *LDAP) find(ctx context.Context, userID string) (Person, error) {
 
 // attrs are the attributes a person is read with.
 func (d *LDAP) attrs() []string {
-	a := []string{d.cfg.Attrs.UserID, d.cfg.Attrs.Mail, d.cfg.Attrs.Mobile, d.cfg.Attrs.Lang}
+	a := []string{d.cfg.Attrs.UserID, d.cfg.Attrs.Mail, d.cfg.Attrs.Mobile, d.cfg.Attrs.Lang, d.keyAttr()}
 	if d.cfg.AD {
 		a = append(a, "userAccountControl")
 	}
@@ -174,7 +175,25 @@ func (d *LDAP) attrs() []string {
 func (d *LDAP) values(e *ldap.Entry) entryValues {
 	return entryValues{dn: e.DN, userID: e.GetAttributeValue(d.cfg.Attrs.UserID), mail: e.GetAttributeValue(d.cfg.Attrs.Mail),
 		mobile: e.GetAttributeValue(d.cfg.Attrs.Mobile), lang: e.GetAttributeValue(d.cfg.Attrs.Lang),
-		uac: e.GetAttributeValue("userAccountControl")}
+		uac: e.GetAttributeValue("userAccountControl"), key: d.key(e)}
+}
+
+// keyAttr is the attribute of an entry's own identity (Person.Key): an
+// operational attribute, read only when asked for by name.
+func (d *LDAP) keyAttr() string {
+	if d.cfg.AD {
+		return "objectGUID"
+	}
+	return "entryUUID"
+}
+
+// key is e's identity: entryUUID as it is, objectGUID (16 bytes) in
+// hexadecimal.
+func (d *LDAP) key(e *ldap.Entry) string {
+	if d.cfg.AD {
+		return hex.EncodeToString(e.GetRawAttributeValue("objectGUID"))
+	}
+	return e.GetAttributeValue("entryUUID")
 }
 
 // Members lists the group's people: on AD by a paged search of the nested

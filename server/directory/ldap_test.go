@@ -42,20 +42,20 @@ func TestCheckPassword(t *testing.T) {
 		{"escaped name", "o*brien)", "obrien-pass-1", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := d.CheckPassword(ctx, tc.user, []byte(tc.pw)); !errors.Is(err, tc.want) && err != tc.want {
+			if err := d.CheckPassword(ctx, tc.user, "", []byte(tc.pw)); !errors.Is(err, tc.want) && err != tc.want {
 				t.Errorf("CheckPassword(%q) = %v, want %v", tc.user, err, tc.want)
 			}
 		})
 	}
 	srv.SetPassword(t, "alice", "alice-pass-new")
-	if err := d.CheckPassword(ctx, "alice", []byte("alice-pass-new")); err != nil {
+	if err := d.CheckPassword(ctx, "alice", "", []byte("alice-pass-new")); err != nil {
 		t.Errorf("the new password: %v", err)
 	}
-	if err := d.CheckPassword(ctx, "alice", []byte("alice-pass-1")); !errors.Is(err, ErrWrongPassword) {
+	if err := d.CheckPassword(ctx, "alice", "", []byte("alice-pass-1")); !errors.Is(err, ErrWrongPassword) {
 		t.Errorf("the old password: %v, want wrong", err)
 	}
 	srv.RemoveMember(t, "alice")
-	if err := d.CheckPassword(ctx, "alice", []byte("alice-pass-new")); !errors.Is(err, ErrWrongPassword) {
+	if err := d.CheckPassword(ctx, "alice", "", []byte("alice-pass-new")); !errors.Is(err, ErrWrongPassword) {
 		t.Errorf("a member removed from the group: %v, want wrong", err)
 	}
 }
@@ -64,7 +64,7 @@ func TestOutageIsNoWrongPassword(t *testing.T) {
 	srv, d := open(t)
 	srv.Stop()
 	ctx := context.Background()
-	if err := d.CheckPassword(ctx, "alice", []byte("alice-pass-1")); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrWrongPassword) {
+	if err := d.CheckPassword(ctx, "alice", "", []byte("alice-pass-1")); !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrWrongPassword) {
 		t.Errorf("CheckPassword with the directory down = %v, want ErrUnavailable", err)
 	}
 	if _, err := d.Members(ctx); !errors.Is(err, ErrUnavailable) {
@@ -74,7 +74,7 @@ func TestOutageIsNoWrongPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := bad.CheckPassword(ctx, "alice", []byte("x")); !errors.Is(err, ErrUnavailable) {
+	if err := bad.CheckPassword(ctx, "alice", "", []byte("x")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("nothing listening: %v, want ErrUnavailable", err)
 	}
 }
@@ -85,7 +85,7 @@ func TestServiceBindRefusedIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.CheckPassword(context.Background(), "alice", []byte("alice-pass-1")); !errors.Is(err, ErrUnavailable) {
+	if err := d.CheckPassword(context.Background(), "alice", "", []byte("alice-pass-1")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("a refused service account = %v, want ErrUnavailable (no user's fault)", err)
 	}
 }

@@ -18,6 +18,7 @@ const uacDisabled = 0x2
 // entryValues is what one directory entry gave for a person.
 type entryValues struct {
 	dn, userID, mail, mobile, lang, uac string
+	key                                 string
 }
 
 // person maps what the directory gave into a Person: the user ID
@@ -31,7 +32,7 @@ func person(v entryValues, ad bool) (Person, error) {
 	if id == "" || len(id) > 128 || strings.ContainsFunc(id, unicode.IsControl) {
 		return Person{}, fmt.Errorf("directory entry %q: no usable user ID", clip(v.dn))
 	}
-	p := Person{UserID: id, DN: v.dn, Lang: language(v.lang)}
+	p := Person{UserID: id, DN: v.dn, Lang: language(v.lang), Key: strings.ToLower(strings.TrimSpace(v.key))}
 	if m := strings.TrimSpace(v.mail); m != "" {
 		a, err := netmail.ParseAddress(m)
 		plain := mail.Message{From: m, To: m}.Validate() == nil // what the mailer will send to

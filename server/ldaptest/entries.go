@@ -138,3 +138,10 @@ func (s *Server) AddEntry(t testing.TB, dn string, attrs map[string][]string, me
 		return c.Modify(m)
 	})
 }
+
+// DeleteEntry deletes uid's entry, as the directory's administrator does
+// when someone leaves (the group keeps its member value until removed).
+func (s *Server) DeleteEntry(t testing.TB, uid string) {
+	t.Helper()
+	s.root(t, func(c *ldap.Conn) error { return c.Del(ldap.NewDelRequest(DN(uid), nil)) })
+}

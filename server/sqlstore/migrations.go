@@ -322,6 +322,9 @@ var migrations = []migration{
 	// Where a user's password is checked: '' here, 'directory' the bank's
 	// directory (docs/directory.md), whose passwords are never stored.
 	{sqlite: `ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT '';`},
+	// A directory user's entry's own identity (entryUUID, objectGUID),
+	// which a user ID given again to a new person does not carry.
+	{sqlite: `ALTER TABLE users ADD COLUMN directory_key TEXT NOT NULL DEFAULT '';`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

@@ -12,7 +12,7 @@ import (
 
 // The users table: accounts, their profile, password and epoch.
 
-const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang, desk_question, scope, networks, console_role, source`
+const userColumns = `id, userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, failures, locked_until, created_at, sms, epoch, service, recovered_at, lang, desk_question, scope, networks, console_role, source, directory_key`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
@@ -20,7 +20,7 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var locked, created, recovered int64
 	err := row.Scan(&u.ID, &u.UserID, &u.Firm, &u.Roles, &attr, &u.IsAdmin, &u.Active, &u.Use2FA,
 		&u.PassHash, &u.MustChangePassword, &u.Email, &u.Phone, &u.Failures, &locked, &created, &u.SMS, &u.Epoch, &u.Service, &recovered, &u.Lang,
-		&u.DeskQuestion, &u.Scope, &u.Networks, &u.ConsoleRole, &u.Source)
+		&u.DeskQuestion, &u.Scope, &u.Networks, &u.ConsoleRole, &u.Source, &u.DirectoryKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -40,10 +40,10 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 	if u.Lang == "" {
 		u.Lang = "en"
 	}
-	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang, scope, networks, console_role, source)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := t.row(`INSERT INTO users (userid, firm, roles, attr, is_admin, active, use2fa, pass_hash, must_change, email, phone, created_at, sms, epoch, service, lang, scope, networks, console_role, source, directory_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.UserID, u.Firm, u.Roles, attrText(u.Attr), u.IsAdmin, u.Active, u.Use2FA, u.PassHash, u.MustChangePassword, u.Email, u.Phone, unix(u.Created), u.SMS, u.Epoch, u.Service,
-		u.Lang, u.Scope, u.Networks, u.ConsoleRole, u.Source).Scan(&u.ID)
+		u.Lang, u.Scope, u.Networks, u.ConsoleRole, u.Source, u.DirectoryKey).Scan(&u.ID)
 	if err != nil {
 		if t.d.IsUnique(err) {
 			return store.User{}, fmt.Errorf("user %s: %w", u.UserID, store.ErrExists)
