@@ -90,10 +90,9 @@ type User struct {
 	// "directory" the bank's directory, by a bind as the user (PassHash
 	// is then empty: a directory password is never stored).
 	Source string
-	// DirectoryKey is a directory user's entry's own identity
-	// (directory.Person.Key), set when the user is made and never
-	// changed: a new person given a leaver's user ID has another, and is
-	// not taken for the leaver.
+	// DirectoryKey is a directory user's entry's identity (Person.Key of
+	// server/directory), set once: a new person given a leaver's user ID
+	// has another.
 	DirectoryKey string
 }
 
