@@ -147,7 +147,7 @@ func (d *LDAP) find(ctx context.Context, userID string) (Person, error) {
 	e := res.Entries[0]
 	if !d.cfg.AD && d.cfg.Group != "" {
 		in, err := c.Search(ldap.NewSearchRequest(d.cfg.Group, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-			"(member="+ldap.EscapeFilter(e.DN)+")", []string{"1.1"}, nil))
+			"(|(member="+ldap.EscapeFilter(e.DN)+")(uniqueMember="+ldap.EscapeFilter(e.DN)+"))", []string{"1.1"}, nil))
 		switch {
 		case err != nil:
 			return Person{}, unavailable("group", err)

@@ -142,3 +142,26 @@ func TestConfig(t *testing.T) {
 		t.Errorf("AD filter %s, want %s", got, want)
 	}
 }
+
+// A groupOfUniqueNames group (uniqueMember) works as a groupOfNames one:
+// its members are synced, and their passwords are checked.
+func TestUniqueMemberGroup(t *testing.T) {
+	srv, _ := open(t)
+	group := "cn=unique,ou=groups," + ldaptest.Base
+	srv.AddEntry(t, group, map[string][]string{"objectClass": {"groupOfUniqueNames"}, "cn": {"unique"},
+		"uniqueMember": {ldaptest.DN("bob")}}, false)
+	d, err := New(Config{URL: srv.URL, BindDN: ldaptest.BindDN, BindPassword: ldaptest.BindPW, Base: ldaptest.Base, Group: group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, err := d.Members(context.Background())
+	if err != nil || len(people) != 1 || people[0].UserID != "bob" {
+		t.Fatalf("members: %+v, %v; want bob", people, err)
+	}
+	if err := d.CheckPassword(context.Background(), "bob", people[0].Key, []byte("bob-pass-1")); err != nil {
+		t.Errorf("bob's password in a uniqueMember group: %v", err)
+	}
+	if err := d.CheckPassword(context.Background(), "alice", "", []byte("alice-pass-1")); !errors.Is(err, ErrWrongPassword) {
+		t.Errorf("alice, not in that group: %v, want ErrWrongPassword", err)
+	}
+}
