@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/app/autotype"
+	"github.com/softtoken/softtoken/app/internal/xvfb"
 )
 
 // display is a private Xvfb display with an xterm that has the focus and
@@ -65,34 +66,19 @@ func newDisplay(t *testing.T, layout string) display {
 	return d
 }
 
-// startXvfb starts Xvfb on the first free display from :90 and returns
-// its name.
+// startXvfb starts Xvfb on a display the X server picks free itself
+// (app/internal/xvfb), stopped with SIGTERM when the test ends so that it
+// leaves no lock or socket behind, and points DISPLAY at it.
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	for n := 90; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		name := fmt.Sprintf(":%d", n)
-		x := exec.Command("Xvfb", name, "-screen", "0", "640x480x24", "-nolisten", "tcp")
-		if err := x.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { x.Process.Kill(); x.Wait() })
-		for range 100 {
-			if exec.Command("xdotool", "getdisplaygeometry").Run() == nil || fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) {
-				t.Setenv("DISPLAY", name)
-				return name
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not start", name)
+	name, stop, err := xvfb.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display from :90 to :139")
-	return ""
+	t.Cleanup(stop)
+	t.Setenv("DISPLAY", name)
+	return name
 }
-
-func fileExists(path string) bool { _, err := os.Stat(path); return err == nil }
 
 // run runs a command and fails the test on an error.
 func run(t *testing.T, name string, args ...string) {
