@@ -48,7 +48,7 @@ func TestCompactWindow(t *testing.T) {
 	// left (29 s here); with the focus, every second.
 	for _, focused := range []bool{false, true} {
 		f.w.SetFocused(focused)
-		left := map[bool]string{false: "25 s", true: "29 s"}[focused]
+		left := map[bool]string{false: "20 s", true: "29 s"}[focused]
 		for i, want := range []string{"1  alice", "2  bob"} {
 			r := c.Rows[i]
 			if r.Name.Text != want || codeText(r) != "1405 0471" || r.Left.Text != left {

@@ -45,7 +45,7 @@ func (w *Window) UntilChange(now time.Time) time.Duration {
 			before, after := e.Token.SecondsLeft(at.Add(-time.Second)), e.Token.SecondsLeft(at)
 			period := int(e.Token.Period)
 			if after > before || shownSeconds(after, period, w.pace()) != shownSeconds(before, period, w.pace()) ||
-				(after <= warnSeconds) != (before <= warnSeconds) {
+				warned(after, w.pace()) != warned(before, w.pace()) {
 				return at.Sub(now)
 			}
 		}
@@ -62,12 +62,13 @@ func (w *Window) Wake() <-chan struct{} { return w.wake }
 //
 // Each change on the window costs a redraw of all of it, and a trader's
 // window sits beside the programs they work in all day. So only with the
-// focus do the seconds left count down every second. Without it (in the
-// background, or hidden in the tray, which Fyne does not always tell) they
-// move in steps of stepSeconds, rounded down (30 s, then 25 s from 29 s
-// left, … 10 s, 5 s), and show "≤ 5 s" in the last warnSeconds, with the
-// warning colour: never more than is left. A new passcode shows as soon
-// as it starts either way.
+// focus do the seconds left count down every second, in the warning
+// colour in the last warnSeconds. Without it (in the background, or
+// hidden in the tray, which Fyne does not always tell) they move in steps
+// of stepSeconds, rounded down (30 s, then 20 s from 29 s left, 10 s from
+// 19 s), and show "≤ 9 s" in the warning colour below the last step:
+// never more than is left. A new passcode shows as soon as it starts
+// either way.
 func (w *Window) SetFocused(focused bool) {
 	w.focused = focused
 	w.changed()
@@ -98,28 +99,44 @@ func (w *Window) pace() pace {
 	return inSteps
 }
 
-// warnSeconds is when the countdown turns to the warning colour.
+// warnSeconds is when the countdown turns to the warning colour with the
+// focus (warned).
 const warnSeconds = 5
 
-// stepSeconds is the countdown's step in the background (SetFocused).
-const stepSeconds = 5
+// stepSeconds is the countdown's step in the background (SetFocused):
+// with 10 s, a 30 s period redraws the window four times (the new
+// passcode, 20 s, 10 s, "≤ 9 s"), where 5 s steps redrew it seven times;
+// each redraw of the whole window costs about 10 ms of CPU on a software
+// renderer (docs/benchmarks.md, "The idle desktop app").
+const stepSeconds = 10
 
 // shownSeconds is the seconds left, of a period, as the countdown shows
 // them at pace p (SetFocused): in the background rounded down to a step,
-// and in the last warnSeconds "at most warnSeconds" (atMost, in the
-// warning colour), so that it never shows more time than is left (a
-// trader reading it from another window must never type a code that ends
-// before they expect), and redraws the window seven times a period.
+// and below the last step "at most stepSeconds-1" (atMost, in the warning
+// colour), so that it never shows more time than is left (a trader
+// reading it from another window must never type a code that ends before
+// they expect).
 func shownSeconds(left, period int, p pace) int {
 	switch {
 	case p == everySecond:
 		return left
 	case atMost(left, p):
-		return warnSeconds
+		return stepSeconds - 1
 	}
 	return min(left/stepSeconds*stepSeconds, period)
 }
 
-// atMost says the countdown shows "at most warnSeconds" rather than the
-// seconds left: in the background, in the last warnSeconds.
-func atMost(left int, p pace) bool { return p == inSteps && left <= warnSeconds }
+// atMost says the countdown shows "at most" a number of seconds rather
+// than the seconds left: in the background, below the last step.
+func atMost(left int, p pace) bool { return p == inSteps && left < stepSeconds }
+
+// warned says the countdown, with left seconds left, is in the warning
+// colour at pace p: in the last warnSeconds with the focus, and from the
+// "at most" step without it (so that the colour changes with the text,
+// in one redraw).
+func warned(left int, p pace) bool {
+	if p == inSteps {
+		return atMost(left, p)
+	}
+	return left <= warnSeconds
+}

@@ -119,7 +119,7 @@ func (r *Row) update(now time.Time, hotp string, p pace) {
 		}
 		code, digits = Group(c), true
 		left = e.Token.SecondsLeft(now)
-		warn, upTo = left <= warnSeconds, atMost(left, p)
+		warn, upTo = warned(left, p), atMost(left, p)
 		left = shownSeconds(left, int(e.Token.Period), p)
 	}
 	codeChanged := code != r.lastCode || warn != r.lastWarning

@@ -123,16 +123,16 @@ func TestCountdownPace(t *testing.T) {
 	}{
 		{"focused", true, 1111111081, "0708 1804", "29 s", false},
 		{"focused", true, 1111111087, "0708 1804", "23 s", false},
-		{"background, a step's own second", false, 1111111085, "0708 1804", "25 s", false},
-		{"background, rounded down", false, 1111111087, "0708 1804", "20 s", false},
-		{"background, next step", false, 1111111091, "0708 1804", "15 s", false},
-		{"background, last step", false, 1111111101, "0708 1804", "5 s", false},
-		{"background, before the last step", false, 1111111099, "0708 1804", "10 s", false},
-		{"background, warning", false, 1111111105, "0708 1804", "≤ 5 s", true},
-		{"background, warning: at most 5 s", false, 1111111108, "0708 1804", "≤ 5 s", true},
+		{"background, rounded down", false, 1111111085, "0708 1804", "20 s", false},
+		{"background, a step's own second", false, 1111111090, "0708 1804", "20 s", false},
+		{"background, next step", false, 1111111091, "0708 1804", "10 s", false},
+		{"background, the last step", false, 1111111100, "0708 1804", "10 s", false},
+		{"background, below the last step: at most 9 s", false, 1111111101, "0708 1804", "≤ 9 s", true},
+		{"background, warning", false, 1111111105, "0708 1804", "≤ 9 s", true},
+		{"focused, 9 s left: no warning yet", true, 1111111101, "0708 1804", "9 s", false},
 		{"focused in the warning: one by one", true, 1111111108, "0708 1804", "2 s", true},
-		{"background again, same second", false, 1111111108, "0708 1804", "≤ 5 s", true},
-		{"background, new passcode at once", false, 1111111111, "1405 0471", "25 s", false},
+		{"background again, same second", false, 1111111108, "0708 1804", "≤ 9 s", true},
+		{"background, new passcode at once", false, 1111111111, "1405 0471", "20 s", false},
 		{"shown again: exact at once", true, 1111111117, "1405 0471", "23 s", false},
 	}
 	for _, tc := range tests {
@@ -358,12 +358,12 @@ func TestBackgroundCountdownNeverOverstates(t *testing.T) {
 		switch {
 		case shown < left && bound, shown > left && !bound:
 			t.Errorf("%d s left, the countdown shows %q", left, r.Left.Text)
-		case left-shown >= 5:
+		case left-shown >= 10:
 			t.Errorf("%d s left, the countdown shows %d s: behind by a step", left, shown)
 		}
 		steps[r.Left.Text] = true
 	}
-	if len(steps) > 7 {
+	if len(steps) > 4 {
 		t.Errorf("the background countdown changed %d times a period (redraws cost the idle app)", len(steps))
 	}
 }
@@ -382,11 +382,11 @@ func TestUntilChange(t *testing.T) {
 	}{
 		{"focused, on the second", true, time.Unix(1111111081, 0), time.Second},
 		{"focused, within a second", true, time.Unix(1111111081, 300e6), 700 * time.Millisecond},
-		{"background: to the next step (20 s, from 24 s left)", false, time.Unix(1111111082, 0), 4 * time.Second},
-		{"background, within a second", false, time.Unix(1111111082, 250e6), 3750 * time.Millisecond},
-		{"background: from 10 s to 5 s (9 s left)", false, time.Unix(1111111100, 0), time.Second},
-		{"background: from 5 s to the warning at 5 s left", false, time.Unix(1111111101, 0), 4 * time.Second},
-		{"background: at most 5 s until the next passcode", false, time.Unix(1111111106, 0), 4 * time.Second},
+		{"background: to the next step (10 s, from 19 s left)", false, time.Unix(1111111082, 0), 9 * time.Second},
+		{"background, within a second", false, time.Unix(1111111082, 250e6), 8750 * time.Millisecond},
+		{"background: from 10 s to at most 9 s", false, time.Unix(1111111100, 0), time.Second},
+		{"background: at most 9 s until the next passcode", false, time.Unix(1111111101, 0), 9 * time.Second},
+		{"background: 4 s until the next passcode", false, time.Unix(1111111106, 0), 4 * time.Second},
 	}
 	for _, tc := range tests {
 		f.w.SetFocused(tc.focused)
