@@ -204,6 +204,7 @@ func copyFile(from, to string) error {
 	}
 	return out.Close()
 }
+
 // floor is the cryptography of one verifylogin, done here.
 type floor struct {
 	key  *rsa.PrivateKey
