@@ -58,7 +58,8 @@ func VerifyCPU(rounds, perRound, sockets int, baseline string) Scenario {
 			floorCPU += f
 			seq := traders[2*r*perRound : (2*r+1)*perRound]
 			conc := traders[(2*r+1)*perRound : (2*r+2)*perRound]
-			for _, s := range servers {
+			for i := range servers { // each first in turn: neither gains by its place
+				s := servers[(i+r)%len(servers)]
 				if err := s.round(e, r, seq, conc, f); err != nil {
 					return err
 				}
@@ -77,7 +78,7 @@ type cpuServer struct {
 	name      string
 	p         *Process
 	clients   []*Client // clients[0] verifies alone
-	seq, conc time.Duration
+	seq, conc Usage     // CPU and faults of each way, summed
 }
 
 // startCPUServer starts bin on its own copy of db (the i-th) and logs
@@ -130,10 +131,11 @@ func (s *cpuServer) round(e Env, r int, seq, conc []trader, f time.Duration) err
 	if err != nil {
 		return err
 	}
-	s.seq, s.conc = s.seq+a, s.conc+b
+	s.seq.CPU, s.seq.Faults = s.seq.CPU+a.CPU, s.seq.Faults+a.Faults
+	s.conc.CPU, s.conc.Faults = s.conc.CPU+b.CPU, s.conc.Faults+b.Faults
 	n := float64(len(seq))
 	e.Report.Printf("verify-cpu: %s: round %d: crypto alone %.2f ms per verifylogin; one socket %.2f ms: %.3f×; %d sockets at once %.2f ms: %.3f×",
-		s.name, r+1, ms(f)/n, ms(a)/n, float64(a)/float64(f), len(s.clients), ms(b)/n, float64(b)/float64(f))
+		s.name, r+1, ms(f)/n, ms(a.CPU)/n, float64(a.CPU)/float64(f), len(s.clients), ms(b.CPU)/n, float64(b.CPU)/float64(f))
 	return nil
 }
 
@@ -141,17 +143,19 @@ func (s *cpuServer) round(e Env, r int, seq, conc []trader, f time.Duration) err
 // floor.
 func (s *cpuServer) report(e Env, n int, floor time.Duration) {
 	k := float64(n)
-	e.Report.Printf("verify-cpu: %s: %d verifylogin each way; crypto alone %.2f ms each; one socket %.2f ms: **%.3f×**; %d sockets at once %.2f ms: **%.3f×**",
-		s.name, n, ms(floor)/k, ms(s.seq)/k, float64(s.seq)/float64(floor), len(s.clients), ms(s.conc)/k, float64(s.conc)/float64(floor))
+	e.Report.Printf("verify-cpu: %s: %d verifylogin each way; crypto alone %.2f ms each; one socket %.2f ms: **%.3f×**, %.0f page faults each; "+
+		"%d sockets at once %.2f ms: **%.3f×**, %.0f page faults each",
+		s.name, n, ms(floor)/k, ms(s.seq.CPU)/k, float64(s.seq.CPU)/float64(floor), float64(s.seq.Faults)/k,
+		len(s.clients), ms(s.conc.CPU)/k, float64(s.conc.CPU)/float64(floor), float64(s.conc.Faults)/k)
 }
 
 // verifyRound verifies each trader once, spread over the clients (all at
 // once, each client one trader after another), and returns the server's
-// CPU time for them.
-func verifyRound(p *Process, clients []*Client, traders []trader) (time.Duration, error) {
+// CPU time and page faults for them.
+func verifyRound(p *Process, clients []*Client, traders []trader) (Usage, error) {
 	before, err := p.Usage()
 	if err != nil {
-		return 0, err
+		return Usage{}, err
 	}
 	errs := make([]error, len(clients))
 	var wg sync.WaitGroup
@@ -167,11 +171,11 @@ func verifyRound(p *Process, clients []*Client, traders []trader) (time.Duration
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return 0, err
+			return Usage{}, err
 		}
 	}
 	after, err := p.Usage()
-	return after.CPU - before.CPU, err
+	return Usage{CPU: after.CPU - before.CPU, Faults: after.Faults - before.Faults}, err
 }
 
 // verify sends one verifylogin for t, which must pass.
