@@ -79,6 +79,9 @@ type cpuServer struct {
 	p         *Process
 	clients   []*Client // clients[0] verifies alone
 	seq, conc Usage     // CPU and faults of each way, summed
+	// seqWall and concWall are the wall-clock times of each way: the
+	// throughput.
+	seqWall, concWall time.Duration
 }
 
 // startCPUServer starts bin on its own copy of db (the i-th) and logs
@@ -90,7 +93,7 @@ func startCPUServer(ctx context.Context, e Env, bin, db string, i, sockets int) 
 			return nil, err
 		}
 	}
-	p, err := e.start(ctx, own)
+	p, err := Start(ctx, bin, own, e.ServerLog)
 	if err != nil {
 		return nil, err
 	}
@@ -123,16 +126,18 @@ func (s *cpuServer) close() {
 // round verifies seq on one socket, then conc spread over every socket at
 // once, and reports both against f, the floor of as many.
 func (s *cpuServer) round(e Env, r int, seq, conc []trader, f time.Duration) error {
+	start := time.Now()
 	a, err := verifyRound(s.p, s.clients[:1], seq)
 	if err != nil {
 		return err
 	}
+	mid := time.Now()
 	b, err := verifyRound(s.p, s.clients, conc)
 	if err != nil {
 		return err
 	}
-	s.seq.CPU, s.seq.Faults = s.seq.CPU+a.CPU, s.seq.Faults+a.Faults
-	s.conc.CPU, s.conc.Faults = s.conc.CPU+b.CPU, s.conc.Faults+b.Faults
+	s.seqWall, s.concWall = s.seqWall+mid.Sub(start), s.concWall+time.Since(mid)
+	s.seq, s.conc = s.seq.plus(a), s.conc.plus(b)
 	n := float64(len(seq))
 	e.Report.Printf("verify-cpu: %s: round %d: crypto alone %.2f ms per verifylogin; one socket %.2f ms: %.3f×; %d sockets at once %.2f ms: %.3f×",
 		s.name, r+1, ms(f)/n, ms(a.CPU)/n, float64(a.CPU)/float64(f), len(s.clients), ms(b.CPU)/n, float64(b.CPU)/float64(f))
@@ -143,10 +148,11 @@ func (s *cpuServer) round(e Env, r int, seq, conc []trader, f time.Duration) err
 // floor.
 func (s *cpuServer) report(e Env, n int, floor time.Duration) {
 	k := float64(n)
-	e.Report.Printf("verify-cpu: %s: %d verifylogin each way; crypto alone %.2f ms each; one socket %.2f ms: **%.3f×**, %.0f page faults each; "+
-		"%d sockets at once %.2f ms: **%.3f×**, %.0f page faults each",
-		s.name, n, ms(floor)/k, ms(s.seq.CPU)/k, float64(s.seq.CPU)/float64(floor), float64(s.seq.Faults)/k,
-		len(s.clients), ms(s.conc.CPU)/k, float64(s.conc.CPU)/float64(floor), float64(s.conc.Faults)/k)
+	e.Report.Printf("verify-cpu: %s: %d verifylogin each way; crypto alone %.2f ms each; "+
+		"one socket %.2f ms: **%.3f×** (system %.2f ms, %.0f page faults; %.1f a second); "+
+		"%d sockets at once %.2f ms: **%.3f×** (system %.2f ms, %.0f page faults; %.1f a second)",
+		s.name, n, ms(floor)/k, ms(s.seq.CPU)/k, float64(s.seq.CPU)/float64(floor), ms(s.seq.Sys)/k, float64(s.seq.Faults)/k, k/s.seqWall.Seconds(),
+		len(s.clients), ms(s.conc.CPU)/k, float64(s.conc.CPU)/float64(floor), ms(s.conc.Sys)/k, float64(s.conc.Faults)/k, k/s.concWall.Seconds())
 }
 
 // verifyRound verifies each trader once, spread over the clients (all at
@@ -175,7 +181,17 @@ func verifyRound(p *Process, clients []*Client, traders []trader) (Usage, error)
 		}
 	}
 	after, err := p.Usage()
-	return Usage{CPU: after.CPU - before.CPU, Faults: after.Faults - before.Faults}, err
+	return after.minus(before), err
+}
+
+// plus is u and v summed (CPU, system time and faults).
+func (u Usage) plus(v Usage) Usage {
+	return Usage{CPU: u.CPU + v.CPU, Sys: u.Sys + v.Sys, Faults: u.Faults + v.Faults}
+}
+
+// minus is what u used beyond v (CPU, system time and faults).
+func (u Usage) minus(v Usage) Usage {
+	return Usage{CPU: u.CPU - v.CPU, Sys: u.Sys - v.Sys, Faults: u.Faults - v.Faults}
 }
 
 // verify sends one verifylogin for t, which must pass.

@@ -100,8 +100,9 @@ func (p *Process) Stop() error {
 
 // Usage is what the kernel says the server process used so far.
 type Usage struct {
-	// CPU is user plus system time, all threads.
-	CPU time.Duration
+	// CPU is user plus system time, all threads; Sys the system time in
+	// it (page faults among it).
+	CPU, Sys time.Duration
 	// RSS is the resident memory now, Peak the most it ever was (VmHWM).
 	RSS, Peak int64
 	// Faults counts the minor page faults so far: memory the kernel had
@@ -134,7 +135,7 @@ func usageOf(pid int) (Usage, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return u, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	u.CPU, u.Faults = time.Duration(utime+stime)*clockTick, faults
+	u.CPU, u.Sys, u.Faults = time.Duration(utime+stime)*clockTick, time.Duration(stime)*clockTick, faults
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return u, err
