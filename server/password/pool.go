@@ -28,10 +28,12 @@ var ErrBusy = errors.New("the server is busy hashing passwords")
 //
 // It also runs no more argon2id computations at once than it has runs
 // (the cores by default): the rest wait their turn, in order, holding
-// their room. More at once than cores buy no throughput, and each
-// computation that the scheduler swaps for another finds its 19 MiB gone
-// from the caches: eight checks at once on two cores cost a third more CPU
-// than one after another (docs/benchmarks.md, verify-cpu).
+// their room. More at once than cores buy no throughput and cost CPU:
+// eight checks at once on two cores cost 1.4-1.7 times the CPU of one
+// after another, in page faults (the heap grows by eight times 19 MiB
+// and shrinks back to the kernel) and in computations the scheduler
+// swaps finding their 19 MiB gone from the caches (docs/benchmarks.md,
+// verify-cpu).
 type Pool struct {
 	budget int64
 	wait   time.Duration
@@ -189,9 +191,10 @@ func (s *Slot) Hash(pw []byte) (h string, err error) {
 	return h, err
 }
 
-// Check is Check in the slot, in its turn (Pool.run). A stored hash that needs more memory than
-// the slot holds (made with other parameters) waits for the difference,
-// while the slot's context lives, rather than go over the budget.
+// Check is Check in the slot, in its turn (Pool.run). A stored hash that
+// needs more memory than the slot holds (made with other parameters)
+// waits for the difference, while the slot's context lives, rather than
+// go over the budget.
 func (s *Slot) Check(hash string, pw []byte) (bool, error) {
 	p, err := paramsOf(hash)
 	if err != nil {
