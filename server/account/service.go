@@ -103,7 +103,8 @@ type Config struct {
 	// chain the store links records with, under the key derived from the
 	// master key (server.OpenAccounts sets it).
 	AuditChain *auditchain.Chain
-	// Hashing bounds the memory of argon2id work at once (nil: a pool of
+	// Hashing bounds the memory of argon2id work at once, and the
+	// computations running at once to the cores (nil: a pool of
 	// password.DefaultBudget that waits password.DefaultWait): every hash
 	// and check of a secret takes room in it first, and a pool that stays
 	// full answers ErrBusy before any attempt is counted.

@@ -21,6 +21,7 @@ func TestServeHelpShowsEveryLimit(t *testing.T) {
 		{"-max-web-sessions-per-addr", "(default 100)"},
 		{"-hash-memory", "(default "},
 		{"-hash-wait", "(default 5s)"},
+		{"-hash-concurrency", "0: one per core"},
 		{"-max-sockets", "(default 20000)"},
 		{"-max-pending-logins", "(default 1000)"},
 		{"-max-pending-per-addr", "(default 10)"},

@@ -63,6 +63,8 @@ func TestServeMetricsCountLoginsByResult(t *testing.T) {
 		`softtoken_lockouts_total 1`,
 		`softtoken_request_duration_seconds_count{type="login"} 3`,
 		`softtoken_hashing_busy_total 0`,
+		`softtoken_hashing_running 0`,
+		`softtoken_hashing_queued 0`,
 		`softtoken_sockets_open `,
 		`softtoken_web_sessions{site="enrol"} 0`,
 		`softtoken_evictions_total{table="websocket"} 0`,

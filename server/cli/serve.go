@@ -41,10 +41,11 @@ type ServeConfig struct {
 	// Proxies and Web: see netFlags.
 	Proxies request.Proxies
 	Web     web.Limits
-	// HashMemoryMiB and HashWait make the password hashing pool
-	// (account.Config.Hashing).
-	HashMemoryMiB int64
-	HashWait      time.Duration
+	// HashMemoryMiB, HashWait and HashConcurrency make the password
+	// hashing pool (account.Config.Hashing).
+	HashMemoryMiB   int64
+	HashWait        time.Duration
+	HashConcurrency int
 	// MetricsListen is where /metrics is served ("": nowhere).
 	MetricsListen string
 	// AdminListen is where the operators' console and the admin API are
@@ -97,6 +98,7 @@ func (sc *ServeConfig) define(env Env, fs *flag.FlagSet) {
 func (sc *ServeConfig) defineLimits(fs *flag.FlagSet) {
 	fs.Int64Var(&sc.HashMemoryMiB, "hash-memory", password.DefaultBudget()>>20, "MiB that password hashing may take at once (each argon2id check counts 38 MiB: its 19 MiB and the garbage collector's slack; the default is an eighth of this machine's memory)")
 	fs.DurationVar(&sc.HashWait, "hash-wait", password.DefaultWait, "time a password check waits for hashing memory before the answer is \"server busy\"")
+	fs.IntVar(&sc.HashConcurrency, "hash-concurrency", 0, "argon2id checks that run at once; the others wait their turn, holding their hashing memory (0: one per core, GOMAXPROCS)")
 	def := web.DefaultLimits
 	fs.Int64Var(&sc.Web.FrameMaxBytes, "frame-max-bytes", def.FrameMaxBytes, "largest camera frame the One Swipe reader takes, in bytes")
 	fs.Int64Var(&sc.Web.FrameMaxPixels, "frame-max-pixels", def.FrameMaxPixels, "most pixels (width × height) a camera frame may declare")
@@ -172,7 +174,7 @@ func (f *serveFlags) connectRules(env Env) (smsTo, mailTo string, err error) {
 	}
 	mailer, mailTo := f.mf.mailer(env, f.c.dataDir())
 	f.sc.Rules.Mail, f.sc.Rules.MailFrom = mailer, f.mf.from
-	f.sc.Rules.Hashing = password.NewPool(f.sc.HashMemoryMiB<<20, f.sc.HashWait)
+	f.sc.Rules.Hashing = password.NewPoolOf(f.sc.HashMemoryMiB<<20, f.sc.HashWait, f.sc.HashConcurrency)
 	return smsTo, mailTo, nil
 }
 

@@ -160,6 +160,10 @@ func (m *Metrics) Hashing(p *password.Pool) {
 			func(s password.Stats) int64 { return s.InUse }),
 		gauge("softtoken_hashing_waiting", "Password checks waiting for hashing memory.",
 			func(s password.Stats) int64 { return s.Waiting }),
+		gauge("softtoken_hashing_running", "Argon2id computations running now (at most --hash-concurrency).",
+			func(s password.Stats) int64 { return s.Running }),
+		gauge("softtoken_hashing_queued", "Password checks holding hashing memory and waiting their turn to run (--hash-concurrency).",
+			func(s password.Stats) int64 { return s.Queued }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "softtoken_hashing_busy_total",
 			Help: "Password checks answered \"server busy\" after waiting --hash-wait."}, func() float64 { return float64(p.Stats().Busy) }),
 	)

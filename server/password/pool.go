@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,13 +25,25 @@ var ErrBusy = errors.New("the server is busy hashing passwords")
 // memoryOf) from a budget
 // for as long as it runs, and waits for room, up to a deadline, when the
 // budget is full. Without it, N concurrent logins take N times 19 MiB.
+//
+// It also runs no more argon2id computations at once than it has runs
+// (the cores by default): the rest wait their turn, in order, holding
+// their room. More at once than cores buy no throughput and cost CPU:
+// eight checks at once on two cores cost 1.4-1.7 times the CPU of one
+// after another, in page faults (the heap grows by eight times 19 MiB
+// and shrinks back to the kernel) and in computations the scheduler
+// swaps finding their 19 MiB gone from the caches (docs/benchmarks.md,
+// verify-cpu).
 type Pool struct {
 	budget int64
 	wait   time.Duration
 	sem    *semaphore.Weighted
+	runs   *semaphore.Weighted
 	// held is the room taken now, waiting the callers waiting for room,
-	// busy the ErrBusy answers given: what Stats reports.
-	held, waiting, busy atomic.Int64
+	// busy the ErrBusy answers given, queued the holders of room waiting
+	// their turn to run, running the computations running: what Stats
+	// reports.
+	held, waiting, busy, queued, running atomic.Int64
 	// dummies are hashes of nothing per Params, for CheckNothing.
 	dummies sync.Map
 }
@@ -39,14 +52,46 @@ type Pool struct {
 const DefaultWait = 5 * time.Second
 
 // NewPool is a pool of budget bytes whose hashes wait at most wait
-// (DefaultWait if not above zero) for room. A hash that needs more than
-// the whole budget runs alone.
-func NewPool(budget int64, wait time.Duration) *Pool {
+// (DefaultWait if not above zero) for room, and run at most
+// DefaultRuns() at once. A hash that needs more than the whole budget
+// runs alone.
+func NewPool(budget int64, wait time.Duration) *Pool { return NewPoolOf(budget, wait, 0) }
+
+// NewPoolOf is NewPool running at most runs argon2id computations at once
+// (DefaultRuns() if not above zero).
+func NewPoolOf(budget int64, wait time.Duration, runs int) *Pool {
 	budget = max(budget, 1)
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	return &Pool{budget: budget, wait: wait, sem: semaphore.NewWeighted(budget)}
+	if runs <= 0 {
+		runs = DefaultRuns()
+	}
+	return &Pool{budget: budget, wait: wait, sem: semaphore.NewWeighted(budget), runs: semaphore.NewWeighted(int64(runs))}
+}
+
+// DefaultRuns is how many argon2id computations a pool runs at once by
+// default: one per core the Go scheduler uses (runtime.GOMAXPROCS).
+func DefaultRuns() int { return runtime.GOMAXPROCS(0) }
+
+// run runs f, one argon2id computation, once fewer than the pool's runs
+// are running: it waits its turn while ctx lives. The wait is bounded
+// without a deadline of its own: only the holders of room in the budget
+// wait here, so at most budget/memoryOf(p) computations are ahead.
+func (pl *Pool) run(ctx context.Context, f func()) error {
+	pl.queued.Add(1)
+	err := pl.runs.Acquire(ctx, 1)
+	pl.queued.Add(-1)
+	if err != nil {
+		return fmt.Errorf("wait for password hashing: %w", err)
+	}
+	pl.running.Add(1)
+	defer func() {
+		pl.running.Add(-1)
+		pl.runs.Release(1)
+	}()
+	f()
+	return nil
 }
 
 // DefaultBudget is an eighth of the machine's memory (from /proc/meminfo
@@ -127,19 +172,29 @@ type Stats struct {
 	// Waiting counts the callers waiting for room now; Busy the ErrBusy
 	// answers given since the pool was made.
 	Waiting, Busy int64
+	// Running counts the argon2id computations running now, Queued the
+	// holders of room waiting for their turn (Pool.run).
+	Running, Queued int64
 }
 
 // Stats reports the pool's budget, use, queue and busy answers.
 func (pl *Pool) Stats() Stats {
-	return Stats{Budget: pl.budget, InUse: pl.held.Load(), Waiting: pl.waiting.Load(), Busy: pl.busy.Load()}
+	return Stats{Budget: pl.budget, InUse: pl.held.Load(), Waiting: pl.waiting.Load(), Busy: pl.busy.Load(),
+		Running: pl.running.Load(), Queued: pl.queued.Load()}
 }
 
-// Hash is Hash with the slot's parameters.
-func (s *Slot) Hash(pw []byte) (string, error) { return Hash(pw, s.params) }
+// Hash is Hash with the slot's parameters, in its turn (Pool.run).
+func (s *Slot) Hash(pw []byte) (h string, err error) {
+	if rerr := s.pool.run(s.ctx, func() { h, err = Hash(pw, s.params) }); rerr != nil {
+		return "", rerr
+	}
+	return h, err
+}
 
-// Check is Check in the slot. A stored hash that needs more memory than
-// the slot holds (made with other parameters) waits for the difference,
-// while the slot's context lives, rather than go over the budget.
+// Check is Check in the slot, in its turn (Pool.run). A stored hash that
+// needs more memory than the slot holds (made with other parameters)
+// waits for the difference, while the slot's context lives, rather than
+// go over the budget.
 func (s *Slot) Check(hash string, pw []byte) (bool, error) {
 	p, err := paramsOf(hash)
 	if err != nil {
@@ -151,21 +206,27 @@ func (s *Slot) Check(hash string, pw []byte) (bool, error) {
 		}
 		defer s.pool.sem.Release(extra)
 	}
-	return Check(hash, pw)
+	var ok bool
+	if rerr := s.pool.run(s.ctx, func() { ok, err = Check(hash, pw) }); rerr != nil {
+		return false, rerr
+	}
+	return ok, err
 }
 
 // CheckNothing spends the time of one Check of the slot's parameters and
-// returns false: the answer for a user who does not exist.
+// returns false: the answer for a user who does not exist. It returns at
+// once if the slot's context ends before its turn (no one is waiting for
+// the answer).
 func (s *Slot) CheckNothing() {
 	d, ok := s.pool.dummies.Load(s.params)
 	if !ok {
-		h, err := Hash([]byte("no such user"), s.params)
+		h, err := s.Hash([]byte("no such user"))
 		if err != nil {
 			return
 		}
 		d, _ = s.pool.dummies.LoadOrStore(s.params, h)
 	}
-	_, _ = Check(d.(string), []byte("x"))
+	_ = s.pool.run(s.ctx, func() { _, _ = Check(d.(string), []byte("x")) })
 }
 
 // Hash hashes pw with p in the pool.

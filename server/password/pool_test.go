@@ -3,6 +3,8 @@ package password
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -54,5 +56,86 @@ func TestDefaultBudget(t *testing.T) {
 	}
 	if b := DefaultBudget(); b < memoryOf(Default) {
 		t.Errorf("the default budget %d is less than one hash", b)
+	}
+}
+
+// TestPoolRunsAtMostItsLimit: of many callers at once, the pool runs no
+// more argon2id computations than its runs (the cores by default); the
+// others wait their turn, and every one runs in the end. The computation
+// is a fake that stays until the test lets it go, so that what runs at
+// once is counted, not timed.
+func TestPoolRunsAtMostItsLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		runs, callers int
+		want          int // running at once
+	}{
+		{"one at a time", 1, 5, 1},
+		{"two cores, eight back-ends", 2, 8, 2},
+		{"fewer callers than runs", 8, 3, 3},
+		{"the default: one per core", 0, DefaultRuns() + 3, DefaultRuns()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pool := NewPoolOf(1<<30, time.Minute, tt.runs)
+			var now, most, done atomic.Int64
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			for range tt.callers {
+				wg.Go(func() {
+					err := pool.run(context.Background(), func() {
+						n := now.Add(1)
+						for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+						}
+						<-release
+						now.Add(-1)
+					})
+					if err != nil {
+						t.Error(err)
+					}
+					done.Add(1)
+				})
+			}
+			waitUntil(t, func() bool { return now.Load()+pool.Stats().Queued == int64(tt.callers) })
+			if got, st := now.Load(), pool.Stats(); got != int64(tt.want) || st.Running != got || st.Queued != int64(tt.callers-tt.want) {
+				t.Errorf("%d running (Stats: %d running, %d queued), want %d running and %d queued", got, st.Running, st.Queued, tt.want, tt.callers-tt.want)
+			}
+			close(release)
+			wg.Wait()
+			if most.Load() != int64(tt.want) || done.Load() != int64(tt.callers) {
+				t.Errorf("%d ran at most at once, %d of %d ran: want %d at once", most.Load(), done.Load(), tt.callers, tt.want)
+			}
+		})
+	}
+}
+
+// TestPoolTurnEndsWithTheCaller: a check waiting for its turn ends with
+// its caller's context, with the context's error, and runs nothing.
+func TestPoolTurnEndsWithTheCaller(t *testing.T) {
+	pool := NewPoolOf(1<<30, time.Minute, 1)
+	h, err := Hash([]byte("pw"), cheapParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, running := make(chan struct{}), make(chan struct{})
+	go func() { _ = pool.run(context.Background(), func() { close(running); <-release }) }()
+	<-running
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := pool.Acquire(ctx, cheapParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	cancel()
+	if ok, err := s.Check(h, []byte("pw")); ok || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a check whose caller went away: %v, %v; want context.Canceled", ok, err)
+	}
+}
+
+// waitUntil waits for cond, polling; the test's own timeout bounds it.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/softtoken/softtoken/server/password"
@@ -13,74 +16,213 @@ import (
 )
 
 // VerifyCPU measures the CPU time the server process spends per
-// verifylogin (password and passcode, on an open service-account socket,
+// verifylogin (password and passcode, on open service-account sockets,
 // production argon2id costs) against the CPU time of its cryptography
 // alone: one RSA-2048 PKCS#1 v1.5 decryption and one argon2id check, run
-// in this process. The two alternate in rounds, side by side in one run,
-// so that the machine's load falls on both alike.
-func VerifyCPU(rounds, perRound int) Scenario {
+// in this process one at a time (the floor). Each round measures the
+// floor, then the server with one back-end socket verifying one account
+// after another (sequential), then with sockets back-end sockets
+// verifying as many different accounts at once (concurrent): side by side
+// in one run, so that the machine's load falls on all alike.
+//
+// A baseline binary ("" for none), an older build, is measured in the
+// same rounds on a copy of the same database, for before/after figures.
+func VerifyCPU(rounds, perRound, sockets int, baseline string) Scenario {
 	return Scenario{Name: "verify-cpu", Run: func(ctx context.Context, e Env) error {
 		db := filepath.Join(e.Dir, "verify-cpu.db")
-		traders, err := prepare(ctx, db, rounds*perRound, password.Default)
+		traders, err := prepare(ctx, db, 2*rounds*perRound, password.Default)
 		if err != nil {
 			return err
 		}
-		p, err := e.start(ctx, db)
-		if err != nil {
-			return err
+		bins := []string{e.Bin}
+		if baseline != "" {
+			bins = append(bins, baseline)
 		}
-		defer p.Stop()
-		c, err := Dial(ctx, p.Addr, "", nil)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if r, err := c.Login(serviceID, servicePW, ""); err != nil || r.Result != wire.ResultOK {
-			return fmt.Errorf("service login: %+v %v", r, err)
+		servers := make([]*cpuServer, len(bins))
+		for i, bin := range bins {
+			if servers[i], err = startCPUServer(ctx, e, bin, db, i, sockets); err != nil {
+				return err
+			}
+			defer servers[i].close()
 		}
 		floor, err := newFloor()
 		if err != nil {
 			return err
 		}
-		var serverCPU, floorCPU time.Duration
+		var floorCPU time.Duration
 		for r := range rounds {
 			f, err := floor.cpu(perRound)
 			if err != nil {
 				return err
 			}
-			s, err := verifyRound(p, c, traders[r*perRound:(r+1)*perRound])
-			if err != nil {
-				return err
+			floorCPU += f
+			seq := traders[2*r*perRound : (2*r+1)*perRound]
+			conc := traders[(2*r+1)*perRound : (2*r+2)*perRound]
+			for i := range servers { // each first in turn: neither gains by its place
+				s := servers[(i+r)%len(servers)]
+				if err := s.round(e, r, seq, conc, f); err != nil {
+					return err
+				}
 			}
-			serverCPU, floorCPU = serverCPU+s, floorCPU+f
-			e.Report.Printf("verify-cpu: round %d: server %.2f ms per verifylogin, crypto alone %.2f ms: %.3f×", r+1,
-				ms(s)/float64(perRound), ms(f)/float64(perRound), float64(s)/float64(f))
 		}
-		n := float64(rounds * perRound)
-		e.Report.Printf("verify-cpu: %d verifylogin: server CPU %.2f ms each, its crypto alone %.2f ms: **%.3f×**",
-			rounds*perRound, ms(serverCPU)/n, ms(floorCPU)/n, float64(serverCPU)/float64(floorCPU))
+		for _, s := range servers {
+			s.report(e, rounds*perRound, floorCPU)
+		}
 		return nil
 	}}
 }
 
-// verifyRound verifies each trader once and returns the server's CPU
-// time for them.
-func verifyRound(p *Process, c *Client, traders []trader) (time.Duration, error) {
+// cpuServer is one server binary under VerifyCPU, with its sockets and
+// the CPU time it took so far.
+type cpuServer struct {
+	name      string
+	p         *Process
+	clients   []*Client // clients[0] verifies alone
+	seq, conc Usage     // CPU and faults of each way, summed
+	// seqWall and concWall are the wall-clock times of each way: the
+	// throughput.
+	seqWall, concWall time.Duration
+}
+
+// startCPUServer starts bin on its own copy of db (the i-th) and logs
+// sockets back-ends in as the service account.
+func startCPUServer(ctx context.Context, e Env, bin, db string, i, sockets int) (*cpuServer, error) {
+	own := filepath.Join(filepath.Dir(db), fmt.Sprintf("%d-%s", i, filepath.Base(db)))
+	for _, ext := range []string{"", ".key"} { // the database and its master key
+		if err := copyFile(db+ext, own+ext); err != nil {
+			return nil, err
+		}
+	}
+	p, err := Start(ctx, bin, own, e.ServerLog)
+	if err != nil {
+		return nil, err
+	}
+	s := &cpuServer{name: filepath.Base(bin), p: p}
+	if i > 0 {
+		s.name = "baseline " + s.name
+	}
+	for range max(sockets, 1) {
+		c, err := Dial(ctx, p.Addr, "", nil)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.clients = append(s.clients, c)
+		if r, err := c.Login(serviceID, servicePW, ""); err != nil || r.Result != wire.ResultOK {
+			s.close()
+			return nil, fmt.Errorf("service login: %+v %v", r, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *cpuServer) close() {
+	for _, c := range s.clients {
+		c.Close()
+	}
+	_ = s.p.Stop()
+}
+
+// round verifies seq on one socket, then conc spread over every socket at
+// once, and reports both against f, the floor of as many.
+func (s *cpuServer) round(e Env, r int, seq, conc []trader, f time.Duration) error {
+	start := time.Now()
+	a, err := verifyRound(s.p, s.clients[:1], seq)
+	if err != nil {
+		return err
+	}
+	mid := time.Now()
+	b, err := verifyRound(s.p, s.clients, conc)
+	if err != nil {
+		return err
+	}
+	s.seqWall, s.concWall = s.seqWall+mid.Sub(start), s.concWall+time.Since(mid)
+	s.seq, s.conc = s.seq.plus(a), s.conc.plus(b)
+	n := float64(len(seq))
+	e.Report.Printf("verify-cpu: %s: round %d: crypto alone %.2f ms per verifylogin; one socket %.2f ms: %.3f×; %d sockets at once %.2f ms: %.3f×",
+		s.name, r+1, ms(f)/n, ms(a.CPU)/n, float64(a.CPU)/float64(f), len(s.clients), ms(b.CPU)/n, float64(b.CPU)/float64(f))
+	return nil
+}
+
+// report prints the server's totals for n verifylogin each way against
+// floor.
+func (s *cpuServer) report(e Env, n int, floor time.Duration) {
+	k := float64(n)
+	e.Report.Printf("verify-cpu: %s: %d verifylogin each way; crypto alone %.2f ms each; "+
+		"one socket %.2f ms: **%.3f×** (system %.2f ms, %.0f page faults; %.1f a second); "+
+		"%d sockets at once %.2f ms: **%.3f×** (system %.2f ms, %.0f page faults; %.1f a second)",
+		s.name, n, ms(floor)/k, ms(s.seq.CPU)/k, float64(s.seq.CPU)/float64(floor), ms(s.seq.Sys)/k, float64(s.seq.Faults)/k, k/s.seqWall.Seconds(),
+		len(s.clients), ms(s.conc.CPU)/k, float64(s.conc.CPU)/float64(floor), ms(s.conc.Sys)/k, float64(s.conc.Faults)/k, k/s.concWall.Seconds())
+}
+
+// verifyRound verifies each trader once, spread over the clients (all at
+// once, each client one trader after another), and returns the server's
+// CPU time and page faults for them.
+func verifyRound(p *Process, clients []*Client, traders []trader) (Usage, error) {
 	before, err := p.Usage()
 	if err != nil {
-		return 0, err
+		return Usage{}, err
 	}
-	for _, t := range traders {
-		code, err := t.tok.Code(time.Now())
+	errs := make([]error, len(clients))
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			for j := i; j < len(traders); j += len(clients) {
+				if errs[i] = verify(c, traders[j]); errs[i] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return 0, err
-		}
-		if r, err := c.Verify(t.id, t.pw, code); err != nil || r.Result != wire.ResultOK {
-			return 0, fmt.Errorf("verifylogin %s: %+v %v", t.id, r, err)
+			return Usage{}, err
 		}
 	}
 	after, err := p.Usage()
-	return after.CPU - before.CPU, err
+	return after.minus(before), err
+}
+
+// plus is u and v summed (CPU, system time and faults).
+func (u Usage) plus(v Usage) Usage {
+	return Usage{CPU: u.CPU + v.CPU, Sys: u.Sys + v.Sys, Faults: u.Faults + v.Faults}
+}
+
+// minus is what u used beyond v (CPU, system time and faults).
+func (u Usage) minus(v Usage) Usage {
+	return Usage{CPU: u.CPU - v.CPU, Sys: u.Sys - v.Sys, Faults: u.Faults - v.Faults}
+}
+
+// verify sends one verifylogin for t, which must pass.
+func verify(c *Client, t trader) error {
+	code, err := t.tok.Code(time.Now())
+	if err != nil {
+		return err
+	}
+	if r, err := c.Verify(t.id, t.pw, code); err != nil || r.Result != wire.ResultOK {
+		return fmt.Errorf("verifylogin %s: %+v %v", t.id, r, err)
+	}
+	return nil
+}
+
+// copyFile copies the file from to a new file to, readable by its owner
+// only (the server refuses a master key others may read).
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s: %w", from, err)
+	}
+	return out.Close()
 }
 
 // floor is the cryptography of one verifylogin, done here.

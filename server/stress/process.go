@@ -100,10 +100,14 @@ func (p *Process) Stop() error {
 
 // Usage is what the kernel says the server process used so far.
 type Usage struct {
-	// CPU is user plus system time, all threads.
-	CPU time.Duration
+	// CPU is user plus system time, all threads; Sys the system time in
+	// it (page faults among it).
+	CPU, Sys time.Duration
 	// RSS is the resident memory now, Peak the most it ever was (VmHWM).
 	RSS, Peak int64
+	// Faults counts the minor page faults so far: memory the kernel had
+	// to find (and zero) for the process.
+	Faults int64
 }
 
 // clockTick is the unit of /proc/PID/stat's times: USER_HZ, 100 on Linux.
@@ -127,10 +131,11 @@ func usageOf(pid int) (Usage, error) {
 	}
 	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
 	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
+	faults, err3 := strconv.ParseInt(fields[7], 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return u, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	u.CPU = time.Duration(utime+stime) * clockTick
+	u.CPU, u.Sys, u.Faults = time.Duration(utime+stime)*clockTick, time.Duration(stime)*clockTick, faults
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return u, err

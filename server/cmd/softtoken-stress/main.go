@@ -2,7 +2,7 @@
 // scenarios against a softtoken-server binary on loopback (make stress;
 // see package stress and docs/benchmarks.md):
 //
-//	softtoken-stress --server bin/softtoken-server [--only verify-cpu,idle-sockets] [--sockets 10000]
+//	softtoken-stress --server bin/softtoken-server [--only verify-cpu,idle-sockets] [--sockets 10000] [--baseline old-server]
 //
 // It prints the figures and exits 1 if a bound broke.
 package main
@@ -40,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logins := fs.Int("logins", 1000, "logins sent at once")
 	rounds := fs.Int("rounds", 4, "rounds of the verifylogin CPU measurement")
 	perRound := fs.Int("per-round", 50, "verifylogin per round")
+	verifySockets := fs.Int("verify-sockets", 8, "back-end sockets verifying different accounts at once in verify-cpu's concurrent rounds")
+	baseline := fs.String("baseline", "", "an older softtoken-server binary that verify-cpu measures in the same rounds, for before/after figures")
 	serverLog := fs.String("server-log", "", "also write the servers' logs to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stress.FrameBombs(40),
 		stress.IdleSockets(*sockets),
 		stress.ConcurrentLogins(*logins),
-		stress.VerifyCPU(*rounds, *perRound),
+		stress.VerifyCPU(*rounds, *perRound, *verifySockets, *baseline),
 	}
 	chosen, err := stress.Select(all, *only)
 	if err != nil {
