@@ -57,18 +57,30 @@ func (c *conn) serve(ctx context.Context) {
 		if err != nil || !c.setBusy(true) {
 			return // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
 		}
-		if kind != websocket.TextMessage {
-			c.write(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
-			continue
-		}
-		start := time.Now()
-		next, r := c.step(ctx, c.st, data)
-		c.apply(next, r)
-		count(c.h.cfg.Metrics, r.Response, time.Since(start))
-		if err := c.write(r.Response); err != nil || r.close {
+		// The message is handled on a goroutine of its own, which ends
+		// with it: the deep stack of a login (JSON, RSA, argon2id, SQL)
+		// grows that goroutine's stack, not this one's, which waits for
+		// the next message as long as the socket lives (8 KB a socket
+		// otherwise; docs/benchmarks.md).
+		goOn := make(chan bool, 1)
+		go func() { goOn <- c.handle(ctx, kind, data) }()
+		if !<-goOn {
 			return
 		}
 	}
+}
+
+// handle answers one message; it reports whether the socket goes on.
+func (c *conn) handle(ctx context.Context, kind int, data []byte) bool {
+	if kind != websocket.TextMessage {
+		c.write(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
+		return true
+	}
+	start := time.Now()
+	next, r := c.step(ctx, c.st, data)
+	c.apply(next, r)
+	count(c.h.cfg.Metrics, r.Response, time.Since(start))
+	return c.write(r.Response) == nil && !r.close
 }
 
 // apply makes the socket follow a step: the new state, a longer wait for

@@ -174,7 +174,10 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for
 		// each write) and a small read buffer: a node holds thousands.
-		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
+		// The read buffer need only hold a frame header and a control
+		// frame (gorilla peeks at them); a longer message is read through
+		// it in pieces.
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: readBufferSize, WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{}},
 	}
 }
@@ -184,6 +187,10 @@ const (
 	writeWait  = 10 * time.Second
 	pingPeriod = 30 * time.Second
 )
+
+// readBufferSize is a socket's read buffer: a frame header (14 bytes)
+// and a control frame's payload (125) fit; gorilla takes no less.
+const readBufferSize = 256
 
 // ServeHTTP upgrades a request to a websocket, within the per-address
 // connection limit and the caps on sockets, and serves it until it
@@ -215,9 +222,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The socket is served on a goroutine of its own, and ServeHTTP
 	// returns: the HTTP server's buffers and deep stack of the upgrade are
 	// let go, which an idle socket would otherwise hold for its lifetime.
-	// The request's context ends when ServeHTTP returns; the socket's does
-	// not.
-	go c.serve(context.WithoutCancel(r.Context()))
+	// The request's context ends when ServeHTTP returns, and holds the
+	// HTTP connection's state: the socket's steps get a context of their
+	// own (the rules read no value from it; c.addr is the client).
+	go c.serve(context.Background())
 }
 
 // admit counts a new socket, not logged in yet, if the caps allow it,
