@@ -19,12 +19,8 @@ import (
 // lease reads st.grant.
 type conn struct {
 	peer
-	ws   *websocket.Conn
-	wmu  sync.Mutex
-	done chan struct{}
-	// ping and keep are the logged-in socket's timers: no goroutine waits
-	// for them while the socket is idle.
-	ping, keep *time.Timer
+	ws  *websocket.Conn
+	wmu sync.Mutex
 	// entry is the socket's place among those not logged in yet (nil once
 	// logged in); it is busy while the socket handles a message.
 	entry *fair.Entry[*conn]
@@ -143,30 +139,7 @@ func (c *conn) loggedIn() {
 	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	keepEvery := max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3))
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.ping = c.every(pingPeriod, c.sendPing)
-	c.keep = c.every(keepEvery, c.keepSession)
-}
-
-// every runs f every period until the socket closes or f says to stop,
-// on a timer: no goroutine waits between runs.
-func (c *conn) every(period time.Duration, f func() bool) *time.Timer {
-	var t *time.Timer
-	set := make(chan struct{}) // t is set
-	t = time.AfterFunc(period, func() {
-		<-set
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		if f() {
-			t.Reset(period)
-		}
-	})
-	close(set)
-	return t
+	c.h.sweep.add(c, keepEvery)
 }
 
 // sendPing pings the client; it reports whether the socket goes on.
@@ -200,14 +173,7 @@ func (c *conn) keepSession() bool {
 }
 
 func (c *conn) close() {
-	close(c.done)
-	c.wmu.Lock()
-	for _, t := range []*time.Timer{c.ping, c.keep} {
-		if t != nil {
-			t.Stop()
-		}
-	}
-	c.wmu.Unlock()
+	c.h.sweep.remove(c)
 	defer c.h.sockets.Add(-1)
 	code, reason := websocket.CloseNormalClosure, ""
 	if c.entry != nil && !c.h.pending.Leave(c.entry) {

@@ -7,10 +7,11 @@
 // The package parses messages, calls one method of the rules service
 // (server/account) for each and renders its result; it holds no store and
 // knows users only by the rules' views. Each connection is served by one
-// goroutine (conn.go) that reads a message, takes the connection's step
-// (step.go: state and message in, state and reply out, with no socket)
-// and writes the reply; timers only send pings and keep the session lease
-// once the user is logged in, and writes are serialised by a mutex. Deadlines, on the
+// goroutine (conn.go) that reads a message and, on a goroutine that ends
+// with it, takes the connection's step (step.go: state and message in,
+// state and reply out, with no socket) and writes the reply; one sweeper
+// for all sockets (sweep.go) sends pings and keeps the session lease once
+// the user is logged in, and writes are serialised by a mutex. Deadlines, on the
 // real clock, bound every wait: a socket that has not logged in within
 // LoginTimeout is closed. Sockets not logged in yet are bounded in all and
 // per client address (package fair): a new one may take the place of the
@@ -135,7 +136,7 @@ var (
 )
 
 // Defaults of the caps on sockets: a logged-in socket costs the server
-// about 20 KB, one that has not logged in may be about to cost a password
+// about 11 KB, one that has not logged in may be about to cost a password
 // check. One address's share of those not logged in is the burst of
 // DefaultConnections; behind a NAT, raise it with them (docs/deploy.md).
 const (
@@ -160,6 +161,8 @@ type Handler struct {
 	// yet.
 	sockets atomic.Int64
 	pending *fair.Table[*conn]
+	// sweep pings the logged-in sockets and keeps their leases.
+	sweep sweeper
 }
 
 // New returns the /ws handler.
@@ -201,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}
-	c := &conn{peer: peer{h: h, holder: account.NewHolder(), addr: addr}, done: make(chan struct{})}
+	c := &conn{peer: peer{h: h, holder: account.NewHolder(), addr: addr}}
 	switch err := h.admit(c); {
 	case errors.Is(err, fair.ErrAddrFull):
 		w.Header().Set("Retry-After", "5")
