@@ -19,12 +19,8 @@ import (
 // lease reads st.grant.
 type conn struct {
 	peer
-	ws   *websocket.Conn
-	wmu  sync.Mutex
-	done chan struct{}
-	// ping and keep are the logged-in socket's timers: no goroutine waits
-	// for them while the socket is idle.
-	ping, keep *time.Timer
+	ws  *websocket.Conn
+	wmu sync.Mutex
 	// entry is the socket's place among those not logged in yet (nil once
 	// logged in); it is busy while the socket handles a message.
 	entry *fair.Entry[*conn]
@@ -57,18 +53,30 @@ func (c *conn) serve(ctx context.Context) {
 		if err != nil || !c.setBusy(true) {
 			return // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
 		}
-		if kind != websocket.TextMessage {
-			c.write(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
-			continue
-		}
-		start := time.Now()
-		next, r := c.step(ctx, c.st, data)
-		c.apply(next, r)
-		count(c.h.cfg.Metrics, r.Response, time.Since(start))
-		if err := c.write(r.Response); err != nil || r.close {
+		// The message is handled on a goroutine of its own, which ends
+		// with it: the deep stack of a login (JSON, RSA, argon2id, SQL)
+		// grows that goroutine's stack, not this one's, which waits for
+		// the next message as long as the socket lives (8 KB a socket
+		// otherwise; docs/benchmarks.md).
+		goOn := make(chan bool, 1)
+		go func() { goOn <- c.handle(ctx, kind, data) }()
+		if !<-goOn {
 			return
 		}
 	}
+}
+
+// handle answers one message; it reports whether the socket goes on.
+func (c *conn) handle(ctx context.Context, kind int, data []byte) bool {
+	if kind != websocket.TextMessage {
+		c.write(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
+		return true
+	}
+	start := time.Now()
+	next, r := c.step(ctx, c.st, data)
+	c.apply(next, r)
+	count(c.h.cfg.Metrics, r.Response, time.Since(start))
+	return c.write(r.Response) == nil && !r.close
 }
 
 // apply makes the socket follow a step: the new state, a longer wait for
@@ -131,30 +139,7 @@ func (c *conn) loggedIn() {
 	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
 	keepEvery := max(time.Second, min(2*pingPeriod, c.h.acct.SessionHold()/3))
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.ping = c.every(pingPeriod, c.sendPing)
-	c.keep = c.every(keepEvery, c.keepSession)
-}
-
-// every runs f every period until the socket closes or f says to stop,
-// on a timer: no goroutine waits between runs.
-func (c *conn) every(period time.Duration, f func() bool) *time.Timer {
-	var t *time.Timer
-	set := make(chan struct{}) // t is set
-	t = time.AfterFunc(period, func() {
-		<-set
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		if f() {
-			t.Reset(period)
-		}
-	})
-	close(set)
-	return t
+	c.h.sweep.add(c, keepEvery)
 }
 
 // sendPing pings the client; it reports whether the socket goes on.
@@ -188,14 +173,7 @@ func (c *conn) keepSession() bool {
 }
 
 func (c *conn) close() {
-	close(c.done)
-	c.wmu.Lock()
-	for _, t := range []*time.Timer{c.ping, c.keep} {
-		if t != nil {
-			t.Stop()
-		}
-	}
-	c.wmu.Unlock()
+	c.h.sweep.remove(c)
 	defer c.h.sockets.Add(-1)
 	code, reason := websocket.CloseNormalClosure, ""
 	if c.entry != nil && !c.h.pending.Leave(c.entry) {

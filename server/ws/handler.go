@@ -7,10 +7,11 @@
 // The package parses messages, calls one method of the rules service
 // (server/account) for each and renders its result; it holds no store and
 // knows users only by the rules' views. Each connection is served by one
-// goroutine (conn.go) that reads a message, takes the connection's step
-// (step.go: state and message in, state and reply out, with no socket)
-// and writes the reply; timers only send pings and keep the session lease
-// once the user is logged in, and writes are serialised by a mutex. Deadlines, on the
+// goroutine (conn.go) that reads a message and, on a goroutine that ends
+// with it, takes the connection's step (step.go: state and message in,
+// state and reply out, with no socket) and writes the reply; one sweeper
+// for all sockets (sweep.go) sends pings and keeps the session lease once
+// the user is logged in, and writes are serialised by a mutex. Deadlines, on the
 // real clock, bound every wait: a socket that has not logged in within
 // LoginTimeout is closed. Sockets not logged in yet are bounded in all and
 // per client address (package fair): a new one may take the place of the
@@ -135,7 +136,7 @@ var (
 )
 
 // Defaults of the caps on sockets: a logged-in socket costs the server
-// about 20 KB, one that has not logged in may be about to cost a password
+// about 11 KB, one that has not logged in may be about to cost a password
 // check. One address's share of those not logged in is the burst of
 // DefaultConnections; behind a NAT, raise it with them (docs/deploy.md).
 const (
@@ -160,6 +161,8 @@ type Handler struct {
 	// yet.
 	sockets atomic.Int64
 	pending *fair.Table[*conn]
+	// sweep pings the logged-in sockets and keeps their leases.
+	sweep sweeper
 }
 
 // New returns the /ws handler.
@@ -174,7 +177,10 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for
 		// each write) and a small read buffer: a node holds thousands.
-		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
+		// The read buffer need only hold a frame header and a control
+		// frame (gorilla peeks at them); a longer message is read through
+		// it in pieces.
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: readBufferSize, WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{}},
 	}
 }
@@ -185,6 +191,10 @@ const (
 	pingPeriod = 30 * time.Second
 )
 
+// readBufferSize is a socket's read buffer: a frame header (14 bytes)
+// and a control frame's payload (125) fit; gorilla takes no less.
+const readBufferSize = 256
+
 // ServeHTTP upgrades a request to a websocket, within the per-address
 // connection limit and the caps on sockets, and serves it until it
 // closes.
@@ -194,7 +204,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, wire.ResultRateLimited, http.StatusTooManyRequests)
 		return
 	}
-	c := &conn{peer: peer{h: h, holder: account.NewHolder(), addr: addr}, done: make(chan struct{})}
+	c := &conn{peer: peer{h: h, holder: account.NewHolder(), addr: addr}}
 	switch err := h.admit(c); {
 	case errors.Is(err, fair.ErrAddrFull):
 		w.Header().Set("Retry-After", "5")
@@ -215,9 +225,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The socket is served on a goroutine of its own, and ServeHTTP
 	// returns: the HTTP server's buffers and deep stack of the upgrade are
 	// let go, which an idle socket would otherwise hold for its lifetime.
-	// The request's context ends when ServeHTTP returns; the socket's does
-	// not.
-	go c.serve(context.WithoutCancel(r.Context()))
+	// The request's context ends when ServeHTTP returns, and holds the
+	// HTTP connection's state: the socket's steps get a context of their
+	// own (the rules read no value from it; c.addr is the client).
+	go c.serve(context.Background())
 }
 
 // admit counts a new socket, not logged in yet, if the caps allow it,
