@@ -441,6 +441,11 @@ type Tx interface {
 	// many tokens it re-sealed; the first error of reseal stops it and is
 	// returned as it is.
 	ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (int, error)
+	// SetMasterKey stores the fingerprint of the master key the seeds are
+	// sealed under (seal.Sealer.Fingerprint), replacing the one stored:
+	// a rekey does it in the transaction that re-seals the seeds, so that
+	// the database and its fingerprint never disagree.
+	SetMasterKey(fingerprint []byte) error
 	// RelinkAudit links the whole audit chain again, for a new audit key:
 	// from the genesis hash, it gives every record in sequence order,
 	// with its Prev set to the hash before it, to link, stores the hash
