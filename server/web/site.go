@@ -39,9 +39,9 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/server/account"
-	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/fair"
 	"github.com/softtoken/softtoken/server/lang"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/qr"
