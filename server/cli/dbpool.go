@@ -2,6 +2,7 @@ package cli
 
 import (
 	"flag"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -20,8 +21,8 @@ func (p *poolFlags) define(env Env, fs *flag.FlagSet) {
 	def := sqlstore.DefaultPool
 	fs.StringVar(&p.maxConns, "db-max-conns", or(env.Getenv("SOFTTOKEN_DB_MAX_CONNS"), strconv.Itoa(def.MaxOpen)),
 		"most connections a node opens to the database, 0: no limit (SOFTTOKEN_DB_MAX_CONNS); on PostgreSQL, nodes × this must stay below max_connections")
-	fs.StringVar(&p.maxIdle, "db-max-idle-conns", or(env.Getenv("SOFTTOKEN_DB_MAX_IDLE_CONNS"), strconv.Itoa(def.MaxIdle)),
-		"most unused connections kept open for the next burst, at most --db-max-conns (SOFTTOKEN_DB_MAX_IDLE_CONNS)")
+	fs.StringVar(&p.maxIdle, "db-max-idle-conns", env.Getenv("SOFTTOKEN_DB_MAX_IDLE_CONNS"),
+		fmt.Sprintf("most unused connections kept open for the next burst, at most --db-max-conns (SOFTTOKEN_DB_MAX_IDLE_CONNS; default %d, or --db-max-conns if less)", def.MaxIdle))
 	fs.StringVar(&p.lifetime, "db-conn-max-lifetime", or(env.Getenv("SOFTTOKEN_DB_CONN_MAX_LIFETIME"), def.MaxLifetime.String()),
 		"a connection is closed this long after it was opened, 0: never (SOFTTOKEN_DB_CONN_MAX_LIFETIME)")
 	fs.StringVar(&p.idleTime, "db-conn-max-idle-time", or(env.Getenv("SOFTTOKEN_DB_CONN_MAX_IDLE_TIME"), def.MaxIdleTime.String()),
@@ -48,7 +49,12 @@ func (p poolFlags) pool() (sqlstore.Pool, error) {
 		return d
 	}
 	out.MaxOpen = count("db-max-conns", p.maxConns)
-	out.MaxIdle = count("db-max-idle-conns", p.maxIdle)
+	out.MaxIdle = sqlstore.DefaultPool.MaxIdle
+	if p.maxIdle != "" {
+		out.MaxIdle = count("db-max-idle-conns", p.maxIdle)
+	} else if out.MaxOpen > 0 {
+		out.MaxIdle = min(out.MaxIdle, out.MaxOpen)
+	}
 	out.MaxLifetime = duration("db-conn-max-lifetime", p.lifetime)
 	out.MaxIdleTime = duration("db-conn-max-idle-time", p.idleTime)
 	if err != nil {
