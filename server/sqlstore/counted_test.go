@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"maps"
 	"sync"
 	"testing"
@@ -80,17 +81,37 @@ func testRoundTripsCounted(t *testing.T, b backend) {
 	}
 }
 
-// WithPool sizes the pool under the store.
+// WithPool sizes the pool under the store: each setting shows in the
+// pool's statistics after a few reads (the idle time is enforced by
+// database/sql's cleaner, which runs once a second at the most often).
 func TestPoolApplied(t *testing.T) { onEach(t, testPoolApplied) }
 
 func testPoolApplied(t *testing.T, b backend) {
-	p := sqlstore.Pool{MaxOpen: 3, MaxIdle: 2, MaxLifetime: time.Minute, MaxIdleTime: time.Second}
-	db, err := b.open(context.Background(), b.where(t), sqlstore.WithPool(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if got := db.Handle().Stats().MaxOpenConnections; got != p.MaxOpen {
-		t.Errorf("the pool's largest size is %d, want %d", got, p.MaxOpen)
+	for _, tc := range []struct {
+		name  string
+		pool  sqlstore.Pool
+		holds func(s sql.DBStats) bool
+	}{
+		{"max open", sqlstore.Pool{MaxOpen: 3, MaxIdle: 2}, func(s sql.DBStats) bool { return s.MaxOpenConnections == 3 }},
+		{"max idle", sqlstore.Pool{MaxOpen: 3, MaxIdle: 0}, func(s sql.DBStats) bool { return s.MaxIdleClosed > 0 }},
+		{"lifetime", sqlstore.Pool{MaxIdle: 2, MaxLifetime: time.Millisecond}, func(s sql.DBStats) bool { return s.MaxLifetimeClosed > 0 }},
+		{"idle time", sqlstore.Pool{MaxIdle: 2, MaxIdleTime: time.Millisecond}, func(s sql.DBStats) bool { return s.MaxIdleTimeClosed > 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := b.open(context.Background(), b.where(t), sqlstore.WithPool(tc.pool))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for deadline := time.Now().Add(5 * time.Second); !tc.holds(db.Handle().Stats()) && time.Now().Before(deadline); {
+				if err := db.Ready(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if s := db.Handle().Stats(); !tc.holds(s) {
+				t.Errorf("pool %+v: statistics %+v", tc.pool, s)
+			}
+		})
 	}
 }
