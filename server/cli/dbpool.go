@@ -48,15 +48,17 @@ func (p poolFlags) pool() (sqlstore.Pool, error) {
 		}
 		return d
 	}
-	out.MaxOpen = count("db-max-conns", p.maxConns)
-	out.MaxIdle = sqlstore.DefaultPool.MaxIdle
+	// Flags left empty (demo's, which defines none) take the defaults.
+	def := sqlstore.DefaultPool
+	out.MaxOpen = count("db-max-conns", or(p.maxConns, strconv.Itoa(def.MaxOpen)))
+	out.MaxIdle = def.MaxIdle
 	if p.maxIdle != "" {
 		out.MaxIdle = count("db-max-idle-conns", p.maxIdle)
 	} else if out.MaxOpen > 0 {
 		out.MaxIdle = min(out.MaxIdle, out.MaxOpen)
 	}
-	out.MaxLifetime = duration("db-conn-max-lifetime", p.lifetime)
-	out.MaxIdleTime = duration("db-conn-max-idle-time", p.idleTime)
+	out.MaxLifetime = duration("db-conn-max-lifetime", or(p.lifetime, def.MaxLifetime.String()))
+	out.MaxIdleTime = duration("db-conn-max-idle-time", or(p.idleTime, def.MaxIdleTime.String()))
 	if err != nil {
 		return sqlstore.Pool{}, err
 	}
