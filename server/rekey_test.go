@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/servertest"
 	"github.com/softtoken/softtoken/server/sqlite"
+	"github.com/softtoken/softtoken/server/sqlstore"
 	"github.com/softtoken/softtoken/server/store"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/token"
@@ -34,15 +37,26 @@ func withToken(t *testing.T) (*servertest.Server, token.Token) {
 // key would do).
 func login(t *testing.T, s *servertest.Server, keyFile string, tok token.Token) error {
 	t.Helper()
-	acct, err := server.OpenAccounts(context.Background(), server.Storage{DB: s.DB(), MasterKeyFile: keyFile},
-		account.Config{Now: s.Clock.Now, Hash: servertest.Cheap})
+	acct, err := openRules(s, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer acct.Close()
+	return loginOn(s, acct, tok)
+}
+
+// openRules opens the rules on s's database with the master key in
+// keyFile, as a server starting with that key does.
+func openRules(s *servertest.Server, keyFile string) (*server.Accounts, error) {
+	return server.OpenAccounts(context.Background(), server.Storage{DB: s.DB(), MasterKeyFile: keyFile},
+		account.Config{Now: s.Clock.Now, Hash: servertest.Cheap})
+}
+
+// loginOn signs trader in with the token's code of now on acct.
+func loginOn(s *servertest.Server, acct *server.Accounts, tok token.Token) error {
 	s.Clock.Advance(30 * time.Second) // a step of its own: never a replay
 	code, _ := tok.Code(s.Clock.Now())
-	_, err = acct.Login(context.Background(), account.Origin{Client: "test"}, "trader", []byte("trader-pass"), code)
+	_, err := acct.Login(context.Background(), account.Origin{Client: "test"}, "trader", []byte("trader-pass"), code)
 	return err
 }
 
@@ -50,10 +64,19 @@ func login(t *testing.T, s *servertest.Server, keyFile string, tok token.Token) 
 // with the new key and not with the old one (kept as KEYFILE.old), and
 // the audit's chain verifies under the new key and no longer under the
 // old; a second rekey refuses to overwrite the old key's copy.
+//
+// The master key's fingerprint moves with the seeds: a node started with
+// the old key after the rekey refuses to start, one with the new key
+// starts; a node started before it, left running, fails the logins.
 func TestRekey(t *testing.T) {
 	s, tok := withToken(t)
 	keyFile := s.DB() + ".key"
 	before, _ := os.ReadFile(keyFile)
+	running, err := openRules(s, keyFile) // a server left running with the old key
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
 	out := s.Admin("", "rekey")
 	if !strings.Contains(out, "Re-sealed 1 seeds") {
 		t.Errorf("rekey printed %q", out)
@@ -76,7 +99,10 @@ func TestRekey(t *testing.T) {
 	// Last: a login under the old key, as a server left running would
 	// try, appends an audit record that no longer verifies
 	// (docs/deploy.md: stop every server first).
-	if err := login(t, s, keyFile+".old", tok); !errors.Is(err, seal.ErrOpen) {
+	if _, err := openRules(s, keyFile+".old"); !errors.Is(err, sqlstore.ErrOtherMasterKey) {
+		t.Errorf("a node started with the old key after the rekey: %v, want %v", err, sqlstore.ErrOtherMasterKey)
+	}
+	if err := loginOn(s, running, tok); !errors.Is(err, seal.ErrOpen) {
 		t.Errorf("login with the old key: %v, want %v", err, seal.ErrOpen)
 	}
 	if _, err := s.TryAdmin("", "rekey"); err == nil || !strings.Contains(err.Error(), ".old exists") {
@@ -88,7 +114,7 @@ func TestRekey(t *testing.T) {
 // the running server (under the old key) still verifies the user's
 // codes, and the audit still verifies under the old key.
 func TestRekeyThatFailsKeepsTheOldKey(t *testing.T) {
-	for _, write := range []string{"ResealTokens", "Audit", "RelinkAudit"} {
+	for _, write := range []string{"ResealTokens", "SetMasterKey", "Audit", "RelinkAudit"} {
 		t.Run(write, func(t *testing.T) {
 			s, tok := withToken(t)
 			key, err := seal.LoadKey(s.DB()+".key", "")
@@ -117,7 +143,27 @@ func TestRekeyThatFailsKeepsTheOldKey(t *testing.T) {
 			if _, err := s.TryAdmin("", "audit", "verify"); err != nil {
 				t.Errorf("audit verify under the old key: %v", err)
 			}
+			keptFingerprint(t, s, newKey)
 		})
+	}
+}
+
+// keptFingerprint checks that the database still names the old key: a
+// node starts with it, and one with newKey, which a failed rekey did not
+// move the seeds to, is refused.
+func keptFingerprint(t *testing.T, s *servertest.Server, newKey []byte) {
+	t.Helper()
+	acct, err := openRules(s, s.DB()+".key")
+	if err != nil {
+		t.Fatalf("a node with the old key after the failed rekey: %v", err)
+	}
+	acct.Close()
+	newFile := filepath.Join(t.TempDir(), "new.key")
+	if err := os.WriteFile(newFile, []byte(base64.StdEncoding.EncodeToString(newKey)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openRules(s, newFile); !errors.Is(err, sqlstore.ErrOtherMasterKey) {
+		t.Errorf("a node with the new key after the failed rekey: %v, want %v", err, sqlstore.ErrOtherMasterKey)
 	}
 }
 

@@ -132,7 +132,7 @@ func New(cfg Config) *Server {
 	sockets := ws.New(accounts, cfg.Keys, cfg.WS)
 	mux.Handle("/ws", sockets)
 	wc := web.Config{Accounts: accounts, EnrolURL: cfg.EnrolURL, Issuer: issuer, Limits: cfg.Web, MaxTempDays: cfg.MaxTempDays,
-		Logger: cfg.Logger, Now: cfg.Now}
+		Logger: cfg.Logger, Metrics: cfg.Metrics, Now: cfg.Now}
 	enrol, desk := web.New(wc), web.NewHelpdesk(wc)
 	mux.Handle(web.Prefix, enrol)
 	mux.Handle(web.HelpdeskPrefix, desk)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/seal"
 	"github.com/softtoken/softtoken/server/sqlite"
@@ -23,8 +24,11 @@ import (
 // path + ".key"; with PostgreSQL there is no folder next to the database,
 // and every node must read the same key, so MasterKeyFile (or MasterKey)
 // is required.
+//
+// Pool sizes the connection pool (nil: sqlstore.DefaultPool).
 type Storage struct {
 	DB, MasterKeyFile, MasterKey string
+	Pool                         *sqlstore.Pool
 }
 
 // ErrNoMasterKey is a PostgreSQL storage without a master key.
@@ -46,12 +50,31 @@ func (s Storage) KeyPath() (string, error) {
 	return "", ErrNoMasterKey
 }
 
-// openStore opens the database s.DB names, linking its audit under auditKey.
-func (s Storage) openStore(ctx context.Context, auditKey []byte) (*sqlstore.DB, error) {
-	if postgres.IsDSN(s.DB) {
-		return postgres.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
+// openStore opens the database s.DB names, linking its audit under
+// auditKey, with the pool s.Pool sizes, refusing to start with another
+// master key than sealer's (sqlstore.WithMasterKey), and counting the
+// round trips in m.
+func (s Storage) openStore(ctx context.Context, sealer *seal.Sealer, auditKey []byte, m *metrics.Metrics) (*sqlstore.DB, error) {
+	pool := sqlstore.DefaultPool
+	if s.Pool != nil {
+		pool = *s.Pool
 	}
-	return sqlite.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
+	if err := pool.Check(); err != nil {
+		return nil, err
+	}
+	opts := []sqlstore.Option{sqlstore.WithAuditKey(auditKey), sqlstore.WithPool(pool),
+		sqlstore.WithMasterKey(sealer.Fingerprint(), func(userRow int64, sealed []byte) error {
+			seed, err := sealer.Open(sealed, account.SeedBinding(userRow))
+			clear(seed)
+			return err
+		})}
+	if m != nil {
+		opts = append(opts, sqlstore.WithRoundTrips(m.RoundTrip))
+	}
+	if postgres.IsDSN(s.DB) {
+		return postgres.Open(ctx, s.DB, opts...)
+	}
+	return sqlite.Open(ctx, s.DB, opts...)
 }
 
 // AuditKey is the key of the audit's hash chain, derived from the master
@@ -66,8 +89,9 @@ type opened struct {
 	chain  *auditchain.Chain
 }
 
-// open opens the database, the sealer of its seeds and its audit chain.
-func (s Storage) open(ctx context.Context) (opened, error) {
+// open opens the database, the sealer of its seeds and its audit chain,
+// counting in m (nil: nothing counted).
+func (s Storage) open(ctx context.Context, m *metrics.Metrics) (opened, error) {
 	if s.DB == "" {
 		return opened{}, errors.New("no database given")
 	}
@@ -87,7 +111,7 @@ func (s Storage) open(ctx context.Context) (opened, error) {
 	if err != nil {
 		return opened{}, err
 	}
-	db, err := s.openStore(ctx, auditKey)
+	db, err := s.openStore(ctx, sealer, auditKey, m)
 	if err != nil {
 		return opened{}, err
 	}
@@ -118,7 +142,7 @@ func (a *Accounts) Close() error { return a.close() }
 
 // OpenAccounts opens the storage and the rules service on it.
 func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts, error) {
-	o, err := s.open(ctx)
+	o, err := s.open(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +159,11 @@ func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts
 // cfg.Sealer and cfg.Rules.AuditChain come from s); close closes the
 // database.
 func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func() error, err error) {
-	o, err := s.open(ctx)
+	o, err := s.open(ctx, cfg.Metrics)
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg.Metrics.DB(o.st.Handle())
 	cfg.Store, cfg.Sealer, cfg.Rules.AuditChain = o.st, o.sealer, o.chain
 	srv = New(cfg)
 	if err := o.chainBegun(ctx, srv.Accounts); err != nil {
@@ -154,7 +179,7 @@ func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func()
 // schema version after. A chain begun over earlier records is told in
 // logger's log and in the audit, as every start tells it (chainBegun).
 func Migrate(ctx context.Context, s Storage, logger *slog.Logger) (version int, err error) {
-	o, err := s.open(ctx)
+	o, err := s.open(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

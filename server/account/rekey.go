@@ -12,7 +12,8 @@ import (
 
 // Rekey moves the store to a new master key in one transaction (the
 // admin command `rekey`): it checks the audit's hash chain under the
-// current key, re-seals every token seed under to, records the rekey in
+// current key, re-seals every token seed under to, stores the new key's
+// fingerprint (so that a node started with the old key refuses to), records the rekey in
 // the audit, and links the whole chain again under chain (the audit key
 // derived from the new master key), so that `audit verify` holds under
 // the new key and no longer under the old. Either all of it commits or
@@ -41,6 +42,9 @@ func (s *Service) Rekey(ctx context.Context, o Origin, to *seal.Sealer, chain *a
 			return to.Seal(seed, SeedBinding(id))
 		})
 		if err != nil {
+			return err
+		}
+		if err := tx.SetMasterKey(to.Fingerprint()); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("new master key: %d seeds re-sealed; the audit's %d records linked again under the new key", n, sum.Records+1)

@@ -180,7 +180,7 @@ func rollBackSchema(t *testing.T, a *admin) {
 		`DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
 		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
 		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
-		`ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`,
+		`DROP TABLE master_key`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`,
 		`DELETE FROM schema_migrations WHERE version >= 9`,
 	} {
 		if _, err := raw.Exec(stmt); err != nil {

@@ -115,7 +115,11 @@ const Usage = `softtoken-server: users, enrolment and verification for softtoken
 Every command takes --db (or SOFTTOKEN_DB) and --json; flags go before
 arguments. --db is an SQLite file's path (the embedded default, one node) or
 a PostgreSQL URL, postgres://USER@HOST:PORT/DB?sslmode=verify-full, which
-several nodes share (docs/deploy.md, "Storage"). user add and user reset read the password from standard input;
+several nodes share (docs/deploy.md, "Storage"); --db-max-conns,
+--db-max-idle-conns, --db-conn-max-lifetime and --db-conn-max-idle-time
+(or SOFTTOKEN_DB_MAX_CONNS…) size its connection pool. A node whose master
+key is not the one the database's seeds are sealed under refuses to start.
+user add and user reset read the password from standard input;
 the user must change it at the first login, unless it is their own
 (--own-password, or --admin for administrators and service accounts).
 Every login needs a second factor (serve --require-2fa), except a service
@@ -190,6 +194,7 @@ type common struct {
 	db        string
 	masterKey string
 	json      bool
+	pool      poolFlags
 }
 
 // mailFlags configure the welcome mail of user add and user reset.
@@ -234,6 +239,7 @@ func newFlags(env Env, name string, c *common) *flag.FlagSet {
 	fs.StringVar(&c.db, "db", env.Getenv("SOFTTOKEN_DB"), "SQLite database file, or PostgreSQL URL postgres://USER@HOST:PORT/DB?sslmode=… (SOFTTOKEN_DB)")
 	fs.StringVar(&c.masterKey, "master-key", env.Getenv("SOFTTOKEN_MASTER_KEY_FILE"), "master key file (SOFTTOKEN_MASTER_KEY_FILE; default with SQLite: DB path + .key; required with PostgreSQL)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
+	c.pool.define(env, fs)
 	return fs
 }
 
@@ -294,7 +300,11 @@ func (c common) storage(env Env) (server.Storage, error) {
 	if c.db == "" {
 		return server.Storage{}, usagef("no database: give --db PATH (SQLite) or --db postgres://… , or set SOFTTOKEN_DB")
 	}
-	return server.Storage{DB: c.db, MasterKeyFile: c.masterKey, MasterKey: env.Getenv(seal.KeyEnv)}, nil
+	pool, err := c.pool.pool()
+	if err != nil {
+		return server.Storage{}, err
+	}
+	return server.Storage{DB: c.db, MasterKeyFile: c.masterKey, MasterKey: env.Getenv(seal.KeyEnv), Pool: &pool}, nil
 }
 
 // dataDir is the folder the outboxes default to: the SQLite file's, or

@@ -2,8 +2,9 @@
 // in the Prometheus format (docs/deploy.md, "Health, readiness and
 // metrics"): logins and verifications by their result and their latency,
 // the password-hashing pool, open sockets and pending logins, the pages'
-// sessions, what made room for newer ones, lockouts, and the text
-// messages and mails sent and failed.
+// sessions and sign-ins, what made room for newer ones, lockouts, the
+// text messages and mails sent and failed, and the database's round trips
+// and connection pool (db.go).
 //
 // Every metric is registered on the registry the caller gives (serve
 // makes one; nothing here touches Prometheus' global default), and the
@@ -38,6 +39,8 @@ type Metrics struct {
 	lockouts      prometheus.Counter
 	sms, mail     *prometheus.CounterVec
 	radius        *prometheus.CounterVec
+	webSignIns    *prometheus.CounterVec
+	roundTrips    *prometheus.CounterVec
 }
 
 // New defines the metrics on reg.
@@ -60,8 +63,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_radius_requests_total",
 			Help: "RADIUS requests by client (its name in --radius-clients, or unknown) and result: accept, challenge, reject, or why one was dropped."},
 			[]string{"client", "result"}),
+		webSignIns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_web_signins_total",
+			Help: "Sign-in steps of the web pages by site (enrol, helpdesk), step (password, passcode) and outcome (the rules' outcome code: ok, invalid_login…)."},
+			[]string{"site", "step", "outcome"}),
+		roundTrips: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "softtoken_db_round_trips_total",
+			Help: "Calls to the database by kind: query, exec, prepare, begin, commit, rollback, ping."}, []string{"kind"}),
 	}
-	reg.MustRegister(m.logins, m.verifications, m.latency, m.lockouts, m.sms, m.mail, m.radius)
+	reg.MustRegister(m.logins, m.verifications, m.latency, m.lockouts, m.sms, m.mail, m.radius, m.webSignIns, m.roundTrips)
 	return m
 }
 

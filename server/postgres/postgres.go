@@ -81,20 +81,19 @@ func lock(ctx context.Context, conn *sql.Conn) (func(), error) {
 // migrates it to the current schema and begins the audit's hash chain if
 // it has not begun yet, one node at a time.
 func Open(ctx context.Context, dsn string, opts ...sqlstore.Option) (*sqlstore.DB, error) {
-	db, err := OpenRaw(dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open database %s: %w", Redact(dsn), err)
 	}
-	s, err := sqlstore.Open(ctx, db, Dialect, opts...)
+	s, err := sqlstore.OpenConnector(ctx, stdlib.GetConnector(*cfg), Dialect, opts...)
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", Redact(dsn), err)
 	}
 	return s, nil
 }
 
-// OpenRaw opens the database as database/sql alone (no migration), for
-// Open and for tests that change the database behind the store's back.
+// OpenRaw opens the database as database/sql alone (no migration, no
+// counting), for tests that change the database behind the store's back.
 func OpenRaw(dsn string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {

@@ -24,7 +24,10 @@ const KeyEnv = "SOFTTOKEN_MASTER_KEY"
 
 // Sealer seals and opens secrets; the additional data binds a sealed value
 // to its owner, so a seed copied to another user's row does not open.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead        cipher.AEAD
+	fingerprint []byte
+}
 
 // New returns a Sealer for a 32-byte key.
 func New(key []byte) (*Sealer, error) {
@@ -39,8 +42,18 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	fp, err := DeriveKey(key, "master key fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{aead: aead, fingerprint: fp}, nil
 }
+
+// Fingerprint tells the master key apart from another without telling
+// anything about it: a value derived from it for this purpose alone
+// (DeriveKey), which the database stores so that a node started with
+// another key refuses to start (sqlstore.WithMasterKey).
+func (s *Sealer) Fingerprint() []byte { return s.fingerprint }
 
 // Seal encrypts plaintext, bound to ad (e.g. "seed:" + user ID).
 func (s *Sealer) Seal(plaintext []byte, ad string) ([]byte, error) {

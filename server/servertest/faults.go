@@ -187,6 +187,10 @@ func (t faultyTx) ResealTokens(reseal func(id int64, sealed []byte) ([]byte, err
 	return t.Tx.ResealTokens(reseal)
 }
 
+func (t faultyTx) SetMasterKey(fingerprint []byte) error {
+	return t.do("SetMasterKey", func() error { return t.Tx.SetMasterKey(fingerprint) })
+}
+
 func (t faultyTx) RelinkAudit(link func(e store.AuditEvent) []byte, seal func(h store.AuditHead) []byte) error {
 	return t.do("RelinkAudit", func() error { return t.Tx.RelinkAudit(link, seal) })
 }

@@ -14,7 +14,7 @@ import (
 	"os"
 	"strings"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also the "sqlite" database/sql driver
 
 	"github.com/softtoken/softtoken/server/sqlstore"
 )
@@ -51,30 +51,48 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	defer unlock()
-	db, err := OpenRaw(path)
+	dsn, err := create(path)
 	if err != nil {
 		return nil, err
 	}
-	s, err := sqlstore.Open(ctx, db, Dialect, opts...)
+	c, err := msqlite.NewConnector(dsn)
 	if err != nil {
-		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s, err := sqlstore.OpenConnector(ctx, c, Dialect, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
 }
 
 // OpenRaw opens the file at path (made, readable by its owner only, if
-// missing) with the server's settings, as database/sql alone: for Open,
-// and for tests that change the database behind the store's back.
+// missing) with the server's settings, as database/sql alone (no
+// migration, no counting), for tests that change the database behind the
+// store's back.
 func OpenRaw(path string) (*sql.DB, error) {
+	dsn, err := create(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// create makes the file at path, readable by its owner only, if missing,
+// and returns the driver's name of it with the server's settings.
+func create(path string) (string, error) {
 	if path == "" {
-		return nil, errors.New("open database: no path given")
+		return "", errors.New("open database: no path given")
 	}
 	// The database holds password hashes and sealed seeds: only its owner
 	// may read it. SQLite gives the -wal and -shm files the same mode.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return "", fmt.Errorf("open database: %w", err)
 	}
 	f.Close()
 	q := url.Values{}
@@ -82,9 +100,5 @@ func OpenRaw(path string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return db, nil
+	return "file:" + path + "?" + q.Encode(), nil
 }

@@ -109,7 +109,7 @@ func testAuditChainBeginsOverEarlierRecords(t *testing.T, b backend) {
 	db = behindTheBack(t, b, db, path, 4, `DROP TABLE audit_head`, `ALTER TABLE audit DROP COLUMN prev`, `ALTER TABLE audit DROP COLUMN hash`,
 		`ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
 		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
-		`ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`,
+		`DROP TABLE master_key`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`,
 		`DELETE FROM schema_migrations WHERE version >= 9`) // the chain's migration and those after it
 	head, _ := walk(t, db)
 	if head.Seq != 4 || head.Earlier != 4 || head.Began.IsZero() {
@@ -183,11 +183,11 @@ func testAuditCodesBeginAfterTheOldRecords(t *testing.T, b backend) {
 	if got := codesFrom(t, db); got != 1 {
 		t.Errorf("a new database's codes begin at record %d, want 1", got)
 	}
-	db = behindTheBack(t, b, db, path, 3, `DROP TABLE audit_codes`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 13`)
+	db = behindTheBack(t, b, db, path, 3, `DROP TABLE audit_codes`, `DROP TABLE master_key`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 13`)
 	if got := codesFrom(t, db); got != 4 {
 		t.Errorf("after 3 old records the codes begin at record %d, want 4", got)
 	}
-	db = behindTheBack(t, b, db, path, 2, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 13`)
+	db = behindTheBack(t, b, db, path, 2, `DROP TABLE master_key`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 13`)
 	if got := codesFrom(t, db); got != 6 {
 		t.Errorf("migrated again after 5 records, the codes begin at record %d, want 6", got)
 	}

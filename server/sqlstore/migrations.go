@@ -325,6 +325,10 @@ var migrations = []migration{
 	// A directory user's entry's own identity (entryUUID, objectGUID),
 	// which a user ID given again to a new person does not carry.
 	{sqlite: `ALTER TABLE users ADD COLUMN directory_key TEXT NOT NULL DEFAULT '';`},
+	// The fingerprint of the master key the seeds are sealed under (one
+	// row, written at the first start and by a rekey; masterkey.go).
+	{sqlite: `CREATE TABLE master_key (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint BLOB NOT NULL);`,
+		postgres: `CREATE TABLE master_key (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint BYTEA NOT NULL);`},
 }
 
 // conn is what migrate runs on: a connection that holds the migration

@@ -24,6 +24,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,6 +90,12 @@ type DB struct {
 	// begunOver counts the records an audit chain begun by this Open
 	// linked (-1: this Open began none).
 	begunOver int64
+	// pool sizes the connection pool (nil: database/sql's own defaults).
+	pool *Pool
+	// roundTrip counts the round trips (OpenConnector; nil: none).
+	roundTrip func(kind string)
+	// key is the master key's check at Open (nil: none, see WithMasterKey).
+	key *keyCheck
 }
 
 // ChainBegunOver reports whether this Open began the audit's hash chain,
@@ -111,6 +118,38 @@ func WithAuditKey(key []byte) Option {
 	return func(d *DB) { d.chain = auditchain.New(key) }
 }
 
+// WithPool sizes the connection pool as p says.
+func WithPool(p Pool) Option {
+	return func(d *DB) { d.pool = &p }
+}
+
+// WithRoundTrips counts every round trip to the database with count,
+// given its kind (see Counted); it takes effect in OpenConnector only.
+func WithRoundTrips(count func(kind string)) Option {
+	return func(d *DB) { d.roundTrip = count }
+}
+
+// OpenConnector opens the database c connects to, counting its round
+// trips (WithRoundTrips), and takes it as a store as Open does; on an
+// error it closes it.
+func OpenConnector(ctx context.Context, c driver.Connector, d Dialect, opts ...Option) (*DB, error) {
+	var probe DB
+	for _, o := range opts {
+		o(&probe)
+	}
+	db := sql.OpenDB(Counted(c, probe.roundTrip))
+	s, err := Open(ctx, db, d, opts...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handle is the database/sql pool under the store, for its statistics
+// (sql.DBStats: the waits for a connection) and nothing else.
+func (s *DB) Handle() *sql.DB { return s.db }
+
 // Open takes db, of dialect d, as a store: it migrates the schema to the
 // current version and begins the audit's hash chain if it has not begun,
 // both under d's lock, so that nodes started together take turns. On an
@@ -119,6 +158,9 @@ func Open(ctx context.Context, db *sql.DB, d Dialect, opts ...Option) (*DB, erro
 	s := &DB{db: db, d: d, chain: auditchain.New(nil), begunOver: -1}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.pool != nil {
+		s.pool.Apply(db)
 	}
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
@@ -142,6 +184,9 @@ func (s *DB) prepare(ctx context.Context) error {
 	}
 	first, err := migrate(ctx, conn, s.d)
 	if err != nil {
+		return err
+	}
+	if err := s.key.check(ctx, conn, s.d); err != nil {
 		return err
 	}
 	applied := func(v int) bool { return first != 0 && first <= v }

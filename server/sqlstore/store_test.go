@@ -101,7 +101,7 @@ func testUsersBeforeLanguagesGetEnglish(t *testing.T, b backend) {
 	u := mustUser(t, db, "old")
 	db = behindTheBack(t, b, db, path, 1, `ALTER TABLE users DROP COLUMN lang`, `DROP TABLE desk_cases`, `ALTER TABLE users DROP COLUMN desk_question`,
 		`ALTER TABLE users DROP COLUMN scope`, `ALTER TABLE users DROP COLUMN networks`,
-		`ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 11`)
+		`DROP TABLE master_key`, `ALTER TABLE users DROP COLUMN directory_key`, `ALTER TABLE users DROP COLUMN source`, `ALTER TABLE users DROP COLUMN console_role`, `DROP TABLE api_keys`, `DELETE FROM schema_migrations WHERE version >= 11`)
 	if got := view(t, db, func(tx store.ReadTx) (store.User, error) { return tx.UserByID(u.ID) }); got.Lang != "en" {
 		t.Errorf("a user from before languages: %q", got.Lang)
 	}

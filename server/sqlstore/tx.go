@@ -16,7 +16,7 @@ import (
 // through, and the conversions their columns share. The methods of
 // store.Tx are in one file per group of tables: users.go, tokens.go,
 // passcodes.go, throttle.go, recovery.go, desk.go, leases.go, audit.go,
-// reseal.go.
+// reseal.go, masterkey.go.
 
 // querier is what a transaction, a connection and the database offer.
 type querier interface {

@@ -434,17 +434,6 @@ type Tx interface {
 	// whether there was one.
 	RevokeAPIKey(name string, at time.Time) (bool, error)
 
-	// ResealTokens replaces every token's sealed seed with what reseal
-	// returns for it (given its user's row ID and the sealed seed), and
-	// changes nothing else of the token (its last step stays, so that no
-	// code is accepted twice across a new master key). It returns how
-	// many tokens it re-sealed; the first error of reseal stops it and is
-	// returned as it is.
-	ResealTokens(reseal func(id int64, sealed []byte) ([]byte, error)) (int, error)
-	// RelinkAudit links the whole audit chain again, for a new audit key:
-	// from the genesis hash, it gives every record in sequence order,
-	// with its Prev set to the hash before it, to link, stores the hash
-	// link returns, and moves the chain's head to the last one (Began and
-	// Earlier stay), sealed with seal (the new key's).
-	RelinkAudit(link func(e AuditEvent) []byte, seal func(h AuditHead) []byte) error
+	// RekeyTx moves the seeds and the audit to a new master key.
+	RekeyTx
 }

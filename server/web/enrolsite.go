@@ -123,11 +123,13 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 		return
 	}
 	if !h.signInAllowed(r, userID) {
+		h.signInOutcome("password", account.CodeRateLimited)
 		h.cfg.Accounts.Record(ctx, h.origin(r), userID, "enrol site sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "login", page{Title: "title.signin", CSRF: s.csrf, UserID: userID, Error: say("error.toomany")})
 		return
 	}
 	g, u, err := h.cfg.Accounts.CheckPassword(ctx, h.origin(r), userID, []byte(pw))
+	h.signInStep("password", err)
 	if err != nil {
 		h.failed(w, r, s, "enrol site sign-in", err, nil, again)
 		return
@@ -147,6 +149,7 @@ func (h *EnrolSite) signIn(w http.ResponseWriter, r *http.Request, s *session[en
 // swipeSignIn completes a sign-in with the passcode of a One Swipe code.
 func (h *EnrolSite) swipeSignIn(w http.ResponseWriter, r *http.Request, s *session[enrolState], si oneswipe.SignIn) {
 	g, err := h.cfg.Accounts.CheckOneSwipeSignIn(r.Context(), h.origin(r), s.v.grant, si.Serial, si.Passcode)
+	h.signInStep("passcode", err)
 	if err != nil {
 		h.codeFailed(w, r, s, err, map[account.Code]string{account.CodeInvalidCode: "error.swipe.code"})
 		return
@@ -169,6 +172,7 @@ func (h *EnrolSite) passcode(w http.ResponseWriter, r *http.Request, s *session[
 		return
 	}
 	g, err := h.cfg.Accounts.CheckEnrolPasscode(r.Context(), h.origin(r), s.v.grant, code)
+	h.signInStep("passcode", err)
 	if err != nil {
 		h.codeFailed(w, r, s, err, nil)
 		return

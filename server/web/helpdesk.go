@@ -101,6 +101,7 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 		h.render(w, r, status, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID, Error: m})
 	}
 	if !h.signInAllowed(r, s.v.userID) {
+		h.signInOutcome("password", account.CodeRateLimited)
 		h.cfg.Accounts.Record(ctx, h.origin(r), s.v.userID, "help desk sign-in", account.CodeRateLimited, "")
 		h.render(w, r, http.StatusTooManyRequests, "desk-password", page{Title: "title.desk", CSRF: s.csrf, UserID: s.v.userID,
 			Error: say("error.toomany")})
@@ -111,6 +112,7 @@ func (h *Helpdesk) password(w http.ResponseWriter, r *http.Request, s *session[d
 	if err == nil {
 		q, err = h.cfg.Accounts.QuestionFor(ctx, g)
 	}
+	h.signInStep("password", err)
 	if err != nil {
 		h.failed(w, r, s, "help desk sign-in", err, nil, func(status int, m msg) {
 			if errors.Is(err, account.ErrNoQuestions) {

@@ -41,6 +41,7 @@ import (
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/fair"
 	"github.com/softtoken/softtoken/server/lang"
+	"github.com/softtoken/softtoken/server/metrics"
 	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/request"
 	"github.com/softtoken/softtoken/token/qr"
@@ -65,6 +66,8 @@ type Config struct {
 	// frames, sessions (zero fields take DefaultLimits').
 	Limits Limits
 	Logger *slog.Logger
+	// Metrics counts the sign-ins' outcomes (nil: nothing is counted).
+	Metrics *metrics.Metrics
 	// Now is the clock of sessions and codes shown; rate limits, which
 	// are about traffic, use the real clock.
 	Now func() time.Time
