@@ -105,6 +105,13 @@ type Options struct {
 	// database of a real PostgreSQL (package pgtest) instead of SQLite,
 	// with the master key in a file of its own (--master-key).
 	Postgres bool
+	// DB is the PostgreSQL URL to run on instead of a fresh pgtest
+	// database (a pgtest.Cluster's, which the test stops and starts);
+	// it implies Postgres.
+	DB string
+	// Join runs the server as another node of Join: on its database and
+	// master key, with the admin it made.
+	Join *Server
 	// Keys are the challenge keys (a new 2048-bit key by default): a test
 	// that holds them knows what the server decrypts, and servers that
 	// share them spare the key generation.
@@ -135,11 +142,19 @@ func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	s := &Server{t: t, Clock: &Clock{}, dir: t.TempDir()}
 	s.db, s.keyFile = filepath.Join(s.dir, "softtoken.db"), filepath.Join(s.dir, "softtoken.db.key")
-	if o.Postgres {
-		s.db, s.keyFile = pgtest.Start(t), filepath.Join(s.dir, "master.key")
-	}
 	s.Clock.unix.Store(1_800_000_000)
-	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
+	switch {
+	case o.Join != nil:
+		s.db, s.keyFile, s.Clock, o.Postgres = o.Join.db, o.Join.keyFile, o.Join.Clock, postgres.IsDSN(o.Join.db)
+	case o.DB != "" || o.Postgres:
+		s.db, s.keyFile, o.Postgres = o.DB, filepath.Join(s.dir, "master.key"), true
+		if s.db == "" {
+			s.db = pgtest.Start(t)
+		}
+	}
+	if o.Join == nil {
+		s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
+	}
 	key, err := seal.LoadKey(s.keyFile, "")
 	if err != nil {
 		t.Fatal(err)
