@@ -183,7 +183,8 @@ type Service struct {
 
 // New returns a Service.
 func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
-	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults(), smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
+	cfg = cfg.withDefaults()
+	return &Service{st: outages{Store: st, log: cfg.Logger}, sealer: sealer, cfg: cfg, smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
 }
 
 // Origin says where a request comes from, for the audit and for the

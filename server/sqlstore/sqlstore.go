@@ -24,6 +24,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ type Dialect struct {
 	// Retry says err is a transaction's failure that running it again
 	// may mend (a deadlock PostgreSQL broke); nil: never.
 	Retry func(err error) bool
+	// Unavailable says err means the database cannot be reached (refused
+	// or broken connections, a server shutting down or starting, a
+	// read-only node after a fail-over): the store wraps such errors as
+	// store.ErrUnavailable. Nil: never (SQLite is a file).
+	Unavailable func(err error) bool
 	// Lock takes, on conn, the lock that lets one process at a time
 	// migrate the schema, and returns what releases it; nil: none is
 	// needed (SQLite migrates under its own write lock).
@@ -155,7 +161,7 @@ func (s *DB) Ready(ctx context.Context) error {
 	have, want, err := s.SchemaVersion(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("database unreachable: %w", err)
+		return fmt.Errorf("database unreachable: %w", s.outage(err))
 	case have != want:
 		return fmt.Errorf("%w: the database's is version %d, this server's %d", store.ErrSchema, have, want)
 	}
@@ -179,13 +185,26 @@ const maxTries = 3
 // database aborted to break a deadlock is run again, from the start, up
 // to maxTries times: fn must do nothing but read and write through the
 // Tx (and set its own results), which every caller in server/account does.
+// A transaction that fails because the database cannot be reached is not
+// run again (its COMMIT may have reached the database): its error wraps
+// store.ErrUnavailable.
 func (s *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	for try := 1; ; try++ {
 		err := s.update(ctx, fn)
 		if err == nil || s.d.Retry == nil || try == maxTries || !s.d.Retry(err) {
-			return err
+			return s.outage(err)
 		}
 	}
+}
+
+// outage wraps err as store.ErrUnavailable when the dialect says it
+// means the database cannot be reached, and returns it as it is
+// otherwise.
+func (s *DB) outage(err error) error {
+	if err == nil || s.d.Unavailable == nil || errors.Is(err, store.ErrUnavailable) || !s.d.Unavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 }
 
 // update runs fn in one transaction (on SQLite BEGIN IMMEDIATE, see
@@ -207,5 +226,5 @@ func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View runs fn on the database; each read sees the latest commit.
 func (s *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
-	return fn(tx{ctx: ctx, q: s.db, d: s.d, chain: s.chain})
+	return s.outage(fn(tx{ctx: ctx, q: s.db, d: s.d, chain: s.chain}))
 }
