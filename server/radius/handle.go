@@ -31,7 +31,7 @@ const (
 	resultBusy             = "dropped_busy"
 	resultFailed           = "dropped_failed"
 	resultUnavailable      = "dropped_unavailable" // the database cannot be reached
-	resultReplayed         = "dropped_replayed" // a one-step request seen before (replays)
+	resultReplayed         = "dropped_replayed"    // a one-step request seen before (replays)
 )
 
 // unknownClient is the client label of a request from an address no
