@@ -11,7 +11,9 @@ import (
 // test binary's shared one that Start gives. It takes seconds to make.
 type Cluster struct{ c *cluster }
 
-// NewCluster makes and starts a cluster for t alone; it stops, and its
+// NewCluster makes and starts a cluster for t alone, which commits
+// synchronously (as production does: a crash loses no acknowledged
+// commit); it stops, and its
 // folder is removed, when the test ends (or, failing that, when the test
 // binary does). It skips or fails as Start does without PostgreSQL.
 func NewCluster(t testing.TB) *Cluster {
@@ -19,7 +21,7 @@ func NewCluster(t testing.TB) *Cluster {
 	if testing.Short() {
 		t.Skip("PostgreSQL: slow, skipped with -short")
 	}
-	c, err := start(binDir(t))
+	c, err := start(binDir(t), true)
 	if err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)
 	}
@@ -51,6 +53,16 @@ func (c *Cluster) Stop(t testing.TB) {
 	t.Helper()
 	if err := c.c.run(c.c.pgCtl, "-D", c.c.data, "-m", "fast", "-w", "stop"); err != nil {
 		t.Fatalf("stop PostgreSQL: %v", err)
+	}
+}
+
+// Crash stops the cluster as a crash of PostgreSQL would (pg_ctl stop -m
+// immediate: no checkpoint, sessions cut); Start recovers it from its
+// write-ahead log.
+func (c *Cluster) Crash(t testing.TB) {
+	t.Helper()
+	if err := c.c.run(c.c.pgCtl, "-D", c.c.data, "-m", "immediate", "-w", "stop"); err != nil {
+		t.Fatalf("crash PostgreSQL: %v", err)
 	}
 }
 

@@ -64,7 +64,7 @@ func Start(t testing.TB) string {
 		t.Skip("PostgreSQL: slow, skipped with -short")
 	}
 	bin := binDir(t)
-	once.Do(func() { shared, failure = start(bin) })
+	once.Do(func() { shared, failure = start(bin, false) })
 	if failure != nil {
 		t.Fatalf("start PostgreSQL: %v", failure)
 	}
@@ -104,8 +104,11 @@ func version(pgCtl string) int {
 	return n
 }
 
-// start makes and starts a cluster, and the watchdog that stops it.
-func start(bin string) (*cluster, error) {
+// start makes and starts a cluster, and the watchdog that stops it. A
+// durable cluster commits synchronously, as a production one does, so
+// that a crash loses no commit it acknowledged; the shared one does not,
+// for speed (neither syncs to disk: no test crashes the machine).
+func start(bin string, durable bool) (*cluster, error) {
 	dir, err := os.MkdirTemp("", "softtoken-pg-")
 	if err != nil {
 		return nil, err
@@ -126,7 +129,10 @@ func start(bin string) (*cluster, error) {
 		if c.port, err = freePort(); err != nil {
 			return nil, err
 		}
-		c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.port, dir)
+		c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300", c.port, dir)
+		if !durable {
+			c.opts += " -c synchronous_commit=off"
+		}
 		err = c.start()
 		if err == nil || try == 2 {
 			break
