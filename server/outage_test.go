@@ -92,3 +92,40 @@ func TestDatabaseOutageAnswersUnavailableAndResumes(t *testing.T) {
 		t.Errorf("/readyz after the outage: %d %q", status, body)
 	}
 }
+
+// A database host that hangs (its processes stopped: connections are
+// accepted and never answered, statements never end) is an outage too:
+// each request is answered "service unavailable" once the store's bound
+// on a transaction (server.DatabaseTimeout, 2 s here) runs out, /readyz
+// says not ready, and service resumes when the host does.
+func TestHungDatabaseAnswersUnavailableWithinTheBound(t *testing.T) {
+	const bound = 2 * time.Second
+	cluster := pgtest.NewCluster(t)
+	s := open(t, servertest.Options{DB: cluster.NewDB(t), DBTimeout: bound})
+	tok := enrolled(t, s, "trader")
+	c := adminClient(t, s)
+	defer c.Close()
+	s.Clock.Advance(30 * time.Second)
+	cluster.Freeze(t)
+	thawed := false
+	defer func() {
+		if !thawed {
+			cluster.Thaw(t)
+		}
+	}()
+	got, took := timed(func() string {
+		return c.Send(map[string]string{"type": "verifylogin", "userid": "trader", "pass": c.Enc("trader-pass"), "2fatoken": codeAt(t, s, tok, 0)}).Result
+	})
+	t.Logf("verifylogin while the database hangs: %q in %v", got, took)
+	if got != wire.ResultUnavailable || took > bound+time.Second {
+		t.Errorf("verifylogin while the database hangs: %q in %v, want %q within %v", got, took, wire.ResultUnavailable, bound)
+	}
+	if status, body := probe(t, s, "/readyz"); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while the database hangs: %d %q, want 503", status, body)
+	}
+	cluster.Thaw(t)
+	thawed = true
+	if got := s.Verify("trader", "trader-pass", codeAt(t, s, tok, 0)); got != wire.ResultOK {
+		t.Errorf("verifylogin after the database resumed: %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
@@ -46,12 +47,20 @@ func (s Storage) KeyPath() (string, error) {
 	return "", ErrNoMasterKey
 }
 
+// DatabaseTimeout bounds each transaction of a running server
+// (sqlstore.WithTimeout): while the database hangs, a request is answered
+// "service unavailable" after this long at most (docs/deploy.md,
+// "Outages"). A connection's making is bounded apart, by
+// postgres.DefaultConnectTimeout.
+const DatabaseTimeout = 10 * time.Second
+
 // openStore opens the database s.DB names, linking its audit under auditKey.
-func (s Storage) openStore(ctx context.Context, auditKey []byte) (*sqlstore.DB, error) {
+func (s Storage) openStore(ctx context.Context, auditKey []byte, opts ...sqlstore.Option) (*sqlstore.DB, error) {
+	opts = append(opts, sqlstore.WithAuditKey(auditKey))
 	if postgres.IsDSN(s.DB) {
-		return postgres.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
+		return postgres.Open(ctx, s.DB, opts...)
 	}
-	return sqlite.Open(ctx, s.DB, sqlstore.WithAuditKey(auditKey))
+	return sqlite.Open(ctx, s.DB, opts...)
 }
 
 // AuditKey is the key of the audit's hash chain, derived from the master
@@ -67,7 +76,7 @@ type opened struct {
 }
 
 // open opens the database, the sealer of its seeds and its audit chain.
-func (s Storage) open(ctx context.Context) (opened, error) {
+func (s Storage) open(ctx context.Context, opts ...sqlstore.Option) (opened, error) {
 	if s.DB == "" {
 		return opened{}, errors.New("no database given")
 	}
@@ -87,7 +96,7 @@ func (s Storage) open(ctx context.Context) (opened, error) {
 	if err != nil {
 		return opened{}, err
 	}
-	db, err := s.openStore(ctx, auditKey)
+	db, err := s.openStore(ctx, auditKey, opts...)
 	if err != nil {
 		return opened{}, err
 	}
@@ -135,7 +144,7 @@ func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts
 // cfg.Sealer and cfg.Rules.AuditChain come from s); close closes the
 // database.
 func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func() error, err error) {
-	o, err := s.open(ctx)
+	o, err := s.open(ctx, sqlstore.WithTimeout(DatabaseTimeout))
 	if err != nil {
 		return nil, nil, err
 	}

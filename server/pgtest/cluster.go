@@ -3,6 +3,7 @@ package pgtest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -71,7 +72,7 @@ func (c *Cluster) Crash(t testing.TB) {
 func (c *Cluster) Start(t testing.TB) {
 	t.Helper()
 	if err := c.c.start(); err != nil {
-		log, _ := os.ReadFile(c.c.dir + "/log")
+		log, _ := os.ReadFile(filepath.Join(c.c.dir, "log"))
 		t.Fatalf("start PostgreSQL again: %v\n%s", err, log)
 	}
 }

@@ -8,6 +8,7 @@ package servertest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -112,6 +113,9 @@ type Options struct {
 	// Join runs the server as another node of Join: on its database and
 	// master key, with the admin it made.
 	Join *Server
+	// DBTimeout bounds each transaction (server.DatabaseTimeout by
+	// default, as the server runs).
+	DBTimeout time.Duration
 	// Keys are the challenge keys (a new 2048-bit key by default): a test
 	// that holds them knows what the server decrypts, and servers that
 	// share them spare the key generation.
@@ -165,7 +169,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	if o.Postgres {
 		open = postgres.Open
 	}
-	db, err := open(context.Background(), s.db, sqlstore.WithAuditKey(auditKey))
+	db, err := open(context.Background(), s.db, sqlstore.WithAuditKey(auditKey), sqlstore.WithTimeout(cmp.Or(o.DBTimeout, server.DatabaseTimeout)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/store"
@@ -95,6 +96,8 @@ type DB struct {
 	// begunOver counts the records an audit chain begun by this Open
 	// linked (-1: this Open began none).
 	begunOver int64
+	// timeout bounds each Update and View (WithTimeout; 0: unbounded).
+	timeout time.Duration
 }
 
 // ChainBegunOver reports whether this Open began the audit's hash chain,
@@ -115,6 +118,17 @@ type Option func(*DB)
 // anyone can recompute it, which is for tests only.
 func WithAuditKey(key []byte) Option {
 	return func(d *DB) { d.chain = auditchain.New(key) }
+}
+
+// WithTimeout bounds each transaction (Update, View) to d, retries
+// included: one the database has not finished by then is rolled back and
+// fails as store.ErrUnavailable. It is what answers a request at all
+// when the database host hangs (stopped, or its network cut with the
+// connections still open), which no connect timeout covers. The server
+// sets it (server.DatabaseTimeout); the admin commands, whose reads of
+// the whole audit may take long, do not.
+func WithTimeout(d time.Duration) Option {
+	return func(db *DB) { db.timeout = d }
 }
 
 // Open takes db, of dialect d, as a store: it migrates the schema to the
@@ -161,7 +175,7 @@ func (s *DB) Ready(ctx context.Context) error {
 	have, want, err := s.SchemaVersion(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("database unreachable: %w", s.outage(err))
+		return fmt.Errorf("database unreachable: %w", s.outage(ctx, ctx, err))
 	case have != want:
 		return fmt.Errorf("%w: the database's is version %d, this server's %d", store.ErrSchema, have, want)
 	}
@@ -189,22 +203,38 @@ const maxTries = 3
 // run again (its COMMIT may have reached the database): its error wraps
 // store.ErrUnavailable.
 func (s *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	bounded, cancel := s.bound(ctx)
+	defer cancel()
 	for try := 1; ; try++ {
-		err := s.update(ctx, fn)
+		err := s.update(bounded, fn)
 		if err == nil || s.d.Retry == nil || try == maxTries || !s.d.Retry(err) {
-			return s.outage(err)
+			return s.outage(ctx, bounded, err)
 		}
 	}
 }
 
-// outage wraps err as store.ErrUnavailable when the dialect says it
-// means the database cannot be reached, and returns it as it is
-// otherwise.
-func (s *DB) outage(err error) error {
-	if err == nil || s.d.Unavailable == nil || errors.Is(err, store.ErrUnavailable) || !s.d.Unavailable(err) {
-		return err
+// bound is ctx bounded by the store's timeout (WithTimeout), if any.
+func (s *DB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
 	}
-	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// outage wraps err as store.ErrUnavailable when the dialect says it
+// means the database cannot be reached, or when the store's own timeout
+// ended bounded while ctx (the caller's) still ran; it returns err as it
+// is otherwise.
+func (s *DB) outage(ctx, bounded context.Context, err error) error {
+	switch {
+	case err == nil || errors.Is(err, store.ErrUnavailable):
+		return err
+	case ctx.Err() == nil && errors.Is(bounded.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: no answer within %v: %w", store.ErrUnavailable, s.timeout, err)
+	case s.d.Unavailable != nil && s.d.Unavailable(err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 // update runs fn in one transaction (on SQLite BEGIN IMMEDIATE, see
@@ -226,5 +256,7 @@ func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View runs fn on the database; each read sees the latest commit.
 func (s *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
-	return s.outage(fn(tx{ctx: ctx, q: s.db, d: s.d, chain: s.chain}))
+	bounded, cancel := s.bound(ctx)
+	defer cancel()
+	return s.outage(ctx, bounded, fn(tx{ctx: bounded, q: s.db, d: s.d, chain: s.chain}))
 }
