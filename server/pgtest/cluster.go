@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Cluster is a PostgreSQL cluster of one test's own, which the test may
@@ -76,3 +77,6 @@ func (c *Cluster) Start(t testing.TB) {
 		t.Fatalf("start PostgreSQL again: %v\n%s", err, log)
 	}
 }
+
+// sleep waits a moment between polls.
+func sleep() { time.Sleep(50 * time.Millisecond) }
