@@ -141,24 +141,30 @@ func New(t testing.TB) *Server { return NewWith(t, Options{}) }
 // hashing quick.
 var Cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 
-// NewWith starts a server with options.
-func NewWith(t testing.TB, o Options) *Server {
-	t.Helper()
+// newServer is the server NewWith starts, on its database (a new one, or
+// Join's), and o as it applies to it.
+func newServer(t testing.TB, o Options) (*Server, Options) {
 	s := &Server{t: t, Clock: &Clock{}, dir: t.TempDir()}
 	s.db, s.keyFile = filepath.Join(s.dir, "softtoken.db"), filepath.Join(s.dir, "softtoken.db.key")
 	s.Clock.unix.Store(1_800_000_000)
 	switch {
 	case o.Join != nil:
 		s.db, s.keyFile, s.Clock, o.Postgres = o.Join.db, o.Join.keyFile, o.Join.Clock, postgres.IsDSN(o.Join.db)
+		return s, o
 	case o.DB != "" || o.Postgres:
 		s.db, s.keyFile, o.Postgres = o.DB, filepath.Join(s.dir, "master.key"), true
 		if s.db == "" {
 			s.db = pgtest.Start(t)
 		}
 	}
-	if o.Join == nil {
-		s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
-	}
+	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
+	return s, o
+}
+
+// NewWith starts a server with options.
+func NewWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	s, o := newServer(t, o)
 	key, err := seal.LoadKey(s.keyFile, "")
 	if err != nil {
 		t.Fatal(err)

@@ -27,14 +27,6 @@ var (
 	// (Ready): not migrated yet, or migrated by a newer server.
 	ErrSchema = errors.New("the database schema is not this server's")
 	ErrExists = errors.New("already exists")
-	// ErrUnavailable wraps a failure to reach the database at all (it is
-	// stopped, restarting, failing over, or the network to it is down),
-	// as the store's dialect tells it apart from every other failure
-	// (sqlstore.Dialect.Unavailable): the rules answer it as an outage,
-	// not as a fault of the server. A transaction that fails so was not
-	// committed, or, when the database went away during COMMIT, may have
-	// been: never acknowledged either way.
-	ErrUnavailable = errors.New("the database cannot be reached")
 )
 
 // User is one account. PassHash is an argon2id PHC string; no field holds a
