@@ -21,12 +21,14 @@ import (
 // acknowledged: the passcode accepted before the fail-over is refused
 // after it.
 func TestFailoverToPromotedStandby(t *testing.T) {
+	began := time.Now()
 	primary := pgtest.NewCluster(t)
 	one, err := url.Parse(primary.NewDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	standby := primary.Standby(t)
+	t.Logf("primary and standby up in %v", time.Since(began))
 	multi := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d%s?sslmode=disable&target_session_attrs=read-write",
 		primary.Port(), standby.Port(), one.Path)
 	s := open(t, servertest.Options{DB: multi})
@@ -42,11 +44,15 @@ func TestFailoverToPromotedStandby(t *testing.T) {
 		t.Fatalf("verifylogin before the fail-over: %q", got)
 	}
 	standby.CaughtUp(t, primary)
+	began = time.Now()
 	primary.Stop(t)
+	t.Logf("primary stopped in %v", time.Since(began))
 	if got, took := timed(func() string { return verify(used) }); got != wire.ResultUnavailable || took > outageBound {
 		t.Errorf("verifylogin with the primary down, the standby not promoted: %q in %v, want %q", got, took, wire.ResultUnavailable)
 	}
+	began = time.Now()
 	standby.Promote(t)
+	t.Logf("standby promoted in %v", time.Since(began))
 	start := time.Now()
 	got := verify(used)
 	for ; got == wire.ResultUnavailable && time.Since(start) < 30*time.Second; got = verify(used) {
