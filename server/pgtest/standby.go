@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// Standby makes a streaming-replication standby of c (pg_basebackup -R
-// after a fast checkpoint, where a spread one took 90 s here:
+// Standby makes a streaming-replication standby of c (pg_basebackup -R:
 // a hot standby, read-only, that follows c's write-ahead log) as a
 // cluster of its own on another port, for tests of a fail-over (Promote).
-// It stops, and its folder is removed, when the test ends.
+// The base backup starts with a fast checkpoint (a spread one took 90 s
+// here). It stops, and its folder is removed, when the test ends.
 func (c *Cluster) Standby(t testing.TB) *Cluster {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "softtoken-pg-standby-")
