@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/softtoken/softtoken/server/account"
 	"github.com/softtoken/softtoken/server/auditchain"
@@ -50,11 +51,18 @@ func (s Storage) KeyPath() (string, error) {
 	return "", ErrNoMasterKey
 }
 
+// DatabaseTimeout bounds each transaction of a running server
+// (sqlstore.WithTimeout): while the database hangs, a request is answered
+// "service unavailable" after this long at most (docs/deploy.md,
+// "Outages"). A connection's making is bounded apart, by
+// postgres.DefaultConnectTimeout.
+const DatabaseTimeout = 10 * time.Second
+
 // openStore opens the database s.DB names, linking its audit under
 // auditKey, with the pool s.Pool sizes, refusing to start with another
 // master key than sealer's (sqlstore.WithMasterKey), and counting the
-// round trips in m.
-func (s Storage) openStore(ctx context.Context, sealer *seal.Sealer, auditKey []byte, m *metrics.Metrics) (*sqlstore.DB, error) {
+// round trips in m; extra are further options (sqlstore.WithTimeout).
+func (s Storage) openStore(ctx context.Context, sealer *seal.Sealer, auditKey []byte, m *metrics.Metrics, extra ...sqlstore.Option) (*sqlstore.DB, error) {
 	pool := sqlstore.DefaultPool
 	if s.Pool != nil {
 		pool = *s.Pool
@@ -68,6 +76,7 @@ func (s Storage) openStore(ctx context.Context, sealer *seal.Sealer, auditKey []
 			clear(seed)
 			return err
 		})}
+	opts = append(opts, extra...)
 	if m != nil {
 		opts = append(opts, sqlstore.WithRoundTrips(m.RoundTrip))
 	}
@@ -90,8 +99,8 @@ type opened struct {
 }
 
 // open opens the database, the sealer of its seeds and its audit chain,
-// counting in m (nil: nothing counted).
-func (s Storage) open(ctx context.Context, m *metrics.Metrics) (opened, error) {
+// counting in m (nil: nothing counted), with the store's options opts.
+func (s Storage) open(ctx context.Context, m *metrics.Metrics, opts ...sqlstore.Option) (opened, error) {
 	if s.DB == "" {
 		return opened{}, errors.New("no database given")
 	}
@@ -111,7 +120,7 @@ func (s Storage) open(ctx context.Context, m *metrics.Metrics) (opened, error) {
 	if err != nil {
 		return opened{}, err
 	}
-	db, err := s.openStore(ctx, sealer, auditKey, m)
+	db, err := s.openStore(ctx, sealer, auditKey, m, opts...)
 	if err != nil {
 		return opened{}, err
 	}
@@ -159,7 +168,7 @@ func OpenAccounts(ctx context.Context, s Storage, cfg account.Config) (*Accounts
 // cfg.Sealer and cfg.Rules.AuditChain come from s); close closes the
 // database.
 func Open(ctx context.Context, s Storage, cfg Config) (srv *Server, close func() error, err error) {
-	o, err := s.open(ctx, cfg.Metrics)
+	o, err := s.open(ctx, cfg.Metrics, sqlstore.WithTimeout(DatabaseTimeout))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -52,6 +52,7 @@ const (
 	CodePasswordNeeded  Code = "password_needed"
 	CodeBadKey          Code = "bad_key"
 	CodeEnrolled        Code = "already_enrolled"
+	CodeUnavailable     Code = "unavailable"
 )
 
 // Error is an outcome the rules decide: a stable Code for adapters and
@@ -156,13 +157,19 @@ var (
 	// ErrEnrolled: a new initial passcode asked for a user who has a
 	// token or SMS passcodes already.
 	ErrEnrolled error = &Error{Code: CodeEnrolled, Message: "the user has enrolled already"}
+	// ErrUnavailable: the database cannot be reached (store.ErrUnavailable:
+	// stopped, restarting, failing over): an outage, not a fault of the
+	// server, answered at once so that a client retries or goes to another
+	// node. Nothing was decided, and nothing acknowledged; the audit
+	// cannot record it (it is in the database), the log does.
+	ErrUnavailable error = &Error{Code: CodeUnavailable, Message: "service unavailable"}
 )
 
 // knownErrors are every outcome the rules decide.
 var knownErrors = []error{ErrInvalidLogin, ErrInvalidCode, ErrLocked, ErrDisabled, ErrThrottled, ErrPasscodeExpired, ErrCodeUsed,
 	ErrSignedOut, ErrNotAllowed, ErrNoSuchUser, ErrUserExists, ErrSamePassword, ErrWeakPassword, ErrBadAnswers, ErrWrongAnswer,
 	ErrNoQuestions, ErrTooSoon, ErrBadDays, ErrBadPhone, ErrSMSOff, ErrSMSTooMany, ErrNotSMSUser, ErrNoToken, ErrSMSNotSent, ErrHeld, ErrNoSession, ErrNotEnrolled, ErrBusy,
-	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged, ErrPasswordNeeded, ErrBadKey, ErrEnrolled}
+	ErrNoDeskCase, ErrOldFactor, ErrDeskCaseChanged, ErrPasswordNeeded, ErrBadKey, ErrEnrolled, ErrUnavailable}
 
 // Codes are the codes of every outcome the rules decide, for adapters to
 // test that they word them all.

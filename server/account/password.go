@@ -227,7 +227,9 @@ func (s *Service) login(ctx context.Context, o Origin, userID string, pw []byte,
 		return SignIn{Grant: g, User: viewOf(u)}, nil
 	}
 	if err := s.canGiveSecond(ctx, u); err != nil {
-		s.Record(ctx, o, u.UserID, "login", outcome(err), "")
+		if !errors.Is(err, ErrUnavailable) {
+			s.Record(ctx, o, u.UserID, "login", outcome(err), "")
+		}
 		return SignIn{}, err
 	}
 	return SignIn{Grant: g, User: viewOf(u), NeedPasscode: true}, nil

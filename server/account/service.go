@@ -184,7 +184,8 @@ type Service struct {
 
 // New returns a Service.
 func New(st store.Store, sealer *seal.Sealer, cfg Config) *Service {
-	return &Service{st: st, sealer: sealer, cfg: cfg.withDefaults(), smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
+	cfg = cfg.withDefaults()
+	return &Service{st: outages{Store: st, log: cfg.Logger}, sealer: sealer, cfg: cfg, smsLimit: ratelimit.PerHour(smsPerHour, smsBurst)}
 }
 
 // Origin says where a request comes from, for the audit and for the
@@ -291,12 +292,15 @@ func (s *Service) ChainBegun(ctx context.Context, earlier int64) error {
 }
 
 // outcome is the audit's code for an error: CodeOK for none, and
-// CodeFailed for a failure of the server.
+// CodeFailed for a failure of the server, an outage of the database
+// included (whose record could not be written anyway: the callers write
+// no record of a CodeFailed refusal, which would wait on the database a
+// second time before the answer).
 func outcome(err error) Code {
 	if err == nil {
 		return CodeOK
 	}
-	if c, ok := CodeOf(err); ok {
+	if c, ok := CodeOf(err); ok && c != CodeUnavailable {
 		return c
 	}
 	return CodeFailed

@@ -27,27 +27,31 @@ const (
 // statusOf is the HTTP status of each code; a code of the rules not
 // named here is a refusal of the request's input (400).
 var statusOf = map[string]int{
-	codeBadRequest:                 http.StatusBadRequest,
-	codeUnauthorized:               http.StatusUnauthorized,
-	string(account.CodeBadKey):     http.StatusUnauthorized,
-	string(account.CodeSignedOut):  http.StatusUnauthorized,
-	string(account.CodeNotAllowed): http.StatusForbidden,
-	codeNotFound:                   http.StatusNotFound,
-	string(account.CodeNoSuchUser): http.StatusNotFound,
-	codeMethod:                     http.StatusMethodNotAllowed,
-	string(account.CodeTooSoon):    http.StatusConflict,
-	string(account.CodeEnrolled):   http.StatusConflict,
-	string(account.CodeNoSession):  http.StatusConflict,
-	string(account.CodeUserExists): http.StatusConflict,
-	string(account.CodeHeld):       http.StatusConflict,
-	codeRateLimited:                http.StatusTooManyRequests,
-	string(account.CodeSMSTooMany): http.StatusTooManyRequests,
-	string(account.CodeThrottled):  http.StatusTooManyRequests,
-	string(account.CodeBusy):       http.StatusServiceUnavailable,
-	string(account.CodeSMSNotSent): http.StatusBadGateway,
-	codeInternal:                   http.StatusInternalServerError,
-	string(account.CodeFailed):     http.StatusInternalServerError,
+	codeBadRequest:                  http.StatusBadRequest,
+	codeUnauthorized:                http.StatusUnauthorized,
+	string(account.CodeBadKey):      http.StatusUnauthorized,
+	string(account.CodeSignedOut):   http.StatusUnauthorized,
+	string(account.CodeNotAllowed):  http.StatusForbidden,
+	codeNotFound:                    http.StatusNotFound,
+	string(account.CodeNoSuchUser):  http.StatusNotFound,
+	codeMethod:                      http.StatusMethodNotAllowed,
+	string(account.CodeTooSoon):     http.StatusConflict,
+	string(account.CodeEnrolled):    http.StatusConflict,
+	string(account.CodeNoSession):   http.StatusConflict,
+	string(account.CodeUserExists):  http.StatusConflict,
+	string(account.CodeHeld):        http.StatusConflict,
+	codeRateLimited:                 http.StatusTooManyRequests,
+	string(account.CodeSMSTooMany):  http.StatusTooManyRequests,
+	string(account.CodeThrottled):   http.StatusTooManyRequests,
+	string(account.CodeBusy):        http.StatusServiceUnavailable,
+	string(account.CodeUnavailable): http.StatusServiceUnavailable,
+	string(account.CodeSMSNotSent):  http.StatusBadGateway,
+	codeInternal:                    http.StatusInternalServerError,
+	string(account.CodeFailed):      http.StatusInternalServerError,
 }
+
+// retryAfterUnavailable is the Retry-After of a 503, in seconds.
+const retryAfterUnavailable = "5"
 
 // status is the HTTP status of code.
 func status(code string) int {
@@ -120,6 +124,9 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 			wait = e.wait
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	case http.StatusServiceUnavailable:
+		// Busy, or the database cannot be reached: try again shortly.
+		w.Header().Set("Retry-After", retryAfterUnavailable)
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, msg

@@ -159,6 +159,12 @@ func (c *console) message(w http.ResponseWriter, r *http.Request, s *session, st
 // serverError logs err in full and answers that something went wrong,
 // and no more.
 func (c *console) serverError(w http.ResponseWriter, r *http.Request, s *session, what string, err error) {
+	if errors.Is(err, account.ErrUnavailable) {
+		// An outage of the database, logged by the rules.
+		w.Header().Set("Retry-After", web.RetryAfterUnavailable)
+		c.message(w, r, s, http.StatusServiceUnavailable, "title.unavailable", say("outcome.unavailable"))
+		return
+	}
 	c.cfg.Logger.Error(what, "err", err)
 	c.message(w, r, s, http.StatusInternalServerError, "title.error", say("error.server"))
 }
@@ -183,7 +189,7 @@ func (c *console) gone(r *http.Request, s *session, err error) bool {
 func (c *console) failed(w http.ResponseWriter, r *http.Request, s *session, what string, err error, again func(int, msg)) {
 	code, ok := account.CodeOf(err)
 	switch {
-	case !ok:
+	case !ok, code == account.CodeUnavailable:
 		c.serverError(w, r, s, what, err)
 	case c.gone(r, s, err):
 		c.sessions.end(s)

@@ -40,6 +40,12 @@ type cluster struct {
 	dir   string
 	port  int
 	admin *sql.DB
+	// run runs PostgreSQL's programs, pgCtl is pg_ctl, data the data
+	// folder and opts the server's options: what stops and starts the
+	// cluster again (Cluster).
+	run         func(prog string, args ...string) error
+	pgCtl, data string
+	opts        string
 }
 
 var (
@@ -58,7 +64,7 @@ func Start(t testing.TB) string {
 		t.Skip("PostgreSQL: slow, skipped with -short")
 	}
 	bin := binDir(t)
-	once.Do(func() { shared, failure = start(bin) })
+	once.Do(func() { shared, failure = start(bin, false) })
 	if failure != nil {
 		t.Fatalf("start PostgreSQL: %v", failure)
 	}
@@ -98,8 +104,11 @@ func version(pgCtl string) int {
 	return n
 }
 
-// start makes and starts a cluster, and the watchdog that stops it.
-func start(bin string) (*cluster, error) {
+// start makes and starts a cluster, and the watchdog that stops it. A
+// durable cluster commits synchronously, as a production one does, so
+// that a crash loses no commit it acknowledged; the shared one does not,
+// for speed (neither syncs to disk: no test crashes the machine).
+func start(bin string, durable bool) (*cluster, error) {
 	dir, err := os.MkdirTemp("", "softtoken-pg-")
 	if err != nil {
 		return nil, err
@@ -114,14 +123,17 @@ func start(bin string) (*cluster, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	c := &cluster{dir: dir}
-	pgCtl := filepath.Join(bin, "pg_ctl")
+	c := &cluster{dir: dir, run: run, pgCtl: filepath.Join(bin, "pg_ctl"), data: data}
+	pgCtl := c.pgCtl
 	for try := 0; ; try++ {
 		if c.port, err = freePort(); err != nil {
 			return nil, err
 		}
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.port, dir)
-		err = run(pgCtl, "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "start")
+		c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300", c.port, dir)
+		if !durable {
+			c.opts += " -c synchronous_commit=off"
+		}
+		err = c.start()
 		if err == nil || try == 2 {
 			break
 		}
@@ -139,6 +151,12 @@ func start(bin string) (*cluster, error) {
 		return nil, err
 	}
 	return c, c.admin.PingContext(context.Background())
+}
+
+// start starts the cluster's server and waits until it accepts
+// connections.
+func (c *cluster) start() error {
+	return c.run(c.pgCtl, "-D", c.data, "-o", c.opts, "-l", filepath.Join(c.dir, "log"), "-w", "start")
 }
 
 // runner returns what runs PostgreSQL's programs: as the postgres user

@@ -30,7 +30,8 @@ const (
 	resultClientRate       = "dropped_rate_limited"
 	resultBusy             = "dropped_busy"
 	resultFailed           = "dropped_failed"
-	resultReplayed         = "dropped_replayed" // a one-step request seen before (replays)
+	resultUnavailable      = "dropped_unavailable" // the database cannot be reached
+	resultReplayed         = "dropped_replayed"    // a one-step request seen before (replays)
 )
 
 // unknownClient is the client label of a request from an address no
@@ -231,27 +232,34 @@ func splitPasscode(pw []byte) ([]byte, string) {
 }
 
 // undecided reports an error after which the rules decided nothing: the
-// hashing pool was busy (nothing was counted), or the server failed.
+// hashing pool was busy (nothing was counted), the database cannot be
+// reached, or the server failed. Such a request is not answered, so that
+// the NAS tries again, or asks another RADIUS server (RFC 2865, 2.5: a
+// server that cannot reach its database must not answer
+// Access-Reject, which the NAS would take as the user's wrong password).
 func undecided(err error) bool {
 	if err == nil {
 		return false
 	}
 	code, ok := account.CodeOf(err)
-	return !ok || code == account.CodeBusy
+	return !ok || code == account.CodeBusy || code == account.CodeUnavailable
 }
 
 // resultFailure is the result of an undecided request.
 func resultFailure(err error) string {
-	if errors.Is(err, account.ErrBusy) {
+	switch {
+	case errors.Is(err, account.ErrBusy):
 		return resultBusy
+	case errors.Is(err, account.ErrUnavailable):
+		return resultUnavailable
 	}
 	return resultFailed
 }
 
-// failed logs a failure of the server (a busy pool is logged by the
-// rules).
+// failed logs a failure of the server (a busy pool and an outage of the
+// database are logged by the rules).
 func (s *Server) failed(c *Client, userID string, err error) {
-	if !errors.Is(err, account.ErrBusy) {
+	if !errors.Is(err, account.ErrBusy) && !errors.Is(err, account.ErrUnavailable) {
 		s.cfg.Logger.Error("radius: request not decided", "client", c.Name, "userid", userID, "err", err)
 	}
 }

@@ -8,6 +8,7 @@ package servertest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -105,6 +106,16 @@ type Options struct {
 	// database of a real PostgreSQL (package pgtest) instead of SQLite,
 	// with the master key in a file of its own (--master-key).
 	Postgres bool
+	// DB is the PostgreSQL URL to run on instead of a fresh pgtest
+	// database (a pgtest.Cluster's, which the test stops and starts);
+	// it implies Postgres.
+	DB string
+	// Join runs the server as another node of Join: on its database and
+	// master key, with the admin it made.
+	Join *Server
+	// DBTimeout bounds each transaction (server.DatabaseTimeout by
+	// default, as the server runs).
+	DBTimeout time.Duration
 	// Keys are the challenge keys (a new 2048-bit key by default): a test
 	// that holds them knows what the server decrypts, and servers that
 	// share them spare the key generation.
@@ -130,16 +141,30 @@ func New(t testing.TB) *Server { return NewWith(t, Options{}) }
 // hashing quick.
 var Cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 
+// newServer is the server NewWith starts, on its database (a new one, or
+// Join's), and o as it applies to it.
+func newServer(t testing.TB, o Options) (*Server, Options) {
+	s := &Server{t: t, Clock: &Clock{}, dir: t.TempDir()}
+	s.db, s.keyFile = filepath.Join(s.dir, "softtoken.db"), filepath.Join(s.dir, "softtoken.db.key")
+	s.Clock.unix.Store(1_800_000_000)
+	switch {
+	case o.Join != nil:
+		s.db, s.keyFile, s.Clock, o.Postgres = o.Join.db, o.Join.keyFile, o.Join.Clock, postgres.IsDSN(o.Join.db)
+		return s, o
+	case o.DB != "" || o.Postgres:
+		s.db, s.keyFile, o.Postgres = o.DB, filepath.Join(s.dir, "master.key"), true
+		if s.db == "" {
+			s.db = pgtest.Start(t)
+		}
+	}
+	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
+	return s, o
+}
+
 // NewWith starts a server with options.
 func NewWith(t testing.TB, o Options) *Server {
 	t.Helper()
-	s := &Server{t: t, Clock: &Clock{}, dir: t.TempDir()}
-	s.db, s.keyFile = filepath.Join(s.dir, "softtoken.db"), filepath.Join(s.dir, "softtoken.db.key")
-	if o.Postgres {
-		s.db, s.keyFile = pgtest.Start(t), filepath.Join(s.dir, "master.key")
-	}
-	s.Clock.unix.Store(1_800_000_000)
-	s.Admin("admin-password\n", "user", "add", "--admin", "--service", "--scope", "verify,manage", "admin")
+	s, o := newServer(t, o)
 	key, err := seal.LoadKey(s.keyFile, "")
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +175,7 @@ func NewWith(t testing.TB, o Options) *Server {
 	if o.Postgres {
 		open = postgres.Open
 	}
-	db, err := open(context.Background(), s.db, sqlstore.WithAuditKey(auditKey))
+	db, err := open(context.Background(), s.db, sqlstore.WithAuditKey(auditKey), sqlstore.WithTimeout(cmp.Or(o.DBTimeout, server.DatabaseTimeout)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/softtoken/softtoken/server/auditchain"
 	"github.com/softtoken/softtoken/server/store"
@@ -56,6 +58,11 @@ type Dialect struct {
 	// Retry says err is a transaction's failure that running it again
 	// may mend (a deadlock PostgreSQL broke); nil: never.
 	Retry func(err error) bool
+	// Unavailable says err means the database cannot be reached (refused
+	// or broken connections, a server shutting down or starting, a
+	// read-only node after a fail-over): the store wraps such errors as
+	// store.ErrUnavailable. Nil: never (SQLite is a file).
+	Unavailable func(err error) bool
 	// Lock takes, on conn, the lock that lets one process at a time
 	// migrate the schema, and returns what releases it; nil: none is
 	// needed (SQLite migrates under its own write lock).
@@ -96,6 +103,8 @@ type DB struct {
 	roundTrip func(kind string)
 	// key is the master key's check at Open (nil: none, see WithMasterKey).
 	key *keyCheck
+	// timeout bounds each Update and View (WithTimeout; 0: unbounded).
+	timeout time.Duration
 }
 
 // ChainBegunOver reports whether this Open began the audit's hash chain,
@@ -150,6 +159,17 @@ func OpenConnector(ctx context.Context, c driver.Connector, d Dialect, opts ...O
 // (sql.DBStats: the waits for a connection) and nothing else.
 func (s *DB) Handle() *sql.DB { return s.db }
 
+// WithTimeout bounds each transaction (Update, View) to d, retries
+// included: one the database has not finished by then is rolled back and
+// fails as store.ErrUnavailable. It is what answers a request at all
+// when the database host hangs (stopped, or its network cut with the
+// connections still open), which no connect timeout covers. The server
+// sets it (server.DatabaseTimeout); the admin commands, whose reads of
+// the whole audit may take long, do not.
+func WithTimeout(d time.Duration) Option {
+	return func(db *DB) { db.timeout = d }
+}
+
 // Open takes db, of dialect d, as a store: it migrates the schema to the
 // current version and begins the audit's hash chain if it has not begun,
 // both under d's lock, so that nodes started together take turns. On an
@@ -200,7 +220,7 @@ func (s *DB) Ready(ctx context.Context) error {
 	have, want, err := s.SchemaVersion(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("database unreachable: %w", err)
+		return fmt.Errorf("database unreachable: %w", s.outage(ctx, ctx, err))
 	case have != want:
 		return fmt.Errorf("%w: the database's is version %d, this server's %d", store.ErrSchema, have, want)
 	}
@@ -224,13 +244,42 @@ const maxTries = 3
 // database aborted to break a deadlock is run again, from the start, up
 // to maxTries times: fn must do nothing but read and write through the
 // Tx (and set its own results), which every caller in server/account does.
+// A transaction that fails because the database cannot be reached is not
+// run again (its COMMIT may have reached the database): its error wraps
+// store.ErrUnavailable.
 func (s *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	bounded, cancel := s.bound(ctx)
+	defer cancel()
 	for try := 1; ; try++ {
-		err := s.update(ctx, fn)
+		err := s.update(bounded, fn)
 		if err == nil || s.d.Retry == nil || try == maxTries || !s.d.Retry(err) {
-			return err
+			return s.outage(ctx, bounded, err)
 		}
 	}
+}
+
+// bound is ctx bounded by the store's timeout (WithTimeout), if any.
+func (s *DB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// outage wraps err as store.ErrUnavailable when the dialect says it
+// means the database cannot be reached, or when the store's own timeout
+// ended bounded while ctx (the caller's) still ran; it returns err as it
+// is otherwise.
+func (s *DB) outage(ctx, bounded context.Context, err error) error {
+	switch {
+	case err == nil || errors.Is(err, store.ErrUnavailable):
+		return err
+	case ctx.Err() == nil && errors.Is(bounded.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: no answer within %v: %w", store.ErrUnavailable, s.timeout, err)
+	case s.d.Unavailable != nil && s.d.Unavailable(err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 // update runs fn in one transaction (on SQLite BEGIN IMMEDIATE, see
@@ -252,5 +301,7 @@ func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // View runs fn on the database; each read sees the latest commit.
 func (s *DB) View(ctx context.Context, fn func(store.ReadTx) error) error {
-	return fn(tx{ctx: ctx, q: s.db, d: s.d, chain: s.chain})
+	bounded, cancel := s.bound(ctx)
+	defer cancel()
+	return s.outage(ctx, bounded, fn(tx{ctx: bounded, q: s.db, d: s.d, chain: s.chain}))
 }

@@ -13,7 +13,12 @@ import (
 
 // serverError logs err in full and answers that something went wrong,
 // and no more.
+// An outage of the database is not one: it answers unavailable.
 func (h *site[V]) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, account.ErrUnavailable) {
+		h.unavailable(w, r)
+		return
+	}
 	h.cfg.Logger.Error(what, "err", err)
 	h.message(w, r, http.StatusInternalServerError, "title.error", say("error.server"))
 }
@@ -30,6 +35,19 @@ func (h *site[V]) busy(w http.ResponseWriter, r *http.Request) {
 func (h *site[V]) full(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "60")
 	h.message(w, r, http.StatusServiceUnavailable, "title.busy", say("error.full"))
+}
+
+// RetryAfterUnavailable is the Retry-After, in seconds, of a page that
+// answers an outage of the database.
+const RetryAfterUnavailable = "30"
+
+// unavailable answers a request while the database cannot be reached
+// (account.ErrUnavailable, logged by the rules): 503, and when to try
+// again, so that a load balancer or a person knows it is an outage and
+// not a fault.
+func (h *site[V]) unavailable(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", RetryAfterUnavailable)
+	h.message(w, r, http.StatusServiceUnavailable, "title.unavailable", say("outcome.unavailable"))
 }
 
 // outcomeStatus is the HTTP status of the answer to each of the rules'
@@ -52,6 +70,7 @@ var outcomeStatus = map[account.Code]int{
 	account.CodeNoDeskCase: http.StatusNotFound, account.CodeOldFactor: http.StatusForbidden,
 	account.CodeDeskCaseChanged: http.StatusConflict, account.CodePasswordNeeded: http.StatusBadRequest,
 	account.CodeBadKey: http.StatusUnauthorized, account.CodeEnrolled: http.StatusConflict,
+	account.CodeUnavailable: http.StatusServiceUnavailable,
 }
 
 // userMessage is what a user reads for err, with a page's own wording of
@@ -100,7 +119,7 @@ func (h *site[V]) failed(w http.ResponseWriter, r *http.Request, s *session[V], 
 	again func(status int, m msg)) {
 	status, m, ok := userMessage(err, own)
 	switch {
-	case !ok:
+	case !ok, errors.Is(err, account.ErrUnavailable):
 		h.serverError(w, r, what, err)
 	case ends(err):
 		h.endSession(w, s)

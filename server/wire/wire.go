@@ -65,6 +65,12 @@ const (
 	// ResultBusy: the server is too busy to check a password now (its
 	// hashing memory is full); nothing was counted: try again shortly.
 	ResultBusy = "server busy"
+	// ResultUnavailable: the server cannot reach its database (an outage,
+	// or a fail-over under way): the request was not carried out (or, if
+	// the database went away as it committed, may have been); try again
+	// shortly, here or at another node. An extension of the seed's
+	// protocol (docs/protocol.md).
+	ResultUnavailable = "service unavailable"
 )
 
 // The values of Request.Enc: the RSA padding of a message's encrypted

@@ -89,9 +89,10 @@ func (p peer) send2FAToken(ctx context.Context, st *state, req wire.Request) rep
 		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultTokenMissing})
 	}
 	g, err := p.h.acct.FinishLogIn(ctx, p.origin(), p.holder, st.grant, req.TwoFAToken)
-	if errors.Is(err, account.ErrBusy) {
-		// Nothing was checked: the client sends the code again shortly.
-		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: wire.ResultBusy})
+	if errors.Is(err, account.ErrBusy) || errors.Is(err, account.ErrUnavailable) {
+		// Nothing was checked (the server is busy, or its database cannot
+		// be reached): the client sends the code again shortly.
+		return answer(wire.Response{Type: wire.TypeSend2FAToken, Result: p.result(err)})
 	}
 	if err != nil {
 		st.codeTries++

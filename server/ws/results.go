@@ -34,6 +34,7 @@ var results = map[account.Code]string{
 	account.CodeBusy:            wire.ResultBusy,
 	account.CodeBadKey:          wire.ResultNotAllowed,
 	account.CodeEnrolled:        wire.ResultNotAllowed,
+	account.CodeUnavailable:     wire.ResultUnavailable,
 }
 
 // Failures of the adapter itself.
