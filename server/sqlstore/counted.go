@@ -71,7 +71,7 @@ func (c countedConn) PrepareContext(ctx context.Context, query string) (driver.S
 	return countedStmt{s, c.count}, nil
 }
 
-func (c countedConn) Begin() (driver.Tx, error) { //nolint:staticcheck // driver.Conn's, never called: BeginTx is
+func (c countedConn) Begin() (driver.Tx, error) { // driver.Conn's, never called: BeginTx is
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
@@ -82,7 +82,8 @@ func (c countedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		t, err = b.BeginTx(ctx, opts)
 	} else {
-		t, err = c.Conn.Begin() //nolint:staticcheck // a driver without contexts
+		//lint:ignore SA1019 a driver without contexts
+		t, err = c.Conn.Begin()
 	}
 	if err != nil {
 		return nil, err
@@ -164,7 +165,8 @@ func (s countedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
-	return s.Stmt.Exec(namedValues(args)) //nolint:staticcheck // the fallback database/sql itself uses
+	//lint:ignore SA1019 the fallback database/sql itself uses
+	return s.Stmt.Exec(namedValues(args))
 }
 
 func (s countedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -172,7 +174,8 @@ func (s countedStmt) QueryContext(ctx context.Context, args []driver.NamedValue)
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
-	return s.Stmt.Query(namedValues(args)) //nolint:staticcheck // the fallback database/sql itself uses
+	//lint:ignore SA1019 the fallback database/sql itself uses
+	return s.Stmt.Query(namedValues(args))
 }
 
 func (s countedStmt) CheckNamedValue(v *driver.NamedValue) error {
