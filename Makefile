@@ -67,7 +67,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps test-windows test-windows-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps package-linux test-packages test-windows test-windows-deps clean
 
 # install_missing: apt-get install the packages of $(1) that are not
 # installed yet.
@@ -267,6 +267,48 @@ package: package-deps ## the Linux and Windows packages, in dist/
 		|| { rm -f FyneApp.toml; exit 1; }
 	rm -f app/FyneApp.toml
 	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe
+	@$(MAKE) --no-print-directory package-linux
+
+# make package-linux (run by make package, after the tarball): the .deb and
+# .rpm of the app (softtoken) and of the server (softtoken-server, with its
+# systemd unit), in dist/, made by nfpm from app/packaging/nfpm.yaml and
+# server/packaging/nfpm.yaml (docs/deploy.md, "Linux packages"). The app's
+# package takes the binary, .desktop entry and icon of the fyne tool's
+# tarball; the server's binary is static (no cgo). Both carry FyneApp.toml's
+# version. make test-packages installs them on this machine and starts the
+# server from its unit.
+LINUXPKG_NFPM    := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+LINUXPKG_VERSION := $(shell sed -n 's/^[[:space:]]*Version = "\(.*\)"/\1/p' FyneApp.toml)
+LINUXPKG_STAGE   := $(DIST)/stage/linux
+LINUXPKG_TARBALL := $(DIST)/softtoken-linux-amd64.tar.xz
+
+package-linux:
+	@[ -f $(LINUXPKG_TARBALL) ] || { echo "no $(LINUXPKG_TARBALL): run make package"; exit 1; }
+	rm -rf $(LINUXPKG_STAGE) $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
+	mkdir -p $(LINUXPKG_STAGE)/tarball $(LINUXPKG_STAGE)/app
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(LINUXPKG_STAGE)/softtoken-server ./server/cmd/softtoken-server
+	GOBIN=$(abspath $(LINUXPKG_STAGE)) $(GO) install $(LINUXPKG_NFPM)
+	tar -xJf $(LINUXPKG_TARBALL) -C $(LINUXPKG_STAGE)/tarball
+	cd $(LINUXPKG_STAGE)/tarball && for f in bin/softtoken share/applications/io.github.softtoken.desktop share/pixmaps/io.github.softtoken.png; do \
+		found=$$(find . -path "*/usr/*$$f" | head -1); \
+		[ -n "$$found" ] || { echo "the fyne tarball has no $$f"; exit 1; }; \
+		cp "$$found" ../app/; done
+	for cfg in app/packaging/nfpm.yaml server/packaging/nfpm.yaml; do for fmt in deb rpm; do \
+		LINUXPKG_VERSION=$(LINUXPKG_VERSION) $(LINUXPKG_STAGE)/nfpm package --config $$cfg --packager $$fmt --target $(DIST)/ || exit 1; \
+	done; done
+	@ls -l $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
+
+# make test-packages: the packages make package-linux made, installed on
+# this machine with dpkg and purged again (internal/linuxpkg, behind the
+# build tag linuxpkg): the server started as its unit says (its user, its
+# environment file) until /readyz answers, the app's files and desktop
+# entry; the .rpm files read back with rpm. As root: it installs packages.
+LINUXPKG_TEST_PACKAGES := rpm desktop-file-utils systemd
+
+test-packages:
+	$(call install_missing,$(LINUXPKG_TEST_PACKAGES))
+	SOFTTOKEN_LINUXPKG_DIST=$(abspath $(DIST)) SOFTTOKEN_LINUXPKG_VERSION=$(LINUXPKG_VERSION) \
+		$(GO) test -tags linuxpkg -count=1 -timeout 5m -v ./internal/linuxpkg
 
 # make test-windows: the Windows binary that `make package` built, run
 # under Debian's Wine (app/wintest, behind the build tag wine): its command
