@@ -67,7 +67,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps package-linux test-packages test-windows test-windows-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps package-linux test-packages container test-windows test-windows-deps clean
 
 # install_missing: apt-get install the packages of $(1) that are not
 # installed yet.
@@ -297,6 +297,22 @@ package-linux:
 		LINUXPKG_VERSION=$(LINUXPKG_VERSION) $(LINUXPKG_STAGE)/nfpm package --config $$cfg --packager $$fmt --target $(DIST)/ || exit 1; \
 	done; done
 	@ls -l $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
+
+# make container: the server's image (server/Containerfile) from the static
+# binary make package-linux built, with the first builder found (podman,
+# buildah, or docker with a running daemon); without one it says so and
+# fails. Not in CI: these machines have none (docs/deploy.md).
+CONTAINER_IMAGE ?= softtoken-server:$(LINUXPKG_VERSION)
+
+container:
+	@[ -x $(LINUXPKG_STAGE)/softtoken-server ] || { echo "no $(LINUXPKG_STAGE)/softtoken-server: run make package"; exit 1; }
+	mkdir -p $(LINUXPKG_STAGE)/empty
+	@if command -v podman >/dev/null; then b="podman build"; \
+	elif command -v buildah >/dev/null; then b="buildah bud"; \
+	elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then b="docker build"; \
+	else echo "no container builder here (podman, buildah, or docker with a daemon): server/Containerfile is not built"; exit 1; fi; \
+	echo "$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)"; \
+	$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)
 
 # make test-packages: the packages make package-linux made, installed on
 # this machine with dpkg and purged again (internal/linuxpkg, behind the

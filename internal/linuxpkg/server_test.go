@@ -51,6 +51,9 @@ func TestServerPackage(t *testing.T) {
 	service := iniSection(t, unitPath, "Service")
 	checkHardening(t, service)
 
+	// The admin commands as docs/deploy.md runs them, before the first
+	// start: as the service's user, on the service's database.
+	run(t, "bash", "-c", stAdmin+"\nst-admin migrate")
 	addr := freeAddr(t)
 	appendEnv(t, "SOFTTOKEN_LISTEN="+addr)
 	srv := startUnit(t, service)
@@ -69,6 +72,10 @@ func TestServerPackage(t *testing.T) {
 		t.Errorf("the purge removed the user that owns the state directory: %v", err)
 	}
 }
+
+// stAdmin is docs/deploy.md's shell function for the admin commands.
+const stAdmin = `st-admin() { runuser -u softtoken-server -- env SOFTTOKEN_DB=/var/lib/softtoken-server/softtoken.db \
+        $(grep -E '^[A-Z_]+=' /etc/softtoken-server/env) softtoken-server "$@"; }`
 
 // removeUserAndState removes what the package deliberately leaves (the
 // test made sure neither was there before it).
@@ -158,11 +165,13 @@ func checkHardening(t *testing.T, service [][2]string) {
 		{"ProtectKernelTunables", "yes"}, {"ProtectKernelModules", "yes"}, {"ProtectKernelLogs", "yes"},
 		{"ProtectControlGroups", "yes"}, {"RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"},
 		{"RestrictNamespaces", "yes"}, {"LockPersonality", "yes"}, {"MemoryDenyWriteExecute", "yes"},
-		{"SystemCallFilter", "@system-service"},
 	} {
 		if got := values(service, tc.key); len(got) != 1 || got[0] != tc.want {
 			t.Errorf("the unit says %s=%q, want %q once", tc.key, got, tc.want)
 		}
+	}
+	if got := values(service, "SystemCallFilter"); strings.Join(got, ",") != "@system-service,~@privileged" {
+		t.Errorf("the unit's system calls: SystemCallFilter=%q", got)
 	}
 }
 
@@ -208,10 +217,12 @@ func checkStateFiles(t *testing.T) {
 // and checks /healthz too.
 func waitReady(t *testing.T, srv *unitProcess, base string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	start := time.Now()
+	deadline := start.Add(time.Minute)
 	for {
 		body, code, err := get(base + "/readyz")
 		if err == nil && code == http.StatusOK && strings.TrimSpace(body) == "ready" {
+			t.Logf("/readyz answered ready %v after the start", time.Since(start).Round(10*time.Millisecond))
 			break
 		}
 		if srv.exited() || time.Now().After(deadline) {
