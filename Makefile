@@ -272,11 +272,11 @@ package: package-deps ## the Linux and Windows packages, in dist/
 # make package-linux (run by make package, after the tarball): the .deb and
 # .rpm of the app (softtoken) and of the server (softtoken-server, with its
 # systemd unit), in dist/, made by nfpm from app/packaging/nfpm.yaml and
-# server/packaging/nfpm.yaml (docs/deploy.md, "Linux packages"). The app's
-# package takes the binary, .desktop entry and icon of the fyne tool's
-# tarball; the server's binary is static (no cgo). Both carry FyneApp.toml's
-# version. make test-packages installs them on this machine and starts the
-# server from its unit.
+# server/packaging/nfpm.yaml (docs/deploy.md, "Linux packages and the
+# service"). The app's package takes the binary, .desktop entry and icon of
+# the fyne tool's tarball; the server's binary is static (no cgo). Both
+# carry FyneApp.toml's version. make test-packages installs them on this
+# machine and starts the server from its unit.
 LINUXPKG_NFPM    := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 LINUXPKG_VERSION := $(shell sed -n 's/^[[:space:]]*Version = "\(.*\)"/\1/p' FyneApp.toml)
 LINUXPKG_STAGE   := $(DIST)/stage/linux
@@ -285,7 +285,8 @@ LINUXPKG_TARBALL := $(DIST)/softtoken-linux-amd64.tar.xz
 package-linux:
 	@[ -f $(LINUXPKG_TARBALL) ] || { echo "no $(LINUXPKG_TARBALL): run make package"; exit 1; }
 	rm -rf $(LINUXPKG_STAGE) $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
-	mkdir -p $(LINUXPKG_STAGE)/tarball $(LINUXPKG_STAGE)/app
+	# the container image's build context too: the binary and an empty folder
+	mkdir -p $(LINUXPKG_STAGE)/tarball $(LINUXPKG_STAGE)/app $(LINUXPKG_STAGE)/empty
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(LINUXPKG_STAGE)/softtoken-server ./server/cmd/softtoken-server
 	GOBIN=$(abspath $(LINUXPKG_STAGE)) $(GO) install $(LINUXPKG_NFPM)
 	tar -xJf $(LINUXPKG_TARBALL) -C $(LINUXPKG_STAGE)/tarball
@@ -306,7 +307,6 @@ CONTAINER_IMAGE ?= softtoken-server:$(LINUXPKG_VERSION)
 
 container:
 	@[ -x $(LINUXPKG_STAGE)/softtoken-server ] || { echo "no $(LINUXPKG_STAGE)/softtoken-server: run make package"; exit 1; }
-	mkdir -p $(LINUXPKG_STAGE)/empty
 	@if command -v podman >/dev/null; then b="podman build"; \
 	elif command -v buildah >/dev/null; then b="buildah bud"; \
 	elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then b="docker build"; \
@@ -318,7 +318,9 @@ container:
 # this machine with dpkg and purged again (internal/linuxpkg, behind the
 # build tag linuxpkg): the server started as its unit says (its user, its
 # environment file) until /readyz answers, the app's files and desktop
-# entry; the .rpm files read back with rpm. As root: it installs packages.
+# entry; the .rpm files read back with rpm; server/Containerfile's image
+# laid out by hand and run in a chroot (no builder here). As root: it
+# installs packages.
 LINUXPKG_TEST_PACKAGES := rpm desktop-file-utils systemd
 
 test-packages:

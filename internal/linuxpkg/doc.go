@@ -4,7 +4,9 @@
 // checks what its maintainer scripts did, starts the server as its
 // systemd unit says (its user, its environment and environment file, its
 // umask, no privileges) until /readyz answers, and purges the packages
-// again; the .rpm files are read back with rpm.
+// again; the .rpm files are read back with rpm. With no container builder
+// on these machines, server/Containerfile's image is laid out by hand
+// from its COPY lines and run in a chroot as its USER, with its ENV.
 //
 // The tests are behind the build tag linuxpkg, so `go test ./...` skips
 // them: `make test-packages` installs the tools they use and runs
@@ -13,5 +15,5 @@
 //
 // as root, on a machine where neither package is installed (they refuse
 // to run otherwise, rather than purge someone's installation). See
-// docs/deploy.md, "Linux packages".
+// docs/deploy.md, "Linux packages and the service".
 package linuxpkg
