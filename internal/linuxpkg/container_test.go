@@ -4,7 +4,6 @@ package linuxpkg
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -58,19 +57,10 @@ func TestContainerfileImage(t *testing.T) {
 	uid, gid, _ := strings.Cut(img.user, ":")
 	u, _ := strconv.Atoi(uid)
 	g, _ := strconv.Atoi(gid)
-	p := &unitProcess{cmd: exec.Command(img.command[0], img.command[1:]...), log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd.Env, p.cmd.Dir, p.cmd.Stdout, p.cmd.Stderr = env, img.workdir, p.log, p.log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: uint32(u), Gid: uint32(g)}}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		if !p.exited() {
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	cmd := exec.Command(img.command[0], img.command[1:]...)
+	cmd.Env, cmd.Dir = env, img.workdir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: uint32(u), Gid: uint32(g)}}
+	p := start(t, cmd)
 	waitTLSReady(t, p, "https://"+addr+"/readyz", pool)
 	p.stop(t)
 	if fi, err := os.Stat(filepath.Join(root, "var/lib/softtoken-server/softtoken.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != uint32(u) {

@@ -29,8 +29,16 @@ func startUnit(t *testing.T, service [][2]string) *unitProcess {
 		"--no-new-privs", "--bounding-set=-all", "--inh-caps=-all",
 		"--", "/bin/sh", "-c", `umask "$0"; exec "$@"`, one(t, service, "UMask"),
 	}
-	p := &unitProcess{cmd: exec.Command("setpriv", append(args, exe...)...), log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd.Env, p.cmd.Dir = env, one(t, service, "WorkingDirectory")
+	cmd := exec.Command("setpriv", append(args, exe...)...)
+	cmd.Env, cmd.Dir = env, one(t, service, "WorkingDirectory")
+	return start(t, cmd)
+}
+
+// start starts cmd, its output kept for the test's messages, and kills it
+// when the test ends if it still runs.
+func start(t *testing.T, cmd *exec.Cmd) *unitProcess {
+	t.Helper()
+	p := &unitProcess{cmd: cmd, log: &bytes.Buffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
