@@ -60,10 +60,7 @@ func TestAppPackage(t *testing.T) {
 // their packages, so they must be there once it is installed.
 func dlopened(t *testing.T) []string {
 	t.Helper()
-	var libs []string
-	for _, lib := range strings.Fields(run(t, "sh", "-c", "strings /usr/bin/softtoken | grep -E '^libX[A-Za-z0-9-]*\\.so\\.[0-9]+$' | sort -u")) {
-		libs = append(libs, lib)
-	}
+	libs := strings.Fields(run(t, "sh", "-c", "strings /usr/bin/softtoken | grep -E '^libX[A-Za-z0-9-]*\\.so\\.[0-9]+$' | sort -u"))
 	if len(libs) < 5 {
 		t.Fatalf("found %d X libraries named in /usr/bin/softtoken (%v): the test's search is wrong", len(libs), libs)
 	}
