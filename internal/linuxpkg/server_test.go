@@ -56,6 +56,11 @@ func TestServerPackage(t *testing.T) {
 	run(t, "bash", "-c", stAdmin+"\nst-admin migrate")
 	addr := freeAddr(t)
 	appendEnv(t, "SOFTTOKEN_LISTEN="+addr)
+	// Installed again, as an upgrade is: the env file stays as the
+	// administrator left it, with its group (the server below listens
+	// where it says), and the scripts run again without harm.
+	run(t, "dpkg", "-i", deb)
+	checkInstalled(t)
 	srv := startUnit(t, service)
 	waitReady(t, srv, "http://"+addr)
 	checkStateFiles(t)
