@@ -285,9 +285,10 @@ LINUXPKG_TARBALL := $(DIST)/softtoken-linux-amd64.tar.xz
 package-linux:
 	@[ -f $(LINUXPKG_TARBALL) ] || { echo "no $(LINUXPKG_TARBALL): run make package"; exit 1; }
 	rm -rf $(LINUXPKG_STAGE) $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
-	# the container image's build context too: the binary and an empty folder
-	mkdir -p $(LINUXPKG_STAGE)/tarball $(LINUXPKG_STAGE)/app $(LINUXPKG_STAGE)/empty
+	mkdir -p $(LINUXPKG_STAGE)/tarball $(LINUXPKG_STAGE)/app $(LINUXPKG_STAGE)/container/empty
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(LINUXPKG_STAGE)/softtoken-server ./server/cmd/softtoken-server
+	# the container image's build context: the binary and an empty folder
+	ln -f $(LINUXPKG_STAGE)/softtoken-server $(LINUXPKG_STAGE)/container/softtoken-server
 	GOBIN=$(abspath $(LINUXPKG_STAGE)) $(GO) install $(LINUXPKG_NFPM)
 	tar -xJf $(LINUXPKG_TARBALL) -C $(LINUXPKG_STAGE)/tarball
 	cd $(LINUXPKG_STAGE)/tarball && for f in bin/softtoken share/applications/io.github.softtoken.desktop share/pixmaps/io.github.softtoken.png; do \
@@ -306,13 +307,13 @@ package-linux:
 CONTAINER_IMAGE ?= softtoken-server:$(LINUXPKG_VERSION)
 
 container:
-	@[ -x $(LINUXPKG_STAGE)/softtoken-server ] || { echo "no $(LINUXPKG_STAGE)/softtoken-server: run make package"; exit 1; }
+	@[ -x $(LINUXPKG_STAGE)/container/softtoken-server ] || { echo "no $(LINUXPKG_STAGE)/container/softtoken-server: run make package"; exit 1; }
 	@if command -v podman >/dev/null; then b="podman build"; \
 	elif command -v buildah >/dev/null; then b="buildah bud"; \
 	elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then b="docker build"; \
 	else echo "no container builder here (podman, buildah, or docker with a daemon): server/Containerfile is not built"; exit 1; fi; \
-	echo "$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)"; \
-	$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)
+	echo "$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)/container"; \
+	$$b -f server/Containerfile -t $(CONTAINER_IMAGE) $(LINUXPKG_STAGE)/container
 
 # make test-packages: the packages make package-linux made, installed on
 # this machine with dpkg and purged again (internal/linuxpkg, behind the

@@ -37,17 +37,17 @@ type image struct {
 
 // No container builder runs here, so server/Containerfile's image is laid
 // out by hand, as FROM scratch would make it (no base image's files at
-// all): its COPY lines from the build context make dist/stage/linux/,
-// with their owners and modes, into an empty root; its ENTRYPOINT and
-// CMD run there (chroot) as its USER, in its WORKDIR, with its ENV, and
-// the TLS files it names, mounted as an operator would. /readyz answers
-// over TLS; SIGTERM stops it.
+// all): its COPY lines from the build context make puts in
+// dist/stage/linux/container/, with their owners and modes, into an
+// empty root; its ENTRYPOINT and CMD run there (chroot) as its USER, in
+// its WORKDIR, with its ENV, and the TLS files it names, mounted as an
+// operator would. /readyz answers over TLS; SIGTERM stops it.
 func TestContainerfileImage(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the test lays out an image's files with their owners and runs it in a chroot: run it as root")
 	}
 	img := readContainerfile(t, "../../server/Containerfile")
-	root, ctx := t.TempDir(), filepath.Join(os.Getenv("SOFTTOKEN_LINUXPKG_DIST"), "stage", "linux")
+	root, ctx := t.TempDir(), filepath.Join(os.Getenv("SOFTTOKEN_LINUXPKG_DIST"), "stage", "linux", "container")
 	for _, c := range img.copies {
 		copyInto(t, ctx, root, c)
 	}
