@@ -1,0 +1,77 @@
+//go:build windows
+
+package policy
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/windows/registry"
+)
+
+// Key is the registry key of the policies, under HKEY_LOCAL_MACHINE (the
+// computer's, which win) and HKEY_CURRENT_USER (the user's).
+const Key = `SOFTWARE\Policies\softtoken`
+
+// Read reads this computer's policy from the registry: each value from
+// HKLM\SOFTWARE\Policies\softtoken, else from HKCU's, as Windows applies
+// Group Policy. The warnings name each value left out, and why.
+func Read() (Policy, []error) {
+	var p Policy
+	var warns []error
+	for _, root := range []struct {
+		key  registry.Key
+		name string
+	}{{registry.LOCAL_MACHINE, `HKLM\` + Key}, {registry.CURRENT_USER, `HKCU\` + Key}} {
+		r, err := readKey(root.key, root.name)
+		if err != nil {
+			warns = append(warns, err)
+			continue
+		}
+		warns = append(warns, r.set(&p)...)
+		warns = append(warns, r.warns...)
+	}
+	return p, warns
+}
+
+// keyValues is one key's values, and the warnings about values of the
+// wrong type.
+type keyValues struct {
+	raw
+	warns []error
+}
+
+// readKey reads the policies under one root; a missing key is no policy.
+func readKey(root registry.Key, where string) (keyValues, error) {
+	kv := keyValues{raw: raw{where: where, strings: map[string]string{}, ints: map[string]int64{}}}
+	k, err := registry.OpenKey(root, Key, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return kv, nil
+	}
+	if err != nil {
+		return kv, &Warning{Where: where, Problem: fmt.Sprintf("cannot be read (%v)", err)}
+	}
+	defer k.Close()
+	for _, name := range []string{NameEnrolURL, NameLanguage} {
+		s, _, err := k.GetStringValue(name)
+		switch {
+		case errors.Is(err, registry.ErrNotExist):
+		case err != nil:
+			kv.warns = append(kv.warns, &Warning{Where: where, Name: name, Problem: "is not a string (REG_SZ): " + err.Error()})
+		default:
+			kv.strings[name] = s
+		}
+	}
+	for _, name := range []string{NameClipboardClearSeconds, NameAutoType} {
+		n, _, err := k.GetIntegerValue(name)
+		switch {
+		case errors.Is(err, registry.ErrNotExist):
+		case err != nil:
+			kv.warns = append(kv.warns, &Warning{Where: where, Name: name, Problem: "is not a number (REG_DWORD): " + err.Error()})
+		default:
+			kv.ints[name] = int64(min(n, 1<<40)) // a REG_QWORD's huge value stays out of range
+		}
+	}
+	return kv, nil
+}
+
