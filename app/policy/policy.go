@@ -17,6 +17,11 @@ import (
 	"github.com/softtoken/softtoken/enrolclient"
 )
 
+// Key is the Windows registry key of the policies, under
+// HKEY_LOCAL_MACHINE (the computer's, which win) and HKEY_CURRENT_USER (the
+// user's); docs/policy/softtoken.admx defines them there.
+const Key = `SOFTWARE\Policies\softtoken`
+
 // The policies' names: registry value names under SOFTWARE\Policies\softtoken,
 // keys of policy.json, and the names `softtoken settings` prints.
 const (

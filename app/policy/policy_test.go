@@ -87,7 +87,6 @@ func describe(p policy.Policy) string {
 	return "url=" + str(p.EnrolURL) + " lang=" + str(p.Language) + " clip=" + clip + " auto=" + auto
 }
 
-
 // TestReadFile: no file is no policy and no warning; an unreadable one
 // is named; SOFTTOKEN_POLICY names the file Read reads.
 func TestReadFile(t *testing.T) {

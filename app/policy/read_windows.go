@@ -9,10 +9,6 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-// Key is the registry key of the policies, under HKEY_LOCAL_MACHINE (the
-// computer's, which win) and HKEY_CURRENT_USER (the user's).
-const Key = `SOFTWARE\Policies\softtoken`
-
 // Read reads this computer's policy from the registry: each value from
 // HKLM\SOFTWARE\Policies\softtoken, else from HKCU's, as Windows applies
 // Group Policy. The warnings name each value left out, and why.
@@ -74,4 +70,3 @@ func readKey(root registry.Key, where string) (keyValues, error) {
 	}
 	return kv, nil
 }
-
