@@ -166,4 +166,3 @@ func hasTimer(ts []timer, d time.Duration) bool {
 	}
 	return false
 }
-

@@ -97,7 +97,7 @@ func TestADMX(t *testing.T) {
 	}
 	refs := func(kind string) []string {
 		var ids []string
-		for _, m := range regexp.MustCompile(`\$\(` + kind + `\.([A-Za-z0-9_]+)\)`).FindAllStringSubmatch(string(data), -1) {
+		for _, m := range regexp.MustCompile(`\$\(`+kind+`\.([A-Za-z0-9_]+)\)`).FindAllStringSubmatch(string(data), -1) {
 			ids = append(ids, m[1])
 		}
 		return ids
