@@ -73,17 +73,7 @@ type AddForm struct {
 // confirmed enrolment, onClose when the dialog should close.
 func NewAddForm(begin BeginFunc, prefs fyne.Preferences, url policy.Value[string], onDone func(enrolclient.Result), onClose func()) *AddForm {
 	f := &AddForm{begin: begin, prefs: prefs, onDone: onDone, onClose: onClose}
-	f.URL = widget.NewEntry()
-	f.URL.SetPlaceHolder(T("add.url.placeholder"))
-	f.URL.SetText(url.Value)
-	f.URLNote = widget.NewLabel(T("policy.fixed"))
-	f.URLNote.Wrapping = fyne.TextWrapWord
-	f.URLNote.Hide()
-	if url.Fixed() {
-		f.fixedURL = url.Value
-		f.URL.Disable()
-		f.URLNote.Show()
-	}
+	f.urlField(url)
 	f.UserID = widget.NewEntry()
 	f.UserID.SetPlaceHolder(T("add.userid.placeholder"))
 	f.Password = widget.NewPasswordEntry()
@@ -133,6 +123,22 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, url policy.Value[string
 		e.OnSubmitted = func(string) { f.submit() }
 	}
 	return f
+}
+
+// urlField builds the enrol URL's field, filled with url: disabled, with
+// a note under it, when the policy sets it.
+func (f *AddForm) urlField(url policy.Value[string]) {
+	f.URL = widget.NewEntry()
+	f.URL.SetPlaceHolder(T("add.url.placeholder"))
+	f.URL.SetText(url.Value)
+	f.URLNote = widget.NewLabel(T("policy.fixed"))
+	f.URLNote.Wrapping = fyne.TextWrapWord
+	f.URLNote.Hide()
+	if url.Fixed() {
+		f.fixedURL = url.Value
+		f.URL.Disable()
+		f.URLNote.Show()
+	}
 }
 
 // Asking reports that the form shows the security questions.

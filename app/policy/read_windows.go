@@ -48,24 +48,24 @@ func readKey(root registry.Key, where string) (keyValues, error) {
 		return kv, &Warning{Where: where, Problem: fmt.Sprintf("cannot be read (%v)", err)}
 	}
 	defer k.Close()
-	for _, name := range []string{NameEnrolURL, NameLanguage} {
-		s, _, err := k.GetStringValue(name)
-		switch {
-		case errors.Is(err, registry.ErrNotExist):
-		case err != nil:
-			kv.warns = append(kv.warns, &Warning{Where: where, Name: name, Problem: "is not a string (REG_SZ): " + err.Error()})
-		default:
-			kv.strings[name] = s
+	for _, v := range []struct{ name, kind string }{
+		{NameEnrolURL, "a string (REG_SZ)"}, {NameLanguage, "a string (REG_SZ)"},
+		{NameClipboardClearSeconds, "a number (REG_DWORD)"}, {NameAutoType, "a number (REG_DWORD)"},
+	} {
+		var err error
+		if v.name == NameEnrolURL || v.name == NameLanguage {
+			kv.strings[v.name], _, err = k.GetStringValue(v.name)
+		} else {
+			var n uint64
+			n, _, err = k.GetIntegerValue(v.name)
+			kv.ints[v.name] = int64(min(n, 1<<40)) // a REG_QWORD's huge value stays out of range
 		}
-	}
-	for _, name := range []string{NameClipboardClearSeconds, NameAutoType} {
-		n, _, err := k.GetIntegerValue(name)
-		switch {
-		case errors.Is(err, registry.ErrNotExist):
-		case err != nil:
-			kv.warns = append(kv.warns, &Warning{Where: where, Name: name, Problem: "is not a number (REG_DWORD): " + err.Error()})
-		default:
-			kv.ints[name] = int64(min(n, 1<<40)) // a REG_QWORD's huge value stays out of range
+		if err != nil {
+			delete(kv.strings, v.name)
+			delete(kv.ints, v.name)
+		}
+		if err != nil && !errors.Is(err, registry.ErrNotExist) {
+			kv.warns = append(kv.warns, &Warning{Where: where, Name: v.name, Problem: "is not " + v.kind + ": " + err.Error()})
 		}
 	}
 	return kv, nil
