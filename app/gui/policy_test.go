@@ -166,3 +166,16 @@ func hasTimer(ts []timer, d time.Duration) bool {
 	}
 	return false
 }
+
+// TestHotkeySetsAgree: Settings offers exactly the hotkey sets the
+// resolution accepts (policy.HotkeySets), each its own choice.
+func TestHotkeySetsAgree(t *testing.T) {
+	a, _ := memApp(t)
+	for i, name := range policy.HotkeySets {
+		a.Preferences().SetString(gui.PrefHotkeys, name)
+		s := gui.NewSettings(a.Preferences(), "", policy.Policy{})
+		if got := s.Hotkeys.SelectedIndex(); got != i || len(s.Hotkeys.Options) != len(policy.HotkeySets) {
+			t.Errorf("hotkeys %q: Settings selects %d of %d, want %d of %d", name, got, len(s.Hotkeys.Options), i, len(policy.HotkeySets))
+		}
+	}
+}
