@@ -1,6 +1,7 @@
 package prefsfile_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,14 +34,8 @@ func TestReadFile(t *testing.T) {
 				}
 			}
 			v, err := prefsfile.ReadFile(path)
-			if tc.errHas != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
-					t.Fatalf("got %v, want an error with %q", err, tc.errHas)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
+			if (err != nil) != (tc.errHas != "") || !strings.Contains(fmt.Sprint(err), tc.errHas) {
+				t.Fatalf("error %v, want one with %q", err, tc.errHas)
 			}
 			if n, ok := v.Int("clipboardSeconds"); n != tc.wantSecs || ok != tc.wantSet {
 				t.Errorf("clipboardSeconds %d, %v; want %d, %v", n, ok, tc.wantSecs, tc.wantSet)
