@@ -31,7 +31,7 @@ FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzD
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).
-CROSS_PKGS := ./token/... ./enrolclient/... ./app/autotype/ ./app/ontop/ ./app/cli/ ./app/instance/ ./app/scan/ ./server/...
+CROSS_PKGS := ./token/... ./enrolclient/... ./app/autotype/ ./app/ontop/ ./app/cli/ ./app/policy/ ./app/prefsfile/ ./app/instance/ ./app/scan/ ./server/...
 
 # make vet runs govulncheck against an offline copy of the Go vulnerability
 # database (the public one is out of reach here): the module

@@ -30,6 +30,8 @@ import (
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/app/instance"
 	"github.com/softtoken/softtoken/app/ontop"
+	"github.com/softtoken/softtoken/app/policy"
+	"github.com/softtoken/softtoken/app/prefsfile"
 	"github.com/softtoken/softtoken/assets"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token"
@@ -69,7 +71,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	interactive := term.IsTerminal(int(stdin.Fd()))
 	env := cli.Env{
 		Store: store, Now: time.Now, Stdin: stdin, Stdout: stdout, Stderr: stderr,
-		Interactive: interactive, Version: buildVersion(), Typer: autotype.Open,
+		Interactive: interactive, Version: buildVersion(), Typer: autotype.Open, Settings: effectiveSettings,
 	}
 	if interactive {
 		env.ReadSecret = func() (string, error) {
@@ -91,6 +93,10 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 		return err
 	}
 	defer release()
+	pol, warns := policy.Read()
+	for _, w := range warns {
+		slog.Warn("softtoken's policy has a bad value", "err", w)
+	}
 	a := fyneapp.NewWithID(appID)
 	icon := fyne.NewStaticResource("icon.png", assets.IconPNG)
 	a.SetIcon(icon)
@@ -98,7 +104,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	tray := ok && trayAvailable()
 	client := &enrolclient.Client{Store: store}
 	var w *gui.Window
-	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv("SOFTTOKEN_ENROL_URL"),
+	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv(enrolURLEnv), Policy: pol,
 		Typer: autotype.Open, Listen: autotype.Listen, KeepOnTop: ontop.Keep}
 	if tray {
 		cfg.OnChange = func(entries []token.Entry) {
@@ -129,6 +135,23 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	}
 	a.Run()
 	return nil
+}
+
+// enrolURLEnv pre-fills the Add dialog for a user who has no enrol URL
+// yet (make run's demo).
+const enrolURLEnv = "SOFTTOKEN_ENROL_URL"
+
+// effectiveSettings are the settings the window would use, read without
+// opening it (`softtoken settings`): the policy, then the preferences
+// Fyne keeps for appID, then the defaults.
+func effectiveSettings() (policy.Settings, []error) {
+	pol, warns := policy.Read()
+	user, err := prefsfile.Read(appID)
+	if err != nil {
+		warns = append(warns, err)
+		user = policy.Values{}
+	}
+	return policy.Resolve(pol, user, os.Getenv(enrolURLEnv)), warns
 }
 
 // onlyInstance makes this the one window per user and keyring service: a

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/softtoken/softtoken/app/autotype"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -38,6 +39,10 @@ type Env struct {
 	// Typer opens what types into the focused window (autotype.Open; nil:
 	// nothing can).
 	Typer func() (autotype.Typer, error)
+	// Settings are the effective settings (the policy over the user's
+	// preferences over the defaults), with the warnings about a bad
+	// policy or preferences file; nil: the build has none to tell.
+	Settings func() (policy.Settings, []error)
 }
 
 // UsageError is a command line that does not make sense; the program exits
@@ -70,6 +75,8 @@ Usage:
                                      after D (e.g. 2s); the next period's when fewer than 3 s are left
   softtoken rename OLD NEW           rename a token
   softtoken delete [--yes] NAME      delete a token (asks first unless --yes)
+  softtoken settings [--json]        print every setting, its value and where it came from: policy (set by
+                                     your organisation), user (Settings) or default
   softtoken version                  print the version
 
 NAME is a name as list prints it, a slot number, or a unique part of a name.
@@ -100,6 +107,8 @@ func Run(ctx context.Context, env Env, args []string) error {
 		return rename(env, rest)
 	case "delete":
 		return del(env, rest)
+	case "settings":
+		return settings(env, rest)
 	case "version", "--version":
 		if err := noArgs(cmd, rest); err != nil {
 			return err
@@ -223,7 +232,13 @@ func list(env Env, args []string) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	for line := range strings.Lines(buf.String()) {
+	return writeTrimmed(env, buf.String())
+}
+
+// writeTrimmed writes a table's lines without the spaces that pad their
+// last column.
+func writeTrimmed(env Env, table string) error {
+	for line := range strings.Lines(table) {
 		if _, err := fmt.Fprintln(env.Stdout, strings.TrimRight(line, " \n")); err != nil {
 			return err
 		}

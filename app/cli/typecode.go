@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -30,6 +31,11 @@ func typeCode(ctx context.Context, env Env, args []string) error {
 	}
 	if delay < 0 || delay > maxTypeDelay {
 		return usagef("type: --delay is 0 to 1m")
+	}
+	if env.Settings != nil {
+		if s, _ := env.Settings(); !s.AutoType.Value {
+			return errors.New("typing passcodes is turned off by your organisation's policy (AutoType)")
+		}
 	}
 	if env.Typer == nil {
 		return autotype.ErrNoDisplay

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/token/oneswipe"
 )
@@ -17,8 +18,9 @@ import (
 // BeginFunc starts an enrolment; enrolclient.Client.Begin in the app.
 type BeginFunc func(context.Context, enrolclient.Params) (*enrolclient.Enrolment, error)
 
-// prefEnrolURL remembers the last enrol URL that worked.
-const prefEnrolURL = "enrolURL"
+// prefEnrolURL remembers the last enrol URL that worked (unless the
+// policy sets it).
+const prefEnrolURL = policy.PrefEnrolURL
 
 // AddForm is the Add dialog's content, as the guide shows it (section
 // 4.2.1): enrol URL, user name, password, passcode; then, if the server
@@ -34,6 +36,9 @@ type AddForm struct {
 	EnrolButton, CancelButton       *widget.Button
 	// Errors under each field, and one for the whole form.
 	URLError, UserIDError, PasswordError, PasscodeError, AnswersError, FormError *widget.Label
+	// URLNote says, under URL, that the organisation set the enrol URL
+	// (policy EnrolURL): URL is then fixed.
+	URLNote *widget.Label
 
 	Content fyne.CanvasObject
 
@@ -49,6 +54,10 @@ type AddForm struct {
 	secretRows []fyne.CanvasObject
 	oneSwipe   string
 	oneNote    *widget.Label
+	// fixedURL is the enrol URL the policy sets, if any; refused says a
+	// scanned One Swipe code is for another server, so nothing is sent.
+	fixedURL string
+	refused  bool
 
 	busy bool
 	// cancel cancels a running Begin; enrolment is the enrolment under
@@ -58,14 +67,13 @@ type AddForm struct {
 	steps     atomic.Int32
 }
 
-// NewAddForm builds the form. defaultURL pre-fills the enrol URL when no
-// enrolment has succeeded yet; onDone runs after a confirmed enrolment,
-// onClose when the dialog should close.
-func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDone func(enrolclient.Result), onClose func()) *AddForm {
+// NewAddForm builds the form. url is the effective enrol URL
+// (Window.Effective): the last that worked or the default, which the user
+// may change, or the policy's, which is fixed. onDone runs after a
+// confirmed enrolment, onClose when the dialog should close.
+func NewAddForm(begin BeginFunc, prefs fyne.Preferences, url policy.Value[string], onDone func(enrolclient.Result), onClose func()) *AddForm {
 	f := &AddForm{begin: begin, prefs: prefs, onDone: onDone, onClose: onClose}
-	f.URL = widget.NewEntry()
-	f.URL.SetPlaceHolder(T("add.url.placeholder"))
-	f.URL.SetText(prefs.StringWithFallback(prefEnrolURL, defaultURL))
+	f.urlField(url)
 	f.UserID = widget.NewEntry()
 	f.UserID.SetPlaceHolder(T("add.userid.placeholder"))
 	f.Password = widget.NewPasswordEntry()
@@ -87,7 +95,7 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDo
 		return []fyne.CanvasObject{widget.NewLabel(label), container.NewVBox(in, errLabel)}
 	}
 	var grid []fyne.CanvasObject
-	grid = append(grid, row(T("add.url"), f.URL, f.URLError)...)
+	grid = append(grid, widget.NewLabel(T("add.url")), container.NewVBox(f.URL, f.URLNote, f.URLError))
 	grid = append(grid, row(T("add.userid"), f.UserID, f.UserIDError)...)
 	f.secretRows = append(row(T("add.password"), f.Password, f.PasswordError), row(T("add.passcode"), f.Passcode, f.PasscodeError)...)
 	grid = append(grid, f.secretRows...)
@@ -117,6 +125,22 @@ func NewAddForm(begin BeginFunc, prefs fyne.Preferences, defaultURL string, onDo
 	return f
 }
 
+// urlField builds the enrol URL's field, filled with url: disabled, with
+// a note under it, when the policy sets it.
+func (f *AddForm) urlField(url policy.Value[string]) {
+	f.URL = widget.NewEntry()
+	f.URL.SetPlaceHolder(T("add.url.placeholder"))
+	f.URL.SetText(url.Value)
+	f.URLNote = widget.NewLabel(T("policy.fixed"))
+	f.URLNote.Wrapping = fyne.TextWrapWord
+	f.URLNote.Hide()
+	if url.Fixed() {
+		f.fixedURL = url.Value
+		f.URL.Disable()
+		f.URLNote.Show()
+	}
+}
+
 // Asking reports that the form shows the security questions.
 func (f *AddForm) Asking() bool { return f.questions.Visible() }
 
@@ -141,7 +165,7 @@ func (f *AddForm) Cancel() {
 // submit is the Enrol (or Continue) button: Begin in the background.
 func (f *AddForm) submit() {
 	switch {
-	case f.busy:
+	case f.busy || f.refused:
 		return
 	case f.enrolment != nil:
 		f.sendAnswers()
@@ -217,7 +241,7 @@ func (f *AddForm) finish(res enrolclient.Result, err error) {
 	f.fields.Show()
 	f.EnrolButton.SetText(T("add.enrol"))
 	if err == nil {
-		if clean, _, uerr := enrolclient.URLs(f.URL.Text); uerr == nil {
+		if clean, _, uerr := enrolclient.URLs(f.URL.Text); uerr == nil && f.fixedURL == "" {
 			f.prefs.SetString(prefEnrolURL, clean)
 		}
 		f.onDone(res)
@@ -273,8 +297,16 @@ func (f *AddForm) sendAnswers() {
 
 // UseOneSwipe turns the form into the enrolment of a scanned One Swipe
 // code: the enrol URL and user ID come from the code and cannot be edited,
-// and no password or passcode is asked (the code proves the user).
+// and no password or passcode is asked (the code proves the user). A
+// code for another server than the one the policy sets is refused.
 func (f *AddForm) UseOneSwipe(e oneswipe.Enrolment) {
+	if clean, _, _ := enrolclient.URLs(e.EnrolURL); f.fixedURL != "" && clean != f.fixedURL {
+		f.refused = true
+		f.EnrolButton.Disable()
+		f.FormError.SetText(T("add.oneswipe.otherserver", args{"URL": e.EnrolURL, "Fixed": f.fixedURL}))
+		f.FormError.Show()
+		return
+	}
 	f.oneSwipe = e.Code
 	f.URL.SetText(e.EnrolURL)
 	f.UserID.SetText(e.UserID)
@@ -290,7 +322,7 @@ func (f *AddForm) UseOneSwipe(e oneswipe.Enrolment) {
 func (f *AddForm) setBusy(busy bool) {
 	f.busy = busy
 	for _, w := range []fyne.Disableable{f.URL, f.UserID, f.Password, f.Passcode, f.Question1, f.Question2, f.Answer1, f.Answer2, f.EnrolButton} {
-		if !busy && f.oneSwipe != "" && (w == f.URL || w == f.UserID) {
+		if !busy && (f.oneSwipe != "" && (w == f.URL || w == f.UserID) || f.fixedURL != "" && w == f.URL) {
 			continue
 		}
 		if busy {

@@ -53,6 +53,5 @@ func (w *Window) clearAfter() time.Duration {
 	if w.cfg.ClipboardClear > 0 {
 		return w.cfg.ClipboardClear
 	}
-	s := w.app.Preferences().IntWithFallback(PrefClipboardSeconds, defaultClipboardSeconds)
-	return time.Duration(max(s, 5)) * time.Second
+	return time.Duration(w.Effective().ClipboardClearSeconds.Value) * time.Second
 }

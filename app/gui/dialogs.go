@@ -66,7 +66,7 @@ func (w *Window) showAdd(e *oneswipe.Enrolment) {
 		w.Inform(T("full.title"), Message(token.ErrFull))
 		return
 	}
-	w.Add = NewAddForm(w.cfg.Begin, w.app.Preferences(), w.cfg.DefaultEnrolURL, w.enrolled, func() { w.addDialog.Hide() })
+	w.Add = NewAddForm(w.cfg.Begin, w.app.Preferences(), w.Effective().EnrolURL, w.enrolled, func() { w.addDialog.Hide() })
 	if e != nil {
 		w.Add.UseOneSwipe(*e)
 	}

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/softtoken/softtoken/app/autotype"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -16,9 +17,9 @@ import (
 const (
 	// PrefHotkeys is the modifiers of the hotkeys of tokens 1 to 6
 	// (one of hotkeySets' names; "off" turns them off).
-	PrefHotkeys = "hotkeys"
+	PrefHotkeys = policy.PrefHotkeys
 	// PrefHotkeyEnter presses Enter after a passcode a hotkey typed.
-	PrefHotkeyEnter = "hotkeyEnter"
+	PrefHotkeyEnter = policy.PrefHotkeyEnter
 )
 
 // hotkeySets are the hotkeys Settings offers: the modifiers, with the
@@ -31,9 +32,6 @@ var hotkeySets = []struct{ name, label string }{
 	{"super", "settings.hotkeys.super"},
 	{"off", "settings.hotkeys.off"},
 }
-
-// defaultHotkeys is the set of a trader who chose none.
-const defaultHotkeys = "ctrl+alt"
 
 // hotkeysOf are the six hotkeys of the set named name, or nil for "off"
 // (or a name no set has).
@@ -65,7 +63,8 @@ type hotkeys struct {
 	err    error
 }
 
-// StartHotkeys (re)starts the hotkeys the preferences name: each types
+// StartHotkeys (re)starts the hotkeys the settings name (off when the
+// policy AutoType is 0): each types
 // the passcode of its token into the window that has the focus
 // (TypeSlot). Without a way to grab keys (no listener, Wayland) it does
 // nothing but remember why, which Settings shows.
@@ -77,7 +76,7 @@ func (w *Window) StartHotkeys() {
 		w.keys.cancel = nil
 	}
 	w.keys.err = nil
-	keys := hotkeysOf(w.app.Preferences().StringWithFallback(PrefHotkeys, defaultHotkeys))
+	keys := hotkeysOf(w.Effective().Hotkeys.Value)
 	if keys == nil {
 		return
 	}
@@ -121,7 +120,7 @@ func (w *Window) hotkeyError() error {
 // window then shows as Next code does). The typing runs beside the Fyne
 // thread: it waits for the hotkey's keys to be let go.
 func (w *Window) TypeSlot(n int) {
-	if n < 1 || n > len(w.entries) || w.cfg.Typer == nil {
+	if n < 1 || n > len(w.entries) || w.cfg.Typer == nil || !w.Effective().AutoType.Value {
 		return
 	}
 	e := w.entries[n-1]

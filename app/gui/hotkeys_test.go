@@ -12,6 +12,7 @@ import (
 
 	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -143,7 +144,7 @@ func TestHotkeySettings(t *testing.T) {
 	f, k, a := keyboardFixture(t)
 	f.w.StartHotkeys()
 	k.wait(t, "the grab", func(k *keyboard) bool { return k.fire != nil })
-	s := gui.NewSettings(a.Preferences(), "")
+	s := gui.NewSettings(a.Preferences(), "", policy.Policy{})
 	if s.Hotkeys.SelectedIndex() != 0 || s.Enter.Checked {
 		t.Errorf("default settings: %q, enter %v", s.Hotkeys.Selected, s.Enter.Checked)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/softtoken/softtoken/app/policy"
 )
 
 // The languages the app speaks, as Fyne locales, and the preference that
@@ -19,7 +21,7 @@ const (
 	Italian = "it"
 	// PrefLanguage is the language chosen in Settings: English, Italian,
 	// or "" (the default) to follow the system's language.
-	PrefLanguage = "language"
+	PrefLanguage = policy.PrefLanguage
 )
 
 // Languages lists the languages there are translation files for, English

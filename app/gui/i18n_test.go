@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/token"
 )
 
@@ -348,7 +349,7 @@ func TestSettingsLanguage(t *testing.T) {
 	if got := a.Preferences().String(gui.PrefLanguage); got != gui.Italian {
 		t.Errorf("preference %q", got)
 	}
-	if again := gui.NewSettings(a.Preferences(), ""); again.Language.Selected != "Italiano" {
+	if again := gui.NewSettings(a.Preferences(), "", policy.Policy{}); again.Language.Selected != "Italiano" {
 		t.Errorf("Settings shows %q", again.Language.Selected)
 	}
 }

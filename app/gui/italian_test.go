@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/enrolclient"
 	"github.com/softtoken/softtoken/server/servertest"
@@ -102,6 +103,21 @@ func TestItalianEverywhere(t *testing.T) {
 			{"Scan", func() { test.Tap(w.ScanButton) }},
 			{"One Swipe", func() { test.Tap(w.Rows()[0].Swipe) }},
 			{"the Add dialog", func() { test.Tap(w.AddButton) }},
+		} {
+			d.open()
+			assertItalian(t, w, check, d.what)
+			closeOverlays(w)
+		}
+	})
+	t.Run("under a policy", func(t *testing.T) {
+		url, secs, off := "https://2fa.example.com/secenrol/", 45, false
+		w, check := italianWindow(t, gui.Config{Policy: policy.Policy{EnrolURL: &url, ClipboardClearSeconds: &secs, AutoType: &off}})
+		for _, d := range []struct {
+			what string
+			open func()
+		}{
+			{"Settings under a policy", func() { test.Tap(w.SettingsButton) }},
+			{"the Add dialog under a policy", func() { test.Tap(w.AddButton) }},
 		} {
 			d.open()
 			assertItalian(t, w, check, d.what)

@@ -16,22 +16,21 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/app/autotype"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/token"
 )
 
-// Preference keys. Settings live in Fyne's preferences, never with secrets.
+// Preference keys. Settings live in Fyne's preferences, never with
+// secrets; package policy knows them all, and resolves them under the
+// organisation's policy.
 const (
 	// PrefClipboardSeconds is how long a copied passcode stays on the
-	// clipboard (defaultClipboardSeconds).
-	PrefClipboardSeconds = "clipboardSeconds"
+	// clipboard (policy.DefaultClipboardSeconds).
+	PrefClipboardSeconds = policy.PrefClipboardSeconds
 	// PrefStartMinimised starts the app in the tray (when there is one).
-	PrefStartMinimised = "startMinimised"
+	PrefStartMinimised = policy.PrefStartMinimised
 )
-
-// defaultClipboardSeconds is how long a copied passcode stays on the
-// clipboard until the user sets PrefClipboardSeconds.
-const defaultClipboardSeconds = 30
 
 // defaultHideDelay is how long the window hides before a screen scan
 // unless Config.HideDelay says otherwise.
@@ -47,6 +46,9 @@ type Config struct {
 	Begin BeginFunc
 	// DefaultEnrolURL pre-fills the Add dialog until an enrolment succeeded.
 	DefaultEnrolURL string
+	// Policy is what the organisation set (policy.Read): each value it
+	// sets wins over the user's preference, and Settings shows it fixed.
+	Policy policy.Policy
 	// ClipboardClear overrides PrefClipboardSeconds (tests).
 	ClipboardClear time.Duration
 	// After runs f on the Fyne thread after d; by default a timer and
@@ -166,11 +168,11 @@ func New(a fyne.App, cfg Config) *Window {
 	return w
 }
 
-// Relabel speaks the language of the preference PrefLanguage
+// Relabel speaks the language of the setting Language (the policy's or PrefLanguage)
 // (SetLanguage) and rebuilds the window's widgets in it; New calls it, and
 // so does Settings when the language changed.
 func (w *Window) Relabel() {
-	SetLanguage(w.app.Preferences().String(PrefLanguage))
+	SetLanguage(w.Effective().Language.Value)
 	w.ScanButton = widget.NewButtonWithIcon(T("window.scan"), theme.SearchIcon(), w.ShowScan)
 	w.AddButton = widget.NewButtonWithIcon(T("window.add"), theme.ContentAddIcon(), w.ShowAdd)
 	// Under the toolbar, wrapped: in the toolbar it would widen the

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/softtoken/softtoken/app/gui"
+	"github.com/softtoken/softtoken/app/policy"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 )
@@ -308,7 +309,7 @@ func TestGroup(t *testing.T) {
 func TestSettings(t *testing.T) {
 	f := newFixture(t, "alice")
 	prefs := fyne.CurrentApp().Preferences()
-	s := gui.NewSettings(prefs, "https://default.example/secenrol/")
+	s := gui.NewSettings(prefs, "https://default.example/secenrol/", policy.Policy{})
 	if s.ClipboardSeconds.Text != "30" || s.EnrolURL.Text != "https://default.example/secenrol/" || s.StartMinimised.Checked {
 		t.Errorf("defaults: %q %q %v", s.ClipboardSeconds.Text, s.EnrolURL.Text, s.StartMinimised.Checked)
 	}
@@ -332,7 +333,7 @@ func TestSettings(t *testing.T) {
 	if !strings.Contains(f.w.Status.Text, "cleared in 45 s") {
 		t.Errorf("notice %q", f.w.Status.Text)
 	}
-	if again := gui.NewSettings(prefs, ""); again.EnrolURL.Text != "https://secureauth.example.com/secenrol/" {
+	if again := gui.NewSettings(prefs, "", policy.Policy{}); again.EnrolURL.Text != "https://secureauth.example.com/secenrol/" {
 		t.Errorf("enrol URL saved as %q", again.EnrolURL.Text)
 	}
 }
