@@ -65,11 +65,21 @@ type Client struct {
 	// TLS configures certificate checks; nil uses the system's roots.
 	TLS *tls.Config
 	// Proxy is the proxy for a request to a URL (https:// or http://), nil
-	// for none; a nil Proxy is SystemProxy (HTTPS_PROXY, HTTP_PROXY,
-	// NO_PROXY; failing those, on Windows, the user's Internet Settings).
-	// Only http:// proxies are supported, with basic authentication when
-	// the proxy URL has a user and password.
+	// for none. When Proxy is nil, the proxy is found, at every
+	// enrolment, in this order: the ProxyPAC script; HTTPS_PROXY,
+	// HTTP_PROXY and NO_PROXY; on Windows, the user's Internet Settings:
+	// their automatic configuration script (AutoConfigURL), else their
+	// proxy; else none. Only http:// proxies are supported, with basic
+	// authentication when the proxy URL has a user and password, and
+	// NTLM (or Negotiate offering NTLM) when the proxy asks for it: as
+	// the URL's user (http://DOMAIN%5Cuser:password@host:port) or, on
+	// Windows and without one, as the logged-on user.
 	Proxy func(*url.URL) (*url.URL, error)
+	// ProxyPAC is the URL (http, https or file) of a proxy
+	// auto-configuration script to choose the proxy with (package pac):
+	// the proxies it names are tried in order, the first that answers is
+	// used. The app sets it from --proxy-pac or SOFTTOKEN_PROXY_PAC.
+	ProxyPAC string
 	// StepTimeout bounds every network step (default 20 s).
 	StepTimeout time.Duration
 	// Now is the clock (default time.Now).

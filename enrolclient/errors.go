@@ -45,6 +45,11 @@ type Error struct {
 	// and port, never a password) and what it answered ("" when it did
 	// not), for a window that words the message in its own language.
 	Proxy, ProxyAnswer string
+	// ProxyScript is the URL of the automatic proxy configuration (PAC)
+	// script that chose the proxy, or that could not be fetched or run
+	// (errors.Is tells which: pac.ErrFetch, pac.ErrScript, pac.ErrResult);
+	// "" when no script was used.
+	ProxyScript string
 }
 
 // Error returns the message for the user.

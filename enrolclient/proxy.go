@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,38 +53,6 @@ func SystemProxy(u *url.URL) (*url.URL, error) {
 	return s.ProxyFunc()(u)
 }
 
-// autoConfigHint is a sentence for a server that cannot be reached
-// without a proxy while this PC's Internet Settings name an automatic
-// configuration script, which softtoken does not run; "" otherwise.
-func (c *Client) autoConfigHint() string {
-	if c.Proxy != nil || envProxySet() {
-		return ""
-	}
-	s, ok := osInternetSettings()
-	if !ok || s.AutoConfigURL == "" || (s.Enable && s.Server != "") {
-		return ""
-	}
-	return fmt.Sprintf("; this PC finds its proxy with an automatic configuration script (%s), which softtoken cannot use: ask your administrator for the proxy's address and set it in Internet Options (LAN settings) or as HTTPS_PROXY", s.AutoConfigURL)
-}
-
-// proxyFor is the proxy for the websocket URL wsURL, or nil.
-func (c *Client) proxyFor(wsURL *url.URL) (*url.URL, error) {
-	find := c.Proxy
-	if find == nil {
-		find = SystemProxy
-	}
-	u := *wsURL
-	u.Scheme = map[string]string{"wss": "https", "ws": "http"}[u.Scheme]
-	p, err := find(&u)
-	if err != nil || p == nil {
-		return nil, err
-	}
-	if p.Scheme != "http" || p.Host == "" {
-		return nil, fmt.Errorf("proxy %s: only http:// proxies are supported", proxyName(p))
-	}
-	return p, nil
-}
-
 // proxyName is how a proxy is told to the user: its host and port,
 // never its password.
 func proxyName(p *url.URL) string { return p.Host }
@@ -95,7 +64,11 @@ type proxyErr struct {
 	target string // host:port of the server
 	status int    // the proxy's HTTP status, 0 when it did not answer
 	text   string // the status line's text
-	err    error
+	// ntlm is the identity offered by NTLM when the proxy refused it, ""
+	// when NTLM was not tried; offered says the proxy offered NTLM.
+	ntlm    string
+	offered bool
+	err     error
 }
 
 func (e *proxyErr) Error() string {
@@ -107,12 +80,83 @@ func (e *proxyErr) Error() string {
 
 func (e *proxyErr) Unwrap() error { return e.err }
 
-// connectVia opens a tunnel to addr through the HTTP proxy p (CONNECT,
-// with basic authentication when p has a user), within ctx.
+// connectVia opens a tunnel to addr through the HTTP proxy p (CONNECT),
+// within ctx: with basic authentication when p has a user; when the
+// proxy asks for NTLM (or Negotiate), again on a new connection with an
+// NTLM handshake, as p's user or, on Windows, as the logged-on user.
 // gorilla/websocket's own proxy support tells a refusal only by its
 // status text and a dead proxy like a dead server: this one keeps both
 // apart, for messages that name the proxy.
 func connectVia(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
+	authz := ""
+	if p.User != nil {
+		pw, _ := p.User.Password()
+		authz = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw))
+	}
+	t, err := openTunnel(ctx, p, addr)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.connect(authz)
+	if err != nil {
+		return nil, err
+	}
+	scheme := ntlmScheme(resp.Header)
+	if resp.StatusCode == http.StatusProxyAuthRequired && scheme != "" {
+		if auth := newNTLM(p); auth != nil {
+			t.close()
+			defer auth.release()
+			return connectNTLM(ctx, p, addr, scheme, auth)
+		}
+	}
+	return t.finish(resp, scheme != "")
+}
+
+// connectNTLM opens a tunnel with an NTLM handshake: negotiate, the
+// proxy's challenge, authenticate, all on one connection.
+func connectNTLM(ctx context.Context, p *url.URL, addr, scheme string, auth ntlmAuth) (net.Conn, error) {
+	t, err := openTunnel(ctx, p, addr)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (net.Conn, error) {
+		t.conn.Close()
+		return nil, &proxyErr{proxy: p, target: addr, err: fmt.Errorf("NTLM authentication: %w", err)}
+	}
+	msg, err := auth.negotiate()
+	if err != nil {
+		return fail(err)
+	}
+	resp, err := t.connect(scheme + " " + base64.StdEncoding.EncodeToString(msg))
+	if err != nil {
+		return nil, err
+	}
+	challenge := ntlmChallenge(resp.Header, scheme)
+	if resp.StatusCode != http.StatusProxyAuthRequired || challenge == nil || resp.Close {
+		return t.finishNTLM(resp, auth)
+	}
+	if msg, err = auth.authenticate(challenge); err != nil {
+		return fail(err)
+	}
+	if resp, err = t.connect(scheme + " " + base64.StdEncoding.EncodeToString(msg)); err != nil {
+		return nil, err
+	}
+	return t.finishNTLM(resp, auth)
+}
+
+// tunnel is a connection to a proxy on which CONNECT requests are sent.
+type tunnel struct {
+	ctx  context.Context
+	p    *url.URL
+	addr string
+	conn net.Conn
+	br   *bufio.Reader
+	stop func() bool
+}
+
+// openTunnel connects to the proxy p, for a tunnel to addr; the
+// connection's deadline is ctx's, and ctx's end cuts it.
+func openTunnel(ctx context.Context, p *url.URL, addr string) (*tunnel, error) {
 	hostPort := p.Host
 	if p.Port() == "" {
 		hostPort = net.JoinHostPort(p.Hostname(), "80")
@@ -122,49 +166,88 @@ func connectVia(ctx context.Context, p *url.URL, addr string) (net.Conn, error) 
 	if err != nil {
 		return nil, &proxyErr{proxy: p, target: addr, err: err}
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
-	if p.User != nil {
-		pw, _ := p.User.Password()
-		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw)))
-	}
-	br := bufio.NewReader(conn)
-	var resp *http.Response
-	if err = req.Write(conn); err == nil {
-		resp, err = http.ReadResponse(br, req)
-	}
-	if err != nil {
-		conn.Close()
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		return nil, &proxyErr{proxy: p, target: addr, err: err}
-	}
-	if resp.StatusCode != http.StatusOK {
-		conn.Close()
-		text := strings.TrimSpace(resp.Status)
-		return nil, &proxyErr{proxy: p, target: addr, status: resp.StatusCode, text: text, err: errors.New(text)}
-	}
-	if br.Buffered() > 0 {
-		conn.Close()
-		return nil, &proxyErr{proxy: p, target: addr, err: errors.New("the proxy sent data before the server spoke")}
-	}
-	_ = conn.SetDeadline(time.Time{})
-	return conn, nil
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	return &tunnel{ctx: ctx, p: p, addr: addr, conn: conn, br: bufio.NewReader(conn), stop: stop}, nil
 }
 
-// proxyMsg turns a proxy failure into an Error for the user.
-func proxyMsg(e *proxyErr, server string) *Error {
+// connect sends CONNECT with the Proxy-Authorization authz (none if "")
+// and reads the answer; a refusal's body is read, so that the
+// connection can carry the next request. On error the connection is
+// closed.
+func (t *tunnel) connect(authz string) (*http.Response, error) {
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: t.addr}, Host: t.addr, Header: http.Header{}}
+	if authz != "" {
+		req.Header.Set("Proxy-Authorization", authz)
+	}
+	var resp *http.Response
+	err := req.Write(t.conn)
+	if err == nil {
+		resp, err = http.ReadResponse(t.br, req)
+	}
+	if err == nil && resp.StatusCode != http.StatusOK {
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	}
+	if err != nil {
+		t.close()
+		if t.ctx.Err() != nil {
+			err = t.ctx.Err()
+		}
+		return nil, &proxyErr{proxy: t.p, target: t.addr, err: err}
+	}
+	return resp, nil
+}
+
+func (t *tunnel) close() {
+	t.stop()
+	t.conn.Close()
+}
+
+// finish is the tunnel when the proxy answered 200, else its refusal;
+// offered says the proxy offered NTLM.
+func (t *tunnel) finish(resp *http.Response, offered bool) (net.Conn, error) {
+	if resp.StatusCode != http.StatusOK {
+		t.close()
+		text := strings.TrimSpace(resp.Status)
+		return nil, &proxyErr{proxy: t.p, target: t.addr, status: resp.StatusCode, text: text, offered: offered, err: errors.New(text)}
+	}
+	if t.br.Buffered() > 0 {
+		t.close()
+		return nil, &proxyErr{proxy: t.p, target: t.addr, err: errors.New("the proxy sent data before the server spoke")}
+	}
+	t.stop()
+	_ = t.conn.SetDeadline(time.Time{})
+	return t.conn, nil
+}
+
+// finishNTLM is finish after an NTLM handshake: a refusal names the
+// identity offered.
+func (t *tunnel) finishNTLM(resp *http.Response, auth ntlmAuth) (net.Conn, error) {
+	conn, err := t.finish(resp, true)
+	var pe *proxyErr
+	if errors.As(err, &pe) && pe.status == http.StatusProxyAuthRequired {
+		pe.ntlm = auth.who()
+	}
+	return conn, err
+}
+
+// proxyMsg turns a proxy failure into an Error for the user; setting
+// names where the proxy came from.
+func proxyMsg(e *proxyErr, server, setting string) *Error {
 	name := proxyName(e.proxy)
-	ask := "check this PC's proxy setting (" + proxySettingName + "), or ask your administrator"
+	ask := "check " + setting + ", or ask your administrator"
 	var msg string
 	switch {
+	case e.status == http.StatusProxyAuthRequired && e.ntlm != "" && e.proxy.User == nil:
+		msg = fmt.Sprintf("the proxy %s refused %s (NTLM, %s): %s; to use another user name and password, %s", name, e.ntlm, e.text, ask, fmt.Sprintf(proxyAuthHow, name))
 	case e.status == http.StatusProxyAuthRequired && e.proxy.User == nil:
-		msg = fmt.Sprintf("the proxy %s asks for a user name and password (%s): %s, or ask your administrator", name, e.text, fmt.Sprintf(proxyAuthHow, name))
+		how := fmt.Sprintf(proxyAuthHow, name)
+		if e.offered {
+			how += ` (it asks for NTLM: write the user as DOMAIN%5Cuser)`
+		}
+		msg = fmt.Sprintf("the proxy %s asks for a user name and password (%s): %s, or ask your administrator", name, e.text, how)
 	case e.status == http.StatusProxyAuthRequired:
 		msg = fmt.Sprintf("the proxy %s refused the user name or password of user %s (%s): %s", name, e.proxy.User.Username(), e.text, ask)
 	case e.status != 0:

@@ -31,16 +31,20 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
 	if err != nil {
 		return nil, newErr(KindBadURL, "url", "the enrol URL is not valid: type it as in your welcome mail", err)
 	}
-	proxy, err := c.proxyFor(u)
-	if err != nil {
+	r, err := c.routeFor(ctx, u)
+	var pe *pacErr
+	switch {
+	case ctx.Err() != nil:
+		return nil, errCancelled(ctx.Err())
+	case errors.As(err, &pe):
+		return nil, pacMsg(pe)
+	case err != nil:
 		return nil, newErr(KindProxy, "", fmt.Sprintf("this PC's proxy setting is not usable (%v): check %s, or ask your administrator", err, proxySettingName), err)
 	}
-	// The proxy, if any, is dialled here rather than by gorilla/websocket
-	// (connectVia says why).
-	d := websocket.Dialer{HandshakeTimeout: c.timeout(), TLSClientConfig: c.TLS, Proxy: nil}
-	if proxy != nil {
-		d.NetDialContext = func(ctx context.Context, _, addr string) (net.Conn, error) { return connectVia(ctx, proxy, addr) }
-	}
+	// The proxies, if any, are dialled here rather than by
+	// gorilla/websocket (connectVia says why).
+	d := websocket.Dialer{HandshakeTimeout: c.timeout(), TLSClientConfig: c.TLS, Proxy: nil,
+		NetDialContext: func(ctx context.Context, _, addr string) (net.Conn, error) { return dialRoute(ctx, r, addr) }}
 	dctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	conn, resp, err := d.DialContext(dctx, wsURL, nil)
@@ -48,29 +52,31 @@ func (c *Client) dial(ctx context.Context, wsURL string) (*session, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		err := dialErr(ctx, wsURL, err)
-		if k := KindOf(err); proxy == nil && (k == KindUnreachable || k == KindTimeout) {
-			var e *Error
-			if hint := c.autoConfigHint(); hint != "" && errors.As(err, &e) {
-				e.Msg += hint
-			}
-		}
-		return nil, err
+		return nil, dialErr(ctx, wsURL, r, err)
 	}
 	return &session{c: c, conn: wireclient.NewConn(conn, wire.EncOAEPSHA256, c.timeout())}, nil
 }
 
-func dialErr(ctx context.Context, wsURL string, err error) error {
+func dialErr(ctx context.Context, wsURL string, r route, err error) error {
 	u, _ := url.Parse(wsURL)
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var pe *proxyErr
+	var re *routeErr
 	switch {
 	case ctx.Err() != nil:
 		return errCancelled(ctx.Err())
+	case errors.As(err, &re):
+		return routeMsg(re, u.Host)
 	case errors.As(err, &pe):
-		return proxyMsg(pe, u.Host)
+		setting := "this PC's proxy setting (" + proxySettingName + ")"
+		if r.script != "" {
+			setting = "this PC's automatic proxy configuration script " + r.script
+		}
+		e := proxyMsg(pe, u.Host, setting)
+		e.ProxyScript = r.script
+		return e
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		return newErr(KindTLS, "url", fmt.Sprintf("the server %s has a certificate this PC does not trust: check the enrol URL; if it is right, ask your administrator", u.Host), err)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):

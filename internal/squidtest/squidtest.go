@@ -26,8 +26,13 @@ type Options struct {
 	// Hosts are lines of the proxy's own hosts file ("127.0.0.1 enrol.test").
 	Hosts []string
 	// Users require proxy authentication (basic) with these user names and
-	// passwords; none means the proxy lets everyone through.
+	// passwords; with none, and no NTLM, the proxy lets everyone through.
 	Users map[string]string
+	// NTLM makes the proxy ask for NTLM authentication (and nothing
+	// else when Users is empty), with squid's ntlm_fake_auth helper: any
+	// user name and password pass the handshake, and the access log names
+	// the user (DOMAIN\user).
+	NTLM bool
 }
 
 // Proxy is a running squid on 127.0.0.1.
@@ -101,9 +106,13 @@ func (p *Proxy) writeConfig(t testing.TB, o Options) {
 		conf = append(conf,
 			"auth_param basic program /usr/lib/squid/basic_ncsa_auth "+filepath.Join(dir, "passwd"),
 			"auth_param basic children 1",
-			"auth_param basic realm softtoken-test",
-			"acl authed proxy_auth REQUIRED",
-			"http_access deny !authed")
+			"auth_param basic realm softtoken-test")
+	}
+	if o.NTLM {
+		conf = append(conf, "auth_param ntlm program /usr/lib/squid/ntlm_fake_auth", "auth_param ntlm children 1")
+	}
+	if len(o.Users) > 0 || o.NTLM {
+		conf = append(conf, "acl authed proxy_auth REQUIRED", "http_access deny !authed")
 	}
 	conf = append(conf, "http_access allow all")
 	write(t, filepath.Join(dir, "squid.conf"), strings.Join(conf, "\n")+"\n")
