@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	env := cli.Env{
 		Store: store, Now: time.Now, Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		Interactive: interactive, Version: buildVersion(), Typer: autotype.Open, Settings: effectiveSettings,
+		ProxyPAC: os.Getenv(proxyPACEnv),
 	}
 	if interactive {
 		env.ReadSecret = func() (string, error) {
@@ -102,7 +103,7 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 	a.SetIcon(icon)
 	desk, ok := a.(desktop.App)
 	tray := ok && trayAvailable()
-	client := &enrolclient.Client{Store: store}
+	client := &enrolclient.Client{Store: store, ProxyPAC: os.Getenv(proxyPACEnv)}
 	var w *gui.Window
 	cfg := gui.Config{Store: store, Now: time.Now, Begin: client.Begin, DefaultEnrolURL: os.Getenv(enrolURLEnv), Policy: pol,
 		Typer: autotype.Open, Listen: autotype.Listen, KeepOnTop: ontop.Keep}
@@ -140,6 +141,11 @@ func runGUI(ctx context.Context, store *keyringstore.Store, stderr io.Writer) er
 // enrolURLEnv pre-fills the Add dialog for a user who has no enrol URL
 // yet (make run's demo).
 const enrolURLEnv = "SOFTTOKEN_ENROL_URL"
+
+// proxyPACEnv names the automatic proxy configuration script that the
+// enrolment finds its proxy with, in the window and the command line
+// (docs/enrolment.md, "Behind a proxy").
+const proxyPACEnv = "SOFTTOKEN_PROXY_PAC"
 
 // effectiveSettings are the settings the window would use, read without
 // opening it (`softtoken settings`): the policy, then the preferences

@@ -117,7 +117,12 @@ func runPAC(ctx context.Context, scriptURL string, u *url.URL) (route, error) {
 	return r, nil
 }
 
-// routeErr says that every hop of a route of several failed.
+// ErrNoProxyAnswers is the cause of a KindProxy error when none of
+// several proxies that an automatic configuration script chose answered.
+var ErrNoProxyAnswers = errors.New("none of the proxies answers")
+
+// routeErr says that every hop of a route of several failed; it is
+// ErrNoProxyAnswers.
 type routeErr struct {
 	r    route
 	errs []error
@@ -128,6 +133,8 @@ func (e *routeErr) Error() string {
 }
 
 func (e *routeErr) Unwrap() []error { return e.errs }
+
+func (e *routeErr) Is(target error) bool { return target == ErrNoProxyAnswers }
 
 // names are the route's hops as the user is told them.
 func (r route) names() string {

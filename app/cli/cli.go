@@ -43,6 +43,10 @@ type Env struct {
 	// preferences over the defaults), with the warnings about a bad
 	// policy or preferences file; nil: the build has none to tell.
 	Settings func() (policy.Settings, []error)
+	// ProxyPAC is the URL of a proxy auto-configuration script to find
+	// the enrolment's proxy with (SOFTTOKEN_PROXY_PAC, read by main);
+	// enrol's --proxy-pac overrides it.
+	ProxyPAC string
 }
 
 // UsageError is a command line that does not make sense; the program exits
@@ -62,8 +66,11 @@ const Usage = `softtoken keeps up to six soft tokens in the system keyring and s
 Usage:
   softtoken                          open the window
   softtoken add [URI|-]              add a token from an otpauth:// URI; without URI or with -, read it from standard input
-  softtoken enrol URL USERID         enrol with the server at the enrol URL of your welcome mail; asks for
-                                     password and passcode (one per line on standard input when it is not a terminal)
+  softtoken enrol [--proxy-pac PAC] URL USERID
+                                     enrol with the server at the enrol URL of your welcome mail; asks for
+                                     password and passcode (one per line on standard input when it is not a terminal);
+                                     --proxy-pac finds the proxy with the automatic configuration script at the URL PAC
+                                     (http, https or file; default SOFTTOKEN_PROXY_PAC)
   softtoken scan [--yes] FILE        show the token or One Swipe enrolment code in a QR code image
                                      (PNG, JPEG, GIF); --yes adds the token or enrols
   softtoken scan [--yes] --screen    the same for a QR code on the screen
@@ -82,6 +89,8 @@ Usage:
 NAME is a name as list prints it, a slot number, or a unique part of a name.
 Tokens live in the system keyring under the service name "softtoken"
 (SOFTTOKEN_KEYRING_SERVICE overrides it).
+Enrolment finds its proxy with --proxy-pac or SOFTTOKEN_PROXY_PAC, else HTTPS_PROXY, else (on Windows) the
+Internet Settings; a proxy that asks for NTLM takes http://DOMAIN%5Cuser:password@host:port.
 `
 
 // Run runs the command in args (without the program name).

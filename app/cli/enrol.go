@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,13 +13,15 @@ import (
 	"github.com/softtoken/softtoken/enrolclient"
 )
 
-// enrol is `softtoken enrol URL USERID`. Secrets come from the terminal
+// enrol is `softtoken enrol [--proxy-pac PAC] URL USERID`. Secrets come from the terminal
 // without echo, or one per line from standard input when it is not a
 // terminal: password, passcode, then, if the server asks for security
 // questions, for each of the two the number of the chosen question and
 // the answer.
 func enrol(ctx context.Context, env Env, args []string) error {
-	rest, err := flags(env, "enrol", args, 2, 2, nil)
+	rest, err := flags(env, "enrol", args, 2, 2, func(fs *flag.FlagSet) {
+		fs.StringVar(&env.ProxyPAC, "proxy-pac", env.ProxyPAC, "URL of the proxy auto-configuration script")
+	})
 	if err != nil {
 		return err
 	}
@@ -37,7 +40,7 @@ func enrol(ctx context.Context, env Env, args []string) error {
 // runEnrol enrols with p, asks in for the answers to the security
 // questions if the server wants them, and reports the result.
 func runEnrol(ctx context.Context, env Env, in *input, p enrolclient.Params) error {
-	c := &enrolclient.Client{Store: env.Store, Now: env.Now}
+	c := &enrolclient.Client{Store: env.Store, Now: env.Now, ProxyPAC: env.ProxyPAC}
 	e, err := c.Begin(ctx, p)
 	if err != nil {
 		return err

@@ -1,8 +1,14 @@
 package cli_test
 
 import (
+	"bytes"
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/softtoken/softtoken/app/cli"
 
 	"github.com/softtoken/softtoken/server/servertest"
 )
@@ -94,5 +100,30 @@ func TestEnrolCommandAsksAgain(t *testing.T) {
 	if want := "softtoken: the answers were not accepted: each answer must be 2 to 200 characters\n"; !strings.Contains(prompts, want) ||
 		strings.Count(prompts, "What was the make of your first car?") != 2 {
 		t.Errorf("the refusal and the questions again: %q", prompts)
+	}
+}
+
+// --proxy-pac, and SOFTTOKEN_PROXY_PAC (Env.ProxyPAC, which the flag
+// overrides), name the automatic configuration script enrol finds its
+// proxy with: one that cannot be read is told.
+func TestEnrolProxyPAC(t *testing.T) {
+	missing := "file://" + filepath.Join(t.TempDir(), "missing.pac")
+	other := "file://" + filepath.Join(t.TempDir(), "other.pac")
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string
+	}{
+		{"", []string{"enrol", "--proxy-pac", missing, "https://enrol.test/secenrol/", "trader"}, missing},
+		{missing, []string{"enrol", "https://enrol.test/secenrol/", "trader"}, missing},
+		{other, []string{"enrol", "--proxy-pac", missing, "https://enrol.test/secenrol/", "trader"}, missing},
+	} {
+		var out, errOut bytes.Buffer
+		err := cli.Run(context.Background(), cli.Env{Store: newSession(t).store, Now: time.Now, Stdin: strings.NewReader("pw\n123456\n"),
+			Stdout: &out, Stderr: &errOut, ProxyPAC: tc.env}, tc.args)
+		want := "cannot fetch this PC's automatic proxy configuration script " + tc.want + " (open "
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%v with SOFTTOKEN_PROXY_PAC=%s: got %v, want %q", tc.args, tc.env, err, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/softtoken/softtoken/app/autotype"
 	"github.com/softtoken/softtoken/app/scan"
 	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/enrolclient/pac"
 	"github.com/softtoken/softtoken/token"
 	"github.com/softtoken/softtoken/token/keyringstore"
 	"github.com/softtoken/softtoken/token/qr"
@@ -131,6 +132,9 @@ func enrolMessage(err error, enrolURL string) string {
 	// A proxy's failure names the proxy and its answer in every language
 	// (issue #14: which proxy, and what it answered).
 	var ee *enrolclient.Error
+	if key := pacKey(err); kind == enrolclient.KindProxy && key != "" && errors.As(err, &ee) && ee.ProxyScript != "" {
+		return T(key, args{"Script": ee.ProxyScript, "Proxies": ee.Proxy})
+	}
 	if kind == enrolclient.KindProxy && errors.As(err, &ee) && ee.Proxy != "" {
 		if ee.ProxyAnswer == "" {
 			return T("enrol.proxy.silent", args{"Proxy": ee.Proxy})
@@ -138,4 +142,27 @@ func enrolMessage(err error, enrolURL string) string {
 		return T("enrol.proxy.refused", args{"Proxy": ee.Proxy, "Answer": ee.ProxyAnswer})
 	}
 	return T(enrolKey(err), args{"Host": host, "Max": token.MaxTokens})
+}
+
+// pacKeys are the translation keys of the failures of an automatic proxy
+// configuration (PAC) script, by their cause.
+var pacKeys = []struct {
+	err error
+	key string
+}{
+	{pac.ErrFetch, "enrol.pac.fetch"},
+	{pac.ErrScript, "enrol.pac.script"},
+	{pac.ErrResult, "enrol.pac.result"},
+	{enrolclient.ErrNoProxyAnswers, "enrol.pac.allfailed"},
+}
+
+// pacKey is the translation key of a PAC script's failure, "" for any
+// other error.
+func pacKey(err error) string {
+	for _, k := range pacKeys {
+		if errors.Is(err, k.err) {
+			return k.key
+		}
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package gui_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/softtoken/softtoken/app/gui"
 	"github.com/softtoken/softtoken/enrolclient"
+	"github.com/softtoken/softtoken/enrolclient/pac"
 )
 
 // TestEnrolErrorMessages: the Add form words an enrolment error by its
@@ -34,6 +36,14 @@ func TestEnrolErrorMessages(t *testing.T) {
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, Proxy: "proxy.example:3128", ProxyAnswer: "407 Proxy Authentication Required"}, formError,
 			"Il proxy proxy.example:3128 non ha lasciato passare la connessione verso il server di registrazione (risposta del proxy: 407 Proxy Authentication Required): controllare l'impostazione del proxy o rivolgersi all'amministratore."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: "the proxy 10.0.0.1:8080 does not answer", Proxy: "10.0.0.1:8080"}, formError,
+			"Il proxy 10.0.0.1:8080 non risponde: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, ProxyScript: "http://wpad.bank.example/wpad.dat", Err: fmt.Errorf("%w: 404", pac.ErrFetch)}, formError,
+			"Impossibile scaricare lo script di configurazione automatica del proxy di questo PC (http://wpad.bank.example/wpad.dat): controllare la connessione di rete o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, ProxyScript: "file:///C:/proxy.pac", Err: pac.ErrScript}, formError,
+			"Lo script di configurazione automatica del proxy di questo PC (file:///C:/proxy.pac) non funziona: rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, ProxyScript: "http://wpad/wpad.dat", Proxy: "10.0.0.1:8080, DIRECT", Err: enrolclient.ErrNoProxyAnswers}, formError,
+			"Nessuno dei proxy indicati dallo script di configurazione automatica del proxy di questo PC (http://wpad/wpad.dat) risponde (10.0.0.1:8080, DIRECT): controllare la connessione di rete o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, ProxyScript: "http://wpad/wpad.dat", Proxy: "10.0.0.1:8080"}, formError,
 			"Il proxy 10.0.0.1:8080 non risponde: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindInput, Field: "passcode"}, passcodeError,
 			"Digitare il passcode della mail di benvenuto (6 cifre), un passcode temporaneo (8 cifre) o quello che il vecchio PC mostra ora."},
