@@ -56,11 +56,23 @@ func TestEnrolThroughPAC(t *testing.T) {
 	client := func(script string) *enrolclient.Client {
 		return &enrolclient.Client{Store: memStore(t), TLS: &tls.Config{RootCAs: pool}, Now: s.Clock.Now, StepTimeout: 10 * time.Second, ProxyPAC: base + script}
 	}
-	if _, err := client("/proxy.pac").Enrol(context.Background(), params); err != nil {
+	first := client("/proxy.pac")
+	res, err := first.Enrol(context.Background(), params)
+	if err != nil {
 		t.Fatalf("enrol through the PAC script's proxy: %v\n%s", err, p.CacheLog())
 	}
 	if hostPort := enrolHost + ":" + url[len("https://"+enrolHost+":"):strings.LastIndex(url, "/secenrol/")]; !p.WaitLog("CONNECT " + hostPort) {
 		t.Errorf("squid's access log does not show CONNECT %s:\n%s", hostPort, p.AccessLog())
+	}
+
+	// Windows' Internet Settings: their script (AutoConfigURL) wins over
+	// their manual proxy, here one that does not answer.
+	enrolclient.SetInternetSettings(t, enrolclient.InternetSettings{Enable: true, Server: dead, AutoConfigURL: base + "/proxy.pac"})
+	s.Clock.Advance(30 * time.Second)
+	again := params
+	again.Passcode = codeOf(t, res.Entry, s.Clock.Now())
+	if _, err := (&enrolclient.Client{Store: first.Store, TLS: &tls.Config{RootCAs: pool}, Now: s.Clock.Now, StepTimeout: 10 * time.Second}).Enrol(context.Background(), again); err != nil {
+		t.Fatalf("enrol through the Internet Settings' script: %v\n%s", err, p.CacheLog())
 	}
 
 	for _, tc := range []struct {

@@ -41,12 +41,14 @@ func envProxySet() bool {
 // or http:// URL), nil for none: [EnvProxy] when HTTPS_PROXY or
 // HTTP_PROXY is set; otherwise, on Windows, the user's Internet Settings
 // ([InternetSettings]: ProxyEnable, ProxyServer, ProxyOverride). It reads
-// them at every call, so a change applies to the next enrolment.
+// them at every call, so a change applies to the next enrolment. It does
+// not run automatic configuration scripts: a Client does (Client.Proxy
+// says in which order it looks).
 func SystemProxy(u *url.URL) (*url.URL, error) {
 	if envProxySet() {
 		return EnvProxy(u)
 	}
-	s, ok := osInternetSettings()
+	s, ok := readInternetSettings()
 	if !ok {
 		return nil, nil
 	}

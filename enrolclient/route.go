@@ -20,6 +20,10 @@ type route struct {
 	script string
 }
 
+// readInternetSettings reads this PC's Internet Settings (a variable for
+// tests of their meaning on any system).
+var readInternetSettings = osInternetSettings
+
 // hopTimeout bounds each hop of a route but the last, so that a proxy
 // that does not answer leaves time for the next.
 const hopTimeout = 5 * time.Second
@@ -41,7 +45,7 @@ func (c *Client) routeFor(ctx context.Context, wsURL *url.URL) (route, error) {
 	case envProxySet():
 		return single(EnvProxy(&u))
 	}
-	if s, ok = osInternetSettings(); ok && strings.TrimSpace(s.AutoConfigURL) != "" {
+	if s, ok = readInternetSettings(); ok && strings.TrimSpace(s.AutoConfigURL) != "" {
 		return runPAC(ctx, s.AutoConfigURL, &u)
 	}
 	if ok {

@@ -5,6 +5,8 @@ package wintest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -26,8 +28,8 @@ const internetSettings = `HKCU\Software\Microsoft\Windows\CurrentVersion\Interne
 // `softtoken enrol` under Wine goes through the proxy that the user's
 // Internet Settings name (set with `wine reg add`), to a server behind TLS
 // with a test CA in the system's store, whose name only the proxy can
-// resolve; ProxyOverride exempts hosts, and an automatic configuration
-// script is told, not silently ignored.
+// resolve; ProxyOverride exempts hosts; an automatic configuration script
+// (AutoConfigURL) is fetched and run, and chooses the proxy.
 func TestEnrolThroughInternetSettings(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the test puts a test CA in the system's certificate store, which Wine trusts: run it as root")
@@ -53,10 +55,11 @@ func TestEnrolThroughInternetSettings(t *testing.T) {
 	if out, errOut, err := softtoken(t, svc, answers, "enrol", url, "trader"); err == nil || !strings.Contains(errOut, "cannot reach the enrolment server "+enrolHost) {
 		t.Fatalf("without a proxy: %v\n%s%s", err, out, errOut)
 	}
-	// An automatic configuration script is not run, and the user is told.
-	reg(t, "add", internetSettings, "/v", "AutoConfigURL", "/t", "REG_SZ", "/d", "http://wpad.bank.test/proxy.pac", "/f")
-	if _, errOut, err := softtoken(t, svc, answers, "enrol", url, "trader"); err == nil || !strings.Contains(errOut, "automatic configuration script (http://wpad.bank.test/proxy.pac), which softtoken cannot use") {
-		t.Errorf("with a PAC script: %v\n%s", err, errOut)
+	// An automatic configuration script that cannot be fetched is told.
+	deadPAC := "http://127.0.0.1:" + strconv.Itoa(squidtest.FreePort(t)) + "/proxy.pac"
+	reg(t, "add", internetSettings, "/v", "AutoConfigURL", "/t", "REG_SZ", "/d", deadPAC, "/f")
+	if _, errOut, err := softtoken(t, svc, answers, "enrol", url, "trader"); err == nil || !strings.Contains(errOut, "cannot fetch this PC's automatic proxy configuration script "+deadPAC) {
+		t.Errorf("with a PAC script that cannot be fetched: %v\n%s", err, errOut)
 	}
 	reg(t, "delete", internetSettings, "/v", "AutoConfigURL", "/f")
 
@@ -87,6 +90,26 @@ func TestEnrolThroughInternetSettings(t *testing.T) {
 		t.Errorf("the enrolled token's next code %s: the server says %s", next, got)
 	}
 	must(t, svc, "", "delete", "--yes", "1")
+
+	// An automatic configuration script (AutoConfigURL) served here is
+	// fetched and run: it sends the enrol host to a proxy that does not
+	// answer, then to squid; it wins over the manual proxy, here one
+	// that does not answer either.
+	pac := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`function FindProxyForURL(url, host) {
+			if (dnsDomainIs(host, ".test") && shExpMatch(url, "https://*")) { return "PROXY 127.0.0.1:9; PROXY ` + proxy.Addr + `"; }
+			return "DIRECT";
+		}`))
+	}))
+	defer pac.Close()
+	reg(t, "add", internetSettings, "/v", "ProxyServer", "/t", "REG_SZ", "/d", "127.0.0.1:9", "/f")
+	reg(t, "add", internetSettings, "/v", "AutoConfigURL", "/t", "REG_SZ", "/d", pac.URL+"/proxy.pac", "/f")
+	pacInitial := srv.AddUser("pactrader", "pac-pass")
+	out, errOut, err = softtoken(t, svc, "pac-pass\n"+pacInitial+"\n3\nVolvo\n5\nRex\n", "enrol", url, "pactrader")
+	if err != nil || !strings.Contains(out, "pactrader ("+enrolHost+")") {
+		t.Fatalf("enrol through the PAC script's proxy: %v\n%s%s\n%s", err, out, errOut, proxy.CacheLog())
+	}
+	must(t, svc, "", "delete", "--yes", "pactrader")
 }
 
 // followRealClock keeps the test server's clock on the real time, which
