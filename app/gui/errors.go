@@ -18,13 +18,16 @@ import (
 // args is the data of a translated text's template.
 type args = map[string]any
 
+// errKey is an error a user can act on and the key of its translation.
+type errKey struct {
+	err error
+	key string
+}
+
 // known are the errors a user can act on, with their translation keys.
 // The packages below the window speak English (they serve the command
 // line and the logs too); the window picks its own words here.
-var known = []struct {
-	err error
-	key string
-}{
+var known = []errKey{
 	{token.ErrFull, "err.full"},
 	{token.ErrNotFound, "err.notfound"},
 	{token.ErrDuplicateLabel, "err.duplicate"},
@@ -56,10 +59,8 @@ func Message(err error) string {
 	if errors.As(err, &ee) {
 		return enrolMessage(err, "")
 	}
-	for _, k := range known {
-		if errors.Is(err, k.err) {
-			return T(k.key, args{"Max": token.MaxTokens})
-		}
+	if key := keyOf(err, known); key != "" {
+		return T(key, args{"Max": token.MaxTokens})
 	}
 	return T("err.other", args{"Detail": sentence(err.Error())})
 }
@@ -146,10 +147,7 @@ func enrolMessage(err error, enrolURL string) string {
 
 // pacKeys are the translation keys of the failures of an automatic proxy
 // configuration (PAC) script, by their cause.
-var pacKeys = []struct {
-	err error
-	key string
-}{
+var pacKeys = []errKey{
 	{pac.ErrFetch, "enrol.pac.fetch"},
 	{pac.ErrScript, "enrol.pac.script"},
 	{pac.ErrResult, "enrol.pac.result"},
@@ -159,7 +157,12 @@ var pacKeys = []struct {
 // pacKey is the translation key of a PAC script's failure, "" for any
 // other error.
 func pacKey(err error) string {
-	for _, k := range pacKeys {
+	return keyOf(err, pacKeys)
+}
+
+// keyOf is the key of the first of keys that err is, "" for none.
+func keyOf(err error, keys []errKey) string {
+	for _, k := range keys {
 		if errors.Is(err, k.err) {
 			return k.key
 		}
