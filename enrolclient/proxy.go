@@ -83,35 +83,57 @@ func (e *proxyErr) Error() string {
 func (e *proxyErr) Unwrap() error { return e.err }
 
 // connectVia opens a tunnel to addr through the HTTP proxy p (CONNECT),
-// within ctx: with basic authentication when p has a user; when the
-// proxy asks for NTLM (or Negotiate), again on a new connection with an
-// NTLM handshake, as p's user or, on Windows, as the logged-on user.
+// within ctx. When the proxy asks for authentication (407), it is asked
+// again: with NTLM when it offers NTLM (or Negotiate), on a new
+// connection, as p's user or, on Windows, as the logged-on user; else
+// with basic authentication when p has a user. A password is thus sent
+// in the clear only to a proxy that asks for Basic.
 // gorilla/websocket's own proxy support tells a refusal only by its
 // status text and a dead proxy like a dead server: this one keeps both
 // apart, for messages that name the proxy.
 func connectVia(ctx context.Context, p *url.URL, addr string) (net.Conn, error) {
-	authz := ""
-	if p.User != nil {
-		pw, _ := p.User.Password()
-		authz = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw))
-	}
 	t, err := openTunnel(ctx, p, addr)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := t.connect(authz)
-	if err != nil {
-		return nil, err
+	resp, err := t.connect("")
+	if err != nil || resp.StatusCode != http.StatusProxyAuthRequired {
+		if err != nil {
+			return nil, err
+		}
+		return t.finish(resp, false)
 	}
 	scheme := ntlmScheme(resp.Header)
-	if resp.StatusCode == http.StatusProxyAuthRequired && scheme != "" {
-		if auth := newNTLM(p); auth != nil {
-			t.close()
-			defer auth.release()
-			return connectNTLM(ctx, p, addr, scheme, auth)
+	if auth := newNTLM(p); scheme != "" && auth != nil {
+		t.close()
+		defer auth.release()
+		return connectNTLM(ctx, p, addr, scheme, auth)
+	}
+	if p.User == nil || !offersBasic(resp.Header) {
+		return t.finish(resp, scheme != "")
+	}
+	if resp.Close {
+		t.close()
+		if t, err = openTunnel(ctx, p, addr); err != nil {
+			return nil, err
 		}
 	}
+	pw, _ := p.User.Password()
+	if resp, err = t.connect("Basic " + base64.StdEncoding.EncodeToString([]byte(p.User.Username()+":"+pw))); err != nil {
+		return nil, err
+	}
 	return t.finish(resp, scheme != "")
+}
+
+// offersBasic says whether a proxy's 407 answer offers basic
+// authentication.
+func offersBasic(h http.Header) bool {
+	for _, v := range h.Values("Proxy-Authenticate") {
+		if name, _, _ := strings.Cut(strings.TrimSpace(v), " "); strings.EqualFold(name, "Basic") {
+			return true
+		}
+	}
+	return false
 }
 
 // connectNTLM opens a tunnel with an NTLM handshake: negotiate, the
