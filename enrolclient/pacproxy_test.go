@@ -35,8 +35,9 @@ func pacServer(t *testing.T, scripts map[string]string) string {
 
 // An enrolment through the proxy a PAC script chose for the enrol host:
 // a dead proxy first, then squid (the only one that can resolve the
-// name), then DIRECT. Another host is sent DIRECT by the same script,
-// and the script's failures are told as such.
+// name), then DIRECT; named by ProxyPAC (--proxy-pac), the script wins
+// over HTTPS_PROXY, and as Windows' AutoConfigURL over their manual
+// proxy. The script's failures are told as such.
 func TestEnrolThroughPAC(t *testing.T) {
 	s, url, pool := proxied(t)
 	p := squidtest.Start(t, squidtest.Options{Hosts: []string{"127.0.0.1 " + enrolHost}})
@@ -53,7 +54,7 @@ func TestEnrolThroughPAC(t *testing.T) {
 		"/socks.pac":  `function FindProxyForURL(url, host) { return "SOCKS5 ` + dead + `"; }`,
 		"/broken.pac": `function FindProxyForURL(url, host) { return nosuch(host); }`,
 	})
-	setProxy(t, "") // the script alone decides
+	setProxy(t, "http://"+dead) // a script named explicitly wins over HTTPS_PROXY
 	client := func(script string) *enrolclient.Client {
 		return &enrolclient.Client{Store: memStore(t), TLS: &tls.Config{RootCAs: pool}, Now: s.Clock.Now, StepTimeout: 10 * time.Second, ProxyPAC: base + script}
 	}
@@ -68,6 +69,7 @@ func TestEnrolThroughPAC(t *testing.T) {
 
 	// Windows' Internet Settings: their script (AutoConfigURL) wins over
 	// their manual proxy, here one that does not answer.
+	setProxy(t, "") // else HTTPS_PROXY would win over the Internet Settings
 	enrolclient.SetInternetSettings(t, enrolclient.InternetSettings{Enable: true, Server: dead, AutoConfigURL: base + "/proxy.pac"})
 	s.Clock.Advance(30 * time.Second)
 	again := params
