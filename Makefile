@@ -246,7 +246,26 @@ FYNE_TOOLS_VERSION := v1.7.4
 FYNE := $(shell $(GO) env GOPATH)/bin/fyne
 DIST := dist
 
+# The MSI, dist/softtoken-windows-amd64.msi (docs/windows.md): the WiX 3
+# source assets/windows/softtoken.wxs built by Debian's wixl around the
+# .exe, with FyneApp.toml's Version and an .ico made from its Icon. With
+# SIGN_CERT and SIGN_KEY (PEM files; SIGN_PASSFILE holds the key's password
+# if it has one, SIGN_TIMESTAMP names a time-stamping server), osslsigncode
+# signs the .exe (Authenticode, SHA-256) before it goes in, and the .msi.
+WINDOWS_MSI := $(DIST)/softtoken-windows-amd64.msi
+MSI_WXS     := assets/windows/softtoken.wxs
+MSI_VERSION := $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' FyneApp.toml)
+MSI_ICON    := $(shell sed -n 's/^[[:space:]]*Icon[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' FyneApp.toml)
+SIGN_CERT ?=
+SIGN_KEY  ?=
+define sign_windows
+	$(if $(SIGN_CERT),osslsigncode sign -certs $(SIGN_CERT) -key $(SIGN_KEY) $(if $(SIGN_PASSFILE),-readpass $(SIGN_PASSFILE)) \
+		$(if $(SIGN_TIMESTAMP),-ts $(SIGN_TIMESTAMP)) -h sha256 -n softtoken -i https://github.com/softtoken/softtoken \
+		-in $(1) -out $(1).signed && mv $(1).signed $(1))
+endef
+
 package-deps: deps
+	$(call install_missing,wixl imagemagick $(if $(SIGN_CERT),osslsigncode))
 	@dpkg-query -W -f='$${Status}' gcc-mingw-w64-x86-64 2>/dev/null | grep -q 'ok installed' || { \
 		$(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
 	@[ -x $(FYNE) ] || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
@@ -266,7 +285,12 @@ package: package-deps ## the Linux and Windows packages, in dist/
 		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
 		|| { rm -f FyneApp.toml; exit 1; }
 	rm -f app/FyneApp.toml
-	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe
+	$(call sign_windows,$(DIST)/softtoken-windows-amd64.exe)
+	convert $(MSI_ICON) -define icon:auto-resize=256,64,48,32,16 $(DIST)/stage/softtoken.ico
+	wixl -a x64 -D Version=$(MSI_VERSION) -D Exe=$(DIST)/softtoken-windows-amd64.exe -D Icon=$(DIST)/stage/softtoken.ico \
+		-o $(WINDOWS_MSI) $(MSI_WXS)
+	$(call sign_windows,$(WINDOWS_MSI))
+	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe $(WINDOWS_MSI)
 
 # make test-windows: the Windows binary that `make package` built, run
 # under Debian's Wine (app/wintest, behind the build tag wine): its command
@@ -276,7 +300,7 @@ package: package-deps ## the Linux and Windows packages, in dist/
 # The enrolment test puts a test CA in the system's store, which Wine
 # trusts; the trap takes out any a killed run left.
 WINDOWS_EXE := $(DIST)/softtoken-windows-amd64.exe
-WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 xvfb openbox xdotool x11-utils x11-xkb-utils imagemagick tesseract-ocr oathtool squid
+WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 wixl osslsigncode xvfb openbox xdotool x11-utils x11-xkb-utils imagemagick tesseract-ocr oathtool squid
 
 test-windows-deps:
 	$(call install_missing,$(WINE_PACKAGES))
