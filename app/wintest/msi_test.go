@@ -24,36 +24,48 @@ const (
 	wxs          = "../../assets/windows/softtoken.wxs"
 )
 
-// The MSI that make package built, installed, upgraded in place by a
-// second MSI of a higher version (built here from the same source with
-// wixl), and removed, as a desktop team would with msiexec /qn: the
-// installed program runs, the uninstall entry is one and says the
-// version, start at logon follows STARTATLOGON, and a token stored
-// before the upgrade is still there after it and after the removal (no
-// install step touches the Credential Manager).
+// The MSI that make package built, installed, upgraded in place by MSIs
+// of higher versions (built here from the same source with wixl), and
+// removed, as a desktop team would with msiexec /qn: the installed
+// program runs, the uninstall entry is one and says the version, start at
+// logon follows STARTATLOGON and an upgrade keeps it unless given again,
+// and a token stored before the upgrades is still there after them and
+// after the removal (no install step touches the Credential Manager).
 func TestMSI(t *testing.T) {
-	msi := msiPath(t)
 	version := fyneVersion(t)
-	next := nextVersion(t, version)
-	second := buildMSI(t, next)
 	svc := service(t)
 	secret := randomSecret(t)
-
-	msiexec(t, "/i", winPath(msi), "/qn")
-	code := checkInstalled(t, version, false)
-	if out := mustInstalled(t, svc, "", "version"); !strings.Contains(out, "softtoken") {
-		t.Errorf("the installed softtoken.exe version says %q", out)
+	steps := []struct {
+		props        []string
+		startAtLogon bool
+	}{
+		{nil, false}, // make package's MSI, as it is
+		{[]string{"STARTATLOGON=1"}, true},
+		{nil, true}, // kept
+		{[]string{"STARTATLOGON=0"}, false},
+		{nil, false},
 	}
-	mustInstalled(t, svc, "", "add", "otpauth://totp/MSI:kept?secret="+secret)
-	checkCode(t, svc, secret)
-
-	msiexec(t, "/i", winPath(second), "/qn", "STARTATLOGON=1")
-	if code2 := checkInstalled(t, next, true); code2 == code {
-		t.Errorf("the upgrade kept the product code %s: each build should have its own", code)
-	} else {
-		code = code2
+	var code string
+	for i, step := range steps {
+		msi := msiPath(t)
+		if i > 0 {
+			version = nextVersion(t, version)
+			msi = buildMSI(t, version)
+		}
+		msiexec(t, append([]string{"/i", winPath(msi), "/qn"}, step.props...)...)
+		c := checkInstalled(t, version, step.startAtLogon)
+		if c == code {
+			t.Errorf("version %s kept the product code %s: each build should have its own", version, code)
+		}
+		code = c
+		if i == 0 {
+			if out := mustInstalled(t, svc, "", "version"); !strings.HasPrefix(out, "softtoken ") {
+				t.Errorf("the installed softtoken.exe version says %q", out)
+			}
+			mustInstalled(t, svc, "", "add", "otpauth://totp/MSI:kept?secret="+secret)
+		}
+		checkCode(t, svc, secret)
 	}
-	checkCode(t, svc, secret)
 
 	msiexec(t, "/x", code, "/qn")
 	if _, err := os.Stat(unixPath(installedExe)); !os.IsNotExist(err) {
@@ -67,6 +79,9 @@ func TestMSI(t *testing.T) {
 	}
 	if run, ok := runValue(t); ok {
 		t.Errorf("after msiexec /x the Run value is left: %s", run)
+	}
+	if out, err := regTry(t, "query", `HKLM\Software\softtoken`); err == nil {
+		t.Errorf("after msiexec /x, HKLM\\Software\\softtoken is left:\n%s", out)
 	}
 	// The token outlives the program: the removal left the Credential
 	// Manager alone.
