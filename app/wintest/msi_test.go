@@ -128,10 +128,10 @@ func checkInstalled(t *testing.T, version string, startAtLogon bool) string {
 	}
 	run, ok := runValue(t)
 	if want := `"` + installedExe + `"`; startAtLogon && run != want {
-		t.Errorf("installed %s with STARTATLOGON=1: the Run value is %q, want %q", version, run, want)
+		t.Errorf("installed %s, start at logon wanted on: the Run value is %q, want %q", version, run, want)
 	}
 	if !startAtLogon && ok {
-		t.Errorf("installed %s without STARTATLOGON: a Run value %q", version, run)
+		t.Errorf("installed %s, start at logon wanted off: a Run value %q", version, run)
 	}
 	return code
 }
