@@ -296,7 +296,9 @@ package: package-deps ## the Linux and Windows packages, in dist/
 # under Debian's Wine (app/wintest, behind the build tag wine): its command
 # line against oathtool, enrolment through squid named by the Internet
 # Settings in Wine's registry, its window under Xvfb (read back by OCR) and
-# the single-instance guard (docs/windows.md). It never builds the binary.
+# the single-instance guard, and the MSI installed, upgraded (to versions
+# built there with wixl) and removed with msiexec (docs/windows.md). It
+# never builds the binary.
 # The enrolment test puts a test CA in the system's store, which Wine
 # trusts; the trap takes out any a killed run left.
 WINDOWS_EXE := $(DIST)/softtoken-windows-amd64.exe
