@@ -67,7 +67,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps test-windows test-windows-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps sign-windows test-windows test-windows-deps clean
 
 # install_missing: apt-get install the packages of $(1) that are not
 # installed yet.
@@ -263,6 +263,12 @@ define sign_windows
 		$(if $(SIGN_TIMESTAMP),-ts $(SIGN_TIMESTAMP)) -h sha256 -n softtoken -i https://github.com/softtoken/softtoken \
 		-in $(1) -out $(1).signed && mv $(1).signed $(1))
 endef
+
+# make sign-windows SIGN_FILE=F SIGN_CERT=… SIGN_KEY=…: sign one file as
+# make package does (app/wintest's TestSigning runs it).
+sign-windows:
+	@[ -n "$(SIGN_FILE)" ] && [ -n "$(SIGN_CERT)" ] && [ -n "$(SIGN_KEY)" ] || { echo "make sign-windows needs SIGN_FILE, SIGN_CERT and SIGN_KEY"; exit 1; }
+	$(call sign_windows,$(SIGN_FILE))
 
 package-deps: deps
 	$(call install_missing,wixl imagemagick $(if $(SIGN_CERT),osslsigncode))

@@ -52,7 +52,7 @@ func setUp(m *testing.M) (int, error) {
 	if _, err := os.Stat(exe); err != nil {
 		return 0, fmt.Errorf("no Windows binary to test (%v): run `make package` first", err)
 	}
-	for _, tool := range []string{wine, "x86_64-w64-mingw32-gcc", "Xvfb", "openbox", "xdotool", "xprop", "setxkbmap", "import", "convert", "tesseract", "oathtool", "squid"} {
+	for _, tool := range []string{wine, "x86_64-w64-mingw32-gcc", "wixl", "osslsigncode", "make", "Xvfb", "openbox", "xdotool", "xprop", "setxkbmap", "import", "convert", "tesseract", "oathtool", "squid"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return 0, fmt.Errorf("%s is missing (make test-windows installs it): %v", tool, err)
 		}
