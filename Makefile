@@ -67,7 +67,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Fyne logs a locale error under the C locale without this.
 export LANGUAGE := en_US
 
-.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps package-linux test-packages container test-windows test-windows-deps clean
+.PHONY: deps build run test vet fmt-check server-check cross-check fuzz stress measure-idle screenshots package package-deps sign-windows package-linux test-packages container test-windows test-windows-deps clean
 
 # install_missing: apt-get install the packages of $(1) that are not
 # installed yet.
@@ -246,7 +246,33 @@ FYNE_TOOLS_VERSION := v1.7.4
 FYNE := $(shell $(GO) env GOPATH)/bin/fyne
 DIST := dist
 
+# The MSI, dist/softtoken-windows-amd64.msi (docs/windows.md): the WiX 3
+# source assets/windows/softtoken.wxs built by Debian's wixl around the
+# .exe, with FyneApp.toml's Version and an .ico made from its Icon. With
+# SIGN_CERT and SIGN_KEY (PEM files; SIGN_PASSFILE holds the key's password
+# if it has one, SIGN_TIMESTAMP names a time-stamping server), osslsigncode
+# signs the .exe (Authenticode, SHA-256) before it goes in, and the .msi.
+WINDOWS_MSI := $(DIST)/softtoken-windows-amd64.msi
+MSI_WXS     := assets/windows/softtoken.wxs
+# APP_VERSION is FyneApp.toml's Version, which every package carries.
+APP_VERSION := $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' FyneApp.toml)
+MSI_ICON    := $(shell sed -n 's/^[[:space:]]*Icon[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' FyneApp.toml)
+SIGN_CERT ?=
+SIGN_KEY  ?=
+define sign_windows
+	$(if $(SIGN_CERT),osslsigncode sign -certs $(SIGN_CERT) -key $(SIGN_KEY) $(if $(SIGN_PASSFILE),-readpass $(SIGN_PASSFILE)) \
+		$(if $(SIGN_TIMESTAMP),-ts $(SIGN_TIMESTAMP)) -h sha256 -n softtoken -i https://github.com/softtoken/softtoken \
+		-in $(1) -out $(1).signed && mv $(1).signed $(1))
+endef
+
+# make sign-windows SIGN_FILE=F SIGN_CERT=… SIGN_KEY=…: sign one file as
+# make package does (app/wintest's TestSigning runs it).
+sign-windows:
+	@[ -n "$(SIGN_FILE)" ] && [ -n "$(SIGN_CERT)" ] && [ -n "$(SIGN_KEY)" ] || { echo "make sign-windows needs SIGN_FILE, SIGN_CERT and SIGN_KEY"; exit 1; }
+	$(call sign_windows,$(SIGN_FILE))
+
 package-deps: deps
+	$(call install_missing,wixl imagemagick $(if $(SIGN_CERT),osslsigncode))
 	@dpkg-query -W -f='$${Status}' gcc-mingw-w64-x86-64 2>/dev/null | grep -q 'ok installed' || { \
 		$(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
 	@[ -x $(FYNE) ] || $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
@@ -266,7 +292,12 @@ package: package-deps ## the Linux and Windows packages, in dist/
 		&& mv softtoken.exe ../$(DIST)/softtoken-windows-amd64.exe \
 		|| { rm -f FyneApp.toml; exit 1; }
 	rm -f app/FyneApp.toml
-	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe
+	$(call sign_windows,$(DIST)/softtoken-windows-amd64.exe)
+	convert $(MSI_ICON) -define icon:auto-resize=256,64,48,32,16 $(DIST)/stage/softtoken.ico
+	wixl -a x64 -D Version=$(APP_VERSION) -D Exe=$(DIST)/softtoken-windows-amd64.exe -D Icon=$(DIST)/stage/softtoken.ico \
+		-o $(WINDOWS_MSI) $(MSI_WXS)
+	$(call sign_windows,$(WINDOWS_MSI))
+	@ls -l $(DIST)/softtoken-linux-amd64.tar.xz $(DIST)/softtoken-windows-amd64.exe $(WINDOWS_MSI)
 	@$(MAKE) --no-print-directory package-linux
 
 # make package-linux (run by make package, after the tarball): the .deb and
@@ -278,7 +309,6 @@ package: package-deps ## the Linux and Windows packages, in dist/
 # carry FyneApp.toml's version. make test-packages installs them on this
 # machine and starts the server from its unit.
 LINUXPKG_NFPM    := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
-LINUXPKG_VERSION := $(shell sed -n 's/^[[:space:]]*Version = "\(.*\)"/\1/p' FyneApp.toml)
 LINUXPKG_STAGE   := $(DIST)/stage/linux
 LINUXPKG_TARBALL := $(DIST)/softtoken-linux-amd64.tar.xz
 
@@ -296,7 +326,7 @@ package-linux:
 		[ -n "$$found" ] || { echo "the fyne tarball has no $$f"; exit 1; }; \
 		cp "$$found" ../app/; done
 	for cfg in app/packaging/nfpm.yaml server/packaging/nfpm.yaml; do for fmt in deb rpm; do \
-		LINUXPKG_VERSION=$(LINUXPKG_VERSION) $(LINUXPKG_STAGE)/nfpm package --config $$cfg --packager $$fmt --target $(DIST)/ || exit 1; \
+		LINUXPKG_VERSION=$(APP_VERSION) $(LINUXPKG_STAGE)/nfpm package --config $$cfg --packager $$fmt --target $(DIST)/ || exit 1; \
 	done; done
 	@ls -l $(DIST)/softtoken*.deb $(DIST)/softtoken*.rpm
 
@@ -304,7 +334,7 @@ package-linux:
 # binary make package-linux built, with the first builder found (podman,
 # buildah, or docker with a running daemon); without one it says so and
 # fails. Not in CI: these machines have none (docs/deploy.md).
-CONTAINER_IMAGE ?= softtoken-server:$(LINUXPKG_VERSION)
+CONTAINER_IMAGE ?= softtoken-server:$(APP_VERSION)
 
 container:
 	@[ -x $(LINUXPKG_STAGE)/container/softtoken-server ] || { echo "no $(LINUXPKG_STAGE)/container/softtoken-server: run make package"; exit 1; }
@@ -326,18 +356,20 @@ LINUXPKG_TEST_PACKAGES := rpm desktop-file-utils systemd
 
 test-packages:
 	$(call install_missing,$(LINUXPKG_TEST_PACKAGES))
-	SOFTTOKEN_LINUXPKG_DIST=$(abspath $(DIST)) SOFTTOKEN_LINUXPKG_VERSION=$(LINUXPKG_VERSION) \
+	SOFTTOKEN_LINUXPKG_DIST=$(abspath $(DIST)) SOFTTOKEN_LINUXPKG_VERSION=$(APP_VERSION) \
 		$(GO) test -tags linuxpkg -count=1 -timeout 5m -v ./internal/linuxpkg
 
 # make test-windows: the Windows binary that `make package` built, run
 # under Debian's Wine (app/wintest, behind the build tag wine): its command
 # line against oathtool, enrolment through squid named by the Internet
 # Settings in Wine's registry, its window under Xvfb (read back by OCR) and
-# the single-instance guard (docs/windows.md). It never builds the binary.
+# the single-instance guard, and the MSI installed, upgraded (to versions
+# built there with wixl) and removed with msiexec (docs/windows.md). It
+# never builds the binary.
 # The enrolment test puts a test CA in the system's store, which Wine
 # trusts; the trap takes out any a killed run left.
 WINDOWS_EXE := $(DIST)/softtoken-windows-amd64.exe
-WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 xvfb openbox xdotool x11-utils x11-xkb-utils imagemagick tesseract-ocr oathtool squid
+WINE_PACKAGES := wine64 gcc-mingw-w64-x86-64 wixl osslsigncode xvfb openbox xdotool x11-utils x11-xkb-utils imagemagick tesseract-ocr oathtool squid
 
 test-windows-deps:
 	$(call install_missing,$(WINE_PACKAGES))

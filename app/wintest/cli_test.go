@@ -17,6 +17,20 @@ func oath(t *testing.T, secret string, at time.Time, args ...string) string {
 	return tool(t, "oathtool", append(args, fmt.Sprintf("--now=@%d", at.Unix()), "--base32", secret)...)
 }
 
+// checkTOTP checks the passcode code prints against oathtool's for the
+// base32 secret: a code belongs to one period, so oathtool's of the
+// moment before or after is accepted, in case the period turned during
+// the call. what names the code in the failure.
+func checkTOTP(t *testing.T, what, secret string, code func() string, oathArgs ...string) {
+	t.Helper()
+	before := time.Now()
+	got := strings.TrimSpace(code())
+	after := time.Now()
+	if want1, want2 := oath(t, secret, before, oathArgs...), oath(t, secret, after, oathArgs...); got != want1 && got != want2 {
+		t.Errorf("%s: softtoken.exe says %s, oathtool says %s", what, got, want1)
+	}
+}
+
 // The command line under Wine: add, list and code against Wine's
 // Credential Manager, with codes equal to oathtool's (TOTP of every
 // algorithm, HOTP counting up), and six tokens at most.
@@ -32,14 +46,7 @@ func TestCommandLine(t *testing.T) {
 		{"sha512", "&algorithm=SHA512&digits=8", []string{"--totp=sha512", "--digits=8", "--time-step-size=30s"}},
 	} {
 		must(t, svc, "", "add", "otpauth://totp/Wine:"+tc.name+"?secret="+secret+tc.params)
-		// A code belongs to one period: accept oathtool's of the moment
-		// before or after, in case the period turned during the call.
-		before := time.Now()
-		got := strings.TrimSpace(must(t, svc, "", "code", tc.name))
-		after := time.Now()
-		if want1, want2 := oath(t, secret, before, tc.oathArgs...), oath(t, secret, after, tc.oathArgs...); got != want1 && got != want2 {
-			t.Errorf("%s: softtoken.exe code says %s, oathtool says %s", tc.name, got, want1)
-		}
+		checkTOTP(t, tc.name, secret, func() string { return must(t, svc, "", "code", tc.name) }, tc.oathArgs...)
 	}
 	// A token from standard input, as `softtoken add -` reads it.
 	must(t, svc, "otpauth://hotp/Wine:counter?secret="+secret+"&counter=41\n", "add", "-")

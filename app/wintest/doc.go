@@ -2,7 +2,9 @@
 // dist/softtoken-windows-amd64.exe, under Debian's Wine: its command line
 // against Wine's Credential Manager and oathtool, enrolment through a real
 // proxy (squid) named by the Internet Settings in Wine's registry, its
-// window under Xvfb read back by OCR, and the single-instance guard.
+// window under Xvfb read back by OCR, and the single-instance guard; and
+// the MSI, dist/softtoken-windows-amd64.msi, installed, upgraded in place
+// and removed with Wine's msiexec.
 //
 // The tests are behind the build tag wine, so `go test ./...` skips them:
 // `make test-windows` installs Wine and the tools, and runs

@@ -52,7 +52,7 @@ func setUp(m *testing.M) (int, error) {
 	if _, err := os.Stat(exe); err != nil {
 		return 0, fmt.Errorf("no Windows binary to test (%v): run `make package` first", err)
 	}
-	for _, tool := range []string{wine, "x86_64-w64-mingw32-gcc", "Xvfb", "openbox", "xdotool", "xprop", "setxkbmap", "import", "convert", "tesseract", "oathtool", "squid"} {
+	for _, tool := range []string{wine, "x86_64-w64-mingw32-gcc", "wixl", "osslsigncode", "make", "Xvfb", "openbox", "xdotool", "xprop", "setxkbmap", "import", "convert", "tesseract", "oathtool", "squid"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return 0, fmt.Errorf("%s is missing (make test-windows installs it): %v", tool, err)
 		}
@@ -115,8 +115,10 @@ func startDisplay() (stop func(), err error) {
 func makePrefix() error {
 	os.Setenv("WINEPREFIX", prefix)
 	os.Setenv("WINEDEBUG", "-all")
-	// No Mono or Gecko installer dialogs: the app needs neither.
-	os.Setenv("WINEDLLOVERRIDES", "mscoree,mshtml=")
+	// No Mono or Gecko installer dialogs: the app needs neither. No
+	// winemenubuilder either: it would copy the MSI's Start-menu shortcut
+	// into this machine's own menus (~/.local/share/applications).
+	os.Setenv("WINEDLLOVERRIDES", "mscoree,mshtml,winemenubuilder.exe=")
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
 		os.Unsetenv(k) // the registry names the proxy here
 	}
@@ -162,9 +164,17 @@ func softtoken(t *testing.T, service, stdin string, args ...string) (string, str
 // softtokenWithin is softtoken, killed after d.
 func softtokenWithin(t *testing.T, d time.Duration, service, stdin string, args ...string) (string, string, error) {
 	t.Helper()
+	return runWithin(t, d, exe, service, stdin, args...)
+}
+
+// runWithin runs the Windows program bin (a Linux path, or a Windows one
+// such as the installed C:\Program Files\softtoken\softtoken.exe) as
+// softtokenWithin does.
+func runWithin(t *testing.T, d time.Duration, bin, service, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, wine, append([]string{exe}, args...)...)
+	cmd := exec.CommandContext(ctx, wine, append([]string{bin}, args...)...)
 	cmd.Env = append(os.Environ(), "SOFTTOKEN_KEYRING_SERVICE="+service)
 	cmd.Stdin = strings.NewReader(stdin)
 	// Files, not pipes: Wine's services, started by the first program,
