@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Pipelined transactions (docs/benchmarks.md, "Round trips"): on a
@@ -151,16 +152,41 @@ func (p *pipeTx) commit(ctx context.Context) error {
 	return p.send(ctx, Stmt{Query: pipeCommit})
 }
 
+// rollbackTimeout bounds a ROLLBACK sent after the transaction's own
+// context ended.
+const rollbackTimeout = 5 * time.Second
+
 // rollback ends a transaction that BEGIN began; what waits is dropped.
-func (p *pipeTx) rollback(ctx context.Context) {
+// It is sent even when ctx has ended (a client that hung up, the store's
+// timeout), as database/sql's Tx does: a connection left idle inside the
+// transaction would keep the rows it locked (a user's, the audit's head)
+// from every node until the pool handed it out again. A ROLLBACK that
+// fails returns driver.ErrBadConn, so that the pool drops the connection
+// and the database ends the transaction.
+func (p *pipeTx) rollback(ctx context.Context) error {
 	p.queue = nil
 	if !p.begun {
-		return
+		return nil
 	}
 	if p.count != nil {
 		p.count(TripBatch)
 	}
-	_ = p.p.Batch(ctx, []Stmt{{Query: pipeRollback}}) // a broken connection is dropped by the pool
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	if err := p.p.Batch(ctx, []Stmt{{Query: pipeRollback}}); err != nil {
+		return fmt.Errorf("%w (rollback: %w)", driver.ErrBadConn, err)
+	}
+	return nil
+}
+
+// abandon rolls back a transaction that failed with err, and returns
+// err as it is, or with the failed rollback's ErrBadConn (so that the
+// pool drops the connection).
+func (p *pipeTx) abandon(ctx context.Context, err error) error {
+	if rerr := p.rollback(ctx); rerr != nil {
+		return fmt.Errorf("%w; %w", err, rerr)
+	}
+	return err
 }
 
 // pipeRow is the row of a query on a pipeTx: it is sent, with what
@@ -225,12 +251,10 @@ func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, er
 		ok = true
 		p := &pipeTx{p: pl, count: s.roundTrip}
 		if err := fn(p); err != nil {
-			p.rollback(ctx)
-			return err
+			return p.abandon(ctx, err)
 		}
 		if err := p.commit(ctx); err != nil {
-			p.rollback(ctx)
-			return fmt.Errorf("commit: %w", err)
+			return p.abandon(ctx, fmt.Errorf("commit: %w", err))
 		}
 		return nil
 	})
