@@ -81,6 +81,11 @@ type pipeTx struct {
 	err error
 	// ahead are the answers of reads sent ahead (ahead.go).
 	ahead map[string]kept
+	// waits is set while a queued write may wait for a row another
+	// transaction holds (tx.laterUnlocked): those never go with the
+	// COMMIT, which the database would run once the row is free, after
+	// the caller, tired of waiting, was told the transaction failed.
+	waits bool
 }
 
 // send sends what waits, then last, in one round trip (with BEGIN first
@@ -94,7 +99,7 @@ func (p *pipeTx) send(ctx context.Context, last ...Stmt) error {
 		stmts = append(stmts, Stmt{Query: pipeBegin})
 	}
 	stmts = append(append(stmts, p.queue...), last...)
-	p.queue, p.begun = nil, true
+	p.queue, p.begun, p.waits = nil, true, false
 	if p.count != nil {
 		p.count(TripBatch)
 	}
@@ -148,6 +153,11 @@ func (p *pipeTx) rows(ctx context.Context, query string, args []any) (Rows, erro
 func (p *pipeTx) commit(ctx context.Context) error {
 	if !p.begun && len(p.queue) == 0 && p.err == nil {
 		return nil
+	}
+	if p.waits {
+		if err := p.send(ctx); err != nil {
+			return err
+		}
 	}
 	return p.send(ctx, Stmt{Query: pipeCommit})
 }

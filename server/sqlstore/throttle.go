@@ -82,13 +82,13 @@ func (t tx) ReserveFirstFactor(key, source string, now time.Time, delay func(int
 
 // ClearFirstFactor forgets the failures of key from source.
 func (t tx) ClearFirstFactor(key, source string) error {
-	return t.later("clear throttle", `DELETE FROM first_factor_throttle WHERE userid=? AND source=?`, key, source)
+	return t.laterUnlocked("clear throttle", `DELETE FROM first_factor_throttle WHERE userid=? AND source=?`, key, source)
 }
 
 // RefundFirstFactor takes back one counted attempt of key from source and
 // its block.
 func (t tx) RefundFirstFactor(key, source string) error {
-	return t.later("refund throttle", `UPDATE first_factor_throttle SET failures=failures-1, blocked_until=0 WHERE userid=? AND source=? AND failures > 0`, key, source)
+	return t.laterUnlocked("refund throttle", `UPDATE first_factor_throttle SET failures=failures-1, blocked_until=0 WHERE userid=? AND source=? AND failures > 0`, key, source)
 }
 
 // ForgetFirstFactors deletes throttles untouched since before.

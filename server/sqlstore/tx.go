@@ -113,6 +113,17 @@ func (t tx) later(what string, query string, args ...any) error {
 	return nil
 }
 
+// laterUnlocked is later for a write on rows the transaction has not
+// locked, which may wait for another transaction's: in a pipelined
+// transaction it does not go with the COMMIT (see pipeTx.waits).
+func (t tx) laterUnlocked(what string, query string, args ...any) error {
+	err := t.later(what, query, args...)
+	if t.p != nil {
+		t.p.waits = true
+	}
+	return err
+}
+
 // exec runs a statement that must touch exactly one row.
 func (t tx) exec(what string, query string, args ...any) error {
 	ok, err := t.changed(what, query, args...)
