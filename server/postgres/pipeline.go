@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -97,6 +98,14 @@ func (k keptRow) Scan(dest ...any) error {
 		}
 	}
 	return nil
+}
+
+// Close closes the connection (see sqlstore.Pipeline): stdlib's
+// ResetSession then tells database/sql to drop it.
+func (p pipeline) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = p.c.Close(ctx) // closed whatever it answers
 }
 
 // Query runs one query (see sqlstore.Pipeline).

@@ -38,6 +38,9 @@ type Pipeline interface {
 	Batch(ctx context.Context, stmts []Stmt) error
 	// Query runs one query on its own and returns its rows.
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// Close closes the connection (the database ends its transaction),
+	// and the pool drops it.
+	Close()
 }
 
 // Stmt is one statement of a Batch.
@@ -171,12 +174,12 @@ const rollbackTimeout = 5 * time.Second
 // timeout), as database/sql's Tx does: a connection left idle inside the
 // transaction would keep the rows it locked (a user's, the audit's head)
 // from every node until the pool handed it out again. A ROLLBACK that
-// fails returns driver.ErrBadConn, so that the pool drops the connection
-// and the database ends the transaction.
-func (p *pipeTx) rollback(ctx context.Context) error {
+// fails closes the connection: the database ends the transaction, and
+// the pool drops it.
+func (p *pipeTx) rollback(ctx context.Context) {
 	p.queue = nil
 	if !p.begun {
-		return nil
+		return
 	}
 	if p.count != nil {
 		p.count(TripBatch)
@@ -184,18 +187,13 @@ func (p *pipeTx) rollback(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	if err := p.p.Batch(ctx, []Stmt{{Query: pipeRollback}}); err != nil {
-		return fmt.Errorf("%w (rollback: %w)", driver.ErrBadConn, err)
+		p.p.Close()
 	}
-	return nil
 }
 
-// abandon rolls back a transaction that failed with err, and returns
-// err as it is, or with the failed rollback's ErrBadConn (so that the
-// pool drops the connection).
+// abandon rolls back a transaction that failed with err, and returns err.
 func (p *pipeTx) abandon(ctx context.Context, err error) error {
-	if rerr := p.rollback(ctx); rerr != nil {
-		return fmt.Errorf("%w; %w", err, rerr)
-	}
+	p.rollback(ctx)
 	return err
 }
 
