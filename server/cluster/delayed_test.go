@@ -11,7 +11,8 @@ import (
 // network between a node and PostgreSQL adds to a verifylogin
 // (docs/benchmarks.md, "Round trips"): the same server, once on a direct
 // connection and once through a proxy that delays each direction by
-// 5 ms (a 10 ms round trip, pgtest.Delayed), side by side in one run.
+// 5 ms (a 10 ms round trip, pgtest.Delayed), with pipelined transactions
+// and without (as before them), side by side in one run.
 // ms/op is the message's latency; trips/op the round trips the store
 // counted, wire-trips/op those the proxy saw (pool pings and statement
 // preparations too, which the store does not count). Run it with
@@ -22,11 +23,16 @@ import (
 // round trips the network adds, measured from outside the store.
 func BenchmarkVerifyDelayed(b *testing.B) {
 	for _, tc := range []struct {
-		name  string
-		delay time.Duration
-	}{{"direct", 0}, {"10ms-round-trip", 5 * time.Millisecond}} {
+		name, backend string
+		delay         time.Duration
+	}{
+		{"pipelined/direct", "postgres", 0},
+		{"pipelined/10ms-round-trip", "postgres", 5 * time.Millisecond},
+		{"unpipelined/direct", "postgres-unpipelined", 0},
+		{"unpipelined/10ms-round-trip", "postgres-unpipelined", 5 * time.Millisecond},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
-			s := newCountedServer(b, "postgres", &statements{}, tc.delay)
+			s := newCountedServer(b, tc.backend, &statements{}, tc.delay)
 			s.measure(b, s.verify())
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
 		})

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,7 +91,9 @@ type countedServer struct {
 	wire func() int64
 }
 
-// newCountedServer starts the server on a fresh database of backend; on
+// newCountedServer starts the server on a fresh database of backend
+// ("sqlite", "postgres", or "postgres-unpipelined": each statement its own
+// round trip, as before server/sqlstore's pipeline.go); on
 // PostgreSQL, through a proxy that delays each direction by delay, if
 // not 0 (pgtest.Delayed).
 func newCountedServer(b testing.TB, backend string, n *statements, delay time.Duration) *countedServer {
@@ -99,7 +102,7 @@ func newCountedServer(b testing.TB, backend string, n *statements, delay time.Du
 	s := &countedServer{}
 	var connector driver.Connector
 	dialect := sqlite.Dialect
-	if backend == "postgres" {
+	if strings.HasPrefix(backend, "postgres") {
 		dsn := pgtest.Start(b)
 		if delay > 0 {
 			dsn, s.wire = pgtest.Delayed(b, dsn, delay)
@@ -109,6 +112,9 @@ func newCountedServer(b testing.TB, backend string, n *statements, delay time.Du
 			b.Fatal(err)
 		}
 		connector, dialect = stdlib.GetConnector(*cfg), postgres.Dialect
+		if backend == "postgres-unpipelined" { // as before pipelined transactions, to compare
+			dialect.Pipeline = nil
+		}
 	} else {
 		connector = sqliteConnector(b, filepath.Join(b.TempDir(), "softtoken.db"))
 	}
