@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,24 +33,49 @@ import (
 	"github.com/softtoken/softtoken/server/ws"
 )
 
-// BenchmarkStatements counts the database statements of one login, one
+// BenchmarkStatements counts the database round trips of one login, one
 // logout and one verifylogin (docs/benchmarks.md, "Several nodes"), on
 // SQLite and on PostgreSQL: the real server in this process (server.New,
-// as serve builds it) on a store whose database/sql driver counts what it
-// is sent (type statements). Run it with
+// as serve builds it) on a store that counts its round trips (type
+// statements). Run it with
 //
 //	go test -run '^$' -bench Statements -benchtime 20x ./server/cluster
 //
-// stmts/op counts BEGIN and COMMIT too; tx/op counts the transactions.
+// trips/op counts BEGIN and COMMIT too, where they are trips of their
+// own (on PostgreSQL they go with other statements: pipeline.go in
+// server/sqlstore).
 func BenchmarkStatements(b *testing.B) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		b.Run(backend, func(b *testing.B) {
 			n := &statements{}
-			s := newCountedServer(b, backend, n)
-			b.Run("verifylogin", func(b *testing.B) { s.benchVerify(b) })
-			b.Run("login", func(b *testing.B) { s.benchLogin(b, false) })
-			b.Run("logout+close", func(b *testing.B) { s.benchLogin(b, true) })
+			s := newCountedServer(b, backend, n, 0)
+			b.Run("verifylogin", func(b *testing.B) { s.measure(b, s.verify()) })
+			b.Run("login", func(b *testing.B) { s.measure(b, s.login(false)) })
+			b.Run("logout+close", func(b *testing.B) { s.measure(b, s.login(true)) })
 		})
+	}
+}
+
+// TestRoundTrips holds the round trips to PostgreSQL of the busiest
+// messages at most at today's figures (docs/benchmarks.md, "Round
+// trips"), so that they cannot grow unnoticed: each message is sent a
+// few times, and every time must keep within.
+func TestRoundTrips(t *testing.T) {
+	s := newCountedServer(t, "postgres", &statements{}, 0)
+	for _, tc := range []struct {
+		name    string
+		prepare func(testing.TB) (func() wire.Response, func())
+		most    int64
+	}{
+		{"verifylogin", s.verify(), 11},
+		{"login", s.login(false), 13},
+		{"logout+close", s.login(true), 6},
+	} {
+		for range 3 {
+			if got := s.once(t, tc.prepare); got > tc.most {
+				t.Errorf("%s: %d round trips, at most %d", tc.name, got, tc.most)
+			}
+		}
 	}
 }
 
@@ -60,24 +86,39 @@ type countedServer struct {
 	now   atomic.Int64
 	tr    trader
 	stats *statements
+	// wire counts the round trips on the wire, through a delaying proxy
+	// (nil: direct).
+	wire func() int64
 }
 
-// newCountedServer starts the server on a fresh database of backend.
-func newCountedServer(b *testing.B, backend string, n *statements) *countedServer {
+// newCountedServer starts the server on a fresh database of backend
+// ("sqlite", "postgres", or "postgres-unpipelined": each statement its own
+// round trip, as before server/sqlstore's pipeline.go); on
+// PostgreSQL, through a proxy that delays each direction by delay, if
+// not 0 (pgtest.Delayed).
+func newCountedServer(b testing.TB, backend string, n *statements, delay time.Duration) *countedServer {
 	b.Helper()
 	ctx := context.Background()
+	s := &countedServer{}
 	var connector driver.Connector
 	dialect := sqlite.Dialect
-	if backend == "postgres" {
-		cfg, err := pgx.ParseConfig(pgtest.Start(b))
+	if strings.HasPrefix(backend, "postgres") {
+		dsn := pgtest.Start(b)
+		if delay > 0 {
+			dsn, s.wire = pgtest.Delayed(b, dsn, delay)
+		}
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			b.Fatal(err)
 		}
 		connector, dialect = stdlib.GetConnector(*cfg), postgres.Dialect
+		if backend == "postgres-unpipelined" { // as before pipelined transactions, to compare
+			dialect.Pipeline = nil
+		}
 	} else {
 		connector = sqliteConnector(b, filepath.Join(b.TempDir(), "softtoken.db"))
 	}
-	st, err := sqlstore.Open(ctx, n.open(connector), dialect)
+	st, err := sqlstore.OpenConnector(ctx, connector, dialect, sqlstore.WithRoundTrips(n.count))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,7 +129,7 @@ func newCountedServer(b *testing.B, backend string, n *statements) *countedServe
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &countedServer{stats: n}
+	s.stats = n
 	s.now.Store(1_800_000_000)
 	now := func() time.Time { return time.Unix(s.now.Load(), 0) }
 	keys, err := challenge.NewKeys(2048, 0, now)
@@ -122,7 +163,7 @@ func newCountedServer(b *testing.B, backend string, n *statements) *countedServe
 
 // sqliteConnector opens path as sqlite.OpenRaw does (its pragmas change no
 // statement the store sends).
-func sqliteConnector(b *testing.B, path string) driver.Connector {
+func sqliteConnector(b testing.TB, path string) driver.Connector {
 	b.Helper()
 	probe, err := sqlite.OpenRaw(path)
 	if err != nil {
@@ -148,7 +189,7 @@ func (c dsnConnector) Driver() driver.Driver                        { return c.d
 
 // code is the trader's passcode of the next time step, which the server's
 // fake time moves to, so that every use is a fresh code.
-func (s *countedServer) code(b *testing.B) string {
+func (s *countedServer) code(b testing.TB) string {
 	b.Helper()
 	code, err := s.tr.tok.Code(time.Unix(s.now.Add(30), 0))
 	if err != nil {
@@ -158,39 +199,64 @@ func (s *countedServer) code(b *testing.B) string {
 }
 
 // measure runs b.N times: prepare, then the message it returns, then
-// after. It counts the statements from the message until the server is
-// quiet again (what a socket's close makes the server do runs after the
-// close), and times the message alone (in this process, with cheap
-// password hashes: the time is not what a production server takes).
-func (s *countedServer) measure(b *testing.B, prepare func() (msg func() wire.Response, after func())) {
+// after, and reports the round trips of the message (see once), and
+// times the message alone (in this process, with cheap password hashes:
+// the time is not what a production server takes).
+func (s *countedServer) measure(b *testing.B, prepare func(testing.TB) (msg func() wire.Response, after func())) {
 	b.Helper()
-	var all, txs int64
+	var all, wire int64
 	b.StopTimer()
 	for range b.N {
-		msg, after := prepare()
-		a0, t0 := s.stats.snapshot()
-		b.StartTimer()
-		r := msg()
-		b.StopTimer()
-		if r.Result != wire.ResultOK {
-			b.Fatalf("%+v", r)
-		}
-		s.settle()
-		a1, t1 := s.stats.snapshot()
-		all, txs = all+a1-a0, txs+t1-t0
-		after()
+		w0 := s.wireTrips()
+		all += s.once(b, prepare)
+		wire += s.wireTrips() - w0
 	}
-	b.ReportMetric(float64(all)/float64(b.N), "stmts/op")
-	b.ReportMetric(float64(txs)/float64(b.N), "tx/op")
+	b.ReportMetric(float64(all)/float64(b.N), "trips/op")
+	if s.wire != nil {
+		b.ReportMetric(float64(wire)/float64(b.N), "wire-trips/op")
+	}
+}
+
+// wireTrips is the round trips on the wire so far (0 when direct).
+func (s *countedServer) wireTrips() int64 {
+	if s.wire == nil {
+		return 0
+	}
+	return s.wire()
+}
+
+// once runs prepare, then the message it returns, then after, and
+// returns the round trips from the message until the server is quiet
+// again (what a socket's close makes the server do runs after the
+// close). A benchmark's timer runs during the message alone.
+func (s *countedServer) once(t testing.TB, prepare func(testing.TB) (msg func() wire.Response, after func())) int64 {
+	t.Helper()
+	msg, after := prepare(t)
+	a0 := s.stats.snapshot()
+	b, timed := t.(*testing.B)
+	if timed {
+		b.StartTimer()
+	}
+	r := msg()
+	if timed {
+		b.StopTimer()
+	}
+	if r.Result != wire.ResultOK {
+		t.Fatalf("%+v", r)
+	}
+	s.settle()
+	a1 := s.stats.snapshot()
+	after()
+	return a1 - a0
 }
 
 // settle waits until the server has sent no statement for a while: what
 // a closed socket does runs after its close, outside the count.
 func (s *countedServer) settle() {
-	last, _ := s.stats.snapshot()
+	last := s.stats.snapshot()
 	for {
 		time.Sleep(100 * time.Millisecond)
-		now, _ := s.stats.snapshot()
+		now := s.stats.snapshot()
 		if now == last {
 			return
 		}
@@ -198,37 +264,40 @@ func (s *countedServer) settle() {
 	}
 }
 
-// benchVerify measures a back-end's verifylogin of the trader on an open
+// verify prepares a back-end's verifylogin of the trader on an open
 // service-account socket.
-func (s *countedServer) benchVerify(b *testing.B) {
-	cl := backend(b, s.addr)
-	s.measure(b, func() (func() wire.Response, func()) {
-		msg := map[string]string{"type": "verifylogin", "userid": s.tr.id, "pass": cl.Enc(s.tr.pw), "2fatoken": s.code(b)}
-		return func() wire.Response { return send(b, cl, msg) }, func() {}
-	})
+func (s *countedServer) verify() func(testing.TB) (func() wire.Response, func()) {
+	var cl *stress.Client
+	return func(t testing.TB) (func() wire.Response, func()) {
+		if cl == nil {
+			cl = backend(t, s.addr)
+		}
+		msg := map[string]string{"type": "verifylogin", "userid": s.tr.id, "pass": cl.Enc(s.tr.pw), "2fatoken": s.code(t)}
+		return func() wire.Response { return send(t, cl, msg) }, func() {}
+	}
 }
 
-// benchLogin measures the trader's websocket login (password, passcode,
+// login prepares the trader's websocket login (password, passcode,
 // session lease), each on a new socket, or a logout with the close of
 // its socket.
-func (s *countedServer) benchLogin(b *testing.B, logout bool) {
-	s.measure(b, func() (func() wire.Response, func()) {
+func (s *countedServer) login(logout bool) func(testing.TB) (func() wire.Response, func()) {
+	return func(t testing.TB) (func() wire.Response, func()) {
 		cl, err := stress.Dial(context.Background(), s.addr, "", nil)
 		if err != nil {
-			b.Fatal(err)
+			t.Fatal(err)
 		}
-		login := map[string]string{"type": "login", "userid": s.tr.id, "pass": cl.Enc(s.tr.pw), "2fatoken": s.code(b)}
+		login := map[string]string{"type": "login", "userid": s.tr.id, "pass": cl.Enc(s.tr.pw), "2fatoken": s.code(t)}
 		if !logout {
-			return func() wire.Response { return send(b, cl, login) },
-				func() { send(b, cl, map[string]string{"type": "logout"}); cl.Close(); s.settle() }
+			return func() wire.Response { return send(t, cl, login) },
+				func() { send(t, cl, map[string]string{"type": "logout"}); cl.Close(); s.settle() }
 		}
-		if r := send(b, cl, login); r.Result != wire.ResultOK {
-			b.Fatalf("login: %+v", r)
+		if r := send(t, cl, login); r.Result != wire.ResultOK {
+			t.Fatalf("login: %+v", r)
 		}
 		s.settle()
 		return func() wire.Response {
 			defer cl.Close()
-			return send(b, cl, map[string]string{"type": "logout"})
+			return send(t, cl, map[string]string{"type": "logout"})
 		}, func() {}
-	})
+	}
 }

@@ -69,6 +69,7 @@ var Dialect = sqlstore.Dialect{
 	},
 	Unavailable: unavailable,
 	Lock:        lock,
+	Pipeline:    pipelineOf,
 }
 
 // unavailableCodes are PostgreSQL's error codes that mean the database

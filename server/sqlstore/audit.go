@@ -33,12 +33,14 @@ func (t tx) Audit(e store.AuditEvent) error {
 	}
 	e.ID, e.Prev = h.Seq+1, h.Hash
 	e.Hash = t.chain.Link(e.Prev, e)
-	if _, err := t.run(`INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// The head's row is locked (or the only writer's): the link and the
+	// head's move only wait for the commit (tx.later).
+	if err := t.later("audit", `INSERT INTO audit (id, at, userid, client, event, outcome, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.At.Unix(), e.UserID, e.Client, e.Event, e.Outcome, e.Detail, e.Prev, e.Hash); err != nil {
-		return fmt.Errorf("audit: %w", err)
+		return err
 	}
 	h.Seq, h.Hash = e.ID, e.Hash
-	return t.moveHead(h, t.chain.Seal)
+	return t.later("move the audit chain's head", `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, t.chain.Seal(h))
 }
 
 // readHead reads the chain's head (errNoHead when it is gone); lock is
@@ -86,7 +88,7 @@ func (t tx) AuditCodesFrom() (int64, error) {
 
 const auditColumns = `id, at, userid, client, event, outcome, detail, prev, hash`
 
-func scanAudit(rows *sql.Rows) (store.AuditEvent, error) {
+func scanAudit(rows scanner) (store.AuditEvent, error) {
 	var e store.AuditEvent
 	var at int64
 	if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Client, &e.Event, &e.Outcome, &e.Detail, &e.Prev, &e.Hash); err != nil {
@@ -114,7 +116,7 @@ func (t tx) AuditEvents(f store.AuditFilter) ([]store.AuditEvent, error) {
 }
 
 // auditRecords reads the records a query selected (auditColumns).
-func auditRecords(rows *sql.Rows, err error) ([]store.AuditEvent, error) {
+func auditRecords(rows rowSet, err error) ([]store.AuditEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read audit: %w", err)
 	}
@@ -133,7 +135,7 @@ func auditRecords(rows *sql.Rows, err error) ([]store.AuditEvent, error) {
 // WalkAudit reads the head and every record in one read transaction (a
 // snapshot: appends meanwhile are not seen, and not waited for).
 func (t tx) WalkAudit(head func(store.AuditHead) error, record func(store.AuditEvent) error) error {
-	if db, ok := t.q.(*sql.DB); ok {
+	if db, ok := t.q.(*sql.DB); ok && t.p == nil {
 		opts := t.d.Snapshot
 		rt, err := db.BeginTx(t.ctx, &opts)
 		if err != nil {

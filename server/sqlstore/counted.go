@@ -52,6 +52,9 @@ type countedConn struct {
 	count func(string)
 }
 
+// driverConn is the driver's own connection, for a Dialect's Pipeline.
+func (c countedConn) driverConn() driver.Conn { return c.Conn }
+
 func (c countedConn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)
 }

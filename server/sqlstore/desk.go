@@ -13,6 +13,9 @@ import (
 
 const deskCaseColumns = `hash, sealed, opened_at, until_at, token_serial, token_seed, token_algorithm, token_digits, token_period, token_last_step, phone`
 
+// deskCaseOfUser reads a user's case (DeskCaseOf; read ahead, ahead.go).
+const deskCaseOfUser = `SELECT user_id, ` + deskCaseColumns + ` FROM desk_cases WHERE user_id=?`
+
 // SetDeskCase replaces the user's help desk case.
 func (t tx) SetDeskCase(id int64, c store.DeskCase) error {
 	tok := store.Token{LastStep: -1}
@@ -38,7 +41,7 @@ func (t tx) DeleteDeskCase(id int64) (bool, error) {
 
 // DeskCaseOf returns the user's open help desk case.
 func (t tx) DeskCaseOf(id int64) (store.DeskCase, error) {
-	_, c, err := scanDeskCase(t.row(`SELECT user_id, `+deskCaseColumns+` FROM desk_cases WHERE user_id=?`, id))
+	_, c, err := scanDeskCase(t.row(deskCaseOfUser, id))
 	return c, err
 }
 
@@ -47,7 +50,7 @@ func (t tx) DeskCaseByHash(hash []byte) (int64, store.DeskCase, error) {
 	return scanDeskCase(t.row(`SELECT user_id, `+deskCaseColumns+` FROM desk_cases WHERE hash=?`, hash))
 }
 
-func scanDeskCase(row *sql.Row) (int64, store.DeskCase, error) {
+func scanDeskCase(row scanner) (int64, store.DeskCase, error) {
 	var (
 		id            int64
 		c             store.DeskCase

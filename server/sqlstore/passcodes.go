@@ -60,11 +60,15 @@ func (t tx) RevokeTempPasscode(id int64) error {
 	return err
 }
 
+// tempPasscodeOfUser reads a user's temporary passcode (TempPasscodeOf;
+// read ahead, ahead.go).
+const tempPasscodeOfUser = `SELECT hash, issued_at, expires_at, revoked FROM temp_passcodes WHERE user_id=?`
+
 // TempPasscodeOf returns the user's last temporary passcode.
 func (t tx) TempPasscodeOf(id int64) (store.TempPasscode, error) {
 	var p store.TempPasscode
 	var issued, exp int64
-	err := t.row(`SELECT hash, issued_at, expires_at, revoked FROM temp_passcodes WHERE user_id=?`, id).Scan(&p.Hash, &issued, &exp, &p.Revoked)
+	err := t.row(tempPasscodeOfUser, id).Scan(&p.Hash, &issued, &exp, &p.Revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, store.ErrNotFound
 	}

@@ -67,6 +67,10 @@ type Dialect struct {
 	// migrate the schema, and returns what releases it; nil: none is
 	// needed (SQLite migrates under its own write lock).
 	Lock func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// Pipeline gives the driver's connection dc as a Pipeline, so that
+	// write transactions send several statements a round trip
+	// (pipeline.go); nil, or nil for dc: each statement is one.
+	Pipeline func(dc any) Pipeline
 }
 
 // rebind rewrites the ? placeholders of query for d. The statements of
@@ -285,6 +289,14 @@ func (s *DB) outage(ctx, bounded context.Context, err error) error {
 // update runs fn in one transaction (on SQLite BEGIN IMMEDIATE, see
 // package sqlite, so that transactions never fail on a lock upgrade).
 func (s *DB) update(ctx context.Context, fn func(store.Tx) error) error {
+	if s.d.Pipeline != nil {
+		ok, err := s.pipelined(ctx, func(p *pipeTx) error {
+			return fn(tx{ctx: ctx, p: p, d: s.d, chain: s.chain, userLock: s.d.RowLock})
+		})
+		if ok {
+			return err
+		}
+	}
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

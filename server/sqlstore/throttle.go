@@ -42,7 +42,7 @@ func (t tx) lockState(id int64) (store.Attempt, bool, error) {
 
 // ResetFailures clears the failure count and any lock.
 func (t tx) ResetFailures(id int64) error {
-	return t.exec("reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
+	return t.later("reset failures", `UPDATE users SET failures=0, locked_until=0 WHERE id=?`, id)
 }
 
 // Lock locks the user until until.
@@ -71,30 +71,24 @@ func (t tx) ReserveFirstFactor(key, source string, now time.Time, delay func(int
 	}
 	th.Failures++
 	th.BlockedUntil = now.Add(delay(th.Failures))
-	if _, err := t.run(`UPDATE first_factor_throttle SET failures=?, blocked_until=?, touched_at=? WHERE userid=? AND source=?`,
+	// The upsert above locked the row: this write only waits for the
+	// commit (tx.later).
+	if err := t.later("count attempt", `UPDATE first_factor_throttle SET failures=?, blocked_until=?, touched_at=? WHERE userid=? AND source=?`,
 		th.Failures, th.BlockedUntil.Unix(), now.Unix(), key, source); err != nil {
-		return th, false, fmt.Errorf("count attempt: %w", err)
+		return th, false, err
 	}
 	return th, true, nil
 }
 
 // ClearFirstFactor forgets the failures of key from source.
 func (t tx) ClearFirstFactor(key, source string) error {
-	_, err := t.run(`DELETE FROM first_factor_throttle WHERE userid=? AND source=?`, key, source)
-	if err != nil {
-		return fmt.Errorf("clear throttle: %w", err)
-	}
-	return nil
+	return t.laterUnlocked("clear throttle", `DELETE FROM first_factor_throttle WHERE userid=? AND source=?`, key, source)
 }
 
 // RefundFirstFactor takes back one counted attempt of key from source and
 // its block.
 func (t tx) RefundFirstFactor(key, source string) error {
-	_, err := t.run(`UPDATE first_factor_throttle SET failures=failures-1, blocked_until=0 WHERE userid=? AND source=? AND failures > 0`, key, source)
-	if err != nil {
-		return fmt.Errorf("refund throttle: %w", err)
-	}
-	return nil
+	return t.laterUnlocked("refund throttle", `UPDATE first_factor_throttle SET failures=failures-1, blocked_until=0 WHERE userid=? AND source=? AND failures > 0`, key, source)
 }
 
 // ForgetFirstFactors deletes throttles untouched since before.

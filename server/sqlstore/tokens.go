@@ -25,11 +25,14 @@ func (t tx) SetToken(id int64, tok store.Token) error {
 	return nil
 }
 
+// tokenOfUser reads a user's token (TokenOf; read ahead, ahead.go).
+const tokenOfUser = `SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`
+
 // TokenOf returns the user's token, or ErrNotFound.
 func (t tx) TokenOf(id int64) (store.Token, error) {
 	var tok store.Token
 	var created int64
-	err := t.row(`SELECT serial, sealed_seed, algorithm, digits, period, last_step, drift, created_at FROM tokens WHERE user_id=?`, id).
+	err := t.row(tokenOfUser, id).
 		Scan(&tok.Serial, &tok.SealedSeed, &tok.Algorithm, &tok.Digits, &tok.Period, &tok.LastStep, &tok.Drift, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound

@@ -18,7 +18,8 @@ import (
 // passcodes.go, throttle.go, recovery.go, desk.go, leases.go, audit.go,
 // reseal.go, masterkey.go.
 
-// querier is what a transaction, a connection and the database offer.
+// querier is what a database/sql transaction, a connection and the
+// database offer.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -26,10 +27,12 @@ type querier interface {
 }
 
 // tx is a store.Tx: a transaction (or the database, for a View), its
-// dialect and the context it runs in.
+// dialect and the context it runs in. Its statements go through q, or
+// through p for a pipelined transaction (pipeline.go).
 type tx struct {
 	ctx   context.Context
 	q     querier
+	p     *pipeTx
 	d     Dialect
 	chain *auditchain.Chain
 	// userLock ends the reads of a user's row in a write transaction
@@ -44,19 +47,81 @@ type tx struct {
 
 var _ store.Tx = tx{}
 
-// run runs a statement.
-func (t tx) run(query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(t.ctx, t.d.rebind(query), args...)
+// scanner is a row to scan: *sql.Row, or a pipelined query's.
+type scanner interface{ Scan(dest ...any) error }
+
+// rowSet is a query's rows: *sql.Rows, or a pipelined query's.
+type rowSet interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// run runs a statement and returns the number of rows it touched.
+func (t tx) run(query string, args ...any) (int64, error) {
+	if t.p != nil {
+		return t.p.exec(t.ctx, t.d.rebind(query), args)
+	}
+	res, err := t.q.ExecContext(t.ctx, t.d.rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // row runs a query of one row.
-func (t tx) row(query string, args ...any) *sql.Row {
+func (t tx) row(query string, args ...any) scanner {
+	if t.p != nil {
+		return pipeRow{ctx: t.ctx, p: t.p, query: t.d.rebind(query), args: args}
+	}
 	return t.q.QueryRowContext(t.ctx, t.d.rebind(query), args...)
 }
 
 // rows runs a query.
-func (t tx) rows(query string, args ...any) (*sql.Rows, error) {
+func (t tx) rows(query string, args ...any) (rowSet, error) {
+	if t.p != nil {
+		r, err := t.p.rows(t.ctx, t.d.rebind(query), args)
+		if err != nil {
+			return nil, err
+		}
+		return closing{r}, nil
+	}
 	return t.q.QueryContext(t.ctx, t.d.rebind(query), args...)
+}
+
+// closing gives a pipelined query's rows database/sql's Close.
+type closing struct{ Rows }
+
+func (c closing) Close() error { c.Rows.Close(); return nil }
+
+// later runs a write whose only outcome is its error. In a pipelined
+// transaction it waits for the next statement that must be answered, or
+// for the COMMIT, and its error fails the transaction then (pipeline.go):
+// so callers must not tell one error from another, and the number of
+// rows it touches is not checked, as it would be known only after the
+// COMMIT went. Use it for rows the transaction has locked (a user's row
+// it read, the audit's head) or whose count does not matter.
+func (t tx) later(what string, query string, args ...any) error {
+	if t.p != nil {
+		t.p.later(t.d.rebind(query), args)
+		return nil
+	}
+	if _, err := t.run(query, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// laterUnlocked is later for a write on rows the transaction has not
+// locked, which may wait for another transaction's: in a pipelined
+// transaction it does not go with the COMMIT (see pipeTx.waits).
+func (t tx) laterUnlocked(what string, query string, args ...any) error {
+	err := t.later(what, query, args...)
+	if t.p != nil {
+		t.p.waits = true
+	}
+	return err
 }
 
 // exec runs a statement that must touch exactly one row.
@@ -73,11 +138,7 @@ func (t tx) exec(what string, query string, args ...any) error {
 
 // changed runs a statement and reports whether it touched a row.
 func (t tx) changed(what string, query string, args ...any) (bool, error) {
-	res, err := t.run(query, args...)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", what, err)
-	}
-	n, err := res.RowsAffected()
+	n, err := t.run(query, args...)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", what, err)
 	}

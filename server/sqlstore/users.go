@@ -55,7 +55,7 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 
 // UserByUserID finds a user by user ID, case-insensitively.
 func (t tx) UserByUserID(userID string) (store.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE userid = ?`+t.userLock, userID))
+	u, err := scanUser(t.lockedUser(`SELECT `+userColumns+` FROM users WHERE userid = ?`+t.userLock, userID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %s: %w", userID, err)
 	}
@@ -64,11 +64,27 @@ func (t tx) UserByUserID(userID string) (store.User, error) {
 
 // UserByID finds a user by row ID.
 func (t tx) UserByID(id int64) (store.User, error) {
-	u, err := scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE id = ?`+t.userLock, id))
+	u, err := scanUser(t.lockedUser(`SELECT `+userColumns+` FROM users WHERE id = ?`+t.userLock, id))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %d: %w", id, err)
 	}
 	return u, err
+}
+
+// lockedUser is the row of a query of one user by row ID or user ID
+// (arg). In a pipelined write transaction the reads of the rows that hang
+// from the user go ahead with it (ahead.go).
+func (t tx) lockedUser(query string, arg any) scanner {
+	if t.p == nil || t.userLock == "" {
+		return t.row(query, arg)
+	}
+	byUserID, _ := arg.(string)
+	byID, _ := arg.(int64)
+	return pipeRow{ctx: t.ctx, p: t.p, query: t.d.rebind(query), args: []any{arg},
+		ahead: func(dest []any) []Stmt {
+			id, _ := dest[0].(*int64) // scanUser's first column: the row ID
+			return t.aheadStmts(byUserID, byID, id)
+		}}
 }
 
 // ListUsers returns every user, by user ID.

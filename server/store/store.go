@@ -354,7 +354,9 @@ type Tx interface {
 	// max locks the user until now+lockFor at once, before it is checked;
 	// ResetFailures undoes that when it succeeds.
 	ReserveAttempt(id int64, max int, lockFor time.Duration, now time.Time) (a Attempt, ok bool, err error)
-	// ResetFailures clears the failure count and any lock.
+	// ResetFailures clears the failure count and any lock of a user
+	// this transaction read: a row that is not there is not told (the
+	// write may go with the commit, see server/sqlstore's pipeline.go).
 	ResetFailures(id int64) error
 	// Lock locks the user until until, whatever their failures.
 	Lock(id int64, until time.Time) error
