@@ -45,23 +45,8 @@ func testReadAhead(t *testing.T, b backend) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	type seen struct {
-		tok  store.Token
-		temp store.TempPasscode
-		desk store.DeskCase
-	}
-	read := func(tx store.ReadTx) (s seen, err error) {
-		if s.tok, err = tx.TokenOf(id); err != nil {
-			return s, err
-		}
-		if s.temp, err = tx.TempPasscodeOf(id); err != nil {
-			return s, err
-		}
-		s.desk, err = tx.DeskCaseOf(id)
-		return s, err
-	}
-	var want seen
-	if err := db.View(ctx, func(tx store.ReadTx) error { want, err = read(tx); return err }); err != nil {
+	var want hanging
+	if err := db.View(ctx, func(tx store.ReadTx) error { want, err = readHanging(tx, id); return err }); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -77,7 +62,7 @@ func testReadAhead(t *testing.T, b backend) {
 				if _, err := tc.user(tx); err != nil {
 					return err
 				}
-				got, err := read(tx)
+				got, err := readHanging(tx, id)
 				if err != nil {
 					return err
 				}
@@ -135,4 +120,24 @@ func testReadAhead(t *testing.T, b backend) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// hanging is what hangs from a user's row and is read ahead with it.
+type hanging struct {
+	Tok  store.Token
+	Temp store.TempPasscode
+	Desk store.DeskCase
+}
+
+// readHanging reads the token, temporary passcode and help desk case of
+// the user of row ID id.
+func readHanging(tx store.ReadTx, id int64) (h hanging, err error) {
+	if h.Tok, err = tx.TokenOf(id); err != nil {
+		return h, err
+	}
+	if h.Temp, err = tx.TempPasscodeOf(id); err != nil {
+		return h, err
+	}
+	h.Desk, err = tx.DeskCaseOf(id)
+	return h, err
 }

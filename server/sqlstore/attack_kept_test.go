@@ -34,30 +34,15 @@ func TestAttackKeptEdgeValues(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	type seen struct {
-		Tok  store.Token
-		Temp store.TempPasscode
-		Desk store.DeskCase
-	}
-	read := func(tx store.ReadTx) (s seen, err error) {
-		if s.Tok, err = tx.TokenOf(id); err != nil {
-			return s, err
-		}
-		if s.Temp, err = tx.TempPasscodeOf(id); err != nil {
-			return s, err
-		}
-		s.Desk, err = tx.DeskCaseOf(id)
-		return s, err
-	}
-	var viewed, kept seen
-	if err := db.View(ctx, func(tx store.ReadTx) (err error) { viewed, err = read(tx); return err }); err != nil {
+	var viewed, kept hanging
+	if err := db.View(ctx, func(tx store.ReadTx) (err error) { viewed, err = readHanging(tx, id); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Update(ctx, func(tx store.Tx) (err error) {
 		if _, err := tx.UserByID(id); err != nil {
 			return err
 		}
-		kept, err = read(tx)
+		kept, err = readHanging(tx, id)
 		return err
 	}); err != nil {
 		t.Fatal(err)
