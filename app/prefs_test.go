@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // them (no window is opened: the driver starts only with Run), and as
 // Fyne writes them.
 func TestSettingsReadFynePreferences(t *testing.T) {
-	home := t.TempDir()
+	home := settledDir(t)
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
 	const id = "io.github.softtoken.prefstest"
@@ -42,4 +43,27 @@ func TestSettingsReadFynePreferences(t *testing.T) {
 	if want := (policy.Value[int]{Value: 90, Source: policy.FromUser}); got.ClipboardClearSeconds != want {
 		t.Errorf("read back %+v, want %+v", got.ClipboardClearSeconds, want)
 	}
+}
+
+// settledDir is a temporary folder for the Fyne app, removed when the test
+// ends once the app's own writes to it, which go on in the background
+// after a preference is set, have settled (t.TempDir fails the test when
+// a file appears while it removes the folder).
+func settledDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "softtoken-prefs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("remove %s: %v", dir, err)
+	})
+	return dir
 }

@@ -59,6 +59,11 @@ func SystemProxy(u *url.URL) (*url.URL, error) {
 // never its password.
 func proxyName(p *url.URL) string { return p.Host }
 
+// ErrProxySignIn is a proxy that asks for NTLM, whose handshake softtoken
+// could not make: a PC whose Windows offers no NTLM sign-in (Wine, or NTLM
+// turned off), or a challenge that cannot be answered.
+var ErrProxySignIn = errors.New("NTLM authentication")
+
 // proxyErr is a failure of the proxy itself: it did not answer, or it
 // refused the tunnel to the server (Status is its answer then).
 type proxyErr struct {
@@ -145,7 +150,7 @@ func connectNTLM(ctx context.Context, p *url.URL, addr, scheme string, auth ntlm
 	}
 	fail := func(err error) (net.Conn, error) {
 		t.conn.Close()
-		return nil, &proxyErr{proxy: p, target: addr, err: fmt.Errorf("NTLM authentication: %w", err)}
+		return nil, &proxyErr{proxy: p, target: addr, err: fmt.Errorf("%w: %w", ErrProxySignIn, err)}
 	}
 	msg, err := auth.negotiate()
 	if err != nil {
@@ -264,6 +269,9 @@ func proxyMsg(e *proxyErr, server, setting string) *Error {
 	ask := "check " + setting + ", or ask your administrator"
 	var msg string
 	switch {
+	case errors.Is(e.err, ErrProxySignIn):
+		cause := strings.TrimPrefix(e.err.Error(), ErrProxySignIn.Error()+": ")
+		msg = fmt.Sprintf("the proxy %s asks for a sign-in (NTLM) that softtoken could not make here (%s): to sign in with a user name and password instead, %s, or ask your administrator", name, cause, fmt.Sprintf(proxyAuthHow, name))
 	case e.status == http.StatusProxyAuthRequired && e.ntlm != "" && e.proxy.User == nil:
 		msg = fmt.Sprintf("the proxy %s refused %s (NTLM, %s): %s; to use another user name and password, %s", name, e.ntlm, e.text, ask, fmt.Sprintf(proxyAuthHow, name))
 	case e.status == http.StatusProxyAuthRequired && e.proxy.User == nil:

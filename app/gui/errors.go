@@ -137,6 +137,9 @@ func enrolMessage(err error, enrolURL string) string {
 		return T(key, args{"Script": ee.ProxyScript, "Proxies": ee.Proxy})
 	}
 	if kind == enrolclient.KindProxy && errors.As(err, &ee) && ee.Proxy != "" {
+		if errors.Is(err, enrolclient.ErrProxySignIn) {
+			return T("enrol.proxy.ntlm", args{"Proxy": ee.Proxy})
+		}
 		if ee.ProxyAnswer == "" {
 			return T("enrol.proxy.silent", args{"Proxy": ee.Proxy})
 		}

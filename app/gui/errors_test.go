@@ -45,6 +45,8 @@ func TestEnrolErrorMessages(t *testing.T) {
 			"Nessuno dei proxy indicati dallo script di configurazione automatica del proxy di questo PC (http://wpad/wpad.dat) risponde (10.0.0.1:8080, DIRECT): controllare la connessione di rete o rivolgersi all'amministratore."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, ProxyScript: "http://wpad/wpad.dat", Proxy: "10.0.0.1:8080"}, formError,
 			"Il proxy 10.0.0.1:8080 non risponde: controllare l'impostazione del proxy o rivolgersi all'amministratore."},
+		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindProxy, Msg: detail, Proxy: "10.0.0.1:8080", Err: fmt.Errorf("%w: no NTLM here", enrolclient.ErrProxySignIn)}, formError,
+			"Il proxy 10.0.0.1:8080 chiede un accesso Windows (NTLM) che softtoken non è riuscito a fare su questo PC: rivolgersi all'amministratore, oppure indicare al proxy un nome utente e una password nella variabile HTTPS_PROXY."},
 		{gui.Italian, &enrolclient.Error{Kind: enrolclient.KindInput, Field: "passcode"}, passcodeError,
 			"Digitare il passcode della mail di benvenuto (6 cifre), un passcode temporaneo (8 cifre) o quello che il vecchio PC mostra ora."},
 	}
