@@ -118,7 +118,11 @@ func target(query string) (table string, write bool) {
 	default:
 		return "", true
 	}
-	name = strings.ToLower(strings.TrimRight(name, "("))
+	name, _, _ = strings.Cut(name, "(") // INSERT INTO t(columns)
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		name = name[i+1:] // schema.table
+	}
+	name = strings.ToLower(strings.Trim(name, `"`))
 	if name == "users" && f[0] == "DELETE" {
 		return "", true
 	}
