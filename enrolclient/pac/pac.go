@@ -8,9 +8,9 @@
 // interrupted at RunTimeout. ParseResult reads the answer.
 //
 // A script comes from the PC's administrator, not from the network at
-// large; still, each run has a fresh interpreter, a time limit, a bound
-// on the memory it takes (goja has none of its own: the heap is watched
-// while the script runs, memory.go) and a bounded answer.
+// large; still, each run has a fresh interpreter, a time limit, and a
+// bounded answer. goja has no memory limit: a script that allocates
+// without end within the time limit is not stopped before that.
 package pac
 
 import (
@@ -30,8 +30,6 @@ const (
 	MaxScriptBytes = 1 << 20
 	// RunTimeout bounds one FindProxyForURL, name lookups included.
 	RunTimeout = 3 * time.Second
-	// RunMemory bounds what the heap may grow by while a script runs.
-	RunMemory = 64 << 20
 )
 
 // ErrScript wraps the errors of a script that cannot be compiled or run.
@@ -87,7 +85,6 @@ func (s *Script) FindProxy(ctx context.Context, u *url.URL) (string, error) {
 	vm := goja.New()
 	stop := context.AfterFunc(ctx, func() { vm.Interrupt(ctx.Err()) })
 	defer stop()
-	defer watchMemory(vm, RunMemory)()
 	if err := s.install(ctx, vm); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrScript, err)
 	}
@@ -116,9 +113,6 @@ func (s *Script) FindProxy(ctx context.Context, u *url.URL) (string, error) {
 // runErr words an error of the script's run.
 func runErr(err error) error {
 	var ie *goja.InterruptedError
-	if errors.As(err, &ie) && ie.Value() == errMemory {
-		return fmt.Errorf("%w: it took more than %d MiB of memory", ErrScript, RunMemory>>20)
-	}
 	if errors.As(err, &ie) {
 		return fmt.Errorf("%w: it ran longer than %s", ErrScript, RunTimeout)
 	}
