@@ -31,16 +31,8 @@ const internetSettings = `HKCU\Software\Microsoft\Windows\CurrentVersion\Interne
 // resolve; ProxyOverride exempts hosts; an automatic configuration script
 // (AutoConfigURL) is fetched and run, and chooses the proxy.
 func TestEnrolThroughInternetSettings(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("the test puts a test CA in the system's certificate store, which Wine trusts: run it as root")
-	}
-	srv := servertest.New(t)
-	followRealClock(t, srv.Clock)
-	front := squidtest.StartTLSFront(t, srv.Addr, enrolHost)
-	trustCA(t, front.CAPEM)
-	proxy := squidtest.Start(t, squidtest.Options{Hosts: []string{"127.0.0.1 " + enrolHost}})
+	srv, proxy, url := behindProxy(t, squidtest.Options{})
 	initial := srv.AddUser("trader", "trader-pass")
-	url := "https://" + enrolHost + ":" + strconv.Itoa(front.Port) + "/secenrol/"
 	answers := "trader-pass\n" + initial + "\n3\nVolvo\n5\nRex\n"
 	svc := service(t)
 	t.Cleanup(func() {
@@ -80,7 +72,7 @@ func TestEnrolThroughInternetSettings(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Enrolled: slot 1, trader ("+enrolHost+")") {
 		t.Fatalf("enrol through the Internet Settings' proxy: %v\n%s%s\n%s", err, out, errOut, proxy.CacheLog())
 	}
-	if hostPort := enrolHost + ":" + strconv.Itoa(front.Port); !proxy.WaitLog("CONNECT " + hostPort) {
+	if hostPort := strings.TrimSuffix(strings.TrimPrefix(url, "https://"), "/secenrol/"); !proxy.WaitLog("CONNECT " + hostPort) {
 		t.Errorf("squid's access log does not show CONNECT %s:\n%s", hostPort, proxy.AccessLog())
 	}
 	// The token stored in Wine's Credential Manager works: its next code
@@ -110,6 +102,25 @@ func TestEnrolThroughInternetSettings(t *testing.T) {
 		t.Fatalf("enrol through the PAC script's proxy: %v\n%s%s\n%s", err, out, errOut, proxy.CacheLog())
 	}
 	must(t, svc, "", "delete", "--yes", "pactrader")
+}
+
+// behindProxy starts the real server (on a clock that follows the real
+// one) behind TLS under enrolHost, with a test CA in the system's store,
+// and a squid made with o that alone resolves enrolHost; it returns the
+// server, the proxy and the enrol URL. The CA goes into the system's
+// store, so the test must run as root.
+func behindProxy(t *testing.T, o squidtest.Options) (*servertest.Server, *squidtest.Proxy, string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("the test puts a test CA in the system's certificate store, which Wine trusts: run it as root")
+	}
+	srv := servertest.New(t)
+	followRealClock(t, srv.Clock)
+	front := squidtest.StartTLSFront(t, srv.Addr, enrolHost)
+	trustCA(t, front.CAPEM)
+	o.Hosts = append(o.Hosts, "127.0.0.1 "+enrolHost)
+	proxy := squidtest.Start(t, o)
+	return srv, proxy, "https://" + enrolHost + ":" + strconv.Itoa(front.Port) + "/secenrol/"
 }
 
 // followRealClock keeps the test server's clock on the real time, which

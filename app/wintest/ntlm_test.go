@@ -3,13 +3,10 @@
 package wintest
 
 import (
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/softtoken/softtoken/internal/squidtest"
-	"github.com/softtoken/softtoken/server/servertest"
 )
 
 // `softtoken enrol` under Wine through a proxy that asks for NTLM
@@ -20,16 +17,8 @@ import (
 // or hanging. Before, the SSPI code's own start-up check made the .exe
 // panic before main under Wine, whatever it was asked to do.
 func TestEnrolThroughNTLMProxy(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("the test puts a test CA in the system's certificate store, which Wine trusts: run it as root")
-	}
-	srv := servertest.New(t)
-	followRealClock(t, srv.Clock)
-	front := squidtest.StartTLSFront(t, srv.Addr, enrolHost)
-	trustCA(t, front.CAPEM)
-	proxy := squidtest.Start(t, squidtest.Options{NTLM: true, Hosts: []string{"127.0.0.1 " + enrolHost}})
+	srv, proxy, url := behindProxy(t, squidtest.Options{NTLM: true})
 	initial := srv.AddUser("ntlmtrader", "ntlm-pass")
-	url := "https://" + enrolHost + ":" + strconv.Itoa(front.Port) + "/secenrol/"
 	answers := "ntlm-pass\n" + initial + "\n3\nVolvo\n5\nRex\n"
 	svc := service(t)
 	t.Cleanup(func() {
