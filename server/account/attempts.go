@@ -35,10 +35,24 @@ func (s *Service) delay(n int) time.Duration {
 
 // reserveFirst takes a first-factor attempt for userID from o and reads the
 // user (zero when there is none). A locked user is refused before anything
-// is counted or checked; a throttled source gets ErrThrottled.
+// is counted or checked; a throttled source gets ErrThrottled. The web
+// back-end that asks (o.verifier) is checked first, in the same
+// transaction: its refusal comes as a verifierRefused.
 func (s *Service) reserveFirst(ctx context.Context, o Origin, userID string) (store.User, error) {
 	var u store.User
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		// One round trip on PostgreSQL: the back-end's row, the user's
+		// row with what hangs from it, and the throttle's row.
+		ahead := store.Ahead{UserID: userID, FirstFactorKey: throttleKey(userID), FirstFactorSource: o.source()}
+		if o.verifier != nil {
+			ahead.Peek = o.verifier.id
+		}
+		tx.Soon(ahead)
+		if o.verifier != nil {
+			if err := s.isAdmin(tx.Peek(), *o.verifier, ScopeVerify); err != nil {
+				return verifierRefused{err}
+			}
+		}
 		var err error
 		u, err = tx.UserByUserID(userID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -60,6 +74,13 @@ func (s *Service) reserveFirst(ctx context.Context, o Origin, userID string) (st
 	}
 	return u, err
 }
+
+// verifierRefused is the refusal of the web back-end that asked
+// (Origin.verifier), which Verify audits and returns.
+type verifierRefused struct{ err error }
+
+func (v verifierRefused) Error() string { return v.err.Error() }
+func (v verifierRefused) Unwrap() error { return v.err }
 
 // reserveSecond takes a second-factor attempt for g's user on the current
 // row, and runs load in the same transaction to read what the check needs.

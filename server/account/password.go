@@ -262,6 +262,8 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 		defer sl.Release()
 	}
 	c := passcodeCheck{code: strings.ReplaceAll(strings.TrimSpace(code), " ", "")}
+	ctx, end := store.Hold(ctx)
+	defer end()
 	var reserved store.User // the row the passcode's attempt was reserved on
 	g, u, err := s.settleFirst(ctx, o, userID, checked, ok, func(tx store.Tx, cur store.User) (bool, error) {
 		if !s.twoFactor(cur) {
@@ -273,7 +275,11 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 		}
 		cur.Failures, cur.LockedUntil = a.Failures, a.LockedUntil
 		reserved = cur
-		return true, s.loadPasscode(tx, cur, &c)
+		if err := s.loadPasscode(tx, cur, &c); err != nil {
+			return true, err
+		}
+		s.settleAhead(tx, cur, c)
+		return true, nil
 	})
 	switch {
 	case err != nil:
@@ -340,12 +346,14 @@ func (s *Service) canGiveSecond(ctx context.Context, u store.User) error {
 // one back-end cannot use verifylogin to try the passwords of others,
 // which need no second factor.
 func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID string, pw []byte, code string) (SignIn, error) {
-	if err := s.st.View(ctx, func(tx store.ReadTx) error { return s.isAdmin(tx, admin, ScopeVerify) }); err != nil {
-		s.refused(ctx, o, userID, "verifylogin", err)
-		return SignIn{}, err
-	}
 	o.peopleOnly = refusal{"verifylogin", "a service account is not verified for " + printable(admin.UserID)}
-	return s.Login(ctx, o, userID, pw, code)
+	o.verifier = &admin // checked before anything is counted, in the first transaction
+	in, err := s.Login(ctx, o, userID, pw, code)
+	if v := (verifierRefused{}); errors.As(err, &v) {
+		s.refused(ctx, o, userID, "verifylogin", v.err)
+		return SignIn{}, v.err
+	}
+	return in, err
 }
 
 // authorised checks, before any slow work (a hash, a check of a

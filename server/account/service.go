@@ -201,6 +201,10 @@ type Origin struct {
 	// service account's right password answered as a wrong one here (a
 	// door that verifies people: NetworkLogIn, Verify).
 	peopleOnly refusal
+	// verifier, when set, is the grant of the web back-end that asks
+	// (Verify): it must still hold, and it is checked in the first
+	// transaction, before anything is counted (reserveFirst).
+	verifier *Grant
 }
 
 // refusal is an audit record's event name and detail.

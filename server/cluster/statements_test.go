@@ -67,8 +67,8 @@ func TestRoundTrips(t *testing.T) {
 		prepare func(testing.TB) (func() wire.Response, func())
 		most    int64
 	}{
-		{"verifylogin", s.verify(), 11},
-		{"login", s.login(false), 13},
+		{"verifylogin", s.verify(), 5},
+		{"login", s.login(false), 8},
 		{"logout+close", s.login(true), 6},
 	} {
 		for range 3 {

@@ -1,8 +1,12 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/softtoken/softtoken/server/store"
 )
 
 // Reading ahead in a pipelined transaction (docs/benchmarks.md, "Round
@@ -46,10 +50,11 @@ func aheadKey(query string, args []any) string {
 
 // aheadStmts are the reads to send ahead with a user's row, by user ID
 // (byUserID, the row ID then found in the database) or by row ID (byID).
-// Their answers are kept under the statements the methods will send with
-// the row ID, which *id holds once the user's row was scanned (it is
-// scanned first in the batch); nothing is kept when no user was found.
-func (t tx) aheadStmts(byUserID string, byID int64, id *int64) []Stmt {
+// Their answers are kept in into under the statements the methods will
+// send with the row ID, which id gives once the user's row was scanned
+// (it is scanned first in the batch); nothing is kept when no user was
+// found (id gives 0).
+func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int64) []Stmt {
 	var out []Stmt
 	for _, a := range aheadOfUser {
 		query, table := t.d.rebind(a.query), a.table
@@ -59,13 +64,108 @@ func (t tx) aheadStmts(byUserID string, byID int64, id *int64) []Stmt {
 			arg = byUserID
 		}
 		out = append(out, Stmt{Query: sent, Args: []any{arg}, Keep: func(r Row) error {
-			if id != nil && *id != 0 {
-				t.p.keep(aheadKey(query, []any{*id}), kept{table: table, row: r})
+			if id := id(); id != 0 {
+				into.keep(aheadKey(query, []any{id}), kept{table: table, row: r})
 			}
 			return nil
 		}})
 	}
 	return out
+}
+
+// Soon sends the reads a names with the transaction's next batch, and
+// keeps their answers (see store.Ahead).
+func (t tx) Soon(a store.Ahead) {
+	if t.p != nil {
+		t.p.soon = append(t.p.soon, t.aheadOf(a, t.p)...)
+	}
+}
+
+// Peek is the transaction reading without row locks (see store.Tx.Peek).
+func (t tx) Peek() store.ReadTx {
+	t.userLock = ""
+	return t
+}
+
+// Then begins the session's next transaction with this one's COMMIT, by
+// the reads a names (see store.Tx.Then); outside a session, or on a
+// database that does not pipeline, it does nothing.
+func (t tx) Then(a store.Ahead) {
+	if t.p != nil && t.p.session {
+		t.p.then = func(next *pipeTx) []Stmt { return t.aheadOf(a, next) }
+	}
+}
+
+// aheadOf are the statements of the reads a names, their answers kept in
+// into: each as the method that makes the read sends it, so that the
+// read is answered from what was kept.
+func (t tx) aheadOf(a store.Ahead, into *pipeTx) []Stmt {
+	var out []Stmt
+	if a.User != 0 {
+		query, found := t.d.rebind(userByID+t.userLock), false
+		out = append(out, Stmt{Query: query, Args: []any{a.User}, Keep: func(r Row) error {
+			found = r != nil
+			into.keep(aheadKey(query, []any{a.User}), kept{table: "users", row: r})
+			return nil
+		}})
+		out = append(out, t.aheadStmts("", a.User, into, func() int64 {
+			if found {
+				return a.User
+			}
+			return 0
+		})...)
+	}
+	if a.UserID != "" {
+		query, id := t.d.rebind(userByUserID+t.userLock), int64(0)
+		out = append(out, Stmt{Query: query, Args: []any{a.UserID}, Keep: func(r Row) error {
+			if r != nil {
+				u, err := scanUser(r)
+				if err != nil {
+					return fmt.Errorf("read user %s: %w", a.UserID, err)
+				}
+				id = u.ID
+			}
+			into.keep(aheadKey(query, []any{a.UserID}), kept{table: "users", row: r})
+			return nil
+		}})
+		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id })...)
+	}
+	if a.Peek != 0 {
+		query := t.d.rebind(userByID)
+		out = append(out, Stmt{Query: query, Args: []any{a.Peek}, Keep: func(r Row) error {
+			into.keep(aheadKey(query, []any{a.Peek}), kept{table: "users", row: r})
+			return nil
+		}})
+	}
+	if a.FirstFactorKey != "" {
+		// touched_at of a row made here is written again by the count
+		// (ReserveFirstFactor) before anything commits.
+		query, args := t.d.rebind(throttleUpsert), []any{a.FirstFactorKey, a.FirstFactorSource}
+		out = append(out, Stmt{Query: query, Args: append(args, time.Now().Unix()), Keep: func(r Row) error {
+			into.keep(aheadKey(query, args), kept{table: "first_factor_throttle", row: r})
+			return nil
+		}})
+	}
+	if a.AuditHead {
+		query := t.d.rebind(headQuery + t.d.RowLock)
+		out = append(out, Stmt{Query: query, Keep: func(r Row) error {
+			into.keep(aheadKey(query, nil), kept{table: "audit_head", row: r})
+			return nil
+		}})
+	}
+	return out
+}
+
+// locked notes that the transaction read, and so locked, u's row
+// (lockState).
+func (t tx) locked(u store.User) {
+	if t.p == nil || t.userLock == "" {
+		return
+	}
+	if t.p.locks == nil {
+		t.p.locks = map[int64]lockState{}
+	}
+	t.p.locks[u.ID] = lockState{failures: u.Failures, lockedUntil: unix(u.LockedUntil)}
 }
 
 // keep keeps a read's answer under key.
@@ -76,22 +176,40 @@ func (p *pipeTx) keep(key string, k kept) {
 	p.ahead[key] = k
 }
 
-// kept answers a read from what was kept: ok false when nothing was.
+// kept answers a read from what was kept: ok false when nothing was (or
+// the transaction is not pipelined: p nil).
 func (p *pipeTx) kept(query string, args []any) (row Row, ok bool) {
+	if p == nil {
+		return nil, false
+	}
 	k, ok := p.ahead[aheadKey(query, args)]
 	return k.row, ok
+}
+
+// keptScanner scans a row that was kept as sql.Row would: sql.ErrNoRows
+// when there was none.
+type keptScanner struct{ row Row }
+
+func (k keptScanner) Scan(dest ...any) error {
+	if k.row == nil {
+		return sql.ErrNoRows
+	}
+	return k.row.Scan(dest...)
 }
 
 // wrote forgets what was kept of the table query writes; a statement
 // that reads (SELECT) forgets nothing, and one whose table is not told
 // by its first words forgets everything.
 func (p *pipeTx) wrote(query string) {
-	if len(p.ahead) == 0 {
+	if len(p.ahead) == 0 && len(p.locks) == 0 {
 		return
 	}
 	table, write := target(query)
 	if !write {
 		return
+	}
+	if table == "" || table == "users" {
+		p.locks = nil
 	}
 	for key, k := range p.ahead {
 		if table == "" || k.table == table {
@@ -108,6 +226,9 @@ func target(query string) (table string, write bool) {
 	f := strings.Fields(strings.ToUpper(query))
 	if len(f) == 0 || f[0] == "SELECT" {
 		return "", false
+	}
+	if f[0] == "WITH" {
+		return targetWith(query)
 	}
 	var name string
 	switch {
@@ -127,4 +248,33 @@ func target(query string) (table string, write bool) {
 		return "", true
 	}
 	return name, true
+}
+
+// targetWith is target for WITH name AS (statement) SELECT …, a write
+// whose answer the database checks (throttle.go, tokens.go): the table of
+// its one statement. Anything else begun by WITH (several statements, or
+// a write after them) names no table.
+func targetWith(query string) (table string, write bool) {
+	open := strings.Index(query, "(")
+	if open < 0 {
+		return "", true
+	}
+	depth := 0
+	for i := open; i < len(query); i++ {
+		switch query[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		}
+		if depth > 0 {
+			continue
+		}
+		f := strings.Fields(strings.ToUpper(query[:open]))
+		if len(f) != 3 || f[2] != "AS" || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(query[i+1:])), "SELECT") {
+			return "", true
+		}
+		return target(query[open+1 : i])
+	}
+	return "", true
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/softtoken/softtoken/server/postgres"
 	"github.com/softtoken/softtoken/server/store"
 )
 
@@ -26,12 +25,7 @@ func TestAttackCommitAfterFailure(t *testing.T) {
 		t.Fatal("backends changed")
 	}
 	bg := context.Background()
-	nodeA, where := openDB(t, b)
-	nodeB, err := postgres.Open(bg, where)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nodeB.Close()
+	nodeA, nodeB := twoNodes(t)
 	zero := func(int) time.Duration { return 0 }
 	if err := nodeB.Update(bg, func(tx store.Tx) error { // the throttle's row, committed
 		_, _, err := tx.ReserveFirstFactor("alice", "203.0.113.9", time.Now(), zero)
@@ -39,32 +33,20 @@ func TestAttackCommitAfterFailure(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	locked, release, doneB := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		doneB <- nodeB.Update(bg, func(tx store.Tx) error {
-			if _, _, err := tx.ReserveFirstFactor("alice", "203.0.113.9", time.Now(), zero); err != nil {
-				return err
-			}
-			close(locked) // node B holds the throttle's row
-			<-release
-			return nil
-		})
-	}()
-	<-locked
+	release := holdThrottle(t, nodeB, "alice", "203.0.113.9")
 	ctx, cancel := context.WithTimeout(bg, time.Second)
 	defer cancel()
-	err = nodeA.Update(ctx, func(tx store.Tx) error {
+	err := nodeA.Update(ctx, func(tx store.Tx) error {
 		if err := tx.Audit(store.AuditEvent{UserID: "alice", Event: "should not be", Outcome: "ok"}); err != nil {
 			return err
 		}
-		return tx.ClearFirstFactor("alice", "203.0.113.9") // waits for node B's row, with the COMMIT
+		return tx.RefundFirstFactor("alice", "203.0.113.9") // waits for node B's row, with the COMMIT
 	})
 	if err == nil {
 		t.Fatal("node A's transaction committed while node B held the row")
 	}
 	t.Logf("node A's transaction: %v", err)
-	close(release)
-	if err := <-doneB; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // for node A's abandoned backend

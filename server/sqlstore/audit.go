@@ -40,7 +40,31 @@ func (t tx) Audit(e store.AuditEvent) error {
 		return err
 	}
 	h.Seq, h.Hash = e.ID, e.Hash
-	return t.later("move the audit chain's head", `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, t.chain.Seal(h))
+	h.Seal = t.chain.Seal(h)
+	if err := t.later("move the audit chain's head", `UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1`, h.Seq, h.Hash, h.Seal); err != nil {
+		return err
+	}
+	if t.p != nil {
+		// The head's row stays locked by this transaction: a second
+		// record links to the head as moved, without reading it again.
+		t.p.keep(aheadKey(t.d.rebind(headQuery+t.d.RowLock), nil), kept{table: "audit_head", row: headRow(h)})
+	}
+	return nil
+}
+
+// headQuery reads the chain's head (readHead; read ahead, ahead.go).
+const headQuery = `SELECT seq, hash, began_at, earlier, mac FROM audit_head WHERE id = 1`
+
+// headRow is a head as headQuery's row.
+type headRow store.AuditHead
+
+func (h headRow) Scan(dest ...any) error {
+	if len(dest) != 5 {
+		return fmt.Errorf("the audit's head scanned into %d columns", len(dest))
+	}
+	seq, hash, began, earlier, seal := dest[0].(*int64), dest[1].(*[]byte), dest[2].(*int64), dest[3].(*int64), dest[4].(*[]byte)
+	*seq, *hash, *began, *earlier, *seal = h.Seq, slices.Clone(h.Hash), unix(h.Began), h.Earlier, slices.Clone(h.Seal)
+	return nil
 }
 
 // readHead reads the chain's head (errNoHead when it is gone); lock is
@@ -48,7 +72,7 @@ func (t tx) Audit(e store.AuditEvent) error {
 func (t tx) readHead(lock string) (store.AuditHead, error) {
 	var h store.AuditHead
 	var began int64
-	err := t.row(`SELECT seq, hash, began_at, earlier, mac FROM audit_head WHERE id = 1`+lock).Scan(&h.Seq, &h.Hash, &began, &h.Earlier, &h.Seal)
+	err := t.row(headQuery+lock).Scan(&h.Seq, &h.Hash, &began, &h.Earlier, &h.Seal)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, errNoHead
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/softtoken/softtoken/server/store"
 )
 
 // Pipelined transactions (docs/benchmarks.md, "Round trips"): on a
@@ -89,6 +91,25 @@ type pipeTx struct {
 	// COMMIT, which the database would run once the row is free, after
 	// the caller, tired of waiting, was told the transaction failed.
 	waits bool
+	// soon are reads the rules said come next (Tx.Soon): they go with the
+	// next batch, their answers kept (ahead.go).
+	soon []Stmt
+	// session says the transaction runs in a session (store.Hold), and
+	// then, if set, gives the reads of the next transaction the rules
+	// said follows (Tx.Then), which begins with this one's COMMIT.
+	session bool
+	then    func(next *pipeTx) []Stmt
+	// locks are the users whose rows the transaction read, and so locked,
+	// with their failures and lock as read: until it writes the users
+	// table, ReserveAttempt knows from them what its conditional
+	// statement will do (throttle.go).
+	locks map[int64]lockState
+}
+
+// lockState is a locked user's failures and lock (unix seconds; 0: none).
+type lockState struct {
+	failures    int
+	lockedUntil int64
 }
 
 // send sends what waits, then last, in one round trip (with BEGIN first
@@ -101,8 +122,8 @@ func (p *pipeTx) send(ctx context.Context, last ...Stmt) error {
 	if !p.begun {
 		stmts = append(stmts, Stmt{Query: pipeBegin})
 	}
-	stmts = append(append(stmts, p.queue...), last...)
-	p.queue, p.begun, p.waits = nil, true, false
+	stmts = append(append(append(stmts, p.queue...), last...), p.soon...)
+	p.queue, p.begun, p.waits, p.soon = nil, true, false, nil
 	if p.count != nil {
 		p.count(TripBatch)
 	}
@@ -152,17 +173,37 @@ func (p *pipeTx) rows(ctx context.Context, query string, args []any) (Rows, erro
 }
 
 // commit sends what waits and COMMIT; with nothing sent and nothing
-// waiting there is nothing to commit, and no round trip.
-func (p *pipeTx) commit(ctx context.Context) error {
+// waiting there is nothing to commit, and no round trip. When the rules
+// named the session's next transaction (Tx.Then), it begins in the same
+// round trip, after the COMMIT, with the reads it begins by: it is
+// returned begun, its answers kept (nil when there is none, or when the
+// COMMIT went through and what came after it failed: the caller then
+// begins the next one afresh).
+func (p *pipeTx) commit(ctx context.Context) (next *pipeTx, err error) {
+	p.soon = nil
 	if !p.begun && len(p.queue) == 0 && p.err == nil {
-		return nil
+		return nil, nil
 	}
 	if p.waits {
 		if err := p.send(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return p.send(ctx, Stmt{Query: pipeCommit})
+	committed := false
+	stmts := []Stmt{{Query: pipeCommit, Done: func(int64) error { committed = true; return nil }}}
+	if p.then != nil && p.err == nil {
+		next = &pipeTx{p: p.p, count: p.count, begun: true, session: true}
+		stmts = append(append(stmts, Stmt{Query: pipeBegin}), p.then(next)...)
+	}
+	err = p.send(ctx, stmts...)
+	switch {
+	case err == nil:
+		return next, nil
+	case committed && next != nil:
+		next.rollback(ctx)
+		return nil, nil
+	}
+	return nil, err
 }
 
 // rollbackTimeout bounds a ROLLBACK sent after the transaction's own
@@ -245,24 +286,62 @@ func (r pipeRow) Scan(dest ...any) error {
 // pipelined runs fn in one write transaction on a connection of the
 // pool that the dialect pipelines; ok is false when it does not (the
 // driver's connection is not the dialect's), and then fn did not run.
+//
+// In a session (store.Hold) the transaction runs in the one the last
+// began with its COMMIT, if it did (Tx.Then), on that connection; and if
+// fn names the next (Tx.Then), the connection stays the session's, with
+// the next transaction begun, until the session's next Update takes it
+// or the session ends (and rolls it back). Nothing else is kept: a
+// session holds a connection only between two such transactions.
 func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, err error) {
-	c, err := s.db.Conn(ctx)
-	if err != nil {
+	sess := store.SessionOf(ctx)
+	var h *heldTx
+	if sess != nil {
+		held, keep, done := sess.Held()
+		defer done()
+		if h, _ = held.(*heldTx); h != nil && h.db == s {
+			keep(nil, nil)
+		} else {
+			h = nil
+		}
+		defer func() {
+			if h != nil && h.next != nil {
+				keep(h, h.release)
+			}
+		}()
+	}
+	var c *sql.Conn
+	if h != nil {
+		c = h.c
+	} else if c, err = s.db.Conn(ctx); err != nil {
 		return true, fmt.Errorf("begin transaction: %w", err)
 	}
-	defer c.Close()
+	kept := false
+	defer func() {
+		if !kept {
+			c.Close()
+		}
+	}()
 	err = c.Raw(func(dc any) error {
 		pl := s.d.Pipeline(unwrapConn(dc))
 		if pl == nil {
 			return errNoPipeline
 		}
 		ok = true
-		p := &pipeTx{p: pl, count: s.roundTrip}
+		p := &pipeTx{p: pl, count: s.roundTrip, session: sess != nil}
+		if h != nil {
+			p, h.next = h.next, nil
+			p.p = pl
+		}
 		if err := fn(p); err != nil {
 			return p.abandon(ctx, err)
 		}
-		if err := p.commit(ctx); err != nil {
+		next, err := p.commit(ctx)
+		if err != nil {
 			return p.abandon(ctx, fmt.Errorf("commit: %w", err))
+		}
+		if next != nil {
+			h, kept = &heldTx{db: s, c: c, next: next}, true
 		}
 		return nil
 	})
@@ -270,6 +349,27 @@ func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, er
 		return false, nil
 	}
 	return ok, err
+}
+
+// heldTx is what a session (store.Hold) holds between two transactions:
+// the connection, and on it the next transaction, begun (Tx.Then).
+type heldTx struct {
+	db   *DB
+	c    *sql.Conn
+	next *pipeTx
+}
+
+// release rolls back the transaction begun for nothing (the session
+// ended before it ran), and gives the connection back to the pool.
+func (h *heldTx) release() {
+	_ = h.c.Raw(func(dc any) error {
+		if pl := h.db.d.Pipeline(unwrapConn(dc)); pl != nil {
+			h.next.p = pl
+			h.next.rollback(context.Background())
+		}
+		return nil
+	})
+	h.c.Close()
 }
 
 // errNoPipeline says a connection cannot be pipelined.

@@ -22,7 +22,12 @@ func TestTarget(t *testing.T) {
 		{"UPDATE users SET failures=0 WHERE id=$1", "users", true},
 		{`UPDATE public."tokens" SET drift=0`, "tokens", true},
 		{"DELETE FROM users WHERE id=$1", "", true}, // cascades
-		{"WITH gone AS (DELETE FROM tokens RETURNING 1) SELECT count(*) FROM gone", "", true},
+		{"WITH gone AS (DELETE FROM tokens RETURNING 1) SELECT count(*) FROM gone", "tokens", true},
+		{"WITH r AS (UPDATE users SET failures = failures + 1, locked_until = CASE WHEN failures + 1 >= $1 THEN CAST($2 AS BIGINT) ELSE 0 END WHERE id = $3 RETURNING failures) SELECT 1 / count(*) FROM r", "users", true},
+		{"WITH a AS (UPDATE tokens SET drift=0 RETURNING 1) UPDATE users SET failures=0", "", true},
+		{"WITH a AS (SELECT 1), b AS (DELETE FROM tokens RETURNING 1) SELECT 1", "", true},
+		{"WITH a AS (DELETE FROM users WHERE id=$1 RETURNING 1) SELECT 1 FROM a", "", true}, // cascades
+		{"WITH a AS (UPDATE tokens SET drift=0", "", true},
 		{"TRUNCATE tokens", "", true},
 	} {
 		if table, write := target(tc.query); table != tc.table || write != tc.write {

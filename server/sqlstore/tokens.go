@@ -51,6 +51,25 @@ func (t tx) DeleteToken(id int64) (bool, error) {
 
 // AcceptStep is one conditional UPDATE, so two racing verifications of
 // one code cannot both succeed.
+//
+// In a pipelined transaction whose read of the token went ahead with the
+// user's locked row (ahead.go), and which has not written the token
+// since, the outcome is known from that read: whoever changes a token
+// locks its user's row first, so no other transaction can move it on
+// before this one ends. The conditional UPDATE still runs, with the next
+// batch or the COMMIT, and checks in the database that it did what was
+// told (it divides by zero otherwise, which fails the transaction).
 func (t tx) AcceptStep(id int64, step int64, drift int) (bool, error) {
+	if _, ok := t.p.kept(t.d.rebind(tokenOfUser), []any{id}); ok {
+		tok, err := t.TokenOf(id) // answered from what was kept
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && tok.LastStep >= step:
+			return false, t.later("accept step", `SELECT 1 / (1 - count(*)) FROM tokens WHERE user_id = ? AND last_step < ?`, id, step)
+		case err != nil:
+			return false, fmt.Errorf("accept step: %w", err)
+		}
+		return true, t.later("accept step", `WITH a AS (UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ? RETURNING 1)
+			SELECT 1 / count(*) FROM a`, step, drift, id, step)
+	}
 	return t.changed("accept step", `UPDATE tokens SET last_step=?, drift=? WHERE user_id=? AND last_step < ?`, step, drift, id, step)
 }

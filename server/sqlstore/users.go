@@ -55,18 +55,31 @@ func (t tx) CreateUser(u store.User) (store.User, error) {
 
 // UserByUserID finds a user by user ID, case-insensitively.
 func (t tx) UserByUserID(userID string) (store.User, error) {
-	u, err := scanUser(t.lockedUser(`SELECT `+userColumns+` FROM users WHERE userid = ?`+t.userLock, userID))
+	u, err := scanUser(t.lockedUser(userByUserID+t.userLock, userID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %s: %w", userID, err)
+	}
+	if err == nil {
+		t.locked(u)
 	}
 	return u, err
 }
 
+// userByUserID reads a user by user ID (UserByUserID; read ahead,
+// ahead.go).
+const userByUserID = `SELECT ` + userColumns + ` FROM users WHERE userid = ?`
+
+// userByID reads a user by row ID (UserByID; read ahead, ahead.go).
+const userByID = `SELECT ` + userColumns + ` FROM users WHERE id = ?`
+
 // UserByID finds a user by row ID.
 func (t tx) UserByID(id int64) (store.User, error) {
-	u, err := scanUser(t.lockedUser(`SELECT `+userColumns+` FROM users WHERE id = ?`+t.userLock, id))
+	u, err := scanUser(t.lockedUser(userByID+t.userLock, id))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return u, fmt.Errorf("read user %d: %w", id, err)
+	}
+	if err == nil {
+		t.locked(u)
 	}
 	return u, err
 }
@@ -83,7 +96,12 @@ func (t tx) lockedUser(query string, arg any) scanner {
 	return pipeRow{ctx: t.ctx, p: t.p, query: t.d.rebind(query), args: []any{arg},
 		ahead: func(dest []any) []Stmt {
 			id, _ := dest[0].(*int64) // scanUser's first column: the row ID
-			return t.aheadStmts(byUserID, byID, id)
+			return t.aheadStmts(byUserID, byID, t.p, func() int64 {
+				if id == nil {
+					return 0
+				}
+				return *id
+			})
 		}}
 }
 
