@@ -350,8 +350,8 @@ func (s *Service) Verify(ctx context.Context, o Origin, admin Grant, userID stri
 	o.verifier = &admin // checked before anything is counted, in the first transaction
 	in, err := s.Login(ctx, o, userID, pw, code)
 	if v := (verifierRefused{}); errors.As(err, &v) {
-		s.refused(ctx, o, userID, "verifylogin", v.err)
-		return SignIn{}, v.err
+		s.refused(ctx, o, userID, "verifylogin", err)
+		return SignIn{}, err // wraps the refusal, or the store's outage (store.ErrUnavailable)
 	}
 	return in, err
 }
