@@ -410,8 +410,24 @@ func testSession(t *testing.T, b backend) {
 		}
 	})
 	if b.name != "postgres" {
-		return
+		return // SQLite has one writer: a transaction inside another waits for it
 	}
+	t.Run("a transaction inside another", func(t *testing.T) {
+		ctx, end := store.Hold(bg)
+		defer end()
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := db.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.UserByID(id); err != nil {
+				return err
+			}
+			return db.Update(ctx, func(tx store.Tx) error { // runs outside the session, which is taken
+				return tx.Audit(store.AuditEvent{UserID: "alice", Event: "inner", Outcome: "ok"})
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	raw := rawDB(t, b, where)
 	nowait := func() error {
 		conn, err := raw.Conn(bg)

@@ -297,13 +297,22 @@ func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, er
 	sess := store.SessionOf(ctx)
 	var h *heldTx
 	if sess != nil {
-		held, keep, done := sess.Held()
-		defer done()
-		if h, _ = held.(*heldTx); h != nil && h.db == s {
-			keep(nil, nil)
-		} else {
-			h = nil
+		held, keep, done, ok := sess.Held()
+		if ok && held != nil {
+			if h, ok = held.(*heldTx); ok && h.db != s {
+				ok = false // another store's
+			}
 		}
+		if !ok {
+			if done != nil {
+				done()
+			}
+			// The session is taken (a transaction run from inside
+			// another), or another store's: this one runs outside it.
+			return s.pipelined(store.WithoutSession(ctx), fn)
+		}
+		defer done()
+		keep(nil, nil) // taken over (h), or nothing to take
 		defer func() {
 			if h != nil && h.next != nil {
 				keep(h, h.release)

@@ -58,19 +58,29 @@ func Hold(ctx context.Context) (context.Context, func()) {
 	return context.WithValue(ctx, sessionKey{}, s), s.end
 }
 
+// WithoutSession is ctx without its session (Hold), for a transaction
+// that must not use it.
+func WithoutSession(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sessionKey{}, (*Session)(nil))
+}
+
 // SessionOf is ctx's session (Hold), or nil.
 func SessionOf(ctx context.Context) *Session {
 	s, _ := ctx.Value(sessionKey{}).(*Session)
 	return s
 }
 
-// Held gives the store's state kept in the session (nil: none), locking
+// Held gives the store's state kept in the session (nil: none), taking
 // the session until the returned done is called: a store calls it for
-// the length of one transaction, and keep, if not nil, replaces the state
-// and what releases it.
-func (s *Session) Held() (held any, keep func(held any, release func()), done func()) {
-	s.mu.Lock()
-	return s.held, func(h any, r func()) { s.held, s.release = h, r }, s.mu.Unlock
+// the length of one transaction, and keep replaces the state and what
+// releases it. ok is false when the session is taken (a transaction run
+// from inside another, or on another goroutine): the store then runs the
+// transaction outside the session, as it would without one.
+func (s *Session) Held() (held any, keep func(held any, release func()), done func(), ok bool) {
+	if !s.mu.TryLock() {
+		return nil, nil, nil, false
+	}
+	return s.held, func(h any, r func()) { s.held, s.release = h, r }, s.mu.Unlock, true
 }
 
 // end releases what a store holds in the session.
