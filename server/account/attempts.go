@@ -42,8 +42,12 @@ func (s *Service) reserveFirst(ctx context.Context, o Origin, userID string) (st
 	var u store.User
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		// One round trip on PostgreSQL: the back-end's row, the user's
-		// row with what hangs from it, and the throttle's row.
-		ahead := store.Ahead{UserID: userID, FirstFactorKey: throttleKey(userID), FirstFactorSource: o.source()}
+		// row and the throttle's row. The user's row is not locked: the
+		// password's settling reads it again, locked, and decides on
+		// that; so the only row this transaction locks is the throttle's
+		// of this user ID from this source, which a refused request
+		// (a disabled back-end's) holds for no longer than a round trip.
+		ahead := store.Ahead{PeekUserID: userID, FirstFactorKey: throttleKey(userID), FirstFactorSource: o.source()}
 		if o.verifier != nil {
 			ahead.Peek = o.verifier.id
 		}
@@ -54,7 +58,7 @@ func (s *Service) reserveFirst(ctx context.Context, o Origin, userID string) (st
 			}
 		}
 		var err error
-		u, err = tx.UserByUserID(userID)
+		u, err = tx.Peek().UserByUserID(userID)
 		if errors.Is(err, store.ErrNotFound) {
 			u = store.User{}
 		} else if err != nil {

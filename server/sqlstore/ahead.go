@@ -25,10 +25,15 @@ import (
 // aheadOfUser are the reads that go ahead with a locked user's row: each
 // statement as its method sends it, with the user's row ID as its one
 // argument, and the table it reads.
-var aheadOfUser = []struct{ query, table string }{
-	{tokenOfUser, "tokens"},
-	{tempPasscodeOfUser, "temp_passcodes"},
-	{deskCaseOfUser, "desk_cases"},
+var aheadOfUser = []struct {
+	query, table string
+	// locked says the method reads with the transaction's row lock
+	// (TokenOf: AcceptStep's write then never waits, see tokens.go).
+	locked bool
+}{
+	{tokenOfUser, "tokens", true},
+	{tempPasscodeOfUser, "temp_passcodes", false},
+	{deskCaseOfUser, "desk_cases", false},
 }
 
 // Row is a row read ahead, to be scanned when the store asks for it.
@@ -45,7 +50,7 @@ type kept struct {
 // aheadKey is the key of a read's answer: the statement as sent and its
 // arguments.
 func aheadKey(query string, args []any) string {
-	return query + "\x00" + fmt.Sprint(args...)
+	return query + "\x00" + fmt.Sprintf("%#v", args) // each argument quoted: ("a1", "b") is not ("a", "1b")
 }
 
 // aheadStmts are the reads to send ahead with a user's row, by user ID
@@ -53,14 +58,20 @@ func aheadKey(query string, args []any) string {
 // Their answers are kept in into under the statements the methods will
 // send with the row ID, which id gives once the user's row was scanned
 // (it is scanned first in the batch); nothing is kept when no user was
-// found (id gives 0).
-func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int64) []Stmt {
+// found (id gives 0). A read that locks is sent with nowait after its
+// lock (see aheadOf).
+func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int64, nowait string) []Stmt {
 	var out []Stmt
 	for _, a := range aheadOfUser {
-		query, table := t.d.rebind(a.query), a.table
-		sent, arg := query, any(byID)
+		query, table := a.query, a.table
+		sent := query
+		if a.locked {
+			query, sent = query+t.userLock, query+t.userLock+nowait
+		}
+		query, sent = t.d.rebind(query), t.d.rebind(sent)
+		arg := any(byID)
 		if byUserID != "" {
-			sent = strings.Replace(query, "user_id=$1", "user_id=(SELECT id FROM users WHERE userid = $1)", 1)
+			sent = strings.Replace(sent, "user_id=$1", "user_id=(SELECT id FROM users WHERE userid = $1)", 1)
 			arg = byUserID
 		}
 		out = append(out, Stmt{Query: sent, Args: []any{arg}, Keep: func(r Row) error {
@@ -77,7 +88,7 @@ func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int6
 // keeps their answers (see store.Ahead).
 func (t tx) Soon(a store.Ahead) {
 	if t.p != nil {
-		t.p.soon = append(t.p.soon, t.aheadOf(a, t.p)...)
+		t.p.soon = append(t.p.soon, t.aheadOf(a, t.p, "")...)
 	}
 }
 
@@ -90,20 +101,28 @@ func (t tx) Peek() store.ReadTx {
 // Then begins the session's next transaction with this one's COMMIT, by
 // the reads a names (see store.Tx.Then); outside a session, or on a
 // database that does not pipeline, it does nothing.
+//
+// Those reads lock NOWAIT: PostgreSQL sends a batch's answers only when
+// it reaches the batch's end, so a read there that waited for another
+// transaction's row would keep the COMMIT's answer from the caller, who
+// might give up and be told the committed transaction failed. A row
+// that is held fails the read at once instead: the COMMIT's answer comes
+// back, and the next transaction begins afresh, and waits, on its own.
 func (t tx) Then(a store.Ahead) {
 	if t.p != nil && t.p.session {
-		t.p.then = func(next *pipeTx) []Stmt { return t.aheadOf(a, next) }
+		t.p.then = func(next *pipeTx) []Stmt { return t.aheadOf(a, next, " NOWAIT") }
 	}
 }
 
 // aheadOf are the statements of the reads a names, their answers kept in
-// into: each as the method that makes the read sends it, so that the
-// read is answered from what was kept.
-func (t tx) aheadOf(a store.Ahead, into *pipeTx) []Stmt {
+// into: each kept as the method that makes the read sends it, so that the
+// read is answered from what was kept; a read that locks is sent with
+// nowait ("" or " NOWAIT") after its lock.
+func (t tx) aheadOf(a store.Ahead, into *pipeTx, nowait string) []Stmt {
 	var out []Stmt
 	if a.User != 0 {
 		query, found := t.d.rebind(userByID+t.userLock), false
-		out = append(out, Stmt{Query: query, Args: []any{a.User}, Keep: func(r Row) error {
+		out = append(out, Stmt{Query: t.d.rebind(userByID + t.userLock + nowait), Args: []any{a.User}, Keep: func(r Row) error {
 			found = r != nil
 			into.keep(aheadKey(query, []any{a.User}), kept{table: "users", row: r})
 			return nil
@@ -113,11 +132,11 @@ func (t tx) aheadOf(a store.Ahead, into *pipeTx) []Stmt {
 				return a.User
 			}
 			return 0
-		})...)
+		}, nowait)...)
 	}
 	if a.UserID != "" {
 		query, id := t.d.rebind(userByUserID+t.userLock), int64(0)
-		out = append(out, Stmt{Query: query, Args: []any{a.UserID}, Keep: func(r Row) error {
+		out = append(out, Stmt{Query: t.d.rebind(userByUserID + t.userLock + nowait), Args: []any{a.UserID}, Keep: func(r Row) error {
 			if r != nil {
 				u, err := scanUser(r)
 				if err != nil {
@@ -128,12 +147,19 @@ func (t tx) aheadOf(a store.Ahead, into *pipeTx) []Stmt {
 			into.keep(aheadKey(query, []any{a.UserID}), kept{table: "users", row: r})
 			return nil
 		}})
-		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id })...)
+		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id }, nowait)...)
 	}
 	if a.Peek != 0 {
 		query := t.d.rebind(userByID)
 		out = append(out, Stmt{Query: query, Args: []any{a.Peek}, Keep: func(r Row) error {
 			into.keep(aheadKey(query, []any{a.Peek}), kept{table: "users", row: r})
+			return nil
+		}})
+	}
+	if a.PeekUserID != "" {
+		query := t.d.rebind(userByUserID)
+		out = append(out, Stmt{Query: query, Args: []any{a.PeekUserID}, Keep: func(r Row) error {
+			into.keep(aheadKey(query, []any{a.PeekUserID}), kept{table: "users", row: r})
 			return nil
 		}})
 	}
@@ -148,7 +174,7 @@ func (t tx) aheadOf(a store.Ahead, into *pipeTx) []Stmt {
 	}
 	if a.AuditHead {
 		query := t.d.rebind(headQuery + t.d.RowLock)
-		out = append(out, Stmt{Query: query, Keep: func(r Row) error {
+		out = append(out, Stmt{Query: t.d.rebind(headQuery + t.d.RowLock + nowait), Keep: func(r Row) error {
 			into.keep(aheadKey(query, nil), kept{table: "audit_head", row: r})
 			return nil
 		}})

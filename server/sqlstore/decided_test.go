@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -322,23 +323,48 @@ func twoNodes(t *testing.T) (a, b *sqlstore.DB) {
 // and returns its error.
 func holdThrottle(t *testing.T, node store.Store, key, source string) (release func() error) {
 	t.Helper()
+	return holdIn(t, node, func(tx store.Tx, held func()) error {
+		if _, _, err := tx.ReserveFirstFactor(key, source, time.Now(), func(int) time.Duration { return 0 }); err != nil {
+			return err
+		}
+		held()
+		return nil
+	})
+}
+
+// holdIn runs hold in a transaction on node, which calls held once it
+// holds its rows: held then waits until release, which lets the
+// transaction end and returns its error.
+func holdIn(t *testing.T, node store.Store, hold func(tx store.Tx, held func()) error) (release func() error) {
+	t.Helper()
 	locked, done, result := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		result <- node.Update(context.Background(), func(tx store.Tx) error {
-			if _, _, err := tx.ReserveFirstFactor(key, source, time.Now(), func(int) time.Duration { return 0 }); err != nil {
-				return err
-			}
-			close(locked)
-			<-done
-			return nil
-		})
-	}()
+	var once sync.Once
+	held := func() {
+		once.Do(func() { close(locked) })
+		<-done
+	}
+	go func() { result <- node.Update(context.Background(), func(tx store.Tx) error { return hold(tx, held) }) }()
 	select {
 	case <-locked:
 	case err := <-result:
-		t.Fatalf("hold the throttle's row: %v", err)
+		t.Fatalf("hold the rows: %v", err)
 	}
 	return func() error { close(done); return <-result }
+}
+
+// reserveThen reserves an attempt of user id, and names the session's
+// next transaction (Tx.Then), as reserveSecond does.
+func reserveThen(id int64) func(tx store.Tx) error {
+	return func(tx store.Tx) error {
+		if _, err := tx.UserByID(id); err != nil {
+			return err
+		}
+		if _, _, err := tx.ReserveAttempt(id, 3, time.Minute, time.Now()); err != nil {
+			return err
+		}
+		tx.Then(store.Ahead{User: id, AuditHead: true})
+		return nil
+	}
 }
 
 // A session's next transaction begins with the last one's COMMIT
@@ -358,16 +384,7 @@ func testSession(t *testing.T, b backend) {
 	}
 	defer db.Close()
 	id := makeUser(t, db, "alice", 0, time.Time{}, 5)
-	first := func(tx store.Tx) error {
-		if _, err := tx.UserByID(id); err != nil {
-			return err
-		}
-		if _, _, err := tx.ReserveAttempt(id, 3, time.Minute, time.Now()); err != nil {
-			return err
-		}
-		tx.Then(store.Ahead{User: id, AuditHead: true})
-		return nil
-	}
+	first := reserveThen(id)
 	t.Run("the next", func(t *testing.T) {
 		ctx, end := store.Hold(bg)
 		defer end()

@@ -19,6 +19,10 @@
 // WHERE, a DELETE), which PostgreSQL re-checks on the row's latest version
 // after waiting for a concurrent writer; the few reads followed by writes
 // lock the row they read first (Dialect.RowLock). SERIALIZABLE is not used.
+// In a pipelined transaction (pipeline.go) ReserveAttempt and AcceptStep
+// know their outcome from the rows the transaction locked, and send their
+// conditional statement written so that the database fails the
+// transaction if it did not do what was told (throttle.go, tokens.go).
 package sqlstore
 
 import (

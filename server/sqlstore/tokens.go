@@ -32,7 +32,9 @@ const tokenOfUser = `SELECT serial, sealed_seed, algorithm, digits, period, last
 func (t tx) TokenOf(id int64) (store.Token, error) {
 	var tok store.Token
 	var created int64
-	err := t.row(tokenOfUser, id).
+	// Locked in a write transaction, so that AcceptStep's write never
+	// waits (see AcceptStep).
+	err := t.row(tokenOfUser+t.userLock, id).
 		Scan(&tok.Serial, &tok.SealedSeed, &tok.Algorithm, &tok.Digits, &tok.Period, &tok.LastStep, &tok.Drift, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
@@ -54,13 +56,15 @@ func (t tx) DeleteToken(id int64) (bool, error) {
 //
 // In a pipelined transaction whose read of the token went ahead with the
 // user's locked row (ahead.go), and which has not written the token
-// since, the outcome is known from that read: whoever changes a token
-// locks its user's row first, so no other transaction can move it on
-// before this one ends. The conditional UPDATE still runs, with the next
-// batch or the COMMIT, and checks in the database that it did what was
-// told (it divides by zero otherwise, which fails the transaction).
+// since, the outcome is known from that read: the read locked the token's
+// row too, so no other transaction (a rekey's re-sealing included, which
+// does not lock the users) can move it on before this one ends, and the
+// write never waits for one with the COMMIT. The conditional UPDATE still
+// runs, with the next batch or the COMMIT, and checks in the database
+// that it did what was told (it divides by zero otherwise, which fails
+// the transaction).
 func (t tx) AcceptStep(id int64, step int64, drift int) (bool, error) {
-	if _, ok := t.p.kept(t.d.rebind(tokenOfUser), []any{id}); ok {
+	if _, ok := t.p.kept(t.d.rebind(tokenOfUser+t.userLock), []any{id}); ok && t.userLock != "" {
 		tok, err := t.TokenOf(id) // answered from what was kept
 		switch {
 		case errors.Is(err, store.ErrNotFound) || err == nil && tok.LastStep >= step:

@@ -23,6 +23,9 @@ type Ahead struct {
 	// Peek is the row ID of a user whose row the transaction reads
 	// without locking it (Tx.Peek's UserByID); 0: none.
 	Peek int64
+	// PeekUserID is the same by user ID (Tx.Peek's UserByUserID); "":
+	// none.
+	PeekUserID string
 	// FirstFactorKey and FirstFactorSource name the throttle that
 	// ReserveFirstFactor will take (its row is made, or locked, by the
 	// read); empty: none.

@@ -10,7 +10,10 @@
 // primitives that decide a race are single conditional statements
 // (ReserveAttempt, AcceptStep, UseInitialPasscode, DeleteSMSCode,
 // UseEnrolCode, ReserveFirstFactor): of concurrent callers, the store
-// decides which one wins, never a read followed by a write in Go.
+// decides which one wins, never a read followed by a write in Go. (On
+// PostgreSQL, ReserveAttempt and AcceptStep may know their outcome from
+// rows the transaction has locked, and the database then checks, before
+// the COMMIT, that their statement did just that: server/sqlstore.)
 package store
 
 import (
