@@ -75,7 +75,7 @@ func (c passcodeCheck) quick(now time.Time) bool {
 // they would be anyway.
 func (s *Service) settleAhead(tx store.Tx, u store.User, c passcodeCheck) {
 	if c.quick(s.now()) {
-		tx.Then(store.Ahead{User: u.ID, AuditHead: true})
+		tx.Then(store.Ahead{User: u.ID, LockToken: true, AuditHead: true})
 	}
 }
 

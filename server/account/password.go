@@ -265,22 +265,7 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 	ctx, end := store.Hold(ctx)
 	defer end()
 	var reserved store.User // the row the passcode's attempt was reserved on
-	g, u, err := s.settleFirst(ctx, o, userID, checked, ok, func(tx store.Tx, cur store.User) (bool, error) {
-		if !s.twoFactor(cur) {
-			return false, nil
-		}
-		a, got, err := tx.ReserveAttempt(cur.ID, s.cfg.MaxFailures, s.cfg.LockFor, s.now())
-		if err != nil || !got {
-			return false, err // not got: locked meanwhile, told below
-		}
-		cur.Failures, cur.LockedUntil = a.Failures, a.LockedUntil
-		reserved = cur
-		if err := s.loadPasscode(tx, cur, &c); err != nil {
-			return true, err
-		}
-		s.settleAhead(tx, cur, c)
-		return true, nil
-	})
+	g, u, err := s.settleFirst(ctx, o, userID, checked, ok, s.reserveCode(&c, &reserved))
 	switch {
 	case err != nil:
 		return SignIn{User: viewOf(u)}, err
@@ -305,6 +290,30 @@ func (s *Service) loginWithCode(ctx context.Context, o Origin, userID string, pw
 		return SignIn{}, err
 	}
 	return SignIn{Grant: s.with(g, proof), User: viewOf(u)}, nil
+}
+
+// reserveCode is a login's second step begun in the password's settling
+// (settleFirst's next): it reserves the passcode's attempt on the current
+// row, sets reserved to it, and reads what c may be; not taken when the
+// user needs no second factor, nor when they were locked meanwhile
+// (reserved stays zero).
+func (s *Service) reserveCode(c *passcodeCheck, reserved *store.User) func(tx store.Tx, cur store.User) (bool, error) {
+	return func(tx store.Tx, cur store.User) (bool, error) {
+		if !s.twoFactor(cur) {
+			return false, nil
+		}
+		a, got, err := tx.ReserveAttempt(cur.ID, s.cfg.MaxFailures, s.cfg.LockFor, s.now())
+		if err != nil || !got {
+			return false, err // not got: locked meanwhile, told by the caller
+		}
+		cur.Failures, cur.LockedUntil = a.Failures, a.LockedUntil
+		*reserved = cur
+		if err := s.loadPasscode(tx, cur, c); err != nil {
+			return true, err
+		}
+		s.settleAhead(tx, cur, *c)
+		return true, nil
+	}
 }
 
 // twoFactor says whether u's logins need a second factor: everyone's but

@@ -25,15 +25,10 @@ import (
 // aheadOfUser are the reads that go ahead with a locked user's row: each
 // statement as its method sends it, with the user's row ID as its one
 // argument, and the table it reads.
-var aheadOfUser = []struct {
-	query, table string
-	// locked says the method reads with the transaction's row lock
-	// (TokenOf: AcceptStep's write then never waits, see tokens.go).
-	locked bool
-}{
-	{tokenOfUser, "tokens", true},
-	{tempPasscodeOfUser, "temp_passcodes", false},
-	{deskCaseOfUser, "desk_cases", false},
+var aheadOfUser = []struct{ query, table string }{
+	{tokenOfUser, "tokens"},
+	{tempPasscodeOfUser, "temp_passcodes"},
+	{deskCaseOfUser, "desk_cases"},
 }
 
 // Row is a row read ahead, to be scanned when the store asks for it.
@@ -58,17 +53,17 @@ func aheadKey(query string, args []any) string {
 // Their answers are kept in into under the statements the methods will
 // send with the row ID, which id gives once the user's row was scanned
 // (it is scanned first in the batch); nothing is kept when no user was
-// found (id gives 0). A read that locks is sent with nowait after its
-// lock (see aheadOf).
-func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int64, nowait string) []Stmt {
+// found (id gives 0). With lockToken the token is read with its row lock
+// (sent with nowait after it, see aheadOf), and kept also under the
+// locked read's statement, which tells AcceptStep it holds the row.
+func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int64, lockToken bool, nowait string) []Stmt {
 	var out []Stmt
 	for _, a := range aheadOfUser {
-		query, table := a.query, a.table
-		sent := query
-		if a.locked {
-			query, sent = query+t.userLock, query+t.userLock+nowait
+		query, table := t.d.rebind(a.query), a.table
+		sent, locked := query, ""
+		if lockToken && table == "tokens" && t.userLock != "" {
+			sent, locked = t.d.rebind(a.query+t.userLock+nowait), t.d.rebind(a.query+t.userLock)
 		}
-		query, sent = t.d.rebind(query), t.d.rebind(sent)
 		arg := any(byID)
 		if byUserID != "" {
 			sent = strings.Replace(sent, "user_id=$1", "user_id=(SELECT id FROM users WHERE userid = $1)", 1)
@@ -77,6 +72,9 @@ func (t tx) aheadStmts(byUserID string, byID int64, into *pipeTx, id func() int6
 		out = append(out, Stmt{Query: sent, Args: []any{arg}, Keep: func(r Row) error {
 			if id := id(); id != 0 {
 				into.keep(aheadKey(query, []any{id}), kept{table: table, row: r})
+				if locked != "" {
+					into.keep(aheadKey(locked, []any{id}), kept{table: table, row: r})
+				}
 			}
 			return nil
 		}})
@@ -119,36 +117,7 @@ func (t tx) Then(a store.Ahead) {
 // read is answered from what was kept; a read that locks is sent with
 // nowait ("" or " NOWAIT") after its lock.
 func (t tx) aheadOf(a store.Ahead, into *pipeTx, nowait string) []Stmt {
-	var out []Stmt
-	if a.User != 0 {
-		query, found := t.d.rebind(userByID+t.userLock), false
-		out = append(out, Stmt{Query: t.d.rebind(userByID + t.userLock + nowait), Args: []any{a.User}, Keep: func(r Row) error {
-			found = r != nil
-			into.keep(aheadKey(query, []any{a.User}), kept{table: "users", row: r})
-			return nil
-		}})
-		out = append(out, t.aheadStmts("", a.User, into, func() int64 {
-			if found {
-				return a.User
-			}
-			return 0
-		}, nowait)...)
-	}
-	if a.UserID != "" {
-		query, id := t.d.rebind(userByUserID+t.userLock), int64(0)
-		out = append(out, Stmt{Query: t.d.rebind(userByUserID + t.userLock + nowait), Args: []any{a.UserID}, Keep: func(r Row) error {
-			if r != nil {
-				u, err := scanUser(r)
-				if err != nil {
-					return fmt.Errorf("read user %s: %w", a.UserID, err)
-				}
-				id = u.ID
-			}
-			into.keep(aheadKey(query, []any{a.UserID}), kept{table: "users", row: r})
-			return nil
-		}})
-		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id }, nowait)...)
-	}
+	out := t.aheadOfUserRow(a, into, nowait)
 	if a.Peek != 0 {
 		query := t.d.rebind(userByID)
 		out = append(out, Stmt{Query: query, Args: []any{a.Peek}, Keep: func(r Row) error {
@@ -178,6 +147,42 @@ func (t tx) aheadOf(a store.Ahead, into *pipeTx, nowait string) []Stmt {
 			into.keep(aheadKey(query, nil), kept{table: "audit_head", row: r})
 			return nil
 		}})
+	}
+	return out
+}
+
+// aheadOfUserRow are aheadOf's reads of a user's row, locked, with the
+// rows that hang from it (store.Ahead's User and UserID).
+func (t tx) aheadOfUserRow(a store.Ahead, into *pipeTx, nowait string) []Stmt {
+	var out []Stmt
+	if a.User != 0 {
+		query, found := t.d.rebind(userByID+t.userLock), false
+		out = append(out, Stmt{Query: t.d.rebind(userByID + t.userLock + nowait), Args: []any{a.User}, Keep: func(r Row) error {
+			found = r != nil
+			into.keep(aheadKey(query, []any{a.User}), kept{table: "users", row: r})
+			return nil
+		}})
+		out = append(out, t.aheadStmts("", a.User, into, func() int64 {
+			if found {
+				return a.User
+			}
+			return 0
+		}, a.LockToken, nowait)...)
+	}
+	if a.UserID != "" {
+		query, id := t.d.rebind(userByUserID+t.userLock), int64(0)
+		out = append(out, Stmt{Query: t.d.rebind(userByUserID + t.userLock + nowait), Args: []any{a.UserID}, Keep: func(r Row) error {
+			if r != nil {
+				u, err := scanUser(r)
+				if err != nil {
+					return fmt.Errorf("read user %s: %w", a.UserID, err)
+				}
+				id = u.ID
+			}
+			into.keep(aheadKey(query, []any{a.UserID}), kept{table: "users", row: r})
+			return nil
+		}})
+		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id }, a.LockToken, nowait)...)
 	}
 	return out
 }

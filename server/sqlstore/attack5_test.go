@@ -45,8 +45,10 @@ func (errStop) Error() string { return "stop" }
 // waits in the database with its COMMIT already there, its caller gives
 // up and is told it failed, and once node B lets go the database accepts
 // the step (the code is spent), clears the failures and audits a success.
-// Held: the token's row is read with its lock (TokenOf), so the write
-// never waits with the COMMIT; the read waits instead, before anything.
+// Held: AcceptStep decides on the token only where its row was read with
+// its lock (a settling begun ahead, store.Ahead.LockToken, NOWAIT), so its
+// write never waits with the COMMIT; anywhere else its statement is
+// answered before the rules go on, and waits there, before the COMMIT.
 func TestAttack5AcceptedStepCommitsAfterFailure(t *testing.T) {
 	settle := func(id int64) func(tx store.Tx) error {
 		return func(tx store.Tx) error {
@@ -78,16 +80,17 @@ func TestAttack5AcceptedStepCommitsAfterFailure(t *testing.T) {
 			nodeA, nodeB := twoNodes(t)
 			id := makeUser(t, nodeA, "alice", 2, time.Time{}, 5)
 			// The rekey holds the tokens' rows first: a settling begun
-			// ahead locks its token's row itself (TokenOf), and a rekey
-			// after it waits for it.
+			// ahead locks its token's row itself, and a rekey after it
+			// waits for it.
 			release := holdTokens(t, nodeB)
 			ctx, end := bg, func() {}
 			if tc.session {
 				ctx, end = store.Hold(bg)
 				rctx, cancel := context.WithTimeout(ctx, time.Second)
 				defer cancel()
-				// The reservation reads the token with its lock (TokenOf),
-				// so it waits for the rekey now, and gives up.
+				// The reservation commits; the settling's reads begun with
+				// its COMMIT find the token held (NOWAIT), so the settling
+				// begins afresh.
 				if err := nodeA.Update(rctx, func(tx store.Tx) error { // reserveSecond
 					if _, err := tx.UserByID(id); err != nil {
 						return err
@@ -169,7 +172,7 @@ func TestAttack5HeldHeadStallsEveryAudit(t *testing.T) {
 	defer rcancel()
 	// The reservation, then the settling begun with its COMMIT.
 	if err := nodeA.Update(rctx, reserveThen(id)); err != nil {
-		t.Logf("the reservation (its read of the token waits for the rekey): %v", err)
+		t.Fatal(err)
 	}
 	settled := make(chan error, 1)
 	go func() {

@@ -135,7 +135,7 @@ func testDecidedOnTheLockedRow(t *testing.T, b backend) {
 		t.Run(tc.name, func(t *testing.T) {
 			id := makeUser(t, db, strings.ReplaceAll(tc.name, " ", "-"), tc.failures, tc.locked, tc.last)
 			var got any
-			if err := db.Update(ctx, func(tx store.Tx) error {
+			if err := settling(t, db, id, func(tx store.Tx) error {
 				if _, err := tx.UserByID(id); err != nil {
 					return err
 				}
@@ -170,6 +170,26 @@ func testDecidedOnTheLockedRow(t *testing.T, b backend) {
 			}
 		})
 	}
+}
+
+// settling runs fn as a passcode's settling runs: in a session, begun
+// with the COMMIT of the transaction before it (store.Tx.Then), its reads
+// of the user's row, token (locked) and the audit's head gone ahead.
+// Without a pipeline (SQLite) it is a transaction like another.
+func settling(t *testing.T, db store.Store, id int64, fn func(tx store.Tx) error) error {
+	t.Helper()
+	ctx, end := store.Hold(context.Background())
+	defer end()
+	if err := db.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.UserByID(id); err != nil {
+			return err
+		}
+		tx.Then(store.Ahead{User: id, LockToken: true, AuditHead: true})
+		return nil
+	}); err != nil {
+		t.Fatalf("the transaction before: %v", err)
+	}
+	return db.Update(ctx, fn)
 }
 
 // check is "" when ok, else the message.
@@ -217,7 +237,6 @@ func makeUser(t *testing.T, db store.Store, userID string, failures int, locked 
 // commits: the database, not the reading, has the last word.
 func TestDecidedCheckedByTheDatabase(t *testing.T) {
 	b := backends[1]
-	ctx := context.Background()
 	db, where := openDB(t, b)
 	raw := rawDB(t, b, where)
 	mustExec(t, raw,
@@ -252,7 +271,7 @@ func TestDecidedCheckedByTheDatabase(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := db.Update(ctx, func(tx store.Tx) error {
+			err := settling(t, db, id, func(tx store.Tx) error {
 				if _, err := tx.UserByID(id); err != nil {
 					return err
 				}
@@ -362,7 +381,7 @@ func reserveThen(id int64) func(tx store.Tx) error {
 		if _, _, err := tx.ReserveAttempt(id, 3, time.Minute, time.Now()); err != nil {
 			return err
 		}
-		tx.Then(store.Ahead{User: id, AuditHead: true})
+		tx.Then(store.Ahead{User: id, LockToken: true, AuditHead: true})
 		return nil
 	}
 }

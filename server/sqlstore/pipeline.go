@@ -297,22 +297,15 @@ func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, er
 	sess := store.SessionOf(ctx)
 	var h *heldTx
 	if sess != nil {
-		held, keep, done, ok := sess.Held()
-		if ok && held != nil {
-			if h, ok = held.(*heldTx); ok && h.db != s {
-				ok = false // another store's
-			}
-		}
-		if !ok {
-			if done != nil {
-				done()
-			}
+		var keep func(any, func())
+		var done func()
+		var ok bool
+		if h, keep, done, ok = s.fromSession(sess); !ok {
 			// The session is taken (a transaction run from inside
 			// another), or another store's: this one runs outside it.
 			return s.pipelined(store.WithoutSession(ctx), fn)
 		}
 		defer done()
-		keep(nil, nil) // taken over (h), or nothing to take
 		defer func() {
 			if h != nil && h.next != nil {
 				keep(h, h.release)
@@ -358,6 +351,27 @@ func (s *DB) pipelined(ctx context.Context, fn func(*pipeTx) error) (ok bool, er
 		return false, nil
 	}
 	return ok, err
+}
+
+// fromSession takes sess for one transaction (done gives it back): what
+// it held of this store (nil: nothing), now the transaction's, and keep,
+// which gives the session what to hold next. ok is false, and nothing is
+// taken, when the session is taken, or holds another store's.
+func (s *DB) fromSession(sess *store.Session) (h *heldTx, keep func(any, func()), done func(), ok bool) {
+	held, keep, done, ok := sess.Held()
+	if ok && held != nil {
+		if h, ok = held.(*heldTx); ok && h.db != s {
+			ok = false // another store's
+		}
+	}
+	if !ok {
+		if done != nil {
+			done()
+		}
+		return nil, nil, nil, false
+	}
+	keep(nil, nil) // taken over (h), or nothing to take
+	return h, keep, done, true
 }
 
 // heldTx is what a session (store.Hold) holds between two transactions:

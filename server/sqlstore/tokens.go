@@ -32,9 +32,7 @@ const tokenOfUser = `SELECT serial, sealed_seed, algorithm, digits, period, last
 func (t tx) TokenOf(id int64) (store.Token, error) {
 	var tok store.Token
 	var created int64
-	// Locked in a write transaction, so that AcceptStep's write never
-	// waits (see AcceptStep).
-	err := t.row(tokenOfUser+t.userLock, id).
+	err := t.row(tokenOfUser, id).
 		Scan(&tok.Serial, &tok.SealedSeed, &tok.Algorithm, &tok.Digits, &tok.Period, &tok.LastStep, &tok.Drift, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
@@ -55,11 +53,13 @@ func (t tx) DeleteToken(id int64) (bool, error) {
 // one code cannot both succeed.
 //
 // In a pipelined transaction whose read of the token went ahead with the
-// user's locked row (ahead.go), and which has not written the token
-// since, the outcome is known from that read: the read locked the token's
-// row too, so no other transaction (a rekey's re-sealing included, which
-// does not lock the users) can move it on before this one ends, and the
-// write never waits for one with the COMMIT. The conditional UPDATE still
+// user's locked row, with its own row lock (store.Ahead.LockToken), and
+// which has not written the token since, the outcome is known from that
+// read: no other transaction (a rekey's re-sealing included, which does
+// not lock the users) can move the token on before this one ends, and the
+// write never waits for one with the COMMIT. Only the transaction that
+// settles a passcode locks its token so: every other read of a user leaves
+// the token's row to a rekey. The conditional UPDATE still
 // runs, with the next batch or the COMMIT, and checks in the database
 // that it did what was told (it divides by zero otherwise, which fails
 // the transaction).

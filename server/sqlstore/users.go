@@ -101,7 +101,7 @@ func (t tx) lockedUser(query string, arg any) scanner {
 					return 0
 				}
 				return *id
-			}, "")
+			}, false, "")
 		}}
 }
 

@@ -13,6 +13,22 @@ import (
 // names, only in the transaction that read it, and is forgotten once the
 // transaction writes that table; a store that does not batch ignores it.
 
+// Batching is what a Tx offers for reads ahead.
+type Batching interface {
+	// Peek reads within the transaction without locking what it reads:
+	// what a View would read at that moment (an administrator's grant,
+	// checked on the way, whose row every one of their requests reads).
+	Peek() ReadTx
+	// Soon says what the transaction reads next (a hint, see Ahead): a
+	// store that batches statements sends those reads with its next one.
+	Soon(a Ahead)
+	// Then says that once this transaction commits the caller runs
+	// another, in the same session (Hold), that begins by reading a: a
+	// store that batches statements may begin it with this one's COMMIT.
+	// Without a session it is ignored.
+	Then(a Ahead)
+}
+
 // Ahead names reads a transaction is about to make.
 type Ahead struct {
 	// User is the row ID of a user whose row the transaction reads and
@@ -20,6 +36,10 @@ type Ahead struct {
 	User int64
 	// UserID is the same by user ID (UserByUserID); "": none.
 	UserID string
+	// LockToken says the user's token, read with the user's row, is read
+	// with its row lock too: for a transaction that will accept one of its
+	// steps (AcceptStep), whose write then never waits.
+	LockToken bool
 	// Peek is the row ID of a user whose row the transaction reads
 	// without locking it (Tx.Peek's UserByID); 0: none.
 	Peek int64

@@ -421,18 +421,7 @@ type Tx interface {
 	// appends each links to the one before.
 	Audit(e AuditEvent) error
 
-	// Peek reads within the transaction without locking what it reads:
-	// what a View would read at that moment (an administrator's grant,
-	// checked on the way, whose row every one of their requests reads).
-	Peek() ReadTx
-	// Soon says what the transaction reads next (a hint, see Ahead): a
-	// store that batches statements sends those reads with its next one.
-	Soon(a Ahead)
-	// Then says that once this transaction commits the caller runs
-	// another, in the same session (Hold), that begins by reading a: a
-	// store that batches statements may begin it with this one's COMMIT.
-	// Without a session it is ignored.
-	Then(a Ahead)
+	Batching
 
 	// TakeLease gives userID's lease to holder (open, until until) unless
 	// another holder's lease lasts past now: then it returns that lease.
