@@ -152,7 +152,7 @@ func (t tx) aheadOf(a store.Ahead, into *pipeTx, nowait string) []Stmt {
 }
 
 // aheadOfUserRow are aheadOf's reads of a user's row, locked, with the
-// rows that hang from it (store.Ahead's User and UserID).
+// rows that hang from it (store.Ahead.User).
 func (t tx) aheadOfUserRow(a store.Ahead, into *pipeTx, nowait string) []Stmt {
 	var out []Stmt
 	if a.User != 0 {
@@ -168,21 +168,6 @@ func (t tx) aheadOfUserRow(a store.Ahead, into *pipeTx, nowait string) []Stmt {
 			}
 			return 0
 		}, a.LockToken, nowait)...)
-	}
-	if a.UserID != "" {
-		query, id := t.d.rebind(userByUserID+t.userLock), int64(0)
-		out = append(out, Stmt{Query: t.d.rebind(userByUserID + t.userLock + nowait), Args: []any{a.UserID}, Keep: func(r Row) error {
-			if r != nil {
-				u, err := scanUser(r)
-				if err != nil {
-					return fmt.Errorf("read user %s: %w", a.UserID, err)
-				}
-				id = u.ID
-			}
-			into.keep(aheadKey(query, []any{a.UserID}), kept{table: "users", row: r})
-			return nil
-		}})
-		out = append(out, t.aheadStmts(a.UserID, 0, into, func() int64 { return id }, a.LockToken, nowait)...)
 	}
 	return out
 }

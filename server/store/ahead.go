@@ -34,8 +34,6 @@ type Ahead struct {
 	// User is the row ID of a user whose row the transaction reads and
 	// locks (UserByID), with the rows that hang from it; 0: none.
 	User int64
-	// UserID is the same by user ID (UserByUserID); "": none.
-	UserID string
 	// LockToken says the user's token, read with the user's row, is read
 	// with its row lock too: for a transaction that will accept one of its
 	// steps (AcceptStep), whose write then never waits.
