@@ -27,7 +27,7 @@ APP_TAGS := no_emoji,migrated_fynedo
 # the whole minute of make stress's run of a target).
 FUZZTIME ?= 5s
 # package:FuzzTarget, one per parser of untrusted input.
-FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing ./server/radius:FuzzPacket ./server/directory:FuzzPerson
+FUZZ := ./token:FuzzParseURI ./token/keyringstore:FuzzDecode ./server/wire:FuzzDecode ./enrolclient:FuzzURLs ./enrolclient:FuzzInternetSettings ./token/qr:FuzzReadImage ./token/oneswipe:FuzzParse ./server/sms:FuzzNormalize ./server/request:FuzzForwarded ./server/lang:FuzzMatch ./server/adminapi:FuzzRequestParsing ./server/radius:FuzzPacket ./server/directory:FuzzPerson ./server/ws:FuzzControlFrame
 
 # What runs on Windows and macOS, compiled and vetted there (cross-check),
 # and checked by govulncheck for Windows (vet).

@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,6 +22,9 @@ type conn struct {
 	peer
 	ws  *websocket.Conn
 	wmu sync.Mutex
+	// idle waits for the next message outside gorilla (nil: gorilla
+	// waits).
+	idle *idleWaiter
 	// entry is the socket's place among those not logged in yet (nil once
 	// logged in); it is busy while the socket handles a message.
 	entry *fair.Entry[*conn]
@@ -28,7 +32,12 @@ type conn struct {
 }
 
 // serve reads a message, takes the protocol's step and writes the reply,
-// until the socket closes.
+// until the socket closes. Between messages the socket waits outside
+// gorilla where it can (idle.go); the message is read and handled on a
+// goroutine that ends with it: the deep stack of a login (JSON, RSA,
+// argon2id, SQL) and of gorilla's read grows that goroutine's stack, not
+// this one's, which waits as long as the socket lives (8 KB a socket
+// otherwise; docs/benchmarks.md).
 func (c *conn) serve(ctx context.Context) {
 	defer c.close()
 	// Messages a little over the limit get a "message too big" reply
@@ -36,46 +45,88 @@ func (c *conn) serve(ctx context.Context) {
 	// limit, and the socket closes with status 1009.
 	c.ws.SetReadLimit(4 * wire.MaxMessageBytes)
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.LoginTimeout))
-	// Pongs keep a logged-in socket alive; before that, a client's own
-	// pongs must not push back the login, SMS or enrolment deadline (the
-	// handler runs on this goroutine, which alone writes c.st).
-	c.ws.SetPongHandler(func(string) error {
-		if c.st.stage != stageLoggedIn {
-			return nil
-		}
-		return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
-	})
+	c.ws.SetPongHandler(c.pong)
 	for {
 		if !c.setBusy(false) {
 			return // evicted
 		}
-		kind, data, err := c.ws.ReadMessage()
-		if err != nil || !c.setBusy(true) {
-			return // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
-		}
-		// The message is handled on a goroutine of its own, which ends
-		// with it: the deep stack of a login (JSON, RSA, argon2id, SQL)
-		// grows that goroutine's stack, not this one's, which waits for
-		// the next message as long as the socket lives (8 KB a socket
-		// otherwise; docs/benchmarks.md).
-		goOn := make(chan bool, 1)
-		go func() { goOn <- c.handle(ctx, kind, data) }()
-		if !<-goOn {
-			return
+		if c.idle == nil {
+			kind, data, err := c.ws.ReadMessage()
+			if err != nil || !c.setBusy(true) {
+				return // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
+			}
+			if !c.await(func() bool { return c.handle(ctx, kind, data) }) {
+				return
+			}
+		} else if c.idle.wait(c.control) != nil || !c.await(func() bool { return c.readAndHandle(ctx) }) {
+			return // closed, timed out, evicted, or the message ends the socket
 		}
 	}
+}
+
+// await runs f on a goroutine of its own and waits for it; it reports
+// what f does.
+func (c *conn) await(f func() bool) bool {
+	goOn := make(chan bool, 1)
+	go func() { goOn <- f() }()
+	return <-goOn
+}
+
+// readAndHandle reads a message and answers it; it reports whether the
+// socket goes on.
+func (c *conn) readAndHandle(ctx context.Context) bool {
+	kind, data, err := c.ws.ReadMessage()
+	if err != nil || !c.setBusy(true) {
+		return false // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
+	}
+	return c.handle(ctx, kind, data)
+}
+
+// pong keeps a logged-in socket alive. Before that, a client's own pongs
+// must not push back the login, SMS or enrolment deadline (the socket's
+// reads, where pongs are taken, alone write c.st, between messages).
+func (c *conn) pong(string) error {
+	if c.st.stage != stageLoggedIn {
+		return nil
+	}
+	return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
+}
+
+// control answers a ping or pong that the socket took while waiting, as
+// gorilla answers those it reads: a ping gets a pong with its payload.
+func (c *conn) control(op byte, payload []byte) error {
+	if op == opPong {
+		return c.pong("")
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.ws.WriteControl(websocket.PongMessage, payload, time.Now().Add(writeWait)); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+		return fmt.Errorf("answer a ping: %w", err)
+	}
+	return nil
 }
 
 // handle answers one message; it reports whether the socket goes on.
 func (c *conn) handle(ctx context.Context, kind int, data []byte) bool {
 	if kind != websocket.TextMessage {
-		c.write(wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"})
-		return true
+		return c.reply(reply{Response: wire.Response{Type: wire.TypeError, Result: wire.ResultMalformed, Message: "send JSON text messages"}})
 	}
 	start := time.Now()
 	next, r := c.step(ctx, c.st, data)
 	c.apply(next, r)
 	count(c.h.cfg.Metrics, r.Response, time.Since(start))
+	return c.reply(r)
+}
+
+// reply writes a step's reply; it reports whether the socket goes on. A
+// socket is idle again once its reply goes out: a client that has it
+// finds its socket as the table of sockets not logged in counts it (a
+// slow reader of its replies may be evicted meanwhile; the reply is
+// written all the same).
+func (c *conn) reply(r reply) bool {
+	if !c.setBusy(false) {
+		return false // evicted
+	}
 	return c.write(r.Response) == nil && !r.close
 }
 

@@ -19,9 +19,11 @@
 package ws
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -177,10 +179,9 @@ func New(a *account.Service, keys *challenge.Keys, cfg Config) *Handler {
 		// other sites: no origin is trusted but a missing one or our own.
 		// An idle socket holds no write buffer (they come from a pool for
 		// each write) and a small read buffer: a node holds thousands.
-		// The read buffer need only hold a frame header and a control
-		// frame (gorilla peeks at them); a longer message is read through
-		// it in pieces.
-		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, ReadBufferSize: readBufferSize, WriteBufferSize: 1024,
+		// The read buffer is the socket's own (upgrade); gorilla
+		// reuses it.
+		upgrader: websocket.Upgrader{HandshakeTimeout: 10 * time.Second, WriteBufferSize: 1024,
 			WriteBufferPool: &sync.Pool{}},
 	}
 }
@@ -192,8 +193,10 @@ const (
 )
 
 // readBufferSize is a socket's read buffer: a frame header (14 bytes)
-// and a control frame's payload (125) fit; gorilla takes no less.
-const readBufferSize = 256
+// and a control frame's payload (125) fit, and a longer message is read
+// through it in pieces. Gorilla reuses a hijacked reader of more than
+// 256 bytes; 288 costs what 257 would (the allocator's size class).
+const readBufferSize = 288
 
 // ServeHTTP upgrades a request to a websocket, within the per-address
 // connection limit and the caps on sockets, and serves it until it
@@ -215,13 +218,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, wire.ResultBusy, http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	ws, br, err := h.upgrade(w, r)
 	if err != nil {
 		h.pending.Leave(c.entry)
 		h.sockets.Add(-1)
 		return // the upgrader has answered
 	}
-	c.ws = ws
+	c.ws, c.idle = ws, newIdleWaiter(ws.NetConn(), br)
 	// The socket is served on a goroutine of its own, and ServeHTTP
 	// returns: the HTTP server's buffers and deep stack of the upgrade are
 	// let go, which an idle socket would otherwise hold for its lifetime.
@@ -229,6 +232,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// HTTP connection's state: the socket's steps get a context of their
 	// own (the rules read no value from it; c.addr is the client).
 	go c.serve(context.Background())
+}
+
+// upgrade upgrades the request to a websocket whose read buffer is br,
+// so that the socket's waiter (idle.go) can see what gorilla has read
+// ahead: gorilla has no way to tell.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *bufio.Reader, error) {
+	hw := &hijacker{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(hw, r, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, hw.br, nil
+}
+
+// hijacker hands gorilla's upgrade a read buffer of the socket's own
+// (br), which gorilla reuses (its ReadBufferSize is 0): the connection's
+// HTTP read buffer, 4 KB, is let go.
+type hijacker struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+// Hijack takes the connection over from the HTTP server.
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return nc, brw, err // gorilla refuses bytes sent before the handshake's end
+	}
+	h.br = bufio.NewReaderSize(nc, readBufferSize)
+	return nc, bufio.NewReadWriter(h.br, brw.Writer), nil
 }
 
 // admit counts a new socket, not logged in yet, if the caps allow it,

@@ -47,6 +47,7 @@ type server struct {
 	rules  account.Config
 	srv    *httptest.Server
 	tokens map[string]token.Token // seeds of the users made with 2FA
+	dialer *websocket.Dialer      // nil: websocket.DefaultDialer
 }
 
 func newServer(t *testing.T, cfg ws.Config) *server { return newServerRules(t, cfg, account.Config{}) }
@@ -126,7 +127,11 @@ type client struct {
 
 func (s *server) dial() *client {
 	s.t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial(s.url, nil)
+	d := s.dialer
+	if d == nil {
+		d = websocket.DefaultDialer
+	}
+	c, _, err := d.Dial(s.url, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
