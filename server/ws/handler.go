@@ -138,7 +138,7 @@ var (
 )
 
 // Defaults of the caps on sockets: a logged-in socket costs the server
-// about 11 KB, one that has not logged in may be about to cost a password
+// about 9 KB, one that has not logged in may be about to cost a password
 // check. One address's share of those not logged in is the burst of
 // DefaultConnections; behind a NAT, raise it with them (docs/deploy.md).
 const (
