@@ -1,11 +1,13 @@
 package ws_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/softtoken/softtoken/server/ratelimit"
 	"github.com/softtoken/softtoken/server/wire"
 	"github.com/softtoken/softtoken/server/ws"
 )
@@ -66,5 +68,47 @@ func TestAttack7ClientParksItsSocketInGorilla(t *testing.T) {
 			t.Errorf("%s: the idle socket waits inside gorilla (%d), a second after its last bytes", tc.name, n)
 		}
 		s.stop()
+	}
+}
+
+// What the parked sockets cost: the stacks of 200 sockets not logged in,
+// idle in the waiter, and then parked inside gorilla by a message and a
+// ping's first byte in one write.
+func TestAttack7ParkedSocketsCost(t *testing.T) {
+	const n = 200
+	s := newServer(t, ws.Config{MaxPendingLogins: 2 * n, MaxPendingPerAddr: 2 * n, Connections: ratelimit.Rate{PerMinute: 1 << 30, Burst: 1 << 30}})
+	stacks := func() (uint64, int) {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.StackInuse, runtime.NumGoroutine()
+	}
+	stack0, g0 := stacks()
+	cs := make([]*client, n)
+	for i := range cs {
+		cs[i] = s.dial()
+	}
+	time.Sleep(200 * time.Millisecond)
+	stack1, g1 := stacks()
+	msg := frame(websocket.TextMessage, `{"type":"nonsense"}`)
+	ping := frame(websocket.PingMessage, "x")
+	for _, c := range cs {
+		if _, err := c.c.NetConn().Write(append(append([]byte{}, msg...), ping[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, c := range cs {
+		if _, err := c.c.NetConn().Write(ping[1:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	stack2, g2 := stacks()
+	// The test's clients hold n goroutines of neither kind.
+	t.Logf("idle in the waiter: %d B of stack and %.1f goroutines a socket", (stack1-stack0)/n, float64(g1-g0)/n)
+	t.Logf("parked in gorilla: %d B of stack and %.1f goroutines a socket (%d in ReadMessage)", (stack2-stack0)/n, float64(g2-g0)/n, waitingInGorilla())
+	if waitingInGorilla() > 0 {
+		t.Errorf("%d of %d sockets parked inside gorilla by their clients", waitingInGorilla(), n)
 	}
 }
