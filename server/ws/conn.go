@@ -23,8 +23,10 @@ type conn struct {
 	ws  *websocket.Conn
 	wmu sync.Mutex
 	// idle waits for the next message outside gorilla (nil: gorilla
-	// waits).
-	idle *idleWaiter
+	// waits); midMessage is set while gorilla reads a message that has
+	// begun (the idle wait saw its first bytes).
+	idle       *idleWaiter
+	midMessage bool
 	// entry is the socket's place among those not logged in yet (nil once
 	// logged in); it is busy while the socket handles a message.
 	entry *fair.Entry[*conn]
@@ -75,7 +77,9 @@ func (c *conn) await(f func() bool) bool {
 // readAndHandle reads a message and answers it; it reports whether the
 // socket goes on.
 func (c *conn) readAndHandle(ctx context.Context) bool {
+	c.midMessage = true
 	kind, data, err := c.ws.ReadMessage()
+	c.midMessage = false
 	if err != nil || !c.setBusy(true) {
 		return false // closed, timed out, evicted, or over the read limit (gorilla sends close 1009)
 	}
@@ -83,10 +87,11 @@ func (c *conn) readAndHandle(ctx context.Context) bool {
 }
 
 // pong keeps a logged-in socket alive. Before that, a client's own pongs
-// must not push back the login, SMS or enrolment deadline (the socket's
-// reads, where pongs are taken, alone write c.st, between messages).
+// must not push back the login, SMS or enrolment deadline; nor, once a
+// message has begun, the time it has to arrive whole (the socket's
+// reads, where pongs are taken, alone write c.st and midMessage).
 func (c *conn) pong(string) error {
-	if c.st.stage != stageLoggedIn {
+	if c.st.stage != stageLoggedIn || c.midMessage {
 		return nil
 	}
 	return c.ws.SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))

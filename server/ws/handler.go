@@ -195,7 +195,11 @@ const (
 // readBufferSize is a socket's read buffer: a frame header (14 bytes)
 // and a control frame's payload (125) fit, and a longer message is read
 // through it in pieces. Gorilla reuses a hijacked reader of more than
-// 256 bytes; 288 costs what 257 would (the allocator's size class).
+// 256 bytes; 288 costs what 257 would (the allocator's size class). The
+// idle wait depends on that reuse to see what gorilla read ahead: were
+// gorilla to read through a buffer of its own, the second of two
+// messages sent in one write would wait for the next bytes
+// (TestIdleSocketTakesWhatArrives).
 const readBufferSize = 288
 
 // ServeHTTP upgrades a request to a websocket, within the per-address

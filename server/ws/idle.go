@@ -105,11 +105,19 @@ func (w *idleWaiter) wait(control func(op byte, payload []byte) error) error {
 // empty, from the socket, waiting for it; it returns nil when something
 // else is there for gorilla.
 func (w *idleWaiter) next() ([]byte, error) {
-	if n := w.br.Buffered(); n > 0 {
+	for n := w.br.Buffered(); n > 0; n = w.br.Buffered() {
 		p, _ := w.br.Peek(n)
-		size, _ := controlFrame(p)
+		size, more := controlFrame(p)
+		if more {
+			// The start of a ping or pong that gorilla read ahead:
+			// wait for the rest here, not inside gorilla's read.
+			if _, err := w.br.Peek(n + 1); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if size == 0 {
-			return nil, nil // gorilla reads it, or waits for the rest
+			return nil, nil // gorilla reads it
 		}
 		frame := make([]byte, size)
 		_, err := w.br.Read(frame) // buffered: all of it at once

@@ -34,7 +34,7 @@ func peekControl(raw syscall.RawConn) ([]byte, error) {
 		}
 		size, more := controlFrame(buf[:n])
 		if more {
-			return false // the rest of a ping or pong is coming
+			return peerGone(int(fd)) // the rest of a ping or pong is coming, unless the client is gone
 		}
 		if size == 0 {
 			return true // a message: gorilla's
@@ -68,4 +68,12 @@ func recv(fd int, p []byte, flags int) (int, error) {
 			return n, err
 		}
 	}
+}
+
+// peerGone reports whether the client ended its half of the stream or
+// the connection failed: bytes still unread hide both from recv.
+func peerGone(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
 }
