@@ -13,9 +13,10 @@ import (
 // a 4 KB stack, most of what an idle logged-in socket costs
 // (docs/benchmarks.md, "Idle sockets"). Instead the socket's goroutine
 // waits on the descriptor itself, with the shallowest stack a goroutine
-// can have (2 KB); it takes the pings and pongs that arrive whole, and
-// hands the socket to gorilla only when something else comes: a
-// message, a close, a frame it does not take whole, an error or the end.
+// can have (2 KB); it takes pings and pongs (waiting for the rest of
+// one begun, unless the client is gone), and hands the socket to gorilla
+// only when something else comes: a message, a close, a frame the
+// protocol does not allow, an error or the end.
 
 // Opcodes and bits of the frames the waiter takes (RFC 6455, 5.2).
 const (
