@@ -202,10 +202,11 @@ fuzz: ## run every fuzz target for FUZZTIME
 # (slow clients, 10,000 idle sockets, 1,000 logins at once, camera-frame
 # bombs, verifylogin's CPU against its crypto; figures in
 # docs/benchmarks.md), then every fuzz target for a minute. CI runs it
-# after the tests.
+# after the tests. GODEBUG is the server's as deployed (the systemd unit,
+# the image), for verify-cpu's crypto floor in the stress process too.
 stress: deps ## the server under abuse and load, then a minute of each fuzz target
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/softtoken-server ./server/cmd/softtoken-server
-	$(GO) run ./server/cmd/softtoken-stress --server $(BIN)/softtoken-server
+	GODEBUG=madvdontneed=0 $(GO) run ./server/cmd/softtoken-stress --server $(BIN)/softtoken-server
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=1m
 
 # make measure-idle: the idle app (three tokens; window shown, then hidden

@@ -62,6 +62,7 @@ func TestContainerfileImage(t *testing.T) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: uint32(u), Gid: uint32(g)}}
 	p := start(t, cmd)
 	waitTLSReady(t, p, "https://"+addr+"/readyz", pool)
+	p.checkGODEBUG(t)
 	p.stop(t)
 	if fi, err := os.Stat(filepath.Join(root, "var/lib/softtoken-server/softtoken.db")); err != nil || fi.Sys().(*syscall.Stat_t).Uid != uint32(u) {
 		t.Errorf("the database in the state volume: %v", err)

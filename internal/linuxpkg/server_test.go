@@ -63,6 +63,7 @@ func TestServerPackage(t *testing.T) {
 	checkInstalled(t)
 	srv := startUnit(t, service)
 	waitReady(t, srv, "http://"+addr)
+	srv.checkGODEBUG(t)
 	checkStateFiles(t)
 	srv.stop(t)
 
@@ -266,6 +267,27 @@ func (p *unitProcess) exited() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// checkGODEBUG checks that the running server's runtime returns freed
+// memory with MADV_FREE, as the unit and the image promise
+// (docs/deploy.md, "Memory given back"): the last GODEBUG in its
+// environment sets madvdontneed=0.
+func (p *unitProcess) checkGODEBUG(t *testing.T) {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	godebug := ""
+	for _, kv := range strings.Split(string(raw), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			godebug = v
+		}
+	}
+	if godebug != "madvdontneed=0" {
+		t.Errorf("the server runs with GODEBUG=%q, want madvdontneed=0", godebug)
 	}
 }
 

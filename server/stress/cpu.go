@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,9 @@ func VerifyCPU(rounds, perRound, sockets int, baseline string) Scenario {
 		floor, err := newFloor()
 		if err != nil {
 			return err
+		}
+		if !godebugSays(os.Getenv("GODEBUG"), ServerGODEBUG) {
+			e.Report.Printf("verify-cpu: this process runs without the server's GODEBUG=%s, so its crypto floor pays page faults the server does not: run it as make stress does", ServerGODEBUG)
 		}
 		var floorCPU floors
 		for r := range rounds {
@@ -322,3 +326,16 @@ func btoi(b bool) int {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// godebugSays reports whether the GODEBUG value env sets the key=value
+// setting: the last setting of a key wins, as in the runtime.
+func godebugSays(env, setting string) bool {
+	key, _, _ := strings.Cut(setting, "=")
+	got := ""
+	for _, f := range strings.Split(env, ",") {
+		if k, _, _ := strings.Cut(f, "="); k == key {
+			got = f
+		}
+	}
+	return got == setting
+}

@@ -16,6 +16,12 @@ import (
 	"time"
 )
 
+// ServerGODEBUG is the GODEBUG of the server as deployed
+// (server/packaging/softtoken-server.service, server/Containerfile): freed
+// memory goes back to the kernel with MADV_FREE (docs/deploy.md, "Memory
+// given back").
+const ServerGODEBUG = "madvdontneed=0"
+
 // Process is a softtoken-server serving on 127.0.0.1, watched from
 // outside: its CPU time and memory are read from /proc, as an operator's
 // tools would.
@@ -29,10 +35,12 @@ type Process struct {
 }
 
 // Start runs `bin serve --db db --listen 127.0.0.1:0 args…` and waits until
-// it listens; its log also goes to logTo, if not nil.
+// it listens; its log also goes to logTo, if not nil. The server runs
+// with the runtime setting the systemd unit and the container image give
+// it (ServerGODEBUG).
 func Start(ctx context.Context, bin, db string, logTo io.Writer, args ...string) (*Process, error) {
 	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--db", db, "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "SOFTTOKEN_DB=")
+	cmd.Env = append(os.Environ(), "SOFTTOKEN_DB=", "GODEBUG="+ServerGODEBUG)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
