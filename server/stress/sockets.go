@@ -106,8 +106,7 @@ func met(ok bool) string { return map[bool]string{true: "met", false: "missed"}[
 // the service account, from many client addresses, a few dozen at a
 // time.
 func loginMany(ctx context.Context, addr string, from, to int) ([]*Client, error) {
-	n := to
-	clients := make([]*Client, n)
+	clients := make([]*Client, to-from)
 	var next atomic.Int64
 	next.Store(int64(from))
 	var wg sync.WaitGroup
@@ -117,17 +116,17 @@ func loginMany(ctx context.Context, addr string, from, to int) ([]*Client, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+			for i := int(next.Add(1) - 1); i < to && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				c, err := Dial(ctx, addr, clientAddr(i), nil)
 				if err == nil {
 					var r wire.Response
 					if r, err = c.Login(serviceID, servicePW, ""); err == nil && r.Result != wire.ResultOK {
 						err = fmt.Errorf("login: %+v", r)
 					}
-					clients[i] = c
+					clients[i-from] = c
 				}
 				if err != nil {
-					once.Do(func() { first = fmt.Errorf("socket %d of %d: %w", i+1, n, err) })
+					once.Do(func() { first = fmt.Errorf("socket %d of %d: %w", i+1, to, err) })
 					return
 				}
 				go c.Idle(make(chan struct{}))
